@@ -1,0 +1,164 @@
+"""Loaders for the data files in ``lexicons/``.
+
+The files live in the top-level ``lexicons/`` folder of the repository and are packaged into
+the wheel as ``chanjia_nlp/lexicons``. Each loader reads its file once (``functools.cache``),
+validates every row, and returns frozen objects, so callers cannot patch shared state.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
+
+from .errors import LexiconError
+
+__all__ = [
+    "Unit",
+    "lexicon_path",
+    "read_rows",
+    "read_lines",
+    "numerals",
+    "units",
+    "qualifiers",
+    "vague_words",
+    "exclusions",
+    "money_cues",
+    "jieba_terms",
+]
+
+KINDS = frozenset(
+    {"count", "money", "percent", "percentage_point", "score", "rank", "ratio", "area", "duration", "other"}
+)
+QUALIFIERS = frozenset({"exact", "approx", "more_than", "at_least", "less_than", "at_most", "range", "vague"})
+
+
+def lexicon_path(name: str) -> Path:
+    """Path of a lexicon file, installed (``chanjia_nlp/lexicons``) or in a source checkout."""
+    packaged = resources.files("chanjia_nlp").joinpath("lexicons").joinpath(name)
+    if packaged.is_file():
+        return Path(str(packaged))
+    source = Path(__file__).resolve().parents[2] / "lexicons" / name
+    if source.is_file():
+        return source
+    raise LexiconError(name, 0, "lexicon file not found; reinstall chanjia_nlp (pip install chanjia_nlp)")
+
+
+def read_lines(name: str) -> tuple[tuple[int, str], ...]:
+    """Non-blank, non-comment lines of a lexicon file with their line numbers."""
+    path = lexicon_path(name)
+    out = []
+    with path.open(encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            line = line.rstrip("\n")
+            if line.strip() and not line.lstrip().startswith("#"):
+                out.append((number, line))
+    return tuple(out)
+
+
+def read_rows(name: str, columns: tuple[str, ...]) -> tuple[tuple[int, dict[str, str]], ...]:
+    """Rows of a TSV lexicon as dicts, checking the header names ``columns``."""
+    lines = read_lines(name)
+    if not lines or tuple(lines[0][1].split("\t")) != columns:
+        raise LexiconError(name, lines[0][0] if lines else 0, f"header must be {' TAB '.join(columns)}")
+    rows = []
+    for number, line in lines[1:]:
+        cells = line.split("\t")
+        if len(cells) != len(columns):
+            raise LexiconError(name, number, f"expected {len(columns)} tab-separated cells, got {len(cells)}")
+        rows.append((number, dict(zip(columns, cells))))
+    return tuple(rows)
+
+
+def _decimal(name: str, number: int, text: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise LexiconError(name, number, f"{text!r} is not a number") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A unit or classifier from ``units.tsv``."""
+
+    text: str
+    kind: str
+    currency: str | None
+    arabic_only: bool
+
+
+@functools.cache
+def numerals() -> Mapping[str, tuple[Decimal, str]]:
+    """Chinese numeral character → (value, role) with role ``digit``, ``small`` or ``big``."""
+    out = {}
+    for number, row in read_rows("numerals.tsv", ("char", "value", "role")):
+        if row["role"] not in ("digit", "small", "big"):
+            raise LexiconError("numerals.tsv", number, f"unknown role {row['role']!r}")
+        out[row["char"]] = (_decimal("numerals.tsv", number, row["value"]), row["role"])
+    return MappingProxyType(out)
+
+
+@functools.cache
+def units() -> Mapping[str, Unit]:
+    """Unit or classifier text → :class:`Unit`."""
+    out = {}
+    for number, row in read_rows("units.tsv", ("unit", "kind", "currency", "after")):
+        if row["kind"] not in KINDS:
+            raise LexiconError("units.tsv", number, f"unknown kind {row['kind']!r}; valid: {sorted(KINDS)}")
+        if row["after"] not in ("any", "arabic"):
+            raise LexiconError("units.tsv", number, "after must be 'any' or 'arabic'")
+        out[row["unit"]] = Unit(row["unit"], row["kind"], row["currency"] or None, row["after"] == "arabic")
+    return MappingProxyType(out)
+
+
+@functools.cache
+def qualifiers() -> Mapping[str, tuple[tuple[str, str], ...]]:
+    """Position (``prefix``/``infix``/``suffix``) → ((word, qualifier), …), longest word first."""
+    grouped: dict[str, list[tuple[str, str]]] = {"prefix": [], "infix": [], "suffix": []}
+    for number, row in read_rows("qualifiers.tsv", ("word", "position", "qualifier")):
+        if row["position"] not in grouped:
+            raise LexiconError("qualifiers.tsv", number, f"unknown position {row['position']!r}")
+        if row["qualifier"] not in QUALIFIERS:
+            raise LexiconError("qualifiers.tsv", number, f"unknown qualifier {row['qualifier']!r}")
+        grouped[row["position"]].append((row["word"], row["qualifier"]))
+    return MappingProxyType({k: tuple(sorted(v, key=lambda p: -len(p[0]))) for k, v in grouped.items()})
+
+
+@functools.cache
+def vague_words() -> Mapping[str, tuple[Decimal, Decimal]]:
+    """Vague word → (low, high) digit bounds (数 → 2..9) or whole-phrase bounds (成千上万)."""
+    out = {}
+    for number, row in read_rows("vague.tsv", ("word", "low", "high")):
+        out[row["word"]] = (
+            _decimal("vague.tsv", number, row["low"]),
+            _decimal("vague.tsv", number, row["high"]),
+        )
+    return MappingProxyType(out)
+
+
+@functools.cache
+def exclusions() -> tuple[str, ...]:
+    """Set phrases whose numerals are not quantities, longest first."""
+    return tuple(sorted((line.strip() for _, line in read_lines("exclusions.txt")), key=len, reverse=True))
+
+
+@functools.cache
+def money_cues() -> tuple[str, ...]:
+    """Words that make a currency-less figure money."""
+    return tuple(line.strip() for _, line in read_lines("money_cues.txt"))
+
+
+@functools.cache
+def jieba_terms() -> tuple[tuple[str, int], ...]:
+    """Domain terms and frequencies for the jieba segmenter."""
+    out = []
+    for number, line in read_lines("terms.txt"):
+        parts = line.split()
+        if len(parts) != 2 or not parts[1].isdigit() or int(parts[1]) <= 0:
+            raise LexiconError("terms.txt", number, "expected 'word frequency' with a positive frequency")
+        out.append((parts[0], int(parts[1])))
+    return tuple(out)

@@ -1,0 +1,126 @@
+"""The extraction pipeline: what :func:`chanjia_nlp.load` builds and :func:`chanjia_nlp.extract` runs.
+
+Stages: normalize → numbers → quantities (→ claims, programmes, entities in later stages).
+The pure extractors need no segmentation; the spaCy pipeline (:attr:`Pipeline.nlp`) is built on
+demand with the segmenter chosen at :func:`load` time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from .quantities import extract_quantities
+from .records import Quantity, Record
+from .segment import Segmenter, coerce_segmenter
+
+__all__ = ["Pipeline", "extract", "load", "sentence_bounds"]
+
+_SENTENCE_END = "。！？!?；;\n"
+
+
+def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """Start and end of the sentence holding ``text[start:end]`` (ends at 。！？； or a line break).
+
+    >>> text = "第一句。全区新增25家，成效明显。"
+    >>> s, e = sentence_bounds(text, 9, 12)
+    >>> text[s:e]
+    '全区新增25家，成效明显。'
+    """
+    left = start
+    while left > 0 and text[left - 1] not in _SENTENCE_END:
+        left -= 1
+    right = end
+    n = len(text)
+    while right < n and text[right] not in _SENTENCE_END:
+        right += 1
+    if right < n and text[right] != "\n":
+        right += 1
+    while left < right and text[left].isspace():
+        left += 1
+    return left, right
+
+
+@dataclass(frozen=True, slots=True)
+class Pipeline:
+    """A reusable extraction pipeline. Build it with :func:`load`."""
+
+    segmenter: Segmenter = Segmenter.jieba
+    pkuseg_model: str | None = None
+    domain_terms: bool = True
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def extract(self, text: str) -> list[Record]:
+        """Every record the pipeline makes for ``text`` (for now: quantities with their sentence)."""
+        if not isinstance(text, str):
+            raise TypeError(f"expected str, not {type(text).__name__}; decode bytes before extracting")
+        out: list[Record] = []
+        for q in extract_quantities(text):
+            s, e = sentence_bounds(text, q.start, q.end)
+            out.append(dataclasses.replace(q, sentence=text[s:e]))
+        return out
+
+    def quantities(self, text: str) -> list[Quantity]:
+        """The quantities alone (the fast path, no sentence lookup)."""
+        return extract_quantities(text)
+
+    @property
+    def nlp(self) -> Any:
+        """The spaCy ``zh`` pipeline with this segmenter and the quantity component (built once)."""
+        if "nlp" not in self._cache:
+            from .segment import make_nlp
+
+            self._cache["nlp"] = make_nlp(
+                self.segmenter, pkuseg_model=self.pkuseg_model, domain_terms=self.domain_terms
+            )
+        return self._cache["nlp"]
+
+    def __call__(self, text: str) -> Any:
+        """Run the spaCy pipeline: a ``Doc`` with quantities on ``doc.spans``."""
+        return self.nlp(text)
+
+
+def load(
+    *,
+    segmenter: str | Segmenter = "jieba",
+    pkuseg_model: str | os.PathLike[str] | None = None,
+    domain_terms: bool = True,
+) -> Pipeline:
+    """Build a reusable pipeline. Options are checked now: a bad one raises at once.
+
+    Args:
+        segmenter: ``jieba`` (default), ``pkuseg`` (needs ``pkuseg_model``) or ``char``.
+        pkuseg_model: the directory of a trained spacy-pkuseg model.
+        domain_terms: load ``lexicons/terms.txt`` into the jieba segmenter.
+
+    Raises:
+        ConfigError: an unknown segmenter.
+        SegmenterUnavailable: pkuseg without a usable model directory.
+
+    >>> load(segmenter="char").extract("培训职工近万人")[0].text
+    '近万人'
+    """
+    kind = coerce_segmenter(segmenter)
+    if kind is Segmenter.pkuseg:
+        from .segment import _pkuseg_model
+
+        _pkuseg_model(pkuseg_model)  # fail now on a missing model, not on the first document
+    return Pipeline(
+        segmenter=kind,
+        pkuseg_model=str(pkuseg_model) if pkuseg_model is not None else None,
+        domain_terms=domain_terms,
+    )
+
+
+_DEFAULT = Pipeline()
+
+
+def extract(text: str, *, pipeline: Pipeline | None = None) -> list[Record]:
+    """Every record chanjia_nlp makes for ``text``, with the default pipeline unless one is given.
+
+    >>> [q.text for q in extract("省级试点单位25家、市级试点单位67家")]
+    ['25家', '67家']
+    """
+    return (pipeline or _DEFAULT).extract(text)

@@ -1,0 +1,418 @@
+"""Quantity extraction: number + multiplier + unit/classifier + qualifier.
+
+The patterns are built from the data in ``lexicons/`` (numerals, units, qualifiers, vague words,
+set phrases); this module only says how the pieces combine and which candidates are not
+quantities (dates, ordinals, names and slogans with numerals, codes).
+
+Matching runs over a one-to-one normalized copy of the text (full-width → half-width, see
+:data:`chanjia_nlp.numbers.FULLWIDTH_TABLE`), so every offset is an offset into the raw text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Iterator, Mapping
+
+from . import _lexicon
+from .numbers import normalize_decimal, parse_number, parse_range, parse_vague, to_halfwidth
+from .records import Kind, Qualifier, Quantity
+
+__all__ = ["extract_quantities", "iter_quantities"]
+
+_MULTIPLIERS = ("万亿", "百万", "千万", "百亿", "千亿", "万", "亿", "千", "百")
+_RANGE_SEPARATORS = ("——", "—", "–", "-", "~", "至", "到")
+_TIME_AFTER = frozenset("年月日天周时秒号点届岁")  # a unitless number before these is time or age
+_DA_NOT_COUNT = frozenset("会学家众概力约都型量批")  # 大会, 大学 … are not "N大 + noun" counts
+_SCORE_NOT_AFTER = frozenset("之公局院厂会类别析享工配解布为批期队站校区行中社")  # 3分公司, 分之
+_YUE_NOT_AFTER = frozenset("签合预节制公违履特邀相条和规")  # 签约3家 is not "about 3"
+_QUOTE_PAIRS = {"“": "”", "‘": "’", "《": "》", "「": "」", "『": "』"}
+_QUOTE_WINDOW = 12  # a numeral this close inside short quotes is part of a name or slogan
+_CLAUSE_STOP = "。；;，,！!？?\n：:"
+_VAGUE_MARKERS = "数几"
+
+
+def _or(words) -> str:
+    """Alternation of literal words, longest first (price-parser's ``or_regex``)."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Grammar:
+    quantity: re.Pattern[str]
+    rank: re.Pattern[str]
+    exclusion: re.Pattern[str] | None
+    units: Mapping[str, _lexicon.Unit]
+    prefix: Mapping[str, str]
+    infix: Mapping[str, str]
+    suffix: Mapping[str, str]
+    money_cues: tuple[str, ...]
+
+
+@functools.cache
+def _grammar() -> _Grammar:
+    """Compile the patterns from the lexicons, once per process."""
+    numerals = _lexicon.numerals()
+    cn = "".join(sorted(numerals)) + "几"
+    quals = _lexicon.qualifiers()
+    prefix = dict(quals["prefix"])
+    infix = dict(quals["infix"])
+    suffix = dict(quals["suffix"])
+    units = _lexicon.units()
+    arabic = r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?"
+    mult = _or(_MULTIPLIERS)
+    sep = _or(_RANGE_SEPARATORS)
+    vague_phrases = _or(w for w in _lexicon.vague_words() if len(w) > 1)
+    quantity = re.compile(
+        rf"""
+        (?P<pre>{_or(prefix)})?                          # 近, 超过, 约, 上 (上千)
+        (?P<num>
+            百分之[{cn}]+(?:点[{cn}]+)?                     # 百分之九十八, 百分之一点五
+          | 百分之(?:{arabic})                               # 百分之98
+          | [{cn}]+分之[{cn}]+(?:点[{cn}]+)?                 # 三分之一
+          | {vague_phrases}                                 # 成千上万
+          | 数(?=[十百千万亿])[十百千万亿]+                   # 数百, 数千万
+          | (?:{arabic})(?:{mult})?[ ]?(?:{sep})[ ]?(?:{arabic})  # 1-2, 3万-5万, 3至5
+          | (?:{arabic})                                    # 25, 3.8, 1,227
+          | [{cn}]+(?:点[{cn}]+)?(?:(?:{sep})[{cn}]+)?       # 三万五千, 两三, 三至五, 一点五
+        )
+        (?P<inf1>{_or(infix)})?                          # 600余万元, 十多个
+        (?P<mult>{mult})?                                # 万, 亿, 百万
+        (?P<tail>[0-9](?![0-9.,]))?                       # 13万2
+        (?P<inf2>{_or(infix)})?                          # 3.8万余名, 817万多元
+        (?P<unit>{_or(units)})?                          # 名, 人次, 万元 → 元, %
+        (?P<suf>{_or(suffix)})?                          # 以上, 左右
+        """,
+        re.VERBOSE,
+    )
+    ordinal = rf"[0-9]+|[{cn}]+"
+    rank = re.compile(
+        rf"""
+        (?:位居|位列|名列|排名|排在|位于|居于|荣获|获得|夺得|勇夺)  # verbs that report a placing
+        [^，。；,;、\n第]{{0,8}}?                          # 全市, 全省设区市
+        (?P<rank>第(?:{ordinal})(?:名|位)?(?:等次?第(?:{ordinal})名)?)  # 第一, 第一等次第一名
+        """,
+        re.VERBOSE,
+    )
+    phrases = _lexicon.exclusions()
+    return _Grammar(
+        quantity=quantity,
+        rank=rank,
+        exclusion=re.compile(_or(phrases)) if phrases else None,
+        units=units,
+        prefix=prefix,
+        infix=infix,
+        suffix=suffix,
+        money_cues=_lexicon.money_cues(),
+    )
+
+
+def extract_quantities(text: str) -> list[Quantity]:
+    """Find every quantity mention in ``text``, in order.
+
+    Messy text never raises; it gives fewer records.
+
+    >>> [(q.text, str(q.value), q.qualifier.value) for q in extract_quantities("累计奖励金额近265万元")]
+    [('近265万元', '2650000', 'less_than')]
+    >>> extract_quantities("荣获全国五一劳动奖状")
+    []
+    """
+    return list(iter_quantities(text))
+
+
+def iter_quantities(text: str) -> Iterator[Quantity]:
+    """Yield the quantity mentions of ``text`` in order (see :func:`extract_quantities`)."""
+    if not isinstance(text, str):
+        raise TypeError(f"expected str, not {type(text).__name__}; decode bytes before extracting")
+    g = _grammar()
+    norm = to_halfwidth(text)
+    blocked = _blocked_spans(norm, g)
+    ranks = {m.start("rank"): m for m in g.rank.finditer(norm)} if "第" in norm else {}
+    rank_end = -1
+    for m in g.quantity.finditer(norm):
+        num_start = m.start("num")
+        if num_start < rank_end:
+            continue  # the second 第 of 第一等次第一名
+        if num_start > 0 and norm[num_start - 1] == "第":
+            rank = ranks.get(num_start - 1)
+            if rank is not None:
+                q = _rank(rank, text, norm)
+                if q is not None:
+                    rank_end = q.end
+                    yield q
+            continue  # 第三批: an ordinal
+        q = _build(m, text, norm, g, blocked)
+        if q is not None:
+            yield q
+
+
+def _blocked_spans(norm: str, g: _Grammar) -> list[tuple[int, int]]:
+    """Start/end of every set phrase with numerals (五一, 一企一品牌, 二十大) in the text."""
+    if g.exclusion is None:
+        return []
+    return [m.span() for m in g.exclusion.finditer(norm)]
+
+
+def _is_blocked(blocked: list[tuple[int, int]], start: int) -> bool:
+    """Whether a number starting at ``start`` falls in a set phrase that starts at or before it."""
+    i = bisect.bisect_right(blocked, (start, 1 << 62)) - 1
+    return i >= 0 and blocked[i][0] <= start < blocked[i][1]
+
+
+def _in_short_quotes(norm: str, start: int, end: int) -> bool:
+    """Whether ``norm[start:end]`` sits inside a short quoted or titled name (“五个一”, 《…》)."""
+    left = max(0, start - _QUOTE_WINDOW)
+    for i in range(start - 1, left - 1, -1):
+        ch = norm[i]
+        if ch in _QUOTE_PAIRS:
+            close = _QUOTE_PAIRS[ch]
+            j = norm.find(close, end, end + _QUOTE_WINDOW)
+            if ch == "《":  # a title: any numeral inside is part of the name
+                j = norm.find(close, end, end + 60)
+            return j != -1 and (ch == "《" or j - i <= _QUOTE_WINDOW)
+        if ch in "”’》」』\n":
+            return False
+    return False
+
+
+def _qualifier(m: re.Match[str], g: _Grammar, pre: str | None) -> tuple[Qualifier, int]:
+    """The qualifier the words give and where the span starts (``pre`` is None when dropped)."""
+    start = m.start("num")
+    suf = m.group("suf")
+    infix = m.group("inf2") or m.group("inf1")
+    if suf:
+        return Qualifier(g.suffix[suf]), m.start("pre") if pre else start
+    if infix:
+        return Qualifier(g.infix[infix]), m.start("pre") if pre else start
+    if pre:
+        return Qualifier(g.prefix[pre]), m.start("pre")
+    return Qualifier.EXACT, start
+
+
+def _money_context(norm: str, start: int, cues: tuple[str, ...]) -> bool:
+    """Whether the clause before ``start`` talks about money (增效创收数千万)."""
+    left = start
+    floor = max(0, start - 16)
+    while left > floor and norm[left - 1] not in _CLAUSE_STOP:
+        left -= 1
+    clause = norm[left:start]
+    return any(cue in clause for cue in cues)
+
+
+def _multiplier(m: re.Match[str]) -> Decimal:
+    mult = m.group("mult")
+    return parse_number(mult) if mult else Decimal(1)  # type: ignore[return-value]
+
+
+def _build(m: re.Match[str], text: str, norm: str, g: _Grammar, blocked) -> Quantity | None:
+    """Turn one regex candidate into a quantity, or ``None`` when it is not one."""
+    num = m.group("num")
+    num_start, num_end = m.span("num")
+    pre, unit_text = m.group("pre"), m.group("unit")
+    end = m.end()
+    if blocked and _is_blocked(blocked, num_start):
+        return None
+    before = norm[num_start - 1] if num_start else ""
+    if before.isascii() and before.isalpha():
+        return None  # G20, No.5
+    if pre == "约" and m.start("pre") > 0 and norm[m.start("pre") - 1] in _YUE_NOT_AFTER:
+        pre = None  # 签约3家: 约 belongs to the verb
+    is_arabic = num[0].isdigit()
+    if not is_arabic and _lone_financial_numeral(num):
+        return None  # 队伍, 陆续: a single 大写 digit inside an ordinary word
+
+    # What the numeral is worth: a value, or an interval for ranges and vague amounts.
+    kind: Kind | None = None
+    value = low = high = None
+    vague_or_range: Qualifier | None = None
+    if num.startswith("百分之"):
+        value, kind, unit_text = parse_number(num), Kind.PERCENT, unit_text
+        if unit_text is not None:
+            return None  # 百分之五十人: not a written percentage
+    elif "分之" in num:
+        value, kind = parse_number(num), Kind.RATIO
+        if unit_text is not None:
+            return None
+    else:
+        value = parse_number(num)
+        if value is None:
+            bounds = _parse_range_text(num) if not num.startswith("数") else None
+            if bounds is not None:
+                vague_or_range = Qualifier.RANGE
+            else:
+                bounds = parse_vague(num)
+                vague_or_range = Qualifier.VAGUE if bounds is not None else None
+            if bounds is None:
+                return None
+            low, high = bounds
+    if value is None and vague_or_range is None:
+        return None
+
+    # A bare place marker (万, 千) is a number only after a qualifier: 近万人, 上千, 超亿美元.
+    if vague_or_range is None and kind is None and all(c in "十百千万亿拾佰仟萬億" for c in num):
+        if not pre or num == "十":
+            return None
+    elif pre == "上":
+        pre = None  # 上 is a qualifier only before a bare 百/千/万/亿 (会上3家 is exact)
+
+    mult = _multiplier(m)
+    tail = m.group("tail")
+    if tail:
+        if not is_arabic or m.group("mult") not in ("万", "亿") or value != value.to_integral_value():
+            return None
+        value = value * mult + Decimal(tail) * mult / 10
+        mult = Decimal(1)
+    if mult != 1:
+        value = value * mult if value is not None else None
+        low = low * mult if low is not None else None
+        high = high * mult if high is not None else None
+
+    # The unit: some units only follow Arabic digits (分), some must not be read as units.
+    unit = g.units.get(unit_text) if unit_text else None
+    if unit is not None:
+        after = norm[end : end + 1]
+        if unit.arabic_only and not is_arabic:
+            return None  # 十分, 三分
+        if unit.text == "分" and after in _SCORE_NOT_AFTER:
+            return None
+        if unit.text == "个" and norm.startswith(("月", "多月", "半月", "工作日"), end - (1 if m.group("suf") else 0)):
+            return None  # 3个月: a duration in months
+        if unit.text in ("版", "届") and is_arabic and len(num) == 4 and num.startswith(("19", "20")):
+            return None  # (2021版): an edition year
+        if kind is None:
+            kind = Kind(unit.kind)
+    qualifier, span_start = _qualifier(m, g, pre)
+    suf = m.group("suf")
+    if suf == "上下" and norm[end : end + 1] in "班游级联功":
+            return None  # 上下班
+    if suf == "+" and norm[end : end + 1].isalnum():
+        return None  # 5+2 模式
+    if vague_or_range is not None:
+        qualifier = vague_or_range
+        span_start = m.start("pre") if pre and qualifier is Qualifier.VAGUE else num_start
+        if pre and qualifier is Qualifier.RANGE:
+            span_start = m.start("pre")
+
+    if unit is None and kind not in (Kind.PERCENT, Kind.RATIO):
+        # Without a unit a number needs something else that says it is an amount.
+        has_mult = m.group("mult") is not None or any(c in "万亿" for c in num)
+        counts_as_amount = (
+            vague_or_range is Qualifier.VAGUE
+            or (has_mult and (is_arabic or qualifier is not Qualifier.EXACT))
+            or (qualifier is not Qualifier.EXACT and vague_or_range is None)
+        )
+        da = _da_count(num, norm, end) if not counts_as_amount else False
+        if not counts_as_amount and not da:
+            return None
+        if norm[end : end + 1] in _TIME_AFTER or (norm[end : end + 1].isascii() and norm[end : end + 1].isalpha()):
+            return None  # 近三年, 2019年, 5G
+        if da:
+            end += 1
+            kind = Kind.COUNT
+        elif _money_context(norm, span_start, g.money_cues) and (has_mult or vague_or_range):
+            kind = Kind.MONEY
+    if kind is None:
+        kind = Kind.COUNT
+    if vague_or_range is None and not is_arabic and num in ("一", "壹") and qualifier is Qualifier.EXACT:
+        return None  # 一个, 一家: a generic "a/one", not a reported figure
+    if not is_arabic and vague_or_range is None and _in_short_quotes(norm, num_start, end):
+        return None  # “五个一”, “两个维护”
+    if "《" in norm[max(0, num_start - 60) : num_start] and _in_short_quotes(norm, num_start, end):
+        return None
+
+    if vague_or_range is None:
+        value = normalize_decimal(value)
+        low, high = _interval(qualifier, value)
+    else:
+        value = None
+        low, high = normalize_decimal(low), normalize_decimal(high)
+    currency = unit.currency if unit is not None else ("CNY" if kind is Kind.MONEY else None)
+    unit_out = unit.text if unit is not None else None
+    if kind is Kind.PERCENT:
+        unit_out = "%"
+    return Quantity(
+        text=text[span_start:end],
+        start=span_start,
+        end=end,
+        value=value,
+        low=low,
+        high=high,
+        qualifier=qualifier,
+        kind=kind,
+        unit=unit_out,
+        currency=currency,
+        number_text=text[num_start:num_end],
+    )
+
+
+def _parse_range_text(num: str) -> tuple[Decimal, Decimal] | None:
+    """``1-2``, ``3万-5万``, ``三至五`` (explicit separators) or ``两三``, ``三四十`` (adjacent digits)."""
+    for sep in _RANGE_SEPARATORS:
+        if sep in num:
+            left, _, right = num.partition(sep)
+            left, right = left.strip(), right.strip()
+            low, high = parse_number(left), parse_number(right)
+            if low is None or high is None:
+                return None
+            # 3万-5: the left side's multiplier applies to the right one too.
+            if left[-1] in "万亿千百" and right[-1].isdigit():
+                high = high * parse_number(left[-1])  # type: ignore[operator]
+            return (low, high) if low < high else None
+    return parse_range(num)
+
+
+_FINANCIAL_DIGITS = frozenset("壹贰貳叁參肆伍陆陸柒捌玖")
+_FINANCIAL_PLACES = frozenset("拾佰仟万亿萬億")
+
+
+def _lone_financial_numeral(num: str) -> bool:
+    """A 大写 numeral written alone (伍, 陆): in reports those are word characters (队伍, 陆续);
+    real 大写 amounts come with their places (壹佰贰拾, 伍万)."""
+    return any(c in _FINANCIAL_DIGITS for c in num) and not any(c in _FINANCIAL_PLACES for c in num)
+
+
+def _da_count(num: str, norm: str, end: int) -> bool:
+    """``六大举措`` → 6: a single Chinese digit + 大 + noun (never 二十大, 大会, 大学)."""
+    return (
+        len(num) == 1
+        and num in "两二三四五六七八九十"
+        and norm[end : end + 1] == "大"
+        and "\u4e00" <= norm[end + 1 : end + 2] <= "\u9fff"
+        and norm[end + 1 : end + 2] not in _DA_NOT_COUNT
+    )
+
+
+def _interval(qualifier: Qualifier, value: Decimal) -> tuple[Decimal | None, Decimal | None]:
+    """The interval a qualifier allows around a stated value (ANNOTATION.md §1)."""
+    if qualifier is Qualifier.EXACT:
+        return value, value
+    if qualifier in (Qualifier.MORE_THAN, Qualifier.AT_LEAST):
+        return value, None
+    if qualifier in (Qualifier.LESS_THAN, Qualifier.AT_MOST):
+        return None, value
+    return None, None
+
+
+def _rank(m: re.Match[str], text: str, norm: str) -> Quantity | None:
+    """A placing reported as a result: 位居全市第一 → rank 1."""
+    start, end = m.span("rank")
+    span = norm[start:end]
+    numbers = re.findall(r"第([0-9]+|[^第等次名位]+)", span)
+    value = parse_number(numbers[-1]) if numbers else None
+    if value is None:
+        return None
+    return Quantity(
+        text=text[start:end],
+        start=start,
+        end=end,
+        value=value,
+        low=value,
+        high=value,
+        qualifier=Qualifier.EXACT,
+        kind=Kind.RANK,
+        unit="名" if span.endswith("名") else ("位" if span.endswith("位") else None),
+        number_text=text[start:end],
+    )

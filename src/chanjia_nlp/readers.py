@@ -1,0 +1,143 @@
+"""Reading report files into text and a :class:`~chanjia_nlp.records.Document`.
+
+Bytes are decoded here, at the I/O edge, never inside extractors. A file that cannot be read
+gives a ``Document`` with ``status="error"`` and a message that says what to do; it never raises.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from .errors import DocumentError
+from .records import Document
+
+__all__ = ["SUPPORTED_SUFFIXES", "decode", "find_files", "read_document", "sniff_metadata"]
+
+SUPPORTED_SUFFIXES = (".txt",)
+#: Files larger than this are refused with a message instead of being read into memory.
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+
+RE_PUBLISHED = re.compile(
+    r"""
+    (?:发布时间|发布日期|发表时间|时间|日期)[:：]\s*  # a labelled date line
+    (?P<y>(?:19|20)[0-9]{2})[-/.年]                 # year
+    (?P<m>[0-9]{1,2})[-/.月]                        # month
+    (?P<d>[0-9]{1,2})                               # day
+    """,
+    re.VERBOSE,
+)
+RE_DATED_HEADER = re.compile(r"^\s*(?P<y>(?:19|20)[0-9]{2})年(?P<m>[0-9]{1,2})月(?P<d>[0-9]{1,2})日\s*$", re.M)
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode report bytes: UTF-8 (with or without BOM), else GB18030, else what
+    charset-normalizer finds. Returns ``(text, encoding)``.
+
+    Raises:
+        DocumentError: binary data or bytes no Chinese encoding reads.
+    """
+    if not data.strip():
+        raise DocumentError("the file is empty; check that the report was saved completely")
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DocumentError("the file is binary, not text; export the report as .txt (UTF-8)")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise DocumentError("the text is in no encoding chanjia can read; re-save it as UTF-8")
+    return str(best), best.encoding
+
+
+def sniff_metadata(text: str) -> tuple[str | None, str | None]:
+    """The title (first non-blank line) and publication date (ISO) stated in the text."""
+    title = next((line.strip() for line in text.splitlines() if line.strip()), None)
+    if title is not None and len(title) > 80:
+        title = title[:80]
+    head = text[:3000]
+    m = RE_PUBLISHED.search(head) or RE_DATED_HEADER.search(head)
+    published = None
+    if m:
+        y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
+        if 1 <= mo <= 12 and 1 <= d <= 31:
+            published = f"{y:04d}-{mo:02d}-{d:02d}"
+    return title, published
+
+
+def read_document(
+    path: str | os.PathLike[str],
+    *,
+    display_path: str | None = None,
+    extractor_version: str = "",
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> tuple[Document, str | None]:
+    """Read one file: its :class:`Document` record and its text (``None`` when it failed)."""
+    path = Path(path)
+    shown = display_path or str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise DocumentError(
+                f"the file is {size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit; "
+                "split it or raise --max-bytes"
+            )
+        data = path.read_bytes()
+    except DocumentError as exc:
+        return _failed(shown, b"", str(exc), extractor_version), None
+    except OSError as exc:
+        return _failed(shown, b"", f"cannot read the file ({exc.strerror}); check the path and permissions",
+                       extractor_version), None
+    try:
+        text, encoding = decode(data)
+    except (DocumentError, UnicodeDecodeError) as exc:
+        message = str(exc) if isinstance(exc, DocumentError) else "the text is not valid UTF-8; re-save it as UTF-8"
+        return _failed(shown, data, message, extractor_version), None
+    title, published = sniff_metadata(text)
+    doc = Document(
+        doc_id=hashlib.sha256(data).hexdigest(),
+        path=shown,
+        title=title,
+        published=published,
+        chars=len(text),
+        format=path.suffix.lstrip(".").lower() or "txt",
+        encoding=encoding,
+        extractor_version=extractor_version,
+    )
+    return doc, text
+
+
+def _failed(path: str, data: bytes, message: str, version: str) -> Document:
+    return Document(
+        doc_id=hashlib.sha256(data).hexdigest(),
+        path=path,
+        format=Path(path).suffix.lstrip(".").lower() or "txt",
+        status="error",
+        error=message,
+        extractor_version=version,
+    )
+
+
+def find_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, str]]:
+    """Expand files and folders (recursively) into ``(path, display path)`` pairs, sorted.
+
+    Files named directly are always yielded; inside folders only supported suffixes are.
+    A display path is relative to the folder it was found in.
+    """
+    for given in paths:
+        given = Path(given)
+        if given.is_dir():
+            for found in sorted(p for p in given.rglob("*") if p.is_file()):
+                if found.suffix.lower() in SUPPORTED_SUFFIXES and not found.name.startswith("."):
+                    yield found, str(found.relative_to(given))
+        else:
+            yield given, str(given)

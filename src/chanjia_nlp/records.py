@@ -1,0 +1,126 @@
+"""The records chanjia_nlp produces: frozen dataclasses with ``Decimal`` values.
+
+Field names and enum values follow ``spec/ANNOTATION.md`` and ``spec/OUTPUT.md``; they are a
+contract with the people who read the output, so they are extended, never renamed.
+Records know nothing about JSON or SQL: :func:`to_dict` gives the plain mapping the CLI and the
+store write.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+__all__ = ["Document", "Kind", "Qualifier", "Quantity", "Record", "to_dict"]
+
+
+class Qualifier(StrEnum):
+    """How the stated number bounds the true one (ANNOTATION.md §1, "Qualifiers")."""
+
+    EXACT = "exact"
+    APPROX = "approx"
+    MORE_THAN = "more_than"
+    AT_LEAST = "at_least"
+    LESS_THAN = "less_than"
+    AT_MOST = "at_most"
+    RANGE = "range"
+    VAGUE = "vague"
+
+
+class Kind(StrEnum):
+    """What a quantity measures."""
+
+    COUNT = "count"
+    MONEY = "money"
+    PERCENT = "percent"
+    PERCENTAGE_POINT = "percentage_point"
+    SCORE = "score"
+    RANK = "rank"
+    RATIO = "ratio"
+    AREA = "area"
+    DURATION = "duration"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Quantity:
+    """One number as written, with what makes it mean something.
+
+    ``text == raw[start:end]`` for the raw text it was found in. ``value`` is in base units
+    (yuan for money, the percent number for percentages); ``low``/``high`` are the interval
+    the words allow, ``None`` for an open end. ``number_text`` is the numeral alone.
+    ``damaged`` marks a figure whose digits were lost in conversion (never guessed).
+    The claim fields (``claim`` … ``scope``) are filled by the claims stage.
+    """
+
+    text: str
+    start: int
+    end: int
+    value: Decimal | None
+    low: Decimal | None
+    high: Decimal | None
+    qualifier: Qualifier
+    kind: Kind
+    unit: str | None = None
+    currency: str | None = None
+    number_text: str = ""
+    damaged: bool = False
+    sentence: str | None = None
+    claim: bool = False
+    indicator: str | None = None
+    indicator_text: str | None = None
+    subject: str | None = None
+    level: str | None = None
+    period: str | None = None
+    scope: str | None = None
+
+    type = "quantity"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Document:
+    """One input file: where it came from, how it was read, and whether that worked."""
+
+    doc_id: str
+    path: str
+    title: str | None = None
+    published: str | None = None
+    source: str | None = None
+    chars: int = 0
+    format: str = "txt"
+    encoding: str | None = None
+    status: str = "ok"
+    error: str | None = None
+    extractor_version: str = ""
+
+    type = "document"
+
+
+Record = Quantity | Document
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, StrEnum):
+        return value.value
+    return value
+
+
+def to_dict(record: Record, **common: Any) -> dict[str, Any]:
+    """A record as a JSON-ready dict: ``type`` first, then ``common`` (``doc_id``, ``path``),
+    then the record's fields; decimals become strings, enums their values.
+
+    >>> q = Quantity(text="25家", start=0, end=3, value=Decimal(25), low=Decimal(25),
+    ...              high=Decimal(25), qualifier=Qualifier.EXACT, kind=Kind.COUNT, unit="家")
+    >>> to_dict(q)["value"]
+    '25'
+    """
+    out: dict[str, Any] = {"type": record.type}
+    out.update(common)
+    for field in dataclasses.fields(record):
+        out[field.name] = _plain(getattr(record, field.name))
+    return out

@@ -1,0 +1,194 @@
+"""Word segmentation over spaCy's Chinese pipeline, with a tokenizer of our own.
+
+spaCy's ``ChineseTokenizer`` calls the module-level ``jieba.cut``, so any
+``jieba.load_userdict`` anywhere in the process changes its output. Ours wraps a private
+``jieba.Tokenizer`` loaded with the domain terms in ``lexicons/terms.txt``, so the global jieba
+is never touched and user terms stay scoped to one pipeline. pkuseg (``spacy-pkuseg``) is loaded
+from a model directory the user gives: no model ships on the registry and nothing is downloaded.
+
+Expensive set-up (the jieba prefix dictionary, the pkuseg model) happens on first use or in
+:meth:`ChineseTokenizer.initialize`, never at import.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError, SegmenterUnavailable, value_invalid_msg
+
+__all__ = ["ChineseTokenizer", "Segmenter", "make_nlp", "make_segmenter"]
+
+
+class Segmenter(str, Enum):
+    """Which word segmenter splits the text (as in spaCy's zh language)."""
+
+    char = "char"
+    jieba = "jieba"
+    pkuseg = "pkuseg"
+
+
+def coerce_segmenter(value: str | Segmenter) -> Segmenter:
+    """``"jieba"`` → ``Segmenter.jieba``; anything else raises :class:`ConfigError` at once."""
+    try:
+        return Segmenter(value)
+    except ValueError:
+        raise ConfigError(value_invalid_msg("segmenter", value, [s.value for s in Segmenter])) from None
+
+
+def _jieba_tokenizer(terms: Iterable[tuple[str, int]]) -> Any:
+    try:
+        import jieba
+    except ImportError:
+        raise SegmenterUnavailable(
+            "segmenter 'jieba' needs the jieba package: pip install jieba"
+        ) from None
+    tokenizer = jieba.Tokenizer()  # private instance: never jieba.dt, never jieba.load_userdict
+    for word, freq in terms:
+        tokenizer.add_word(word, freq)  # freq > 0: freq=0 would also patch jieba.finalseg globally
+    return tokenizer
+
+
+def _pkuseg_model(model: str | os.PathLike[str] | None) -> Any:
+    if model is None:
+        raise SegmenterUnavailable(
+            "segmenter 'pkuseg' needs a model directory (pkuseg_model=PATH or --pkuseg-model PATH); "
+            "no model is downloaded. Train one with spacy_pkuseg.train() or use segmenter='jieba'"
+        )
+    path = Path(model)
+    missing = [name for name in ("features.pkl", "weights.npz") if not (path / name).is_file()]
+    if not path.is_dir() or missing:
+        raise SegmenterUnavailable(
+            f"pkuseg model directory {str(path)!r} is missing "
+            f"{', '.join(missing) or 'entirely'}; give the folder spacy_pkuseg.train() wrote"
+        )
+    try:
+        import spacy_pkuseg
+    except ImportError:
+        raise SegmenterUnavailable(
+            "segmenter 'pkuseg' needs the spacy-pkuseg package: pip install spacy-pkuseg"
+        ) from None
+    # A path (never a model *name*): a name would make spacy_pkuseg download from the network.
+    return spacy_pkuseg.pkuseg(model_name=str(path.resolve()), user_dict=None)
+
+
+def make_segmenter(
+    segmenter: str | Segmenter = Segmenter.jieba,
+    *,
+    pkuseg_model: str | os.PathLike[str] | None = None,
+    domain_terms: bool = True,
+) -> Any:
+    """A function ``str -> list[str]`` for the chosen segmenter, loaded now.
+
+    Raises:
+        ConfigError: unknown segmenter name.
+        SegmenterUnavailable: the package or model file is missing (the message says which).
+    """
+    from ._lexicon import jieba_terms
+
+    kind = coerce_segmenter(segmenter)
+    if kind is Segmenter.char:
+        return list
+    if kind is Segmenter.jieba:
+        tokenizer = _jieba_tokenizer(jieba_terms() if domain_terms else ())
+        tokenizer.initialize()
+        return lambda text: [w for w in tokenizer.cut(text, HMM=True) if w]
+    model = _pkuseg_model(pkuseg_model)
+    return model.cut
+
+
+class ChineseTokenizer:
+    """A spaCy tokenizer over :func:`make_segmenter`; words are re-aligned to the text."""
+
+    def __init__(
+        self,
+        vocab: Any,
+        *,
+        segmenter: str | Segmenter = Segmenter.jieba,
+        pkuseg_model: str | None = None,
+        domain_terms: bool = True,
+    ) -> None:
+        self.vocab = vocab
+        self.segmenter = coerce_segmenter(segmenter)
+        self.pkuseg_model = pkuseg_model
+        self.domain_terms = domain_terms
+        self._cut: Any = None
+
+    def initialize(self, get_examples: Any = None, *, nlp: Any = None) -> None:
+        """Load the segmenter (jieba dictionary or pkuseg model) now rather than on first use."""
+        self._cut = make_segmenter(self.segmenter, pkuseg_model=self.pkuseg_model, domain_terms=self.domain_terms)
+
+    def __call__(self, text: str) -> Any:
+        from spacy.tokens import Doc
+        from spacy.util import get_words_and_spaces
+
+        if self._cut is None:
+            self.initialize()
+        words, spaces = get_words_and_spaces(self._cut(text), text)
+        return Doc(self.vocab, words=words, spaces=spaces)
+
+    def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterable[Any]:
+        for text in texts:
+            yield self(text)
+
+
+def _register() -> None:
+    """Register the tokenizer with spaCy's registry (idempotent; called before building a pipeline)."""
+    from spacy.util import registry
+
+    name = "chanjia_nlp.ChineseTokenizer.v1"
+    if name in registry.tokenizers:
+        return
+
+    @registry.tokenizers(name)
+    def create_tokenizer(segmenter: str = "jieba", pkuseg_model: str | None = None, domain_terms: bool = True):
+        def factory(nlp: Any) -> ChineseTokenizer:
+            return ChineseTokenizer(nlp.vocab, segmenter=segmenter, pkuseg_model=pkuseg_model, domain_terms=domain_terms)
+
+        return factory
+
+
+def make_nlp(
+    segmenter: str | Segmenter = Segmenter.jieba,
+    *,
+    pkuseg_model: str | os.PathLike[str] | None = None,
+    domain_terms: bool = True,
+    components: Iterable[str] = ("quantities",),
+) -> Any:
+    """A ``spacy.blank("zh")`` pipeline with our tokenizer and our components.
+
+    The segmenter is loaded here, so a missing package or model fails now, not on the first text.
+
+    >>> nlp = make_nlp("char")
+    >>> [s.text for s in nlp("新增高技能人才1200余名").spans["chanjia_nlp.quantities"]]
+    ['1200余名']
+    """
+    kind = coerce_segmenter(segmenter)
+    try:
+        import spacy
+    except ImportError:
+        raise SegmenterUnavailable("the spaCy pipeline needs spaCy: pip install spacy") from None
+    from . import components as _components
+
+    _register()
+    config = {
+        "nlp": {
+            "tokenizer": {
+                "@tokenizers": "chanjia_nlp.ChineseTokenizer.v1",
+                "segmenter": kind.value,
+                "pkuseg_model": str(pkuseg_model) if pkuseg_model is not None else None,
+                "domain_terms": domain_terms,
+            }
+        }
+    }
+    nlp = spacy.blank("zh", config=config)
+    nlp.tokenizer.initialize()
+    for name in components:
+        factory = _components.FACTORIES.get(name)
+        if factory is None:
+            raise ConfigError(value_invalid_msg("components", name, sorted(_components.FACTORIES)))
+        nlp.add_pipe(factory)
+    return nlp
