@@ -89,6 +89,7 @@ class Unit:
     kind: str
     currency: str | None
     arabic_only: bool
+    scale: Decimal = Decimal(1)
 
 
 @functools.cache
@@ -106,12 +107,13 @@ def numerals() -> Mapping[str, tuple[Decimal, str]]:
 def units() -> Mapping[str, Unit]:
     """Unit or classifier text → :class:`Unit`."""
     out = {}
-    for number, row in read_rows("units.tsv", ("unit", "kind", "currency", "after")):
+    for number, row in read_rows("units.tsv", ("unit", "kind", "currency", "after", "scale")):
         if row["kind"] not in KINDS:
             raise LexiconError("units.tsv", number, f"unknown kind {row['kind']!r}; valid: {sorted(KINDS)}")
         if row["after"] not in ("any", "arabic"):
             raise LexiconError("units.tsv", number, "after must be 'any' or 'arabic'")
-        out[row["unit"]] = Unit(row["unit"], row["kind"], row["currency"] or None, row["after"] == "arabic")
+        scale = _decimal("units.tsv", number, row["scale"])
+        out[row["unit"]] = Unit(row["unit"], row["kind"], row["currency"] or None, row["after"] == "arabic", scale)
     return MappingProxyType(out)
 
 

@@ -111,6 +111,7 @@ def _parse_integer_part(tokens: list[tuple[str, Decimal]]) -> Decimal | None:
             section += pending * value
             pending, last_small, last_unit, after_zero = None, value, value, False
         else:  # big: 万, 亿
+            bare = pending is None and section == 0 and total == 0
             if pending is not None:
                 section += pending
                 pending = None
@@ -120,7 +121,7 @@ def _parse_integer_part(tokens: list[tuple[str, Decimal]]) -> Decimal | None:
                 total += section * value  # 一亿二千万: 二千 is under the 亿
             else:
                 base = total + section
-                if base == 0:
+                if bare:
                     if i != 0:
                         return None
                     base = Decimal(1)  # a bare 万 after a qualifier: 近万人
@@ -128,7 +129,9 @@ def _parse_integer_part(tokens: list[tuple[str, Decimal]]) -> Decimal | None:
             section, last_small, last_big, last_unit, after_zero = Decimal(0), None, value, value, False
     if pending is not None:
         if last_unit is not None and not after_zero and last_unit >= 100 and pending == pending.to_integral_value():
-            if pending >= 10:
+            bare_start = roles[0] == "big" or (roles[0] == "small" and tokens[0][1] > 10)
+            if pending >= 10 or bare_start:
+                return None  # 一百25 is not a numeral; 万一 has no number before its 万
                 return None  # 一百25 is not a numeral
             # Abbreviated next place: 三万五 = 35000, 一千二 = 1200, 13万2 = 132000.
             section += pending * last_unit / 10

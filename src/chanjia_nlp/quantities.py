@@ -75,7 +75,7 @@ def _grammar() -> _Grammar:
           | [{cn}]+分之[{cn}]+(?:点[{cn}]+)?                 # 三分之一
           | {vague_phrases}                                 # 成千上万
           | 数(?=[十百千万亿])[十百千万亿]+                   # 数百, 数千万
-          | (?:{arabic})(?:{mult})?[ ]?(?:{sep})[ ]?(?:{arabic})  # 1-2, 3万-5万, 3至5
+          | (?:{arabic})(?:{mult}|%)?[ ]?(?:{sep})[ ]?(?:{arabic})  # 1-2, 3万-5万, 3至5, 20%-30
           | (?:{arabic})                                    # 25, 3.8, 1,227
           | [{cn}]+(?:点[{cn}]+)?(?:(?:{sep})[{cn}]+)?       # 三万五千, 两三, 三至五, 一点五
         )
@@ -251,9 +251,9 @@ def _build(m: re.Match[str], text: str, norm: str, g: _Grammar, blocked) -> Quan
     if value is None and vague_or_range is None:
         return None
 
-    # A bare place marker (万, 千) is a number only after a qualifier: 近万人, 上千, 超亿美元.
-    if vague_or_range is None and kind is None and all(c in "十百千万亿拾佰仟萬億" for c in num):
-        if not pre or num == "十":
+    # A bare place marker (万, 千) is a number only with a qualifier: 近万人, 上千, 百余名, 超亿美元.
+    if vague_or_range is None and kind is None and num != "十" and all(c in "十百千万亿拾佰仟萬億" for c in num):
+        if not (pre or m.group("inf1") or m.group("inf2") or m.group("suf")):
             return None
     elif pre == "上":
         pre = None  # 上 is a qualifier only before a bare 百/千/万/亿 (会上3家 is exact)
@@ -267,7 +267,9 @@ def _build(m: re.Match[str], text: str, norm: str, g: _Grammar, blocked) -> Quan
         mult = Decimal(1)
     if mult != 1:
         value = value * mult if value is not None else None
-        low = low * mult if low is not None else None
+        # 3万至5万元: the left end has its own 万, the trailing one belongs to the right end.
+        own = vague_or_range is Qualifier.RANGE and _left_has_multiplier(num)
+        low = low * mult if low is not None and not own else low
         high = high * mult if high is not None else None
 
     # The unit: some units only follow Arabic digits (分), some must not be read as units.
@@ -280,10 +282,16 @@ def _build(m: re.Match[str], text: str, norm: str, g: _Grammar, blocked) -> Quan
             return None
         if unit.text == "个" and norm.startswith(("月", "多月", "半月", "工作日"), end - (1 if m.group("suf") else 0)):
             return None  # 3个月: a duration in months
-        if unit.text in ("版", "届") and is_arabic and len(num) == 4 and num.startswith(("19", "20")):
-            return None  # (2021版): an edition year
+        if unit.text in ("版", "届") and is_arabic and (len(num) == 4 and num.startswith(("19", "20")) or "." in num):
+            return None  # (2021版), 2.0版: an edition or version
+        if unit.text == "分" and num_start > 0 and norm[num_start - 1] in "时点:":
+            return None  # 9时30分: a clock time
         if kind is None:
             kind = Kind(unit.kind)
+        if unit.scale != 1:  # 七成 → 70 percent
+            value = value * unit.scale if value is not None else None
+            low = low * unit.scale if low is not None else None
+            high = high * unit.scale if high is not None else None
     qualifier, span_start = _qualifier(m, g, pre)
     suf = m.group("suf")
     if suf == "上下" and norm[end : end + 1] in "班游级联功":
@@ -301,8 +309,8 @@ def _build(m: re.Match[str], text: str, norm: str, g: _Grammar, blocked) -> Quan
         has_mult = m.group("mult") is not None or any(c in "万亿" for c in num)
         counts_as_amount = (
             vague_or_range is Qualifier.VAGUE
-            or (has_mult and (is_arabic or qualifier is not Qualifier.EXACT))
-            or (qualifier is not Qualifier.EXACT and vague_or_range is None)
+            or (has_mult and (is_arabic or qualifier is not Qualifier.EXACT or _has_digit(num)))
+            or (qualifier is not Qualifier.EXACT and vague_or_range is None and is_arabic)
         )
         da = _da_count(num, norm, end) if not counts_as_amount else False
         if not counts_as_amount and not da:
@@ -331,7 +339,7 @@ def _build(m: re.Match[str], text: str, norm: str, g: _Grammar, blocked) -> Quan
         low, high = normalize_decimal(low), normalize_decimal(high)
     currency = unit.currency if unit is not None else ("CNY" if kind is Kind.MONEY else None)
     unit_out = unit.text if unit is not None else None
-    if kind is Kind.PERCENT:
+    if kind is Kind.PERCENT and unit_out is None:
         unit_out = "%"
     return Quantity(
         text=text[span_start:end],
@@ -348,19 +356,33 @@ def _build(m: re.Match[str], text: str, norm: str, g: _Grammar, blocked) -> Quan
     )
 
 
+def _has_digit(num: str) -> bool:
+    """Whether a Chinese numeral has a digit, not only place markers (三万五, not 千万)."""
+    table = _lexicon.numerals()
+    return any(table.get(c, (0, ""))[1] == "digit" for c in num)
+
+
+def _left_has_multiplier(num: str) -> bool:
+    """``3万-5`` (the left end carries its own 万) as opposed to ``3-5``."""
+    for sep in _RANGE_SEPARATORS:
+        if sep in num:
+            return num.partition(sep)[0].strip()[-1] in "万亿千百"
+    return False
+
+
 def _parse_range_text(num: str) -> tuple[Decimal, Decimal] | None:
-    """``1-2``, ``3万-5万``, ``三至五`` (explicit separators) or ``两三``, ``三四十`` (adjacent digits)."""
+    """``1-2``, ``3万-5万``, ``20%-30``, ``三至五`` (explicit separators) or ``两三``, ``三四十``
+    (adjacent digits)."""
     for sep in _RANGE_SEPARATORS:
         if sep in num:
             left, _, right = num.partition(sep)
-            left, right = left.strip(), right.strip()
+            left, right = left.strip().removesuffix("%"), right.strip()
             low, high = parse_number(left), parse_number(right)
             if low is None or high is None:
                 return None
-            # 3万-5: the left side's multiplier applies to the right one too.
-            if left[-1] in "万亿千百" and right[-1].isdigit():
-                high = high * parse_number(left[-1])  # type: ignore[operator]
-            return (low, high) if low < high else None
+            # 3万至5万元: the right end's 万 comes after the match; compare in the same units.
+            scale = parse_number(left[-1]) if left[-1] in "万亿千百" and right[-1].isdigit() else 1
+            return (low, high) if low < high * scale else None
     return parse_range(num)
 
 

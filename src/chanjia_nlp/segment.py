@@ -59,7 +59,9 @@ def _pkuseg_model(model: str | os.PathLike[str] | None) -> Any:
             "no model is downloaded. Train one with spacy_pkuseg.train() or use segmenter='jieba'"
         )
     path = Path(model)
-    missing = [name for name in ("features.pkl", "weights.npz") if not (path / name).is_file()]
+    missing = [name for name in ("weights.npz",) if not (path / name).is_file()]
+    if not any((path / name).is_file() for name in ("features.msgpack", "features.pkl")):
+        missing.append("features.msgpack")
     if not path.is_dir() or missing:
         raise SegmenterUnavailable(
             f"pkuseg model directory {str(path)!r} is missing "

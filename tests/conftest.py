@@ -1,0 +1,39 @@
+"""Shared fixtures: case tables as data, the shared dev set, and golden-file updating."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent
+SHARED = ROOT.parent / "shared"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/ from the current output")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+def load_cases(name: str) -> list:
+    """``tests/cases/<name>.yaml`` as ``pytest.param`` objects; an ``xfail`` key marks a known limit."""
+    cases = yaml.safe_load((HERE / "cases" / f"{name}.yaml").read_text(encoding="utf-8"))
+    params = []
+    for case in cases:
+        marks = [pytest.mark.xfail(reason=case["xfail"], strict=True)] if case.get("xfail") else []
+        params.append(pytest.param(case, id=case["id"], marks=marks))
+    return params
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """``../shared`` (seeds, dev gold, scorer) — skipped where it is absent, as in a user's clone."""
+    if not (SHARED / "seeds").is_dir() or not (SHARED / "dev-gold").is_dir():
+        pytest.skip("../shared (seeds and dev-gold) is not beside this checkout")
+    return SHARED

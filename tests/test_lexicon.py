@@ -1,0 +1,64 @@
+"""Lexicons are data: every file loads and validates, a bad row names its file and line, and the
+installed wheel carries them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from chanjia_nlp import _lexicon
+from chanjia_nlp.errors import LexiconError
+
+from .conftest import ROOT
+
+LOADERS = [
+    _lexicon.numerals,
+    _lexicon.units,
+    _lexicon.qualifiers,
+    _lexicon.vague_words,
+    _lexicon.exclusions,
+    _lexicon.money_cues,
+    _lexicon.jieba_terms,
+]
+
+
+@pytest.mark.parametrize("loader", LOADERS, ids=lambda f: f.__name__)
+def test_every_lexicon_loads_and_is_frozen(loader):
+    data = loader()
+    assert len(data) > 0
+    if hasattr(data, "keys"):
+        with pytest.raises(TypeError):
+            data["新"] = None  # type: ignore[index]
+
+
+def test_every_lexicon_states_its_source():
+    for path in sorted((ROOT / "lexicons").iterdir()):
+        head = path.read_text(encoding="utf-8").splitlines()[:6]
+        assert any("Source" in line for line in head), f"{path.name} does not state its source"
+
+
+def test_bad_row_names_file_and_line(tmp_path, monkeypatch):
+    bad = tmp_path / "units.tsv"
+    bad.write_text("unit\tkind\tcurrency\tafter\tscale\n家\tcountt\t\tany\t1\n", encoding="utf-8")
+    monkeypatch.setattr(_lexicon, "lexicon_path", lambda name: bad)
+    _lexicon.units.cache_clear()
+    try:
+        with pytest.raises(LexiconError, match=r"units.tsv:2: unknown kind 'countt'"):
+            _lexicon.units()
+    finally:
+        _lexicon.units.cache_clear()
+
+
+def test_wheel_packages_the_lexicons(tmp_path):
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
+        check=True,
+    )
+    wheel = next(Path(tmp_path).glob("chanjia_nlp-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    for path in (ROOT / "lexicons").iterdir():
+        assert f"chanjia_nlp/lexicons/{path.name}" in names

@@ -1,0 +1,87 @@
+"""Quantity extraction: the case table (tests/cases/quantities.yaml) and properties on any text."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chanjia_nlp import Kind, Qualifier, extract_quantities
+
+from .conftest import load_cases
+
+FIELDS = ("text", "value", "low", "high", "qualifier", "kind", "unit", "currency")
+
+
+def _as_row(q) -> dict:
+    return {
+        "text": q.text,
+        "value": q.value,
+        "low": q.low,
+        "high": q.high,
+        "qualifier": q.qualifier.value,
+        "kind": q.kind.value,
+        "unit": q.unit,
+        "currency": q.currency,
+    }
+
+
+def _expected_row(e: dict) -> dict:
+    row = {k: e[k] for k in FIELDS}
+    for k in ("value", "low", "high"):
+        row[k] = None if row[k] is None else Decimal(row[k])
+    return row
+
+
+@pytest.mark.parametrize("case", load_cases("quantities"))
+def test_quantity_table(case):
+    got = [_as_row(q) for q in extract_quantities(case["text"])]
+    assert got == [_expected_row(e) for e in case["expected"]]
+
+
+def test_offsets_point_into_raw_fullwidth_text():
+    text = "全年培训职工１２００余名，满意率９８％以上。"
+    quantities = extract_quantities(text)
+    assert [q.text for q in quantities] == ["１２００余名", "９８％以上"]
+    assert all(text[q.start : q.end] == q.text for q in quantities)
+    assert quantities[0].value == Decimal(1200)
+
+
+def test_non_str_input_is_a_type_error():
+    with pytest.raises(TypeError, match="decode bytes"):
+        extract_quantities("近265万元".encode())  # type: ignore[arg-type]
+
+
+def test_no_numbers_gives_empty_list():
+    assert extract_quantities("无数字") == []
+    assert extract_quantities("") == []
+
+
+# Text made of the pieces the grammar is built from, so the properties reach deep into it.
+PIECES = list("零〇一二两三四五六七八九十百千万亿壹贰拾佰仟0123456789.,-—~至到第数几余多近超约上以下左右%％人名家个元美年月日分之点大“”《》，。\n ")
+PIECES += ["百分之", "万元", "人次", "以上", "不少于", "个百分点", "成千上万", "亿美元", "位居全市", "五一", "二十大", "１２"]
+soup = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(soup, st.text(max_size=80)))
+def test_properties_on_any_text(text):
+    previous_end = -1
+    for q in extract_quantities(text):
+        assert text[q.start : q.end] == q.text
+        assert q.start >= previous_end  # mentions never overlap and come in order
+        previous_end = q.end
+        assert isinstance(q.qualifier, Qualifier) and isinstance(q.kind, Kind)
+        for bound in (q.value, q.low, q.high):
+            assert bound is None or isinstance(bound, Decimal)
+        if q.low is not None and q.high is not None:
+            assert q.low <= q.high
+        if q.value is not None:
+            assert q.low is None or q.low <= q.value
+            assert q.high is None or q.value <= q.high
+        if q.qualifier in (Qualifier.RANGE, Qualifier.VAGUE):
+            assert q.value is None and q.low is not None and q.high is not None
+        if q.qualifier is Qualifier.EXACT:
+            assert q.low == q.value == q.high
