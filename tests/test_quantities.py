@@ -85,3 +85,15 @@ def test_properties_on_any_text(text):
             assert q.value is None and q.low is not None and q.high is not None
         if q.qualifier is Qualifier.EXACT:
             assert q.low == q.value == q.high
+
+
+@pytest.mark.parametrize("text, span", [("共培训职工1?3人次，其中", "1?3人次"), ("补贴12?3万元", "12?3万元")])
+def test_damaged_digits_are_flagged_never_guessed(text, span):
+    (q,) = extract_quantities(text)
+    assert q.text == span and q.damaged
+    assert q.value is q.low is q.high is None
+
+
+@pytest.mark.parametrize("text", ["汽车零部件企业", "实行7×24小时受理", "服务零距离"])
+def test_words_with_numerals_are_not_quantities(text):
+    assert extract_quantities(text) == []

@@ -47,7 +47,7 @@ if not Language.has_factory("chanjia_nlp_quantities"):
 
     @Language.factory(
         "chanjia_nlp_quantities",
-        assigns=[f"doc.spans['{QUANTITIES_KEY}']"],
+        assigns=["doc.spans"],
         default_config={"spans_key": QUANTITIES_KEY},
     )
     def make_quantity_component(nlp: Language, name: str, spans_key: str) -> QuantityComponent:

@@ -48,7 +48,7 @@ def to_halfwidth(text: str) -> str:
     """Full-width ASCII and ideographic space to half-width, keeping the length.
 
     >>> to_halfwidth("９８％，３．８万")
-    '98%，3.8万'
+    '98%,3.8万'
     """
     return text.translate(FULLWIDTH_TABLE)
 
@@ -291,7 +291,7 @@ def format_number(value: Decimal, *, style: str = "arabic") -> str:
     (integers only: ``一万二千三百四十五``).
 
     >>> format_number(Decimal("101000"), style="chinese")
-    '十万零一千'
+    '十万一千'
     """
     from .errors import ConfigError, value_invalid_msg
 

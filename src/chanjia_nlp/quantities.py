@@ -216,8 +216,11 @@ def _build(m: re.Match[str], text: str, norm: str, g: _Grammar, blocked) -> Quan
     if blocked and _is_blocked(blocked, num_start):
         return None
     before = norm[num_start - 1] if num_start else ""
-    if before.isascii() and before.isalpha():
-        return None  # G20, No.5
+    if before and (before.isascii() and before.isalpha() or before in "×*"):
+        return None  # G20, No.5, 7×24
+    if num in ("零", "〇"):
+        return None  # 零部件, 零距离: a lone zero is a word, not a figure
+    damaged_start = _damaged_start(norm, num_start)
     if pre == "约" and m.start("pre") > 0 and norm[m.start("pre") - 1] in _YUE_NOT_AFTER:
         pre = None  # 签约3家: 约 belongs to the verb
     is_arabic = num[0].isdigit()
@@ -331,7 +334,14 @@ def _build(m: re.Match[str], text: str, norm: str, g: _Grammar, blocked) -> Quan
     if "《" in norm[max(0, num_start - 60) : num_start] and _in_short_quotes(norm, num_start, end):
         return None
 
-    if vague_or_range is None:
+    if damaged_start is not None:
+        # 1?3人次: digits were lost in conversion. Keep the mention, flagged, and never guess it.
+        span_start = min(span_start, damaged_start)
+        value = low = high = None
+        vague_or_range = None
+        if qualifier in (Qualifier.RANGE, Qualifier.VAGUE):
+            qualifier = Qualifier.EXACT
+    elif vague_or_range is None:
         value = normalize_decimal(value)
         low, high = _interval(qualifier, value)
     else:
@@ -353,7 +363,16 @@ def _build(m: re.Match[str], text: str, norm: str, g: _Grammar, blocked) -> Quan
         unit=unit_out,
         currency=currency,
         number_text=text[num_start:num_end],
+        damaged=damaged_start is not None,
     )
+
+
+def _damaged_start(norm: str, num_start: int) -> int | None:
+    """Where a figure starts if digits before ``num_start`` were lost to ``?`` (``1?3人次``)."""
+    i = num_start
+    while i > 0 and (norm[i - 1].isdigit() or norm[i - 1] == "?"):
+        i -= 1
+    return i if "?" in norm[i:num_start] else None
 
 
 def _has_digit(num: str) -> bool:

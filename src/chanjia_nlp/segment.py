@@ -165,7 +165,8 @@ def make_nlp(
     The segmenter is loaded here, so a missing package or model fails now, not on the first text.
 
     >>> nlp = make_nlp("char")
-    >>> [s.text for s in nlp("新增高技能人才1200余名").spans["chanjia_nlp.quantities"]]
+    >>> doc = nlp("新增高技能人才1200余名")
+    >>> [s.text for s in doc.spans["chanjia_nlp.quantities"]]
     ['1200余名']
     """
     kind = coerce_segmenter(segmenter)

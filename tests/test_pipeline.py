@@ -1,0 +1,51 @@
+"""The public API: extract(), load(), extract_quantities() and record serialization."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from decimal import Decimal
+
+import pytest
+
+import chanjia_nlp
+from chanjia_nlp import Quantity, to_dict
+
+
+def test_extract_returns_quantities_with_their_sentence():
+    text = "今年以来，全区新增高技能人才1200余名。累计奖励金额近265万元！"
+    records = chanjia_nlp.extract(text)
+    assert [r.text for r in records] == ["1200余名", "近265万元"]
+    assert records[0].sentence == "今年以来，全区新增高技能人才1200余名。"
+    assert records[1].sentence == "累计奖励金额近265万元！"
+    assert records[1].value == Decimal("2650000") and records[1].currency == "CNY"
+
+
+def test_fast_path_equals_pipeline_but_for_sentence():
+    text = "参训人员467人，开班14个。"
+    fast = chanjia_nlp.extract_quantities(text)
+    full = chanjia_nlp.load(segmenter="char").extract(text)
+    assert [dataclasses.replace(q, sentence=None) for q in full] == fast
+
+
+def test_records_are_frozen():
+    (q,) = chanjia_nlp.extract_quantities("25家")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        q.value = Decimal(1)  # type: ignore[misc]
+
+
+def test_to_dict_follows_output_spec():
+    (q,) = chanjia_nlp.extract("超亿美元")
+    row = to_dict(q, doc_id="abc", path="a.txt")
+    assert list(row)[:3] == ["type", "doc_id", "path"]
+    assert row["type"] == "quantity"
+    assert row["value"] == "100000000" and row["high"] is None and row["low"] == "100000000"
+    assert row["qualifier"] == "more_than" and row["currency"] == "USD" and row["unit"] == "美元"
+    for key in ("claim", "indicator", "indicator_text", "subject", "level", "period", "scope", "sentence"):
+        assert key in row
+    json.dumps(row, ensure_ascii=False)  # plain JSON: no Decimal, no enum
+
+
+def test_quantity_field_names_are_the_contract():
+    names = {f.name for f in dataclasses.fields(Quantity)}
+    assert {"text", "start", "end", "value", "low", "high", "qualifier", "kind", "unit", "currency"} <= names
