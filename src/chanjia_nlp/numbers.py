@@ -11,6 +11,7 @@ are not numbers at all.
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal
 
@@ -20,6 +21,7 @@ __all__ = [
     "FULLWIDTH_TABLE",
     "format_number",
     "normalize_decimal",
+    "parse_halfwidth",
     "parse_number",
     "parse_range",
     "parse_vague",
@@ -44,13 +46,23 @@ _PERCENT_WORDS = "百分之"
 _FRACTION_WORD = "分之"
 
 
+RE_FULLWIDTH_RUN = re.compile("[\uff01-\uff5e\u3000\u00a0]+")
+
+
+def _translate_run(m: re.Match[str]) -> str:
+    return m.group().translate(FULLWIDTH_TABLE)
+
+
 def to_halfwidth(text: str) -> str:
     """Full-width ASCII and ideographic space to half-width, keeping the length.
+
+    Only the full-width runs are translated: most of a report is untouched CJK text, and
+    translating it character by character costs more than finding the runs.
 
     >>> to_halfwidth("９８％，３．８万")
     '98%,3.8万'
     """
-    return text.translate(FULLWIDTH_TABLE)
+    return RE_FULLWIDTH_RUN.sub(_translate_run, text)
 
 
 def _tokens(text: str) -> list[tuple[str, Decimal]] | None:
@@ -158,14 +170,19 @@ def parse_number(text: str) -> Decimal | None:
     """
     if not isinstance(text, str):
         raise TypeError(f"parse_number() takes a str, not {type(text).__name__}")
-    text = to_halfwidth(text).strip()
+    return parse_halfwidth(to_halfwidth(text).strip())
+
+
+@functools.lru_cache(maxsize=8192)
+def parse_halfwidth(text: str) -> Decimal | None:
+    """:func:`parse_number` for text already in half-width form (cached: reports repeat numbers)."""
     if not text:
         return None
     if text.startswith(_PERCENT_WORDS):
-        return parse_number(text[len(_PERCENT_WORDS) :]) if len(text) > 3 else None
+        return parse_halfwidth(text[len(_PERCENT_WORDS) :]) if len(text) > 3 else None
     if _FRACTION_WORD in text:
         denominator, _, numerator = text.partition(_FRACTION_WORD)
-        d, n = parse_number(denominator), parse_number(numerator)
+        d, n = parse_halfwidth(denominator), parse_halfwidth(numerator)
         if d is None or n is None or d == 0 or _FRACTION_WORD in numerator:
             return None
         return normalize_decimal(n / d)
@@ -188,7 +205,7 @@ def _parse_chinese_decimal(text: str) -> Decimal | None:
         tail = tail[:-1]
     if not head or not tail or not all(table.get(c, (0, ""))[1] == "digit" for c in tail):
         return None
-    whole = parse_number(head)
+    whole = parse_halfwidth(head)
     if whole is None or whole != whole.to_integral_value():
         return None
     fraction = Decimal("0." + "".join(str(table[c][0]) for c in tail))

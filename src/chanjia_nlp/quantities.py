@@ -15,10 +15,11 @@ import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Iterator, Mapping
 
 from . import _lexicon
-from .numbers import normalize_decimal, parse_number, parse_range, parse_vague, to_halfwidth
+from .numbers import normalize_decimal, parse_halfwidth, parse_range, parse_vague, to_halfwidth
 from .records import Kind, Qualifier, Quantity
 
 __all__ = ["extract_quantities", "iter_quantities"]
@@ -32,7 +33,9 @@ _YUE_NOT_AFTER = frozenset("签合预节制公违履特邀相条和规")  # 签�
 _QUOTE_PAIRS = {"“": "”", "‘": "’", "《": "》", "「": "」", "『": "』"}
 _QUOTE_WINDOW = 12  # a numeral this close inside short quotes is part of a name or slogan
 _CLAUSE_STOP = "。；;，,！!？?\n：:"
-_VAGUE_MARKERS = "数几"
+_PLACE_MARKS = "十百千万亿拾佰仟萬億"
+_ONE = Decimal(1)
+_KINDS = {k.value: k for k in Kind}
 
 
 def _or(words) -> str:
@@ -42,13 +45,15 @@ def _or(words) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Grammar:
+    seed: re.Pattern[str]
     quantity: re.Pattern[str]
+    prefixes_by_last_char: Mapping[str, tuple[str, ...]]
     rank: re.Pattern[str]
     exclusion: re.Pattern[str] | None
     units: Mapping[str, _lexicon.Unit]
-    prefix: Mapping[str, str]
-    infix: Mapping[str, str]
-    suffix: Mapping[str, str]
+    prefix: Mapping[str, Qualifier]
+    infix: Mapping[str, Qualifier]
+    suffix: Mapping[str, Qualifier]
     money_cues: tuple[str, ...]
 
 
@@ -58,17 +63,22 @@ def _grammar() -> _Grammar:
     numerals = _lexicon.numerals()
     cn = "".join(sorted(numerals)) + "几"
     quals = _lexicon.qualifiers()
-    prefix = dict(quals["prefix"])
-    infix = dict(quals["infix"])
-    suffix = dict(quals["suffix"])
+    prefix = {word: Qualifier(q) for word, q in quals["prefix"]}
+    infix = {word: Qualifier(q) for word, q in quals["infix"]}
+    suffix = {word: Qualifier(q) for word, q in quals["suffix"]}
     units = _lexicon.units()
     arabic = r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?"
     mult = _or(_MULTIPLIERS)
     sep = _or(_RANGE_SEPARATORS)
     vague_phrases = _or(w for w in _lexicon.vague_words() if len(w) > 1)
+    # Candidates start at a run of numeral characters, which `re` finds fast; the grammar is
+    # then anchored there, and a qualifier prefix (近, 超过) is looked up behind the run.
+    seed = re.compile(rf"[0-9{cn}数成]+")
+    by_last: dict[str, list[str]] = {}
+    for word in sorted(prefix, key=len, reverse=True):
+        by_last.setdefault(word[-1], []).append(word)
     quantity = re.compile(
         rf"""
-        (?P<pre>{_or(prefix)})?                          # 近, 超过, 约, 上 (上千)
         (?P<num>
             百分之[{cn}]+(?:点[{cn}]+)?                     # 百分之九十八, 百分之一点五
           | 百分之(?:{arabic})                               # 百分之98
@@ -99,7 +109,9 @@ def _grammar() -> _Grammar:
     )
     phrases = _lexicon.exclusions()
     return _Grammar(
+        seed=seed,
         quantity=quantity,
+        prefixes_by_last_char=MappingProxyType({k: tuple(v) for k, v in by_last.items()}),
         rank=rank,
         exclusion=re.compile(_or(phrases)) if phrases else None,
         units=units,
@@ -131,22 +143,51 @@ def iter_quantities(text: str) -> Iterator[Quantity]:
     norm = to_halfwidth(text)
     blocked = _blocked_spans(norm, g)
     ranks = {m.start("rank"): m for m in g.rank.finditer(norm)} if "第" in norm else {}
-    rank_end = -1
-    for m in g.quantity.finditer(norm):
-        num_start = m.start("num")
-        if num_start < rank_end:
-            continue  # the second 第 of 第一等次第一名
+    last_end = -1
+    match = g.quantity.match
+    for seed in g.seed.finditer(norm):
+        num_start, seed_end = seed.span()
+        if num_start < last_end:
+            continue  # inside the previous candidate (3万-5万元), or the second 第 of 第一等次第一名
+        m = match(norm, num_start)
+        while m is None and num_start + 1 < seed_end:
+            num_start += 1  # 成3家, 人数3人: the run began with a non-numeral 成/数
+            m = match(norm, num_start)
+        if m is None:
+            continue
+        last_end = m.end()
         if num_start > 0 and norm[num_start - 1] == "第":
             rank = ranks.get(num_start - 1)
             if rank is not None:
                 q = _rank(rank, text, norm)
                 if q is not None:
-                    rank_end = q.end
+                    last_end = max(last_end, q.end)
                     yield q
             continue  # 第三批: an ordinal
-        q = _build(m, text, norm, g, blocked)
+        pre = None
+        if num_start:
+            for word in g.prefixes_by_last_char.get(norm[num_start - 1], ()):
+                if num_start >= len(word) and norm.startswith(word, num_start - len(word)):
+                    pre = word
+                    break
+        if m.lastindex == _NUM_GROUP and pre is None and not _could_stand_alone(norm, m):
+            continue  # 一线, 2022年, 一是: a bare numeral (the cheap test that rejects most candidates)
+        q = _build(m, pre, text, norm, g, blocked)
         if q is not None:
             yield q
+
+
+_NUM_GROUP = 1  # index of the (?P<num>) group: lastindex == 1 means nothing after the numeral matched
+RE_STANDS_ALONE = re.compile(r"[万亿几]|分之|^数|^成")  # 12万, 三万五, 数百, 几十, 成千上万, 百分之十
+
+
+def _could_stand_alone(norm: str, m: re.Match[str]) -> bool:
+    """Whether a numeral with no unit, multiplier or qualifier after it may still be a quantity."""
+    if RE_STANDS_ALONE.search(m.group("num")):
+        return True
+    end = m.end()
+    start = m.start()
+    return norm[end : end + 1] == "大" or (start > 0 and norm[start - 1] == "?")
 
 
 def _blocked_spans(norm: str, g: _Grammar) -> list[tuple[int, int]]:
@@ -178,17 +219,17 @@ def _in_short_quotes(norm: str, start: int, end: int) -> bool:
     return False
 
 
-def _qualifier(m: re.Match[str], g: _Grammar, pre: str | None) -> tuple[Qualifier, int]:
-    """The qualifier the words give and where the span starts (``pre`` is None when dropped)."""
-    start = m.start("num")
-    suf = m.group("suf")
-    infix = m.group("inf2") or m.group("inf1")
+def _qualifier(
+    start: int, pre: str | None, infix: str | None, suf: str | None, g: _Grammar
+) -> tuple[Qualifier, int]:
+    """The qualifier the words give (suffix, then infix, then prefix) and where the span starts."""
+    span_start = start - len(pre) if pre else start
     if suf:
-        return Qualifier(g.suffix[suf]), m.start("pre") if pre else start
+        return g.suffix[suf], span_start
     if infix:
-        return Qualifier(g.infix[infix]), m.start("pre") if pre else start
+        return g.infix[infix], span_start
     if pre:
-        return Qualifier(g.prefix[pre]), m.start("pre")
+        return g.prefix[pre], span_start
     return Qualifier.EXACT, start
 
 
@@ -202,16 +243,12 @@ def _money_context(norm: str, start: int, cues: tuple[str, ...]) -> bool:
     return any(cue in clause for cue in cues)
 
 
-def _multiplier(m: re.Match[str]) -> Decimal:
-    mult = m.group("mult")
-    return parse_number(mult) if mult else Decimal(1)  # type: ignore[return-value]
-
-
-def _build(m: re.Match[str], text: str, norm: str, g: _Grammar, blocked) -> Quantity | None:
-    """Turn one regex candidate into a quantity, or ``None`` when it is not one."""
-    num = m.group("num")
-    num_start, num_end = m.span("num")
-    pre, unit_text = m.group("pre"), m.group("unit")
+def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar, blocked) -> Quantity | None:
+    """Turn one candidate (the anchored match and the prefix before it) into a quantity, or
+    ``None`` when it is not one."""
+    num, inf1, mult_text, tail, inf2, unit_text, suf = m.groups()
+    num_start, num_end = m.span(_NUM_GROUP)
+    pre_start = num_start - len(pre) if pre else num_start
     end = m.end()
     if blocked and _is_blocked(blocked, num_start):
         return None
@@ -220,8 +257,8 @@ def _build(m: re.Match[str], text: str, norm: str, g: _Grammar, blocked) -> Quan
         return None  # G20, No.5, 7×24
     if num in ("零", "〇"):
         return None  # 零部件, 零距离: a lone zero is a word, not a figure
-    damaged_start = _damaged_start(norm, num_start)
-    if pre == "约" and m.start("pre") > 0 and norm[m.start("pre") - 1] in _YUE_NOT_AFTER:
+    damaged_start = _damaged_start(norm, num_start) if before and before in "?0123456789" else None
+    if pre == "约" and pre_start > 0 and norm[pre_start - 1] in _YUE_NOT_AFTER:
         pre = None  # 签约3家: 约 belongs to the verb
     is_arabic = num[0].isdigit()
     if not is_arabic and _lone_financial_numeral(num):
@@ -232,15 +269,15 @@ def _build(m: re.Match[str], text: str, norm: str, g: _Grammar, blocked) -> Quan
     value = low = high = None
     vague_or_range: Qualifier | None = None
     if num.startswith("百分之"):
-        value, kind, unit_text = parse_number(num), Kind.PERCENT, unit_text
+        value, kind, unit_text = parse_halfwidth(num), Kind.PERCENT, unit_text
         if unit_text is not None:
             return None  # 百分之五十人: not a written percentage
     elif "分之" in num:
-        value, kind = parse_number(num), Kind.RATIO
+        value, kind = parse_halfwidth(num), Kind.RATIO
         if unit_text is not None:
             return None
     else:
-        value = parse_number(num)
+        value = parse_halfwidth(num)
         if value is None:
             bounds = _parse_range_text(num) if not num.startswith("数") else None
             if bounds is not None:
@@ -255,20 +292,19 @@ def _build(m: re.Match[str], text: str, norm: str, g: _Grammar, blocked) -> Quan
         return None
 
     # A bare place marker (万, 千) is a number only with a qualifier: 近万人, 上千, 百余名, 超亿美元.
-    if vague_or_range is None and kind is None and num != "十" and all(c in "十百千万亿拾佰仟萬億" for c in num):
-        if not (pre or m.group("inf1") or m.group("inf2") or m.group("suf")):
+    if vague_or_range is None and kind is None and num != "十" and not num.strip(_PLACE_MARKS):
+        if not (pre or inf1 or inf2 or suf):
             return None
     elif pre == "上":
         pre = None  # 上 is a qualifier only before a bare 百/千/万/亿 (会上3家 is exact)
 
-    mult = _multiplier(m)
-    tail = m.group("tail")
+    mult = parse_halfwidth(mult_text) if mult_text else _ONE
     if tail:
-        if not is_arabic or m.group("mult") not in ("万", "亿") or value != value.to_integral_value():
+        if not is_arabic or mult_text not in ("万", "亿") or value != value.to_integral_value():
             return None
         value = value * mult + Decimal(tail) * mult / 10
-        mult = Decimal(1)
-    if mult != 1:
+        mult = _ONE
+    if mult is not _ONE:
         value = value * mult if value is not None else None
         # 3万至5万元: the left end has its own 万, the trailing one belongs to the right end.
         own = vague_or_range is Qualifier.RANGE and _left_has_multiplier(num)
@@ -276,40 +312,37 @@ def _build(m: re.Match[str], text: str, norm: str, g: _Grammar, blocked) -> Quan
         high = high * mult if high is not None else None
 
     # The unit: some units only follow Arabic digits (分), some must not be read as units.
-    unit = g.units.get(unit_text) if unit_text else None
+    unit = g.units[unit_text] if unit_text else None
     if unit is not None:
         after = norm[end : end + 1]
         if unit.arabic_only and not is_arabic:
             return None  # 十分, 三分
         if unit.text == "分" and after in _SCORE_NOT_AFTER:
             return None
-        if unit.text == "个" and norm.startswith(("月", "多月", "半月", "工作日"), end - (1 if m.group("suf") else 0)):
+        if unit.text == "个" and norm.startswith(("月", "多月", "半月", "工作日"), end - (1 if suf else 0)):
             return None  # 3个月: a duration in months
         if unit.text in ("版", "届") and is_arabic and (len(num) == 4 and num.startswith(("19", "20")) or "." in num):
             return None  # (2021版), 2.0版: an edition or version
         if unit.text == "分" and num_start > 0 and norm[num_start - 1] in "时点:":
             return None  # 9时30分: a clock time
         if kind is None:
-            kind = Kind(unit.kind)
+            kind = _KINDS[unit.kind]
         if unit.scale != 1:  # 七成 → 70 percent
             value = value * unit.scale if value is not None else None
             low = low * unit.scale if low is not None else None
             high = high * unit.scale if high is not None else None
-    qualifier, span_start = _qualifier(m, g, pre)
-    suf = m.group("suf")
+    qualifier, span_start = _qualifier(num_start, pre, inf1 or inf2, suf, g)
     if suf == "上下" and norm[end : end + 1] in "班游级联功":
             return None  # 上下班
     if suf == "+" and norm[end : end + 1].isalnum():
         return None  # 5+2 模式
     if vague_or_range is not None:
         qualifier = vague_or_range
-        span_start = m.start("pre") if pre and qualifier is Qualifier.VAGUE else num_start
-        if pre and qualifier is Qualifier.RANGE:
-            span_start = m.start("pre")
+        span_start = pre_start if pre else num_start
 
     if unit is None and kind not in (Kind.PERCENT, Kind.RATIO):
         # Without a unit a number needs something else that says it is an amount.
-        has_mult = m.group("mult") is not None or any(c in "万亿" for c in num)
+        has_mult = mult_text is not None or "万" in num or "亿" in num
         counts_as_amount = (
             vague_or_range is Qualifier.VAGUE
             or (has_mult and (is_arabic or qualifier is not Qualifier.EXACT or _has_digit(num)))
@@ -331,7 +364,7 @@ def _build(m: re.Match[str], text: str, norm: str, g: _Grammar, blocked) -> Quan
         return None  # 一个, 一家: a generic "a/one", not a reported figure
     if not is_arabic and vague_or_range is None and _in_short_quotes(norm, num_start, end):
         return None  # “五个一”, “两个维护”
-    if "《" in norm[max(0, num_start - 60) : num_start] and _in_short_quotes(norm, num_start, end):
+    if norm.rfind("《", max(0, num_start - 60), num_start) != -1 and _in_short_quotes(norm, num_start, end):
         return None
 
     if damaged_start is not None:
@@ -396,11 +429,11 @@ def _parse_range_text(num: str) -> tuple[Decimal, Decimal] | None:
         if sep in num:
             left, _, right = num.partition(sep)
             left, right = left.strip().removesuffix("%"), right.strip()
-            low, high = parse_number(left), parse_number(right)
+            low, high = parse_halfwidth(left), parse_halfwidth(right)
             if low is None or high is None:
                 return None
             # 3万至5万元: the right end's 万 comes after the match; compare in the same units.
-            scale = parse_number(left[-1]) if left[-1] in "万亿千百" and right[-1].isdigit() else 1
+            scale = parse_halfwidth(left[-1]) if left[-1] in "万亿千百" and right[-1].isdigit() else 1
             return (low, high) if low < high * scale else None
     return parse_range(num)
 
@@ -442,7 +475,7 @@ def _rank(m: re.Match[str], text: str, norm: str) -> Quantity | None:
     start, end = m.span("rank")
     span = norm[start:end]
     numbers = re.findall(r"第([0-9]+|[^第等次名位]+)", span)
-    value = parse_number(numbers[-1]) if numbers else None
+    value = parse_halfwidth(numbers[-1]) if numbers else None
     if value is None:
         return None
     return Quantity(
