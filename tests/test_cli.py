@@ -123,3 +123,18 @@ def test_pkuseg_error_is_one_line(tmp_path):
     assert result.returncode == 2
     assert result.stderr.startswith("Error: segmenter 'pkuseg' needs a model directory")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "head, published",
+    [
+        ("标题\n\n发布时间:2023-04-06 08:57:36\n正文", "2023-04-06"),
+        ("标题\n\n（２０２３年１月１８日）\n正文", "2023-01-18"),
+        ("标题\n\n2022年12月5日\n正文", "2022-12-05"),
+        ("标题\n\n2022年全区培训职工3000人次。", None),
+    ],
+)
+def test_publication_date_from_the_text(head, published):
+    from chanjia_nlp.readers import sniff_metadata
+
+    assert sniff_metadata(head) == ("标题", published)

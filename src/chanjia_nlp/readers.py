@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .errors import DocumentError
+from .numbers import to_halfwidth
 from .records import Document
 
 __all__ = ["SUPPORTED_SUFFIXES", "decode", "find_files", "read_document", "sniff_metadata"]
@@ -30,7 +31,14 @@ RE_PUBLISHED = re.compile(
     """,
     re.VERBOSE,
 )
-RE_DATED_HEADER = re.compile(r"^\s*(?P<y>(?:19|20)[0-9]{2})年(?P<m>[0-9]{1,2})月(?P<d>[0-9]{1,2})日\s*$", re.M)
+RE_DATED_HEADER = re.compile(
+    r"""
+    ^\s*[(\[]?\s*                            # a line of its own, maybe in brackets: (2023年1月18日)
+    (?P<y>(?:19|20)[0-9]{2})年(?P<m>[0-9]{1,2})月(?P<d>[0-9]{1,2})日
+    \s*[)\]]?\s*$
+    """,
+    re.M | re.VERBOSE,
+)
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -64,7 +72,7 @@ def sniff_metadata(text: str) -> tuple[str | None, str | None]:
     title = next((line.strip() for line in text.splitlines() if line.strip()), None)
     if title is not None and len(title) > 80:
         title = title[:80]
-    head = text[:3000]
+    head = to_halfwidth(text[:3000])  # （２０２３年１月１８日）
     m = RE_PUBLISHED.search(head) or RE_DATED_HEADER.search(head)
     published = None
     if m:
