@@ -79,14 +79,23 @@ def main(argv: list[str] | None = None) -> int:
 
     extract_quantities("预热1200余名")  # compile the grammar before timing
     found = len(extract_quantities(text))
-    results: dict[str, float] = {"chanjia extract_quantities": median_seconds(lambda: extract_quantities(text), args.repeats)}
 
     import jieba
 
     tokenizer = jieba.Tokenizer()
     with contextlib.redirect_stderr(io.StringIO()):
         tokenizer.initialize()
-    results["jieba lcut"] = median_seconds(lambda: tokenizer.lcut(text), args.repeats)
+    # Ours and jieba alternate, so a burst of load on the shared machine hits both sides of a
+    # pair; the ratio reported is the median of the per-pair ratios.
+    ours_times, jieba_times = [], []
+    for _ in range(args.repeats):
+        ours_times.append(median_seconds(lambda: extract_quantities(text), 1))
+        jieba_times.append(median_seconds(lambda: tokenizer.lcut(text), 1))
+    pair_ratios = sorted(j / o for j, o in zip(jieba_times, ours_times))
+    results: dict[str, float] = {
+        "chanjia extract_quantities": statistics.median(ours_times),
+        "jieba lcut": statistics.median(jieba_times),
+    }
 
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
@@ -113,8 +122,12 @@ def main(argv: list[str] | None = None) -> int:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\nquantities found: {found:,} (one every {chars / max(found, 1):.0f} characters)")
     print(f"peak traced memory of extraction: {peak:.1f} MB (process max RSS, all tools loaded: {rss:.0f} MB)")
-    speedup_jieba = results["jieba lcut"] / ours
-    print(f"throughput vs jieba segmentation: {speedup_jieba:.1f}× (target ≥ 10×): {'met' if speedup_jieba >= 10 else 'NOT met'}")
+    speedup_jieba = statistics.median(pair_ratios)
+    spread = ", ".join(f"{r:.1f}" for r in pair_ratios)
+    print(
+        f"throughput vs jieba segmentation: {speedup_jieba:.1f}× median of paired runs ({spread}) "
+        f"(target ≥ 10×): {'met' if speedup_jieba >= 10 else 'NOT met'}"
+    )
     if "JioNLP ner.extract_money" in results:
         vs = results["JioNLP ner.extract_money"] / ours
         print(f"throughput vs JioNLP money-only: {vs:.1f}× (target > 1×): {'met' if vs > 1 else 'NOT met'}")

@@ -9,12 +9,13 @@ from .errors import ChanjiaError, ConfigError, DocumentError, LexiconError, Segm
 from .numbers import parse_number
 from .pipeline import Pipeline, extract, load
 from .quantities import extract_quantities
-from .records import Document, Kind, Qualifier, Quantity, to_dict
+from .records import Claim, Document, Kind, Qualifier, Quantity, to_dict
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ChanjiaError",
+    "Claim",
     "ConfigError",
     "Document",
     "DocumentError",

@@ -10,7 +10,6 @@ Matching runs over a one-to-one normalized copy of the text (full-width → half
 
 from __future__ import annotations
 
-import bisect
 import functools
 import re
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from types import MappingProxyType
 from typing import Iterator, Mapping
 
 from . import _lexicon
-from .numbers import normalize_decimal, parse_halfwidth, parse_range, parse_vague, to_halfwidth
+from .numbers import FULLWIDTH_TABLE, normalize_decimal, parse_halfwidth, parse_range, parse_vague
 from .records import Kind, Qualifier, Quantity
 
 __all__ = ["extract_quantities", "iter_quantities"]
@@ -31,6 +30,7 @@ _DA_NOT_COUNT = frozenset("会学家众概力约都型量批")  # 大会, 大学
 _SCORE_NOT_AFTER = frozenset("之公局院厂会类别析享工配解布为批期队站校区行中社")  # 3分公司, 分之
 _YUE_NOT_AFTER = frozenset("签合预节制公违履特邀相条和规")  # 签约3家 is not "about 3"
 _QUOTE_PAIRS = {"“": "”", "‘": "’", "《": "》", "「": "」", "『": "』"}
+RE_OPENING_QUOTE = re.compile("[“‘《「『]")
 _QUOTE_WINDOW = 12  # a numeral this close inside short quotes is part of a name or slogan
 _CLAUSE_STOP = "。；;，,！!？?\n：:"
 _PLACE_MARKS = "十百千万亿拾佰仟萬億"
@@ -135,12 +135,30 @@ def extract_quantities(text: str) -> list[Quantity]:
     return list(iter_quantities(text))
 
 
+RE_FULLWIDTH_NUMERIC = re.compile(
+    r"""
+    [\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff05\uff0e\uff0d\uff5e\uff0b\u3000\u00a0]+  # ０-９ Ａ-Ｚ ａ-ｚ ％．－～＋
+    (?:\uff0c[\uff10-\uff19]+)*                # ， between digits: １，２３４ (a class first: fast scan)
+    """,
+    re.VERBOSE,
+)
+
+
+def _match_form(text: str) -> str:
+    """The text with full-width digits, letters and number signs made half-width, one to one.
+
+    Only what the grammar reads is translated: Chinese commas, colons and brackets stay as they
+    are, so most of a report is not touched at all.
+    """
+    return RE_FULLWIDTH_NUMERIC.sub(lambda m: m.group().translate(FULLWIDTH_TABLE), text)
+
+
 def iter_quantities(text: str) -> Iterator[Quantity]:
     """Yield the quantity mentions of ``text`` in order (see :func:`extract_quantities`)."""
     if not isinstance(text, str):
         raise TypeError(f"expected str, not {type(text).__name__}; decode bytes before extracting")
     g = _grammar()
-    norm = to_halfwidth(text)
+    norm = _match_form(text)
     blocked = _blocked_spans(norm, g)
     ranks = {m.start("rank"): m for m in g.rank.finditer(norm)} if "第" in norm else {}
     last_end = -1
@@ -190,22 +208,19 @@ def _could_stand_alone(norm: str, m: re.Match[str]) -> bool:
     return norm[end : end + 1] == "大" or (start > 0 and norm[start - 1] == "?")
 
 
-def _blocked_spans(norm: str, g: _Grammar) -> list[tuple[int, int]]:
-    """Start/end of every set phrase with numerals (五一, 一企一品牌, 二十大) in the text."""
+def _blocked_spans(norm: str, g: _Grammar) -> frozenset[int]:
+    """Every position inside a set phrase with numerals (五一, 一企一品牌, 二十大): a number that
+    starts there is part of the phrase."""
     if g.exclusion is None:
-        return []
-    return [m.span() for m in g.exclusion.finditer(norm)]
-
-
-def _is_blocked(blocked: list[tuple[int, int]], start: int) -> bool:
-    """Whether a number starting at ``start`` falls in a set phrase that starts at or before it."""
-    i = bisect.bisect_right(blocked, (start, 1 << 62)) - 1
-    return i >= 0 and blocked[i][0] <= start < blocked[i][1]
+        return frozenset()
+    return frozenset(i for m in g.exclusion.finditer(norm) for i in range(m.start(), m.end()))
 
 
 def _in_short_quotes(norm: str, start: int, end: int) -> bool:
     """Whether ``norm[start:end]`` sits inside a short quoted or titled name (“五个一”, 《…》)."""
     left = max(0, start - _QUOTE_WINDOW)
+    if RE_OPENING_QUOTE.search(norm, left, start) is None:
+        return False  # the common case: no quote opens just before
     for i in range(start - 1, left - 1, -1):
         ch = norm[i]
         if ch in _QUOTE_PAIRS:
@@ -250,7 +265,7 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
     num_start, num_end = m.span(_NUM_GROUP)
     pre_start = num_start - len(pre) if pre else num_start
     end = m.end()
-    if blocked and _is_blocked(blocked, num_start):
+    if num_start in blocked:
         return None
     before = norm[num_start - 1] if num_start else ""
     if before and (before.isascii() and before.isalpha() or before in "×*"):
@@ -323,7 +338,7 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
             return None  # 3个月: a duration in months
         if unit.text in ("版", "届") and is_arabic and (len(num) == 4 and num.startswith(("19", "20")) or "." in num):
             return None  # (2021版), 2.0版: an edition or version
-        if unit.text == "分" and num_start > 0 and norm[num_start - 1] in "时点:":
+        if unit.text == "分" and num_start > 0 and norm[num_start - 1] in "时点:：":
             return None  # 9时30分: a clock time
         if kind is None:
             kind = _KINDS[unit.kind]
@@ -375,7 +390,8 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
         if qualifier in (Qualifier.RANGE, Qualifier.VAGUE):
             qualifier = Qualifier.EXACT
     elif vague_or_range is None:
-        value = normalize_decimal(value)
+        if mult is not _ONE or (unit is not None and unit.scale != 1):
+            value = normalize_decimal(value)  # 3.8 × 10000 = 38000.0 → 38000
         low, high = _interval(qualifier, value)
     else:
         value = None

@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["Document", "Kind", "Qualifier", "Quantity", "Record", "to_dict"]
+__all__ = ["CLAIM_FIELDS", "Claim", "Document", "Kind", "Qualifier", "Quantity", "Record", "to_dict"]
 
 
 class Qualifier(StrEnum):
@@ -69,8 +69,24 @@ class Quantity:
     number_text: str = ""
     damaged: bool = False
     sentence: str | None = None
-    claim: bool = False
-    indicator: str | None = None
+
+    type = "quantity"
+
+
+#: The claim fields of a ``quantity`` row (ANNOTATION.md §2), ``None`` for a mention that is no claim.
+CLAIM_FIELDS = ("indicator", "indicator_text", "subject", "level", "period", "scope")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Claim:
+    """A quantity that reports a measured fact, bound to what it counts, whose, and when.
+
+    A claim is written as the ``quantity`` row of its mention with ``claim: true`` and the claim
+    fields filled (OUTPUT.md): one row per figure, whether or not it is a claim.
+    """
+
+    quantity: Quantity
+    indicator: str
     indicator_text: str | None = None
     subject: str | None = None
     level: str | None = None
@@ -99,7 +115,7 @@ class Document:
     type = "document"
 
 
-Record = Quantity | Document
+Record = Quantity | Claim | Document
 
 
 def _plain(value: Any) -> Any:
@@ -121,6 +137,15 @@ def to_dict(record: Record, **common: Any) -> dict[str, Any]:
     """
     out: dict[str, Any] = {"type": record.type}
     out.update(common)
+    if isinstance(record, Claim):
+        out.update(to_dict(record.quantity))
+        out["claim"] = True
+        for name in CLAIM_FIELDS:
+            out[name] = getattr(record, name)
+        return out
     for field in dataclasses.fields(record):
         out[field.name] = _plain(getattr(record, field.name))
+    if isinstance(record, Quantity):
+        out["claim"] = False
+        out.update(dict.fromkeys(CLAIM_FIELDS))
     return out
