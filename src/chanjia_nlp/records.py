@@ -14,7 +14,20 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["CLAIM_FIELDS", "Claim", "Document", "Kind", "Qualifier", "Quantity", "Record", "to_dict"]
+__all__ = [
+    "CLAIM_FIELDS",
+    "Claim",
+    "Document",
+    "Entity",
+    "EntityLabel",
+    "Kind",
+    "Programme",
+    "ProgrammeKind",
+    "Qualifier",
+    "Quantity",
+    "Record",
+    "to_dict",
+]
 
 
 class Qualifier(StrEnum):
@@ -96,6 +109,61 @@ class Claim:
     type = "quantity"
 
 
+class ProgrammeKind(StrEnum):
+    """What a named programme, document or slogan is (ANNOTATION.md §3)."""
+
+    POLICY_DOCUMENT = "policy_document"
+    PROGRAMME = "programme"
+    TITLE = "title"
+    ACTIVITY = "activity"
+    SLOGAN = "slogan"
+    WORK = "work"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Programme:
+    """A programme name, document title, honour, activity, slogan or work, as written.
+
+    The span excludes the surrounding quotation or title marks: ``《…》`` → the title inside.
+    """
+
+    text: str
+    start: int
+    end: int
+    kind: ProgrammeKind
+
+    type = "programme"
+
+
+class EntityLabel(StrEnum):
+    """What an entity is (OUTPUT.md ``entity`` records)."""
+
+    REGION = "region"
+    ORG = "org"
+    PERSON = "person"
+    DATE = "date"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Entity:
+    """A region, organisation, person or date named in the text.
+
+    ``normalized`` is the full form (``无锡市`` for ``无锡``; an ISO date ``2023-04-06``, year-month
+    ``2023-02`` or year ``2022`` for dates); ``role`` is a person's title when stated
+    (``市总工会党组书记``, ``晚报记者``); ``code`` is the administrative division code of a region.
+    """
+
+    text: str
+    start: int
+    end: int
+    label: EntityLabel
+    normalized: str | None = None
+    role: str | None = None
+    code: str | None = None
+
+    type = "entity"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Document:
     """One input file: where it came from, how it was read, and whether that worked."""
@@ -115,7 +183,7 @@ class Document:
     type = "document"
 
 
-Record = Quantity | Claim | Document
+Record = Quantity | Claim | Programme | Entity | Document
 
 
 def _plain(value: Any) -> Any:
