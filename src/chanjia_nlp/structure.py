@@ -1,0 +1,177 @@
+"""Document structure: paragraphs, sentences, articles and repeated paragraphs.
+
+A newspaper page often holds several short articles, each with a headline, a body and a byline
+(``(晚报记者 潘凡)``, ``(庄婷)``); subjects and dates must not leak from one to the next. Pages
+also print a paragraph twice: both copies are reported, the later one flagged as a repeat.
+All offsets are into the text as given.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+__all__ = ["Article", "Paragraph", "Structure", "analyse"]
+
+RE_PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*")  # lines up to a blank line
+RE_SENTENCE_END = re.compile(r"[。！？!?；;]+[”’」』)）]*|\n")
+RE_BYLINE = re.compile(
+    r"""
+    [(（]\s*                                   # an opening bracket
+    (?:[^()（）\n]{0,12}?(?:记者|通讯员|供稿|作者|来源|编辑)[^()（）\n]{0,20}  # (晚报记者 潘凡)
+      | [\u4e00-\u9fff]{2,4}                   # (庄婷): a bare name
+    )
+    \s*[)）]\s*$                               # closing the paragraph
+    """,
+    re.VERBOSE,
+)
+RE_CAPTION = re.compile(r"^\s*[(（][^()（）\n]{0,20}(?:供图|摄|图片|提供)[^()（）\n]{0,10}[)）]\s*$")
+RE_SOURCE_LINE = re.compile(r"^\s*(?:来源|稿源|文/图|图/文)[:：]|^\s*[\u4e00-\u9fff]{2,4}\s+(?:图/文|文/图)\s*$")
+RE_SECTION = re.compile(r"^\s*【[^】\n]{1,16}】\s*$")  # 【主席之声】: a column of the page
+RE_AUTHOR_LINE = re.compile(
+    r"""
+    ^\s*[\u4e00-\u9fff、()（）·]{2,40}   # the author's organisation and title
+    \s+[\u4e00-\u9fff]{2,4}\s*$        # a space, then the name: 江都区委常委 张春萍
+    """,
+    re.VERBOSE,
+)
+_HEADLINE_MAX = 40
+_TERMINAL = "。！？!?；;：:，,"
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """A block of text between blank lines; ``repeat_of`` is the start of an identical earlier one."""
+
+    start: int
+    end: int
+    repeat_of: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One article of a page: its headline (may be empty) and its body, up to its byline."""
+
+    start: int
+    end: int
+    headline_start: int
+    headline_end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Structure:
+    """Paragraphs and articles of one text, with lookups by offset."""
+
+    text: str
+    paragraphs: tuple[Paragraph, ...]
+    articles: tuple[Article, ...]
+
+    def paragraph_at(self, offset: int) -> Paragraph | None:
+        starts = [p.start for p in self.paragraphs]
+        i = bisect.bisect_right(starts, offset) - 1
+        if i >= 0 and offset < self.paragraphs[i].end:
+            return self.paragraphs[i]
+        return None
+
+    def article_at(self, offset: int) -> Article:
+        for article in self.articles:
+            if article.start <= offset < article.end:
+                return article
+        return self.articles[-1]
+
+    def paragraphs_in(self, article: Article) -> list[Paragraph]:
+        return [p for p in self.paragraphs if article.start <= p.start < article.end]
+
+
+def _is_headline(text: str) -> bool:
+    """A short paragraph with no sentence end in it that is neither a caption nor a byline."""
+    stripped = text.strip()
+    if not 0 < len(stripped) <= _HEADLINE_MAX or stripped[-1] in _TERMINAL:
+        return False
+    if any(c in stripped for c in "。！？!?；;"):
+        return False
+    last_line = stripped.rsplit("\n", 1)[-1]
+    return not RE_CAPTION.match(last_line) and not RE_BYLINE.search(last_line)
+
+
+def analyse(text: str) -> Structure:
+    """Split ``text`` into paragraphs and articles and find repeated paragraphs.
+
+    An article ends at a byline paragraph (or a paragraph ending in a byline); the next one
+    starts with the following paragraph, whose first short unpunctuated paragraph(s) are its
+    headline.
+
+    >>> s = analyse("无锡新闻\\n\\n全市新增25家。(晚报记者 潘凡)\\n\\n惠山快讯\\n\\n全区培训300人。")
+    >>> [s.text[a.headline_start:a.headline_end] for a in s.articles]
+    ['无锡新闻', '惠山快讯']
+    """
+    paragraphs: list[Paragraph] = []
+    seen: dict[str, int] = {}
+    for m in RE_PARAGRAPH.finditer(text):
+        body = m.group().strip()
+        if not body:
+            continue
+        key = re.sub(r"\s+", "", body)
+        first = seen.get(key) if len(key) >= 20 else None
+        if first is None:
+            seen[key] = m.start()
+        paragraphs.append(Paragraph(m.start(), m.end(), first))
+    bodies = [text[p.start : p.end].strip() for p in paragraphs]
+    starts = {0}
+    for i, body in enumerate(bodies):
+        if RE_SECTION.match(body):
+            starts.add(i)  # 【他山之石】 opens a new column
+        elif _is_headline(body) and i + 1 < len(bodies) and RE_AUTHOR_LINE.match(bodies[i + 1]):
+            starts.add(i)  # a headline over its author line
+        last_line = body.rsplit("\n", 1)[-1]
+        if (RE_BYLINE.search(last_line) and not RE_CAPTION.match(last_line)) or RE_SOURCE_LINE.match(last_line):
+            starts.add(i + 1)  # a byline or source line closes its article
+    # Consecutive section markers and headlines belong to one article: 【主席之声】⏎【主席之声】⏎标题
+    ordered = sorted(i for i in starts if i < len(paragraphs))
+    merged = [i for n, i in enumerate(ordered) if n == 0 or i - 1 not in starts or not _heading(bodies[i - 1])]
+    articles = []
+    for n, i in enumerate(merged):
+        begin = 0 if n == 0 else paragraphs[i].start
+        finish = paragraphs[merged[n + 1]].start if n + 1 < len(merged) else len(text)
+        articles.append(_article(text, paragraphs, begin, finish))
+    if not articles:
+        articles.append(Article(0, len(text), 0, 0))
+    return Structure(text, tuple(paragraphs), tuple(articles))
+
+
+def _heading(body: str) -> bool:
+    return bool(RE_SECTION.match(body)) or _is_headline(body)
+
+
+def _article(text: str, paragraphs: list[Paragraph], start: int, end: int) -> Article:
+    """An article from ``start`` to ``end``; its headline is its leading short paragraphs."""
+    inside = [p for p in paragraphs if start <= p.start < end]
+    head_end = start
+    headline_start = inside[0].start if inside else start
+    while inside and RE_CAPTION.match(text[inside[0].start : inside[0].end].strip().rsplit("\n", 1)[-1]):
+        inside = inside[1:]  # a photo caption left between two articles
+        headline_start = inside[0].start if inside else start
+    for p in inside[:4]:
+        body = text[p.start : p.end].strip()
+        if RE_SECTION.match(body):
+            headline_start = inside[1].start if len(inside) > 1 and p is inside[0] else headline_start
+            continue
+        if not _is_headline(body):
+            break
+        head_end = p.end
+    return Article(start, end, headline_start, head_end if head_end > start else headline_start)
+
+
+def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Start and end of the sentence holding ``text[start:end]``."""
+    left = start
+    while left > 0 and text[left - 1] not in "。！？!?；;\n":
+        left -= 1
+    right = end
+    n = len(text)
+    while right < n and text[right] not in "。！？!?；;\n":
+        right += 1
+    if right < n and text[right] != "\n":
+        right += 1
+    return left, right
