@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from chanjia_nlp import extract
+from chanjia_nlp import extract_quantities
 from chanjia_nlp.readers import find_files, read_document
 
 from .conftest import HERE, ROOT
@@ -21,7 +21,7 @@ def _current() -> list[str]:
     for path, shown in find_files([ROOT / "corpus"]):
         doc, text = read_document(path, display_path=shown)
         assert doc.status == "ok", (shown, doc.error)
-        for q in extract(text):
+        for q in extract_quantities(text):
             row = {"path": shown, "start": q.start, "end": q.end, "text": q.text}
             row |= {k: (None if getattr(q, k) is None else str(getattr(q, k))) for k in KEYS[4:]}
             lines.append(json.dumps(row, ensure_ascii=False, sort_keys=False))

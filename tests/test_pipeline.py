@@ -9,22 +9,35 @@ from decimal import Decimal
 import pytest
 
 import chanjia_nlp
-from chanjia_nlp import Quantity, to_dict
+from chanjia_nlp import Claim, Quantity, to_dict
 
 
-def test_extract_returns_quantities_with_their_sentence():
+def _quantities(records):
+    return [r.quantity if isinstance(r, Claim) else r for r in records if isinstance(r, (Claim, Quantity))]
+
+
+def test_extract_returns_claims_with_their_sentence():
     text = "今年以来，全区新增高技能人才1200余名。累计奖励金额近265万元！"
-    records = chanjia_nlp.extract(text)
-    assert [r.text for r in records] == ["1200余名", "近265万元"]
-    assert records[0].sentence == "今年以来，全区新增高技能人才1200余名。"
-    assert records[1].sentence == "累计奖励金额近265万元！"
-    assert records[1].value == Decimal("2650000") and records[1].currency == "CNY"
+    records = chanjia_nlp.extract(text, published="2023-04-06")
+    quantities = _quantities(records)
+    assert [q.text for q in quantities] == ["1200余名", "近265万元"]
+    assert quantities[0].sentence == "今年以来，全区新增高技能人才1200余名。"
+    assert quantities[1].sentence == "累计奖励金额近265万元！"
+    assert quantities[1].value == Decimal("2650000") and quantities[1].currency == "CNY"
+    first, second = records[:2]
+    assert (first.indicator, first.scope) == ("high_skilled_talent", "increment")
+    assert (second.indicator, second.scope) == ("reform_funds", "cumulative")
+
+
+def test_bad_published_date_raises_at_once():
+    with pytest.raises(chanjia_nlp.ConfigError, match="ISO date"):
+        chanjia_nlp.extract("培训300人", published="2023年4月")
 
 
 def test_fast_path_equals_pipeline_but_for_sentence():
     text = "参训人员467人，开班14个。"
     fast = chanjia_nlp.extract_quantities(text)
-    full = chanjia_nlp.load(segmenter="char").extract(text)
+    full = _quantities(chanjia_nlp.load(segmenter="char").extract(text))
     assert [dataclasses.replace(q, sentence=None) for q in full] == fast
 
 
@@ -35,7 +48,7 @@ def test_records_are_frozen():
 
 
 def test_to_dict_follows_output_spec():
-    (q,) = chanjia_nlp.extract("超亿美元")
+    (q,) = chanjia_nlp.extract_quantities("超亿美元")
     row = to_dict(q, doc_id="abc", path="a.txt")
     assert list(row)[:3] == ["type", "doc_id", "path"]
     assert row["type"] == "quantity"

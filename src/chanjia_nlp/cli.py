@@ -18,13 +18,14 @@ from . import __version__
 from .errors import ChanjiaError
 from .pipeline import Pipeline, load
 from .readers import DEFAULT_MAX_BYTES, find_files, read_document
-from .records import Document, Quantity, to_dict
+from .records import Document, to_dict
 
 FORMATS = ("jsonl", "csv")
 CSV_COLUMNS = (
     ["type", "doc_id", "path", "start", "end", "text", "value", "low", "high", "qualifier", "kind", "unit", "currency"]
-    + ["claim", "indicator", "indicator_text", "subject", "level", "period", "scope", "sentence", "number_text"]
-    + ["damaged", "title", "published", "source", "chars", "format", "encoding", "status", "error"]
+    + ["claim", "indicator", "indicator_text", "subject", "level", "period", "scope", "parent", "sentence"]
+    + ["number_text", "damaged", "repeated", "label", "normalized", "role", "code"]
+    + ["title", "published", "source", "chars", "format", "encoding", "status", "error"]
     + ["extractor_version"]
 )
 
@@ -36,7 +37,7 @@ def extract_records(paths: list[str], pipeline: Pipeline, *, max_bytes: int) -> 
         yield to_dict(doc)
         if text is None:
             continue
-        for record in pipeline.extract(text):
+        for record in pipeline.extract(text, published=doc.published):
             yield to_dict(record, doc_id=doc.doc_id, path=doc.path)
 
 
@@ -63,9 +64,11 @@ def cli() -> None:
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES, show_default=True, help="Refuse files larger than this.")
 @click.option("--quiet", "-q", is_flag=True, help="No summary on standard error.")
 def extract(paths: tuple[str, ...], out: Path | None, fmt: str | None, segmenter: str, pkuseg_model: str | None, max_bytes: int, quiet: bool) -> None:
-    """Extract quantity records from report files and folders (searched recursively for .txt).
+    """Extract records from report files and folders (searched recursively for .txt).
 
-    Writes one `document` record per file and one `quantity` record per figure. A file that
+    Writes one `document` record per file, one `quantity` record per figure (claims carry
+    `claim: true` and their indicator, subject, period, scope), and `programme` and `entity`
+    records. A file that
     cannot be read gets a `document` record with status `error`; the run goes on, and the
     exit code is 1 when any file failed.
 
@@ -75,7 +78,7 @@ def extract(paths: tuple[str, ...], out: Path | None, fmt: str | None, segmenter
     """
     fmt = fmt or (out.suffix.lstrip(".").lower() if out is not None and out.suffix.lower() in (".csv", ".jsonl") else "jsonl")
     pipeline = load(segmenter=segmenter, pkuseg_model=pkuseg_model)
-    counts = {"ok": 0, "error": 0, "quantity": 0}
+    counts = {"ok": 0, "error": 0, "quantity": 0, "claim": 0, "programme": 0, "entity": 0}
     stream = out.open("w", encoding="utf-8", newline="") if out is not None else sys.stdout
     try:
         write = _writer(stream, fmt)
@@ -85,8 +88,9 @@ def extract(paths: tuple[str, ...], out: Path | None, fmt: str | None, segmenter
                 counts[record["status"]] += 1
                 if record["status"] == "error":
                     click.echo(f"error: {record['path']}: {record['error']}", err=True)
-            elif record["type"] == Quantity.type:
-                counts["quantity"] += 1
+            else:
+                counts[record["type"]] += 1
+                counts["claim"] += bool(record.get("claim"))
     finally:
         if out is not None:
             stream.close()
@@ -94,7 +98,8 @@ def extract(paths: tuple[str, ...], out: Path | None, fmt: str | None, segmenter
         where = f" → {out}" if out is not None else ""
         click.echo(
             f"{counts['ok'] + counts['error']} documents ({counts['ok']} ok, {counts['error']} error), "
-            f"{counts['quantity']} quantities{where}",
+            f"{counts['quantity']} quantities ({counts['claim']} claims), {counts['programme']} programmes, "
+            f"{counts['entity']} entities{where}",
             err=True,
         )
     if counts["error"]:

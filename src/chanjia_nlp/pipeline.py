@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from .quantities import extract_quantities
@@ -52,15 +53,34 @@ class Pipeline:
     domain_terms: bool = True
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
-    def extract(self, text: str) -> list[Record]:
-        """Every record the pipeline makes for ``text`` (for now: quantities with their sentence)."""
+    def extract(self, text: str, *, published: str | date | None = None) -> list[Record]:
+        """Every record the pipeline makes for ``text``: quantities (claims among them, written
+        as ``quantity`` rows with ``claim: true``), programmes and entities, each in text order.
+
+        ``published`` (an ISO date) resolves 今年, 去年 and 目前; without it the date stated in
+        the text (``发布时间:…``, a dated header) is used.
+        """
         if not isinstance(text, str):
             raise TypeError(f"expected str, not {type(text).__name__}; decode bytes before extracting")
-        out: list[Record] = []
+        from .claims import bind_claims
+        from .entities import extract_entities
+        from .programmes import extract_programmes
+        from .readers import sniff_metadata
+        from .structure import analyse
+
+        when = _as_date(published) if published is not None else _as_date(sniff_metadata(text)[1])
+        structure = analyse(text)
+        entities = extract_entities(text)
+        quantities = []
         for q in extract_quantities(text):
             s, e = sentence_bounds(text, q.start, q.end)
-            out.append(dataclasses.replace(q, sentence=text[s:e]))
-        return out
+            paragraph = structure.paragraph_at(q.start)
+            repeated = paragraph is not None and paragraph.repeat_of is not None
+            quantities.append(dataclasses.replace(q, sentence=text[s:e], repeated=repeated))
+        records: list[Record] = list(bind_claims(text, quantities, entities=entities, structure=structure, published=when))
+        records.extend(extract_programmes(text))
+        records.extend(entities)
+        return records
 
     def quantities(self, text: str) -> list[Quantity]:
         """The quantities alone (the fast path, no sentence lookup)."""
@@ -99,7 +119,7 @@ def load(
         ConfigError: an unknown segmenter.
         SegmenterUnavailable: pkuseg without a usable model directory.
 
-    >>> load(segmenter="char").extract("培训职工近万人")[0].text
+    >>> load(segmenter="char").extract("培训职工近万人")[0].quantity.text
     '近万人'
     """
     kind = coerce_segmenter(segmenter)
@@ -114,13 +134,24 @@ def load(
     )
 
 
+def _as_date(value: str | date | None) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        from .errors import ConfigError
+
+        raise ConfigError(f"`published` = {value!r} is invalid; it must be an ISO date such as 2023-04-06") from None
+
+
 _DEFAULT = Pipeline()
 
 
-def extract(text: str, *, pipeline: Pipeline | None = None) -> list[Record]:
+def extract(text: str, *, published: str | date | None = None, pipeline: Pipeline | None = None) -> list[Record]:
     """Every record chanjia_nlp makes for ``text``, with the default pipeline unless one is given.
 
-    >>> [q.text for q in extract("省级试点单位25家、市级试点单位67家")]
-    ['25家', '67家']
+    >>> [(r.quantity.text, r.indicator) for r in extract("全市共有省级试点单位25家、市级试点单位67家")]
+    [('25家', 'pilot_units'), ('67家', 'pilot_units')]
     """
-    return (pipeline or _DEFAULT).extract(text)
+    return (pipeline or _DEFAULT).extract(text, published=published)

@@ -164,35 +164,36 @@ def iter_quantities(text: str) -> Iterator[Quantity]:
     last_end = -1
     match = g.quantity.match
     for seed in g.seed.finditer(norm):
-        num_start, seed_end = seed.span()
-        if num_start < last_end:
-            continue  # inside the previous candidate (3万-5万元), or the second 第 of 第一等次第一名
-        m = match(norm, num_start)
-        while m is None and num_start + 1 < seed_end:
-            num_start += 1  # 成3家, 人数3人: the run began with a non-numeral 成/数
-            m = match(norm, num_start)
-        if m is None:
-            continue
-        last_end = m.end()
-        if num_start > 0 and norm[num_start - 1] == "第":
-            rank = ranks.get(num_start - 1)
-            if rank is not None:
-                q = _rank(rank, text, norm)
-                if q is not None:
-                    last_end = max(last_end, q.end)
-                    yield q
-            continue  # 第三批: an ordinal
-        pre = None
-        if num_start:
-            for word in g.prefixes_by_last_char.get(norm[num_start - 1], ()):
-                if num_start >= len(word) and norm.startswith(word, num_start - len(word)):
-                    pre = word
-                    break
-        if m.lastindex == _NUM_GROUP and pre is None and not _could_stand_alone(norm, m):
-            continue  # 一线, 2022年, 一是: a bare numeral (the cheap test that rejects most candidates)
-        q = _build(m, pre, text, norm, g, blocked)
-        if q is not None:
-            yield q
+        pos, seed_end = seed.span()
+        pos = max(pos, last_end)  # not inside the previous candidate (3万-5万元, 第一等次第一名)
+        while pos < seed_end:
+            m = match(norm, pos)
+            if m is None:
+                pos += 1  # 成3家, 人数3人: the run began with a non-numeral 成/数
+                continue
+            last_end = pos = m.end()  # 队伍320个: after a rejected 伍 the run goes on at 320
+            q = _candidate(m, text, norm, g, blocked, ranks)
+            if q is not None:
+                last_end = pos = max(last_end, q.end)
+                yield q
+
+
+def _candidate(m: re.Match[str], text: str, norm: str, g: _Grammar, blocked, ranks) -> Quantity | None:
+    """A quantity from an anchored match, or ``None``: ranks after 第, then the cheap rejection of
+    bare numerals, then the full rules of :func:`_build`."""
+    num_start = m.start()
+    if num_start > 0 and norm[num_start - 1] == "第":
+        rank = ranks.get(num_start - 1)
+        return _rank(rank, text, norm) if rank is not None else None  # 第三批: an ordinal
+    pre = None
+    if num_start:
+        for word in g.prefixes_by_last_char.get(norm[num_start - 1], ()):
+            if num_start >= len(word) and norm.startswith(word, num_start - len(word)):
+                pre = word
+                break
+    if m.lastindex == _NUM_GROUP and pre is None and not _could_stand_alone(norm, m):
+        return None  # 一线, 2022年, 一是: a bare numeral (the cheap test that rejects most candidates)
+    return _build(m, pre, text, norm, g, blocked)
 
 
 _NUM_GROUP = 1  # index of the (?P<num>) group: lastindex == 1 means nothing after the numeral matched

@@ -82,6 +82,7 @@ class Quantity:
     number_text: str = ""
     damaged: bool = False
     sentence: str | None = None
+    repeated: bool = False
 
     type = "quantity"
 
@@ -105,6 +106,7 @@ class Claim:
     level: str | None = None
     period: str | None = None
     scope: str | None = None
+    parent: int | None = None
 
     type = "quantity"
 
@@ -210,10 +212,12 @@ def to_dict(record: Record, **common: Any) -> dict[str, Any]:
         out["claim"] = True
         for name in CLAIM_FIELDS:
             out[name] = getattr(record, name)
+        out["parent"] = record.parent  # the start offset of the 其中 total this part belongs to
         return out
     for field in dataclasses.fields(record):
         out[field.name] = _plain(getattr(record, field.name))
     if isinstance(record, Quantity):
         out["claim"] = False
         out.update(dict.fromkeys(CLAIM_FIELDS))
+        out["parent"] = None
     return out

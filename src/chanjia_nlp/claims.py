@@ -1,0 +1,400 @@
+"""Claim binding: which quantities report a measured fact, and about what, whom and when.
+
+For each quantity this decides (ANNOTATION.md §2):
+
+- whether it is a claim at all (``处理好四个方面的关系``, ``14栋厂房``, thresholds such as
+  ``职工200人以上的企业`` are mentions, not claims);
+- the indicator it counts, from the aliases in ``lexicons/indicators.yaml``: the alias closest
+  before the figure in its enumeration item, else in its clause, else right after it
+  (``给予81人次春蕾儿童帮助``), restricted to indicators whose kinds fit the figure;
+- ``indicator_text``, ``level`` (省级试点单位 → provincial), ``subject`` (the region or
+  organisation named in the sentence, else the paragraph, else the article's headline or lead),
+  ``period`` (explicit years; 今年, 去年, 截至今年2月, 目前 resolved against the publication date),
+  ``scope`` (increment, cumulative, as_of, annual) and ``parent`` (the total of a 其中 breakdown).
+
+Everything here is a pure function of the text, its quantities, entities and structure.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from . import _lexicon
+from .errors import LexiconError
+from .records import Claim, Entity, EntityLabel, Kind, Quantity
+from .structure import Structure, sentence_span
+
+__all__ = ["bind_claims", "indicator_ids"]
+
+_CLAUSE_BREAK = "，,；;：:。！？!?\n"
+_ITEM_BREAK = _CLAUSE_BREAK + "、"
+_RIGHT_NOUN_START = 3  # a counted noun starts this close after its figure: 4个党委, 两版《…》
+
+RE_NOT_CLAIM_AFTER = re.compile(
+    r"""
+    ^(?:的)?(?:方面|关系|产业集群|举措|环节|领域|维度|步骤|原则|板块|方向|条例|层次|重点任务)  # 四个方面的关系
+    """,
+    re.VERBOSE,
+)
+RE_YEAR = re.compile(r"((?:19|20)[0-9]{2})\s*年(?:度)?(?:([0-9]{1,2})\s*月)?(?!以来|来)")
+RE_RELATIVE_PERIOD = re.compile(
+    r"""
+    (?P<month_now>截至目前|截止目前|目前|现有|已有|现今|至今)   # a stock now: the publication year-month
+    | 截[至止](?P<which>今年|去年)?(?P<month>[0-9]{1,2})月       # 截至今年2月
+    | (?P<this>今年|本年|当年)                                   # this year
+    | (?P<last>去年|上年|上一年)(?!同期)                         # last year
+    """,
+    re.VERBOSE,
+)
+RE_QIZHONG = re.compile("其中")
+
+_LEVELS = (
+    ("national", ("全国", "国家级", "国家")),
+    ("provincial", ("省级", "全省")),
+    ("city", ("市级", "地市级")),
+    ("district", ("区级", "县级", "市(县)区级", "县(市、区)级", "区县级")),
+    ("town", ("乡镇街道级", "乡镇级", "街道级", "镇级", "镇(街道)")),
+    ("park", ("园区级",)),
+    ("enterprise", ("企业级",)),
+)
+
+_SCOPES = (
+    ("increment", ("新增", "新建", "新设", "新开工", "新培育", "新发展", "新认定", "新评", "新评选", "新吸纳", "命名", "授牌", "比上年增加", "新成立", "新组建")),
+    ("cumulative", ("累计", "以来", "近年来", "年来", "先后", "历年")),
+    ("as_of", ("截至", "截止", "目前", "现有", "现今", "已有", "在册", "在档", "年末", "年底", "总数", "总量", "拥有量", "余额", "共有")),
+    ("annual", ("全年", "每年", "年度", "今年", "去年", "当年", "本年")),
+)
+RE_NEAR_YEARS = re.compile(r"近[一二两三四五六七八九十0-9]+年|[一二两三四五六七八九十0-9]+年来")
+RE_TIME_SPAN = re.compile(r"近[一二两三四五六七八九十0-9]+年|连续[一二两三四五六七八九十0-9]+年|[一二两三四五六七八九十0-9]+年来|以来|近年来|多年来")
+
+_KIND_GROUPS = {
+    Kind.COUNT: "count",
+    Kind.MONEY: "money",
+    Kind.PERCENT: "percent",
+    Kind.PERCENTAGE_POINT: "percent",
+    Kind.RATIO: "percent",
+    Kind.SCORE: "score",
+    Kind.RANK: "rank",
+    Kind.AREA: "count",
+    Kind.DURATION: "count",
+    Kind.OTHER: "count",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Alias:
+    text: str
+    indicator: str
+    kinds: frozenset[str]
+    units: frozenset[str] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Lexicon:
+    pattern: re.Pattern[str]
+    aliases: dict[str, tuple[_Alias, ...]]
+    cues: tuple[tuple[str, str, frozenset[str]], ...]
+    ids: tuple[str, ...]
+
+
+@functools.cache
+def _indicator_lexicon() -> _Lexicon:
+    """Load ``lexicons/indicators.yaml`` into one alias pattern (longest first) and cue lists."""
+    import yaml
+
+    path = _lexicon.lexicon_path("indicators.yaml")
+    entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    aliases: dict[str, list[_Alias]] = {}
+    cues: list[tuple[str, str, frozenset[str]]] = []
+    ids = []
+    for n, entry in enumerate(entries, 1):
+        try:
+            ident, kinds = entry["id"], frozenset(entry["kinds"])
+        except (KeyError, TypeError):
+            raise LexiconError("indicators.yaml", n, "each entry needs an id and kinds") from None
+        ids.append(ident)
+        for alias in entry.get("aliases") or ():
+            text, units = (alias, None) if isinstance(alias, str) else (alias["text"], frozenset(alias.get("units") or ()) or None)
+            aliases.setdefault(text, []).append(_Alias(text, ident, kinds, units))
+        for cue in entry.get("cues") or ():
+            cues.append((cue, ident, kinds))
+    words = sorted(aliases, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(w) for w in words))
+    cues.sort(key=lambda c: -len(c[0]))
+    return _Lexicon(pattern, {k: tuple(v) for k, v in aliases.items()}, tuple(cues), tuple(ids))
+
+
+def indicator_ids() -> tuple[str, ...]:
+    """The indicator ids of ``lexicons/indicators.yaml``, in its order."""
+    return _indicator_lexicon().ids
+
+
+def _fits(alias: _Alias, q: Quantity) -> bool:
+    group = _KIND_GROUPS[q.kind]
+    if group in ("score", "rank"):
+        kind_ok = bool(alias.kinds & {"score", "rank"})
+    else:
+        kind_ok = group in alias.kinds
+    return kind_ok and (alias.units is None or q.unit in alias.units)
+
+
+def _fitting(text: str, q: Quantity, start: int, end: int) -> list[tuple[_Alias, int, int]]:
+    """Every alias in ``text[start:end]`` whose indicator fits ``q``, in text order."""
+    lex = _indicator_lexicon()
+    found = []
+    for m in lex.pattern.finditer(text, start, end):
+        for alias in lex.aliases[m.group()]:
+            if _fits(alias, q):
+                found.append((alias, m.start(), m.end()))
+                break
+    return found
+
+
+@functools.cache
+def _generic_heads() -> frozenset[str]:
+    return frozenset(line.strip() for _, line in _lexicon.read_lines("generic_heads.txt"))
+
+
+def _strong(candidate) -> bool:
+    """Whether an alias names the indicator itself, not just who is counted (``职工``)."""
+    return candidate[0].text not in _generic_heads()
+
+
+def _choose_indicator(text: str, q: Quantity, item_start: int, clause_start: int, clause_end: int):
+    """The (alias, start, end) naming what ``q`` counts, or ``None``.
+
+    Candidates: the noun right after the figure (``4个党委``, ``1名产改联络员``), the aliases
+    before it in its enumeration item, then its clause (``省级试点单位25家``), and the aliases
+    later in its clause (``给予81人次春蕾儿童帮助``). Specific aliases beat the generic heads of
+    ``lexicons/generic_heads.txt`` (``职工``, ``企业``); among equals the noun right after the
+    figure wins, then the closest alias before it, then the first one after it.
+    """
+    # A classifier that is itself an alias names the counted thing: 两版《…指南》 counts documents.
+    unit_start = q.end - len(q.unit) if q.unit else q.end
+    if q.unit and text[unit_start : q.end] == q.unit:
+        own = _fitting(text, q, unit_start, q.end)
+        if own and own[0][2] == q.end and own[0][1] == unit_start:
+            return own[0]
+    after = _fitting(text, q, q.end, clause_end)
+    right = [c for c in after if c[1] < q.end + _RIGHT_NOUN_START]
+    later = [c for c in after if c[1] >= q.end + _RIGHT_NOUN_START]
+    left = _fitting(text, q, item_start, q.start) or _fitting(text, q, clause_start, item_start)
+    ordered = right[:1] + left[::-1] + later
+    for candidate in ordered:
+        if _strong(candidate):
+            return candidate
+    return ordered[0] if ordered else None
+
+
+def _cue_indicator(context: str, q: Quantity) -> str | None:
+    group = _KIND_GROUPS[q.kind]
+    for cue, ident, kinds in _indicator_lexicon().cues:
+        if cue in context and (group in kinds or (group in ("score", "rank") and kinds & {"score", "rank"})):
+            return ident
+    return None
+
+
+def _level(text: str, start: int, floor: int) -> str | None:
+    """The level stated right before the counted thing: 省级试点单位 → provincial."""
+    before = text[max(floor, start - 8) : start]
+    for level, words in _LEVELS:
+        if any(before.endswith(w) for w in words):
+            return level
+    return None
+
+
+def _period(sentence_left: str, published: date | None, paragraph_lead: str) -> tuple[str | None, str | None]:
+    """The period of a figure and the word that fixed it, from the sentence before it."""
+    found: tuple[int, str | None, str] | None = None  # (position, period, word)
+    for m in RE_YEAR.finditer(sentence_left):
+        period = m.group(1) + (f"-{int(m.group(2)):02d}" if m.group(2) else "")
+        found = (m.start(), period, "year")
+    for m in RE_RELATIVE_PERIOD.finditer(sentence_left):
+        if found is not None and found[0] > m.start():
+            continue
+        if published is None:
+            found = (m.start(), None, "relative")
+        elif m.group("month_now"):
+            found = (m.start(), f"{published.year}-{published.month:02d}", "now")
+        elif m.group("month"):
+            year = published.year - (1 if m.group("which") == "去年" else 0)
+            found = (m.start(), f"{year}-{int(m.group('month')):02d}", "month")
+        elif m.group("this"):
+            found = (m.start(), str(published.year), "this")
+        else:
+            found = (m.start(), str(published.year - 1), "last")
+    spans = [m.start() for m in RE_TIME_SPAN.finditer(sentence_left)]
+    if spans and (found is None or spans[-1] > found[0]):
+        return None, "span"  # 近三年累计, 连续三年, 2019年以来: a span fixes no single period
+    if found is None:
+        m = RE_YEAR.match(paragraph_lead.lstrip())
+        if m:  # 2022年，全区…: the year at the head of the paragraph carries over
+            return m.group(1), "year"
+        return None, None
+    return found[1], found[2]
+
+
+def _scope(governing: str, clause: str, period_word: str | None) -> str | None:
+    """The first scope rule that applies (ANNOTATION.md §2). A new addition (新增) governs only
+    its own clause; running totals (累计, 近年来) and stocks (截至, 总数) govern the sentence."""
+    for scope, words in _SCOPES[:3]:
+        context = clause if scope == "increment" else governing
+        if scope == "cumulative" and RE_NEAR_YEARS.search(context):
+            return scope
+        if any(w in context for w in words):
+            return scope
+    if period_word in ("year", "this", "last") or any(w in governing for w in _SCOPES[3][1]):
+        return "annual"
+    if period_word in ("now",):
+        return "as_of"
+    return None
+
+
+def _is_claim(text: str, q: Quantity) -> bool:
+    """Whether a mention reports a measured fact rather than structuring the text."""
+    after = text[q.end : q.end + 6]
+    if q.unit in ("栋", "层", "幢"):
+        return False  # 14栋厂房、1栋10层: a description of buildings
+    if q.text.endswith("大") and q.unit is None and q.kind is Kind.COUNT:
+        return False  # 六大举措, 四大产业集群
+    if RE_NOT_CLAIM_AFTER.match(after):
+        return False  # 四个方面的关系
+    if after.startswith("的") and q.qualifier.value in ("at_least", "more_than") and q.kind is not Kind.MONEY:
+        return False  # 职工200人以上的企业: a threshold
+    if after.startswith("的") and q.kind is Kind.MONEY and q.qualifier.value == "more_than":
+        return False  # 总投资超亿美元的重大项目
+    return True
+
+
+def _subject(
+    entities: Sequence[Entity], structure: Structure, q: Quantity, sentence: tuple[int, int]
+) -> str | None:
+    """The region or organisation a figure is about: sentence, paragraph, headline, article."""
+    candidates = [e for e in entities if e.label in (EntityLabel.REGION, EntityLabel.ORG)]
+    in_sentence = [e for e in candidates if sentence[0] <= e.start and e.end <= q.start]
+    if in_sentence:
+        return in_sentence[-1].text
+    after = [e for e in candidates if q.end <= e.start < sentence[1]]
+    article = structure.article_at(q.start)
+    paragraph = structure.paragraph_at(q.start)
+    if paragraph is not None:
+        in_paragraph = [e for e in candidates if paragraph.start <= e.start < q.start]
+        if in_paragraph:
+            return in_paragraph[0].text
+    if after:
+        return after[0].text
+    headline = [e for e in candidates if article.headline_start <= e.start < article.headline_end]
+    if headline:
+        return headline[0].text
+    lead = [e for e in candidates if article.start <= e.start < q.start]
+    if lead:
+        return lead[0].text
+    return None
+
+
+def _indicator_text(text: str, q: Quantity, item_start: int, match) -> str | None:
+    if match is not None:
+        _, start, end = match
+        return text[start:end]
+    words = text[item_start : q.start].strip(" \t\u3000共达计为有")
+    return words[-12:] or None
+
+
+def bind_claims(
+    text: str,
+    quantities: Sequence[Quantity],
+    *,
+    entities: Sequence[Entity],
+    structure: Structure,
+    published: date | None = None,
+) -> list[Quantity | Claim]:
+    """Bind each quantity: a :class:`Claim` when it reports a fact, else the quantity itself.
+
+    Enumerations share their head and period (``省级试点单位25家、市级试点单位67家``), and the
+    parts of a ``其中`` breakdown get ``parent`` = the start offset of their total.
+    """
+    out: list[Quantity | Claim] = []
+    previous_end = 0
+    previous: Claim | None = None
+    parent_of: dict[int, int] = _qizhong_parents(text, quantities)
+    for q in quantities:
+        sentence = sentence_span(text, q.start, q.end)
+        clause_start = q.start
+        while clause_start > sentence[0] and text[clause_start - 1] not in _CLAUSE_BREAK:
+            clause_start -= 1
+        item_start = max(clause_start, previous_end if previous_end > clause_start else clause_start)
+        while item_start < q.start and text[item_start] in "、，, ":
+            item_start += 1
+        for i in range(q.start - 1, item_start - 1, -1):
+            if text[i] == "、":
+                item_start = i + 1
+                break
+        clause_end = q.end
+        while clause_end < sentence[1] and text[clause_end] not in _ITEM_BREAK:
+            clause_end += 1
+        previous_end = q.end
+        if not _is_claim(text, q):
+            out.append(q)
+            continue
+        match = _choose_indicator(text, q, item_start, clause_start, clause_end)
+        if match is not None:
+            indicator = match[0].indicator
+        else:
+            indicator = _cue_indicator(text[sentence[0] : clause_end], q) or "other"
+        paragraph = structure.paragraph_at(q.start)
+        lead = text[paragraph.start : paragraph.end] if paragraph is not None else ""
+        # 目前，…近千名；…33家: words before a ； still govern the figures after it.
+        governing_start = sentence[0]
+        while governing_start > 0 and text[governing_start - 1] in "；;":
+            governing_start = sentence_span(text, governing_start - 1, governing_start - 1)[0]
+        period, period_word = _period(text[governing_start : q.start], published, lead)
+        governing = text[governing_start : q.start]
+        out.append(
+            Claim(
+                quantity=q,
+                indicator=indicator,
+                indicator_text=_indicator_text(text, q, item_start, match),
+                subject=_subject(entities, structure, q, sentence),
+                level=_level(text, match[1], item_start) if match is not None else None,
+                period=period,
+                scope=_scope(governing, text[_enumeration_start(text, previous, clause_start) : q.start], period_word),
+                parent=parent_of.get(q.start),
+            )
+        )
+        previous = out[-1] if isinstance(out[-1], Claim) else None
+    return out
+
+
+def _enumeration_start(text: str, previous: Claim | None, clause_start: int) -> int:
+    """Where the words governing an enumeration item begin: an item that follows another figure
+    after only a comma and a short noun phrase (新增高技能人才580人,乡土人才600人) shares the
+    clause of the first item."""
+    if previous is None:
+        return clause_start
+    q = previous.quantity
+    gap = text[q.end : clause_start]
+    if q.end <= clause_start and len(gap) <= 2 and not any(c in gap for c in "。！？!?；;\n"):
+        start = q.start
+        while start > 0 and text[start - 1] not in _CLAUSE_BREAK:
+            start -= 1
+        return start
+    return clause_start
+
+
+def _qizhong_parents(text: str, quantities: Sequence[Quantity]) -> dict[int, int]:
+    """Start of each 其中 part → start of its total: the last figure before 其中 in the sentence."""
+    parents: dict[int, int] = {}
+    for m in RE_QIZHONG.finditer(text):
+        sentence = sentence_span(text, m.start(), m.end())
+        before = [q for q in quantities if sentence[0] <= q.start and q.end <= m.start()]
+        if not before:
+            continue
+        total = before[-1]
+        for q in quantities:
+            if m.end() <= q.start < sentence[1] and q.kind == total.kind:
+                parents[q.start] = total.start
+    return parents

@@ -1,0 +1,604 @@
+"""Programme names, document titles, honours, activities, slogans and works (ANNOTATION.md §3).
+
+Most names stand in marks. A ``《…》`` title is a policy document unless the words around it make
+it a work (歌曲《…》, 《…》等作品) or it is a newspaper. A quoted text (“…”, ‘…’, 「…」, 『…』,
+"…") is a name only when something says so, because reports quote ordinary words for emphasis
+just as often (“点”, “老板”). The evidence, strongest first:
+
+1. a cue after the closing mark, the head of the phrase (“薪火”工程, “江都杯”创业大赛, “四敢”精神);
+2. a cue the name ends with (“江海先锋培育工程”, “星湖工匠”, “农民工学法活动周”);
+3. its shape: a ``+`` formula (“党建+工建”), a numbered working method (“三融入三把握”,
+   “精一会二通三岗”), or a family of sibling names that a cue marks as names at all
+   (开展“小产改”“中产改”“大产改”);
+4. a head count before it (60余名“…” is an honour);
+5. a cue verb right before the opening mark, when the name ends its phrase (开展“…”，, 选树“…”。);
+6. parallel clauses, which make a slogan (“劳动光荣、创造伟大”);
+7. weakest: a numbered name (“双提升”, “两个维护”), or a subheading made of a verb and a
+   numbered name (落实“一份责”).
+
+Cue words live in ``lexicons/programme_cues.tsv``, ordinary words that reports quote (产改,
+职工之家) in ``lexicons/programme_generic.txt``: they are never names. Evidence 1-4 and 6 lend the
+kind to the other mentions of the same name in the text (“小产改”即…, 《王大刚考证记》火了), a
+slogan of eight characters or more even where it is repeated without marks; a verb before one
+mention (5) speaks for that mention only. Within a list (供电公司“火花说”、住建局“思享会”) a name
+nothing speaks for takes the kind of a classified member. Without marks only tight patterns are
+read: repeated-numeral working methods (四强化四构建), plans named after a launching verb
+(实施职业技能提升行动) and caption lines that name an event (…职工技能大赛).
+
+The span never includes the marks. Records are sorted by start and never overlap: a title wins
+over the quotes inside it (《“龙川工匠”评选办法》 is one record).
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import os
+import re
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping
+
+from . import _lexicon
+from .errors import LexiconError
+from .records import Programme, ProgrammeKind
+
+__all__ = ["extract_programmes"]
+
+_CUES_FILE = "programme_cues.tsv"
+_GENERIC_FILE = "programme_generic.txt"
+_WHERE = frozenset(
+    {"end", "after", "before", "title_near", "title_end", "title_after"}  # around a marked name
+    | {"line_end", "line_verb", "plan_verb", "plan_end"}  # names without marks
+)
+_KINDS = {k.value: k for k in ProgrammeKind}
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff"
+_NUMERALS = "一二三四五六七八九十两双百千万"
+_STOPS = frozenset("，,。；;：:！？!?、\n\r\t 　“”‘’「」『』《》()（）和与及")  # end of the phrase after a mark
+_CLAUSE_STOPS = frozenset("，,。；;：:！？!?\n")  # the clause a title stands in (、 joins titles)
+_SENTENCE_MARKS = frozenset("。！？!?；;：:")  # a quote holding these is speech, not a name
+_SPEECH_CHARS = frozenset("我你咱了吗呢啊呀吧")  # clauses with these are quoted speech, not a slogan
+_VERBAL_STARTS = frozenset("在为被把将让使是已正也都就还又则即于向从对给由")  # a clause, not a noun, follows
+_TRAILING_PARTICLES = "的了出"  # 精心打造的“…”, 推出了“…”: the verb cue stands before these
+_AFTER_WINDOW = 14  # characters after a closing mark that may hold its head noun
+_BEFORE_WINDOW = 6  # characters before an opening mark that may hold a cue verb
+_TITLE_WINDOW = 10  # characters of a title's clause, either side, that may make it a work
+_HEADING_PREFIX = 3  # at most this many characters before the quote in a subheading (落实“一份责”)
+_MAX_QUOTE = 40  # longer quotes are speech or sentences
+_MIN_UNMARKED_SLOGAN = 8  # a slogan this long is found again without its quotes
+
+
+@dataclass(frozen=True, slots=True)
+class _Cues:
+    """The cue tables of ``programme_cues.tsv``, one frozen mapping or pattern per position."""
+
+    end: Mapping[str, ProgrammeKind]
+    end_lengths: tuple[int, ...]
+    after: re.Pattern[str]
+    after_reversed: re.Pattern[str]  # the cues spelt backwards: the first match ends last
+    after_kind: Mapping[str, ProgrammeKind]
+    before: Mapping[str, ProgrammeKind]
+    before_lengths: tuple[int, ...]
+    title_near: re.Pattern[str]
+    title_end: Mapping[str, ProgrammeKind | None]
+    title_end_lengths: tuple[int, ...]
+    title_after: re.Pattern[str]  # 《…》杂志: a periodical, not a programme
+    caption: re.Pattern[str]
+    caption_verbs: re.Pattern[str]
+    bare_plan: re.Pattern[str]
+    generic: frozenset[str]
+
+
+def _or(words) -> str:
+    """Alternation of literal words, longest first (price-parser's ``or_regex``)."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+def _lengths(table: Mapping[str, object]) -> tuple[int, ...]:
+    return tuple(sorted({len(k) for k in table}, reverse=True))
+
+
+@functools.cache
+def _cues() -> _Cues:
+    """Read and validate the cue lexicons and compile their patterns, once per process."""
+    by_where: dict[str, dict[str, ProgrammeKind | None]] = {w: {} for w in _WHERE}
+    for number, row in _lexicon.read_rows(_CUES_FILE, ("cue", "where", "kind")):
+        cue, where, kind = row["cue"].strip(), row["where"], row["kind"]
+        if not cue:
+            raise LexiconError(_CUES_FILE, number, "empty cue")
+        if where not in _WHERE:
+            raise LexiconError(_CUES_FILE, number, f"unknown where {where!r}; valid: {sorted(_WHERE)}")
+        if kind != "none" and kind not in _KINDS:
+            raise LexiconError(_CUES_FILE, number, f"unknown kind {kind!r}; valid: {sorted(_KINDS)} or 'none'")
+        if kind == "none" and where not in ("title_end", "title_after", "line_verb"):
+            raise LexiconError(_CUES_FILE, number, "kind 'none' is only for title_end, title_after and line_verb cues")
+        by_where[where][cue] = _KINDS.get(kind)
+    generic = frozenset(line.strip() for _, line in _lexicon.read_lines(_GENERIC_FILE))
+    end = {k: v for k, v in by_where["end"].items() if v is not None}
+    after = {k: v for k, v in by_where["after"].items() if v is not None}
+    before = {k: v for k, v in by_where["before"].items() if v is not None}
+    title_end = by_where["title_end"]
+    name = rf"[{_CJK}A-Za-z0-9+＋·()（）\-]"  # what a caption or a bare plan name is made of
+    caption = re.compile(
+        rf"""
+        ^[ \t\u3000]*                                  # a line of its own (a caption, a subheading)
+        (?P<name>{name}{{2,30}}?                       # 2020年南通开发区企业职工技能大赛
+            (?:{_or(by_where["line_end"]) or "(?!)"})) # … ending with an event word
+        [ \t\u3000]*$                                  # and nothing else on the line
+        """,
+        re.VERBOSE | re.MULTILINE,
+    )
+    bare_plan = re.compile(
+        rf"""
+        (?:{_or(by_where["plan_verb"]) or "(?!)"})     # 实施, 启动: a verb that launches a plan
+        (?P<name>
+            [^\W\d_的了和与及等各项类些系这该此其本{_NUMERALS}]{{3,10}}?  # 职业技能提升: no particles, counts
+            (?:{_or(by_where["plan_end"]) or "(?!)"})  # … 行动, 计划, 工程
+        )
+        (?=[，,。；;、\s]|$)                           # and the phrase ends with the name
+        """,
+        re.VERBOSE,
+    )
+    return _Cues(
+        end=MappingProxyType(end),
+        end_lengths=_lengths(end),
+        after=re.compile(_or(after) or "(?!)"),
+        after_reversed=re.compile(_or(cue[::-1] for cue in after) or "(?!)"),
+        after_kind=MappingProxyType(after),
+        before=MappingProxyType(before),
+        before_lengths=_lengths(before),
+        title_near=re.compile(_or(by_where["title_near"]) or "(?!)"),
+        title_end=MappingProxyType(title_end),
+        title_end_lengths=_lengths(title_end),
+        title_after=re.compile(_or(by_where["title_after"]) or "(?!)"),
+        caption=caption,
+        caption_verbs=re.compile(_or(by_where["line_verb"]) or "(?!)"),
+        bare_plan=bare_plan,
+        generic=generic,
+    )
+
+
+RE_MARKED = re.compile(
+    r"""
+      《(?P<title>[^《》\n。]{1,100})》       # a title: document, plan, form, song, play, book
+    | “(?P<dq>[^“”《》]{1,40})”              # curly double quotes, the usual marks for names
+    | ‘(?P<sq>[^‘’“”《》]{1,40})’            # curly single quotes (also nested in a speech quote)
+    | 「(?P<cq>[^「」《》]{1,40})」           # corner brackets
+    | 『(?P<wq>[^『』《》]{1,40})』           # white corner brackets (『四个强化』)
+    | "(?P<aq>[^"\n《》]{1,40})"             # straight quotes, paired in order of appearance
+    """,
+    re.VERBOSE,
+)
+
+RE_NESTED_OPEN = re.compile(r"[‘「『\"]")  # a mark that may open a name inside a double quote
+
+RE_HEAD_COUNT = re.compile(
+    rf"""
+    (?:[0-9]+|[{_NUMERALS}]+)                  # 60, 两: how many people hold the honour
+    (?:余|多)?                                 # 60余
+    名$                                        # 名: people, so the quote names an honour
+    """,
+    re.VERBOSE,
+)
+
+RE_NUMBERED_NAME = re.compile(
+    rf"""
+      (?:[{_NUMERALS}][^\W\d_{_NUMERALS}]{{1,3}}){{2,4}}  # 三融入三把握, 五强五促, 四带八共, 一企一品牌
+    | (?:[^\W\d_{_NUMERALS}][{_NUMERALS}]){{3,4}}[^\W\d_{_NUMERALS}]?  # 精一会二通三岗
+    """,
+    re.VERBOSE,
+)
+
+_NOT_CLASSIFIER = rf"[^\W\d_{_NUMERALS}个项名次届年月日天种类级批家条位人大]"  # a verb or adjective, no count word
+
+RE_BARE_METHOD = re.compile(
+    rf"""
+    (?P<n>[二三四五六七八九十两])              # the same numeral twice: not 一 (一心一意 is an idiom)
+    (?:
+        {_NOT_CLASSIFIER}(?P=n){_NOT_CLASSIFIER}           # 五强五促
+      | {_NOT_CLASSIFIER}{{2}}(?P=n)[^\W\d_{_NUMERALS}]{{2}}  # 三融入三把握
+    )
+    """,
+    re.VERBOSE,
+)
+
+RE_BARE_ASCENDING = re.compile(
+    rf"""
+    一[^\W\d_{_NUMERALS}]                     # 一会: the character before the 一 (精) is checked apart,
+    二[^\W\d_{_NUMERALS}]                     # 二通   so the scan can start at a plain 一
+    三[^\W\d_{_NUMERALS}]                     # 三岗
+    """,
+    re.VERBOSE,
+)
+
+RE_NUMBERED_TENET = re.compile(
+    rf"""
+    [二三四五六七八九十两]个                   # 两个, 四个: a count of tenets
+    [^\W\d_{_NUMERALS}]{{2}}                 # 确立, 维护, 意识, 所有: one abstract word
+    """,
+    re.VERBOSE,
+)
+
+RE_PARALLEL_SPLIT = re.compile(r"[、，,；;\s]+|——")  # clause separators inside a slogan
+RE_AFTER_PHRASE = re.compile(
+    rf"""
+    [^{re.escape("".join(sorted(_STOPS)))}]{{0,{_AFTER_WINDOW}}}  # up to the next stop: 创业大赛, 工作机制
+    """,
+    re.VERBOSE,
+)
+
+RE_LIST_GAP = re.compile(
+    r"""
+    [^，,。；;：:！？!?、\n“”‘’「」『』《》]{0,6}   # 30名, or nothing: what closes one member
+    、                                         # the list separator
+    [^，,。；;：:！？!?、\n“”‘’「」『』《》]{0,6}   # 供电公司: the owner of the next member
+    """,
+    re.VERBOSE,
+)
+RE_PLUS = re.compile(r"[+＋]")  # 党建+工建: a formula names a programme
+
+
+@dataclass(slots=True)
+class _Mark:
+    """One pair of marks and the text between them."""
+
+    open: int  # index of the opening mark
+    start: int  # start of the name (after the mark and leading blanks)
+    end: int  # end of the name
+    close: int  # index just after the closing mark
+    body: str  # text[start:end]
+    title: bool  # 《…》
+    nested: bool = False  # inside a double quote
+
+
+def extract_programmes(text: str) -> list[Programme]:
+    """Find the programme names, document titles, honours, activities, slogans and works in ``text``.
+
+    Records are sorted by start and never overlap; messy text never raises, it gives fewer records.
+
+    >>> [(p.text, p.kind.value) for p in extract_programmes("定期选树“星湖工匠”，出台《工作指南》。")]
+    [('星湖工匠', 'title'), ('工作指南', 'policy_document')]
+    >>> extract_programmes("由“点”到“面”，当好“老板”")
+    []
+
+    Raises:
+        TypeError: ``text`` is not a ``str`` (decode bytes before extracting).
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"expected str, not {type(text).__name__}; decode bytes before extracting")
+    cues = _cues()
+    marks = _find_marks(text)
+    found: list[Programme] = []
+    if marks:
+        found.extend(_classify_marks(text, marks, cues))
+    outer = [m for m in marks if not m.nested]  # disjoint, in order
+    found.extend(_bare_names(text, outer, cues))
+    found.sort(key=lambda p: (p.start, -p.end))
+    out: list[Programme] = []
+    last_end = -1
+    for p in found:
+        if p.start >= last_end:
+            out.append(p)
+            last_end = p.end
+    return out
+
+
+def _find_marks(text: str) -> list[_Mark]:
+    """Every pair of title or quotation marks around something that could be a name, in order.
+
+    Marks nested in a double quote (“他说：‘有利于…’。”) follow the quote: when the quote turns
+    out to be speech, the name inside it still counts.
+    """
+    marks = []
+    for m in RE_MARKED.finditer(text):
+        group = m.lastgroup
+        mark = _mark(text, m, group)
+        if mark is not None:
+            marks.append(mark)
+        if group == "dq" and RE_NESTED_OPEN.search(text, m.start() + 1, m.end() - 1):
+            for inner in RE_MARKED.finditer(text, m.start() + 1, m.end() - 1):
+                nested = _mark(text, inner, inner.lastgroup)
+                if nested is not None:
+                    nested.nested = True
+                    marks.append(nested)
+    return marks
+
+
+def _mark(text: str, m: re.Match[str], group: str) -> _Mark | None:
+    """The mark a match of :data:`RE_MARKED` found, its name stripped of blanks."""
+    start = m.start(group)
+    body = m.group(group)
+    stripped = body.strip()
+    if not stripped:
+        return None
+    start += len(body) - len(body.lstrip())
+    return _Mark(m.start(), start, start + len(stripped), m.end(), stripped, group == "title")
+
+
+def _chains(text: str, marks: list[_Mark], generic: frozenset[str]) -> list[list[_Mark]]:
+    """Runs of marks of one sort that touch or are joined by 、: “小产改”“中产改”“大产改”.
+
+    An ordinary word ends a run: in 建立“产改”“根据地” the first quote qualifies the second.
+    """
+    chains: list[list[_Mark]] = []
+    for mark in marks:
+        if chains:
+            prev = chains[-1][-1]
+            touching = mark.open >= prev.close and text[prev.close : mark.open] in ("", "、")
+            if touching and prev.title == mark.title and prev.body not in generic:
+                chains[-1].append(mark)
+                continue
+        chains.append([mark])
+    return chains
+
+
+# Evidence strength: a strong kind is lent to the other mentions of the name, a weak one is not;
+# -1 marks a text that is never a name (an ordinary word, a sentence, a newspaper).
+_STRONG, _WEAK = 2, 1
+
+
+def _classify_marks(text: str, marks: list[_Mark], cues: _Cues) -> list[Programme]:
+    """Classify every marked text, then let names borrow the kind of their siblings and of
+    their other mentions."""
+    decided: list[list] = []  # [mark, kind, strength]; strength -1 = never a name
+    for chain in _chains(text, marks, cues.generic):
+        if chain[0].title:
+            decided.extend([mark, *_classify_title(text, mark, cues)] for mark in chain)
+        else:
+            decided.extend(list(row) for row in _classify_quote_chain(text, chain, cues))
+    _lend_to_list_members(text, decided)
+    strong: dict[str, ProgrammeKind] = {}
+    for mark, kind, strength in decided:
+        if kind is not None and strength == _STRONG:
+            strong.setdefault(mark.body, kind)
+    out = []
+    for mark, kind, strength in decided:
+        if 0 <= strength < _STRONG and mark.body in strong:
+            kind = strong[mark.body]
+        if kind is not None:
+            out.append(Programme(text=mark.body, start=mark.start, end=mark.end, kind=kind))
+    out.extend(_unmarked_slogans(text, [m for m in marks if not m.nested], strong))
+    return out
+
+
+def _lend_to_list_members(text: str, decided: list[list]) -> None:
+    """In a list of quoted names (龙腾公司“江都讲堂”、供电公司“火花说”、住建局“思享会”), a name
+    nothing else speaks for takes the kind of a member that was classified."""
+    run: list[list] = []
+    for row in [*decided, None]:
+        if row is not None and run and not row[0].title and not run[-1][0].title:
+            if RE_LIST_GAP.fullmatch(text, run[-1][0].close, row[0].open):
+                run.append(row)
+                continue
+        if len(run) > 1:
+            kinds = [kind for _, kind, strength in run if kind is not None and strength > 0]
+            if kinds:
+                for member in run:
+                    if member[1] is None and member[2] == 0 and len(member[0].body) > 2:
+                        member[1], member[2] = kinds[0], _WEAK
+        run = [row] if row is not None else []
+
+
+def _unmarked_slogans(text: str, marks: list[_Mark], strong: Mapping[str, ProgrammeKind]) -> list[Programme]:
+    """A long slogan quoted once is the same slogan where it is repeated without marks."""
+    out = []
+    for body, kind in strong.items():
+        if kind is not ProgrammeKind.SLOGAN or len(body) < _MIN_UNMARKED_SLOGAN:
+            continue
+        i = text.find(body)
+        while i != -1:
+            if _outside_marks(marks, i, i + len(body)):
+                out.append(Programme(text=body, start=i, end=i + len(body), kind=kind))
+            i = text.find(body, i + len(body))
+    return out
+
+
+def _outside_marks(marks: list[_Mark], start: int, end: int) -> bool:
+    """Whether ``[start, end)`` overlaps no pair of marks (``marks`` are in order, disjoint)."""
+    i = bisect.bisect_left(marks, end, key=lambda m: m.open)  # marks opening before ``end``
+    return i == 0 or marks[i - 1].close <= start
+
+
+def _suffix(body: str, table: Mapping[str, object], lengths: tuple[int, ...], *, shorter: bool) -> str | None:
+    """The longest key of ``table`` that ``body`` ends with (and, if ``shorter``, is not all of)."""
+    for n in lengths:
+        if n < len(body) or (n == len(body) and not shorter):
+            key = body[-n:]
+            if key in table:
+                return key
+    return None
+
+
+def _classify_title(text: str, mark: _Mark, cues: _Cues) -> tuple[ProgrammeKind | None, int]:
+    """A 《…》 title: a newspaper or magazine (nothing), a work, or else a policy document."""
+    key = _suffix(mark.body, cues.title_end, cues.title_end_lengths, shorter=True)
+    if key is not None:
+        kind = cues.title_end[key]
+        return (kind, _STRONG) if kind is not None else (None, -1)
+    if cues.title_after.match(text, mark.close):
+        return None, -1
+    if cues.title_near.search(_title_clause(text, mark)):
+        return ProgrammeKind.WORK, _STRONG
+    return ProgrammeKind.POLICY_DOCUMENT, _WEAK
+
+
+def _title_clause(text: str, mark: _Mark) -> str:
+    """The words of the clause around a title, other titles left out: 创作歌曲《…》《…》、情景剧《…》."""
+    left = []
+    i = mark.open
+    floor = max(0, mark.open - 60)
+    while i > floor and len(left) < _TITLE_WINDOW:
+        ch = text[i - 1]
+        if ch in _CLAUSE_STOPS:
+            break
+        if ch == "》":  # skip a whole title before this one
+            j = text.rfind("《", floor, i - 1)
+            if j == -1:
+                break
+            i = j
+            continue
+        left.append(ch)
+        i -= 1
+    right = []
+    i = mark.close
+    ceiling = min(len(text), mark.close + 60)
+    while i < ceiling and len(right) < _TITLE_WINDOW:
+        ch = text[i]
+        if ch in _CLAUSE_STOPS:
+            break
+        if ch == "《":
+            j = text.find("》", i + 1, ceiling)
+            if j == -1:
+                break
+            i = j + 1
+            continue
+        right.append(ch)
+        i += 1
+    return "".join(reversed(left)) + "|" + "".join(right)
+
+
+def _classify_quote_chain(text: str, chain: list[_Mark], cues: _Cues) -> list[tuple[_Mark, ProgrammeKind | None, int]]:
+    """Classify the quotes of one chain: the cue after the last one and the verb before the
+    first one speak for all of them."""
+    last = chain[-1]
+    after_short, after_long = _after_cues(text, last.close, cues)
+    before = _before_cue(text, chain[0].open, cues)
+    phrase_ends = last.close >= len(text) or text[last.close] in _STOPS
+    # Siblings sharing a stem (“小产改”“中产改”“大产改”) are a family of schemes when a cue
+    # around them says they are names at all (“烦心事”“揪心事”“操心事” are just worries).
+    cued = before is not None or after_short is not None or after_long is not None
+    family = len(chain) >= 3 and cued and _share_affix([m.body for m in chain])
+    out = []
+    for mark in chain:
+        body = mark.body
+        if body in cues.generic or _SENTENCE_MARKS.intersection(body) or len(body) > _MAX_QUOTE:
+            out.append((mark, None, -1))  # an ordinary word or a sentence: never a name
+            continue
+        short = len(body) <= 2
+        parallel = not short and _parallel(body)
+        after = after_short if short else after_long
+        kind, strength = None, 0
+        if after is not None:
+            kind, strength = after, _STRONG
+        elif not short and not parallel and (key := _suffix(body, cues.end, cues.end_lengths, shorter=True)):
+            kind, strength = cues.end[key], _STRONG  # (in parallel clauses it would name the last one only)
+        elif not short and (family or RE_PLUS.search(body) or RE_NUMBERED_NAME.fullmatch(body)):
+            kind, strength = ProgrammeKind.PROGRAMME, _STRONG
+        elif mark is chain[0] and RE_HEAD_COUNT.search(text, max(0, mark.open - 8), mark.open):
+            kind, strength = ProgrammeKind.TITLE, _STRONG
+        elif before is not None and phrase_ends:
+            kind, strength = before, _WEAK  # a verb speaks for this mention only
+        elif parallel:
+            kind, strength = ProgrammeKind.SLOGAN, _STRONG
+        elif not short and RE_NUMBERED_TENET.fullmatch(body):
+            kind, strength = ProgrammeKind.SLOGAN, _WEAK
+        elif not short and body[0] in _NUMERALS and body[0] != "一":
+            kind, strength = ProgrammeKind.PROGRAMME, _WEAK
+        elif len(chain) == 1 and body[0] in _NUMERALS and _is_subheading(text, mark):
+            kind, strength = ProgrammeKind.PROGRAMME, _WEAK
+        out.append((mark, kind, strength))
+    return out
+
+
+def _after_cues(text: str, close: int, cues: _Cues) -> tuple[ProgrammeKind | None, ProgrammeKind | None]:
+    """The kinds the head noun after a closing mark gives: “…”创业大赛 → activity.
+
+    The phrase runs to the next stop. The first kind is that of a cue right after the mark, the
+    only one a word of one or two characters may use (“薪火”工程, not “家”小微企业活动). The second
+    is that of the cue ending last in the phrase, its head (“…”大型青年职工联谊交友活动,
+    “…”等一批工作品牌 → 品牌).
+    """
+    phrase = RE_AFTER_PHRASE.match(text, close).group()
+    if phrase.startswith("等"):
+        phrase = phrase[1:]  # “…”“…”等活动
+    elif phrase.startswith("的"):
+        phrase = phrase[1:]  # “…”的目标, but not “…”的特色产业园区为目标
+        m = cues.after.match(phrase)
+        kind = cues.after_kind[m.group()] if m else None
+        return kind, kind
+    m = cues.after.match(phrase)
+    first = cues.after_kind[m.group()] if m else None
+    if not phrase or phrase[0] in _VERBAL_STARTS:
+        return first, first  # “…”在比武中脱颖而出: a clause follows, not a head noun
+    m = cues.after_reversed.search(phrase[::-1])
+    head = cues.after_kind[m.group()[::-1]] if m else None
+    return first, head
+
+
+def _before_cue(text: str, open_: int, cues: _Cues) -> ProgrammeKind | None:
+    """The kind a verb right before an opening mark gives: 开展“…” → activity."""
+    left = text[max(0, open_ - _BEFORE_WINDOW) : open_]
+    kind = _ending_cue(left, cues.before, cues.before_lengths)
+    if kind is None and left and left[-1] in _TRAILING_PARTICLES:
+        kind = _ending_cue(left[:-1], cues.before, cues.before_lengths)
+    return kind
+
+
+def _ending_cue(s: str, table: Mapping[str, ProgrammeKind], lengths: tuple[int, ...]) -> ProgrammeKind | None:
+    """The kind of the longest key of ``table`` that ``s`` ends with."""
+    for n in lengths:
+        if n <= len(s) and s[-n:] in table:
+            return table[s[-n:]]
+    return None
+
+
+def _share_affix(bodies: list[str]) -> bool:
+    """Whether sibling names share a prefix or suffix of two characters or more (物联网+…, …产改)."""
+    prefix = os.path.commonprefix(bodies)
+    suffix = os.path.commonprefix([b[::-1] for b in bodies])
+    return max(len(prefix), len(suffix)) >= 2 and all(len(b) > 2 for b in bodies)
+
+
+def _parallel(body: str) -> bool:
+    """Two or more clauses of two characters or more: 有利于…、有利于…; 惠山王大刚，全国都闪光.
+
+    Quoted speech is no slogan: a first or second person or a sentence particle gives it away.
+    """
+    if _SPEECH_CHARS.intersection(body):
+        return False
+    parts = [p for p in RE_PARALLEL_SPLIT.split(body) if p]
+    return len(parts) >= 2 and all(len(p) >= 2 for p in parts)
+
+
+def _is_subheading(text: str, mark: _Mark) -> bool:
+    """A short line of a verb and the quoted name alone: 落实“一份责”, 做实『四个强化』 推进….
+
+    Only numbered names are read so (the caller checks): 打好“组合拳”, 下好“先手棋” are figures
+    of speech, the commonest subheadings of all."""
+    line_start = text.rfind("\n", 0, mark.open) + 1
+    prefix = text[line_start : mark.open].strip()
+    if not 1 <= len(prefix) <= _HEADING_PREFIX or not all("\u4e00" <= ch <= "\u9fff" for ch in prefix):
+        return False
+    line_end = text.find("\n", mark.close)
+    rest = text[mark.close : line_end if line_end != -1 else len(text)]
+    if rest and not rest[0].isspace():
+        return False
+    return not any(ch in "，,。；;！？!?“”‘’「」『』《》\"" for ch in rest)
+
+
+def _is_word_char(ch: str) -> bool:
+    """A Chinese character that is not a numeral (the 精 of 精一会二通三岗)."""
+    return ("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf") and ch not in _NUMERALS
+
+
+def _bare_names(text: str, marks: list[_Mark], cues: _Cues) -> list[Programme]:
+    """Names without marks: working methods, plans after a launching verb, event captions."""
+    out = []
+    spans = [m.span() for m in RE_BARE_METHOD.finditer(text)]
+    for m in RE_BARE_ASCENDING.finditer(text):
+        if m.start() > 0 and _is_word_char(text[m.start() - 1]):
+            spans.append((m.start() - 1, m.end()))  # 精 + 一会二通三岗
+    for start, end in spans:
+        if _outside_marks(marks, start, end) and text[start:end] not in cues.generic:
+            out.append(Programme(text=text[start:end], start=start, end=end, kind=ProgrammeKind.PROGRAMME))
+    for m in cues.bare_plan.finditer(text):
+        start, end = m.span("name")
+        if _outside_marks(marks, start, end) and m.group("name") not in cues.generic:
+            out.append(Programme(text=m.group("name"), start=start, end=end, kind=ProgrammeKind.PROGRAMME))
+    for m in cues.caption.finditer(text):
+        start, end = m.span("name")
+        name = m.group("name")
+        if _outside_marks(marks, start, end) and not cues.caption_verbs.search(name):
+            out.append(Programme(text=name, start=start, end=end, kind=ProgrammeKind.ACTIVITY))
+    return out
