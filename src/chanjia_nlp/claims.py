@@ -36,7 +36,7 @@ _RIGHT_NOUN_START = 3  # a counted noun starts this close after its figure: 4个
 
 RE_NOT_CLAIM_AFTER = re.compile(
     r"""
-    ^(?:的)?(?:方面|关系|产业集群|举措|环节|领域|维度|步骤|原则|板块|方向|条例|层次|重点任务)  # 四个方面的关系
+    ^(?:的)?(?:方面|关系|产业集群|举措|环节|领域|维度|步骤|原则|板块|方向|条例|层次|重点)  # 四个方面的关系
     """,
     re.VERBOSE,
 )
@@ -63,13 +63,15 @@ _LEVELS = (
 )
 
 _SCOPES = (
-    ("increment", ("新增", "新建", "新设", "新开工", "新培育", "新发展", "新认定", "新评", "新评选", "新吸纳", "命名", "授牌", "比上年增加", "新成立", "新组建")),
+    ("increment", ("新增", "新建", "新设", "新开工", "新培育", "新发展", "新认定", "新评", "新评选", "新吸纳", "新引进", "新确定", "命名", "授牌", "比上年", "较上年", "比去年", "新成立", "新组建")),
     ("cumulative", ("累计", "以来", "近年来", "年来", "先后", "历年")),
     ("as_of", ("截至", "截止", "目前", "现有", "现今", "已有", "在册", "在档", "年末", "年底", "总数", "总量", "拥有量", "余额", "共有")),
     ("annual", ("全年", "每年", "年度", "今年", "去年", "当年", "本年")),
 )
 RE_NEAR_YEARS = re.compile(r"近[一二两三四五六七八九十0-9]+年|[一二两三四五六七八九十0-9]+年来")
-RE_TIME_SPAN = re.compile(r"近[一二两三四五六七八九十0-9]+年|连续[一二两三四五六七八九十0-9]+年|[一二两三四五六七八九十0-9]+年来|以来|近年来|多年来")
+RE_TIME_SPAN = re.compile(
+    r"近[一二两三四五六七八九十0-9]+年|连续[一二两三四五六七八九十0-9]+年|[一二两三四五六七八九十0-9]+年来|(?<!今年)以来|近年来|多年来"
+)  # 今年以来 stays within this year
 
 _KIND_GROUPS = {
     Kind.COUNT: "count",
@@ -198,13 +200,18 @@ def _cue_indicator(context: str, q: Quantity) -> str | None:
     return None
 
 
-def _level(text: str, start: int, floor: int) -> str | None:
-    """The level stated right before the counted thing: 省级试点单位 → provincial."""
-    before = text[max(floor, start - 8) : start]
+def _level(text: str, start: int, end: int, floor: int) -> str | None:
+    """The level stated in or just before the counted thing: 省级试点单位 → provincial,
+    产改全国项目试点单位 → national. The closest level word wins."""
+    window_start = max(floor, start - 8)
+    window = text[window_start:end]
+    best: tuple[int, str] | None = None
     for level, words in _LEVELS:
-        if any(before.endswith(w) for w in words):
-            return level
-    return None
+        for word in words:
+            i = window.rfind(word)
+            if i != -1 and (best is None or i > best[0]):
+                best = (i, level)
+    return best[1] if best else None
 
 
 def _period(sentence_left: str, published: date | None, paragraph_lead: str) -> tuple[str | None, str | None]:
@@ -359,9 +366,9 @@ def bind_claims(
                 indicator=indicator,
                 indicator_text=_indicator_text(text, q, item_start, match),
                 subject=_subject(entities, structure, q, sentence),
-                level=_level(text, match[1], item_start) if match is not None else None,
+                level=_level(text, match[1], match[2], item_start) if match is not None else None,
                 period=period,
-                scope=_scope(governing, text[_enumeration_start(text, previous, clause_start) : q.start], period_word),
+                scope=_scope(governing, text[_enumeration_start(text, previous, clause_start, q.start) : q.start], period_word),
                 parent=parent_of.get(q.start),
             )
         )
@@ -369,12 +376,15 @@ def bind_claims(
     return out
 
 
-def _enumeration_start(text: str, previous: Claim | None, clause_start: int) -> int:
+def _enumeration_start(text: str, previous: Claim | None, clause_start: int, figure_start: int) -> int:
     """Where the words governing an enumeration item begin: an item that follows another figure
     after only a comma and a short noun phrase (新增高技能人才580人,乡土人才600人) shares the
     clause of the first item."""
     if previous is None:
         return clause_start
+    own = text[clause_start:figure_start]
+    if any(w in own for _, words in _SCOPES[1:3] for w in words):
+        return clause_start  # 新增3.2万人，总量达27.5万人: the item has its own governing word
     q = previous.quantity
     gap = text[q.end : clause_start]
     if q.end <= clause_start and len(gap) <= 2 and not any(c in gap for c in "。！？!?；;\n"):
@@ -395,6 +405,6 @@ def _qizhong_parents(text: str, quantities: Sequence[Quantity]) -> dict[int, int
             continue
         total = before[-1]
         for q in quantities:
-            if m.end() <= q.start < sentence[1] and q.kind == total.kind:
+            if m.end() <= q.start < sentence[1] and q.kind == total.kind and q.unit == total.unit:
                 parents[q.start] = total.start
     return parents

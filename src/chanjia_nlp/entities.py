@@ -197,19 +197,24 @@ def find_division(name: str) -> Division | None:
 
 
 def _choose(candidates: tuple[tuple[Division, bool], ...], seen: frozenset[str] | set[str]) -> Division:
-    """Pick one division for a matched name: a full name over a short form, then a division
-    under one the text named before, then Jiangsu's, then the highest level, then the lowest code."""
+    """Pick one division for a matched name: a full name over a short form, then one whose parent
+    (then grandparent) the text named before, then Jiangsu's, then the highest level, then the
+    lowest code."""
     if len(candidates) == 1:
         return candidates[0][0]
     full = [d for d, is_full in candidates if is_full]
     pool = full or [d for d, _ in candidates]
+    by_code = _gazetteer().by_code
 
     def key(d: Division) -> tuple:
-        under_seen = d.parent_code in seen or d.province in seen
-        parent = _gazetteer().by_code.get(d.parent_code)
-        if parent is not None and parent.parent_code in seen:
-            under_seen = True
-        return (not under_seen, d.province != _JIANGSU, LEVELS.index(d.level), d.code or "~", d.name)
+        parent = by_code.get(d.parent_code)
+        if d.parent_code in seen:
+            affinity = 0  # 徐州市鼓楼区: Xuzhou's 鼓楼区, not Nanjing's
+        elif parent is not None and parent.parent_code in seen:
+            affinity = 1
+        else:
+            affinity = 2
+        return (affinity, d.province != _JIANGSU, LEVELS.index(d.level), d.code or "~", d.name)
 
     return min(pool, key=key)
 
@@ -415,17 +420,16 @@ def _name_at(text: str, k: int, lex: _PersonLexicon, *, weak: bool) -> int:
         if len(name) < length or not all(_is_cjk(ch) for ch in name):
             return 0
         after = k + length
-        ends = after >= len(text) or not _is_cjk(text[after]) if not weak else False
-        if ends or lex.name_end.match(text, after):
-            if any(name.startswith(w) for w in lex.not_names) or name in lex.kinds:
-                return 0
-            if _region_word(name):
+        word_ends = not weak and (after >= len(text) or not _is_cjk(text[after]))
+        if word_ends or lex.name_end.match(text, after):
+            if any(name.startswith(w) for w in lex.not_names) or name in lex.kinds or _is_region_name(name):
                 return 0
             return length
     return 0
 
 
-def _region_word(word: str) -> bool:
+def _is_region_name(word: str) -> bool:
+    """(江阴) closing a paragraph is a place, not a byline."""
     return word in _gazetteer().by_text
 
 
@@ -440,7 +444,7 @@ def _token_name(text: str, k: int, lex: _PersonLexicon) -> int:
     double = token[:2] in lex.double_surnames
     if not double and token[0] not in lex.surnames or len(token) == 4 and not double or double and len(token) < 3:
         return 0
-    if any(token.startswith(w) for w in lex.not_names) or _region_word(token):
+    if any(token.startswith(w) for w in lex.not_names) or _is_region_name(token):
         return 0
     if lex.title.search(token):
         return 0  # 见习记者: the next title, not a name

@@ -57,7 +57,6 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff"
 _NUMERALS = "一二三四五六七八九十两双百千万"
 _STOPS = frozenset("，,。；;：:！？!?、\n\r\t 　“”‘’「」『』《》()（）和与及")  # end of the phrase after a mark
 _CLAUSE_STOPS = frozenset("，,。；;：:！？!?\n")  # the clause a title stands in (、 joins titles)
-_SENTENCE_MARKS = frozenset("。！？!?；;：:")  # a quote holding these is speech, not a name
 _SPEECH_CHARS = frozenset("我你咱了吗呢啊呀吧")  # clauses with these are quoted speech, not a slogan
 _VERBAL_STARTS = frozenset("在为被把将让使是已正也都就还又则即于向从对给由")  # a clause, not a noun, follows
 _TRAILING_PARTICLES = "的了出"  # 精心打造的“…”, 推出了“…”: the verb cue stands before these
@@ -221,6 +220,7 @@ RE_NUMBERED_TENET = re.compile(
 )
 
 RE_PARALLEL_SPLIT = re.compile(r"[、，,；;\s]+|——")  # clause separators inside a slogan
+RE_SENTENCE_MARK = re.compile(r"[。！？!?；;：:]")  # a quote holding these is speech, not a name
 RE_AFTER_PHRASE = re.compile(
     rf"""
     [^{re.escape("".join(sorted(_STOPS)))}]{{0,{_AFTER_WINDOW}}}  # up to the next stop: 创业大赛, 工作机制
@@ -292,28 +292,29 @@ def _find_marks(text: str) -> list[_Mark]:
     """
     marks = []
     for m in RE_MARKED.finditer(text):
-        group = m.lastgroup
-        mark = _mark(text, m, group)
+        mark = _mark(text, *m.span(), m.lastgroup == "title")
         if mark is not None:
             marks.append(mark)
-        if group == "dq" and RE_NESTED_OPEN.search(text, m.start() + 1, m.end() - 1):
+        if m.lastgroup == "dq" and RE_NESTED_OPEN.search(text, m.start() + 1, m.end() - 1):
             for inner in RE_MARKED.finditer(text, m.start() + 1, m.end() - 1):
-                nested = _mark(text, inner, inner.lastgroup)
+                nested = _mark(text, *inner.span(), inner.lastgroup == "title")
                 if nested is not None:
                     nested.nested = True
                     marks.append(nested)
     return marks
 
 
-def _mark(text: str, m: re.Match[str], group: str) -> _Mark | None:
-    """The mark a match of :data:`RE_MARKED` found, its name stripped of blanks."""
-    start = m.start(group)
-    body = m.group(group)
+def _mark(text: str, open_: int, close: int, title: bool) -> _Mark | None:
+    """The mark that spans ``text[open_:close]`` (every mark is one character), its name stripped
+    of blanks."""
+    body = text[open_ + 1 : close - 1]
+    if not body[0].isspace() and not body[-1].isspace():
+        return _Mark(open_, open_ + 1, close - 1, close, body, title)
     stripped = body.strip()
     if not stripped:
         return None
-    start += len(body) - len(body.lstrip())
-    return _Mark(m.start(), start, start + len(stripped), m.end(), stripped, group == "title")
+    start = open_ + 1 + len(body) - len(body.lstrip())
+    return _Mark(open_, start, start + len(stripped), close, stripped, title)
 
 
 def _chains(text: str, marks: list[_Mark], generic: frozenset[str]) -> list[list[_Mark]]:
@@ -472,7 +473,7 @@ def _classify_quote_chain(text: str, chain: list[_Mark], cues: _Cues) -> list[tu
     out = []
     for mark in chain:
         body = mark.body
-        if body in cues.generic or _SENTENCE_MARKS.intersection(body) or len(body) > _MAX_QUOTE:
+        if body in cues.generic or len(body) > _MAX_QUOTE or RE_SENTENCE_MARK.search(body):
             out.append((mark, None, -1))  # an ordinary word or a sentence: never a name
             continue
         short = len(body) <= 2
@@ -555,7 +556,7 @@ def _parallel(body: str) -> bool:
 
     Quoted speech is no slogan: a first or second person or a sentence particle gives it away.
     """
-    if _SPEECH_CHARS.intersection(body):
+    if not RE_PARALLEL_SPLIT.search(body) or not _SPEECH_CHARS.isdisjoint(body):
         return False
     parts = [p for p in RE_PARALLEL_SPLIT.split(body) if p]
     return len(parts) >= 2 and all(len(p) >= 2 for p in parts)

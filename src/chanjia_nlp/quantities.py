@@ -163,6 +163,7 @@ def iter_quantities(text: str) -> Iterator[Quantity]:
     ranks = {m.start("rank"): m for m in g.rank.finditer(norm)} if "第" in norm else {}
     last_end = -1
     match = g.quantity.match
+    previous_end = 0  # end of the last quantity yielded: a prefix may not reach into it
     for seed in g.seed.finditer(norm):
         pos, seed_end = seed.span()
         pos = max(pos, last_end)  # not inside the previous candidate (3万-5万元, 第一等次第一名)
@@ -172,13 +173,15 @@ def iter_quantities(text: str) -> Iterator[Quantity]:
                 pos += 1  # 成3家, 人数3人: the run began with a non-numeral 成/数
                 continue
             last_end = pos = m.end()  # 队伍320个: after a rejected 伍 the run goes on at 320
-            q = _candidate(m, text, norm, g, blocked, ranks)
+            q = _candidate(m, text, norm, g, blocked, ranks, previous_end)
             if q is not None:
-                last_end = pos = max(last_end, q.end)
+                last_end = pos = previous_end = max(last_end, q.end)
                 yield q
 
 
-def _candidate(m: re.Match[str], text: str, norm: str, g: _Grammar, blocked, ranks) -> Quantity | None:
+def _candidate(
+    m: re.Match[str], text: str, norm: str, g: _Grammar, blocked, ranks, floor: int
+) -> Quantity | None:
     """A quantity from an anchored match, or ``None``: ranks after 第, then the cheap rejection of
     bare numerals, then the full rules of :func:`_build`."""
     num_start = m.start()
@@ -188,7 +191,7 @@ def _candidate(m: re.Match[str], text: str, norm: str, g: _Grammar, blocked, ran
     pre = None
     if num_start:
         for word in g.prefixes_by_last_char.get(norm[num_start - 1], ()):
-            if num_start >= len(word) and norm.startswith(word, num_start - len(word)):
+            if num_start - len(word) >= floor and norm.startswith(word, num_start - len(word)):
                 pre = word
                 break
     if m.lastindex == _NUM_GROUP and pre is None and not _could_stand_alone(norm, m):

@@ -1,0 +1,115 @@
+"""Claim binding: the case table (tests/cases/claims.yaml) and the dev-set claim scores.
+
+Each case is a short report passage with its publication date; every expected figure is checked
+for claim/not-claim, indicator, level, subject (either string containing the other, as the
+scorer does), period, scope and the 其中 parent.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+import chanjia_nlp
+from chanjia_nlp import Claim, Quantity
+from chanjia_nlp.claims import indicator_ids
+from chanjia_nlp.cli import cli
+
+from .conftest import SHARED, load_cases
+
+
+def _by_text(records):
+    out = {}
+    for r in records:
+        q = r.quantity if isinstance(r, Claim) else r
+        if isinstance(q, Quantity):
+            out.setdefault(q.text, (r, q))
+    return out
+
+
+def _observed(record, quantity, records) -> dict:
+    if not isinstance(record, Claim):
+        return {"quantity": quantity.text, "claim": False}
+    parent = None
+    if record.parent is not None:
+        parent = next(q.text for r, q in _by_text(records).values() if q.start == record.parent)
+    return {
+        "quantity": quantity.text,
+        "claim": True,
+        "indicator": record.indicator,
+        "level": record.level,
+        "subject": record.subject,
+        "period": record.period,
+        "scope": record.scope,
+        "parent": parent,
+    }
+
+
+def _same_subject(expected, observed) -> bool:
+    if not expected and not observed:
+        return True
+    return bool(expected and observed and (expected in observed or observed in expected))
+
+
+@pytest.mark.parametrize("case", load_cases("claims"))
+def test_claim_table(case):
+    records = chanjia_nlp.extract(case["text"], published=case.get("published"))
+    found = _by_text(records)
+    for expected in case["expected"]:
+        assert expected["quantity"] in found, f"{expected['quantity']} not extracted"
+        record, quantity = found[expected["quantity"]]
+        got = _observed(record, quantity, records)
+        assert got["claim"] == expected["claim"], got
+        if not expected["claim"]:
+            continue
+        want = {k: expected.get(k) for k in ("indicator", "level", "period", "scope", "parent")}
+        assert {k: got[k] for k in want} == want, got
+        assert _same_subject(expected.get("subject"), got["subject"]), got
+
+
+def test_every_indicator_of_the_spec_is_in_the_lexicon():
+    spec = SHARED / "spec" / "indicators.tsv"
+    if not spec.is_file():
+        pytest.skip("../shared/spec is not beside this checkout")
+    ids = [line.split("\t")[0] for line in spec.read_text(encoding="utf-8").splitlines()[1:] if line.strip()]
+    assert list(indicator_ids()) == ids
+
+
+def test_enumeration_shares_head_and_period():
+    text = "截至目前，全市共培育产改全国项目试点单位1家、省级试点单位25家、市级试点单位67家。"
+    claims = [r for r in chanjia_nlp.extract(text, published="2023-04-06") if isinstance(r, Claim)]
+    assert [(c.quantity.text, c.indicator, c.level, c.period, c.scope) for c in claims] == [
+        ("1家", "pilot_units", "national", "2023-04", "as_of"),
+        ("25家", "pilot_units", "provincial", "2023-04", "as_of"),
+        ("67家", "pilot_units", "city", "2023-04", "as_of"),
+    ]
+
+
+def test_qizhong_parts_point_at_their_total():
+    text = "全年开展职工培训62563人次，其中技能提升培训45507人次、高技能人才研修830人次、安全培训16226人次。"
+    claims = [r for r in chanjia_nlp.extract(text) if isinstance(r, Claim)]
+    total, *parts = claims
+    assert total.parent is None
+    assert [p.parent for p in parts] == [total.quantity.start] * 3
+    assert sum(p.quantity.value for p in parts) == total.quantity.value
+
+
+def test_rhetorical_counts_are_mentions_not_claims():
+    records = chanjia_nlp.extract("要处理好四个方面的关系，聚焦四大产业集群。")
+    assert records and not any(isinstance(r, Claim) for r in records)
+
+
+def test_dev_set_claim_scores(shared, tmp_path):
+    out = tmp_path / "pred.jsonl"
+    result = CliRunner().invoke(cli, ["extract", str(shared / "seeds"), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    score = subprocess.run(
+        [sys.executable, str(shared / "tools" / "score.py"), str(out), str(shared / "dev-gold"), "--json"],
+        capture_output=True, text=True, check=True,
+    )
+    last = score.stdout.strip().splitlines()[-1]
+    metrics = dict(part.split("=") for part in last.split())
+    assert float(metrics["claim_f1"]) >= 0.85, score.stdout
