@@ -70,3 +70,10 @@ def test_articles_tile_the_text(text):
     assert s.articles[0].start == 0 and s.articles[-1].end == len(text)
     for a, b in zip(s.articles, s.articles[1:]):
         assert a.end == b.start
+
+
+def test_editor_note_closes_its_article():
+    text = "标题一\n\n甲区新建驿站30个。\n\n小编说:甲区的做法值得推广。\n\n\n\n乙区总工会今年培训职工500人。"
+    s = analyse(text)
+    assert len(s.articles) == 2
+    assert text[s.articles[1].start :].startswith("乙区总工会")

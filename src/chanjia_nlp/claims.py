@@ -20,12 +20,15 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
+
+import regex
 from dataclasses import dataclass
 from datetime import date
 
 from . import _lexicon
 from .errors import LexiconError
 from .records import Claim, Entity, EntityLabel, Kind, Quantity
+from .numbers import to_halfwidth
 from .structure import Structure, sentence_span
 
 __all__ = ["bind_claims", "indicator_ids"]
@@ -53,19 +56,22 @@ RE_RELATIVE_PERIOD = re.compile(
 RE_QIZHONG = re.compile("其中")
 
 _LEVELS = (
-    ("national", ("全国", "国家级", "国家")),
-    ("provincial", ("省级", "全省")),
-    ("city", ("市级", "地市级")),
-    ("district", ("区级", "县级", "市(县)区级", "县(市、区)级", "区县级")),
-    ("town", ("乡镇街道级", "乡镇级", "街道级", "镇级", "镇(街道)")),
+    ("national", ("全国", "国家级")),
+    ("provincial", ("省级", "全省", "省")),
+    ("city", ("市级", "地市级", "市")),
+    ("district", ("区级", "县级", "市(县)区级", "县(市、区)级", "区县级", "市(县)区", "区", "县")),
+    ("town", ("乡镇街道级", "乡镇级", "街道级", "镇级", "镇(街道)", "乡镇")),
     ("park", ("园区级",)),
-    ("enterprise", ("企业级",)),
+    ("enterprise", ("企业级", "公司级", "厂级")),
 )
+_ONE_CHAR_LEVEL_NEXT = ("劳动模范", "劳模", "五一", "工人先锋号", "党代表", "人大代表", "政协委员", "工匠", "技能大师")
+_RANK_LEVELS = (("national", "全国"), ("provincial", "全省"), ("city", "全市"), ("district", "全区"), ("district", "全县"))
 
 _SCOPES = (
-    ("increment", ("新增", "新建", "新设", "新开工", "新培育", "新发展", "新认定", "新评", "新评选", "新吸纳", "新引进", "新确定", "命名", "授牌", "比上年", "较上年", "比去年", "新成立", "新组建")),
+    ("increment", ("新增", "新建", "新设", "新开工", "新培育", "新发展", "新认定", "新评", "新吸纳", "新吸收", "新引进", "新确定", "新成立", "新组建", "新招", "命名", "授牌", "比上年", "较上年", "比去年", "比上届", "较上届")),
     ("cumulative", ("累计", "以来", "近年来", "年来", "先后", "历年")),
-    ("as_of", ("截至", "截止", "目前", "现有", "现今", "已有", "在册", "在档", "年末", "年底", "总数", "总量", "拥有量", "余额", "共有")),
+    ("as_of", ("截至", "截止", "目前", "现有", "现今", "已有", "在册", "在档", "年末", "年底")),
+    ("as_of", ("总数", "总量", "拥有量", "余额")),  # stock nouns: they govern their own clause only
     ("annual", ("全年", "每年", "年度", "今年", "去年", "当年", "本年")),
 )
 RE_NEAR_YEARS = re.compile(r"近[一二两三四五六七八九十0-9]+年|[一二两三四五六七八九十0-9]+年来")
@@ -97,8 +103,10 @@ class _Alias:
 
 @dataclass(frozen=True, slots=True)
 class _Lexicon:
-    pattern: re.Pattern[str]
+    pattern: regex.Pattern[str]
     aliases: dict[str, tuple[_Alias, ...]]
+    coverage: dict[str, str]
+    kinds_of: dict[str, frozenset[str]]
     cues: tuple[tuple[str, str, frozenset[str]], ...]
     ids: tuple[str, ...]
 
@@ -112,6 +120,8 @@ def _indicator_lexicon() -> _Lexicon:
     entries = yaml.safe_load(path.read_text(encoding="utf-8"))
     aliases: dict[str, list[_Alias]] = {}
     cues: list[tuple[str, str, frozenset[str]]] = []
+    coverage: dict[str, str] = {}
+    kinds_of: dict[str, frozenset[str]] = {}
     ids = []
     for n, entry in enumerate(entries, 1):
         try:
@@ -124,10 +134,12 @@ def _indicator_lexicon() -> _Lexicon:
             aliases.setdefault(text, []).append(_Alias(text, ident, kinds, units))
         for cue in entry.get("cues") or ():
             cues.append((cue, ident, kinds))
+        coverage[ident] = entry.get("coverage") or ident
+        kinds_of[ident] = kinds
     words = sorted(aliases, key=len, reverse=True)
-    pattern = re.compile("|".join(re.escape(w) for w in words))
+    pattern = regex.compile("|".join(regex.escape(w) for w in words))
     cues.sort(key=lambda c: -len(c[0]))
-    return _Lexicon(pattern, {k: tuple(v) for k, v in aliases.items()}, tuple(cues), tuple(ids))
+    return _Lexicon(pattern, {k: tuple(v) for k, v in aliases.items()}, coverage, kinds_of, tuple(cues), tuple(ids))
 
 
 def indicator_ids() -> tuple[str, ...]:
@@ -145,15 +157,18 @@ def _fits(alias: _Alias, q: Quantity) -> bool:
 
 
 def _fitting(text: str, q: Quantity, start: int, end: int) -> list[tuple[_Alias, int, int]]:
-    """Every alias in ``text[start:end]`` whose indicator fits ``q``, in text order."""
+    """Every alias in ``text[start:end]`` whose indicator fits ``q``, in text order.
+
+    Matches may overlap (专职工会副主席 holds 职工 and 工会副主席); a match inside a longer
+    fitting one is dropped, so the most specific alias stands."""
     lex = _indicator_lexicon()
     found = []
-    for m in lex.pattern.finditer(text, start, end):
+    for m in lex.pattern.finditer(text, start, end, overlapped=True):
         for alias in lex.aliases[m.group()]:
             if _fits(alias, q):
                 found.append((alias, m.start(), m.end()))
                 break
-    return found
+    return [c for c in found if not any(o is not c and o[1] <= c[1] and c[2] <= o[2] for o in found)]
 
 
 @functools.cache
@@ -185,7 +200,11 @@ def _choose_indicator(text: str, q: Quantity, item_start: int, clause_start: int
     right = [c for c in after if c[1] < q.end + _RIGHT_NOUN_START]
     later = [c for c in after if c[1] >= q.end + _RIGHT_NOUN_START]
     left = _fitting(text, q, item_start, q.start) or _fitting(text, q, clause_start, item_start)
-    ordered = right[:1] + left[::-1] + later
+    if right and not _strong(right[0]):
+        # 为1.5万名职工提供免费体检: after a generic noun the predicate names the indicator.
+        ordered = right[:1] + later + left[::-1]
+    else:
+        ordered = right[:1] + left[::-1] + later
     for candidate in ordered:
         if _strong(candidate):
             return candidate
@@ -202,16 +221,30 @@ def _cue_indicator(context: str, q: Quantity) -> str | None:
 
 def _level(text: str, start: int, end: int, floor: int) -> str | None:
     """The level stated in or just before the counted thing: 省级试点单位 → provincial,
-    产改全国项目试点单位 → national. The closest level word wins."""
-    window_start = max(floor, start - 8)
-    window = text[window_start:end]
-    best: tuple[int, str] | None = None
+    产改全国项目试点单位 → national, 江苏省五一劳动奖状 → provincial. The level word ending
+    closest to the counted thing wins (the longer of two ending at the same place: 园区级, not 区级);
+    a one-character 省/市/区 counts only right before a title (省劳动模范, 区人大代表)."""
+    window_start = max(floor, start - 12)
+    window = to_halfwidth(text[window_start:end])
+    best: tuple[int, int, str] | None = None
     for level, words in _LEVELS:
         for word in words:
             i = window.rfind(word)
-            if i != -1 and (best is None or i > best[0]):
-                best = (i, level)
-    return best[1] if best else None
+            if i == -1:
+                continue
+            if len(word) == 1 and not window.startswith(_ONE_CHAR_LEVEL_NEXT, i + 1):
+                continue
+            key = (i + len(word), len(word), level)
+            if best is None or key[:2] > best[:2]:
+                best = key
+    return best[2] if best else None
+
+
+def _rank_level(text: str, q: Quantity, floor: int) -> str | None:
+    """全市第二, 全省设区市…第一: the field a rank was earned in."""
+    before = text[max(floor, q.start - 16) : q.start]
+    found = [(before.rfind(word), level) for level, word in _RANK_LEVELS if word in before]
+    return max(found)[1] if found else None
 
 
 def _period(sentence_left: str, published: date | None, paragraph_lead: str) -> tuple[str | None, str | None]:
@@ -248,13 +281,13 @@ def _period(sentence_left: str, published: date | None, paragraph_lead: str) -> 
 def _scope(governing: str, clause: str, period_word: str | None) -> str | None:
     """The first scope rule that applies (ANNOTATION.md §2). A new addition (新增) governs only
     its own clause; running totals (累计, 近年来) and stocks (截至, 总数) govern the sentence."""
-    for scope, words in _SCOPES[:3]:
-        context = clause if scope == "increment" else governing
+    for n, (scope, words) in enumerate(_SCOPES[:4]):
+        context = clause if scope == "increment" or n == 3 else governing
         if scope == "cumulative" and RE_NEAR_YEARS.search(context):
             return scope
         if any(w in context for w in words):
             return scope
-    if period_word in ("year", "this", "last") or any(w in governing for w in _SCOPES[3][1]):
+    if period_word in ("year", "this", "last") or any(w in governing for w in _SCOPES[4][1]):
         return "annual"
     if period_word in ("now",):
         return "as_of"
@@ -277,23 +310,81 @@ def _is_claim(text: str, q: Quantity) -> bool:
     return True
 
 
+@functools.cache
+def _generic_orgs() -> frozenset[str]:
+    return frozenset(line.strip() for _, line in _lexicon.read_lines("generic_orgs.txt"))
+
+
+@functools.cache
+def _topic_stop_pattern() -> re.Pattern[str]:
+    words = sorted((line.strip() for _, line in _lexicon.read_lines("topic_stops.txt")), key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in words))
+
+
+_LEVEL_CHARS = "省市区县镇乡"
+_NOT_A_TOPIC_START = "全各该本积持深进推加不更要大坚围着精常认努切通依在为与对把将由从和及其共"
+RE_LEADING_TIME = re.compile(r"\s*(?:(?:19|20)[0-9]{2}年(?:[0-9]{1,2}月)?|今年|去年|目前|截至目前|近年来|[^，,。]{0,8}期间)[，,]?")
+_NOT_A_NAME_START = "共开资招为与在把将由向对从和及各该本全其"
+
+
+def _named(e: Entity) -> bool:
+    """Whether an entity names someone in particular (惠山区, 中天科技集团), not a kind of body
+    (区总工会, 人社局) or a span cut from a verb phrase (开办工会)."""
+    if e.label is EntityLabel.REGION:
+        return True
+    text = e.text
+    if text[0] in _NOT_A_NAME_START:
+        return False
+    bare = text[1:] if text[0] in _LEVEL_CHARS else text
+    return bare not in _generic_orgs() and text not in _generic_orgs()
+
+
+def _topic(text: str, start: int, end: int) -> str | None:
+    """The name-like topic at the head of a sentence: the words before its first verb or time
+    word, after a leading time phrase (2023年，) — 华澄重工设立… → 华澄重工. Adverbs and
+    quantifiers (全区, 持续, 深入) are no topic."""
+    head = text[start:end]
+    m = RE_LEADING_TIME.match(head)
+    if m:
+        head = head[m.end() :]
+    offset = end - len(head)
+    stop = _topic_stop_pattern().search(head)
+    if stop is None or not 3 <= stop.start() <= 8:
+        return None
+    topic = head[: stop.start()]
+    if topic[0] in _NOT_A_TOPIC_START or not all("\u4e00" <= c <= "\u9fff" for c in topic) or "的" in topic:
+        return None
+    return text[offset : offset + len(topic)]
+
+
 def _subject(
-    entities: Sequence[Entity], structure: Structure, q: Quantity, sentence: tuple[int, int]
+    text: str,
+    entities: Sequence[Entity],
+    structure: Structure,
+    q: Quantity,
+    sentence: tuple[int, int],
+    counted: tuple[int, int] | None,
 ) -> str | None:
-    """The region or organisation a figure is about: sentence, paragraph, headline, article."""
-    candidates = [e for e in entities if e.label in (EntityLabel.REGION, EntityLabel.ORG)]
+    """The region or organisation a figure is about: named in its sentence before it, else in
+    its paragraph, else the topic at the head of its sentence, else the article's headline or
+    lead. A name inside the counted thing (省级工匠学院12所) is not its subject."""
+    candidates = [
+        e for e in entities
+        if e.label in (EntityLabel.REGION, EntityLabel.ORG) and _named(e)
+        and not (counted is not None and e.start < counted[1] and counted[0] < e.end)
+    ]
     in_sentence = [e for e in candidates if sentence[0] <= e.start and e.end <= q.start]
     if in_sentence:
         return in_sentence[-1].text
-    after = [e for e in candidates if q.end <= e.start < sentence[1]]
-    article = structure.article_at(q.start)
     paragraph = structure.paragraph_at(q.start)
     if paragraph is not None:
         in_paragraph = [e for e in candidates if paragraph.start <= e.start < q.start]
         if in_paragraph:
             return in_paragraph[0].text
-    if after:
-        return after[0].text
+    topic = _topic(text, sentence[0], q.start)
+    if topic is not None:
+        return topic
+    article = structure.article_at(q.start)
     headline = [e for e in candidates if article.headline_start <= e.start < article.headline_end]
     if headline:
         return headline[0].text
@@ -327,6 +418,7 @@ def bind_claims(
     out: list[Quantity | Claim] = []
     previous_end = 0
     previous: Claim | None = None
+    claims_at: dict[int, Claim] = {}
     parent_of: dict[int, int] = _qizhong_parents(text, quantities)
     for q in quantities:
         sentence = sentence_span(text, q.start, q.end)
@@ -348,10 +440,19 @@ def bind_claims(
             out.append(q)
             continue
         match = _choose_indicator(text, q, item_start, clause_start, clause_end)
-        if match is not None:
+        parent = parent_of.get(q.start)
+        total = claims_at.get(parent) if parent is not None else None
+        if total is not None:
+            indicator = total.indicator  # 在册试点单位140家，其中民营企业103家: a part of its total
+        elif match is not None and _strong(match):
             indicator = match[0].indicator
-        else:
-            indicator = _cue_indicator(text[sentence[0] : clause_end], q) or "other"
+        elif _continues(text, previous, q, sentence):
+            indicator = previous.indicator  # 新建服务站210个，总数达到1460个
+        else:  # only a generic head (职工) or nothing: cue words, then the generic head
+            indicator = _cue_indicator(text[clause_start:clause_end], q) or (match[0].indicator if match else "other")
+        covered = _covered_by(text, q, clause_start, previous, sentence)
+        if covered is not None and (match is None or not _strong(match) or match[0].indicator == "pilot_coverage"):
+            indicator = covered
         paragraph = structure.paragraph_at(q.start)
         lead = text[paragraph.start : paragraph.end] if paragraph is not None else ""
         # 目前，…近千名；…33家: words before a ； still govern the figures after it.
@@ -360,20 +461,65 @@ def bind_claims(
             governing_start = sentence_span(text, governing_start - 1, governing_start - 1)[0]
         period, period_word = _period(text[governing_start : q.start], published, lead)
         governing = text[governing_start : q.start]
+        if q.kind in (Kind.PERCENT, Kind.RATIO):
+            governing = text[clause_start : q.start]  # 总数达21.6万人，入会率达91%: a rate is no stock
+        scope = _scope(governing, text[_enumeration_start(text, previous, clause_start, q.start) : q.start], period_word)
+        if total is not None:  # 新建24家，其中省级5家: the parts share the total's scope and period
+            scope = total.scope
+            period = period or total.period
         out.append(
             Claim(
                 quantity=q,
                 indicator=indicator,
                 indicator_text=_indicator_text(text, q, item_start, match),
-                subject=_subject(entities, structure, q, sentence),
-                level=_level(text, match[1], match[2], item_start) if match is not None else None,
+                subject=_subject(text, entities, structure, q, sentence, match[1:] if match is not None else None),
+                level=_claim_level(text, q, match, item_start, sentence[0]),
                 period=period,
-                scope=_scope(governing, text[_enumeration_start(text, previous, clause_start, q.start) : q.start], period_word),
-                parent=parent_of.get(q.start),
+                scope=scope,
+                parent=parent,
             )
         )
-        previous = out[-1] if isinstance(out[-1], Claim) else None
+        previous = out[-1]
+        claims_at[q.start] = previous
     return out
+
+
+def _claim_level(text: str, q: Quantity, match, item_start: int, sentence_start: int) -> str | None:
+    if q.kind is Kind.RANK:
+        return _rank_level(text, q, sentence_start)
+    if match is not None:
+        return _level(text, match[1], match[2], item_start)
+    return None
+
+
+_PERSON_UNITS = frozenset("人名位")
+
+
+def _measure(q: Quantity) -> str | None:
+    """What a figure counts in: 人, 名 and 位 are one measure (people); % and 个百分点 another."""
+    if q.kind in (Kind.PERCENT, Kind.PERCENTAGE_POINT):
+        return "%"
+    return "person" if q.unit in _PERSON_UNITS else q.unit
+
+
+def _continues(text: str, previous: Claim | None, q: Quantity, sentence) -> bool:
+    """Whether a figure with no alias of its own continues the previous figure of its sentence
+    in the same measure (总数达到1460个, 比上年提高1.8个百分点)."""
+    return previous is not None and previous.quantity.start >= sentence[0] and _measure(previous.quantity) == _measure(q)
+
+
+RE_COVERAGE = re.compile("覆盖|惠及|受益|带动|辐射")
+
+
+def _covered_by(text: str, q: Quantity, clause_start: int, previous: Claim | None, sentence) -> str | None:
+    """签订集体合同2350份…覆盖职工38.6万人: people or firms reached by the previous figure of the
+    sentence count for its indicator (or the one its ``coverage`` names)."""
+    if previous is None or previous.quantity.start < sentence[0] or not RE_COVERAGE.search(text, clause_start, q.start):
+        return None
+    lex = _indicator_lexicon()
+    target = lex.coverage.get(previous.indicator, previous.indicator)
+    group = _KIND_GROUPS[q.kind]
+    return target if group in lex.kinds_of.get(target, ()) else None
 
 
 def _enumeration_start(text: str, previous: Claim | None, clause_start: int, figure_start: int) -> int:
@@ -383,7 +529,7 @@ def _enumeration_start(text: str, previous: Claim | None, clause_start: int, fig
     if previous is None:
         return clause_start
     own = text[clause_start:figure_start]
-    if any(w in own for _, words in _SCOPES[1:3] for w in words):
+    if any(w in own for _, words in _SCOPES[1:4] for w in words):
         return clause_start  # 新增3.2万人，总量达27.5万人: the item has its own governing word
     q = previous.quantity
     gap = text[q.end : clause_start]
@@ -405,6 +551,6 @@ def _qizhong_parents(text: str, quantities: Sequence[Quantity]) -> dict[int, int
             continue
         total = before[-1]
         for q in quantities:
-            if m.end() <= q.start < sentence[1] and q.kind == total.kind and q.unit == total.unit:
+            if m.end() <= q.start < sentence[1] and q.kind == total.kind and _measure(q) == _measure(total):
                 parents[q.start] = total.start
     return parents

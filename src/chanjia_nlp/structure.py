@@ -27,7 +27,13 @@ RE_BYLINE = re.compile(
     re.VERBOSE,
 )
 RE_CAPTION = re.compile(r"^\s*[(（][^()（）\n]{0,20}(?:供图|摄|图片|提供)[^()（）\n]{0,10}[)）]\s*$")
-RE_SOURCE_LINE = re.compile(r"^\s*(?:来源|稿源|文/图|图/文)[:：]|^\s*[\u4e00-\u9fff]{2,4}\s+(?:图/文|文/图)\s*$")
+RE_SOURCE_LINE = re.compile(
+    r"""
+    ^\s*(?:来源|稿源|文/图|图/文|小编说|编者按|编后语?|责任编辑|责编)[:：]   # closing notes: 来源:, 小编说:
+    | ^\s*[\u4e00-\u9fff]{2,4}\s+(?:图/文|文/图)\s*$                   # 唐佩 图/文
+    """,
+    re.VERBOSE,
+)
 RE_SECTION = re.compile(r"^\s*【[^】\n]{1,16}】\s*$")  # 【主席之声】: a column of the page
 RE_AUTHOR_LINE = re.compile(
     r"""
@@ -125,7 +131,8 @@ def analyse(text: str) -> Structure:
         elif _is_headline(body) and i + 1 < len(bodies) and RE_AUTHOR_LINE.match(bodies[i + 1]):
             starts.add(i)  # a headline over its author line
         last_line = body.rsplit("\n", 1)[-1]
-        if (RE_BYLINE.search(last_line) and not RE_CAPTION.match(last_line)) or RE_SOURCE_LINE.match(last_line):
+        closing = RE_SOURCE_LINE.match(last_line) or RE_SOURCE_LINE.match(body)
+        if (RE_BYLINE.search(last_line) and not RE_CAPTION.match(last_line)) or closing:
             starts.add(i + 1)  # a byline or source line closes its article
     # Consecutive section markers and headlines belong to one article: 【主席之声】⏎【主席之声】⏎标题
     ordered = sorted(i for i in starts if i < len(paragraphs))
