@@ -62,3 +62,8 @@ def test_to_dict_follows_output_spec():
 def test_quantity_field_names_are_the_contract():
     names = {f.name for f in dataclasses.fields(Quantity)}
     assert {"text", "start", "end", "value", "low", "high", "qualifier", "kind", "unit", "currency"} <= names
+
+
+def test_in_context_changes_only_sentence_and_repeat():
+    (q,) = chanjia_nlp.extract_quantities("全区新增25家")
+    assert q.in_context("全区新增25家", True) == dataclasses.replace(q, sentence="全区新增25家", repeated=True)

@@ -17,11 +17,10 @@ Everything here is a pure function of the text, its quantities, entities and str
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Sequence
-
-import regex
 from dataclasses import dataclass
 from datetime import date
 
@@ -29,7 +28,7 @@ from . import _lexicon
 from .errors import LexiconError
 from .records import Claim, Entity, EntityLabel, Kind, Quantity
 from .numbers import to_halfwidth
-from .structure import Structure, sentence_span
+from .structure import Structure
 
 __all__ = ["bind_claims", "indicator_ids"]
 
@@ -74,6 +73,11 @@ _SCOPES = (
     ("as_of", ("总数", "总量", "拥有量", "余额")),  # stock nouns: they govern their own clause only
     ("annual", ("全年", "每年", "年度", "今年", "去年", "当年", "本年")),
 )
+@functools.cache
+def _scope_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((scope, re.compile("|".join(map(re.escape, words)))) for scope, words in _SCOPES)
+
+
 RE_NEAR_YEARS = re.compile(r"近[一二两三四五六七八九十0-9]+年|[一二两三四五六七八九十0-9]+年来")
 RE_TIME_SPAN = re.compile(
     r"近[一二两三四五六七八九十0-9]+年|连续[一二两三四五六七八九十0-9]+年|[一二两三四五六七八九十0-9]+年来|(?<!今年)以来|近年来|多年来"
@@ -103,11 +107,13 @@ class _Alias:
 
 @dataclass(frozen=True, slots=True)
 class _Lexicon:
-    pattern: regex.Pattern[str]
+    pattern: re.Pattern[str]
+    first_chars: frozenset[str]
     aliases: dict[str, tuple[_Alias, ...]]
     coverage: dict[str, str]
     kinds_of: dict[str, frozenset[str]]
     cues: tuple[tuple[str, str, frozenset[str]], ...]
+    cue_pattern: re.Pattern[str]
     ids: tuple[str, ...]
 
 
@@ -137,9 +143,13 @@ def _indicator_lexicon() -> _Lexicon:
         coverage[ident] = entry.get("coverage") or ident
         kinds_of[ident] = kinds
     words = sorted(aliases, key=len, reverse=True)
-    pattern = regex.compile("|".join(regex.escape(w) for w in words))
+    pattern = re.compile("|".join(re.escape(w) for w in words))
     cues.sort(key=lambda c: -len(c[0]))
-    return _Lexicon(pattern, {k: tuple(v) for k, v in aliases.items()}, coverage, kinds_of, tuple(cues), tuple(ids))
+    cue_pattern = re.compile("|".join(re.escape(c[0]) for c in cues) or "(?!)")
+    return _Lexicon(
+        pattern, frozenset(w[0] for w in words), {k: tuple(v) for k, v in aliases.items()},
+        coverage, kinds_of, tuple(cues), cue_pattern, tuple(ids),
+    )
 
 
 def indicator_ids() -> tuple[str, ...]:
@@ -156,17 +166,52 @@ def _fits(alias: _Alias, q: Quantity) -> bool:
     return kind_ok and (alias.units is None or q.unit in alias.units)
 
 
-def _fitting(text: str, q: Quantity, start: int, end: int) -> list[tuple[_Alias, int, int]]:
-    """Every alias in ``text[start:end]`` whose indicator fits ``q``, in text order.
+@dataclass(frozen=True, slots=True)
+class _Occurrences:
+    """Every alias occurrence of one text, overlapping ones included, sorted by start."""
 
-    Matches may overlap (专职工会副主席 holds 职工 and 工会副主席); a match inside a longer
-    fitting one is dropped, so the most specific alias stands."""
+    starts: list[int]
+    spans: list[tuple[int, int, str]]
+
+
+def _occurrences(text: str, windows: Sequence[tuple[int, int]]) -> _Occurrences:
+    """Find aliases once per text, in the clauses around figures (``windows``): one
+    leftmost-longest pass, then the positions inside each match, so that 专职工会副主席 yields
+    工会副主席 as well as 职工."""
     lex = _indicator_lexicon()
+    pattern, first_chars = lex.pattern, lex.first_chars
+    spans = []
+    merged: list[list[int]] = []
+    for a, b in sorted(windows):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    matches = (m for a, b in merged for m in pattern.finditer(text, a, b))
+    for m in matches:
+        spans.append((m.start(), m.end(), m.group()))
+        for inner in range(m.start() + 1, m.end()):
+            if text[inner] not in first_chars:
+                continue
+            n = pattern.match(text, inner)
+            if n is not None:
+                spans.append((inner, n.end(), n.group()))
+    spans.sort()
+    return _Occurrences([span[0] for span in spans], spans)
+
+
+def _fitting(occ: _Occurrences, q: Quantity, start: int, end: int) -> list[tuple[_Alias, int, int]]:
+    """Every alias within ``[start, end)`` whose indicator fits ``q``, in text order; a match
+    inside a longer fitting one is dropped, so the most specific alias stands."""
+    aliases = _indicator_lexicon().aliases
     found = []
-    for m in lex.pattern.finditer(text, start, end, overlapped=True):
-        for alias in lex.aliases[m.group()]:
+    for i in range(bisect.bisect_left(occ.starts, start), bisect.bisect_left(occ.starts, end)):
+        a, b, word = occ.spans[i]
+        if b > end:
+            continue
+        for alias in aliases[word]:
             if _fits(alias, q):
-                found.append((alias, m.start(), m.end()))
+                found.append((alias, a, b))
                 break
     return [c for c in found if not any(o is not c and o[1] <= c[1] and c[2] <= o[2] for o in found)]
 
@@ -181,7 +226,7 @@ def _strong(candidate) -> bool:
     return candidate[0].text not in _generic_heads()
 
 
-def _choose_indicator(text: str, q: Quantity, item_start: int, clause_start: int, clause_end: int):
+def _choose_indicator(text: str, occ: _Occurrences, q: Quantity, item_start: int, clause_start: int, clause_end: int):
     """The (alias, start, end) naming what ``q`` counts, or ``None``.
 
     Candidates: the noun right after the figure (``4个党委``, ``1名产改联络员``), the aliases
@@ -193,13 +238,13 @@ def _choose_indicator(text: str, q: Quantity, item_start: int, clause_start: int
     # A classifier that is itself an alias names the counted thing: 两版《…指南》 counts documents.
     unit_start = q.end - len(q.unit) if q.unit else q.end
     if q.unit and text[unit_start : q.end] == q.unit:
-        own = _fitting(text, q, unit_start, q.end)
+        own = _fitting(occ, q, unit_start, q.end)
         if own and own[0][2] == q.end and own[0][1] == unit_start:
             return own[0]
-    after = _fitting(text, q, q.end, clause_end)
+    after = _fitting(occ, q, q.end, clause_end)
     right = [c for c in after if c[1] < q.end + _RIGHT_NOUN_START]
     later = [c for c in after if c[1] >= q.end + _RIGHT_NOUN_START]
-    left = _fitting(text, q, item_start, q.start) or _fitting(text, q, clause_start, item_start)
+    left = _fitting(occ, q, item_start, q.start) or _fitting(occ, q, clause_start, item_start)
     if right and not _strong(right[0]):
         # 为1.5万名职工提供免费体检: after a generic noun the predicate names the indicator.
         ordered = right[:1] + later + left[::-1]
@@ -212,9 +257,14 @@ def _choose_indicator(text: str, q: Quantity, item_start: int, clause_start: int
 
 
 def _cue_indicator(context: str, q: Quantity) -> str | None:
+    """The indicator of the longest cue word in ``context`` whose kinds fit ``q``."""
+    lex = _indicator_lexicon()
+    present = {m.group() for m in lex.cue_pattern.finditer(context)}
+    if not present:
+        return None
     group = _KIND_GROUPS[q.kind]
-    for cue, ident, kinds in _indicator_lexicon().cues:
-        if cue in context and (group in kinds or (group in ("score", "rank") and kinds & {"score", "rank"})):
+    for cue, ident, kinds in lex.cues:
+        if cue in present and (group in kinds or (group in ("score", "rank") and kinds & {"score", "rank"})):
             return ident
     return None
 
@@ -281,13 +331,13 @@ def _period(sentence_left: str, published: date | None, paragraph_lead: str) -> 
 def _scope(governing: str, clause: str, period_word: str | None) -> str | None:
     """The first scope rule that applies (ANNOTATION.md §2). A new addition (新增) governs only
     its own clause; running totals (累计, 近年来) and stocks (截至, 总数) govern the sentence."""
-    for n, (scope, words) in enumerate(_SCOPES[:4]):
+    for n, (scope, pattern) in enumerate(_scope_patterns()[:4]):
         context = clause if scope == "increment" or n == 3 else governing
         if scope == "cumulative" and RE_NEAR_YEARS.search(context):
             return scope
-        if any(w in context for w in words):
+        if pattern.search(context):
             return scope
-    if period_word in ("year", "this", "last") or any(w in governing for w in _SCOPES[4][1]):
+    if period_word in ("year", "this", "last") or _scope_patterns()[4][1].search(governing):
         return "annual"
     if period_word in ("now",):
         return "as_of"
@@ -365,14 +415,11 @@ def _subject(
     sentence: tuple[int, int],
     counted: tuple[int, int] | None,
 ) -> str | None:
-    """The region or organisation a figure is about: named in its sentence before it, else in
+    """The region or organisation a figure is about (``entities``: the named regions and
+    organisations of the text): named in its sentence before it, else in
     its paragraph, else the topic at the head of its sentence, else the article's headline or
     lead. A name inside the counted thing (省级工匠学院12所) is not its subject."""
-    candidates = [
-        e for e in entities
-        if e.label in (EntityLabel.REGION, EntityLabel.ORG) and _named(e)
-        and not (counted is not None and e.start < counted[1] and counted[0] < e.end)
-    ]
+    candidates = [e for e in entities if not (counted is not None and e.start < counted[1] and counted[0] < e.end)]
     in_sentence = [e for e in candidates if sentence[0] <= e.start and e.end <= q.start]
     if in_sentence:
         return in_sentence[-1].text
@@ -416,30 +463,17 @@ def bind_claims(
     parts of a ``其中`` breakdown get ``parent`` = the start offset of their total.
     """
     out: list[Quantity | Claim] = []
-    previous_end = 0
     previous: Claim | None = None
     claims_at: dict[int, Claim] = {}
-    parent_of: dict[int, int] = _qizhong_parents(text, quantities)
-    for q in quantities:
-        sentence = sentence_span(text, q.start, q.end)
-        clause_start = q.start
-        while clause_start > sentence[0] and text[clause_start - 1] not in _CLAUSE_BREAK:
-            clause_start -= 1
-        item_start = max(clause_start, previous_end if previous_end > clause_start else clause_start)
-        while item_start < q.start and text[item_start] in "、，, ":
-            item_start += 1
-        for i in range(q.start - 1, item_start - 1, -1):
-            if text[i] == "、":
-                item_start = i + 1
-                break
-        clause_end = q.end
-        while clause_end < sentence[1] and text[clause_end] not in _ITEM_BREAK:
-            clause_end += 1
-        previous_end = q.end
+    named = [e for e in entities if e.label in (EntityLabel.REGION, EntityLabel.ORG) and _named(e)]
+    geometry = _geometry(text, quantities, structure)
+    occ = _occurrences(text, [(g[1], g[3]) for g in geometry])
+    parent_of: dict[int, int] = _qizhong_parents(text, quantities, structure)
+    for q, (sentence, clause_start, item_start, clause_end) in zip(quantities, geometry):
         if not _is_claim(text, q):
             out.append(q)
             continue
-        match = _choose_indicator(text, q, item_start, clause_start, clause_end)
+        match = _choose_indicator(text, occ, q, item_start, clause_start, clause_end)
         parent = parent_of.get(q.start)
         total = claims_at.get(parent) if parent is not None else None
         if total is not None:
@@ -458,7 +492,7 @@ def bind_claims(
         # 目前，…近千名；…33家: words before a ； still govern the figures after it.
         governing_start = sentence[0]
         while governing_start > 0 and text[governing_start - 1] in "；;":
-            governing_start = sentence_span(text, governing_start - 1, governing_start - 1)[0]
+            governing_start = structure.sentence_at(governing_start - 1, governing_start - 1)[0]
         period, period_word = _period(text[governing_start : q.start], published, lead)
         governing = text[governing_start : q.start]
         if q.kind in (Kind.PERCENT, Kind.RATIO):
@@ -472,7 +506,7 @@ def bind_claims(
                 quantity=q,
                 indicator=indicator,
                 indicator_text=_indicator_text(text, q, item_start, match),
-                subject=_subject(text, entities, structure, q, sentence, match[1:] if match is not None else None),
+                subject=_subject(text, named, structure, q, sentence, match[1:] if match is not None else None),
                 level=_claim_level(text, q, match, item_start, sentence[0]),
                 period=period,
                 scope=scope,
@@ -529,7 +563,7 @@ def _enumeration_start(text: str, previous: Claim | None, clause_start: int, fig
     if previous is None:
         return clause_start
     own = text[clause_start:figure_start]
-    if any(w in own for _, words in _SCOPES[1:4] for w in words):
+    if any(pattern.search(own) for _, pattern in _scope_patterns()[1:4]):
         return clause_start  # 新增3.2万人，总量达27.5万人: the item has its own governing word
     q = previous.quantity
     gap = text[q.end : clause_start]
@@ -541,11 +575,34 @@ def _enumeration_start(text: str, previous: Claim | None, clause_start: int, fig
     return clause_start
 
 
-def _qizhong_parents(text: str, quantities: Sequence[Quantity]) -> dict[int, int]:
+def _geometry(text: str, quantities: Sequence[Quantity], structure: Structure):
+    """For each quantity: its sentence, clause start, enumeration item start and clause end."""
+    out = []
+    previous_end = 0
+    for q in quantities:
+        sentence = structure.sentence_at(q.start, q.end)
+        clause_start = structure.clause_start(q.start, sentence[0])
+        item_start = max(clause_start, previous_end)
+        enumeration = text.rfind("、", item_start, q.start)
+        if enumeration != -1:
+            item_start = enumeration + 1  # 省级试点单位25家、市级试点单位67家
+        while item_start < q.start and text[item_start] in "、，, ":
+            item_start += 1
+        m = RE_ITEM_BREAK.search(text, q.end, sentence[1])
+        clause_end = m.start() if m else sentence[1]
+        out.append((sentence, clause_start, item_start, clause_end))
+        previous_end = q.end
+    return out
+
+
+RE_ITEM_BREAK = re.compile("[，,；;：:。！？!?\n、]")
+
+
+def _qizhong_parents(text: str, quantities: Sequence[Quantity], structure: Structure) -> dict[int, int]:
     """Start of each 其中 part → start of its total: the last figure before 其中 in the sentence."""
     parents: dict[int, int] = {}
     for m in RE_QIZHONG.finditer(text):
-        sentence = sentence_span(text, m.start(), m.end())
+        sentence = structure.sentence_at(m.start(), m.end())
         before = [q for q in quantities if sentence[0] <= q.start and q.end <= m.start()]
         if not before:
             continue

@@ -620,11 +620,17 @@ def _org_start(text: str, s: int, suffix: str, floor: int, region_end_at: Mappin
     return None
 
 
+_MAX_CHAIN = len(LEVELS)  # 江苏省无锡市江阴市祝塘镇: a province, city, district and town at most
+
+
 def _chain_start(region: _RegionMatch, floor: int, region_end_at: Mapping[int, _RegionMatch]) -> int:
     """Start of the run of regions that ends with ``region`` (扬州市江都区), not before ``floor``."""
     start = region.start
-    while start in region_end_at and region_end_at[start].start >= floor:
-        start = region_end_at[start].start
+    for _ in range(_MAX_CHAIN - 1):
+        before = region_end_at.get(start)
+        if before is None or before.start < floor:
+            break
+        start = before.start
     return start
 
 
@@ -676,13 +682,13 @@ def _orgs(text: str, regions: list[_RegionMatch], blocked: list[tuple[int, int]]
         found.append((start, e))
     # A town's full name is an organisation (竹行街道), with the regions before it (江阴市祝塘镇).
     org_ends = [end for _, end in found]  # sorted: the organisations above do not overlap
-    towns = []
+    towns: list[tuple[int, int]] = []
     for r in regions:
         if not r.town_name or in_blocked.find(1, r.start, r.end) != -1 or _inside(found, r.start, r.end):
             continue
         k = bisect.bisect_right(blocked_ends, r.start) - 1
         j = bisect.bisect_right(org_ends, r.start) - 1
-        floor = max(blocked_ends[k] if k >= 0 else 0, org_ends[j] if j >= 0 else 0)
+        floor = max(blocked_ends[k] if k >= 0 else 0, org_ends[j] if j >= 0 else 0, towns[-1][1] if towns else 0)
         towns.append((_chain_start(r, floor, region_end_at), r.end))
     found = sorted(found + towns)
     return [Entity(text=text[a:b], start=a, end=b, label=EntityLabel.ORG, normalized=text[a:b]) for a, b in found]

@@ -73,10 +73,12 @@ class Pipeline:
         entities = extract_entities(text)
         quantities = []
         for q in extract_quantities(text):
-            s, e = sentence_bounds(text, q.start, q.end)
+            s, e = structure.sentence_at(q.start, q.end)
+            while s < e and text[s].isspace():
+                s += 1
             paragraph = structure.paragraph_at(q.start)
             repeated = paragraph is not None and paragraph.repeat_of is not None
-            quantities.append(dataclasses.replace(q, sentence=text[s:e], repeated=repeated))
+            quantities.append(q.in_context(text[s:e], repeated))
         records: list[Record] = list(bind_claims(text, quantities, entities=entities, structure=structure, published=when))
         records.extend(extract_programmes(text))
         records.extend(entities)

@@ -86,6 +86,15 @@ class Quantity:
 
     type = "quantity"
 
+    def in_context(self, sentence: str, repeated: bool) -> Quantity:
+        """This quantity with its sentence and repeat flag (what ``dataclasses.replace`` does,
+        spelled out: it is on the hot path of every document)."""
+        return Quantity(
+            text=self.text, start=self.start, end=self.end, value=self.value, low=self.low, high=self.high,
+            qualifier=self.qualifier, kind=self.kind, unit=self.unit, currency=self.currency,
+            number_text=self.number_text, damaged=self.damaged, sentence=sentence, repeated=repeated,
+        )
+
 
 #: The claim fields of a ``quantity`` row (ANNOTATION.md §2), ``None`` for a mention that is no claim.
 CLAIM_FIELDS = ("indicator", "indicator_text", "subject", "level", "period", "scope")

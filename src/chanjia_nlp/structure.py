@@ -16,6 +16,8 @@ __all__ = ["Article", "Paragraph", "Structure", "analyse"]
 
 RE_PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*")  # lines up to a blank line
 RE_SENTENCE_END = re.compile(r"[。！？!?；;]+[”’」』)）]*|\n")
+RE_SENTENCE_BREAK = re.compile("[。！？!?；;\n]")  # the characters sentence_span stops at
+RE_CLAUSE_BREAK = re.compile("[，,；;：:。！？!?\n]")
 RE_BYLINE = re.compile(
     r"""
     [(（]\s*                                   # an opening bracket
@@ -72,10 +74,34 @@ class Structure:
     text: str
     paragraphs: tuple[Paragraph, ...]
     articles: tuple[Article, ...]
+    paragraph_starts: tuple[int, ...] = ()
+    sentence_ends: tuple[int, ...] = ()
+    clause_breaks: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "paragraph_starts", tuple(p.start for p in self.paragraphs))
+        ends = tuple(m.end() for m in RE_SENTENCE_BREAK.finditer(self.text))
+        object.__setattr__(self, "sentence_ends", ends)
+        object.__setattr__(self, "clause_breaks", tuple(m.start() for m in RE_CLAUSE_BREAK.finditer(self.text)))
+
+    def clause_start(self, offset: int, floor: int) -> int:
+        """Just after the last clause break (，；：。 …) before ``offset``, not before ``floor``."""
+        i = bisect.bisect_left(self.clause_breaks, offset)
+        return max(floor, self.clause_breaks[i - 1] + 1) if i else floor
+
+    def sentence_at(self, start: int, end: int) -> tuple[int, int]:
+        """Start and end of the sentence holding ``text[start:end]`` (as :func:`sentence_span`)."""
+        ends = self.sentence_ends
+        i = bisect.bisect_right(ends, start)
+        left = ends[i - 1] if i else 0
+        j = bisect.bisect_left(ends, end + 1)
+        right = ends[j] if j < len(ends) else len(self.text)
+        if right > 0 and self.text[right - 1] == "\n":
+            right -= 1
+        return left, right
 
     def paragraph_at(self, offset: int) -> Paragraph | None:
-        starts = [p.start for p in self.paragraphs]
-        i = bisect.bisect_right(starts, offset) - 1
+        i = bisect.bisect_right(self.paragraph_starts, offset) - 1
         if i >= 0 and offset < self.paragraphs[i].end:
             return self.paragraphs[i]
         return None
