@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-import time
 from collections import Counter
 
 import pytest
@@ -97,19 +96,17 @@ def test_offsets_point_into_fullwidth_text():
     assert [(e.text, e.normalized) for e in found] == [("２０２３年２月", "2023-02"), ("张明", None)]
 
 
-def test_megabyte_runs_fast():
+def test_megabyte_of_text_gives_every_entity():
+    """A megabyte in one call (speed is measured in benchmarks/, never asserted here)."""
     pieces = [
         "2023年4月6日，无锡市总工会党组书记吴涛表示，惠山区、江阴市祝塘镇和中天科技集团积极参与。",
         "南通开发区产改办负责人介绍，全区开展培训300多场次。（晚报记者 潘凡）\n",
         "职工群众满意度持续提升，一批特色产业园区走出了自己的路子，共建共享的格局正在形成。\n",
     ]
     text = "".join(pieces) * (1_000_000 // sum(map(len, pieces)) + 1)
-    extract_entities("无锡")  # load the lexicons first
-    start = time.perf_counter()
     found = extract_entities(text)
-    elapsed = time.perf_counter() - start
     assert len(found) > 10_000
-    assert elapsed < 5.0, f"1 MB took {elapsed:.2f} s"  # ~0.3 s here; a generous guard against blow-ups
+    assert all(text[e.start : e.end] == e.text for e in found)
 
 
 # --- the gazetteer -------------------------------------------------------------------------
@@ -146,7 +143,8 @@ def test_find_division():
 
 def test_bad_region_row_names_file_and_line(tmp_path, monkeypatch):
     bad = tmp_path / "regions.tsv"
-    bad.write_text("# Source: test\ncode\tname\tshort\tlevel\tparent_code\n110000\t北京市\t北京\tstate\t\n", encoding="utf-8")
+    header = "# Source: test\ncode\tname\tshort\tlevel\tparent_code\n"
+    bad.write_text(header + "110000\t北京市\t北京\tstate\t\n", encoding="utf-8")
     monkeypatch.setattr(_lexicon, "lexicon_path", lambda name: bad)
     entities._gazetteer.cache_clear()
     try:
@@ -185,8 +183,10 @@ def test_committed_lexicons_match_the_build_script(monkeypatch):
     build = _build_script(monkeypatch)
     header = (ROOT / "lexicons" / "regions.tsv").read_text(encoding="utf-8").split("\ncode\t", 1)[0]
     if build.source_description() not in header:
-        pytest.skip(f"the lexicons were built from another version than {build.source_description()}: "
-                    "rerun python scripts/build_gazetteer.py to update them")
+        pytest.skip(
+            f"the lexicons were built from another version than {build.source_description()}: "
+            "rerun python scripts/build_gazetteer.py to update them"
+        )
     for path, text in build.outputs().items():
         committed = path.read_text(encoding="utf-8")
         assert committed == text, f"{path.name} is stale: run python scripts/build_gazetteer.py"

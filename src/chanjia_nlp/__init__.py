@@ -5,11 +5,14 @@
 [('3.8万余名', '38000')]
 """
 
+from .claims import bind_claims
+from .entities import extract_entities
 from .errors import ChanjiaError, ConfigError, DocumentError, LexiconError, SegmenterUnavailable
 from .numbers import parse_number
 from .pipeline import Pipeline, extract, load
+from .programmes import extract_programmes
 from .quantities import extract_quantities
-from .records import Claim, Document, Kind, Qualifier, Quantity, to_dict
+from .records import Claim, Document, Entity, EntityLabel, Kind, Programme, ProgrammeKind, Qualifier, Quantity, to_dict
 
 __version__ = "0.1.0"
 
@@ -19,14 +22,21 @@ __all__ = [
     "ConfigError",
     "Document",
     "DocumentError",
+    "Entity",
+    "EntityLabel",
     "Kind",
     "LexiconError",
     "Pipeline",
+    "Programme",
+    "ProgrammeKind",
     "Qualifier",
     "Quantity",
     "SegmenterUnavailable",
     "__version__",
+    "bind_claims",
     "extract",
+    "extract_entities",
+    "extract_programmes",
     "extract_quantities",
     "load",
     "parse_number",

@@ -372,7 +372,7 @@ def _topic_stop_pattern() -> re.Pattern[str]:
 
 
 _LEVEL_CHARS = "省市区县镇乡"
-_NOT_A_TOPIC_START = "全各该本积持深进推加不更要大坚围着精常认努切通依在为与对把将由从和及其共"
+_NOT_A_TOPIC_START = "全各该本积持深进推加不更要大坚围着精常认努切通依在为与对把将由从和及其共已委年"
 RE_LEADING_TIME = re.compile(r"\s*(?:(?:19|20)[0-9]{2}年(?:[0-9]{1,2}月)?|今年|去年|目前|截至目前|近年来|[^，,。]{0,8}期间)[，,]?")
 _NOT_A_NAME_START = "共开资招为与在把将由向对从和及各该本全其"
 

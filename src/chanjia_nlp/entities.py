@@ -3,10 +3,11 @@
 * **Regions** come from the gazetteer ``lexicons/regions.tsv`` (China's divisions, generated from
   jionlp's data by ``scripts/build_gazetteer.py``): the longest full name or short form at each
   place, normalized to the full name with its division code (``无锡`` → ``无锡市``, ``320200``).
-  A short form several divisions share goes to one whose province or city the text named
-  earlier, else to Jiangsu's, else to the highest level. Short forms of districts count in Jiangsu
-  only (elsewhere they are mostly parts of words: ``利通`` in ``顺利通过``); town short forms
-  (``竹行``) only before an organisation suffix; a town's full name (``竹行街道``) is an organisation.
+  A name several divisions share goes to one whose parent (then grandparent) the text named
+  earlier (徐州市鼓楼区), else to Jiangsu's, else to the highest level. Short forms of districts
+  count in Jiangsu only (elsewhere they are mostly parts of words: ``利通`` in ``顺利通过``); town
+  short forms (``竹行``) only before an organisation suffix; a town's full name (``竹行街道``) is
+  an organisation.
 * **Organisations** end in a suffix from ``lexicons/org_suffixes.txt`` (``总工会``, ``集团``,
   ``开发区``) and start at a region (``南通开发区``, ``无锡物联网产业研究院``), at 省/市/区/县
   (``市总工会``) or at the first word of a name of two or more characters (``中天科技集团``),
@@ -31,9 +32,9 @@ import bisect
 import datetime
 import functools
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Iterable, Mapping
 
 from . import _lexicon
 from .errors import LexiconError
@@ -50,6 +51,8 @@ _PERSON_KINDS = frozenset({"title", "title_weak", "byline", "name_end", "not_nam
 _LEVEL_CHARS = frozenset("省市区县")  # 市总工会, 区委组织部: the speaker's own level stands for the region
 _TOWN_ORG_ENDINGS = ("街道", "镇", "乡")  # a town's full name is an organisation (竹行街道)
 _MAX_ORG_BODY = 16  # characters between a region (or the name's start) and the suffix
+_MAX_ORG = 40  # characters of a whole name (江苏省总工会女职工委员会 is 12)
+_MAX_CONTINUATION = 6  # characters between one organisation and a suffix that extends it (女职工)
 _MAX_ROLE = 30  # characters of a title as written
 _SPACES = " \t\u3000\u00a0"
 
@@ -223,6 +226,7 @@ def _choose(candidates: tuple[tuple[Division, bool], ...], seen: frozenset[str] 
 class _OrgLexicon:
     suffix: re.Pattern[str]
     kinds: Mapping[str, str]
+    longest: int
     boundaries_by_last_char: Mapping[str, tuple[str, ...]]
 
 
@@ -257,6 +261,7 @@ def _orgs_lexicon() -> _OrgLexicon:
     return _OrgLexicon(
         suffix=re.compile(_or(kinds)),
         kinds=MappingProxyType(kinds),
+        longest=max(map(len, kinds), default=0),
         boundaries_by_last_char=_by_last_char(words["boundary"]),
     )
 
@@ -373,8 +378,15 @@ def _dates(text: str, norm: str) -> list[Entity]:
         if m.group("sep"):
             month, day = int(m.group("nmonth")), int(m.group("nday"))
             if _valid_day(year, month, day):
-                out.append(Entity(text=text[start : m.end()], start=start, end=m.end(), label=EntityLabel.DATE,
-                                  normalized=f"{year:04d}-{month:02d}-{day:02d}"))
+                out.append(
+                    Entity(
+                        text=text[start : m.end()],
+                        start=start,
+                        end=m.end(),
+                        label=EntityLabel.DATE,
+                        normalized=f"{year:04d}-{month:02d}-{day:02d}",
+                    )
+                )
             continue
         month = int(m.group("month")) if m.group("month") else None
         day = int(m.group("day")) if m.group("day") else None
@@ -401,7 +413,7 @@ RE_BARE_BYLINE = re.compile(
     """,
     re.VERBOSE,
 )
-_ROLE_STOP = frozenset("，。；;：:！!？?“”‘’\"《》「」『』()（）【】[]\n\r" + _SPACES + ",")
+_ROLE_STOP = frozenset('，。；;：:！!？?“”‘’"《》「」『』()（）【】[]\n\r' + _SPACES + ",")
 
 
 def _name_at(text: str, k: int, lex: _PersonLexicon, *, weak: bool) -> int:
@@ -415,7 +427,7 @@ def _name_at(text: str, k: int, lex: _PersonLexicon, *, weak: bool) -> int:
     double = text[k : k + 2] in lex.double_surnames
     if not double and text[k] not in lex.surnames:
         return 0
-    for length in ((3, 4) if double else (2, 3)):
+    for length in (3, 4) if double else (2, 3):
         name = text[k : k + length]
         if len(name) < length or not all(_is_cjk(ch) for ch in name):
             return 0
@@ -512,8 +524,9 @@ def _persons(text: str, blocked: list[tuple[int, int]]) -> tuple[list[Entity], l
                 length = _token_name(text, j, lex)
                 if not length:
                     break
-                out.append(Entity(text=text[j : j + length], start=j, end=j + length, label=EntityLabel.PERSON,
-                                  role=role))
+                out.append(
+                    Entity(text=text[j : j + length], start=j, end=j + length, label=EntityLabel.PERSON, role=role)
+                )
                 last = j + length
     if "(" in text or "（" in text:
         for m in RE_BARE_BYLINE.finditer(text):
@@ -579,8 +592,9 @@ def _region_matches(text: str) -> list[_RegionMatch]:
     return out
 
 
-def _org_start(text: str, s: int, suffix: str, floor: int, region_end_at: Mapping[int, _RegionMatch],
-               lex: _OrgLexicon) -> tuple[int, bool] | None:
+def _org_start(
+    text: str, s: int, suffix: str, floor: int, region_end_at: Mapping[int, _RegionMatch], lex: _OrgLexicon
+) -> tuple[int, bool] | None:
     """Where the organisation whose suffix starts at ``s`` begins, and whether it continues the
     organisation that ends at ``floor``; ``None`` when it has no acceptable name."""
     kind = lex.kinds[suffix]
@@ -610,10 +624,12 @@ def _org_start(text: str, s: int, suffix: str, floor: int, region_end_at: Mappin
         if s - i > _MAX_ORG_BODY:
             return (s, False) if kind == "standalone" else None
     body = text[i:s]
-    continues = i == floor and floor > 0
+    continues = i == floor and floor > 0 and len(body) <= _MAX_CONTINUATION
     if kind == "standalone":
         return i, continues
-    if kind == "name" and (len(body) >= 2 and body not in lex.kinds or body[:1] in _LEVEL_CHARS):
+    if any(lex.kinds.get(body[-n:], "region") != "region" for n in range(1, min(len(body), lex.longest) + 1)):
+        return (i, True) if continues else None  # 该公司工会: the name before 工会 is no name
+    if kind == "name" and (len(body) >= 2 or body[:1] in _LEVEL_CHARS):
         return i, continues
     if continues and (kind == "name" or body):
         return i, True  # 江苏省总工会女职工委员会: continues the one before
@@ -654,8 +670,9 @@ def _mask(n: int, spans: Iterable[tuple[int, int]]) -> bytearray:
     return mask
 
 
-def _orgs(text: str, regions: list[_RegionMatch], blocked: list[tuple[int, int]],
-          titles: list[tuple[int, int]]) -> list[Entity]:
+def _orgs(
+    text: str, regions: list[_RegionMatch], blocked: list[tuple[int, int]], titles: list[tuple[int, int]]
+) -> list[Entity]:
     lex = _orgs_lexicon()
     region_end_at = {r.end: r for r in regions}
     in_region = _mask(len(text), ((r.start, r.end) for r in regions))
@@ -667,15 +684,23 @@ def _orgs(text: str, regions: list[_RegionMatch], blocked: list[tuple[int, int]]
         k = bisect.bisect_right(blocked_ends, s) - 1
         return max(blocked_ends[k] if k >= 0 else 0, found[-1][1] if found else 0)
 
+    region_ends = [r.end for r in regions]  # sorted: the matches do not overlap
+    kinds = lex.kinds
     for m in lex.suffix.finditer(text):
         s, e = m.span()
+        suffix = m.group()
+        if kinds[suffix] == "region":
+            k = bisect.bisect_right(region_ends, s)
+            near_org = found and found[-1][1] >= s - _MAX_CONTINUATION  # 市总工会女职委
+            if not near_org and (k == 0 or region_ends[k - 1] < s - _MAX_ORG_BODY):
+                continue  # no region close enough to start the name (以职工为中心): the common case
         if in_region.find(1, s, e) != -1 or in_blocked.find(1, s, e) != -1 or _part_of_title(titles, s, e):
             continue  # 祝塘镇 is a name in the gazetteer; 镇 is no suffix there
-        result = _org_start(text, s, m.group(), floor_at(s), region_end_at, lex)
+        result = _org_start(text, s, suffix, floor_at(s), region_end_at, lex)
         if result is None:
             continue
         start, continues = result
-        if found and continues and found[-1][1] == start:
+        if found and continues and found[-1][1] == start and e - found[-1][0] <= _MAX_ORG:
             start = found.pop()[0]
         elif found and start < found[-1][1]:
             continue
