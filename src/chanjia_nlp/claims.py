@@ -372,7 +372,7 @@ def _topic_stop_pattern() -> re.Pattern[str]:
 
 
 _LEVEL_CHARS = "省市区县镇乡"
-_NOT_A_TOPIC_START = "全各该本积持深进推加不更要大坚围着精常认努切通依在为与对把将由从和及其共已委年"
+_NOT_A_TOPIC_START = "全各该本积持深进推加不更要大坚围着精常认努切通依在为与对把将由从和及其共已委年每"
 RE_LEADING_TIME = re.compile(r"\s*(?:(?:19|20)[0-9]{2}年(?:[0-9]{1,2}月)?|今年|去年|目前|截至目前|近年来|[^，,。]{0,8}期间)[，,]?")
 _NOT_A_NAME_START = "共开资招为与在把将由向对从和及各该本全其"
 
@@ -404,6 +404,8 @@ def _topic(text: str, start: int, end: int) -> str | None:
     topic = head[: stop.start()]
     if topic[0] in _NOT_A_TOPIC_START or not all("\u4e00" <= c <= "\u9fff" for c in topic) or "的" in topic:
         return None
+    if _indicator_lexicon().pattern.search(topic) or topic.endswith(tuple(_generic_orgs())):
+        return None  # 试点企业覆盖, 考核细则, 联席会议: the counted thing or a bare body, not a name
     return text[offset : offset + len(topic)]
 
 
@@ -414,6 +416,7 @@ def _subject(
     q: Quantity,
     sentence: tuple[int, int],
     counted: tuple[int, int] | None,
+    clause_start: int,
 ) -> str | None:
     """The region or organisation a figure is about (``entities``: the named regions and
     organisations of the text): named in its sentence before it, else in
@@ -428,7 +431,7 @@ def _subject(
         in_paragraph = [e for e in candidates if paragraph.start <= e.start < q.start]
         if in_paragraph:
             return in_paragraph[0].text
-    topic = _topic(text, sentence[0], q.start)
+    topic = _topic(text, clause_start, q.start) or _topic(text, sentence[0], q.start)
     if topic is not None:
         return topic
     article = structure.article_at(q.start)
@@ -495,9 +498,9 @@ def bind_claims(
             governing_start = structure.sentence_at(governing_start - 1, governing_start - 1)[0]
         period, period_word = _period(text[governing_start : q.start], published, lead)
         governing = text[governing_start : q.start]
-        if q.kind in (Kind.PERCENT, Kind.RATIO):
-            governing = text[clause_start : q.start]  # 总数达21.6万人，入会率达91%: a rate is no stock
         scope = _scope(governing, text[_enumeration_start(text, previous, clause_start, q.start) : q.start], period_word)
+        if q.kind is Kind.RANK:
+            scope = None  # a placing in an assessment is a result, not a flow or a stock
         if total is not None:  # 新建24家，其中省级5家: the parts share the total's scope and period
             scope = total.scope
             period = period or total.period
@@ -506,7 +509,7 @@ def bind_claims(
                 quantity=q,
                 indicator=indicator,
                 indicator_text=_indicator_text(text, q, item_start, match),
-                subject=_subject(text, named, structure, q, sentence, match[1:] if match is not None else None),
+                subject=_subject(text, named, structure, q, sentence, match[1:] if match is not None else None, clause_start),
                 level=_claim_level(text, q, match, item_start, sentence[0]),
                 period=period,
                 scope=scope,
