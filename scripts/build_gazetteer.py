@@ -34,6 +34,7 @@ import ast
 import importlib.metadata
 import importlib.util
 import sys
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,13 +131,22 @@ def _is_zone(name: str, code: str) -> bool:
     return code[4] == "7" or name.endswith(("开发区", "园区"))
 
 
+def _location_tree() -> str:
+    """jionlp's china_location.txt: unpacked by jionlp on first use, else read from the zip it ships."""
+    folder = _package_dir("jionlp") / "dictionary"
+    text_file = folder / "china_location.txt"
+    if text_file.is_file():
+        return text_file.read_text(encoding="utf-8")
+    with zipfile.ZipFile(folder / "china_location.zip") as archive:
+        return archive.read("china_location.txt").decode("utf-8")
+
+
 def build_regions() -> list[Row]:
     """Parse jionlp's location tree into sorted rows."""
-    path = _package_dir("jionlp") / "dictionary" / "china_location.txt"
     everyday = _everyday_words()
     rows: dict[tuple[str, str], Row] = {}
     province = city = district = None  # codes of the current branch; None while skipping it
-    for raw in path.read_text(encoding="utf-8").splitlines():
+    for raw in _location_tree().splitlines():
         depth = len(raw) - len(raw.lstrip("\t"))
         cells = raw.strip().split("\t")
         if depth == 0 and len(cells) == 3:
