@@ -67,3 +67,16 @@ def test_quantity_field_names_are_the_contract():
 def test_in_context_changes_only_sentence_and_repeat():
     (q,) = chanjia_nlp.extract_quantities("全区新增25家")
     assert q.in_context("全区新增25家", True) == dataclasses.replace(q, sentence="全区新增25家", repeated=True)
+
+
+def test_fast_constructor_makes_the_same_frozen_record():
+    from chanjia_nlp.records import _make_quantity
+
+    (q,) = chanjia_nlp.extract_quantities("近265万元")
+    values = [getattr(q, f.name) for f in dataclasses.fields(Quantity)]
+    made = _make_quantity(*values)
+    assert made == q and hash(made) == hash(q)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.value = Decimal(1)  # type: ignore[misc]
+    with pytest.raises(ValueError):
+        _make_quantity(*values[:-1])  # every field, in order

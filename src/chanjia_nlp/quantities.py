@@ -19,7 +19,7 @@ from typing import Iterator, Mapping
 
 from . import _lexicon
 from .numbers import FULLWIDTH_TABLE, normalize_decimal, parse_halfwidth, parse_range, parse_vague
-from .records import Kind, Qualifier, Quantity
+from .records import Kind, Qualifier, Quantity, _make_quantity
 
 __all__ = ["extract_quantities", "iter_quantities"]
 
@@ -404,19 +404,9 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
     unit_out = unit.text if unit is not None else None
     if kind is Kind.PERCENT and unit_out is None:
         unit_out = "%"
-    return Quantity(
-        text=text[span_start:end],
-        start=span_start,
-        end=end,
-        value=value,
-        low=low,
-        high=high,
-        qualifier=qualifier,
-        kind=kind,
-        unit=unit_out,
-        currency=currency,
-        number_text=text[num_start:num_end],
-        damaged=damaged_start is not None,
+    return _make_quantity(
+        text[span_start:end], span_start, end, value, low, high, qualifier, kind, unit_out, currency,
+        text[num_start:num_end], damaged_start is not None, None, False,
     )
 
 
