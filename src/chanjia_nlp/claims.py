@@ -269,24 +269,30 @@ def _cue_indicator(context: str, q: Quantity) -> str | None:
     return None
 
 
+@functools.cache
+def _level_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
+    words = {word: level for level, ws in _LEVELS for word in ws}
+    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))), words
+
+
 def _level(text: str, start: int, end: int, floor: int) -> str | None:
     """The level stated in or just before the counted thing: 省级试点单位 → provincial,
     产改全国项目试点单位 → national, 江苏省五一劳动奖状 → provincial. The level word ending
     closest to the counted thing wins (the longer of two ending at the same place: 园区级, not 区级);
     a one-character 省/市/区 counts only right before a title (省劳动模范, 区人大代表)."""
-    window_start = max(floor, start - 12)
-    window = to_halfwidth(text[window_start:end])
+    window = to_halfwidth(text[max(floor, start - 12) : end])
+    pattern, words = _level_pattern()
     best: tuple[int, int, str] | None = None
-    for level, words in _LEVELS:
-        for word in words:
-            i = window.rfind(word)
-            if i == -1:
-                continue
-            if len(word) == 1 and not window.startswith(_ONE_CHAR_LEVEL_NEXT, i + 1):
-                continue
-            key = (i + len(word), len(word), level)
-            if best is None or key[:2] > best[:2]:
-                best = key
+    for i in range(len(window)):
+        m = pattern.match(window, i)
+        if m is None:
+            continue
+        word = m.group()
+        if len(word) == 1 and not window.startswith(_ONE_CHAR_LEVEL_NEXT, m.end()):
+            continue
+        key = (m.end(), len(word), words[word])
+        if best is None or key[:2] > best[:2]:
+            best = key
     return best[2] if best else None
 
 
@@ -412,6 +418,7 @@ def _topic(text: str, start: int, end: int) -> str | None:
 def _subject(
     text: str,
     entities: Sequence[Entity],
+    starts: Sequence[int],
     structure: Structure,
     q: Quantity,
     sentence: tuple[int, int],
@@ -419,29 +426,32 @@ def _subject(
     clause_start: int,
 ) -> str | None:
     """The region or organisation a figure is about (``entities``: the named regions and
-    organisations of the text): named in its sentence before it, else in
-    its paragraph, else the topic at the head of its sentence, else the article's headline or
-    lead. A name inside the counted thing (省级工匠学院12所) is not its subject."""
-    candidates = [e for e in entities if not (counted is not None and e.start < counted[1] and counted[0] < e.end)]
-    in_sentence = [e for e in candidates if sentence[0] <= e.start and e.end <= q.start]
+    organisations of the text, sorted, with their ``starts``): named in its sentence before it,
+    else in its paragraph, else the topic at the head of its clause or sentence, else the
+    article's headline or lead. A name inside the counted thing (省级工匠学院12所) is not its
+    subject."""
+
+    def between(lo: int, hi: int) -> list[Entity]:
+        found = entities[bisect.bisect_left(starts, lo) : bisect.bisect_left(starts, hi)]
+        return [e for e in found if not (counted is not None and e.start < counted[1] and counted[0] < e.end)]
+
+    in_sentence = [e for e in between(sentence[0], q.start) if e.end <= q.start]
     if in_sentence:
         return in_sentence[-1].text
     paragraph = structure.paragraph_at(q.start)
     if paragraph is not None:
-        in_paragraph = [e for e in candidates if paragraph.start <= e.start < q.start]
+        in_paragraph = between(paragraph.start, q.start)
         if in_paragraph:
             return in_paragraph[0].text
     topic = _topic(text, clause_start, q.start) or _topic(text, sentence[0], q.start)
     if topic is not None:
         return topic
     article = structure.article_at(q.start)
-    headline = [e for e in candidates if article.headline_start <= e.start < article.headline_end]
+    headline = between(article.headline_start, article.headline_end)
     if headline:
         return headline[0].text
-    lead = [e for e in candidates if article.start <= e.start < q.start]
-    if lead:
-        return lead[0].text
-    return None
+    lead = between(article.start, q.start)
+    return lead[0].text if lead else None
 
 
 def _indicator_text(text: str, q: Quantity, item_start: int, match) -> str | None:
@@ -468,7 +478,10 @@ def bind_claims(
     out: list[Quantity | Claim] = []
     previous: Claim | None = None
     claims_at: dict[int, Claim] = {}
-    named = [e for e in entities if e.label in (EntityLabel.REGION, EntityLabel.ORG) and _named(e)]
+    named = sorted(
+        (e for e in entities if e.label in (EntityLabel.REGION, EntityLabel.ORG) and _named(e)), key=lambda e: e.start
+    )
+    named_starts = [e.start for e in named]
     geometry = _geometry(text, quantities, structure)
     occ = _occurrences(text, [(g[1], g[3]) for g in geometry])
     parent_of: dict[int, int] = _qizhong_parents(text, quantities, structure)
@@ -509,7 +522,9 @@ def bind_claims(
                 quantity=q,
                 indicator=indicator,
                 indicator_text=_indicator_text(text, q, item_start, match),
-                subject=_subject(text, named, structure, q, sentence, match[1:] if match is not None else None, clause_start),
+                subject=_subject(
+                    text, named, named_starts, structure, q, sentence, match[1:] if match is not None else None, clause_start
+                ),
                 level=_claim_level(text, q, match, item_start, sentence[0]),
                 period=period,
                 scope=scope,
