@@ -37,3 +37,23 @@ def shared() -> Path:
     if not (SHARED / "seeds").is_dir() or not (SHARED / "dev-gold").is_dir():
         pytest.skip("../shared (seeds and dev-gold) is not beside this checkout")
     return SHARED
+
+
+@pytest.fixture
+def bad_lexicon(tmp_path, monkeypatch):
+    """Serve one malformed lexicon file to a cached loader for the length of a test:
+    ``bad_lexicon(loader, "units.tsv", content)`` then call ``loader()``."""
+    from chanjia_nlp import _lexicon
+
+    loaders = []
+
+    def install(loader, name: str, content: str) -> None:
+        path = tmp_path / name
+        path.write_text(content, encoding="utf-8")
+        monkeypatch.setattr(_lexicon, "lexicon_path", lambda requested: path)
+        loader.cache_clear()
+        loaders.append(loader)
+
+    yield install
+    for loader in loaders:
+        loader.cache_clear()  # the next test loads the real file again

@@ -141,29 +141,17 @@ def test_find_division():
     assert find_division("开发") is None
 
 
-def test_bad_region_row_names_file_and_line(tmp_path, monkeypatch):
-    bad = tmp_path / "regions.tsv"
+def test_bad_region_row_names_file_and_line(bad_lexicon):
     header = "# Source: test\ncode\tname\tshort\tlevel\tparent_code\n"
-    bad.write_text(header + "110000\t北京市\t北京\tstate\t\n", encoding="utf-8")
-    monkeypatch.setattr(_lexicon, "lexicon_path", lambda name: bad)
-    entities._gazetteer.cache_clear()
-    try:
-        with pytest.raises(LexiconError, match=r"regions.tsv:3: unknown level 'state'"):
-            entities._gazetteer()
-    finally:
-        entities._gazetteer.cache_clear()
+    bad_lexicon(entities._gazetteer, "regions.tsv", header + "110000\t北京市\t北京\tstate\t\n")
+    with pytest.raises(LexiconError, match=r"regions.tsv:3: unknown level 'state'"):
+        entities._gazetteer()
 
 
-def test_bad_suffix_kind_names_file_and_line(tmp_path, monkeypatch):
-    bad = tmp_path / "org_suffixes.txt"
-    bad.write_text("# Source: test\nword\tkind\n公司\tcompany\n", encoding="utf-8")
-    monkeypatch.setattr(_lexicon, "lexicon_path", lambda name: bad)
-    entities._orgs_lexicon.cache_clear()
-    try:
-        with pytest.raises(LexiconError, match=r"org_suffixes.txt:3: unknown kind 'company'"):
-            entities._orgs_lexicon()
-    finally:
-        entities._orgs_lexicon.cache_clear()
+def test_bad_suffix_kind_names_file_and_line(bad_lexicon):
+    bad_lexicon(entities._orgs_lexicon, "org_suffixes.txt", "# Source: test\nword\tkind\n公司\tcompany\n")
+    with pytest.raises(LexiconError, match=r"org_suffixes.txt:3: unknown kind 'company'"):
+        entities._orgs_lexicon()
 
 
 # --- integrity of the generated files (dateparser's approach) ------------------------------

@@ -41,16 +41,10 @@ def test_every_lexicon_states_its_source():
         assert any("Source" in line for line in head), f"{path.name} does not state its source"
 
 
-def test_bad_row_names_file_and_line(tmp_path, monkeypatch):
-    bad = tmp_path / "units.tsv"
-    bad.write_text("unit\tkind\tcurrency\tafter\tscale\n家\tcountt\t\tany\t1\n", encoding="utf-8")
-    monkeypatch.setattr(_lexicon, "lexicon_path", lambda name: bad)
-    _lexicon.units.cache_clear()
-    try:
-        with pytest.raises(LexiconError, match=r"units.tsv:2: unknown kind 'countt'"):
-            _lexicon.units()
-    finally:
-        _lexicon.units.cache_clear()
+def test_bad_row_names_file_and_line(bad_lexicon):
+    bad_lexicon(_lexicon.units, "units.tsv", "unit\tkind\tcurrency\tafter\tscale\n家\tcountt\t\tany\t1\n")
+    with pytest.raises(LexiconError, match=r"units.tsv:2: unknown kind 'countt'"):
+        _lexicon.units()
 
 
 def test_wheel_packages_the_lexicons(tmp_path):

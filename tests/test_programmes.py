@@ -16,7 +16,7 @@ from chanjia_nlp.errors import LexiconError
 from chanjia_nlp.programmes import extract_programmes
 from chanjia_nlp.records import Programme, ProgrammeKind
 
-from .conftest import ROOT, load_cases
+from .conftest import load_cases
 
 
 @pytest.mark.parametrize("case", load_cases("programmes"))

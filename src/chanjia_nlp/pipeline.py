@@ -7,7 +7,6 @@ demand with the segmenter chosen at :func:`load` time.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from dataclasses import dataclass, field
 from datetime import date
