@@ -229,20 +229,6 @@ def _in_short_quotes(norm: str, start: int, end: int) -> bool:
     return False
 
 
-def _qualifier(
-    start: int, pre: str | None, infix: str | None, suf: str | None, g: _Grammar
-) -> tuple[Qualifier, int]:
-    """The qualifier the words give (suffix, then infix, then prefix) and where the span starts."""
-    span_start = start - len(pre) if pre else start
-    if suf:
-        return g.suffix[suf], span_start
-    if infix:
-        return g.infix[infix], span_start
-    if pre:
-        return g.prefix[pre], span_start
-    return Qualifier.EXACT, start
-
-
 def _money_context(norm: str, start: int, cues: tuple[str, ...]) -> bool:
     """Whether the clause before ``start`` talks about money (增效创收数千万)."""
     left = start
@@ -341,7 +327,16 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
             value = value * unit.scale if value is not None else None
             low = low * unit.scale if low is not None else None
             high = high * unit.scale if high is not None else None
-    qualifier, span_start = _qualifier(num_start, pre, inf1 or inf2, suf, g)
+    # The qualifier the words give (suffix, then infix, then prefix) and where the span starts.
+    span_start = num_start - len(pre) if pre else num_start  # pre may have been dropped above
+    if suf:
+        qualifier = g.suffix[suf]
+    elif inf1 or inf2:
+        qualifier = g.infix[inf2 or inf1]
+    elif pre:
+        qualifier = g.prefix[pre]
+    else:
+        qualifier = Qualifier.EXACT
     if suf == "上下" and norm[end : end + 1] in "班游级联功":
             return None  # 上下班
     if suf == "+" and norm[end : end + 1].isalnum():
@@ -387,7 +382,7 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
     elif vague_or_range is None:
         if mult is not _ONE or (unit is not None and unit.scale != 1):
             value = normalize_decimal(value)  # 3.8 × 10000 = 38000.0 → 38000
-        low, high = _interval(qualifier, value)
+        low, high = _INTERVALS[qualifier](value)
     else:
         value = None
         low, high = normalize_decimal(low), normalize_decimal(high)
@@ -460,15 +455,15 @@ def _da_count(num: str, norm: str, end: int) -> bool:
     )
 
 
-def _interval(qualifier: Qualifier, value: Decimal) -> tuple[Decimal | None, Decimal | None]:
-    """The interval a qualifier allows around a stated value (ANNOTATION.md §1)."""
-    if qualifier is Qualifier.EXACT:
-        return value, value
-    if qualifier in (Qualifier.MORE_THAN, Qualifier.AT_LEAST):
-        return value, None
-    if qualifier in (Qualifier.LESS_THAN, Qualifier.AT_MOST):
-        return None, value
-    return None, None
+#: The interval each qualifier allows around a stated value (ANNOTATION.md §1).
+_INTERVALS = {
+    Qualifier.EXACT: lambda v: (v, v),
+    Qualifier.MORE_THAN: lambda v: (v, None),
+    Qualifier.AT_LEAST: lambda v: (v, None),
+    Qualifier.LESS_THAN: lambda v: (None, v),
+    Qualifier.AT_MOST: lambda v: (None, v),
+    Qualifier.APPROX: lambda v: (None, None),
+}
 
 
 def _rank(m: re.Match[str], text: str, norm: str) -> Quantity | None:
