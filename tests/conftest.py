@@ -21,6 +21,15 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
 
 
+def assert_spans(text: str, records) -> None:
+    """Every record's span slices back to its text; records come in order and never overlap."""
+    previous_end = -1
+    for r in records:
+        assert text[r.start : r.end] == r.text
+        assert r.start >= previous_end
+        previous_end = r.end
+
+
 def load_cases(name: str) -> list:
     """``tests/cases/<name>.yaml`` as ``pytest.param`` objects; an ``xfail`` key marks a known limit."""
     cases = yaml.safe_load((HERE / "cases" / f"{name}.yaml").read_text(encoding="utf-8"))

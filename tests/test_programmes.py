@@ -16,7 +16,7 @@ from chanjia_nlp.errors import LexiconError
 from chanjia_nlp.programmes import extract_programmes
 from chanjia_nlp.records import Programme, ProgrammeKind
 
-from .conftest import load_cases
+from .conftest import assert_spans, load_cases
 
 
 @pytest.mark.parametrize("case", load_cases("programmes"))
@@ -67,12 +67,10 @@ soup = st.lists(st.sampled_from(PIECES), max_size=60).map("".join)
 @settings(max_examples=500, deadline=None)
 @given(st.one_of(soup, st.text(max_size=120)))
 def test_properties_on_any_text(text):
-    previous_end = -1
-    for p in extract_programmes(text):
-        assert text[p.start : p.end] == p.text
+    programmes = extract_programmes(text)
+    assert_spans(text, programmes)
+    for p in programmes:
         assert p.text and p.text == p.text.strip()
-        assert p.start >= previous_end  # records never overlap and come in order
-        previous_end = p.end
         assert isinstance(p.kind, ProgrammeKind)
 
 

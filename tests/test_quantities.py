@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from chanjia_nlp import Kind, Qualifier, extract_quantities
 
-from .conftest import load_cases
+from .conftest import assert_spans, load_cases
 
 FIELDS = ("text", "value", "low", "high", "qualifier", "kind", "unit", "currency")
 
@@ -68,11 +68,9 @@ soup = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
 @settings(max_examples=400, deadline=None)
 @given(st.one_of(soup, st.text(max_size=80)))
 def test_properties_on_any_text(text):
-    previous_end = -1
-    for q in extract_quantities(text):
-        assert text[q.start : q.end] == q.text
-        assert q.start >= previous_end  # mentions never overlap and come in order
-        previous_end = q.end
+    quantities = extract_quantities(text)
+    assert_spans(text, quantities)
+    for q in quantities:
         assert isinstance(q.qualifier, Qualifier) and isinstance(q.kind, Kind)
         for bound in (q.value, q.low, q.high):
             assert bound is None or isinstance(bound, Decimal)
