@@ -7,6 +7,8 @@ import json
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import chanjia_nlp
 from chanjia_nlp import Claim, Quantity, to_dict
@@ -80,3 +82,25 @@ def test_fast_constructor_makes_the_same_frozen_record():
         made.value = Decimal(1)  # type: ignore[misc]
     with pytest.raises(ValueError):
         _make_quantity(*values[:-1])  # every field, in order
+
+
+# Report-like text from the pieces every stage reacts to, so the property reaches claims,
+# structure, entities and programmes, not just the numbers.
+_PIECES = [
+    "全区", "新增", "累计", "截至目前", "今年", "去年", "2022年，", "其中", "覆盖职工", "省级试点单位", "25家", "、", "，",
+    "。", "；", "\n", "\n\n", "(晚报记者 潘凡)", "【主席之声】", "小编说:", "惠山区总工会", "无锡", "南通开发区",
+    "“星湖工匠”", "《工作指南》", "1200余名", "近265万元", "98%以上", "3个百分点", "两三个", "数百", "第一", "位居全市",
+    "1?3人次", "发布时间:2023-04-06 08:57:36", "四个方面", "六大", "比上年提高", "总数达到", "１２００余名",
+]
+_report = st.lists(st.sampled_from(_PIECES), max_size=40).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(_report, st.text(max_size=100)), st.sampled_from([None, "2023-04-06"]))
+def test_extract_never_raises_and_every_span_slices_back(text, published):
+    records = chanjia_nlp.extract(text, published=published)
+    for r in records:
+        q = r.quantity if isinstance(r, Claim) else r
+        assert text[q.start : q.end] == q.text
+        if isinstance(r, Claim) and r.parent is not None:
+            assert any(isinstance(o, Claim) and o.quantity.start == r.parent for o in records)

@@ -492,6 +492,8 @@ def bind_claims(
         match = _choose_indicator(text, occ, q, item_start, clause_start, clause_end)
         parent = parent_of.get(q.start)
         total = claims_at.get(parent) if parent is not None else None
+        if total is None:
+            parent = None  # 六大其中…: a total that is no claim has no parts to check
         if total is not None:
             indicator = total.indicator  # 在册试点单位140家，其中民营企业103家: a part of its total
         elif match is not None and _strong(match):
