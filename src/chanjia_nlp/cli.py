@@ -59,11 +59,9 @@ def cli() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write records here (.jsonl or .csv); default: standard output as JSONL.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format; default: from the --out suffix, else jsonl.")
-@click.option("--segmenter", type=click.Choice(["jieba", "pkuseg", "char"]), default="jieba", show_default=True, help="Word segmenter for the spaCy pipeline.")
-@click.option("--pkuseg-model", type=click.Path(path_type=str), help="Directory of a trained spacy-pkuseg model (with --segmenter pkuseg).")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES, show_default=True, help="Refuse files larger than this.")
 @click.option("--quiet", "-q", is_flag=True, help="No summary on standard error.")
-def extract(paths: tuple[str, ...], out: Path | None, fmt: str | None, segmenter: str, pkuseg_model: str | None, max_bytes: int, quiet: bool) -> None:
+def extract(paths: tuple[str, ...], out: Path | None, fmt: str | None, max_bytes: int, quiet: bool) -> None:
     """Extract records from report files and folders (searched recursively for .txt).
 
     Writes one `document` record per file, one `quantity` record per figure (claims carry
@@ -77,7 +75,7 @@ def extract(paths: tuple[str, ...], out: Path | None, fmt: str | None, segmenter
         chanjia extract corpus/ --out corpus.jsonl
     """
     fmt = fmt or (out.suffix.lstrip(".").lower() if out is not None and out.suffix.lower() in (".csv", ".jsonl") else "jsonl")
-    pipeline = load(segmenter=segmenter, pkuseg_model=pkuseg_model)
+    pipeline = load()
     counts = {"ok": 0, "error": 0, "quantity": 0, "claim": 0, "programme": 0, "entity": 0}
     stream = out.open("w", encoding="utf-8", newline="") if out is not None else sys.stdout
     try:
