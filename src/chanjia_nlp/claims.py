@@ -47,7 +47,7 @@ RE_RELATIVE_PERIOD = re.compile(
     r"""
     (?P<month_now>截至目前|截止目前|目前|现有|已有|现今|至今)   # a stock now: the publication year-month
     | 截[至止](?P<which>今年|去年)?(?P<month>[0-9]{1,2})月       # 截至今年2月
-    | (?P<this>今年|本年|当年)                                   # this year
+    | (?P<this>今年|本年|当年|上半年|下半年|[一二三四]季度|前三季度)  # this year (or part of it)
     | (?P<last>去年|上年|上一年)(?!同期)                         # last year
     """,
     re.VERBOSE,
@@ -81,7 +81,8 @@ def _scope_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
 RE_NEAR_YEARS = re.compile(r"近[一二两三四五六七八九十0-9]+年|[一二两三四五六七八九十0-9]+年来")
 RE_TIME_SPAN = re.compile(
     r"近[一二两三四五六七八九十0-9]+年|连续[一二两三四五六七八九十0-9]+年|[一二两三四五六七八九十0-9]+年来|(?<!今年)以来|近年来|多年来"
-)  # 今年以来 stays within this year
+    r"|(?:19|20)[0-9]{2}\s*[—–\-~至到]\s*(?:19|20)[0-9]{2}年"
+)  # 今年以来 stays within this year; 2022—2024年 is a span
 
 _KIND_GROUPS = {
     Kind.COUNT: "count",
@@ -334,6 +335,15 @@ def _period(sentence_left: str, published: date | None, paragraph_lead: str) -> 
     return found[1], found[2]
 
 
+def _headline_year(text: str, article) -> tuple[str | None, str | None]:
+    """The one year an article's headline states (惠山区总工会2022年度工作总结): it dates the
+    article's figures that fix no period of their own."""
+    years = {m.group(1) for m in RE_YEAR.finditer(text, article.headline_start, article.headline_end)}
+    if len(years) == 1 and not RE_TIME_SPAN.search(text, article.headline_start, article.headline_end):
+        return years.pop(), "headline"
+    return None, None
+
+
 def _scope(governing: str, clause: str, period_word: str | None) -> str | None:
     """The first scope rule that applies (ANNOTATION.md §2). A new addition (新增) governs only
     its own clause; running totals (累计, 近年来) and stocks (截至, 总数) govern the sentence."""
@@ -478,6 +488,7 @@ def bind_claims(
     out: list[Quantity | Claim] = []
     previous: Claim | None = None
     claims_at: dict[int, Claim] = {}
+    last_in_paragraph: dict[str | None, Claim] = {}
     named = sorted(
         (e for e in entities if e.label in (EntityLabel.REGION, EntityLabel.ORG) and _named(e)), key=lambda e: e.start
     )
@@ -496,12 +507,19 @@ def bind_claims(
             parent = None  # 六大其中…: a total that is no claim has no parts to check
         if total is not None:
             indicator = total.indicator  # 在册试点单位140家，其中民营企业103家: a part of its total
+        elif (base := _compared(text, q, clause_start, sentence, previous)) is not None:
+            indicator = base.indicator  # 培训4.2万人次，比上年增长12.6%
         elif match is not None and _strong(match):
             indicator = match[0].indicator
+        elif (base := _share_of(text, q, clause_start, last_in_paragraph)) is not None:
+            indicator = base.indicator  # 参训职工3900余人，其中新生代产业工人占比超过六成
         elif _continues(text, previous, q, sentence):
             indicator = previous.indicator  # 新建服务站210个，总数达到1460个
-        else:  # only a generic head (职工) or nothing: cue words, then the generic head
+        else:  # only a generic head (职工) or nothing: cue words, the generic head, the paragraph
             indicator = _cue_indicator(text[clause_start:clause_end], q) or (match[0].indicator if match else "other")
+            topic = last_in_paragraph.get(_measure(q))
+            if indicator == "other" and topic is not None and _same_paragraph(topic, q, structure):
+                indicator = topic.indicator  # a paragraph keeps to its topic: 已办结661件 after 诉求件673件
         covered = _covered_by(text, q, clause_start, previous, sentence)
         if covered is not None and (match is None or not _strong(match) or match[0].indicator == "pilot_coverage"):
             indicator = covered
@@ -512,6 +530,8 @@ def bind_claims(
         while governing_start > 0 and text[governing_start - 1] in "；;":
             governing_start = structure.sentence_at(governing_start - 1, governing_start - 1)[0]
         period, period_word = _period(text[governing_start : q.start], published, lead)
+        if period is None and period_word is None:
+            period, period_word = _headline_year(text, structure.article_at(q.start))
         governing = text[governing_start : q.start]
         scope = _scope(governing, text[_enumeration_start(text, previous, clause_start, q.start) : q.start], period_word)
         if q.kind is Kind.RANK:
@@ -535,6 +555,8 @@ def bind_claims(
         )
         previous = out[-1]
         claims_at[q.start] = previous
+        if previous.indicator != "other":
+            last_in_paragraph[_measure(q)] = previous  # the paragraph's latest topic in this measure
     return out
 
 
@@ -560,6 +582,37 @@ def _continues(text: str, previous: Claim | None, q: Quantity, sentence) -> bool
     """Whether a figure with no alias of its own continues the previous figure of its sentence
     in the same measure (总数达到1460个, 比上年提高1.8个百分点)."""
     return previous is not None and previous.quantity.start >= sentence[0] and _measure(previous.quantity) == _measure(q)
+
+
+RE_SHARE = re.compile("占比|占到|占")
+RE_COMPARISON = re.compile("比上年|比去年|较上年|同比|环比|比上届|较上届")
+
+
+_RATES = (Kind.PERCENT, Kind.PERCENTAGE_POINT, Kind.RATIO)
+
+
+def _compared(text: str, q: Quantity, clause_start: int, sentence, previous: Claim | None) -> Claim | None:
+    """A change rate (比上年增长12.6%) belongs to the previous figure of its sentence."""
+    if q.kind not in _RATES or previous is None or previous.quantity.start < sentence[0]:
+        return None
+    if previous.indicator == "other" or not RE_COMPARISON.search(text, clause_start, q.start):
+        return None
+    return previous
+
+
+def _share_of(text: str, q: Quantity, clause_start: int, last_in_paragraph) -> Claim | None:
+    """A share with no alias of its own (其中…占比超过六成) belongs to the last count of its paragraph."""
+    if q.kind not in _RATES or not RE_SHARE.search(text, clause_start, q.start):
+        return None
+    for measure, claim in reversed(list(last_in_paragraph.items())):
+        if measure != "%":
+            return claim
+    return None
+
+
+def _same_paragraph(earlier: Claim, q: Quantity, structure: Structure) -> bool:
+    here = structure.paragraph_at(q.start)
+    return here is not None and here.start <= earlier.quantity.start
 
 
 RE_COVERAGE = re.compile("覆盖|惠及|受益|带动|辐射")

@@ -85,7 +85,8 @@ def _grammar() -> _Grammar:
           | [{cn}]+分之[{cn}]+(?:点[{cn}]+)?                 # 三分之一
           | {vague_phrases}                                 # 成千上万
           | 数(?=[十百千万亿])[十百千万亿]+                   # 数百, 数千万
-          | (?:{arabic})(?:{mult}|%)?[ ]?(?:{sep})[ ]?(?:{arabic})  # 1-2, 3万-5万, 3至5, 20%-30
+          | (?:{arabic})(?:{mult})?(?P<left_unit>{_or(units)})?[ ]?(?:{sep})[ ]?(?:{arabic})  # 1-2, 3万-5万, 300元至800元
+            (?(left_unit)(?=(?:{mult})?(?P=left_unit)))   #   …with the same unit on both ends (5人至10家 is two)
           | (?:{arabic})                                    # 25, 3.8, 1,227
           | [{cn}]+(?:点[{cn}]+)?(?:(?:{sep})[{cn}]+)?       # 三万五千, 两三, 三至五, 一点五
         )
@@ -244,7 +245,7 @@ def _money_context(norm: str, start: int, cues: tuple[str, ...]) -> bool:
 def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar, blocked) -> Quantity | None:
     """Turn one candidate (the anchored match and the prefix before it) into a quantity, or
     ``None`` when it is not one."""
-    num, inf1, mult_text, tail, inf2, unit_text, suf = m.groups()
+    num, _, inf1, mult_text, tail, inf2, unit_text, suf = m.groups()
     num_start, num_end = m.span(_NUM_GROUP)
     pre_start = num_start - len(pre) if pre else num_start
     end = m.end()
@@ -406,6 +407,9 @@ def _damaged_start(norm: str, num_start: int) -> int | None:
     return i if "?" in norm[i:num_start] else None
 
 
+_LEFT_UNIT = re.compile(r"(?<=[0-9万亿千百])[^0-9万亿千百.]+$")  # 300元至800元: the left end's own unit
+
+
 def _has_digit(num: str) -> bool:
     """Whether a Chinese numeral has a digit, not only place markers (三万五, not 千万)."""
     table = _lexicon.numerals()
@@ -416,7 +420,7 @@ def _left_has_multiplier(num: str) -> bool:
     """``3万-5`` (the left end carries its own 万) as opposed to ``3-5``."""
     for sep in _RANGE_SEPARATORS:
         if sep in num:
-            return num.partition(sep)[0].strip()[-1] in "万亿千百"
+            return _LEFT_UNIT.sub("", num.partition(sep)[0].strip())[-1] in "万亿千百"
     return False
 
 
@@ -426,7 +430,7 @@ def _parse_range_text(num: str) -> tuple[Decimal, Decimal] | None:
     for sep in _RANGE_SEPARATORS:
         if sep in num:
             left, _, right = num.partition(sep)
-            left, right = left.strip().removesuffix("%"), right.strip()
+            left, right = _LEFT_UNIT.sub("", left.strip()), right.strip()
             low, high = parse_halfwidth(left), parse_halfwidth(right)
             if low is None or high is None:
                 return None
