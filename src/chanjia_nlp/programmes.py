@@ -274,6 +274,7 @@ def extract_programmes(text: str) -> list[Programme]:
         found.extend(_classify_marks(text, marks, cues))
     outer = [m for m in marks if not m.nested]  # disjoint, in order
     found.extend(_bare_names(text, outer, cues))
+    found.extend(_bare_honours(text, outer))
     found.sort(key=lambda p: (p.start, -p.end))
     out: list[Programme] = []
     last_end = -1
@@ -281,6 +282,23 @@ def extract_programmes(text: str) -> list[Programme]:
         if p.start >= last_end:
             out.append(p)
             last_end = p.end
+    return out
+
+
+@functools.cache
+def _honours_pattern() -> re.Pattern[str]:
+    honours = [line.strip() for _, line in _lexicon.read_lines("honours.txt")]
+    columns = ("code", "name", "short", "level", "parent_code")
+    provinces = [row["name"] for _, row in _lexicon.read_rows("regions.tsv", columns) if row["level"] == "province"]
+    return re.compile(rf"(?:全国|{_or(provinces)}|省|市|区|县)?(?:{_or(honours)})")
+
+
+def _bare_honours(text: str, marks: list[_Mark]) -> list[Programme]:
+    """Standard honours written without quotes (获江苏省五一劳动奖章): titles, level included."""
+    out = []
+    for m in _honours_pattern().finditer(text):
+        if _outside_marks(marks, m.start(), m.end()):
+            out.append(Programme(text=m.group(), start=m.start(), end=m.end(), kind=ProgrammeKind.TITLE))
     return out
 
 
