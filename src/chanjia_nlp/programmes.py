@@ -506,8 +506,8 @@ def _classify_quote_chain(text: str, chain: list[_Mark], cues: _Cues) -> list[tu
             kind, strength = ProgrammeKind.PROGRAMME, _STRONG
         elif mark is chain[0] and RE_HEAD_COUNT.search(text, max(0, mark.open - 8), mark.open):
             kind, strength = ProgrammeKind.TITLE, _STRONG
-        elif before is not None and phrase_ends:
-            kind, strength = before, _WEAK  # a verb speaks for this mention only
+        elif before is not None and (phrase_ends or (mark is last and _counted_after(text, mark.close))):
+            kind, strength = before, _WEAK  # a verb speaks for this mention only (开办“惠匠夜校”86期)
         elif parallel:
             kind, strength = ProgrammeKind.SLOGAN, _STRONG
         elif not short and RE_NUMBERED_TENET.fullmatch(body):
@@ -518,6 +518,14 @@ def _classify_quote_chain(text: str, chain: list[_Mark], cues: _Cues) -> list[tu
             kind, strength = ProgrammeKind.PROGRAMME, _WEAK
         out.append((mark, kind, strength))
     return out
+
+
+RE_COUNT_AFTER = re.compile(r"[0-9０-９一二两三四五六七八九十百千万]+[余多]?(?:期|场|场次|次|个|家|项|批|届|名|人|人次)")
+
+
+def _counted_after(text: str, close: int) -> bool:
+    """Whether the name is counted right after its closing mark (“惠匠夜校”86期): a named thing."""
+    return RE_COUNT_AFTER.match(text, close) is not None
 
 
 def _after_cues(text: str, close: int, cues: _Cues) -> tuple[ProgrammeKind | None, ProgrammeKind | None]:
