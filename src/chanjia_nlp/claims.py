@@ -371,6 +371,8 @@ def _is_claim(text: str, q: Quantity) -> bool:
         return False  # 四个方面的关系
     if after.startswith("的") and q.qualifier.value in ("at_least", "more_than") and q.kind is not Kind.MONEY:
         return False  # 职工200人以上的企业: a threshold
+    if q.text.endswith(("以上", "以下")) and "\u4e00" <= after[:1] <= "\u9fff":
+        return False  # 10人以上集体劳动争议: a bound that classifies the noun after it
     if after.startswith("的") and q.kind is Kind.MONEY and q.qualifier.value == "more_than":
         return False  # 总投资超亿美元的重大项目
     return True
