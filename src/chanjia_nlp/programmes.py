@@ -286,19 +286,27 @@ def extract_programmes(text: str) -> list[Programme]:
 
 
 @functools.cache
-def _honours_pattern() -> re.Pattern[str]:
+def _honours() -> tuple[re.Pattern[str], tuple[str, ...]]:
+    """The honour names as one pattern, and the level or province words that may stand before them."""
     honours = [line.strip() for _, line in _lexicon.read_lines("honours.txt")]
     columns = ("code", "name", "short", "level", "parent_code")
     provinces = [row["name"] for _, row in _lexicon.read_rows("regions.tsv", columns) if row["level"] == "province"]
-    return re.compile(rf"(?:全国|{_or(provinces)}|省|市|区|县)?(?:{_or(honours)})")
+    prefixes = sorted(["全国", *provinces, "省", "市", "区", "县"], key=len, reverse=True)
+    return re.compile(_or(honours)), tuple(prefixes)
 
 
 def _bare_honours(text: str, marks: list[_Mark]) -> list[Programme]:
     """Standard honours written without quotes (获江苏省五一劳动奖章): titles, level included."""
+    pattern, prefixes = _honours()
     out = []
-    for m in _honours_pattern().finditer(text):
-        if _outside_marks(marks, m.start(), m.end()):
-            out.append(Programme(text=m.group(), start=m.start(), end=m.end(), kind=ProgrammeKind.TITLE))
+    for m in pattern.finditer(text):
+        start = m.start()
+        for prefix in prefixes:  # the level or province belongs to the name
+            if text.startswith(prefix, start - len(prefix)) and start >= len(prefix):
+                start -= len(prefix)
+                break
+        if _outside_marks(marks, start, m.end()):
+            out.append(Programme(text=text[start : m.end()], start=start, end=m.end(), kind=ProgrammeKind.TITLE))
     return out
 
 
