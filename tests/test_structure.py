@@ -77,3 +77,12 @@ def test_editor_note_closes_its_article():
     s = analyse(text)
     assert len(s.articles) == 2
     assert text[s.articles[1].start :].startswith("乙区总工会")
+
+
+@given(st.text(alphabet="全区新增25家，。！\n；成效明显", max_size=60), st.data())
+def test_sentence_at_agrees_with_sentence_span(text, data):
+    if not text:
+        return
+    start = data.draw(st.integers(min_value=0, max_value=len(text) - 1))
+    end = data.draw(st.integers(min_value=start, max_value=len(text)))
+    assert analyse(text).sentence_at(start, end) == sentence_span(text, start, end)

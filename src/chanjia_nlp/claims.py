@@ -33,7 +33,6 @@ from .structure import Structure
 __all__ = ["bind_claims", "indicator_ids"]
 
 _CLAUSE_BREAK = "，,；;：:。！？!?\n"
-_ITEM_BREAK = _CLAUSE_BREAK + "、"
 _RIGHT_NOUN_START = 3  # a counted noun starts this close after its figure: 4个党委, 两版《…》
 
 RE_NOT_CLAIM_AFTER = re.compile(
@@ -672,7 +671,7 @@ def _geometry(text: str, quantities: Sequence[Quantity], structure: Structure):
     return out
 
 
-RE_ITEM_BREAK = re.compile("[，,；;：:。！？!?\n、]")
+RE_ITEM_BREAK = re.compile(f"[{re.escape(_CLAUSE_BREAK)}、]")  # the end of a clause or enumeration item
 
 
 def _qizhong_parents(text: str, quantities: Sequence[Quantity], structure: Structure) -> dict[int, int]:

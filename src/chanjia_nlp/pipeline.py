@@ -16,32 +16,7 @@ from .quantities import extract_quantities
 from .records import Quantity, Record
 from .segment import Segmenter, coerce_segmenter
 
-__all__ = ["Pipeline", "extract", "load", "sentence_bounds"]
-
-_SENTENCE_END = "。！？!?；;\n"
-
-
-def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    """Start and end of the sentence holding ``text[start:end]`` (ends at 。！？； or a line break).
-
-    >>> text = "第一句。全区新增25家，成效明显。"
-    >>> s, e = sentence_bounds(text, 9, 12)
-    >>> text[s:e]
-    '全区新增25家，成效明显。'
-    """
-    left = start
-    while left > 0 and text[left - 1] not in _SENTENCE_END:
-        left -= 1
-    right = end
-    n = len(text)
-    while right < n and text[right] not in _SENTENCE_END:
-        right += 1
-    if right < n and text[right] != "\n":
-        right += 1
-    while left < right and text[left].isspace():
-        left += 1
-    return left, right
-
+__all__ = ["Pipeline", "extract", "load"]
 
 @dataclass(frozen=True, slots=True)
 class Pipeline:

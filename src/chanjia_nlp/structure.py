@@ -15,7 +15,6 @@ from dataclasses import dataclass
 __all__ = ["Article", "Paragraph", "Structure", "analyse"]
 
 RE_PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*")  # lines up to a blank line
-RE_SENTENCE_END = re.compile(r"[。！？!?；;]+[”’」』)）]*|\n")
 RE_SENTENCE_BREAK = re.compile("[。！？!?；;\n]")  # the characters sentence_span stops at
 RE_CLAUSE_BREAK = re.compile("[，,；;：:。！？!?\n]")
 RE_BYLINE = re.compile(
