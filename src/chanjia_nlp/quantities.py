@@ -85,9 +85,9 @@ def _grammar() -> _Grammar:
           | [{cn}]+分之[{cn}]+(?:点[{cn}]+)?                 # 三分之一
           | {vague_phrases}                                 # 成千上万
           | 数(?=[十百千万亿])[十百千万亿]+                   # 数百, 数千万
-          | (?:{arabic})(?:{mult})?(?P<left_unit>{_or(units)})?[ ]?(?:{sep})[ ]?(?:{arabic})  # 1-2, 3万-5万, 300元至800元
-            (?(left_unit)(?=(?:{mult})?(?P=left_unit)))   #   …with the same unit on both ends (5人至10家 is two)
-          | (?:{arabic})                                    # 25, 3.8, 1,227
+          | (?:{arabic})                                    # 25, 3.8, 1,227, and ranges: 1-2, 3万-5万,
+            (?:(?:{mult})?(?P<left_unit>{_or(units)})?[ ]?(?:{sep})[ ]?(?:{arabic})  #   300元至800元
+              (?(left_unit)(?=(?:{mult})?(?P=left_unit))))?  #   …with the same unit on both ends (5人至10家 is two)
           | [{cn}]+(?:点[{cn}]+)?(?:(?:{sep})[{cn}]+)?       # 三万五千, 两三, 三至五, 一点五
         )
         (?P<inf1>{_or(infix)})?                          # 600余万元, 十多个
