@@ -26,7 +26,8 @@ def folder(tmp_path):
     (root / "d_empty.txt").write_bytes(b"")
     (root / "e_binary.txt").write_bytes(b"\x00\x01\x02PK\x03\x04" * 50)
     (root / "f_latin1.txt").write_bytes("caf\xe9 \xff\xfe\xfd".encode("latin-1") * 3)
-    (root / "ignored.docx").write_bytes(b"PK")
+    (root / "g_broken.docx").write_bytes(b"PK\x03\x04broken")
+    (root / "ignored.xlsx").write_bytes(b"PK")  # not a report format: left to the ledger reader
     return root
 
 
@@ -40,7 +41,10 @@ def test_extract_folder_goes_on_past_bad_files(folder, tmp_path):
     assert result.exit_code == 1, result.output  # some files failed
     records = _records(out)
     docs = {r["path"]: r for r in records if r["type"] == "document"}
-    assert sorted(docs) == ["a_utf8.txt", "c_bom.txt", "d_empty.txt", "e_binary.txt", "f_latin1.txt", "sub/b_gb18030.txt"]
+    assert sorted(docs) == [
+        "a_utf8.txt", "c_bom.txt", "d_empty.txt", "e_binary.txt", "f_latin1.txt", "g_broken.docx", "sub/b_gb18030.txt"
+    ]
+    assert docs["g_broken.docx"]["status"] == "error" and "save it again" in docs["g_broken.docx"]["error"]
     assert docs["a_utf8.txt"]["status"] == "ok" and docs["a_utf8.txt"]["encoding"] == "utf-8"
     assert docs["sub/b_gb18030.txt"]["encoding"] == "gb18030"
     assert docs["c_bom.txt"]["encoding"] == "utf-8-sig"

@@ -17,7 +17,7 @@ import click
 from . import __version__
 from .errors import ChanjiaError
 from .pipeline import Pipeline, load
-from .readers import DEFAULT_MAX_BYTES, find_files, read_document
+from .readers import DEFAULT_MAX_BYTES, DEFAULT_MAX_UNPACKED_BYTES, find_files, read_document
 from .records import Document, to_dict
 
 FORMATS = ("jsonl", "csv")
@@ -30,10 +30,16 @@ CSV_COLUMNS = (
 )
 
 
-def extract_records(paths: list[str], pipeline: Pipeline, *, max_bytes: int) -> Iterator[dict[str, Any]]:
-    """Yield the ``document`` and ``quantity`` records of every file under ``paths``, streaming."""
+def extract_records(
+    paths: list[str], pipeline: Pipeline, *, max_bytes: int, max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES
+) -> Iterator[dict[str, Any]]:
+    """Yield the records of every file under ``paths``, streaming: a ``document`` record, then its
+    quantities, programmes and entities."""
     for path, shown in find_files(paths):
-        doc, text = read_document(path, display_path=shown, extractor_version=__version__, max_bytes=max_bytes)
+        doc, text = read_document(
+            path, display_path=shown, extractor_version=__version__, max_bytes=max_bytes,
+            max_unpacked_bytes=max_unpacked_bytes,
+        )
         yield to_dict(doc)
         if text is None:
             continue
@@ -60,9 +66,13 @@ def cli() -> None:
 @click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write records here (.jsonl or .csv); default: standard output as JSONL.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format; default: from the --out suffix, else jsonl.")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES, show_default=True, help="Refuse files larger than this.")
+@click.option("--max-unpacked-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_UNPACKED_BYTES, show_default=True, help="Refuse a .docx that unpacks to more than this (a zip bomb).")
 @click.option("--quiet", "-q", is_flag=True, help="No summary on standard error.")
-def extract(paths: tuple[str, ...], out: Path | None, fmt: str | None, max_bytes: int, quiet: bool) -> None:
-    """Extract records from report files and folders (searched recursively for .txt).
+def extract(
+    paths: tuple[str, ...], out: Path | None, fmt: str | None, max_bytes: int, max_unpacked_bytes: int, quiet: bool
+) -> None:
+    """Extract records from report files and folders (searched recursively for .txt, .docx,
+    .pdf and .html).
 
     Writes one `document` record per file, one `quantity` record per figure (claims carry
     `claim: true` and their indicator, subject, period, scope), and `programme` and `entity`
@@ -80,7 +90,7 @@ def extract(paths: tuple[str, ...], out: Path | None, fmt: str | None, max_bytes
     stream = out.open("w", encoding="utf-8", newline="") if out is not None else sys.stdout
     try:
         write = _writer(stream, fmt)
-        for record in extract_records(list(paths), pipeline, max_bytes=max_bytes):
+        for record in extract_records(list(paths), pipeline, max_bytes=max_bytes, max_unpacked_bytes=max_unpacked_bytes):
             write(record)
             if record["type"] == Document.type:
                 counts[record["status"]] += 1

@@ -18,9 +18,11 @@ from .records import Document
 
 __all__ = ["SUPPORTED_SUFFIXES", "decode", "find_files", "read_document", "sniff_metadata"]
 
-SUPPORTED_SUFFIXES = (".txt",)
+SUPPORTED_SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm")
 #: Files larger than this are refused with a message instead of being read into memory.
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+#: A .docx that would unpack to more than this is refused as a likely zip bomb.
+DEFAULT_MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 
 RE_PUBLISHED = re.compile(
     r"""
@@ -88,8 +90,11 @@ def read_document(
     display_path: str | None = None,
     extractor_version: str = "",
     max_bytes: int = DEFAULT_MAX_BYTES,
+    max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES,
 ) -> tuple[Document, str | None]:
-    """Read one file: its :class:`Document` record and its text (``None`` when it failed)."""
+    """Read one file (.txt, .docx, .pdf, .html, by content first): its :class:`Document` record
+    and its text (``None`` when it failed). The text of a .docx, .pdf or .html file is the plain
+    text extracted from it; every record's offsets point into that text."""
     path = Path(path)
     shown = display_path or str(path)
     try:
@@ -105,8 +110,10 @@ def read_document(
     except OSError as exc:
         return _failed(shown, b"", f"cannot read the file ({exc.strerror}); check the path and permissions",
                        extractor_version), None
+    from .formats import read_text
+
     try:
-        text, encoding = decode(data)
+        text, fmt, meta = read_text(path, data, max_unpacked_bytes=max_unpacked_bytes)
     except (DocumentError, UnicodeDecodeError) as exc:
         message = str(exc) if isinstance(exc, DocumentError) else "the text is not valid UTF-8; re-save it as UTF-8"
         return _failed(shown, data, message, extractor_version), None
@@ -114,11 +121,12 @@ def read_document(
     doc = Document(
         doc_id=hashlib.sha256(data).hexdigest(),
         path=shown,
-        title=title,
-        published=published,
+        title=meta.get("title") or title,
+        published=published or meta.get("published") or meta.get("created"),
+        source=meta.get("source"),
         chars=len(text),
-        format=path.suffix.lstrip(".").lower() or "txt",
-        encoding=encoding,
+        format=fmt,
+        encoding=meta.get("encoding"),
         extractor_version=extractor_version,
     )
     return doc, text

@@ -1,0 +1,489 @@
+"""Reading report files of any supported format (.txt, .docx, .pdf, .html) into plain text.
+
+The format is chosen by the file's content (its magic bytes) first and its extension second,
+so a ``.txt`` that is really a PDF is read as a PDF. Every failure raises
+:class:`~chanjia_nlp.errors.DocumentError` with a one-line message that says what is wrong
+and what to do; third-party exceptions never leak.
+
+Metadata keys (each present only when known):
+
+- ``encoding``: the text encoding (``txt``, ``html``)
+- ``title``: the document title (docx core properties, PDF info, HTML ``<title>``)
+- ``created``: the creation date, ISO (docx core properties, PDF info)
+- ``published``: the publication date, ISO (HTML ``<meta>``)
+- ``source``: the publishing body or author (HTML ``<meta>``)
+- ``pages``: the page count (``pdf``)
+- ``needs_ocr_pages``: 1-based numbers of PDF pages with no usable text layer
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+import zlib
+from pathlib import Path
+
+from .errors import DocumentError
+
+__all__ = ["FORMATS", "read_text"]
+
+#: The formats :func:`read_text` returns, in the order the messages name them.
+FORMATS = ("txt", "docx", "pdf", "html")
+DEFAULT_MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+#: A zip that inflates more than this many times over, to more than BOMB_MIN_BYTES, is refused.
+BOMB_RATIO = 100
+BOMB_MIN_BYTES = 10 * 1024 * 1024
+#: A PDF page with at least this many characters, under GOOD_CHAR_SHARE of them readable, is garbage.
+GARBAGE_MIN_CHARS = 50
+GOOD_CHAR_SHARE = 0.05
+
+SUPPORTED = "chanjia reads .txt, .docx, .pdf and .html reports"
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old Word .doc, .xls, .wps
+#: Binary formats people mistake for reports, named in messages: (magic, what it is).
+OTHER_MAGIC = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"{\\rtf", "an RTF file"),
+)
+
+RE_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+RE_READABLE = re.compile(
+    r"""
+    [\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]  # CJK ideographs
+    | [0-9A-Za-z]                              # ASCII letters and digits
+    | [\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]  # full-width letters and digits
+    """,
+    re.VERBOSE,
+)
+RE_CID = re.compile(r"\(cid:[0-9]+\)")  # pdfminer-style unmapped glyphs in a text layer
+RE_HTML_START = re.compile(
+    rb"""
+    \A(?:\xef\xbb\xbf)?\s*            # optional UTF-8 BOM and leading whitespace
+    (?:<\?xml[^>]*>\s*)?              # optional XML declaration (XHTML)
+    (?:<!--.*?-->\s*)*                # comments before the document
+    <(?:!doctype\s+html|html|head)\b  # the document starts here
+    """,
+    re.VERBOSE | re.IGNORECASE | re.DOTALL,
+)
+RE_META_CHARSET = re.compile(
+    rb"""
+    <meta[^>]+charset\s*=\s*["']?   # <meta charset="..."> or content="text/html; charset=..."
+    (?P<charset>[A-Za-z0-9_-]+)     # the encoding name
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+RE_XML_DECL = re.compile(r"\A\s*<\?xml[^>]*\?>")  # lxml refuses str input that declares an encoding
+RE_HTML_SPACE = re.compile(r"[ \t\r\n\f\xa0]+")  # whitespace HTML collapses (and no-break space)
+RE_DATE = re.compile(
+    r"""
+    (?P<y>(?:19|20)[0-9]{2})[-/.年]?  # year: 2023-01-18, 2023/1/18, 2023年1月18日, 20230118
+    (?P<m>[0-9]{1,2})[-/.月]?         # month
+    (?P<d>[0-9]{1,2})                 # day
+    """,
+    re.VERBOSE,
+)
+RE_PDF_DATE = re.compile(r"\AD?:?(?P<y>[0-9]{4})(?P<m>[0-9]{2})(?P<d>[0-9]{2})")  # D:20230118120000+08'00'
+#: Lines of site chrome dropped from HTML articles; bylines such as 责任编辑 stay.
+RE_CHROME_LINE = re.compile(
+    r"""
+    ^(?:
+        打开微信[,，]?\s*(?:点击底部的)?[“"]?扫一扫.*  # WeChat share prompt
+      | 打开微信扫一扫.*
+      | 微信扫一扫.*
+      | 首页 | 内容详情 | 返回顶部 | 打印本页 | 关闭窗口 | 【?打印】? | 【?关闭】?
+      | 分享到.*                                     # share buttons
+      | 当前位置[:：].* | 首页\s*[>›»].*              # breadcrumbs
+      | 上一篇[:：]?.* | 下一篇[:：]?.*              # neighbouring articles
+      | 【?字号.*                                    # font-size switcher
+    )$
+    """,
+    re.VERBOSE,
+)
+HTML_DROP_TAGS = (
+    "script", "style", "nav", "header", "footer", "aside", "form", "noscript", "iframe",
+    "template", "svg", "button", "select", "textarea",
+)
+HTML_BLOCK_TAGS = frozenset(
+    "address article blockquote body dd div dl dt figcaption figure h1 h2 h3 h4 h5 h6 hr li main ol p pre "
+    "section table tbody thead tfoot tr ul caption center".split()
+)
+HTML_CELL_TAGS = frozenset({"td", "th"})
+HTML_CANDIDATE_TAGS = ("div", "section", "main", "td", "body")
+HTML_PUBLISHED_META = ("publishdate", "pubdate", "article:published_time", "firstpublishedtime", "publishtime")
+HTML_SOURCE_META = ("source", "contentsource", "author")
+
+
+def read_text(
+    path: Path, data: bytes, *, max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES
+) -> tuple[str, str, dict]:
+    """``(text, format, metadata)`` for a report file.
+
+    Args:
+        path: the file's path; only its extension is used, as a hint after the content.
+        data: the file's bytes.
+        max_unpacked_bytes: a .docx that unpacks to more than this is refused as a zip bomb.
+
+    Raises:
+        DocumentError: a one-line message saying what is wrong and what to do.
+
+    >>> read_text(Path("a.txt"), "职工1.2万人".encode("gb18030"))
+    ('职工1.2万人', 'txt', {'encoding': 'gb18030'})
+    """
+    fmt = sniff_format(Path(path), data)
+    if fmt == "docx":
+        return _read_docx(data, max_unpacked_bytes=max_unpacked_bytes)
+    if fmt == "pdf":
+        return _read_pdf(data)
+    if fmt == "html":
+        return _read_html(data)
+    return _read_txt(data)
+
+
+def sniff_format(path: Path, data: bytes) -> str:
+    """The format to read ``data`` as: its magic bytes first, the extension of ``path`` second.
+
+    Raises:
+        DocumentError: empty, binary or a format chanjia does not read.
+
+    >>> sniff_format(Path("report.txt"), b"%PDF-1.7 ...")
+    'pdf'
+    """
+    if not data.strip():
+        raise DocumentError("the file is empty; check that the report was saved completely")
+    suffix = path.suffix.lower()
+    if b"%PDF-" in data[:1024]:  # the spec allows junk before the header
+        return "pdf"
+    if data.startswith(ZIP_MAGIC):
+        return "docx"
+    if RE_HTML_START.match(data[:4096]):
+        return "html"
+    kind = _describe_binary(data)
+    if kind is not None:
+        if suffix == ".docx":
+            raise DocumentError(f"not a Word .docx file (it is {kind}); re-save it as .docx")
+        if suffix == ".pdf":
+            raise DocumentError(f"not a PDF file (it is {kind}); re-save or print it as PDF")
+        if data.startswith(OLE_MAGIC):
+            raise DocumentError(f"the file is {kind}; re-save it as .docx ({SUPPORTED})")
+        raise DocumentError(f"the file is {kind}, not a report; {SUPPORTED}, so export it as one of those")
+    # Text from here on.
+    if suffix in (".html", ".htm", ".xhtml", ".shtml"):
+        return "html"
+    if suffix == ".docx":
+        raise DocumentError("not a Word .docx file (it is plain text); rename it to .txt or re-save it as .docx")
+    if suffix == ".pdf":
+        raise DocumentError("not a PDF file (it is plain text); rename it to .txt or re-save it as PDF")
+    return "txt"
+
+
+def _describe_binary(data: bytes) -> str | None:
+    """What binary data is ("a PNG image", "binary data"), or ``None`` for text."""
+    if data.startswith(OLE_MAGIC):
+        return "an old Word .doc (or other Office 97-2003) file"
+    for magic, kind in OTHER_MAGIC:
+        if data.startswith(magic):
+            return kind
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text has NULs but is text
+        return None
+    head = data[:4096]
+    if b"\x00" in head:
+        return "binary data"
+    controls = sum(1 for b in head if b < 32 and b not in b"\t\n\r\f\x1a\x1b")
+    if controls > len(head) * 0.05:
+        return "binary data"
+    return None
+
+
+# --- txt ---------------------------------------------------------------------------------------
+
+
+def _read_txt(data: bytes) -> tuple[str, str, dict]:
+    from .readers import decode  # NOTE: lazily, readers may come to import this module
+
+    try:
+        text, encoding = decode(data)
+    except UnicodeDecodeError as exc:
+        raise DocumentError("the text is not valid UTF-8; re-save it as UTF-8") from exc
+    controls = sum(1 for c in text[:4096] if c < " " and c not in "\t\n\r\f") + text[:4096].count("\ufffd")
+    if controls > min(len(text), 4096) * 0.05:
+        raise DocumentError(f"the file is binary data, not text; {SUPPORTED}, so export it as one of those")
+    return text, "txt", {"encoding": encoding}
+
+
+# --- docx --------------------------------------------------------------------------------------
+
+
+def _read_docx(data: bytes, *, max_unpacked_bytes: int) -> tuple[str, str, dict]:
+    damaged = "the .docx file is damaged ({}); open it in Word/WPS and save it again"
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise DocumentError(damaged.format(f"not a readable zip: {exc}")) from exc
+    _check_zip_bomb(infos, len(data), max_unpacked_bytes)
+    names = {info.filename for info in infos}
+    if "word/document.xml" not in names:
+        kind = (
+            "an Excel workbook" if any(n.startswith("xl/") for n in names)
+            else "a PowerPoint file" if any(n.startswith("ppt/") for n in names)
+            else "a zip archive without a Word document"
+        )
+        raise DocumentError(f"not a Word .docx file (it is {kind}); re-save it as .docx")
+
+    import docx  # python-docx; lazily, it is only needed here
+    from docx.opc.exceptions import PackageNotFoundError
+    from lxml import etree
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+        text = "\n\n".join(_docx_blocks(document.element.body, document))
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, zlib.error, etree.XMLSyntaxError,
+            PackageNotFoundError) as exc:
+        raise DocumentError(damaged.format(type(exc).__name__)) from exc
+    metadata: dict = {}
+    props = document.core_properties
+    if props.title and props.title.strip():
+        metadata["title"] = props.title.strip()
+    if props.created is not None:
+        metadata["created"] = props.created.date().isoformat()
+    return text, "docx", metadata
+
+
+def _check_zip_bomb(infos: list[zipfile.ZipInfo], packed: int, max_unpacked_bytes: int) -> None:
+    """Refuse a zip whose declared sizes are too large; zipfile never inflates past a declared size."""
+    unpacked = sum(info.file_size for info in infos)
+    ratio = unpacked / max(packed, 1)
+    if unpacked > max_unpacked_bytes or (ratio > BOMB_RATIO and unpacked > BOMB_MIN_BYTES):
+        raise DocumentError(
+            f"the .docx unpacks to {unpacked / 1e6:.0f} MB ({ratio:.0f} times its size) and looks like a zip bomb; "
+            "if it is a real report, raise --max-unpacked-bytes"
+        )
+
+
+def _docx_blocks(container, document) -> list[str]:
+    """Paragraph and table texts of a body (or content control) in document order."""
+    from docx.oxml.ns import qn
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    blocks: list[str] = []
+    for child in container.iterchildren():
+        if child.tag == qn("w:p"):
+            text = Paragraph(child, document).text.strip()
+            if text:
+                blocks.append(text)
+        elif child.tag == qn("w:tbl"):
+            rows = []
+            for row in Table(child, document).rows:
+                cells, seen = [], set()
+                for cell in row.cells:
+                    if id(cell._tc) in seen:  # a merged cell repeats across the columns it spans
+                        continue
+                    seen.add(id(cell._tc))
+                    cells.append(" ".join(cell.text.split()))
+                if any(cells):
+                    rows.append("\t".join(cells))
+            if rows:
+                blocks.append("\n".join(rows))
+        elif child.tag == qn("w:sdt"):  # content controls wrap paragraphs and tables
+            content = child.find(qn("w:sdtContent"))
+            if content is not None:
+                blocks.extend(_docx_blocks(content, document))
+    return blocks
+
+
+# --- pdf ---------------------------------------------------------------------------------------
+
+
+def _read_pdf(data: bytes) -> tuple[str, str, dict]:
+    import pypdfium2 as pdfium  # lazily, it loads a native library
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise DocumentError("the PDF is password-protected; save an unprotected copy") from exc
+        raise DocumentError(f"the PDF is damaged ({exc}); open it and save or print it to PDF again") from exc
+    try:
+        pages: list[str] = []
+        needs_ocr: list[int] = []
+        for number in range(1, len(pdf) + 1):
+            page = pdf[number - 1]
+            try:
+                textpage = page.get_textpage()
+                try:
+                    text = textpage.get_text_bounded()
+                finally:
+                    textpage.close()
+            finally:
+                page.close()
+            text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0c", "").strip()
+            if _usable_page_text(text):
+                pages.append(text)
+            else:
+                needs_ocr.append(number)
+        info = pdf.get_metadata_dict()
+    except pdfium.PdfiumError as exc:
+        raise DocumentError(f"the PDF is damaged ({exc}); open it and save or print it to PDF again") from exc
+    finally:
+        pdf.close()
+    if not pages:
+        raise DocumentError("the PDF has no text layer (a scan); run OCR on it first")
+    metadata: dict = {"pages": len(pages) + len(needs_ocr)}
+    if info.get("Title", "").strip():
+        metadata["title"] = info["Title"].strip()
+    m = RE_PDF_DATE.match(info.get("CreationDate", "").strip())
+    if m:
+        created = _iso_date(m)
+        if created:
+            metadata["created"] = created
+    if needs_ocr:
+        metadata["needs_ocr_pages"] = needs_ocr
+    return "\n\n".join(pages), "pdf", metadata
+
+
+def _usable_page_text(text: str) -> bool:
+    """False for an empty text layer, or one of unmapped glyphs and symbols only."""
+    text = RE_CID.sub("", text)
+    chars = [c for c in text if not c.isspace()]
+    if not chars:
+        return False
+    readable = sum(1 for c in chars if RE_READABLE.match(c))
+    if readable == 0:
+        return False
+    return len(chars) < GARBAGE_MIN_CHARS or readable >= len(chars) * GOOD_CHAR_SHARE
+
+
+# --- html --------------------------------------------------------------------------------------
+
+
+def _read_html(data: bytes) -> tuple[str, str, dict]:
+    import lxml.html  # lazily, like the other formats' parsers
+    from lxml import etree
+
+    text, encoding = _decode_html(data)
+    try:
+        root = lxml.html.document_fromstring(RE_XML_DECL.sub("", text))
+    except (etree.ParserError, ValueError) as exc:
+        raise DocumentError("the HTML page has no content; save the page again, or copy its text into a .txt") from exc
+    metadata: dict = {"encoding": encoding}
+    title = " ".join((root.findtext(".//title") or "").split())
+    if title:
+        metadata["title"] = title
+    metadata.update(_html_meta(root))
+
+    for element in list(root.iter(*HTML_DROP_TAGS, etree.Comment, etree.ProcessingInstruction)):
+        if element.getparent() is not None:
+            element.drop_tree()  # keeps the tail text
+    article = _html_article(root)
+    lines = [line for line in _html_lines(article) if not RE_CHROME_LINE.match(line)]
+    body = "\n\n".join(lines)
+    if not body.strip():
+        raise DocumentError("the HTML page has no article text; save the page again, or copy its text into a .txt")
+    return body, "html", metadata
+
+
+def _decode_html(data: bytes) -> tuple[str, str]:
+    """The page's text: by BOM, else the charset its ``<meta>`` declares, else as a .txt is."""
+    from .readers import decode
+
+    if not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        m = RE_META_CHARSET.search(data[:8192])
+        if m:
+            charset = m["charset"].decode("ascii").lower()
+            if charset in ("gb2312", "gbk", "x-gbk", "gb_2312-80"):
+                charset = "gb18030"  # pages labelled GB2312 are GBK in practice; GB18030 reads both
+            try:
+                return data.decode(charset), charset
+            except (LookupError, UnicodeDecodeError):
+                pass  # a wrong label: detect instead
+    try:
+        return decode(data)
+    except UnicodeDecodeError as exc:
+        raise DocumentError("the page is not valid UTF-8; save it again as UTF-8") from exc
+
+
+def _html_meta(root) -> dict:
+    """``published`` and ``source`` from the page's ``<meta>`` tags (``source`` before ``author``)."""
+    found: dict = {}
+    source_rank = len(HTML_SOURCE_META)
+    for meta in root.iter("meta"):
+        key = (meta.get("name") or meta.get("property") or meta.get("itemprop") or "").strip().lower()
+        value = " ".join((meta.get("content") or "").split())
+        if not value:
+            continue
+        if key in HTML_PUBLISHED_META and "published" not in found:
+            m = RE_DATE.search(value)
+            date = _iso_date(m) if m else None
+            if date:
+                found["published"] = date
+        elif key in HTML_SOURCE_META and HTML_SOURCE_META.index(key) < source_rank:
+            found["source"] = value
+            source_rank = HTML_SOURCE_META.index(key)
+    return found
+
+
+def _html_article(root):
+    """The element holding the article: the ``<article>`` with the most Chinese text, else the
+    block whose own ``<p>`` children hold the most Chinese text, else ``<body>``."""
+    articles = list(root.iter("article"))
+    if articles:
+        return max(articles, key=lambda el: len(RE_CJK.findall(el.text_content())))
+    best, best_score = None, 0
+    for element in root.iter(*HTML_CANDIDATE_TAGS):
+        score = sum(len(RE_CJK.findall(p.text_content())) for p in element.iterchildren("p"))
+        if score > best_score:
+            best, best_score = element, score
+    if best is not None:
+        return best
+    body = root.find(".//body")
+    return body if body is not None else root
+
+
+def _html_lines(element) -> list[str]:
+    """Paragraph texts of an element: a block element starts a paragraph, ``<br>`` a line, a cell a tab."""
+    parts: list[str] = []
+
+    def walk(el) -> None:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag in HTML_BLOCK_TAGS:
+            parts.append("\n\n")
+        if tag == "br":
+            parts.append("\n")
+        if el.text and tag != "br":
+            parts.append(RE_HTML_SPACE.sub(" ", el.text))
+        for child in el:
+            walk(child)
+            if child.tail:
+                parts.append(RE_HTML_SPACE.sub(" ", child.tail))
+        if tag in HTML_CELL_TAGS:
+            parts.append("\t")
+        if tag in HTML_BLOCK_TAGS:
+            parts.append("\n\n")
+
+    walk(element)
+    paragraphs = []
+    for block in "".join(parts).split("\n\n"):
+        lines = []
+        for line in block.split("\n"):
+            cells = [cell.strip() for cell in line.split("\t")]
+            line = "\t".join(cells).strip("\t ")
+            if line:
+                lines.append(line)
+        paragraphs.extend(lines)
+    return paragraphs
+
+
+def _iso_date(m: re.Match) -> str | None:
+    y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
+    if 1 <= mo <= 12 and 1 <= d <= 31:
+        return f"{y:04d}-{mo:02d}-{d:02d}"
+    return None
