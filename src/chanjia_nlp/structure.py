@@ -93,10 +93,12 @@ class Structure:
         ends = self.sentence_ends
         i = bisect.bisect_right(ends, start)
         left = ends[i - 1] if i else 0
-        j = bisect.bisect_left(ends, end + 1)
-        right = ends[j] if j < len(ends) else len(self.text)
-        if right > 0 and self.text[right - 1] == "\n":
-            right -= 1
+        j = bisect.bisect_left(ends, end + 1)  # the first break at or after ``end``
+        if j == len(ends):
+            return left, len(self.text)
+        right = ends[j]
+        if self.text[right - 1] == "\n":
+            right -= 1  # a line break ends the sentence but is not part of it
         return left, right
 
     def paragraph_at(self, offset: int) -> Paragraph | None:
