@@ -283,3 +283,21 @@ def test_html_prefers_article_element():
 def test_html_without_text():
     with pytest.raises(DocumentError, match="no article text"):
         read_text(Path("a.html"), b"<html><body><script>x()</script></body></html>")
+
+
+def test_cli_reports_pdf_pages_needing_ocr(tmp_path):
+    """A page without a usable text layer is never silently accepted: the document record lists
+    it and the run prints a warning."""
+    import json
+
+    from click.testing import CliRunner
+
+    from chanjia_nlp.cli import cli
+
+    (tmp_path / "r.pdf").write_bytes(ascii_pdf(["Union report 2023: 326 new unions.", "#$%&*+-=~^" * 12]))
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(cli, ["extract", str(tmp_path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
+    assert doc["format"] == "pdf" and doc["needs_ocr_pages"] == [2]
+    assert "warning: r.pdf: pages 2 have no usable text layer; run OCR on them" in result.output

@@ -25,7 +25,7 @@ CSV_COLUMNS = (
     ["type", "doc_id", "path", "start", "end", "text", "value", "low", "high", "qualifier", "kind", "unit", "currency"]
     + ["claim", "indicator", "indicator_text", "subject", "level", "period", "scope", "parent", "sentence"]
     + ["number_text", "damaged", "repeated", "label", "normalized", "role", "code"]
-    + ["title", "published", "source", "chars", "format", "encoding", "status", "error"]
+    + ["title", "published", "source", "chars", "format", "encoding", "status", "error", "needs_ocr_pages"]
     + ["extractor_version"]
 )
 
@@ -96,6 +96,9 @@ def extract(
                 counts[record["status"]] += 1
                 if record["status"] == "error":
                     click.echo(f"error: {record['path']}: {record['error']}", err=True)
+                elif record["needs_ocr_pages"]:
+                    pages = ", ".join(map(str, record["needs_ocr_pages"]))
+                    click.echo(f"warning: {record['path']}: pages {pages} have no usable text layer; run OCR on them", err=True)
             else:
                 counts[record["type"]] += 1
                 counts["claim"] += bool(record.get("claim"))

@@ -128,6 +128,7 @@ def read_document(
         format=fmt,
         encoding=meta.get("encoding"),
         extractor_version=extractor_version,
+        needs_ocr_pages=tuple(meta.get("needs_ocr_pages") or ()),
     )
     return doc, text
 

@@ -205,6 +205,7 @@ class Document:
     status: str = "ok"
     error: str | None = None
     extractor_version: str = ""
+    needs_ocr_pages: tuple[int, ...] = ()  # PDF pages whose text layer is empty or garbage (from 1)
 
     type = "document"
 
@@ -213,6 +214,8 @@ Record = Quantity | Claim | Programme | Entity | Document
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return list(value)
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, StrEnum):
