@@ -301,3 +301,33 @@ def test_cli_reports_pdf_pages_needing_ocr(tmp_path):
     doc = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
     assert doc["format"] == "pdf" and doc["needs_ocr_pages"] == [2]
     assert "warning: r.pdf: pages 2 have no usable text layer; run OCR on them" in result.output
+
+
+OLE_HEADER = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+
+
+def test_doc_without_a_converter_names_the_tools(monkeypatch):
+    import shutil
+
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(DocumentError, match=r"install LibreOffice \(apt-get install libreoffice-writer\) or antiword"):
+        read_text(Path("old.doc"), OLE_HEADER)
+
+
+def test_doc_is_converted_by_libreoffice(tmp_path):
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed here (apt-get install libreoffice-writer)")
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("全区新增高技能人才1200余名。")
+    document.save(tmp_path / "r.docx")
+    subprocess.run([soffice, "--headless", "--convert-to", "doc", "--outdir", str(tmp_path), str(tmp_path / "r.docx")],
+                   check=True, capture_output=True, timeout=120)
+    text, fmt, meta = read_text(tmp_path / "r.doc", (tmp_path / "r.doc").read_bytes())
+    assert fmt == "doc" and meta["converter"] == "libreoffice"
+    assert [q.text for q in extract_quantities(text)] == ["1200余名"]

@@ -144,7 +144,49 @@ def read_text(
         return _read_pdf(data)
     if fmt == "html":
         return _read_html(data)
+    if fmt == "doc":
+        return _read_doc(Path(path), data)
     return _read_txt(data)
+
+
+# --- doc / wps ---------------------------------------------------------------------------------
+
+_CONVERT_TIMEOUT = 120  # seconds a converter may take for one file
+
+
+def _read_doc(path: Path, data: bytes) -> tuple[str, str, dict]:
+    """Old Word (.doc) or WPS (.wps) files, through LibreOffice or antiword when installed."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    antiword = shutil.which("antiword")
+    if soffice is None and (antiword is None or path.suffix.lower() == ".wps"):
+        raise DocumentError(
+            "an old Word .doc/.wps file needs a converter: install LibreOffice "
+            "(apt-get install libreoffice-writer) or antiword, or re-save it as .docx"
+        )
+    with tempfile.TemporaryDirectory(prefix="chanjia-doc-") as folder:
+        source = Path(folder) / ("report" + (path.suffix.lower() or ".doc"))
+        source.write_bytes(data)
+        try:
+            if soffice is not None:
+                subprocess.run(
+                    [soffice, "--headless", "--norestore", f"-env:UserInstallation=file://{folder}/profile",
+                     "--convert-to", "txt:Text (encoded):UTF8", "--outdir", folder, str(source)],
+                    capture_output=True, timeout=_CONVERT_TIMEOUT, check=True,
+                )
+                text = (Path(folder) / "report.txt").read_text(encoding="utf-8-sig")
+            else:
+                done = subprocess.run(
+                    [antiword, "-m", "UTF-8.txt", str(source)], capture_output=True, timeout=_CONVERT_TIMEOUT, check=True
+                )
+                text = done.stdout.decode("utf-8", errors="replace")
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise DocumentError(f"the .doc/.wps file could not be converted ({type(exc).__name__}); re-save it as .docx") from exc
+    tool = "libreoffice" if soffice is not None else "antiword"
+    return text.replace("\r\n", "\n"), "doc", {"converter": tool}
 
 
 def sniff_format(path: Path, data: bytes) -> str:
@@ -171,6 +213,8 @@ def sniff_format(path: Path, data: bytes) -> str:
             raise DocumentError(f"not a Word .docx file (it is {kind}); re-save it as .docx")
         if suffix == ".pdf":
             raise DocumentError(f"not a PDF file (it is {kind}); re-save or print it as PDF")
+        if data.startswith(OLE_MAGIC) and suffix in (".doc", ".wps", ".txt", ""):
+            return "doc"  # old Word or WPS: converted by an installed tool, see _read_doc
         if data.startswith(OLE_MAGIC):
             raise DocumentError(f"the file is {kind}; re-save it as .docx ({SUPPORTED})")
         raise DocumentError(f"the file is {kind}, not a report; {SUPPORTED}, so export it as one of those")

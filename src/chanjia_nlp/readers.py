@@ -18,7 +18,7 @@ from .records import Document
 
 __all__ = ["SUPPORTED_SUFFIXES", "decode", "find_files", "read_document", "sniff_metadata"]
 
-SUPPORTED_SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm")
+SUPPORTED_SUFFIXES = (".txt", ".docx", ".doc", ".wps", ".pdf", ".html", ".htm")
 #: Files larger than this are refused with a message instead of being read into memory.
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 #: A .docx that would unpack to more than this is refused as a likely zip bomb.
