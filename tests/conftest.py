@@ -61,8 +61,10 @@ def bad_lexicon(tmp_path, monkeypatch):
         path.write_text(content, encoding="utf-8")
         monkeypatch.setattr(_lexicon, "lexicon_path", lambda requested: path)
         loader.cache_clear()
+        _lexicon.word_list.cache_clear()  # shared by the word-list loaders
         loaders.append(loader)
 
     yield install
     for loader in loaders:
         loader.cache_clear()  # the next test loads the real file again
+    _lexicon.word_list.cache_clear()

@@ -21,6 +21,7 @@ __all__ = [
     "Unit",
     "lexicon_path",
     "read_rows",
+    "word_list",
     "read_lines",
     "numerals",
     "units",
@@ -58,6 +59,12 @@ def read_lines(name: str) -> tuple[tuple[int, str], ...]:
             if line.strip() and not line.lstrip().startswith("#"):
                 out.append((number, line))
     return tuple(out)
+
+
+@functools.cache
+def word_list(name: str) -> tuple[str, ...]:
+    """The words of a one-word-a-line lexicon file, in file order."""
+    return tuple(line.strip() for _, line in read_lines(name))
 
 
 def read_rows(name: str, columns: tuple[str, ...]) -> tuple[tuple[int, dict[str, str]], ...]:
@@ -145,13 +152,13 @@ def vague_words() -> Mapping[str, tuple[Decimal, Decimal]]:
 @functools.cache
 def exclusions() -> tuple[str, ...]:
     """Set phrases whose numerals are not quantities, longest first."""
-    return tuple(sorted((line.strip() for _, line in read_lines("exclusions.txt")), key=len, reverse=True))
+    return tuple(sorted(word_list("exclusions.txt"), key=len, reverse=True))
 
 
 @functools.cache
 def money_cues() -> tuple[str, ...]:
     """Words that make a currency-less figure money."""
-    return tuple(line.strip() for _, line in read_lines("money_cues.txt"))
+    return word_list("money_cues.txt")
 
 
 @functools.cache

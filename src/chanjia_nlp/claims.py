@@ -218,7 +218,7 @@ def _fitting(occ: _Occurrences, q: Quantity, start: int, end: int) -> list[tuple
 
 @functools.cache
 def _generic_heads() -> frozenset[str]:
-    return frozenset(line.strip() for _, line in _lexicon.read_lines("generic_heads.txt"))
+    return frozenset(_lexicon.word_list("generic_heads.txt"))
 
 
 def _strong(candidate) -> bool:
@@ -379,12 +379,12 @@ def _is_claim(text: str, q: Quantity) -> bool:
 
 @functools.cache
 def _generic_orgs() -> frozenset[str]:
-    return frozenset(line.strip() for _, line in _lexicon.read_lines("generic_orgs.txt"))
+    return frozenset(_lexicon.word_list("generic_orgs.txt"))
 
 
 @functools.cache
 def _topic_stop_pattern() -> re.Pattern[str]:
-    words = sorted((line.strip() for _, line in _lexicon.read_lines("topic_stops.txt")), key=len, reverse=True)
+    words = sorted(_lexicon.word_list("topic_stops.txt"), key=len, reverse=True)
     return re.compile("|".join(re.escape(w) for w in words))
 
 

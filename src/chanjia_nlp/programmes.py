@@ -113,7 +113,7 @@ def _cues() -> _Cues:
         if kind == "none" and where not in ("title_end", "title_after", "line_verb"):
             raise LexiconError(_CUES_FILE, number, "kind 'none' is only for title_end, title_after and line_verb cues")
         by_where[where][cue] = _KINDS.get(kind)
-    generic = frozenset(line.strip() for _, line in _lexicon.read_lines(_GENERIC_FILE))
+    generic = frozenset(_lexicon.word_list(_GENERIC_FILE))
     end = {k: v for k, v in by_where["end"].items() if v is not None}
     after = {k: v for k, v in by_where["after"].items() if v is not None}
     before = {k: v for k, v in by_where["before"].items() if v is not None}
@@ -288,9 +288,10 @@ def extract_programmes(text: str) -> list[Programme]:
 @functools.cache
 def _honours() -> tuple[re.Pattern[str], tuple[str, ...]]:
     """The honour names as one pattern, and the level or province words that may stand before them."""
-    honours = [line.strip() for _, line in _lexicon.read_lines("honours.txt")]
-    columns = ("code", "name", "short", "level", "parent_code")
-    provinces = [row["name"] for _, row in _lexicon.read_rows("regions.tsv", columns) if row["level"] == "province"]
+    from .entities import divisions  # the gazetteer, already loaded for entities
+
+    honours = list(_lexicon.word_list("honours.txt"))
+    provinces = [d.name for d in divisions().values() if d.level == "province"]
     prefixes = sorted(["全国", *provinces, "省", "市", "区", "县"], key=len, reverse=True)
     return re.compile(_or(honours)), tuple(prefixes)
 
