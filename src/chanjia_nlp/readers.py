@@ -9,15 +9,17 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
-from .errors import DocumentError
+from .errors import ConfigError, DocumentError
 from .numbers import to_halfwidth
 from .records import Document
 
-__all__ = ["SUPPORTED_SUFFIXES", "decode", "find_files", "read_document", "sniff_metadata"]
+__all__ = ["METADATA_FIELDS", "SUPPORTED_SUFFIXES", "decode", "find_files", "read_bytes", "read_document", "sniff_metadata"]
 
+#: Document fields a user may set by hand (``chanjia extract --title/--published/--source/--metadata``).
+METADATA_FIELDS = ("title", "published", "source")
 SUPPORTED_SUFFIXES = (".txt", ".docx", ".doc", ".wps", ".pdf", ".html", ".htm")
 #: Files larger than this are refused with a message instead of being read into memory.
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -91,10 +93,14 @@ def read_document(
     extractor_version: str = "",
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES,
+    metadata: Mapping[str, str | None] | None = None,
 ) -> tuple[Document, str | None]:
     """Read one file (.txt, .docx, .pdf, .html, by content first): its :class:`Document` record
     and its text (``None`` when it failed). The text of a .docx, .pdf or .html file is the plain
-    text extracted from it; every record's offsets point into that text."""
+    text extracted from it; every record's offsets point into that text.
+
+    ``metadata`` overrides what is read from the document (keys ``title``, ``published``,
+    ``source``; a ``None`` value keeps what was read)."""
     path = Path(path)
     shown = display_path or str(path)
     try:
@@ -110,20 +116,43 @@ def read_document(
     except OSError as exc:
         return _failed(shown, b"", f"cannot read the file ({exc.strerror}); check the path and permissions",
                        extractor_version), None
+    return read_bytes(
+        data, path=path, display_path=shown, extractor_version=extractor_version,
+        max_unpacked_bytes=max_unpacked_bytes, metadata=metadata,
+    )
+
+
+def read_bytes(
+    data: bytes,
+    *,
+    path: str | os.PathLike[str],
+    display_path: str | None = None,
+    extractor_version: str = "",
+    max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES,
+    metadata: Mapping[str, str | None] | None = None,
+) -> tuple[Document, str | None]:
+    """:func:`read_document` on bytes already read (a worker on another machine gets the bytes,
+    not the file); ``path`` gives the name the format is guessed from."""
     from .formats import read_text
 
+    path = Path(path)
+    shown = display_path or str(path)
     try:
         text, fmt, meta = read_text(path, data, max_unpacked_bytes=max_unpacked_bytes)
     except (DocumentError, UnicodeDecodeError) as exc:
         message = str(exc) if isinstance(exc, DocumentError) else "the text is not valid UTF-8; re-save it as UTF-8"
         return _failed(shown, data, message, extractor_version), None
     title, published = sniff_metadata(text)
+    given = {key: value for key, value in (metadata or {}).items() if value}
+    unknown = set(given) - set(METADATA_FIELDS)
+    if unknown:
+        raise ConfigError(f"unknown metadata field(s) {sorted(unknown)}; valid: {', '.join(METADATA_FIELDS)}")
     doc = Document(
         doc_id=hashlib.sha256(data).hexdigest(),
         path=shown,
-        title=meta.get("title") or title,
-        published=published or meta.get("published") or meta.get("created"),
-        source=meta.get("source"),
+        title=given.get("title") or meta.get("title") or title,
+        published=given.get("published") or published or meta.get("published") or meta.get("created"),
+        source=given.get("source") or meta.get("source"),
         chars=len(text),
         format=fmt,
         encoding=meta.get("encoding"),
