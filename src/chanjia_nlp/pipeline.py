@@ -7,13 +7,15 @@ demand with the segmenter chosen at :func:`load` time.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from .normalize import Normalized, T2S, _coerce_t2s, normalize
 from .quantities import extract_quantities
-from .records import Quantity, Record
+from .records import Claim, Quantity, Record
 from .segment import Segmenter, coerce_segmenter
 
 __all__ = ["Pipeline", "extract", "load"]
@@ -25,6 +27,8 @@ class Pipeline:
     segmenter: Segmenter = Segmenter.jieba
     pkuseg_model: str | None = None
     domain_terms: bool = True
+    t2s: T2S = T2S.auto
+    join_cut_sentences: bool = True
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def extract(self, text: str, *, published: str | date | None = None) -> list[Record]:
@@ -42,21 +46,25 @@ class Pipeline:
         from .readers import sniff_metadata
         from .structure import analyse
 
-        when = _as_date(published) if published is not None else _as_date(sniff_metadata(text)[1])
-        structure = analyse(text)
-        entities = extract_entities(text)
+        norm = normalize(text, width=False, t2s=self.t2s, join_cut_sentences=self.join_cut_sentences)
+        work, shown = norm.text, norm.reordered
+        when = _as_date(published) if published is not None else _as_date(sniff_metadata(work)[1])
+        structure = analyse(work)
+        entities = extract_entities(work)
         quantities = []
-        for q in extract_quantities(text):
+        for q in extract_quantities(work):
             s, e = structure.sentence_at(q.start, q.end)
-            while s < e and text[s].isspace():
+            while s < e and work[s].isspace():
                 s += 1
             paragraph = structure.paragraph_at(q.start)
             repeated = paragraph is not None and paragraph.repeat_of is not None
-            quantities.append(q.in_context(text[s:e], repeated))
-        records: list[Record] = list(bind_claims(text, quantities, entities=entities, structure=structure, published=when))
-        records.extend(extract_programmes(text))
+            quantities.append(q.in_context(shown[s:e], repeated))
+        records: list[Record] = list(bind_claims(work, quantities, entities=entities, structure=structure, published=when))
+        records.extend(extract_programmes(work))
         records.extend(entities)
-        return records
+        if norm.same_offsets and work == text:
+            return records
+        return [_to_raw(record, norm) for record in records]
 
     def quantities(self, text: str) -> list[Quantity]:
         """The quantities alone (the fast path, no sentence lookup)."""
@@ -83,6 +91,8 @@ def load(
     segmenter: str | Segmenter = "jieba",
     pkuseg_model: str | os.PathLike[str] | None = None,
     domain_terms: bool = True,
+    t2s: str | T2S = T2S.auto,
+    join_cut_sentences: bool = True,
 ) -> Pipeline:
     """Build a reusable pipeline. Options are checked now: a bad one raises at once.
 
@@ -90,15 +100,20 @@ def load(
         segmenter: ``jieba`` (default), ``pkuseg`` (needs ``pkuseg_model``) or ``char``.
         pkuseg_model: the directory of a trained spacy-pkuseg model.
         domain_terms: load ``lexicons/terms.txt`` into the jieba segmenter.
+        t2s: convert traditional characters to simplified ones before extracting: ``auto``
+            (when the text reads as traditional), ``always`` or ``never``. Offsets and ``text``
+            still point into the text as given.
+        join_cut_sentences: read a sentence cut by a photo caption or a page number as one.
 
     Raises:
-        ConfigError: an unknown segmenter.
+        ConfigError: an unknown segmenter or ``t2s`` value.
         SegmenterUnavailable: pkuseg without a usable model directory.
 
     >>> load(segmenter="char").extract("培训职工近万人")[0].quantity.text
     '近万人'
     """
     kind = coerce_segmenter(segmenter)
+    t2s_mode = _coerce_t2s(t2s)
     if kind is Segmenter.pkuseg:
         from .segment import _pkuseg_model
 
@@ -107,7 +122,21 @@ def load(
         segmenter=kind,
         pkuseg_model=str(pkuseg_model) if pkuseg_model is not None else None,
         domain_terms=domain_terms,
+        t2s=t2s_mode,
+        join_cut_sentences=join_cut_sentences,
     )
+
+
+def _to_raw(record: Record, norm: Normalized) -> Record:
+    """``record`` with its offsets and text in the raw text (it was found in ``norm.text``)."""
+    if isinstance(record, Claim):
+        parent = norm.to_raw(record.parent, record.parent + 1)[0] if record.parent is not None else None
+        return dataclasses.replace(record, quantity=_to_raw(record.quantity, norm), parent=parent)
+    start, end = norm.to_raw(record.start, record.end)
+    text = norm.raw[start:end]
+    if start == record.start and end == record.end and text == record.text:
+        return record
+    return dataclasses.replace(record, start=start, end=end, text=text)
 
 
 def _as_date(value: str | date | None) -> date | None:

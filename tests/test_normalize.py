@@ -1,0 +1,83 @@
+"""Normalization with an offset map (``chanjia_nlp.normalize``), and the pipeline reading through it."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import chanjia_nlp
+from chanjia_nlp.normalize import normalize
+from chanjia_nlp.records import Claim
+
+from .conftest import load_cases
+
+
+@pytest.mark.parametrize("case", load_cases("normalize"))
+def test_normalize_table(case):
+    n = normalize(case["raw"], **case.get("options", {}))
+    assert n.text == case["text"]
+    assert len(n.text) == len(case["raw"])
+    if "t2s" in case:
+        assert n.t2s is case["t2s"]
+    for normalized, raw in case.get("spans", {}).items():
+        start = n.text.index(normalized)
+        s, e = n.to_raw(start, start + len(normalized))
+        assert n.raw[s:e] == raw
+
+
+def test_bad_t2s_option_names_the_valid_ones():
+    with pytest.raises(chanjia_nlp.ConfigError, match="auto, always, never"):
+        normalize("文本", t2s="yes")
+    with pytest.raises(chanjia_nlp.ConfigError, match="auto, always, never"):
+        chanjia_nlp.load(t2s="traditional")
+
+
+def test_cut_sentence_gives_the_whole_figure_and_its_indicator():
+    raw = (
+        "研究院团队带领数百\n\n\n\n在推动工作过程中,竞赛已成为有效抓手\n(市总工会供图)\n\n"
+        "家物联网领域企业的近千名产业工人,共同制定标准。"
+    )
+    (claim,) = [r for r in chanjia_nlp.extract(raw) if isinstance(r, Claim) and r.quantity.text == "数百"]
+    assert (claim.quantity.unit, claim.quantity.low, claim.quantity.high) == ("家", 200, 900)
+    assert claim.indicator == "pilot_coverage"  # read from 家物联网领域企业, after the caption
+    assert claim.quantity.sentence.startswith("研究院团队带领数百家物联网领域企业")
+    assert raw[claim.quantity.start : claim.quantity.end] == "数百"
+
+
+def test_traditional_report_gives_the_figures_of_its_simplified_twin():
+    simplified = "全市新增高技能人才1200余名，累计奖励金额近265万元，职工书屋覆盖率达到98%以上。"
+    traditional = "全市新增高技能人才1200餘名，累計獎勵金額近265萬元，職工書屋覆蓋率達到98%以上。"
+
+    def figures(text, **options):
+        records = chanjia_nlp.load(**options).extract(text)
+        return [(q.start, q.end, q.value, q.low, q.high, q.qualifier, q.unit, getattr(r, "indicator", None))
+                for r in records if (q := getattr(r, "quantity", r)).type == "quantity"]
+
+    assert figures(traditional) == figures(simplified)
+    assert figures(traditional, t2s="never") != figures(simplified)  # 餘, 萬 unread without conversion
+
+
+_PIECES = [
+    "全区", "新增", "累计", "今年", "其中", "覆盖职工", "省级试点单位", "25家", "、", "，", "。", "\n", "\n\n",
+    "(市总工会供图)", "（晚报记者 潘凡）", "- 3 -", "第2页", "本版图片由区总工会提供", "惠山区总工会", "數百", "数百",
+    "家", "萬元", "1200餘名", "臺灣職工會議", "近265万元", "１２００余名", "９８％", "\u3000", "\u00a0", "一、", "两三个",
+]
+_report = st.lists(st.sampled_from(_PIECES), max_size=40).map("".join)
+_options = st.fixed_dictionaries(
+    {"t2s": st.sampled_from(["auto", "always", "never"]), "join_cut_sentences": st.booleans()}
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(_report, st.text(max_size=80)), _options, st.booleans())
+def test_every_span_slices_back_under_any_normalization(text, options, width):
+    n = normalize(text, width=width, **options)
+    assert len(n.text) == len(text)
+    assert sorted(n.reordered) == sorted(text)  # a permutation of pieces, nothing lost or added
+    for start in range(len(n.text)):
+        s, e = n.to_raw(start, start + 1)
+        assert e - s == 1 and n.reordered[start] == text[s]
+    for r in chanjia_nlp.load(**options).extract(text):
+        q = r.quantity if isinstance(r, Claim) else r
+        assert text[q.start : q.end] == q.text
