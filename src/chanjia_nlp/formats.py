@@ -207,6 +207,10 @@ def sniff_format(path: Path, data: bytes) -> str:
         return "docx"
     if RE_HTML_START.match(data[:4096]):
         return "html"
+    if data.startswith(OLE_MAGIC) and "EncryptedPackage".encode("utf-16-le") in data:
+        raise DocumentError(
+            "the Office file is password-protected (encrypted); open it in Word or WPS and save a copy without a password"
+        )
     kind = _describe_binary(data)
     if kind is not None:
         if suffix == ".docx":
@@ -347,6 +351,9 @@ def _docx_blocks(container, document) -> list[str]:
 # --- pdf ---------------------------------------------------------------------------------------
 
 
+RE_PDF_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 def _read_pdf(data: bytes) -> tuple[str, str, dict]:
     import pypdfium2 as pdfium  # lazily, it loads a native library
 
@@ -364,7 +371,7 @@ def _read_pdf(data: bytes) -> tuple[str, str, dict]:
             try:
                 textpage = page.get_textpage()
                 try:
-                    text = textpage.get_text_bounded()
+                    text = _page_text(textpage)
                 finally:
                     textpage.close()
             finally:
@@ -392,6 +399,52 @@ def _read_pdf(data: bytes) -> tuple[str, str, dict]:
     if needs_ocr:
         metadata["needs_ocr_pages"] = needs_ocr
     return "\n\n".join(pages), "pdf", metadata
+
+
+def _page_text(textpage) -> str:
+    """A page's text with the line breaks of word wrap removed: a line that runs to the right
+    margin goes on in the next line (``20⏎9.6万元`` is ``209.6万元``); a shorter line ends its
+    paragraph. Positions come from PDFium's character boxes."""
+    count = textpage.count_chars()
+    text = textpage.get_text_range(0, count) if count > 0 else ""
+    if len(text) != count or count == 0:  # pragma: no cover - PDFium's text and boxes disagree
+        return textpage.get_text_bounded()
+    lines = []  # (start, end, right edge of the last visible character)
+    start = 0
+    for m in RE_PDF_LINE_BREAK.finditer(text):
+        lines.append((start, m.start()))
+        start = m.end()
+    lines.append((start, len(text)))
+    rights, widths = [], []
+    for s, e in lines:
+        right = None
+        for i in range(e - 1, s - 1, -1):
+            if not text[i].isspace():
+                right = textpage.get_charbox(i)[2]
+                break
+        rights.append(right)
+        for i in range(s, min(e, s + 8)):
+            left, _, char_right, _ = textpage.get_charbox(i)
+            if "\u4e00" <= text[i] <= "\u9fff":
+                widths.append(char_right - left)
+    known = [r for r in rights if r is not None]
+    if len(known) < 2:
+        return text
+    margin = max(known)
+    width = sorted(widths)[len(widths) // 2] if widths else 10.0
+    out = []
+    for k, (s, e) in enumerate(lines):
+        line = text[s:e]
+        out.append(line)
+        if k + 1 == len(lines):
+            break
+        nxt = text[lines[k + 1][0] : lines[k + 1][1]]
+        wrapped = rights[k] is not None and rights[k] >= margin - 1.5 * width and line.strip() and nxt.strip()
+        if not wrapped:
+            out.append("\n")
+        elif line[-1:].isascii() and line[-1:].isalnum() and nxt[:1].isascii() and nxt[:1].isalpha():
+            out.append(" ")  # an English word wrapped at a space
+    return "".join(out)
 
 
 def _usable_page_text(text: str) -> bool:

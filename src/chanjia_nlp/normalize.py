@@ -192,16 +192,22 @@ def _cut_sentence_moves(text: str) -> list[tuple[int, int, bool]]:
     An interruption is a run of blank and noise lines (captions, bylines, page numbers, and a
     photo's description when its caption follows) holding at least one noise line, between a
     line that stops mid-sentence and one that carries on. It moves to the end of the line the
-    sentence resumes on. A description stands apart: a blank line before it, its caption after."""
+    sentence resumes on. A description stands apart (a blank line before it, or the line it cuts)
+    and its caption comes next."""
     if _ANY_NOISE.search(text) is None:
         return []
     lines = [(m.start(), m.end()) for m in _LINE.finditer(text) if m.end() > m.start()]
     kinds = [_line_kind(text, s, e) for s, e in lines]
-    for i, kind in enumerate(kinds):  # a description line is noise when a caption comes next
-        if kind == "text" and 0 < i and kinds[i - 1] == "blank" and i + 1 < len(kinds) and kinds[i + 1] == "caption":
+    after = None  # the kind of the next non-blank line, walking backwards
+    for i in range(len(kinds) - 1, 0, -1):  # a description line is noise when its caption comes next
+        kind = kinds[i]
+        apart = kinds[i - 1] == "blank" or (kinds[i - 1] == "text" and _stops_mid_sentence(text, _content_end(text, *lines[i - 1])))
+        if kind == "text" and apart and after == "caption":
             s, e = lines[i]
             if e - s <= _DESCRIPTION_MAX and text[s:e].rstrip()[-1:] not in _SENTENCE_END:
                 kinds[i] = "description"
+        if kind != "blank":
+            after = kind
     pieces: list[tuple[int, int, bool]] = []
     done = 0  # raw text before this is in pieces
     i = 0
@@ -216,7 +222,7 @@ def _cut_sentence_moves(text: str) -> list[tuple[int, int, bool]]:
         if not run_has_noise or j >= len(lines) or kinds[i - 1] != "text":
             i = j
             continue
-        before_end = len(text[lines[i - 1][0] : lines[i - 1][1]].rstrip()) + lines[i - 1][0]
+        before_end = _content_end(text, *lines[i - 1])
         resume = lines[j][0] + len(text[lines[j][0] : lines[j][1]]) - len(text[lines[j][0] : lines[j][1]].lstrip())
         if before_end < done or not _stops_mid_sentence(text, before_end) or not _carries_on(text, resume):
             i = j
@@ -229,6 +235,11 @@ def _cut_sentence_moves(text: str) -> list[tuple[int, int, bool]]:
         return []
     pieces.append((done, len(text), False))
     return [p for p in pieces if p[1] > p[0]]
+
+
+def _content_end(text: str, start: int, end: int) -> int:
+    """Where a line's text ends, before its trailing spaces and line break."""
+    return start + len(text[start:end].rstrip())
 
 
 def _line_kind(text: str, start: int, end: int) -> str:

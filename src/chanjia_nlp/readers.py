@@ -46,29 +46,96 @@ RE_DATED_HEADER = re.compile(
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Decode report bytes: UTF-8 (with or without BOM), else GB18030, else what
+    """Decode report bytes: UTF-8 (with or without BOM), UTF-16 (with a BOM, or ASCII-rich
+    without one), GB18030, Big5 (when GB18030 reads the bytes only as nonsense), else what
     charset-normalizer finds. Returns ``(text, encoding)``.
+
+    >>> decode("職工書屋覆蓋率達到98%".encode("big5"))
+    ('職工書屋覆蓋率達到98%', 'big5')
 
     Raises:
         DocumentError: binary data or bytes no Chinese encoding reads.
     """
     if not data.strip():
         raise DocumentError("the file is empty; check that the report was saved completely")
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise DocumentError("the file is binary, not text; export the report as .txt (UTF-8)")
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    for encoding in ("utf-8", "gb18030"):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    if b"\x00" in data[:4096]:
+        encoding = _utf16_without_bom(data[:4096])
+        if encoding is None:
+            raise DocumentError("the file is binary, not text; export the report as .txt (UTF-8)")
         try:
             return data.decode(encoding), encoding
         except UnicodeDecodeError:
-            continue
+            raise DocumentError("the file is binary, not text; export the report as .txt (UTF-8)") from None
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and _plausible_share(text) >= PLAUSIBLE_SHARE:
+        return text, "gb18030"
+    try:
+        big5 = data.decode("big5hkscs")
+    except UnicodeDecodeError:
+        big5 = None
+    if big5 is not None and (text is None or _plausible_share(big5) > _plausible_share(text)):
+        return big5, "big5"
+    if text is not None:
+        return text, "gb18030"
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     if best is None:
         raise DocumentError("the text is in no encoding chanjia can read; re-save it as UTF-8")
     return str(best), best.encoding
+
+
+#: Text read in the right encoding has at least this share of its Chinese characters among the
+#: common ones (GB2312, after traditional → simplified); Big5 bytes read as GB18030 have far fewer.
+PLAUSIBLE_SHARE = 0.9
+
+
+def _plausible_share(text: str, sample: int = 20000) -> float:
+    """The share of Chinese (and private-use) characters in ``text`` that are common ones."""
+    from .normalize import _t2s_table
+
+    chars = [c for c in text[:sample] if "\u4e00" <= c <= "\u9fff" or "\ue000" <= c <= "\uf8ff"]
+    if not chars:
+        return 1.0
+    simplified = "".join(chars).translate(_t2s_table())
+    common = 0
+    for c in simplified:
+        try:
+            c.encode("gb2312")
+        except UnicodeEncodeError:
+            continue
+        common += 1
+    return common / len(chars)
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """``utf-16-le`` or ``utf-16-be`` when the bytes read as text in one of them, else ``None``."""
+    head = head[: len(head) // 2 * 2]
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = head.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        readable = sum(
+            1 for c in text
+            if c.isprintable() and (c.isascii() or "\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f"
+                                    or "\uff00" <= c <= "\uffef" or "\u2010" <= c <= "\u206f")
+            or c in "\r\n\t"
+        )
+        if readable >= 0.95 * len(text):
+            return encoding
+    return None
 
 
 def sniff_metadata(text: str) -> tuple[str | None, str | None]:
@@ -107,7 +174,7 @@ def read_document(
         size = path.stat().st_size
         if size > max_bytes:
             raise DocumentError(
-                f"the file is {size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit; "
+                f"the file is {size / 2**20:.0f} MB, over the {max_bytes / 2**20:.0f} MB limit; "
                 "split it or raise --max-bytes"
             )
         data = path.read_bytes()
