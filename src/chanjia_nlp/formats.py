@@ -311,7 +311,7 @@ def _check_zip_bomb(infos: list[zipfile.ZipInfo], packed: int, max_unpacked_byte
     ratio = unpacked / max(packed, 1)
     if unpacked > max_unpacked_bytes or (ratio > BOMB_RATIO and unpacked > BOMB_MIN_BYTES):
         raise DocumentError(
-            f"the .docx unpacks to {unpacked / 1e6:.0f} MB ({ratio:.0f} times its size) and looks like a zip bomb; "
+            f"the .docx unpacks to {unpacked / 2**20:.0f} MB ({ratio:.0f} times its size) and looks like a zip bomb; "
             "if it is a real report, raise --max-unpacked-bytes"
         )
 
