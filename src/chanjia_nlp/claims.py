@@ -157,6 +157,36 @@ def indicator_ids() -> tuple[str, ...]:
     return _indicator_lexicon().ids
 
 
+@functools.cache
+def indicator_names() -> dict[str, str]:
+    """``name_zh`` of every indicator id (``pilot_units`` → ``产改试点单位``…), in lexicon order."""
+    import yaml
+
+    entries = yaml.safe_load(_lexicon.lexicon_path("indicators.yaml").read_text(encoding="utf-8")) or []
+    return {e["id"]: str(e.get("name_zh") or "") for e in entries if isinstance(e, dict) and "id" in e}
+
+
+def indicator_aliases() -> dict[str, tuple[tuple[str, frozenset[str], frozenset[str] | None], ...]]:
+    """Every alias of the indicator lexicon: alias text → ``(indicator id, kinds, units or None)``
+    for each indicator it names (one text may name several, told apart by kind or unit)."""
+    return {
+        text: tuple((a.indicator, a.kinds, a.units) for a in aliases)
+        for text, aliases in _indicator_lexicon().aliases.items()
+    }
+
+
+def level_of(text: str) -> str | None:
+    """The level a short text states, by the binder's rules: ``省级`` → ``provincial``,
+    ``国家级试点单位`` → ``national``; ``None`` when it states none."""
+    return _level(text, 0, len(text), 0) if text else None
+
+
+def scope_of(text: str) -> str | None:
+    """The scope a short text states, by the binder's rules: ``新增`` → ``increment``,
+    ``累计`` → ``cumulative``, ``截至`` → ``as_of``, ``全年`` → ``annual``; else ``None``."""
+    return _scope(text, text, None) if text else None
+
+
 def _fits(alias: _Alias, q: Quantity) -> bool:
     group = _KIND_GROUPS[q.kind]
     if group in ("score", "rank"):

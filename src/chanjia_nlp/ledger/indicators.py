@@ -1,0 +1,162 @@
+"""Map a ledger's indicator text (指标/项目 as written) to an indicator id.
+
+Aliases first: the aliases of ``lexicons/indicators.yaml`` (the ones claim binding uses), exact or
+contained, restricted to ids whose kinds and units fit the figure; of several, the one ending last
+wins (Chinese noun phrases end in their head: 高技能人才培训人次 counts 培训人次), then the
+longer, and generic heads (职工, 企业) yield to anything more specific. A wording no alias covers
+goes to a character n-gram model trained, at first use, on the same lexicon: TF-IDF over
+character 1–3-grams and the cosine to the nearest phrase of each id. Below
+:data:`MODEL_THRESHOLD` the text is left unmapped.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from .. import _lexicon
+from ..numbers import to_halfwidth
+from .figures import to_simplified
+
+__all__ = ["IndicatorMatch", "MODEL_THRESHOLD", "map_indicator"]
+
+#: The lowest model score that maps a text to an id; below it the indicator is left ``None``.
+MODEL_THRESHOLD = 0.35
+RE_NOT_WORDS = re.compile(r"[0-9０-９.,，、;；:：()（）\[\]【】\s]+")
+_KIND_GROUPS = {"percentage_point": "percent", "ratio": "percent", "area": "count", "duration": "count",
+                "other": "count", "rank": "rank", "score": "rank"}
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorMatch:
+    """An indicator id for a text, how it was found and how sure that is (0..1)."""
+
+    indicator: str | None
+    score: float
+    method: str
+    """``alias``, ``model`` or ``none`` (``override`` is set by the reader from a mapping file)."""
+    guess: str | None = None
+    """For ``none``: the model's best id, kept for the warning."""
+
+
+def _fits(kinds: frozenset[str], kind: str | None) -> bool:
+    if kind is None:
+        return True
+    group = _KIND_GROUPS.get(kind, kind)
+    if group == "rank":
+        return bool(kinds & {"rank", "score"})
+    return group in kinds or (kind in kinds)
+
+
+def map_indicator(text: str | None, *, kind: str | None = None, unit: str | None = None) -> IndicatorMatch:
+    """The indicator id of a ledger's indicator text, for a figure of ``kind`` and ``unit``.
+
+    >>> map_indicator("省级产改试点单位", kind="count").indicator
+    'pilot_units'
+    >>> map_indicator("培训", kind="count", unit="场次").indicator
+    'training_sessions'
+    """
+    if not text or not text.strip():
+        return IndicatorMatch(None, 0.0, "none")
+    return _map(_normalize(text), kind, unit)
+
+
+@functools.lru_cache(maxsize=4096)
+def _map(text: str, kind: str | None, unit: str | None) -> IndicatorMatch:
+    found, generic = alias_match(text, kind, unit)
+    if found is not None and not generic:
+        return IndicatorMatch(found, 1.0, "alias")
+    # Nothing, or only a generic head (职工 in 职工思想道德课堂): the model reads the whole text.
+    ident, score = _model_guess(text, kind, unit)
+    if ident is not None and score >= MODEL_THRESHOLD:
+        return IndicatorMatch(ident, score, "model")
+    return IndicatorMatch(None, score, "none", ident)
+
+
+def _normalize(text: str) -> str:
+    """Half-width, simplified characters, without digits and punctuation."""
+    return RE_NOT_WORDS.sub(" ", to_simplified(to_halfwidth(text))).strip()
+
+
+def alias_match(text: str, kind: str | None, unit: str | None) -> tuple[str | None, bool]:
+    """The id of the best fitting alias contained in ``text``, and whether that alias is only a
+    generic head (职工, 企业) inside a longer text."""
+    from ..claims import indicator_aliases, indicator_ids
+
+    order = {ident: n for n, ident in enumerate(indicator_ids())}
+    generic = _generic_heads()
+    candidates = []
+    for alias_text, aliases in indicator_aliases().items():
+        position = text.rfind(alias_text)
+        if position < 0:
+            continue
+        for indicator, kinds, units in aliases:
+            if not _fits(kinds, kind):
+                continue
+            if units is not None and (unit or "") not in units:
+                if unit is not None or not any(u in text for u in units):
+                    continue
+            exact = alias_text == text
+            specific = exact or alias_text not in generic
+            end = position + len(alias_text)
+            candidates.append((exact, specific, end, len(alias_text), -order[indicator], indicator))
+    if not candidates:
+        return None, False
+    best = max(candidates)
+    return best[-1], not best[1]
+
+
+@functools.cache
+def _generic_heads() -> frozenset[str]:
+    return frozenset(_lexicon.word_list("generic_heads.txt"))
+
+
+@dataclass(frozen=True, slots=True)
+class _Model:
+    vectorizer: object
+    matrix: object  # training phrases × n-gram features (L2-normalized rows)
+    labels: tuple[str, ...]
+    kinds_of: dict[str, frozenset[str]]
+
+
+@functools.cache
+def _model() -> _Model:
+    """Train the n-gram model on the alias lexicon: names, aliases (with their units), cues."""
+    import yaml
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    entries = yaml.safe_load(_lexicon.lexicon_path("indicators.yaml").read_text(encoding="utf-8"))
+    phrases, labels, kinds_of = [], [], {}
+    for entry in entries:
+        ident = entry["id"]
+        kinds_of[ident] = frozenset(entry["kinds"])
+        texts = [part for part in re.split(r"[/()（）、,，]", entry.get("name_zh") or "") if part]
+        for alias in entry.get("aliases") or ():
+            if isinstance(alias, str):
+                texts.append(alias)
+            else:  # 培训 counts training_participants with 人次, training_sessions with 场次
+                texts.extend(f"{alias['text']}{u}" for u in alias.get("units") or [""])
+        texts.extend(entry.get("cues") or ())
+        for text in dict.fromkeys(texts):
+            phrases.append(_normalize(text))
+            labels.append(ident)
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True)
+    matrix = vectorizer.fit_transform(phrases)
+    return _Model(vectorizer, matrix, tuple(labels), kinds_of)
+
+
+def _model_guess(text: str, kind: str | None, unit: str | None) -> tuple[str | None, float]:
+    """The id of the training phrase nearest to ``text`` (cosine), among ids whose kinds fit."""
+    model = _model()
+    query = model.vectorizer.transform([text + (unit or "")])
+    if query.nnz == 0:
+        return None, 0.0
+    scores = (model.matrix @ query.T).toarray().ravel()
+    best_id, best = None, 0.0
+    for index in scores.argsort()[::-1]:
+        ident = model.labels[index]
+        if _fits(model.kinds_of[ident], kind):
+            best_id, best = ident, float(scores[index])
+            break
+    return best_id, round(best, 4)
