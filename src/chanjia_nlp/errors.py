@@ -9,7 +9,8 @@ The hierarchy::
      ├── ConfigError(ValueError)            an option has a value we do not know
      ├── LexiconError(ValueError)           a lexicon file is malformed (path and line)
      ├── SegmenterUnavailable(ImportError)  an optional segmenter or its model is missing
-     └── DocumentError                      a file cannot be read or decoded (message says what to do)
+     ├── DocumentError                      a file cannot be read or decoded (message says what to do)
+     └── StoreError                         the database cannot be reached or refuses a write
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ __all__ = [
     "DocumentError",
     "LexiconError",
     "SegmenterUnavailable",
+    "StoreError",
     "value_invalid_msg",
 ]
 
@@ -60,3 +62,7 @@ def value_invalid_msg(name: str, value: Any, valid_values: Collection[Any]) -> s
     """
     options = ", ".join(repr(v) for v in valid_values)
     return f"`{name}` = {value!r} is invalid; it must be one of: {options}."
+
+
+class StoreError(ChanjiaError):
+    """The database cannot be reached or refuses a write; nothing partial was stored."""

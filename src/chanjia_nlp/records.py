@@ -118,6 +118,16 @@ def _slot_filler(cls: type) -> Any:
 _make_quantity = _slot_filler(Quantity)
 
 
+#: ``level`` values of a claim (ANNOTATION.md §2), widest first.
+LEVELS = ("national", "provincial", "city", "district", "town", "park", "enterprise")
+#: ``check`` values of a ``finding`` record: what rule made it.
+CHECKS = ("ledger", "sum", "share", "conflict", "ledger_total", "copied_text", "uncovered_claim")
+#: ``verdict`` values of a ledger row's finding.
+LEDGER_VERDICTS = ("consistent", "consistent_within_qualifier", "inconsistent", "unsupported", "ambiguous")
+#: Every ``verdict`` of a ``finding``, in the order reports list them: ledger rows, internal checks
+#: (``flagged``, or ``explained`` by a qualifier or rounding), claims no ledger row covers.
+VERDICTS = LEDGER_VERDICTS + ("flagged", "explained", "uncovered")
+
 #: The claim fields of a ``quantity`` row (ANNOTATION.md §2), ``None`` for a mention that is no claim.
 CLAIM_FIELDS = ("indicator", "indicator_text", "subject", "level", "period", "scope")
 

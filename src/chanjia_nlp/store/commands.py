@@ -1,0 +1,175 @@
+"""``chanjia claims`` and ``chanjia stats``: read the assessment database from the terminal.
+
+Arguments in, one :mod:`chanjia_nlp.store` call, formatted output out; library errors travel up
+to :func:`chanjia_nlp.cli.main`, which prints them as one line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from ..errors import ConfigError
+from .database import LEVELS
+from .database import open as open_store
+from .rows import decimal_string
+
+if TYPE_CHECKING:
+    import pandas as pd  # the store makes the frames; `chanjia extract` never loads pandas for this module
+
+__all__ = ["claims", "db_options", "stats"]
+
+CLAIM_FORMATS = ("table", "csv", "jsonl", "parquet")
+#: What the claims table shows on a terminal; csv, jsonl and parquet carry every column.
+TABLE_COLUMNS = ("path", "text", "value", "indicator", "subject", "level", "period", "scope")
+DECIMAL_COLUMNS = ("value", "low", "high")
+#: Table width when the output is a file or a pipe, not a terminal: wide enough not to fold.
+WIDE = 160
+
+
+def db_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--db`` (default ``chanjia.sqlite``, or ``$CHANJIA_DB``) and ``--schema``."""
+    command = click.option("--schema", help="The PostgreSQL schema the tables are in.")(command)
+    return click.option(
+        "--db", default="chanjia.sqlite", show_default=True, envvar="CHANJIA_DB", metavar="PATH_OR_URL",
+        help="The database: a SQLite file, or postgresql+psycopg://USER@HOST/DB.",
+    )(command)
+
+
+@click.command()
+@db_options
+@click.option("--indicator", metavar="ID", help="Only this indicator id (see lexicons/indicators.yaml).")
+@click.option("--subject", metavar="TEXT", help="Only subjects containing this (无锡 matches 无锡市).")
+@click.option("--period", metavar="YEAR", help="Only this year (2022) or year-month (2022-03).")
+@click.option("--level", type=click.Choice(LEVELS), help="Only claims about things of this level.")
+@click.option("--format", "fmt", type=click.Choice(CLAIM_FORMATS), help="Default: from the --out suffix, else table.")
+@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of standard output.")
+def claims(
+    db: str, schema: str | None, indicator: str | None, subject: str | None, period: str | None,
+    level: str | None, fmt: str | None, out: Path | None,
+) -> None:
+    """List the claims in the database, filtered by indicator, subject, period and level.
+
+    Values are exact decimals: strings in CSV and JSONL, decimal columns in Parquet.
+
+    Example:
+
+    \b
+        chanjia claims --indicator pilot_units --subject 无锡 --period 2023 --format csv
+    """
+    fmt = fmt or _format_from(out)
+    if fmt == "parquet" and out is None:
+        raise click.UsageError("--format parquet writes a file; give --out FILE.parquet")
+    with open_store(db, schema=schema, create=False) as st:
+        frame = st.claims(indicator=indicator, subject=subject, period=period, level=level)
+    if fmt == "parquet":
+        _write_parquet(frame, out)
+        return
+    with _output(out) as stream:
+        if fmt == "table":
+            table = Table(title=f"{len(frame)} claims", title_justify="left")
+            for name in TABLE_COLUMNS:
+                wraps = name in ("path", "text", "subject")  # ids, codes and numbers stay on one line
+                table.add_column(name, justify="right" if name == "value" else "left", no_wrap=not wraps, overflow="fold")
+            for row in frame[list(TABLE_COLUMNS)].itertuples(index=False):
+                table.add_row(*(_cell(value) for value in row))
+            Console(file=stream, width=None if stream.isatty() else WIDE).print(table)
+        elif fmt == "csv":
+            _plain(frame).to_csv(stream, index=False, lineterminator="\n")
+        else:
+            for record in _plain(frame).to_dict("records"):
+                stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+@click.command()
+@db_options
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="Rows per table (json: all).")
+def stats(db: str, schema: str | None, fmt: str, top: int) -> None:
+    """Count what the database holds: documents (ok/error), records, and claims per indicator,
+    subject and year, and findings per check and verdict.
+
+    Example:
+
+    \b
+        chanjia stats --db postgresql+psycopg://assessor@db.example/chanjia --format json
+    """
+    with open_store(db, schema=schema, create=False) as st:
+        numbers = st.stats()
+    if fmt == "json":
+        click.echo(json.dumps(numbers, ensure_ascii=False, indent=2))
+        return
+    stdout = click.get_text_stream("stdout")
+    console = Console(file=stdout, width=None if stdout.isatty() else WIDE)
+    docs = numbers["documents"]
+    totals = Table(title="documents and records", title_justify="left")
+    totals.add_column("what")
+    totals.add_column("count", justify="right")
+    for what, count in [*(("documents " + k, v) for k, v in docs.items()),
+                        *((k, numbers[k]) for k in ("quantities", "claims", "programmes", "entities", "runs"))]:
+        totals.add_row(what, str(count))
+    console.print(totals)
+    for key, column in (("claims_per_indicator", "indicator"), ("claims_per_subject", "subject"), ("claims_per_year", "year")):
+        rows = numbers[key]
+        shown = rows if key == "claims_per_year" else rows[:top]
+        title = f"claims per {column}" + (f" (top {top} of {len(rows)})" if len(shown) < len(rows) else "")
+        table = Table(title=title, title_justify="left", min_width=len(title))
+        table.add_column(column)
+        table.add_column("claims", justify="right")
+        for row in shown:
+            table.add_row(_cell(row[column]), str(row["claims"]))
+        console.print(table)
+    if numbers["findings"]:
+        table = Table(title="findings", title_justify="left")
+        for name in ("check", "verdict", "findings"):
+            table.add_column(name, justify="right" if name == "findings" else "left")
+        for row in numbers["findings"]:
+            table.add_row(row["check"], row["verdict"], str(row["findings"]))
+        console.print(table)
+
+
+def _format_from(out: Path | None) -> str:
+    suffix = out.suffix.lower().lstrip(".") if out is not None else ""
+    return suffix if suffix in ("csv", "jsonl", "parquet") else "table"
+
+
+@contextmanager
+def _output(path: Path | None) -> Iterator[IO[str]]:
+    """Standard output, or ``path`` opened for writing."""
+    if path is None:
+        yield click.get_text_stream("stdout")
+        return
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        yield stream
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with decimals as exact strings and missing values as ``None``."""
+    plain = frame.astype(object)
+    plain = plain.where(plain.notna(), None)
+    for name in DECIMAL_COLUMNS:
+        plain[name] = plain[name].map(decimal_string)
+    return plain
+
+
+def _write_parquet(frame: pd.DataFrame, out: Path) -> None:
+    try:
+        import pyarrow  # noqa: F401 - pandas writes Parquet through it
+    except ImportError:
+        raise ConfigError("Parquet output needs pyarrow; pip install 'chanjia_nlp[parquet]'") from None
+    frame.to_parquet(out, index=False)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    return decimal_string(value) if isinstance(value, Decimal) else str(value)
+

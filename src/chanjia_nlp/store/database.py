@@ -1,0 +1,613 @@
+"""The :class:`Store`: write extraction runs into the assessment database, read them back.
+
+Writes go one document per transaction: a document and all its records are stored, or nothing
+of them is. Two processes may write at once (two ``chanjia extract`` runs, Dask workers): SQLite
+serializes writers (``BEGIN IMMEDIATE``, a 30 s busy timeout), PostgreSQL locks the current
+version of the path (``SELECT … FOR UPDATE``) and the unique index on current paths turns a lost
+race into a retry (``INSERT … ON CONFLICT DO NOTHING``), so nothing is stored twice or lost.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Engine, Select, bindparam, case, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from ..errors import ConfigError, StoreError, value_invalid_msg
+from ..records import CHECKS, LEVELS, VERDICTS
+from .connect import WRITE, make_engine
+from .migrations import current_version, newest_version, upgrade
+from .rows import RowMapper
+from .schema import CURRENT, RECORD_TABLES, documents, entities, findings, programmes, quantities, runs
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where a DataFrame is made: writers never need it
+
+__all__ = ["CHECKS", "LEVELS", "VERDICTS", "DocumentState", "Store", "open"]
+
+RE_PERIOD = re.compile(r"[0-9]{4}(?:-[0-9]{2})?")
+
+_MAPPERS = {kind: RowMapper(table, kind) for kind, table in RECORD_TABLES.items()}
+_CHILDREN = ("quantity", "programme", "entity")
+_RANK = {kind: rank for rank, kind in enumerate(_CHILDREN)}  # order of records at the same offset
+_FINDINGS = RowMapper(findings, "finding", ignore=("type", "run_id"))  # run_id: the writing run's, not the finding's
+_CONFLICT_RETRIES = 5
+_CHUNK = 200  # documents per query when streaming records
+_CLAIM_COLUMNS = (
+    "doc_id", "path", "start", "end", "text", "value", "low", "high", "qualifier", "kind", "unit", "currency",
+    "indicator", "indicator_text", "subject", "level", "period", "scope", "parent", "sentence", "repeated", "damaged",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentState:
+    """What the store holds as current for a path: enough to decide whether to extract it again."""
+
+    path: str
+    doc_id: str
+    extractor_version: str
+    status: str
+    run_id: str
+    stored_at: datetime
+
+
+class _Writes:
+    """The statements a document write runs, built once per store, not once per document."""
+
+    def __init__(self, insert: Any) -> None:
+        d = documents.c
+        self.current = (
+            select(d.version_id, d.doc_id, d.extractor_version)
+            .where(d.path == bindparam("at_path"), CURRENT)
+            .with_for_update()  # PostgreSQL: a second writer of the path waits here
+        )
+        self.supersede = [
+            update(table)
+            .where(table.c.version_id == bindparam("old"))
+            .values(superseded_by=bindparam("by"), **({"superseded_at": bindparam("when")} if table is documents else {}))
+            for table in (documents, quantities, programmes, entities)
+        ]
+        self.version = (
+            insert(documents).on_conflict_do_nothing(index_elements=["path"], index_where=CURRENT).returning(d.version_id)
+        )
+        self.children = {kind: RECORD_TABLES[kind].insert() for kind in _CHILDREN}
+
+
+class _Conflict(Exception):
+    """Another writer stored the same path first; the transaction is retried."""
+
+
+def open(target: str | os.PathLike[str], *, schema: str | None = None, create: bool = True) -> Store:  # noqa: A001
+    """Open (creating or migrating as needed) the assessment database at ``target``.
+
+    Args:
+        target: a file path (SQLite), ``sqlite:///PATH`` or ``postgresql+psycopg://USER@HOST/DB``.
+        schema: the PostgreSQL schema to keep the tables in (created if missing).
+        create: make a new database when there is none; ``False`` for commands that only read.
+
+    Raises:
+        ConfigError: an unsupported URL, or a database made by a newer chanjia.
+        StoreError: no database (``create=False``), or it cannot be reached.
+    """
+    engine, shown = make_engine(target, schema=schema, create=create)
+    store = Store(engine, url=shown, schema=schema)
+    try:
+        store._migrate(create=create)
+    except BaseException:
+        engine.dispose()
+        raise
+    return store
+
+
+class Store:
+    """The assessment database. Make one with :func:`open`; use it as a context manager."""
+
+    def __init__(self, engine: Engine, *, url: str, schema: str | None = None) -> None:
+        self.engine = engine
+        self.url = url
+        self.schema = schema
+        self._writes = _Writes(self._insert)
+
+    def __repr__(self) -> str:
+        return f"<Store {self.url}>"
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close every connection."""
+        self.engine.dispose()
+
+    # -- runs and documents ------------------------------------------------------------------
+
+    def begin_run(self, command: str | None = None, extractor_version: str | None = None) -> str:
+        """Record the start of a run; returns its id (a uuid4 hex) for :meth:`write_document`."""
+        from .. import __version__
+
+        run_id = uuid.uuid4().hex
+        with self._writing(f"cannot record the run in {self.url}") as conn:
+            conn.execute(
+                runs.insert().values(
+                    run_id=run_id, command=command, extractor_version=extractor_version or __version__, started=_now()
+                )
+            )
+        return run_id
+
+    def end_run(self, run_id: str, summary: Mapping[str, Any]) -> None:
+        """Record the end of a run and its ``summary`` (counts: ok, error, skipped, claims …)."""
+        with self._writing(f"cannot record the end of run {run_id}") as conn:
+            done = conn.execute(update(runs).where(runs.c.run_id == run_id).values(finished=_now(), summary=dict(summary)))
+            if done.rowcount != 1:
+                raise StoreError(f"there is no run {run_id} in {self.url}; start one with begin_run()")
+
+    def document_state(self, path: str) -> DocumentState | None:
+        """The current document at display path ``path``, or ``None`` when none is stored."""
+        return self._states(documents.c.path == path).get(path)
+
+    def document_states(self) -> dict[str, DocumentState]:
+        """The current document of every stored path, by path (one query for a whole run)."""
+        return self._states()
+
+    def write_document(self, doc: Mapping[str, Any], records: Sequence[Mapping[str, Any]], run_id: str) -> str:
+        """Store one document and its records, in one transaction.
+
+        ``doc`` is a ``document`` record dict (it may carry ``text``); ``records`` its quantity,
+        programme and entity dicts. Returns ``"inserted"``, ``"replaced"`` (another document or
+        extractor version was current at the path: it is kept as history, superseded by
+        ``run_id``) or ``"unchanged"`` (this doc_id and extractor_version are current already,
+        e.g. a concurrent run stored them first; nothing is written).
+
+        Raises:
+            StoreError: a record does not fit its table, or the database refuses the write;
+                nothing of the document is stored.
+        """
+        path = doc.get("path")
+        try:
+            if doc.get("type", "document") != "document":
+                raise ValueError(f"expected a document record, not a {doc.get('type')!r} record")
+            version = _MAPPERS["document"].to_row(doc)
+            fixed = {"doc_id": version["doc_id"], "path": version["path"]}
+            rows: dict[str, list[dict[str, Any]]] = {kind: [] for kind in _CHILDREN}
+            for record in records:
+                kind = record.get("type")
+                if kind not in rows:
+                    raise ValueError(value_invalid_msg("type", kind, _CHILDREN))
+                rows[kind].append(_MAPPERS[kind].to_row(record, **fixed))
+        except ValueError as exc:
+            raise StoreError(f"cannot store {path}: {exc}; nothing of it was stored") from None
+        for _ in range(_CONFLICT_RETRIES):
+            try:
+                with self._writing(f"cannot store {path} (nothing of it was stored)") as conn:
+                    return self._store_version(conn, version, rows, run_id)
+            except _Conflict:
+                continue
+        raise StoreError(f"cannot store {path}: other writers kept storing it first; run again")
+
+    def _store_version(
+        self, conn: Connection, version: dict[str, Any], rows: dict[str, list[dict[str, Any]]], run_id: str
+    ) -> str:
+        now = _now()
+        writes = self._writes
+        current = conn.execute(writes.current, {"at_path": version["path"]}).first()
+        if current is not None:
+            if (current.doc_id, current.extractor_version) == (version["doc_id"], version["extractor_version"]):
+                return "unchanged"
+            for statement in writes.supersede:
+                conn.execute(statement, {"old": current.version_id, "by": run_id, "when": now})
+        key = conn.execute(writes.version, {**version, "run_id": run_id, "stored_at": now}).scalar()
+        if key is None:
+            raise _Conflict
+        for kind, kind_rows in rows.items():
+            if kind_rows:
+                for row in kind_rows:
+                    row["version_id"] = key
+                    row["run_id"] = run_id
+                conn.execute(writes.children[kind], kind_rows)  # executemany: one statement per table
+        return "inserted" if current is None else "replaced"
+
+    def history(self, path: str) -> list[dict[str, Any]]:
+        """The superseded versions of ``path``, oldest first: ``doc_id``, ``extractor_version``,
+        ``status``, ``run_id`` (that stored it), ``superseded_by`` (the run that replaced it),
+        ``stored_at``, ``superseded_at`` and its counts of quantities, claims, programmes, entities."""
+        d = documents.c
+        with self._reading(f"cannot read the history of {path}") as conn:
+            versions = conn.execute(
+                select(d.version_id, d.doc_id, d.path, d.extractor_version, d.status, d.run_id, d.superseded_by,
+                       d.stored_at, d.superseded_at)
+                .where(d.path == path, d.superseded_by.is_not(None))
+                .order_by(d.version_id)
+            ).all()
+            counts = self._counts(conn, [v.version_id for v in versions])
+        out = []
+        for v in versions:
+            item = dict(v._mapping)
+            key = item.pop("version_id")
+            item["stored_at"], item["superseded_at"] = _utc(item["stored_at"]), _utc(item["superseded_at"])
+            item.update(counts.get(key, dict.fromkeys(("quantities", "claims", "programmes", "entities"), 0)))
+            out.append(item)
+        return out
+
+    # -- reading records ---------------------------------------------------------------------
+
+    def records(
+        self,
+        types: Iterable[str] | None = None,
+        doc_ids: Iterable[str] | None = None,
+        paths: Iterable[str] | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """The current records as OUTPUT.md dicts, document by document (by path): the
+        ``document`` record (with ``text``), then its records by ``start``.
+
+        Raises:
+            ConfigError: a type that is not document, quantity, programme or entity.
+        """
+        valid = ("document", *_CHILDREN)
+        wanted = valid if types is None else tuple(_as_list(types))
+        for kind in wanted:
+            if kind not in valid:
+                raise ConfigError(value_invalid_msg("types", kind, valid))
+        query = select(documents.c.version_id).where(CURRENT)
+        if doc_ids is not None:
+            query = query.where(documents.c.doc_id.in_(_as_list(doc_ids)))
+        if paths is not None:
+            query = query.where(documents.c.path.in_(_as_list(paths)))
+        return self._stream(query.order_by(self._bytewise(documents.c.path), documents.c.version_id), wanted)
+
+    def _stream(self, query: Select[Any], wanted: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+        with self._reading("cannot read records") as conn:
+            keys = conn.execute(query).scalars().all()
+            for at in range(0, len(keys), _CHUNK):
+                chunk = keys[at : at + _CHUNK]
+                docs = {}
+                if "document" in wanted:
+                    mapper = _MAPPERS["document"]
+                    found = conn.execute(select(documents.c.version_id, *mapper.columns()).where(documents.c.version_id.in_(chunk)))
+                    docs = {row.version_id: mapper.to_record(row) for row in found}
+                children: dict[int, list[tuple[int, int, int, dict[str, Any]]]] = {}
+                for kind in _CHILDREN:
+                    if kind not in wanted:
+                        continue
+                    mapper, table = _MAPPERS[kind], RECORD_TABLES[kind]
+                    found = conn.execute(
+                        select(table.c.version_id, table.c.id, *mapper.columns()).where(table.c.version_id.in_(chunk))
+                    )
+                    for row in found:
+                        children.setdefault(row.version_id, []).append((row.start, _RANK[kind], row.id, mapper.to_record(row)))
+                for key in chunk:
+                    if key in docs:
+                        yield docs[key]
+                    for *_, record in sorted(children.get(key, ()), key=lambda item: item[:3]):
+                        yield record
+
+    def documents(self, *, text: bool = False) -> pd.DataFrame:
+        """The current documents, one row per path (by path), with their counts of quantities
+        and claims; ``text=True`` adds the extracted text."""
+        mapper = _MAPPERS["document"]
+        q = quantities.c
+        counts = (
+            select(q.version_id, func.count().label("quantities"), func.sum(case((q.claim, 1), else_=0)).label("claims"))
+            .where(q.superseded_by.is_(None))
+            .group_by(q.version_id)
+            .subquery()
+        )
+        names = [name for name in mapper.fields if text or name != "text"]
+        query = (
+            select(*(documents.c[name] for name in names), documents.c.run_id, documents.c.stored_at,
+                   func.coalesce(counts.c.quantities, 0).label("quantities"),
+                   func.coalesce(counts.c.claims, 0).label("claims"))
+            .select_from(documents.outerjoin(counts, counts.c.version_id == documents.c.version_id))
+            .where(CURRENT)
+            .order_by(self._bytewise(documents.c.path))
+        )
+        import pandas as pd
+
+        with self._reading("cannot read documents") as conn:
+            result = conn.execute(query)
+            frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+        frame["stored_at"] = pd.to_datetime(frame["stored_at"], utc=True)
+        return frame
+
+    def claims(
+        self,
+        indicator: str | None = None,
+        subject: str | None = None,
+        period: str | None = None,
+        level: str | None = None,
+        doc_id: str | None = None,
+    ) -> pd.DataFrame:
+        """The current claims, one row per claim (by path, then offset), with the ``title`` and
+        ``published`` date of their document. ``value``, ``low``, ``high`` hold ``Decimal``
+        objects (object dtype), never floats; ``parent`` is a nullable integer.
+
+        Args:
+            indicator: an indicator id of ``lexicons/indicators.yaml``.
+            subject: part of the subject (``无锡`` matches ``无锡市``).
+            period: a year (``2022``, which matches ``2022-03`` too) or a year-month.
+            level: national, provincial, city, district, town, park or enterprise.
+            doc_id: one document.
+
+        Raises:
+            ConfigError: an unknown indicator or level, or a period that is no year.
+        """
+        q = quantities.c
+        query = (
+            select(*(q[name] for name in _CLAIM_COLUMNS), documents.c.title, documents.c.published)
+            .join_from(quantities, documents, documents.c.version_id == q.version_id)
+            .where(q.claim.is_(True), q.superseded_by.is_(None))
+        )
+        if indicator is not None:
+            from ..claims import indicator_ids
+
+            if indicator not in indicator_ids():
+                raise ConfigError(value_invalid_msg("indicator", indicator, indicator_ids()))
+            query = query.where(q.indicator == indicator)
+        if subject is not None:
+            query = query.where(q.subject.contains(subject, autoescape=True))
+        if period is not None:
+            if not RE_PERIOD.fullmatch(period):
+                raise ConfigError(f"`period` = {period!r} is invalid; give a year (2022) or a year-month (2022-03)")
+            query = query.where(or_(q.period == period, q.period.startswith(f"{period}-", autoescape=True)))
+        if level is not None:
+            if level not in LEVELS:
+                raise ConfigError(value_invalid_msg("level", level, LEVELS))
+            query = query.where(q.level == level)
+        if doc_id is not None:
+            query = query.where(q.doc_id == doc_id)
+        import pandas as pd
+
+        with self._reading("cannot read claims") as conn:
+            result = conn.execute(query.order_by(self._bytewise(q.path), q.start, q.id))
+            frame = pd.DataFrame(result.all(), columns=list(result.keys()), dtype=object)
+        for name in ("start", "end"):
+            frame[name] = frame[name].astype("int64")
+        frame["parent"] = frame["parent"].astype("Int64")
+        return frame
+
+    def stats(self) -> dict[str, Any]:
+        """Counts for a quick look: current documents by status, records by type, claims per
+        indicator, per subject and per year (of ``period``), findings per check and verdict.
+        Lists are most frequent first (years in order); ``None`` stands for "not stated"."""
+        q = quantities.c
+        claims = (q.claim.is_(True), q.superseded_by.is_(None))
+        year = func.substr(q.period, 1, 4)
+        n = func.count().label("n")
+        with self._reading("cannot read statistics") as conn:
+            status = dict(conn.execute(select(documents.c.status, n).where(CURRENT).group_by(documents.c.status)).all())
+            totals = {
+                name: conn.execute(select(func.count()).select_from(table).where(table.c.superseded_by.is_(None))).scalar()
+                for name, table in (("quantities", quantities), ("programmes", programmes), ("entities", entities))
+            }
+            per = {
+                label: conn.execute(select(column, n).where(*claims).group_by(column)).all()
+                for label, column in (("indicator", q.indicator), ("subject", q.subject), ("year", year))
+            }
+            checks = conn.execute(
+                select(findings.c.check, findings.c.verdict, n).group_by(findings.c.check, findings.c.verdict)
+            ).all()
+            run_count = conn.execute(select(func.count()).select_from(runs)).scalar()
+        return {
+            "documents": {"ok": status.pop("ok", 0), "error": status.pop("error", 0), **status},
+            **totals,
+            "claims": sum(count for _, count in per["indicator"]),
+            "claims_per_indicator": _ranked("indicator", per["indicator"]),
+            "claims_per_subject": _ranked("subject", per["subject"]),
+            "claims_per_year": [
+                {"year": y, "claims": count} for y, count in sorted(per["year"], key=lambda p: (p[0] is None, p[0] or ""))
+            ],
+            "findings": [
+                {"check": c, "verdict": v, "findings": count} for c, v, count in sorted(checks, key=lambda r: (r[0], r[1]))
+            ],
+            "runs": run_count,
+        }
+
+    def runs(self) -> pd.DataFrame:
+        """Every run, oldest first: id, command, extractor version, start and end, summary."""
+        import pandas as pd
+
+        with self._reading("cannot read runs") as conn:
+            result = conn.execute(select(runs).order_by(runs.c.started))
+            frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+        for name in ("started", "finished"):
+            frame[name] = pd.to_datetime(frame[name], utc=True)
+        return frame
+
+    # -- findings ----------------------------------------------------------------------------
+
+    def write_findings(self, found: Iterable[Mapping[str, Any]], run_id: str | None = None) -> int:
+        """Store findings (dicts of the shared finding interface) in one transaction; a finding
+        whose ``finding_id`` is stored already is updated, not added again. Returns how many
+        distinct findings were written.
+
+        Raises:
+            StoreError: a finding with an unknown check or verdict, or a field of the wrong type;
+                nothing is stored.
+        """
+        rows: dict[str, dict[str, Any]] = {}
+        try:
+            for finding in found:
+                row = _finding_row(finding)
+                rows[row["finding_id"]] = row  # the last of two with one id wins, as a later write would
+        except ValueError as exc:
+            raise StoreError(f"cannot store findings: {exc}; none were stored") from None
+        if not rows:
+            return 0
+        now = _now()
+        for row in rows.values():
+            row["run_id"], row["stored_at"] = run_id, now
+        insert = self._insert(findings)
+        changing = [c.name for c in findings.columns if c.name not in ("id", "finding_id")]
+        statement = insert.on_conflict_do_update(
+            index_elements=["finding_id"], set_={name: insert.excluded[name] for name in changing}
+        )
+        with self._writing("cannot store findings (none were stored)") as conn:
+            conn.execute(statement, list(rows.values()))
+        return len(rows)
+
+    def findings(
+        self, check: str | None = None, verdict: str | None = None, run_id: str | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """The stored findings, in the order they were first written, as finding dicts (with the
+        ``run_id`` that wrote them last).
+
+        Raises:
+            ConfigError: an unknown check or verdict.
+        """
+        query = select(findings.c.run_id, *_FINDINGS.columns()).order_by(findings.c.id)
+        if check is not None:
+            if check not in CHECKS:
+                raise ConfigError(value_invalid_msg("check", check, CHECKS))
+            query = query.where(findings.c.check == check)
+        if verdict is not None:
+            if verdict not in VERDICTS:
+                raise ConfigError(value_invalid_msg("verdict", verdict, VERDICTS))
+            query = query.where(findings.c.verdict == verdict)
+        if run_id is not None:
+            query = query.where(findings.c.run_id == run_id)
+        return self._stream_findings(query)
+
+    def _stream_findings(self, query: Select[Any]) -> Iterator[dict[str, Any]]:
+        with self._reading("cannot read findings") as conn:
+            for row in conn.execute(query):
+                finding = _FINDINGS.to_record(row)
+                finding["run_id"] = row.run_id
+                yield finding
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _migrate(self, *, create: bool) -> None:
+        try:
+            with self.engine.connect() as conn:
+                found = current_version(conn, schema=self.schema, where=self.url)
+            if found == newest_version():
+                return
+            if found == 0 and not create:
+                raise StoreError(f"no chanjia tables in {self.url}; run chanjia extract first")
+            with self._writing(f"cannot create the tables in {self.url}") as conn:
+                if conn.dialect.name == "postgresql":
+                    # One migrating process at a time; the others find the work done.
+                    conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"chanjia_nlp.store:{self.schema}"))))
+                    if self.schema is not None:
+                        conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                upgrade(conn, schema=self.schema, where=self.url)
+        except OperationalError as exc:
+            raise StoreError(f"cannot open {self.url}: {_reason(exc)}; check the path or URL and the server") from exc
+
+    def _states(self, *where: Any) -> dict[str, DocumentState]:
+        d = documents.c
+        with self._reading("cannot read document states") as conn:
+            found = conn.execute(
+                select(d.path, d.doc_id, d.extractor_version, d.status, d.run_id, d.stored_at).where(CURRENT, *where)
+            ).all()
+        return {
+            row.path: DocumentState(
+                path=row.path, doc_id=row.doc_id, extractor_version=row.extractor_version, status=row.status,
+                run_id=row.run_id, stored_at=_utc(row.stored_at),
+            )
+            for row in found
+        }
+
+    def _counts(self, conn: Connection, keys: list[int]) -> dict[int, dict[str, int]]:
+        counts: dict[int, dict[str, int]] = {
+            key: dict.fromkeys(("quantities", "claims", "programmes", "entities"), 0) for key in keys
+        }
+        if not keys:
+            return counts
+        q = quantities.c
+        for key, n, claims in conn.execute(
+            select(q.version_id, func.count(), func.sum(case((q.claim, 1), else_=0)))
+            .where(q.version_id.in_(keys)).group_by(q.version_id)
+        ):
+            counts[key].update(quantities=n, claims=int(claims))
+        for name, table in (("programmes", programmes), ("entities", entities)):
+            for key, n in conn.execute(
+                select(table.c.version_id, func.count()).where(table.c.version_id.in_(keys)).group_by(table.c.version_id)
+            ):
+                counts[key][name] = n
+        return counts
+
+    def _bytewise(self, column: Any) -> Any:
+        """``column`` ordered by code point, as Python and SQLite order strings, whatever the
+        PostgreSQL database's locale."""
+        return column.collate("C") if self.engine.dialect.name == "postgresql" else column
+
+    def _insert(self, table: Any) -> Any:
+        """The dialect's INSERT, which has ON CONFLICT."""
+        return (postgresql if self.engine.dialect.name == "postgresql" else sqlite).insert(table)
+
+    @contextmanager
+    def _writing(self, what: str) -> Iterator[Connection]:
+        """A connection in a write transaction; database errors become one-line StoreErrors."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(**{WRITE: True})
+                with conn.begin():
+                    yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"{what}: {_reason(exc)}") from exc
+
+    @contextmanager
+    def _reading(self, what: str) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"{what} from {self.url}: {_reason(exc)}") from exc
+
+
+def _finding_row(finding: Mapping[str, Any]) -> dict[str, Any]:
+    if finding.get("check") not in CHECKS:
+        raise ValueError(value_invalid_msg("check", finding.get("check"), CHECKS))
+    if finding.get("verdict") not in VERDICTS:
+        raise ValueError(value_invalid_msg("verdict", finding.get("verdict"), VERDICTS))
+    ledger = finding.get("ledger")
+    if ledger is not None and not isinstance(ledger, Mapping):
+        raise ValueError(f"finding {finding.get('finding_id')}: `ledger` must be an object or null")
+    row = _FINDINGS.to_row(finding)
+    cell = ledger or {}
+    for column, key, kind in (("ledger_file", "file", str), ("ledger_sheet", "sheet", str),
+                              ("ledger_row", "row", int), ("ledger_column", "column", str)):
+        value = cell.get(key)
+        if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+            raise ValueError(f"finding {finding.get('finding_id')}: ledger {key} = {value!r} is not {kind.__name__}")
+        row[column] = value
+    return row
+
+
+def _ranked(name: str, counts: list[Any]) -> list[dict[str, Any]]:
+    ordered = sorted(counts, key=lambda pair: (-pair[1], pair[0] is None, pair[0] or ""))
+    return [{name: key, "claims": count} for key, count in ordered]
+
+
+def _as_list(values: Iterable[str] | str) -> list[str]:
+    return [values] if isinstance(values, str) else list(values)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; they were written in UTC."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _reason(exc: BaseException) -> str:
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    return lines[0] if lines else type(cause).__name__
+

@@ -1,0 +1,82 @@
+"""Schema versions: ordered migrations, recorded in ``schema_version``.
+
+``MIGRATIONS[k - 1]`` brings a database at version ``k - 1`` to version ``k``; version 1 creates
+every table. :mod:`.schema` always describes the newest version, so a new database is created
+from it directly and stamped with every version; an older database runs the migrations it lacks,
+each once. A migration ``k ≥ 2`` (``ALTER TABLE … ADD COLUMN``, a new index) must leave the
+database equal to what :mod:`.schema` creates. A database newer than this chanjia refuses to
+open: its tables may mean something this version does not know.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, func, inspect, select
+
+from ..errors import ConfigError
+from .schema import metadata, schema_version
+
+__all__ = ["MIGRATIONS", "Migration", "current_version", "newest_version", "upgrade"]
+
+Migration = Callable[[Connection], None]
+
+
+def _create_all(connection: Connection) -> None:
+    metadata.create_all(connection)
+
+
+#: ``(description, function)`` in version order.
+MIGRATIONS: list[tuple[str, Migration]] = [
+    ("create documents, quantities, programmes, entities, findings, runs", _create_all),
+]
+
+
+def newest_version() -> int:
+    """The schema version this chanjia writes."""
+    return len(MIGRATIONS)
+
+
+def current_version(connection: Connection, *, schema: str | None = None, where: str = "the database") -> int:
+    """The version of the database (0 when it has no tables yet).
+
+    Raises:
+        ConfigError: the database was made by a newer chanjia.
+    """
+    if not inspect(connection).has_table(schema_version.name, schema=schema):
+        return 0
+    found = connection.execute(select(func.max(schema_version.c.version))).scalar() or 0
+    if found > newest_version():
+        from .. import __version__
+
+        raise ConfigError(
+            f"{where} has schema version {found}, newer than chanjia_nlp {__version__} knows "
+            f"({newest_version()}); upgrade chanjia_nlp (pip install -U chanjia_nlp)"
+        )
+    return found
+
+
+def upgrade(connection: Connection, *, schema: str | None = None, where: str = "the database") -> list[int]:
+    """Bring the database to :func:`newest_version` inside the caller's transaction, which must
+    hold the write lock (two processes opening a new database must not both create it).
+    Returns the versions applied."""
+    from .. import __version__
+
+    found = current_version(connection, schema=schema, where=where)
+    if found == newest_version():
+        return []
+    if found == 0:
+        _create_all(connection)  # the newest schema at once
+    applied = list(range(found + 1, newest_version() + 1))
+    now = datetime.now(UTC)
+    for version in applied:
+        description, migrate = MIGRATIONS[version - 1]
+        if found > 0:
+            migrate(connection)
+        connection.execute(
+            schema_version.insert().values(
+                version=version, description=description, chanjia_version=__version__, applied_at=now
+            )
+        )
+    return applied

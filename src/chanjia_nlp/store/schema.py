@@ -1,0 +1,279 @@
+"""The tables of the assessment database (SQLAlchemy Core), one per record type of OUTPUT.md.
+
+Every stored file is a *version*: a ``documents`` row keyed by ``version_id``, with its
+``quantities``, ``programmes`` and ``entities`` rows pointing at it. A version is current while
+``superseded_by`` is NULL; when a changed file is stored at the same path, the old version and
+its rows get ``superseded_by`` = the run that replaced them and are kept as history. A partial
+unique index allows one current version per path: that is what keeps concurrent writers from
+storing a path twice.
+
+Column names are the field names of OUTPUT.md (``start``, ``end``, ``value`` …), so what is true
+of the JSONL is true of the tables. Fields a record carries beyond these go to ``extra`` (JSON),
+so nothing is lost when records gain fields before the schema does.
+
+This module always describes the newest schema; :mod:`.migrations` brings older databases to it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+__all__ = [
+    "BOOKKEEPING",
+    "CURRENT",
+    "ExactDecimal",
+    "RECORD_TABLES",
+    "documents",
+    "entities",
+    "findings",
+    "metadata",
+    "programmes",
+    "quantities",
+    "record_fields",
+    "runs",
+    "schema_version",
+]
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """A decimal number, exact in and out (``Decimal`` or a decimal string in, ``Decimal`` out).
+
+    PostgreSQL stores it as ``NUMERIC``, which keeps every digit and the scale (``226000.00``).
+    SQLite's ``NUMERIC`` would keep a float (15 significant digits, trailing zeros dropped), so
+    there the column holds the exact decimal string (``CAST(value AS REAL)`` to compare in SQL).
+    """
+
+    impl = Numeric
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(Text())
+        return dialect.type_descriptor(Numeric(asdecimal=True))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, Decimal | str | int):
+            raise TypeError(f"{value!r} is not a decimal number; give a Decimal or a decimal string, never a float")
+        try:
+            number = value if isinstance(value, Decimal) else Decimal(value)
+        except InvalidOperation:
+            raise ValueError(f"{value!r} is not a decimal number") from None
+        if not number.is_finite():
+            raise ValueError(f"{value!r} is not a finite decimal number")
+        return format(number, "f") if dialect.name == "sqlite" else number
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None or isinstance(value, Decimal):
+            return value
+        return Decimal(value)
+
+
+def _key() -> TypeEngine[int]:
+    """A surrogate key: BIGINT on PostgreSQL, INTEGER (the rowid) on SQLite."""
+    return BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _json() -> JSON:
+    return JSON(none_as_null=True)
+
+
+metadata = MetaData()
+
+#: Schema versions this chanjia has applied (see :mod:`.migrations`).
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("description", Text, nullable=False),
+    Column("chanjia_version", String(32), nullable=False),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+)
+
+#: One row per ``chanjia extract`` (or other writing) run.
+runs = Table(
+    "runs",
+    metadata,
+    Column("run_id", String(32), primary_key=True),
+    Column("command", Text),
+    Column("extractor_version", String(64)),
+    Column("started", DateTime(timezone=True), nullable=False),
+    Column("finished", DateTime(timezone=True)),
+    Column("summary", _json()),
+)
+
+
+def _versioned() -> list[Column[Any]]:
+    """The bookkeeping columns every stored version and its rows carry."""
+    return [
+        Column("extra", _json()),
+        Column("run_id", ForeignKey("runs.run_id"), nullable=False),
+        Column("superseded_by", ForeignKey("runs.run_id")),
+    ]
+
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("version_id", _key(), primary_key=True),
+    Column("doc_id", String(64), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("title", Text),
+    Column("published", String(32)),
+    Column("source", Text),
+    Column("chars", Integer),
+    Column("format", String(16)),
+    Column("encoding", String(64)),
+    Column("status", String(16), nullable=False),
+    Column("error", Text),
+    Column("extractor_version", String(64), nullable=False),
+    Column("needs_ocr_pages", _json()),
+    Column("text", Text),
+    *_versioned(),
+    Column("stored_at", DateTime(timezone=True), nullable=False),
+    Column("superseded_at", DateTime(timezone=True)),
+    Index("ix_documents_path", "path"),
+    Index("ix_documents_doc_id", "doc_id"),
+)
+#: The current version of a path is unique: of two writers inserting it, one fails (ON CONFLICT).
+CURRENT = documents.c.superseded_by.is_(None)
+Index("ux_documents_current_path", documents.c.path, unique=True, sqlite_where=CURRENT, postgresql_where=CURRENT)
+
+
+def _span(kind: str) -> list[Any]:
+    """The columns that tie a row to its version and its place in the text."""
+    return [
+        Column("id", _key(), primary_key=True),
+        Column("version_id", ForeignKey("documents.version_id", ondelete="CASCADE"), nullable=False),
+        Column("doc_id", String(64), nullable=False),
+        Column("path", Text, nullable=False),
+        Column("text", Text, nullable=False),
+        Column("start", Integer, nullable=False),
+        Column("end", Integer, nullable=False),
+        Index(f"ix_{kind}_version_id", "version_id"),
+        Index(f"ix_{kind}_doc_id", "doc_id"),
+    ]
+
+
+quantities = Table(
+    "quantities",
+    metadata,
+    *_span("quantities"),
+    Column("value", ExactDecimal()),
+    Column("low", ExactDecimal()),
+    Column("high", ExactDecimal()),
+    Column("qualifier", String(16), nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("unit", String(32)),
+    Column("currency", String(8)),
+    Column("number_text", Text),
+    Column("damaged", Boolean),
+    Column("sentence", Text),
+    Column("repeated", Boolean),
+    Column("claim", Boolean, nullable=False),
+    Column("indicator", String(64)),
+    Column("indicator_text", Text),
+    Column("subject", Text),
+    Column("level", String(16)),
+    Column("period", String(16)),
+    Column("scope", String(16)),
+    Column("parent", Integer),
+    *_versioned(),
+    Index("ix_quantities_indicator", "indicator"),
+    Index("ix_quantities_subject", "subject"),
+    Index("ix_quantities_period", "period"),
+    Index("ix_quantities_claim", "claim"),
+)
+
+programmes = Table(
+    "programmes",
+    metadata,
+    *_span("programmes"),
+    Column("kind", String(24), nullable=False),
+    *_versioned(),
+)
+
+entities = Table(
+    "entities",
+    metadata,
+    *_span("entities"),
+    Column("label", String(16), nullable=False),
+    Column("normalized", Text),
+    Column("role", Text),
+    Column("code", String(16)),
+    *_versioned(),
+    Index("ix_entities_label", "label"),
+)
+
+#: Cross-checking results; ``finding_id`` (a stable hash of check and evidence) is unique, so
+#: writing a finding again updates it instead of adding a copy.
+findings = Table(
+    "findings",
+    metadata,
+    Column("id", _key(), primary_key=True),
+    Column("finding_id", String(64), nullable=False, unique=True),
+    Column("check", String(32), nullable=False),
+    Column("verdict", String(40), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("indicator", String(64)),
+    Column("subject", Text),
+    Column("period", String(16)),
+    Column("expected", ExactDecimal()),
+    Column("observed", ExactDecimal()),
+    Column("gap", ExactDecimal()),
+    Column("doc_id", String(64)),
+    Column("path", Text),
+    Column("evidence", _json(), nullable=False),
+    Column("ledger", _json()),
+    Column("ledger_file", Text),
+    Column("ledger_sheet", Text),
+    Column("ledger_row", Integer),
+    Column("ledger_column", Text),
+    Column("extra", _json()),
+    Column("run_id", ForeignKey("runs.run_id")),
+    Column("stored_at", DateTime(timezone=True), nullable=False),
+    Index("ix_findings_check", "check"),
+    Index("ix_findings_verdict", "verdict"),
+    Index("ix_findings_doc_id", "doc_id"),
+    Index("ix_findings_indicator", "indicator"),
+)
+
+#: The table each stored record type goes to.
+RECORD_TABLES: dict[str, Table] = {
+    "document": documents,
+    "quantity": quantities,
+    "programme": programmes,
+    "entity": entities,
+}
+
+#: Columns that are the store's own, not fields of a record (``ledger_*`` copy a finding's
+#: ``ledger`` object into columns that can be indexed and filtered on).
+BOOKKEEPING = frozenset({
+    "id", "version_id", "extra", "run_id", "superseded_by", "stored_at", "superseded_at",
+    "ledger_file", "ledger_sheet", "ledger_row", "ledger_column",
+})
+
+
+def record_fields(table: Table) -> tuple[str, ...]:
+    """The record fields a table holds, in column order."""
+    return tuple(c.name for c in table.columns if c.name not in BOOKKEEPING)
