@@ -1,0 +1,123 @@
+"""``chanjia check``: ledgers against the reports' claims, plus the internal checks."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import ConfigError
+from .export import FORMATS, format_of, summary, write_findings
+from .figures import validate_tolerance
+from .findings import CHECKS, VERDICTS
+from .run import database_records, read_ledgers, read_records, run_checks, save_findings
+
+__all__ = ["check"]
+
+
+class _Share(click.ParamType):
+    """A relative tolerance such as 0.005, as a Decimal in [0, 1)."""
+
+    name = "share"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Decimal:
+        try:
+            return validate_tolerance(param.name if param else "value", Decimal(str(value)))
+        except (InvalidOperation, ConfigError):
+            self.fail(f"{value!r} is not a share from 0 up to 1 (0.005 is 0.5%)", param, ctx)
+
+
+def _print_summary(found: list[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    if not found:
+        click.echo("0 findings")
+        return
+    counts = summary(found)
+    verdicts = [v for v in VERDICTS if any(k[1] == v for k in counts)]
+    table = Table(title=f"{len(found)} findings")
+    table.add_column("check", no_wrap=True)
+    for verdict in verdicts:
+        table.add_column(verdict, justify="right", no_wrap=True)
+    for name in CHECKS:
+        row = [counts.get((name, v), 0) for v in verdicts]
+        if any(row):
+            table.add_row(name, *[str(n) if n else "" for n in row])
+    Console(file=sys.stdout, width=22 + sum(len(v) + 3 for v in verdicts)).print(table)
+
+
+@click.command()
+@click.argument("ledgers", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--db", help="Read claims from this database (a SQLite path or a PostgreSQL URL) and store the findings in it.")
+@click.option("--schema", help="The PostgreSQL schema the --db tables are in.")
+@click.option("--records", "records_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read claims from this JSONL file (chanjia extract --out x.jsonl).")
+@click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Ledger column and indicator mapping file, passed to the ledger reader.")
+@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help=f"Write the findings here ({', '.join('.' + f for f in FORMATS)}).")
+@click.option("--money-tolerance", type=_Share(), default="0.005", show_default=True,
+              help="Relative rounding threshold for money (0.005 = 0.5%).")
+@click.option("--no-internal", is_flag=True, help="Skip the checks of the reports against themselves (sums, shares, conflicts).")
+@click.option("--no-copies", is_flag=True, help="Skip the search for text copied between subjects.")
+def check(
+    ledgers: tuple[Path, ...], db: str | None, schema: str | None, records_path: Path | None, mapping: Path | None,
+    out: Path | None, money_tolerance: Decimal, no_internal: bool, no_copies: bool,
+) -> None:
+    """Check 台账 (ledger) files against the claims of the reports, and the reports against
+    themselves: totals and their 其中 parts, shares, conflicting figures, copied text.
+
+    Every ledger row gets a verdict (consistent, consistent_within_qualifier, inconsistent,
+    unsupported, ambiguous) with the report spans it rests on; claims of the ledger's subjects
+    that no row covers are listed as uncovered. Prints a table of the verdicts; --out writes the
+    findings, --db also stores them in the database.
+
+    Example:
+
+        chanjia check 台账.xlsx --records corpus.jsonl --out findings.xlsx
+    """
+    if (db is None) == (records_path is None):
+        raise click.UsageError("give exactly one source of claims: --db chanjia.sqlite or --records x.jsonl")
+    if schema is not None and db is None:
+        raise click.UsageError("--schema names the PostgreSQL schema of --db; give --db too")
+    if out is not None:
+        try:
+            format_of(out)
+        except ConfigError as exc:
+            raise click.BadParameter(str(exc), param_hint="--out") from None
+    rows, warnings = read_ledgers(ledgers, mapping=mapping)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if records_path is not None:
+        records, skipped = read_records(records_path)
+        if skipped:
+            lines = "1 line is not a JSON record and was" if skipped == 1 else f"{skipped} lines are not JSON records and were"
+            click.echo(f"warning: {records_path}: {lines} skipped", err=True)
+    else:
+        records = database_records(db, schema=schema)
+    if not no_copies and not any(r.get("type") == "document" and r.get("text") for r in records):
+        click.echo("warning: the records carry no document text, so copied text was not looked for; "
+                   "extract the reports again with this version of chanjia", err=True)
+    found = run_checks(rows, records, money_tolerance=money_tolerance, internal=not no_internal, copies=not no_copies)
+    if db is not None:
+        save_findings(db, found, schema=schema, command=shlex.join(["chanjia", *sys.argv[1:]]))
+    if out is not None:
+        write_findings(found, out)
+    _print_summary(found)
+    if out is not None or db is not None:
+        where = " and ".join(str(w) for w in (out, db and _shown(db)) if w is not None)
+        click.echo(f"{len(found)} findings → {where}", err=True)
+
+
+def _shown(db: str) -> str:
+    """The database as the user may see it: a URL without its password."""
+    if "://" not in db:
+        return db
+    from sqlalchemy.engine import make_url
+
+    return make_url(db).render_as_string(hide_password=True)

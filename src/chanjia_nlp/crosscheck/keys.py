@@ -1,0 +1,146 @@
+"""What makes two figures about the same thing: subject, period and scope, normalized.
+
+Subjects are compared through the gazetteer of ``chanjia_nlp.entities``: ``惠山区``, ``惠山`` and
+``惠山区总工会`` all name the district 惠山区 (code 320206). A name that is not itself a division
+counts as the most specific division it contains (``江阴市华士镇总工会`` → 华士镇, ``江都经济开发区``
+→ 江都区); a name containing none (``澄芯微电子有限公司``) is its own key.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+from ..entities import LEVELS, Division, find_division
+
+__all__ = ["period_range", "periods_match", "scope_of", "subject_key", "subject_label", "year_of"]
+
+SCOPES = ("increment", "cumulative", "as_of", "annual")
+#: 口径 words → scope, in ANNOTATION.md's rule order: the first class whose word appears wins.
+SCOPE_WORDS = (
+    ("increment", ("新增", "新建", "新设", "新培育", "新发展", "新命名", "比上年增加", "增量")),
+    ("cumulative", ("累计", "以来", "近年来")),
+    ("as_of", ("截至", "截止", "年末", "年底", "目前", "现有", "已有", "在册", "总数", "总量", "存量", "余额")),
+    ("annual", ("全年", "当年", "年度", "本年", "每年")),
+)
+RE_PERIOD = re.compile(
+    r"""
+    ^(?P<year>\d{4})                 # 2023
+    (?:-(?:
+        (?P<month>\d{1,2})           # 2023-04
+      | H(?P<half>[12])              # 2023-H1
+      | Q(?P<quarter>[1-4])          # 2023-Q2
+    ))?
+    """,
+    re.VERBOSE,
+)
+_MAX_NAME = 12  # longest division name looked for inside an organisation name
+
+
+def _key_of(division: Division) -> str:
+    return division.code or f"{division.parent_code}:{division.name}"  # towns have no code
+
+
+@functools.lru_cache(maxsize=8192)
+def _division_in(name: str) -> Division | None:
+    """The division ``name`` is, else the most specific one it contains (the last on ties)."""
+    whole = find_division(name)
+    if whole is not None:
+        return whole
+    best: Division | None = None
+    i = 0
+    while i < len(name) - 1:
+        for j in range(min(len(name), i + _MAX_NAME), i + 1, -1):
+            found = find_division(name[i:j])
+            if found is not None:
+                if best is None or LEVELS.index(found.level) >= LEVELS.index(best.level):
+                    best = found
+                i = j - 1
+                break
+        i += 1
+    return best
+
+
+def _clean(name: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
+
+
+@functools.lru_cache(maxsize=8192)
+def subject_key(name: str | None) -> str | None:
+    """The key two subject names share when they name the same region or organisation.
+
+    >>> subject_key("惠山") == subject_key("惠山区总工会") == subject_key("惠山区") == "320206"
+    True
+    >>> subject_key("星光工匠学院")
+    '星光工匠学院'
+    """
+    if not name or not name.strip():
+        return None
+    cleaned = _clean(name)
+    division = _division_in(cleaned)
+    return _key_of(division) if division is not None else cleaned
+
+
+@functools.lru_cache(maxsize=8192)
+def subject_label(name: str | None) -> str | None:
+    """The subject as findings show it: the division's full name (``惠山`` → ``惠山区``), else the name."""
+    if not name or not name.strip():
+        return None
+    cleaned = _clean(name)
+    division = _division_in(cleaned)
+    return division.name if division is not None else cleaned
+
+
+@functools.lru_cache(maxsize=1024)
+def period_range(period: str | None) -> tuple[int, int, int] | None:
+    """(year, first month, last month) of a period: ``2022`` → (2022, 1, 12), ``2023-H1`` → (2023, 1, 6).
+
+    >>> period_range("2023-04"), period_range("2023-Q2"), period_range("去年")
+    ((2023, 4, 4), (2023, 4, 6), None)
+    """
+    if not period:
+        return None
+    m = RE_PERIOD.match(str(period).strip())
+    if m is None:
+        return None
+    year = int(m["year"])
+    if m["month"]:
+        month = int(m["month"])
+        return (year, month, month) if 1 <= month <= 12 else (year, 1, 12)
+    if m["half"]:
+        return (year, 1, 6) if m["half"] == "1" else (year, 7, 12)
+    if m["quarter"]:
+        q = int(m["quarter"])
+        return (year, 3 * q - 2, 3 * q)
+    return (year, 1, 12)
+
+
+def year_of(period: str | None) -> int | None:
+    found = period_range(period)
+    return found[0] if found else None
+
+
+def periods_match(a: str | None, b: str | None) -> bool:
+    """Whether two known periods can be the same time: the same year and overlapping months."""
+    ra, rb = period_range(a), period_range(b)
+    if ra is None or rb is None:
+        return False
+    return ra[0] == rb[0] and ra[1] <= rb[2] and rb[1] <= ra[2]
+
+
+def scope_of(text: str | None) -> str | None:
+    """A scope from ANNOTATION.md's enum, from the enum value or the 口径 words of a ledger.
+
+    >>> scope_of("as_of"), scope_of("年末总数"), scope_of("全年新增"), scope_of("备注")
+    ('as_of', 'as_of', 'increment', None)
+    """
+    if not text:
+        return None
+    text = text.strip()
+    if text in SCOPES:
+        return text
+    for scope, words in SCOPE_WORDS:
+        if any(w in text for w in words):
+            return scope
+    return None

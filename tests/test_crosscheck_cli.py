@@ -1,0 +1,186 @@
+"""``chanjia check`` and the findings it writes: XLSX, CSV, JSONL and the database."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import uuid
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from chanjia_nlp import store
+from chanjia_nlp.crosscheck.commands import check
+from chanjia_nlp.crosscheck.export import COLUMNS, write_findings
+from chanjia_nlp.crosscheck.findings import VERDICTS
+from chanjia_nlp.crosscheck.run import read_records, run_checks
+from chanjia_nlp.errors import ConfigError
+from chanjia_nlp.ledger import read_ledger
+
+from .conftest import ROOT
+from .test_crosscheck_corpus import EXPECTED, corpus_records
+
+LEDGER = ROOT / EXPECTED["ledger"]
+
+
+@pytest.fixture(scope="module")
+def records() -> list[dict]:
+    return corpus_records()
+
+
+@pytest.fixture(scope="module")
+def jsonl(records, tmp_path_factory):
+    path = tmp_path_factory.mktemp("records") / "corpus.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records) + "not json\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def expected(records) -> list[dict]:
+    return run_checks(read_ledger(LEDGER).rows, records)
+
+
+def test_check_writes_xlsx_with_a_sheet_per_verdict(jsonl, expected, tmp_path):
+    out = tmp_path / "findings.xlsx"
+    result = CliRunner().invoke(check, [str(LEDGER), "--records", str(jsonl), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "1 line is not a JSON record and was skipped" in result.output
+    book = load_workbook(out)
+    verdicts = [v for v in VERDICTS if any(f["verdict"] == v for f in expected)]
+    assert book.sheetnames == ["summary", *verdicts]
+    for verdict in verdicts:
+        rows = list(book[verdict].iter_rows(values_only=True))
+        assert rows[0] == COLUMNS
+        assert len(rows) - 1 == sum(f["verdict"] == verdict for f in expected)
+        assert {r[0] for r in rows[1:]} == {verdict}
+    inconsistent = {r[7]: r for r in book["inconsistent"].iter_rows(min_row=2, values_only=True)}
+    assert inconsistent["F7"][5] == "2023年度产改工作台账.xlsx" and inconsistent["F7"][6] == "惠山区"
+    assert inconsistent["F7"][8] == "45,000" and inconsistent["F7"][9] == "4.2万人次" and inconsistent["F7"][12] == "3000"
+    assert "02_district_summary_2022.txt:718-724 (contradicts)" in inconsistent["F7"][15]
+    summary = list(book["summary"].iter_rows(values_only=True))
+    assert summary[0] == ("check", *verdicts, "total") and summary[-1][-1] == len(expected)
+    for word in ("ledger", "ledger_total", "uncovered_claim", "inconsistent"):
+        assert word in result.output  # the rich table
+
+
+def test_check_writes_csv_and_jsonl(jsonl, expected, tmp_path):
+    for name in ("f.csv", "f.jsonl"):
+        result = CliRunner().invoke(check, [str(LEDGER), "--records", str(jsonl), "--out", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+    with (tmp_path / "f.csv").open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert tuple(rows[0]) == COLUMNS and len(rows) == len(expected)
+    got = [json.loads(line) for line in (tmp_path / "f.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert got == expected
+
+
+def _fill(records: list[dict], db: str, schema: str | None = None) -> None:
+    with store.open(db, schema=schema) as st:
+        run_id = st.begin_run(command="test")
+        for doc in (r for r in records if r["type"] == "document"):
+            st.write_document(doc, [r for r in records if r.get("doc_id") == doc["doc_id"] and r is not doc], run_id)
+
+
+def _check_fills(db: str, extra: list[str], expected: list[dict], schema: str | None = None) -> None:
+    result = CliRunner().invoke(check, [str(LEDGER), "--db", db, *extra])
+    assert result.exit_code == 0, result.output
+    with store.open(db, schema=schema) as st:
+        stored = list(st.findings())
+    assert sorted(f["finding_id"] for f in stored) == sorted(f["finding_id"] for f in expected)
+    by_id = {f["finding_id"]: f for f in expected}
+    for finding in stored:
+        assert (finding["verdict"], finding["message"]) == (by_id[finding["finding_id"]]["verdict"],
+                                                            by_id[finding["finding_id"]]["message"])
+    # a second run updates the same findings instead of adding them again
+    assert CliRunner().invoke(check, [str(LEDGER), "--db", db, *extra]).exit_code == 0
+    with store.open(db, schema=schema) as st:
+        assert len(list(st.findings())) == len(stored)
+
+
+def test_check_reads_and_fills_the_database(records, expected, tmp_path):
+    db = str(tmp_path / "chanjia.sqlite")
+    _fill(records, db)
+    _check_fills(db, [], expected)
+
+
+@pytest.fixture
+def pg_schema():
+    """A fresh PostgreSQL schema (from CHANJIA_TEST_PG_URL), dropped afterwards."""
+    url = os.environ.get("CHANJIA_TEST_PG_URL")
+    if not url:
+        pytest.skip("set CHANJIA_TEST_PG_URL to a PostgreSQL database to run the PostgreSQL tests")
+    import sqlalchemy
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = sqlalchemy.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    yield url, schema
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    engine.dispose()
+
+
+def test_check_reads_and_fills_a_postgresql_schema(records, expected, pg_schema):
+    url, schema = pg_schema
+    _fill(records, url, schema)
+    _check_fills(url, ["--schema", schema], expected, schema)
+
+
+def test_records_without_text_say_copies_were_not_looked_for(records, tmp_path):
+    path = tmp_path / "old.jsonl"
+    path.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "text"}, ensure_ascii=False) + "\n"
+                            for r in records), encoding="utf-8")
+    result = CliRunner().invoke(check, ["--records", str(path)])
+    assert result.exit_code == 0 and "copied text was not looked for" in result.output
+    assert "copied text" not in CliRunner().invoke(check, ["--records", str(path), "--no-copies"]).output
+
+
+def test_internal_checks_and_copies_can_be_left_out(jsonl):
+    result = CliRunner().invoke(check, ["--records", str(jsonl), "--no-internal", "--no-copies"])
+    assert result.exit_code == 0 and "0 findings" in result.output
+    result = CliRunner().invoke(check, ["--records", str(jsonl)])
+    assert result.exit_code == 0 and "0 findings" in result.output  # the corpus adds up
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        ([], "give exactly one source of claims"),
+        (["--db", "x.sqlite", "--records", "{jsonl}"], "give exactly one source of claims"),
+        (["--records", "{jsonl}", "--schema", "s"], "give --db too"),
+        (["--records", "{jsonl}", "--money-tolerance", "2"], "is not a share from 0 up to 1"),
+        (["--records", "{jsonl}", "--money-tolerance", "lots"], "is not a share from 0 up to 1"),
+        (["--records", "{jsonl}", "--out", "findings.txt"], "'xlsx', 'csv', 'jsonl'"),
+    ],
+)
+def test_bad_options_exit_2_saying_what_to_do(args, words, jsonl):
+    result = CliRunner().invoke(check, [a.format(jsonl=jsonl) for a in args])
+    assert result.exit_code == 2 and words in result.output
+
+
+def test_help_has_an_example():
+    result = CliRunner().invoke(check, ["--help"])
+    assert result.exit_code == 0 and "Example:" in result.output and "chanjia check" in result.output
+
+
+def test_export_survives_control_characters(tmp_path):
+    finding = {"type": "finding", "finding_id": "x", "check": "copied_text", "verdict": "flagged",
+               "message": "flagged: \x0b", "evidence": [{"doc_id": "d", "path": "a.txt", "start": 0, "end": 3,
+                                                          "text": "一\x00二" + "三" * 40000, "role": "copy"}]}
+    write_findings([finding], tmp_path / "f.xlsx")
+    (row,) = load_workbook(tmp_path / "f.xlsx")["flagged"].iter_rows(min_row=2, values_only=True)
+    assert row[13] == "flagged: " and row[14].startswith("一二三") and len(row[14]) == 32767
+
+
+def test_export_rejects_an_unknown_format(tmp_path):
+    with pytest.raises(ConfigError, match="must be one of"):
+        write_findings([], tmp_path / "x.pdf")
+
+
+def test_read_records_skips_lines_that_are_not_records(tmp_path):
+    path = tmp_path / "r.jsonl"
+    path.write_text('{"type": "document"}\n[1, 2]\n\n{broken\n', encoding="utf-8")
+    assert read_records(path) == ([{"type": "document"}], 2)
