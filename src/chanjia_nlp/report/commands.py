@@ -1,0 +1,75 @@
+"""``chanjia report``: the HTML review report of a database or of JSONL files.
+
+Library errors (no database, a bad URL) travel up to :func:`chanjia_nlp.cli.main`, which prints
+them as one line.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+from click.core import ParameterSource
+
+from ..store import open as open_store
+from ..store.commands import db_options
+from . import read_jsonl, write_report
+
+__all__ = ["report"]
+
+
+def _counting(rows: Iterable[Mapping[str, Any]], counts: Counter[str]) -> Iterator[Mapping[str, Any]]:
+    for row in rows:
+        counts["claim" if row.get("claim") is True else str(row.get("type"))] += 1
+        yield row
+
+
+@click.command()
+@click.argument("jsonl", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@db_options
+@click.option(
+    "--out", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Write the HTML report here."
+)
+@click.option("--title", help="The report's title.")
+@click.pass_context
+def report(
+    ctx: click.Context, jsonl: tuple[Path, ...], db: str, schema: str | None, out: Path, title: str | None
+) -> None:
+    """Write a self-contained HTML report to review the figures: each document with its claims,
+    figures, programmes and entities highlighted, a filterable claims table, the cross-check
+    findings and charts. It opens offline in any browser.
+
+    The records and findings come from the database (--db), or from JSONL files: the records
+    `chanjia extract --out` wrote, with findings in the same or other files.
+
+    Example:
+
+    \b
+        chanjia report --db chanjia.sqlite -o report.html
+        chanjia report corpus.jsonl findings.jsonl -o report.html --title "惠山区 2022"
+    """
+    counts: Counter[str] = Counter()
+    if jsonl:
+        if ParameterSource.COMMANDLINE in (ctx.get_parameter_source("db"), ctx.get_parameter_source("schema")):
+            raise click.UsageError("give either --db or JSONL files, not both")
+
+        def warn(path: str, line: int, problem: str) -> None:
+            click.echo(f"warning: {path}:{line}: {problem}; line skipped", err=True)
+
+        _write(_counting(read_jsonl(jsonl, on_error=warn), counts), out, title=title)
+    else:
+        with open_store(db, schema=schema, create=False) as opened:
+            _write(_counting(opened.records(), counts), out, findings=_counting(opened.findings(), counts), title=title)
+    click.echo(
+        f"{counts['document']} documents, {counts['claim']} claims, {counts['finding']} findings → {out}", err=True
+    )
+
+
+def _write(records: Iterable[Mapping[str, Any]], out: Path, **options: Any) -> None:
+    try:
+        write_report(records, out, **options)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {out}: {exc.strerror or exc}; choose another --out") from exc

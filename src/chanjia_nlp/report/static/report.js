@@ -1,0 +1,573 @@
+/* chanjia_nlp review report: renders the embedded JSON on demand.
+ * Text from the data only ever reaches the page through text nodes, textContent and
+ * setAttribute; nothing is parsed as HTML. */
+(function () {
+  'use strict';
+
+  const DATA = JSON.parse(document.getElementById('report-data').textContent);
+  const docs = DATA.docs;
+  const items = DATA.items;
+  const findings = DATA.findings;
+  const names = DATA.indicators;
+  const LEDGER_CHECKS = new Set(['ledger', 'ledger_total']);
+  const collator = new Intl.Collator('zh-Hans-CN', { numeric: true });
+
+  // ---- helpers ---------------------------------------------------------------------------
+
+  function el(tag, attrs, children) {
+    const node = document.createElement(tag);
+    for (const key in attrs || {}) {
+      const value = attrs[key];
+      if (value !== null && value !== undefined && value !== false) node.setAttribute(key, value === true ? '' : String(value));
+    }
+    append(node, children);
+    return node;
+  }
+
+  function append(node, children) {
+    if (children === null || children === undefined) return node;
+    for (const child of Array.isArray(children) ? children : [children]) {
+      if (child === null || child === undefined || child === '') continue;
+      node.appendChild(typeof child === 'object' ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  function token(value) {  // a value made safe to use as a CSS class name
+    return String(value || '').replace(/[^A-Za-z0-9_-]/g, '');
+  }
+
+  function badge(verdict) {
+    return el('span', { class: 'badge verdict-' + token(verdict) }, verdict || 'none');
+  }
+
+  function indicatorLabel(id) {
+    return id && names[id] ? id + ' — ' + names[id] : (id || '');
+  }
+
+  function interval(item) {
+    if (item.low && item.high) return item.low === item.high ? item.low : item.low + ' – ' + item.high;
+    if (item.low) return '≥ ' + item.low;
+    if (item.high) return '≤ ' + item.high;
+    return 'open';
+  }
+
+  function verdictsOf(item) {
+    const seen = [];
+    for (const f of item.findings || []) {
+      const verdict = findings[f].verdict;
+      if (!seen.includes(verdict)) seen.push(verdict);
+    }
+    return seen;
+  }
+
+  // ---- tabs and routing ------------------------------------------------------------------
+
+  const rendered = {};
+
+  function showTab(name) {
+    for (const tab of document.querySelectorAll('[data-tab]')) {
+      tab.setAttribute('aria-selected', String(tab.dataset.tab === name));
+    }
+    for (const view of document.querySelectorAll('main > section')) view.hidden = view.id !== 'tab-' + name;
+    if (name === 'documents' && !rendered.docList) renderDocList();
+    if (name === 'checks' && !rendered.checks) renderChecks();
+    hideCard();
+  }
+
+  function route() {
+    const hash = location.hash;
+    let match;
+    if ((match = /^#item-(\d+)$/.exec(hash))) focusItem(Number(match[1]));
+    else if ((match = /^#doc-(\d+)$/.exec(hash))) { showTab('documents'); showDoc(Number(match[1])); window.scrollTo(0, 0); }
+    else if ((match = /^#(overview|documents|claims|checks)$/.exec(hash))) showTab(match[1]);
+  }
+
+  function go(hash) {  // follow an in-page link now, not on the next hashchange task
+    if (hash !== location.hash) {
+      try { history.pushState(null, '', hash); } catch (error) { location.hash = hash; return; }
+    }
+    route();
+  }
+
+  window.addEventListener('popstate', route);
+  document.addEventListener('click', function (event) {
+    const link = event.target.closest('a[href^="#"]');
+    if (link && event.button === 0 && !event.ctrlKey && !event.metaKey && !event.shiftKey) {
+      event.preventDefault();
+      go(link.getAttribute('href'));
+    }
+  });
+
+  // ---- documents view --------------------------------------------------------------------
+
+  const docText = document.getElementById('doc-text');
+  const docHead = document.getElementById('doc-head');
+  let currentDoc = null;
+
+  function renderDocList() {
+    rendered.docList = true;
+    const list = document.getElementById('doc-list');
+    const fragment = document.createDocumentFragment();
+    docs.forEach(function (doc, n) {
+      const counts = doc.counts || {};
+      const line = [(counts.claim || 0) + ' claims'];
+      if (doc.status === 'error') line.push('not read');
+      if (counts.damaged) line.push(counts.damaged + ' damaged');
+      fragment.appendChild(el('li', { class: doc.status === 'error' ? 'error' : null, 'data-doc': n }, [
+        el('a', { href: '#doc-' + n }, [doc.path, el('small', null, [doc.title, doc.title ? ' · ' : '', line.join(' · ')])]),
+      ]));
+    });
+    list.appendChild(fragment);
+    document.getElementById('doc-search').addEventListener('input', function () {
+      const query = this.value.trim().toLowerCase();
+      for (const li of list.children) {
+        const doc = docs[Number(li.dataset.doc)];
+        li.hidden = query !== '' && !((doc.path || '') + '\n' + (doc.title || '')).toLowerCase().includes(query);
+      }
+    });
+  }
+
+  function markClass(item) {
+    let css = 'm t-' + token(item.type);
+    if (item.label) css += ' l-' + token(item.label);
+    if (item.type === 'evidence') css += ' role-' + token(item.role);
+    if (item.damaged) css += ' damaged';
+    if (item.doubtful) css += ' doubtful';
+    const verdicts = verdictsOf(item);
+    if (verdicts.length) css += ' has-finding verdict-' + token(verdicts[0]);
+    return css;
+  }
+
+  function build(parent, nodes, from) {
+    for (let k = from; k < nodes.length; k++) {
+      const node = nodes[k];
+      if (typeof node === 'string') {
+        parent.appendChild(document.createTextNode(node));
+      } else {
+        const item = items[node[0]];
+        const mark = document.createElement('mark');
+        mark.className = markClass(item);
+        mark.dataset.i = node[0];
+        mark.tabIndex = 0;
+        build(mark, node, 1);
+        parent.appendChild(mark);
+      }
+    }
+  }
+
+  function showDoc(n) {
+    const doc = docs[n];
+    if (!doc || currentDoc === n) return;
+    if (!rendered.docList) renderDocList();
+    currentDoc = n;
+    for (const li of document.querySelectorAll('#doc-list li')) li.classList.toggle('current', Number(li.dataset.doc) === n);
+    const facts = [
+      doc.path, doc.published && 'published ' + doc.published, doc.format, doc.source, doc.chars && doc.chars + ' characters',
+    ].filter(Boolean).join(' · ');
+    const head = [el('h2', null, doc.title || doc.path), el('p', null, facts)];
+    if (doc.status === 'error') head.push(el('p', { class: 'notice' }, 'Not read: ' + (doc.error || 'unknown error')));
+    if (doc.note) head.push(el('p', { class: 'notice' }, doc.note));
+    if (doc.textless) {
+      head.push(el('p', { class: 'notice' }, 'The document text is not in these records: showing the sentences of its figures only.'));
+    }
+    docHead.replaceChildren(...head);
+    const fragment = document.createDocumentFragment();
+    for (const block of doc.blocks) {
+      const box = el('div', { class: doc.textless ? 'sentence' : 'text' });
+      build(box, block, 0);
+      fragment.appendChild(box);
+    }
+    docText.replaceChildren(fragment);
+  }
+
+  function focusItem(i) {
+    const item = items[i];
+    if (!item) return;
+    showTab('documents');
+    showDoc(item.doc);
+    for (const old of docText.querySelectorAll('mark.focus')) old.classList.remove('focus');
+    for (const old of docHead.querySelectorAll('.missing')) old.remove();
+    const marks = docText.querySelectorAll('mark[data-i="' + i + '"]');
+    if (!marks.length) {
+      const why = '“' + (item.text || '') + '” cannot be shown in the text: its offsets do not match the document.';
+      docHead.appendChild(el('p', { class: 'notice missing' }, why));
+      window.scrollTo(0, 0);
+      return;
+    }
+    for (const mark of marks) mark.classList.add('focus');
+    marks[0].scrollIntoView({ block: 'center' });
+    marks[0].focus({ preventScroll: true });
+  }
+
+  document.getElementById('legend').addEventListener('change', function (event) {
+    const type = event.target.dataset.toggle;
+    if (type) docText.classList.toggle('hide-' + type, !event.target.checked);
+  });
+
+  // ---- hover card ------------------------------------------------------------------------
+
+  const card = document.getElementById('card');
+
+  function cardRows(item) {
+    const rows = [];
+    const add = function (label, value) { if (value !== undefined && value !== null && value !== '') rows.push([label, value]); };
+    if (item.type === 'claim' || item.type === 'quantity') {
+      add('value', item.damaged ? 'none: digits lost in conversion' : [item.value, item.unit].filter(Boolean).join(' '));
+      add('low–high', interval(item));
+      add('qualifier', item.qualifier);
+      add('kind', item.kind);
+      add('unit', item.unit);
+      add('currency', item.currency);
+      add('indicator', indicatorLabel(item.indicator));
+      add('counted', item.indicator_text);
+      add('subject', item.subject);
+      add('period', item.period);
+      add('scope', item.scope);
+      add('level', item.level);
+      if (item.total !== undefined) add('part of', items[item.total].text + ' (the total at offset ' + item.parent + ')');
+      else if (item.parent !== undefined) add('part of', 'the total at offset ' + item.parent);
+    } else if (item.type === 'programme') {
+      add('kind', item.kind);
+    } else if (item.type === 'entity') {
+      add('label', item.label);
+      add('normalized', item.normalized);
+      add('role', item.role);
+      add('code', item.code);
+    } else if (item.type === 'evidence') {
+      add('role', item.role);
+    }
+    if (item.doubtful) add('doubtful', item.doubtful.join('; '));
+    for (const f of item.findings || []) {
+      add(findings[f].check, findings[f].verdict + (findings[f].message ? ': ' + findings[f].message : ''));
+    }
+    return rows;
+  }
+
+  function showCard(mark) {
+    const item = items[Number(mark.dataset.i)];
+    if (!item) return;
+    const title = item.type === 'claim' ? 'claim' : item.type === 'quantity' ? 'figure (no claim)' : item.type;
+    const list = el('dl');
+    for (const row of cardRows(item)) append(list, [el('dt', null, row[0]), el('dd', null, row[1])]);
+    card.replaceChildren(el('h3', null, title + ': ' + (item.text || '')), list);
+    card.hidden = false;
+    const box = mark.getBoundingClientRect();
+    const width = card.offsetWidth;
+    const height = card.offsetHeight;
+    const left = Math.max(4, Math.min(box.left, window.innerWidth - width - 8));
+    const below = box.bottom + 6;
+    card.style.left = left + 'px';
+    card.style.top = (below + height < window.innerHeight ? below : Math.max(4, box.top - height - 6)) + 'px';
+  }
+
+  function hideCard() { card.hidden = true; }
+
+  docText.addEventListener('mouseover', function (event) {
+    const mark = event.target.closest('mark');
+    if (mark) showCard(mark);
+  });
+  docText.addEventListener('mouseout', function (event) {
+    if (!event.relatedTarget || !docText.contains(event.relatedTarget) || !event.relatedTarget.closest('mark')) hideCard();
+  });
+  docText.addEventListener('focusin', function (event) { if (event.target.matches('mark')) showCard(event.target); });
+  docText.addEventListener('focusout', hideCard);
+  window.addEventListener('scroll', hideCard, { passive: true });
+
+  // ---- a paged, sortable table -----------------------------------------------------------
+
+  function pager(nav, state, total, redraw) {
+    const size = state.size || total || 1;
+    const pages = Math.max(1, Math.ceil(total / size));
+    state.page = Math.min(state.page, pages - 1);
+    const button = function (label, page, disabled) {
+      const b = el('button', { type: 'button', disabled: disabled }, label);
+      b.addEventListener('click', function () { state.page = page; redraw(); });
+      return b;
+    };
+    nav.replaceChildren(
+      button('« first', 0, state.page === 0), button('‹ previous', state.page - 1, state.page === 0),
+      el('span', null, 'page ' + (state.page + 1) + ' of ' + pages),
+      button('next ›', state.page + 1, state.page >= pages - 1), button('last »', pages - 1, state.page >= pages - 1),
+    );
+    return [state.page * size, Math.min(total, (state.page + 1) * size)];
+  }
+
+  function fillSelect(select, values, label) {
+    const counts = new Map();
+    for (const value of values) counts.set(value, (counts.get(value) || 0) + 1);
+    const ordered = Array.from(counts.keys()).sort(function (a, b) {
+      return a === null ? 1 : b === null ? -1 : collator.compare(a, b);
+    });
+    for (const value of ordered) {
+      const text = (value === null ? '(none)' : label(value)) + ' (' + counts.get(value) + ')';
+      select.appendChild(el('option', { value: JSON.stringify(value) }, text));
+    }
+  }
+
+  // ---- claims table ----------------------------------------------------------------------
+
+  const claimIds = [];
+  items.forEach(function (item, i) { if (item.type === 'claim') claimIds.push(i); });
+  let haystack = null;  // claim id -> the text a search looks in, built on the first search
+
+  function searchText(i) {
+    if (haystack === null) {
+      haystack = new Map();
+      for (const k of claimIds) {
+        const c = items[k];
+        const fields = [c.text, c.indicator, names[c.indicator], c.indicator_text, c.subject, c.period, docs[c.doc].path];
+        haystack.set(k, fields.join('\n').toLowerCase());
+      }
+    }
+    return haystack.get(i);
+  }
+
+  const claimState = { indicator: '', subject: '', period: '', verdict: '', q: '', size: 100, page: 0, sort: 'doc', dir: 1 };
+  const claimForm = document.getElementById('claim-filters');
+  const claimBody = document.querySelector('#claim-table tbody');
+
+  function flagsOf(item) {
+    const flags = [];
+    if (item.damaged) flags.push('damaged');
+    if (item.repeated) flags.push('repeated');
+    for (const doubt of item.doubtful || []) if (doubt !== 'in a repeated paragraph') flags.push(doubt);
+    if (item.unplaced) flags.push('not in text');
+    return flags;
+  }
+
+  const sortKeys = {
+    doc: function (c) { return c.doc; },
+    text: function (c) { return c.text || ''; },
+    value: function (c) { return c.value === undefined ? null : Number(c.value); },
+    verdict: function (c) { return verdictsOf(c).join(' ') || null; },
+    flags: function (c) { return flagsOf(c).join(' ') || null; },
+  };
+
+  function matches(i, field, wanted) {
+    if (wanted === '') return true;
+    const value = JSON.parse(wanted);
+    const item = items[i];
+    if (field === 'verdict') return value === null ? !(item.findings || []).length : verdictsOf(item).includes(value);
+    return (item[field] === undefined ? null : item[field]) === value;
+  }
+
+  let lastQuery = null;
+  let lastRows = [];
+
+  function filteredClaims() {  // claim ids in table order; claimIds are in document and text order
+    const s = claimState;
+    const key = JSON.stringify([s.indicator, s.subject, s.period, s.verdict, s.q, s.sort, s.dir]);
+    if (key === lastQuery) return lastRows;
+    const query = s.q.trim().toLowerCase();
+    const rows = claimIds.filter(function (i) {
+      return matches(i, 'indicator', s.indicator) && matches(i, 'subject', s.subject) && matches(i, 'period', s.period)
+        && matches(i, 'verdict', s.verdict) && (query === '' || searchText(i).includes(query));
+    });
+    const keyOf = sortKeys[s.sort] || function (c) { return c[s.sort] === undefined ? null : c[s.sort]; };
+    const keyed = rows.map(function (i) { return [keyOf(items[i]), i]; });
+    keyed.sort(function (a, b) {
+      const x = a[0];
+      const y = b[0];
+      if (x === y) return a[1] - b[1];
+      if (x === null) return 1;
+      if (y === null) return -1;
+      const order = typeof x === 'number' && typeof y === 'number' ? x - y : collator.compare(String(x), String(y));
+      return s.dir * order || a[1] - b[1];
+    });
+    lastQuery = key;
+    lastRows = keyed.map(function (pair) { return pair[1]; });
+    return lastRows;
+  }
+
+  function claimRow(i) {
+    const c = items[i];
+    const doc = docs[c.doc];
+    const verdicts = verdictsOf(c);
+    return el('tr', { 'data-i': i, class: verdicts.length ? 'verdict-' + token(verdicts[0]) : null }, [
+      el('td', { class: 'path' }, el('a', { href: '#doc-' + c.doc }, doc.path)),
+      el('td', null, el('a', { href: '#item-' + i, class: 'goto', 'data-item': i }, c.text || '(no text)')),
+      el('td', { class: 'num' }, c.damaged ? '—' : [c.value || '', c.unit ? ' ' + c.unit : '']),
+      el('td', null, c.qualifier),
+      el('td', { title: names[c.indicator] || null }, c.indicator),
+      el('td', null, c.subject),
+      el('td', null, c.period),
+      el('td', null, c.scope),
+      el('td', null, c.level),
+      el('td', null, verdicts.map(badge)),
+      el('td', null, flagsOf(c).map(function (flag) { return el('span', { class: 'flag ' + token(flag) }, flag + ' '); })),
+    ]);
+  }
+
+  function renderClaims() {
+    const rows = filteredClaims();
+    const range = pager(document.getElementById('claim-pager'), claimState, rows.length, renderClaims);
+    const fragment = document.createDocumentFragment();
+    for (let k = range[0]; k < range[1]; k++) fragment.appendChild(claimRow(rows[k]));
+    claimBody.replaceChildren(fragment);
+    const filtered = rows.length < claimIds.length ? ' (filtered from ' + claimIds.length + ')' : '';
+    document.getElementById('claim-count').textContent = rows.length
+      ? 'Claims ' + (range[0] + 1) + '–' + range[1] + ' of ' + rows.length + filtered
+      : 'No claims match.';
+    claimBody.dataset.total = String(rows.length);
+    for (const b of document.querySelectorAll('#claim-table [data-sort]')) {
+      if (b.dataset.sort === claimState.sort) b.dataset.dir = String(claimState.dir); else delete b.dataset.dir;
+    }
+  }
+
+  function readClaimForm() {
+    for (const name of ['indicator', 'subject', 'period', 'verdict', 'q']) claimState[name] = claimForm.elements[name].value;
+    claimState.size = Number(claimForm.elements.size.value);
+    claimState.page = 0;
+    renderClaims();
+  }
+
+  function claimValues(field) {
+    return claimIds.map(function (i) { return items[i][field] === undefined ? null : items[i][field]; });
+  }
+
+  fillSelect(claimForm.elements.indicator, claimValues('indicator'), indicatorLabel);
+  fillSelect(claimForm.elements.subject, claimValues('subject'), String);
+  fillSelect(claimForm.elements.period, claimValues('period'), String);
+  fillSelect(claimForm.elements.verdict, [].concat.apply([], claimIds.map(function (i) {
+    const verdicts = verdictsOf(items[i]);
+    return verdicts.length ? verdicts : [null];
+  })), String);
+  claimForm.addEventListener('change', readClaimForm);
+  claimForm.addEventListener('input', function (event) { if (event.target.name === 'q') readClaimForm(); });
+  claimForm.addEventListener('submit', function (event) { event.preventDefault(); });
+  claimForm.addEventListener('reset', function () { setTimeout(readClaimForm, 0); });
+  document.querySelector('#claim-table thead').addEventListener('click', function (event) {
+    const button = event.target.closest('[data-sort]');
+    if (!button) return;
+    claimState.dir = claimState.sort === button.dataset.sort ? -claimState.dir : 1;
+    claimState.sort = button.dataset.sort;
+    renderClaims();
+  });
+
+  function filterClaims(field, value) {
+    const select = claimForm.elements[field];
+    const wanted = value === '(none)' ? 'null' : JSON.stringify(value);
+    if (!select || !Array.from(select.options).some(function (o) { return o.value === wanted; })) {
+      if (field === 'verdict') go('#checks');  // a verdict no claim has: its findings are there
+      return;
+    }
+    claimForm.reset();
+    select.value = wanted;
+    readClaimForm();
+    go('#claims');
+  }
+
+  for (const bar of document.querySelectorAll('svg [data-filter]')) {
+    const go = function () { filterClaims(bar.dataset.filter, bar.dataset.value); };
+    bar.addEventListener('click', go);
+    bar.addEventListener('keydown', function (event) { if (event.key === 'Enter') go(); });
+  }
+
+  const totals = document.getElementById('totals-select');
+  if (totals) {
+    totals.addEventListener('change', function () {
+      for (const box of document.querySelectorAll('[data-total]')) box.hidden = box.dataset.total !== totals.value;
+    });
+  }
+
+  // ---- cross-check view ------------------------------------------------------------------
+
+  function evidenceLinks(finding) {
+    return finding.evidence.map(function (e) {
+      const label = (e.role ? e.role + ': ' : '') + '“' + (e.text || '') + '”';
+      const where = e.path || (e.doc !== undefined ? docs[e.doc].path : '');
+      const link = e.item !== undefined
+        ? el('a', { href: '#item-' + e.item, 'data-item': e.item }, label)
+        : e.doc !== undefined ? el('a', { href: '#doc-' + e.doc }, label) : el('span', null, label);
+      return el('span', { class: 'evidence' }, [link, where ? ' (' + where + ')' : '']);
+    });
+  }
+
+  function ledgerCell(ledger) {  // 台账.xlsx › sheet › D5, with the file's full path on hover
+    if (!ledger) return null;
+    const cell = ledger.cell || [ledger.column, ledger.row].filter(Boolean).join('') || (ledger.row ? 'row ' + ledger.row : '');
+    const file = ledger.file ? ledger.file.split(/[\\/]/).pop() : '';
+    const where = [file, ledger.sheet, cell].filter(Boolean).join(' › ');
+    return el('span', { title: ledger.file || null }, ledger.value ? where + ' = ' + ledger.value : where);
+  }
+
+  function renderChecks() {
+    rendered.checks = true;
+    const ledgerIds = [];
+    const internal = [];
+    const copied = [];
+    const uncovered = [];
+    findings.forEach(function (f, n) {
+      if (LEDGER_CHECKS.has(f.check)) ledgerIds.push(n);
+      else if (f.check === 'uncovered_claim') uncovered.push(n);
+      else if (f.check === 'copied_text') copied.push(n);
+      else internal.push(n);
+    });
+    const form = document.getElementById('ledger-filters');
+    fillSelect(form.elements.verdict, ledgerIds.map(function (n) { return findings[n].verdict; }), String);
+    const state = { verdict: '', page: 0, size: 100 };
+    const body = document.querySelector('#ledger-table tbody');
+    const draw = function () {
+      const wanted = state.verdict === '' ? null : JSON.parse(state.verdict);
+      const rows = ledgerIds.filter(function (n) { return wanted === null || findings[n].verdict === wanted; });
+      const range = pager(document.getElementById('ledger-pager'), state, rows.length, draw);
+      const fragment = document.createDocumentFragment();
+      for (let k = range[0]; k < range[1]; k++) {
+        const f = findings[rows[k]];
+        fragment.appendChild(el('tr', { class: 'verdict-' + token(f.verdict) }, [
+          el('td', null, badge(f.verdict)), el('td', null, f.check), el('td', null, ledgerCell(f.ledger)),
+          el('td', { title: names[f.indicator] || null }, f.indicator), el('td', null, f.subject), el('td', null, f.period),
+          el('td', { class: 'num' }, f.expected), el('td', { class: 'num' }, f.observed), el('td', { class: 'num' }, f.gap),
+          el('td', null, f.message), el('td', null, evidenceLinks(f)),
+        ]));
+      }
+      body.replaceChildren(fragment);
+      document.getElementById('ledger-count').textContent = ledgerIds.length
+        ? rows.length + ' of ' + ledgerIds.length + ' ledger findings'
+        : 'No ledger findings: cross-check a 台账 to fill this table.';
+    };
+    form.addEventListener('change', function () { state.verdict = form.elements.verdict.value; state.page = 0; draw(); });
+    draw();
+    document.getElementById('uncovered-count').textContent = String(uncovered.length);
+    cardList(document.getElementById('uncovered-findings'), uncovered, 'Every claim of the 台账 subjects and years is covered.');
+    cardList(document.getElementById('internal-findings'), internal, 'No internal-check findings.');
+    cardList(document.getElementById('copied-findings'), copied, 'No copied text found.');
+  }
+
+  function cardList(list, ids, empty) {
+    const step = 100;
+    let shown = 0;
+    const more = el('li', { class: 'more' }, el('button', { type: 'button' }, 'show more'));
+    const draw = function () {
+      const fragment = document.createDocumentFragment();
+      for (const n of ids.slice(shown, shown + step)) {
+        const f = findings[n];
+        const numbers = [f.expected && 'expected ' + f.expected, f.observed && 'observed ' + f.observed, f.gap && 'gap ' + f.gap]
+          .filter(Boolean).join(' · ');
+        const about = [indicatorLabel(f.indicator), f.subject, f.period].filter(Boolean).join(' · ');
+        fragment.appendChild(el('li', { class: 'verdict-' + token(f.verdict) }, [
+          el('p', null, [badge(f.verdict), ' ', el('b', null, f.check), about ? ' ' + about : '']),
+          el('p', null, f.message), numbers ? el('p', { class: 'numbers' }, numbers) : null,
+        ].concat(evidenceLinks(f))));
+      }
+      shown += step;
+      list.insertBefore(fragment, more.parentNode ? more : null);
+      if (shown >= ids.length) more.remove(); else list.appendChild(more);
+    };
+    more.addEventListener('click', draw);
+    if (!ids.length) list.appendChild(el('li', { class: 'empty' }, empty));
+    else draw();
+  }
+
+  // ---- start -----------------------------------------------------------------------------
+
+  const header = document.querySelector('header.top');
+  const measureHeader = function () { document.documentElement.style.setProperty('--head', header.offsetHeight + 'px'); };
+  window.addEventListener('resize', measureHeader);
+  measureHeader();
+  renderClaims();
+  performance.mark('chanjia:table-rendered');
+  document.documentElement.dataset.ready = 'true';
+  if (location.hash) route();
+})();

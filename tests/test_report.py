@@ -1,0 +1,502 @@
+"""The HTML review report without a browser: escaping, self-containment, the embedded data,
+mark trees that keep the text whole, charts, and the ``chanjia report`` command."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import json
+import os
+import re
+import uuid
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+import pytest
+import sqlalchemy
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import chanjia_nlp
+from chanjia_nlp import store
+from chanjia_nlp.errors import ChanjiaError
+from chanjia_nlp.readers import find_files, read_document
+from chanjia_nlp.records import to_dict
+from chanjia_nlp.report import read_jsonl, render_report, write_report
+from chanjia_nlp.report.charts import totals_by_year
+from chanjia_nlp.report.commands import report
+from chanjia_nlp.report.marks import fragments, leaves, mark_tree
+from chanjia_nlp.report.model import build_model, indicator_names
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: Text meant to run script if it ever reached the page as markup.
+HOSTILE = (
+    "<script>window.__pwned=1;alert(1)</script>",
+    '"><img src=x onerror="window.__pwned=1;alert(1)">',
+    "</script><script>window.__pwned=1</script><!--",
+    "<svg onload=window.__pwned=1>",
+)
+
+
+@functools.cache
+def corpus_records() -> tuple[dict[str, Any], ...]:
+    """The records of ``corpus/``, each ``document`` dict with its ``text``."""
+    nlp = chanjia_nlp.load()
+    rows: list[dict[str, Any]] = []
+    for path, shown in find_files([ROOT / "corpus"]):
+        doc, text = read_document(path, display_path=shown)
+        rows.append({**to_dict(doc), "text": text})
+        if text is not None:
+            records = nlp.extract(text, published=doc.published)
+            rows.extend(to_dict(r, doc_id=doc.doc_id, path=doc.path) for r in records)
+    return tuple(rows)
+
+
+def hostile_records() -> list[dict[str, Any]]:
+    """One document whose text, path, title and claim fields carry script payloads."""
+    text = "全区共培训职工1200人次。" + HOSTILE[0] + "\n新建职工书屋15家。" + "".join(HOSTILE[1:]) + "\n覆盖企业386家。"
+    doc = {"type": "document", "doc_id": "hostile", "path": HOSTILE[1] + ".txt", "title": HOSTILE[0], "status": "ok",
+           "text": text}
+    rows = [doc]
+    for record in chanjia_nlp.extract(text):
+        row = to_dict(record, doc_id="hostile", path=doc["path"])
+        if row.get("claim"):
+            row["subject"], row["indicator_text"] = HOSTILE[1], HOSTILE[3]
+        rows.append(row)
+    return rows
+
+
+def finding(check: str, verdict: str, evidence: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:
+    base = dict.fromkeys(("indicator", "subject", "period", "expected", "observed", "gap", "doc_id", "path", "ledger"))
+    return {"type": "finding", "finding_id": f"{check}-{verdict}", "check": check, "verdict": verdict,
+            "message": f"{check} {verdict}", **base, "evidence": evidence, **fields}
+
+
+def evidence(row: dict[str, Any], role: str, start: int | None = None, end: int | None = None,
+             text: str | None = None) -> dict[str, Any]:
+    """An evidence span in ``row``'s document: ``row``'s own span unless ``start``/``end`` are given."""
+    start = row["start"] if start is None else start
+    end = row["end"] if end is None else end
+    return {"doc_id": row["doc_id"], "path": row["path"], "start": start, "end": end, "text": text or row["text"],
+            "role": role}
+
+
+def page_data(html: str) -> dict[str, Any]:
+    tree = lxml.html.fromstring(html)
+    (script,) = tree.xpath("//script[@id='report-data']")
+    return json.loads(script.text)
+
+
+@pytest.fixture(scope="module")
+def hostile_html() -> str:
+    rows = hostile_records()
+    claim = next(r for r in rows if r.get("claim"))
+    ledger = {"file": HOSTILE[1], "sheet": HOSTILE[3], "row": 2, "column": "B", "cell": "B2", "value": "9"}
+    found = finding("ledger", "inconsistent", [evidence(claim, "contradicts")], message=HOSTILE[0], ledger=ledger)
+    return render_report(rows, findings=[found], title=HOSTILE[2])
+
+
+# ---- safety -----------------------------------------------------------------------------------
+
+
+def test_hostile_text_is_never_markup(hostile_html):
+    tree = lxml.html.fromstring(hostile_html)
+    scripts = tree.xpath("//script")
+    assert [s.get("type") for s in scripts] == ["application/json", None]
+    assert all(s.get("src") is None for s in scripts)
+    assert not tree.xpath("//img | //iframe | //object | //embed | //svg[@onload]")
+    elements = [el for el in tree.iter() if isinstance(el.tag, str)]
+    handlers = [(el.tag, name) for el in elements for name in el.attrib if name.lower().startswith("on")]
+    assert handlers == []
+    for payload in HOSTILE:
+        assert payload not in hostile_html
+    assert tree.findtext(".//title") == HOSTILE[2]
+    assert tree.xpath("string(//h1)") == HOSTILE[2]
+
+
+def test_hostile_text_survives_as_data(hostile_html):
+    data = page_data(hostile_html)
+    (doc,) = data["docs"]
+    text = leaves(doc["blocks"][0])
+    assert all(payload in text for payload in HOSTILE[:2])
+    assert doc["path"] == HOSTILE[1] + ".txt" and doc["title"] == HOSTILE[0]
+    assert {item["subject"] for item in data["items"] if item["type"] == "claim"} == {HOSTILE[1]}
+    assert data["findings"][0]["message"] == HOSTILE[0] and data["findings"][0]["ledger"]["file"] == HOSTILE[1]
+
+
+def test_data_script_cannot_close_or_comment(hostile_html):
+    (body,) = re.findall(r'<script type="application/json" id="report-data">(.*?)</script>', hostile_html, re.S)
+    assert not set("<>&") & set(body)
+
+
+def test_nothing_is_fetched_from_outside():
+    html = render_report(corpus_records())
+    tree = lxml.html.fromstring(html)
+    linked = [value for el in tree.iter() if isinstance(el.tag, str) for name, value in el.attrib.items()
+              if name in ("src", "href", "action", "data", "poster", "srcset", "xlink:href")]
+    assert linked and all(value.startswith("#") for value in linked)
+    own_code = "".join(tree.xpath("//style/text() | //script[not(@type)]/text()"))
+    assert not re.search(r"https?:|//[a-z]|url\(|@import", own_code)
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert not tree.xpath("//link | //iframe | //img | //base")
+
+
+def test_content_security_policy_allows_only_the_page_script():
+    html = render_report(corpus_records())
+    tree = lxml.html.fromstring(html)
+    (meta,) = tree.xpath("//meta[@http-equiv='Content-Security-Policy']")
+    policy = dict(part.strip().split(" ", 1) for part in meta.get("content").split(";"))
+    (script,) = tree.xpath("//script[not(@type)]")
+    digest = base64.b64encode(hashlib.sha256(script.text.encode("utf-8")).digest()).decode()
+    assert policy["default-src"] == "'none'"
+    assert policy["script-src"] == f"'sha256-{digest}'"
+    assert policy["img-src"] == "data:"
+    assert policy["style-src"] == "'unsafe-inline'"
+
+
+# ---- the data the page shows ------------------------------------------------------------------
+
+
+def claim_key(row: dict[str, Any], paths: dict[Any, str]) -> tuple[Any, ...]:
+    return (paths[row["doc"]] if "doc" in row else row["path"], row["start"], row["end"], row["text"],
+            row.get("value"), row.get("indicator"), row.get("subject"), row.get("period"))
+
+
+def test_every_claim_is_in_the_table_data():
+    rows = corpus_records()
+    data = page_data(render_report(rows))
+    paths = {n: doc["path"] for n, doc in enumerate(data["docs"])}
+    shown = Counter(claim_key(item, paths) for item in data["items"] if item["type"] == "claim")
+    expected = Counter(claim_key(row, paths) for row in rows if row.get("claim"))
+    assert shown == expected and sum(expected.values()) > 400
+
+
+def test_every_record_is_marked_where_its_offsets_point():
+    rows = corpus_records()
+    data = build_model(rows).data
+    texts = {row["path"]: row["text"] for row in rows if row["type"] == "document"}
+    for doc in data["docs"]:
+        (block,) = doc["blocks"]
+        assert leaves(block) == texts[doc["path"]]
+    for n, item in enumerate(data["items"]):
+        assert "unplaced" not in item
+        doc = data["docs"][item["doc"]]
+        assert "".join(fragments(doc["blocks"][0], n)) == texts[doc["path"]][item["start"]:item["end"]] == item["text"]
+    record_count = sum(row["type"] != "document" for row in rows)
+    assert len(data["items"]) == record_count
+
+
+def test_claims_get_the_verdicts_of_findings_that_point_at_them():
+    rows = list(corpus_records())
+    claims = [r for r in rows if r.get("claim")]
+    first, second = claims[3], claims[40]
+    text = next(r["text"] for r in rows if r["type"] == "document" and r["doc_id"] == second["doc_id"])
+    around = (second["start"] - 3, second["end"], text[second["start"] - 3:second["end"]])
+    findings = [
+        finding("ledger", "consistent", [evidence(first, "supports")]),
+        finding("sum", "flagged", [evidence(first, "part"), evidence(second, "total", *around)]),
+        finding("copied_text", "flagged", [evidence(second, "copy", 0, 30, text[:30])]),
+        finding("conflict", "flagged", [evidence(second, "source", 5, 99999, "nowhere")]),
+    ]
+    data = build_model(rows, findings).data
+    items = data["items"]
+
+    def item_at(row: dict[str, Any]) -> dict[str, Any]:
+        return next(i for i in items if i["type"] == "claim" and i["text"] == row["text"] and i["start"] == row["start"]
+                    and data["docs"][i["doc"]]["id"] == row["doc_id"])
+
+    assert item_at(first)["findings"] == [0, 1]
+    assert "findings" not in item_at(second)  # the sum finding points at a wider span around it
+    widened = data["findings"][1]["evidence"][1]
+    assert items[widened["item"]]["type"] == "evidence" and items[widened["item"]]["text"] == around[2]
+    assert items[data["findings"][2]["evidence"][0]["item"]]["role"] == "copy"
+    assert "item" not in data["findings"][3]["evidence"][0]  # offsets past the text: shown as text only
+    doc = next(d for d in data["docs"] if d["id"] == second["doc_id"])
+    assert leaves(doc["blocks"][0]) == text
+
+
+def cross_check_findings() -> list[dict[str, Any]]:
+    """What the cross-checks find in the corpus against its sample 台账."""
+    from chanjia_nlp.crosscheck import check_ledger, internal_checks
+    from chanjia_nlp.ledger import read_ledger
+
+    ledgers = sorted((ROOT / "corpus" / "ledger").glob("*.xlsx"))
+    if not ledgers:
+        pytest.skip("corpus/ledger/ has no sample 台账")
+    rows = corpus_records()
+    return [*check_ledger(read_ledger(ledgers[0]).rows, rows), *internal_checks(rows)]
+
+
+def test_cross_check_findings_point_at_their_claims():
+    rows = corpus_records()
+    found = cross_check_findings()
+    data = build_model(rows, found).data
+    assert len(data["findings"]) == len(found) and {f["check"] for f in found} >= {"ledger", "uncovered_claim"}
+    for n, (finding_row, shown) in enumerate(zip(found, data["findings"], strict=True)):
+        assert (shown["check"], shown["verdict"]) == (finding_row["check"], finding_row["verdict"])
+        if finding_row["ledger"]:
+            assert shown["ledger"]["cell"] == finding_row["ledger"]["cell"]
+        for span, linked in zip(finding_row["evidence"], shown["evidence"], strict=True):
+            item = data["items"][linked["item"]]
+            assert (item["text"], item["start"], item["end"]) == (span["text"], span["start"], span["end"])
+            assert item["type"] != "claim" or n in item["findings"]
+
+
+def test_documents_without_text_show_the_sentences_of_their_figures():
+    rows = [dict(r) for r in corpus_records() if r["path"] == "10_repeated_paragraph.txt"]
+    del rows[0]["text"]
+    data = build_model(rows).data
+    (doc,) = data["docs"]
+    sentences = [leaves(block) for block in doc["blocks"]]
+    assert doc["textless"] and sentences
+    figures = [n for n, item in enumerate(data["items"]) if item["type"] in ("claim", "quantity")]
+    placed = [n for n in figures if "unplaced" not in data["items"][n]]
+    assert len(placed) == sum(r["type"] == "quantity" for r in rows)
+    for n in placed:
+        assert any(data["items"][n]["text"] in "".join(fragments(block, n)) for block in doc["blocks"])
+    assert all("unplaced" in item for item in data["items"] if item["type"] in ("programme", "entity"))
+    assert "without their text" in render_report(rows)
+
+
+def test_damaged_and_doubtful_figures_are_flagged():
+    data = build_model(corpus_records()).data
+    damaged = [item for item in data["items"] if item.get("damaged")]
+    assert [item["text"] for item in damaged] == ["1?3人次", "1?3人次"]
+    assert all("value" not in item for item in damaged)
+    assert "in a repeated paragraph" in damaged[1]["doubtful"]
+    for item in data["items"]:
+        if item["type"] == "claim":
+            no_subject = "no subject" in item.get("doubtful", ())
+            assert no_subject == ("subject" not in item)
+
+
+def test_parts_point_at_their_total():
+    rows = corpus_records()
+    items = build_model(rows).data["items"]
+    parts = [item for item in items if "parent" in item]
+    assert len(parts) == sum(row.get("parent") is not None for row in rows) > 5
+    for part in parts:
+        total = items[part["total"]]
+        assert total["type"] == "claim" and total["doc"] == part["doc"] and total["start"] == part["parent"]
+
+
+MESSY_ROWS = [
+    pytest.param([{"type": "quantity", "doc_id": "x", "path": "lost.txt", "text": "25家", "start": 0, "end": 3,
+                   "claim": True}],
+                 {"docs": 1, "items": 1, "unplaced": 1, "skipped": 0}, id="record-without-document"),
+    pytest.param([{"type": "document", "doc_id": "d", "path": "a.txt", "text": "共25家"},
+                  {"type": "quantity", "doc_id": "d", "text": "25家", "start": "1", "end": 4, "claim": True},
+                  {"type": "quantity", "doc_id": "d", "text": "25家", "start": 1, "end": 99, "claim": True},
+                  {"type": "quantity", "doc_id": "d", "text": "26家", "start": 1, "end": 4, "claim": True},
+                  {"type": "quantity", "doc_id": "d", "text": "25家", "start": True, "end": 4}],
+                 {"docs": 1, "items": 4, "unplaced": 4, "skipped": 0}, id="offsets-that-do-not-slice"),
+    pytest.param([None, 7, "text", {"type": "weird"}, {"no": "type"}, {"type": "document"}],
+                 {"docs": 1, "items": 0, "unplaced": 0, "skipped": 5}, id="not-records"),
+    pytest.param([{"type": "document", "doc_id": "d", "path": "a.txt", "text": "共25家"},
+                  {"type": "document", "doc_id": "d", "path": "a.txt", "text": "other"},
+                  {"type": "quantity", "doc_id": "d", "text": "25家", "start": 1, "end": 4, "claim": True},
+                  {"type": "quantity", "doc_id": "d", "text": "25家", "start": 1, "end": 4, "claim": True}],
+                 {"docs": 1, "items": 1, "unplaced": 0, "skipped": 0}, id="the-same-rows-twice"),
+    pytest.param([{"type": "document", "doc_id": "d", "text": 42, "title": ["x"], "status": None},
+                  {"type": "entity", "doc_id": "d", "start": 0, "end": 1, "label": {"x": 1}},
+                  {"type": "finding", "evidence": "none", "ledger": "B2"},
+                  {"type": "finding", "verdict": "flagged", "evidence": [None, {"doc_id": "d", "start": 0, "end": 2}]}],
+                 {"docs": 1, "items": 1, "unplaced": 1, "skipped": 0}, id="wrong-field-types"),
+]
+
+
+@pytest.mark.parametrize(("rows", "expected"), MESSY_ROWS)
+def test_messy_rows_give_fewer_marks_not_errors(rows, expected):
+    data = build_model(rows).data
+    found = {"docs": len(data["docs"]), "items": len(data["items"]),
+             "unplaced": sum("unplaced" in i for i in data["items"]), "skipped": data["skipped"]}
+    assert found == expected
+    html = render_report(rows)
+    assert page_data(html) == json.loads(json.dumps(data))
+
+
+# ---- mark trees -------------------------------------------------------------------------------
+
+SPANS = st.lists(st.tuples(st.integers(-3, 40), st.integers(-3, 40)), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=40), spans=SPANS)
+def test_mark_tree_keeps_the_text_and_every_span(text, spans):
+    tree = mark_tree(text, [(start, end, key) for key, (start, end) in enumerate(spans)])
+    assert leaves(tree) == text
+    for key, (start, end) in enumerate(spans):
+        pieces = fragments(tree, key)
+        if 0 <= start < end <= len(text):
+            assert "".join(pieces) == text[start:end]
+        else:
+            assert pieces == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(min_size=1, max_size=30), spans=SPANS)
+def test_nested_spans_stay_whole(text, spans):
+    """A span that crosses no other span is one mark, not fragments."""
+    valid = [(s, e) for s, e in spans if 0 <= s < e <= len(text)]
+    tree = mark_tree(text, [(s, e, key) for key, (s, e) in enumerate(valid)])
+    for key, (s, e) in enumerate(valid):
+        crossed = any(s2 < s < e2 < e or s < s2 < e < e2 for s2, e2 in valid)
+        if not crossed:
+            assert len(fragments(tree, key)) == 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=st.text(alphabet="共培训职工1200人次。<>&\"'\n", max_size=60), data=st.data())
+def test_any_records_over_any_text_render(text, data):
+    bounds = st.integers(-2, len(text) + 2)
+    rows: list[dict[str, Any]] = [{"type": "document", "doc_id": "d", "path": "p.txt", "text": text}]
+    for _ in range(data.draw(st.integers(0, 8))):
+        start, end = data.draw(bounds), data.draw(bounds)
+        kind = data.draw(st.sampled_from(["quantity", "programme", "entity"]))
+        rows.append({"type": kind, "doc_id": "d", "start": start, "end": end, "claim": data.draw(st.booleans()),
+                     "text": text[start:end] if start >= 0 else "x", "label": "org"})
+    html = render_report(rows)
+    (doc,) = page_data(html)["docs"]
+    assert leaves(doc["blocks"][0]) == text
+
+
+# ---- charts -----------------------------------------------------------------------------------
+
+
+def test_charts_count_the_claims():
+    rows = corpus_records()
+    tree = lxml.html.fromstring(render_report(rows))
+    bars = {g.get("data-value"): int(g.xpath("string(text[@class='value'])"))
+            for g in tree.xpath("//g[@data-filter='indicator']")}
+    expected = Counter(row["indicator"] for row in rows if row.get("claim"))
+    assert bars == dict(expected)
+    titles = tree.xpath("//g[@data-filter='indicator']/title/text()")
+    name = indicator_names()["training_participants"]
+    assert f"training_participants {name}: {expected['training_participants']}" in titles
+
+
+def test_totals_by_year_add_counts_and_money_only():
+    fields = ("indicator", "kind", "unit", "value", "period")
+    claims = [dict(zip(fields, row)) for row in [
+        ("training_participants", "count", "人次", "1200", "2022"),
+        ("training_participants", "count", "人次", "300.5", "2022-06"),
+        ("training_participants", "count", "人次", None, "2023"),  # damaged: no value
+        ("training_participants", "count", "人次", "9", "2023"),
+        ("training_participants", "count", "人次", "5", None),  # no period
+        ("assistance_funds", "money", "元", "2650000", "2023"),
+        ("democratic_management", "percent", "%", "95", "2023"),  # rates do not add up
+    ]]
+    claims[-2]["currency"] = "CNY"
+    claims += [{**claims[0], "value": "700", "parent": 5}, {**claims[0], "repeated": True}]
+    charts = {chart.key: chart for chart in totals_by_year(claims, indicator_names())}
+    assert set(charts) == {"training_participants|人次", "assistance_funds|CNY"}
+    svg = lxml.html.fromstring(str(charts["training_participants|人次"].svg))
+    values = dict(zip(svg.xpath("//text[@class='label']/text()"), svg.xpath("//text[@class='value']/text()")))
+    assert values == {"2022": f"{Decimal('1500.5'):,f} 人次", "2023": "9 人次"}
+
+
+# ---- writing and the command ------------------------------------------------------------------
+
+
+def test_write_report_is_deterministic(tmp_path):
+    first = write_report(corpus_records(), tmp_path / "a.html", title="惠山区")
+    second = write_report(iter(corpus_records()), tmp_path / "b.html", title="惠山区")
+    assert first.read_bytes() == second.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html", "b.html"]
+
+
+def write_jsonl(path: Path, rows: list[Any], bad_lines: tuple[str, ...] = ()) -> Path:
+    lines = [json.dumps(row, ensure_ascii=False) for row in rows] + list(bad_lines)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_report_command_reads_jsonl_records_and_findings(tmp_path):
+    rows = list(corpus_records())
+    claim = next(r for r in rows if r.get("claim"))
+    records = write_jsonl(tmp_path / "records.jsonl", rows, bad_lines=("{not json", "[1, 2]"))
+    found = [finding("ledger", "unsupported", [evidence(claim, "contradicts")])]
+    findings = write_jsonl(tmp_path / "findings.jsonl", found)
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(report, [str(records), str(findings), "-o", str(out), "--title", "惠山区 2022"])
+    assert result.exit_code == 0, result.output
+    claims = sum(bool(r.get("claim")) for r in rows)
+    assert f"10 documents, {claims} claims, 1 findings" in result.stderr
+    assert "records.jsonl:" in result.stderr and result.stderr.count("line skipped") == 2
+    data = page_data(out.read_text(encoding="utf-8"))
+    assert len(data["findings"]) == 1 and sum(i["type"] == "claim" for i in data["items"]) == claims
+
+
+def test_report_command_without_a_database_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CHANJIA_DB", raising=False)
+    result = CliRunner().invoke(report, ["-o", "r.html"])
+    assert isinstance(result.exception, ChanjiaError)  # cli.main prints it as one "Error: …" line
+    message = str(result.exception)
+    assert "no database at chanjia.sqlite" in message and "\n" not in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # neither a report nor an empty database
+
+
+def test_report_command_takes_a_database_or_files_not_both(tmp_path):
+    records = write_jsonl(tmp_path / "r.jsonl", list(corpus_records())[:3])
+    result = CliRunner().invoke(report, [str(records), "--db", "x.sqlite", "-o", str(tmp_path / "r.html")])
+    assert result.exit_code == 2 and "either --db or JSONL files" in result.output
+
+
+def test_report_command_cannot_write_says_so(tmp_path):
+    records = write_jsonl(tmp_path / "r.jsonl", list(corpus_records())[:3])
+    result = CliRunner().invoke(report, [str(records), "-o", str(tmp_path / "missing" / "r.html")])
+    assert result.exit_code == 1 and "cannot write" in result.output
+
+
+def test_read_jsonl_reports_bad_lines(tmp_path):
+    path = write_jsonl(tmp_path / "r.jsonl", [{"type": "document"}], bad_lines=("", "oops", "3", '{"type": "entity"}'))
+    problems = []
+    rows = list(read_jsonl([path], on_error=lambda p, n, problem: problems.append((n, problem.split(" (")[0]))))
+    assert rows == [{"type": "document"}, {"type": "entity"}]
+    assert problems == [(3, "not JSON"), (4, "not a JSON object")]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    """``--db`` (and ``--schema``) options of a fresh SQLite file, or of a fresh schema in
+    ``$CHANJIA_TEST_PG_URL``, dropped afterwards."""
+    if request.param == "sqlite":
+        yield {"db": str(tmp_path / "chanjia.sqlite"), "schema": None}
+        return
+    url = os.environ.get("CHANJIA_TEST_PG_URL")
+    if not url:
+        pytest.skip("set CHANJIA_TEST_PG_URL (postgresql+psycopg://postgres@127.0.0.1:5432/test) to test PostgreSQL")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    yield {"db": url, "schema": schema}
+    engine = sqlalchemy.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    engine.dispose()
+
+
+def test_report_command_reads_the_store(database, tmp_path):
+    rows = corpus_records()
+    with store.open(database["db"], schema=database["schema"]) as opened:
+        run = opened.begin_run("test")
+        docs = [r for r in rows if r["type"] == "document"]
+        for doc in docs:
+            children = [r for r in rows if r["type"] != "document" and r["doc_id"] == doc["doc_id"]]
+            opened.write_document(doc, children, run)
+        claim = next(r for r in rows if r.get("claim"))
+        opened.write_findings([finding("ledger", "inconsistent", [evidence(claim, "contradicts")])], run)
+    out = tmp_path / "report.html"
+    options = ["--db", database["db"], *(["--schema", database["schema"]] if database["schema"] else [])]
+    result = CliRunner().invoke(report, [*options, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    data = page_data(out.read_text(encoding="utf-8"))
+    shown = [i for i in data["items"] if i["type"] == "claim"]
+    assert len(shown) == sum(bool(r.get("claim")) for r in rows)
+    assert [i["text"] for i in shown if i.get("findings") == [0]] == [claim["text"]]
+    assert all(not doc.get("textless") for doc in data["docs"])

@@ -1,0 +1,201 @@
+"""The HTML review report in headless Chromium (Debian's ``/usr/bin/chromium`` through
+Playwright): it opens without errors, filters, jumps to evidence, and hostile text stays inert.
+
+The screenshot of the documents view is saved to ``tests/artifacts/report.png``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chanjia_nlp.report import write_report
+
+from .test_report import HOSTILE, corpus_records, cross_check_findings, evidence, finding, hostile_records
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]' installs it"
+)
+if not CHROMIUM.exists():
+    pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium (.ci/run does)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def records() -> list[dict[str, Any]]:
+    """The corpus and one hostile document."""
+    return [*corpus_records(), *hostile_records()]
+
+
+@pytest.fixture(scope="module")
+def findings(records) -> list[dict[str, Any]]:
+    """Made-up findings on claims of the corpus and the hostile document, then the real ones."""
+    claims = [r for r in records if r.get("claim")]
+    hostile = next(r for r in claims if r["doc_id"] == "hostile")
+    return [
+        finding("ledger", "inconsistent", [evidence(claims[10], "contradicts")],
+                ledger={"file": "台账.xlsx", "sheet": "2022", "row": 5, "column": "D", "cell": "D5", "value": "90"}),
+        finding("ledger", "consistent", [evidence(hostile, "supports")], message=HOSTILE[1],
+                ledger={"file": HOSTILE[0], "sheet": HOSTILE[3], "row": 2, "column": "B", "cell": "B2", "value": "1"}),
+        finding("copied_text", "flagged", [evidence(hostile, "copy", 0, 20, None)], message=HOSTILE[0]),
+        *cross_check_findings(),
+    ]
+
+
+@pytest.fixture(scope="module")
+def report_url(records, findings, tmp_path_factory) -> str:
+    for f in findings[:3]:  # the made-up evidence reads as the document has it
+        for e in f["evidence"]:
+            text = next(r["text"] for r in records if r["type"] == "document" and r["doc_id"] == e["doc_id"])
+            e["text"] = text[e["start"]:e["end"]]
+    out = write_report(records, tmp_path_factory.mktemp("report") / "report.html", findings=findings, title="corpus")
+    return out.as_uri()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+class Page:
+    """A fresh page on the report that records console errors, page errors and dialogs."""
+
+    def __init__(self, browser, url: str) -> None:
+        self.page = browser.new_page(viewport={"width": 1280, "height": 800})
+        self.problems: list[str] = []
+        self.dialogs: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.goto(url, wait_until="load")
+        self.page.wait_for_selector("html[data-ready=true]")
+
+    def _console(self, message: Any) -> None:
+        if message.type in ("error", "warning"):
+            self.problems.append(f"console {message.type}: {message.text}")
+
+    def pwned(self) -> Any:
+        return self.page.evaluate("typeof window.__pwned === 'undefined' ? null : window.__pwned")
+
+
+@pytest.fixture
+def page(browser, report_url):
+    opened = Page(browser, report_url)
+    yield opened
+    opened.page.close()
+
+
+def test_opens_without_errors(page):
+    assert page.page.title() == "corpus"
+    page.page.click("a[data-tab=claims]")
+    page.page.click("a[data-tab=documents]")
+    page.page.click("a[data-tab=checks]")
+    page.page.click("a[data-tab=overview]")
+    assert page.problems == []
+
+
+def test_filtering_by_an_indicator_shows_exactly_its_claims(page, records):
+    p = page.page
+    p.click("a[data-tab=claims]")
+    counts = Counter(r["indicator"] for r in records if r.get("claim"))
+    indicator = sorted(counts, key=lambda k: (-counts[k], k))[1]
+    p.select_option("#claim-filters select[name=indicator]", json.dumps(indicator))
+    p.select_option("#claim-filters select[name=size]", "0")
+    shown = p.eval_on_selector_all(
+        "#claim-table tbody tr",
+        "rows => rows.map(r => [r.cells[0].textContent, r.cells[1].textContent, r.cells[4].textContent])",
+    )
+    expected = [[r["path"], r["text"], indicator] for r in records if r.get("claim") and r["indicator"] == indicator]
+    assert sorted(shown) == sorted(expected) and len(shown) == counts[indicator]
+    assert p.text_content("#claim-count").endswith(f"of {counts[indicator]} (filtered from {sum(counts.values())})")
+    assert page.problems == []
+
+
+def test_clicking_a_claim_scrolls_to_and_highlights_its_span(page, records):
+    p = page.page
+    p.click("a[data-tab=claims]")
+    p.select_option("#claim-filters select[name=size]", "0")
+    last = [r for r in records if r.get("claim") and r["path"] == "03_breakdown_qizhong.txt"][-1]
+    row = p.locator("#claim-table tbody tr").filter(has_text=last["path"]).filter(has_text=last["text"]).last
+    row.locator("a.goto").click()
+    focused = p.locator("#doc-text mark.focus")
+    assert focused.count() >= 1
+    assert "".join(focused.all_text_contents()) == last["text"]
+    sync_api.expect(focused.first).to_be_in_viewport()
+    assert "focus" in focused.first.get_attribute("class").split()
+    assert p.evaluate("document.activeElement.classList.contains('focus')")
+    doc = next(r for r in records if r["type"] == "document" and r["doc_id"] == last["doc_id"])
+    assert p.text_content("#doc-head h2") == doc["title"]
+    assert page.problems == []
+
+
+def test_cross_check_evidence_links_to_the_span(page, records, findings):
+    p = page.page
+    p.click("a[data-tab=checks]")
+    row = p.locator("#ledger-table tbody tr").filter(has_text="台账.xlsx › 2022 › D5 = 90")
+    assert "inconsistent" in row.text_content()
+    row.locator(".evidence a").click()
+    expected = findings[0]["evidence"][0]
+    assert "".join(p.locator("#doc-text mark.focus").all_text_contents()) == expected["text"]
+    assert page.problems == []
+
+
+def test_a_hostile_document_stays_inert(page):
+    p = page.page
+    p.click("a[data-tab=documents]")
+    p.locator("#doc-list a").filter(has_text="onerror").click()
+    text = p.text_content("#doc-text")
+    assert HOSTILE[0] in text and HOSTILE[1] in text
+    assert p.locator("#doc-text script, #doc-text img, #doc-text svg").count() == 0
+    for mark in p.locator("#doc-text mark").all()[:6]:
+        mark.hover()
+    p.click("a[data-tab=claims]")
+    p.fill("#claim-filters input[name=q]", "onerror")
+    assert p.locator("#claim-table tbody tr").count() >= 1
+    p.click("a[data-tab=checks]")
+    assert HOSTILE[1] in p.text_content("#ledger-table") and HOSTILE[0] in p.text_content("#copied-findings")
+    assert p.locator("#ledger-table span[title]").evaluate_all("cells => cells.map(c => c.title)").count(HOSTILE[0]) == 1
+    p.wait_for_timeout(200)  # an onerror handler would have fired by now
+    assert page.pwned() is None
+    assert page.dialogs == []
+    assert page.problems == []
+
+
+def test_screenshot_of_the_documents_view(page, records):
+    p = page.page
+    claim = next(r for r in records if r.get("claim") and r.get("indicator") == "pilot_units")
+    p.click("a[data-tab=claims]")
+    p.locator("#claim-table a.goto").filter(has_text=claim["text"]).first.click()
+    p.locator("#doc-text mark.focus").first.hover()
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "report.png"
+    p.screenshot(path=str(shot))
+    print(f"screenshot: {shot}")
+    assert shot.stat().st_size > 10_000
+    assert page.problems == []
+
+
+@pytest.mark.parametrize("rows", [
+    pytest.param([], id="nothing"),
+    pytest.param([{"type": "document", "doc_id": "e", "path": "scan.pdf", "status": "error", "error": "no text layer"}],
+                 id="one-unreadable"),
+])
+def test_a_report_with_nothing_to_show_opens_without_errors(browser, tmp_path, rows):
+    url = write_report(rows, tmp_path / "empty.html").as_uri()
+    opened = Page(browser, url)
+    try:
+        for tab in ("documents", "claims", "checks"):
+            opened.page.click(f"a[data-tab={tab}]")
+        assert opened.page.text_content("#claim-count") == "No claims match."
+        assert opened.problems == []
+    finally:
+        opened.page.close()
