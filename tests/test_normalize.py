@@ -81,3 +81,26 @@ def test_every_span_slices_back_under_any_normalization(text, options, width):
     for r in chanjia_nlp.load(**options).extract(text):
         q = r.quantity if isinstance(r, Claim) else r
         assert text[q.start : q.end] == q.text
+
+
+def test_cli_t2s_option(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from chanjia_nlp.cli import cli
+
+    report = tmp_path / "traditional.txt"
+    report.write_text("全市新增高技能人才1200餘名，累計獎勵金額近265萬元。", encoding="big5")
+
+    def figures(*options):
+        out = tmp_path / "out.jsonl"
+        result = CliRunner().invoke(cli, ["extract", str(report), "--out", str(out), "-q", *options])
+        assert result.exit_code == 0, result.output
+        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        return [(r["text"], r["value"]) for r in rows if r["type"] == "quantity"]
+
+    assert figures() == figures("--t2s", "always") == [("1200餘名", "1200"), ("近265萬元", "2650000")]
+    assert figures("--t2s", "never") != figures()
+    bad = CliRunner().invoke(cli, ["extract", str(report), "--out", str(tmp_path / "x.jsonl"), "--t2s", "yes"])
+    assert bad.exit_code == 2 and "auto" in bad.output

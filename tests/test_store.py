@@ -259,6 +259,27 @@ def test_a_new_extractor_version_replaces_the_same_file(db, corpus):
     assert [v["extractor_version"] for v in db.history(doc["path"])] == [doc["extractor_version"]]
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"status": "error", "error": "the file is 60 MB, over the 50 MB limit; split it or raise --max-bytes"},
+        {"title": "另一个标题"},
+        {"published": "2021-12-31"},
+        {"source": "工人日报"},
+    ],
+    ids=["error-then-ok", "title", "published", "source"],
+)
+def test_same_bytes_read_differently_replace(db, corpus, change):
+    # A file that failed and now reads (a limit raised), or metadata given by hand with --force:
+    # the same bytes, but not the same document record.
+    doc, records = corpus[0]
+    assert db.write_document({**doc, **change}, [] if "status" in change else records, db.begin_run()) == "inserted"
+    assert db.write_document(doc, records, db.begin_run()) == "replaced"
+    state = db.document_state(doc["path"])
+    assert (state.doc_id, state.status) == (doc["doc_id"], "ok")
+    assert len(db.history(doc["path"])) == 1
+
+
 # -- one transaction per document ------------------------------------------------------------
 
 
@@ -401,7 +422,7 @@ def test_a_lost_race_on_postgresql_is_retried(pg_target, corpus, monkeypatch):
             holder.execute(
                 schema.documents.insert().values(
                     doc_id=doc["doc_id"], path=doc["path"], status="ok", extractor_version=doc["extractor_version"],
-                    run_id=run_id, stored_at=pd.Timestamp.now(tz="UTC").to_pydatetime(),
+                    title=doc["title"], published=doc["published"], source=doc["source"], run_id=run_id, stored_at=pd.Timestamp.now(tz="UTC").to_pydatetime(),
                 )
             )
             pid = holder.exec_driver_sql("SELECT pg_backend_pid()").scalar()

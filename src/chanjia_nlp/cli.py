@@ -5,22 +5,29 @@ Library errors become one ``Error: …`` line in exactly one place (:func:`main`
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import shlex
 import sys
-from collections.abc import Iterator
-from pathlib import Path
+import time
+from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any
 
 import click
 
-from . import __version__
-from .errors import ChanjiaError
-from .pipeline import Pipeline, load
-from .readers import DEFAULT_MAX_BYTES, DEFAULT_MAX_UNPACKED_BYTES, find_files, read_document
-from .records import Document, to_dict
+from . import __version__, store
+from .errors import ChanjiaError, ConfigError
+from .readers import DEFAULT_MAX_BYTES, DEFAULT_MAX_UNPACKED_BYTES, find_files
+from .runner import ENGINES, VERSION, ExtractOptions, FileResult, Summary, iter_results, load_metadata, skip_unchanged
+from .crosscheck.commands import check
+from .normalize import T2S
+from .report.commands import report
+from .store.commands import claims, stats
 
 FORMATS = ("jsonl", "csv")
+#: The database ``chanjia extract`` writes when neither --db nor --out is given.
+DEFAULT_DB = "chanjia.sqlite"
 CSV_COLUMNS = (
     ["type", "doc_id", "path", "start", "end", "text", "value", "low", "high", "qualifier", "kind", "unit", "currency"]
     + ["claim", "indicator", "indicator_text", "subject", "level", "period", "scope", "parent", "sentence"]
@@ -30,29 +37,127 @@ CSV_COLUMNS = (
 )
 
 
-def extract_records(
-    paths: list[str], pipeline: Pipeline, *, max_bytes: int, max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES
-) -> Iterator[dict[str, Any]]:
-    """Yield the records of every file under ``paths``, streaming: a ``document`` record, then its
-    quantities, programmes and entities."""
-    for path, shown in find_files(paths):
-        doc, text = read_document(
-            path, display_path=shown, extractor_version=__version__, max_bytes=max_bytes,
-            max_unpacked_bytes=max_unpacked_bytes,
-        )
-        yield to_dict(doc)
-        if text is None:
-            continue
-        for record in pipeline.extract(text, published=doc.published):
-            yield to_dict(record, doc_id=doc.doc_id, path=doc.path)
+class _Sinks:
+    """Where a run's records go: the store (one transaction per document), a JSONL/CSV stream, or both."""
+
+    def __init__(self, db: str | None, schema: str | None, out: str | None, fmt: str | None) -> None:
+        self.db, self.schema, self.out, self.fmt = db, schema, out, fmt
+        self.store: store.Store | None = None
+        self.write: Callable[[dict[str, Any]], Any] | None = None
+        self.run_id: str | None = None
+        self._unchanged: Callable[[str, str], bool] | None = None
+
+    def open(self, stack: contextlib.ExitStack) -> None:
+        """Open the database (recording the run) and the output file."""
+        if self.db is not None:
+            self.store = stack.enter_context(store.open(self.db, schema=self.schema))
+            self._unchanged = skip_unchanged(self.store)
+            command = shlex.join(["chanjia", *sys.argv[1:]])
+            self.run_id = self.store.begin_run(command=command, extractor_version=VERSION)
+        if self.out is not None:
+            self.write = _writer(stack.enter_context(_open_out(self.out)), self.fmt or _format_of(self.out))
+
+    def skip(self, display_path: str, doc_id: str) -> bool:
+        """Whether the database holds this file unchanged (asked once the sinks are open)."""
+        return self._unchanged is not None and self._unchanged(display_path, doc_id)
+
+    def add(self, result: FileResult) -> str | None:
+        """Write one file's records; the store's answer (``inserted``, ``replaced``, ``unchanged``)."""
+        if result.skipped:
+            return None
+        if self.write is not None:
+            for record in (result.doc, *result.records):
+                self.write(record)
+        return self.store.write_document(result.doc, result.records, self.run_id) if self.store is not None else None
+
+    def end(self, summary: Summary, *, interrupted: bool = False) -> None:
+        if self.store is not None:
+            self.store.end_run(self.run_id, {**summary.as_dict(), **({"interrupted": 1} if interrupted else {})})
+
+    def describe(self, summary: Summary) -> str:
+        """`` → chanjia.sqlite (3 inserted, 1 replaced) and out.jsonl``, or nothing for standard output."""
+        where = []
+        if self.store is not None:
+            written = ", ".join(f"{n} {what}" for what, n in sorted(summary.written.items())) or "nothing written"
+            where.append(f"{self.store.url} ({written})")
+        if self.out and self.out != "-":
+            where.append(self.out)
+        return f" → {' and '.join(where)}" if where else ""
 
 
-def _writer(stream: IO[str], fmt: str):
+def _writer(stream: IO[str], fmt: str) -> Callable[[dict[str, Any]], Any]:
     if fmt == "jsonl":
         return lambda record: stream.write(json.dumps(record, ensure_ascii=False) + "\n")
     writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
-    return writer.writerow
+
+    def write_row(record: dict[str, Any]) -> Any:
+        if record["type"] == "document":  # the whole text in one cell would overflow spreadsheet cells
+            record = {**record, "text": None}
+        return writer.writerow(record)
+
+    return write_row
+
+
+def _format_of(out: str) -> str:
+    suffix = out.rpartition(".")[2].lower()
+    return suffix if suffix in FORMATS else "jsonl"
+
+
+@contextlib.contextmanager
+def _open_out(out: str) -> Iterator[IO[str]]:
+    if out == "-":
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    with open(out, "w", encoding="utf-8", newline="") as stream:
+        yield stream
+
+
+@contextlib.contextmanager
+def _progress_bar(paths: Sequence[str], *, enabled: bool) -> Iterator[Any]:
+    """A rich progress bar on standard error (files, files/s, ETA), or ``None`` when it is off
+    or standard error is not a terminal."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not enabled or not console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    total = sum(1 for _ in find_files(paths))  # a walk of the folders, no file is read
+    columns = (
+        TextColumn("extracting"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"), TextColumn("ETA"), TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        progress.add_task("extract", total=total, rate="")
+        yield progress
+
+
+def _advance(bar: Any) -> None:
+    if bar is not None:
+        task = bar.tasks[0]
+        bar.update(task.id, advance=1, rate=f"{task.speed or 0:.1f} files/s")
+
+
+def _warn(result: FileResult, bar: Any) -> None:
+    """An ``error:`` or ``warning:`` line on standard error for a file that needs attention."""
+    doc = result.doc
+    if doc is None:
+        return
+    if doc["status"] == "error":
+        message = f"error: {doc['path']}: {doc['error']}"
+    elif doc["needs_ocr_pages"]:
+        pages = ", ".join(map(str, doc["needs_ocr_pages"]))
+        message = f"warning: {doc['path']}: pages {pages} have no usable text layer; run OCR on them"
+    else:
+        return
+    if bar is not None:
+        bar.console.print(message, markup=False, highlight=False, soft_wrap=True)
+    else:
+        click.echo(message, err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -63,58 +168,118 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
-@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write records here (.jsonl or .csv); default: standard output as JSONL.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format; default: from the --out suffix, else jsonl.")
-@click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES, show_default=True, help="Refuse files larger than this.")
-@click.option("--max-unpacked-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_UNPACKED_BYTES, show_default=True, help="Refuse a .docx that unpacks to more than this (a zip bomb).")
-@click.option("--quiet", "-q", is_flag=True, help="No summary on standard error.")
+@click.option(
+    "--db", envvar="CHANJIA_DB", metavar="PATH_OR_URL",
+    help=f"Database to write into: a SQLite file or postgresql+psycopg://USER@HOST/DB (or $CHANJIA_DB). "
+    f"Default: {DEFAULT_DB} in the current folder, unless --out is given.",
+)
+@click.option("--schema", help="The PostgreSQL schema to keep the tables in (created if missing).")
+@click.option(
+    "--out", "-o", type=click.Path(dir_okay=False, allow_dash=True, path_type=str),
+    help="Write records to this .jsonl or .csv file (- for JSONL on standard output) instead of the database; "
+    "with --db as well (then it gets the files extracted in this run).",
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Format of --out; default: its suffix, else jsonl.")
+@click.option("--workers", "-w", type=click.IntRange(min=1), help="Processes extracting at once (local engine; 1).")
+@click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True, help="Run here, or on Dask.")
+@click.option("--scheduler", metavar="ADDRESS", help="The Dask scheduler for --engine dask, e.g. tcp://HOST:8786.")
+@click.option("--force", is_flag=True, help="Extract again files the database holds unchanged (after an upgrade).")
+@click.option(
+    "--progress/--no-progress", default=True, show_default=True, help="Progress bar on standard error (on a terminal)."
+)
+@click.option("--title", help="Title of every file given, instead of the one read from it.")
+@click.option("--published", metavar="YYYY-MM-DD", help="Publication date of every file given (resolves 今年, 去年, 目前).")
+@click.option("--source", help="Source (newspaper, site, office) of every file given.")
+@click.option(
+    "--metadata", "metadata_csv", type=click.Path(exists=True, dir_okay=False, path_type=str),
+    help="CSV with columns path,title,published,source: values per file (path as the records show it); "
+    "they win over --title/--published/--source.",
+)
+@click.option(
+    "--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES, show_default=True,
+    help="Refuse files larger than this.",
+)
+@click.option(
+    "--max-unpacked-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_UNPACKED_BYTES, show_default=True,
+    help="Refuse a .docx that unpacks to more than this (a zip bomb).",
+)
+@click.option(
+    "--t2s", type=click.Choice([m.value for m in T2S]), default="auto", show_default=True,
+    help="Read traditional characters as simplified (OpenCC t2s, one for one): when the text reads as "
+    "traditional, always, or never. Offsets and texts still point into the file's own text.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary on standard error.")
 def extract(
-    paths: tuple[str, ...], out: Path | None, fmt: str | None, max_bytes: int, max_unpacked_bytes: int, quiet: bool
+    paths: tuple[str, ...], db: str | None, schema: str | None, out: str | None, fmt: str | None,
+    workers: int | None, engine: str, scheduler: str | None, force: bool, progress: bool, title: str | None,
+    published: str | None, source: str | None, metadata_csv: str | None, max_bytes: int, max_unpacked_bytes: int,
+    t2s: str, quiet: bool,
 ) -> None:
     """Extract records from report files and folders (searched recursively for .txt, .docx,
-    .pdf and .html).
+    .pdf and .html) into the assessment database, or a JSONL/CSV file.
 
-    Writes one `document` record per file, one `quantity` record per figure (claims carry
-    `claim: true` and their indicator, subject, period, scope), and `programme` and `entity`
-    records. A file that
-    cannot be read gets a `document` record with status `error`; the run goes on, and the
-    exit code is 1 when any file failed.
+    Writes one `document` record per file (with its text), one `quantity` record per figure
+    (claims carry `claim: true` and their indicator, subject, period, scope), and `programme`
+    and `entity` records. In the database each file is one transaction: a file already there
+    with the same bytes is skipped, a changed one replaced, so an interrupted run resumes where
+    it stopped. A file that cannot be read gets a `document` record with status `error` (tried
+    again next run); the run goes on, and the exit code is 1 when any file failed.
 
     Example:
 
+    \b
+        chanjia extract corpus/ --workers 2
         chanjia extract corpus/ --out corpus.jsonl
+        chanjia extract REPORTS/ --engine dask --scheduler tcp://HOST:8786 --db postgresql+psycopg://USER@HOST/DB
     """
-    fmt = fmt or (out.suffix.lstrip(".").lower() if out is not None and out.suffix.lower() in (".csv", ".jsonl") else "jsonl")
-    pipeline = load()
-    counts = {"ok": 0, "error": 0, "quantity": 0, "claim": 0, "programme": 0, "entity": 0}
-    stream = out.open("w", encoding="utf-8", newline="") if out is not None else sys.stdout
-    try:
-        write = _writer(stream, fmt)
-        for record in extract_records(list(paths), pipeline, max_bytes=max_bytes, max_unpacked_bytes=max_unpacked_bytes):
-            write(record)
-            if record["type"] == Document.type:
-                counts[record["status"]] += 1
-                if record["status"] == "error":
-                    click.echo(f"error: {record['path']}: {record['error']}", err=True)
-                elif record["needs_ocr_pages"]:
-                    pages = ", ".join(map(str, record["needs_ocr_pages"]))
-                    click.echo(f"warning: {record['path']}: pages {pages} have no usable text layer; run OCR on them", err=True)
-            else:
-                counts[record["type"]] += 1
-                counts["claim"] += bool(record.get("claim"))
-    finally:
-        if out is not None:
-            stream.close()
-    if not quiet:
-        where = f" → {out}" if out is not None else ""
-        click.echo(
-            f"{counts['ok'] + counts['error']} documents ({counts['ok']} ok, {counts['error']} error), "
-            f"{counts['quantity']} quantities ({counts['claim']} claims), {counts['programme']} programmes, "
-            f"{counts['entity']} entities{where}",
-            err=True,
+    if engine == "dask" and workers is not None:
+        raise ConfigError(
+            "--workers is for --engine local; a Dask cluster runs as many workers as `dask worker` started"
         )
-    if counts["error"]:
+    given = {"title": title, "published": published, "source": source}
+    options = ExtractOptions(
+        max_bytes=max_bytes, max_unpacked_bytes=max_unpacked_bytes, metadata={k: v for k, v in given.items() if v},
+        t2s=t2s,
+    )
+    per_file = load_metadata(metadata_csv) if metadata_csv else {}
+    summary, seen, started = Summary(), set(), time.perf_counter()
+    with contextlib.ExitStack() as stack:
+        sinks = _Sinks(db or (None if out else DEFAULT_DB), schema, out, fmt)
+        results = iter_results(  # checks the engine options before anything is opened
+            paths, options=options, metadata=per_file, workers=workers or 1, engine=engine, scheduler=scheduler,
+            skip=None if force else sinks.skip,
+        )
+        stack.enter_context(contextlib.closing(results))  # stops the workers, also on Ctrl-C
+        sinks.open(stack)
+        bar = stack.enter_context(_progress_bar(paths, enabled=progress and not quiet))
+        try:
+            for result in results:
+                if result.path in seen:
+                    click.echo(f"warning: two files are both shown as {result.path}; the database keeps one "
+                               "current version per path, so give their common parent folder instead", err=True)
+                summary.add(result, sinks.add(result))
+                seen.add(result.path)
+                _warn(result, bar)
+                _advance(bar)
+        except KeyboardInterrupt:
+            sinks.end(summary, interrupted=True)
+            done = summary.documents.total()
+            click.echo(f"interrupted after {done} files; run the same command again to resume", err=True)
+            sys.exit(130)
+        sinks.end(summary)
+    for shown in sorted(per_file.keys() - seen):
+        click.echo(f"warning: {metadata_csv}: no file {shown} was given; check its path column", err=True)
+    if not quiet:
+        elapsed = time.perf_counter() - started
+        click.echo(f"{summary.describe()} in {elapsed:.1f} s{sinks.describe(summary)}", err=True)
+    if summary.documents["error"]:
         sys.exit(1)
+
+
+cli.add_command(claims)
+cli.add_command(stats)
+cli.add_command(check)
+cli.add_command(report)
 
 
 def main() -> None:

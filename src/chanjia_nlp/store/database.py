@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 
 __all__ = ["CHECKS", "LEVELS", "VERDICTS", "DocumentState", "Store", "open"]
 
+#: A stored version is the same document when all of these agree: the bytes, the extractor, and
+#: what reading made of them (a file that failed and now reads, metadata given by hand).
+_SAME_VERSION = ("doc_id", "extractor_version", "status", "error", "title", "published", "source")
 RE_PERIOD = re.compile(r"[0-9]{4}(?:-[0-9]{2})?")
 
 _MAPPERS = {kind: RowMapper(table, kind) for kind, table in RECORD_TABLES.items()}
@@ -67,7 +70,7 @@ class _Writes:
     def __init__(self, insert: Any) -> None:
         d = documents.c
         self.current = (
-            select(d.version_id, d.doc_id, d.extractor_version)
+            select(d.version_id, *(d[name] for name in _SAME_VERSION))
             .where(d.path == bindparam("at_path"), CURRENT)
             .with_for_update()  # PostgreSQL: a second writer of the path waits here
         )
@@ -166,9 +169,9 @@ class Store:
 
         ``doc`` is a ``document`` record dict (it may carry ``text``); ``records`` its quantity,
         programme and entity dicts. Returns ``"inserted"``, ``"replaced"`` (another document or
-        extractor version was current at the path: it is kept as history, superseded by
-        ``run_id``) or ``"unchanged"`` (this doc_id and extractor_version are current already,
-        e.g. a concurrent run stored them first; nothing is written).
+        extractor version, status or metadata was current at the path: it is kept as history,
+        superseded by ``run_id``) or ``"unchanged"`` (the same document is current already, e.g.
+        a concurrent run stored it first; nothing is written).
 
         Raises:
             StoreError: a record does not fit its table, or the database refuses the write;
@@ -203,7 +206,7 @@ class Store:
         writes = self._writes
         current = conn.execute(writes.current, {"at_path": version["path"]}).first()
         if current is not None:
-            if (current.doc_id, current.extractor_version) == (version["doc_id"], version["extractor_version"]):
+            if all(current._mapping[name] == version.get(name) for name in _SAME_VERSION):
                 return "unchanged"
             for statement in writes.supersede:
                 conn.execute(statement, {"old": current.version_id, "by": run_id, "when": now})

@@ -1,0 +1,574 @@
+"""Files to records, in one process, a local process pool or a Dask cluster.
+
+This is the one place a report file becomes records. :func:`process_bytes` turns one file's
+bytes into its ``document`` dict and record dicts (pure; the pipeline is loaded once per
+process). :func:`iter_results` streams that over files and folders: the main process reads and
+hashes each file, asks ``skip`` whether it is already done (so an unchanged file costs one read),
+and keeps at most a small window of files in flight, so memory does not grow with the corpus.
+Results come in the order they finish.
+
+    >>> from chanjia_nlp import runner, store
+    >>> with store.open("chanjia.sqlite") as st:  # doctest: +SKIP
+    ...     run_id = st.begin_run(command="python", extractor_version=runner.VERSION)
+    ...     summary = runner.Summary()
+    ...     for result in runner.iter_results(["corpus/"], workers=2, skip=runner.skip_unchanged(st)):
+    ...         summary.add(result, None if result.skipped else st.write_document(result.doc, result.records, run_id))
+    ...     st.end_run(run_id, summary.as_dict())
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import functools
+import hashlib
+import multiprocessing
+import os
+import re
+import signal
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from . import __version__
+from .errors import ChanjiaError, ConfigError, value_invalid_msg
+from .normalize import _coerce_t2s
+from .pipeline import Pipeline, load
+from .readers import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_UNPACKED_BYTES,
+    METADATA_FIELDS,
+    find_files,
+    read_bytes,
+    read_document,
+)
+from .records import Document, to_dict
+
+if TYPE_CHECKING:
+    from .store import Store
+
+__all__ = [
+    "ENGINES",
+    "VERSION",
+    "ExtractOptions",
+    "FileResult",
+    "Summary",
+    "iter_results",
+    "load_metadata",
+    "process_bytes",
+    "skip_unchanged",
+]
+
+#: Where :func:`iter_results` runs the extraction.
+ENGINES = ("local", "dask")
+#: The ``extractor_version`` every document record carries.
+VERSION = __version__
+#: Batches in flight per worker: enough to keep workers busy, few enough to bound memory.
+WINDOW_PER_WORKER = 4
+#: Files sent to a worker at once, up to this many or this many bytes: one task per small file
+#: would cost the main process more than a tenth of what extracting it costs a worker.
+BATCH_FILES = 8
+BATCH_BYTES = 256 * 1024
+#: Files larger than this go to Dask workers by ``scatter`` instead of inside the task.
+SCATTER_BYTES = 1_000_000
+RE_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+#: Extracted once in each new worker so lexicons and patterns are built before the first file.
+WARM_UP_TEXT = "2023年，全市共培育省级试点单位25家，培训职工1.2万人次。"
+
+
+def _check_metadata(metadata: Mapping[str, str], *, where: str) -> None:
+    where = f"{where}: " if where else ""
+    unknown = sorted(set(metadata) - set(METADATA_FIELDS))
+    if unknown:
+        raise ConfigError(f"{where}unknown field(s) {', '.join(unknown)}; valid: {', '.join(METADATA_FIELDS)}")
+    published = metadata.get("published")
+    if published and not _is_iso_date(published):
+        raise ConfigError(f"{where}published = {published!r} is not a date; write it as YYYY-MM-DD, e.g. 2023-04-06")
+
+
+def _is_iso_date(value: str) -> bool:
+    if not RE_ISO_DATE.fullmatch(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:  # 2023-02-30
+        return False
+    return True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExtractOptions:
+    """How files are read: size limits, metadata that overrides what is read from each file
+    (keys ``title``, ``published`` as an ISO date, ``source``), and when to read traditional
+    characters as simplified ones (``t2s``).
+
+    Raises:
+        ConfigError: an unknown metadata key, a ``published`` that is not ``YYYY-MM-DD``, or an
+            unknown ``t2s``.
+    """
+
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    t2s: str = "auto"  # traditional → simplified before extracting: auto, always, never (see load())
+
+    def __post_init__(self) -> None:
+        _check_metadata(self.metadata, where="")
+        _coerce_t2s(self.t2s)
+        if self.max_bytes < 1 or self.max_unpacked_bytes < 1:
+            raise ConfigError("`max_bytes` and `max_unpacked_bytes` must be positive byte counts")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FileResult:
+    """One file's outcome: its ``document`` dict (with ``text``, the extracted text, ``None`` on
+    error) and its record dicts, as :func:`~chanjia_nlp.records.to_dict` makes them.
+
+    ``doc`` is ``None`` when the file was skipped (``skip`` said it is already done).
+    """
+
+    path: str
+    doc_id: str
+    doc: dict[str, Any] | None
+    records: list[dict[str, Any]]
+
+    @property
+    def skipped(self) -> bool:
+        return self.doc is None
+
+    @property
+    def status(self) -> str:
+        """``ok``, ``error`` or ``skipped``."""
+        return "skipped" if self.doc is None else self.doc["status"]
+
+
+class _Job(NamedTuple):
+    """One file to extract: the arguments of :func:`process_bytes`."""
+
+    data: bytes
+    path: str
+    display_path: str
+    options: ExtractOptions
+
+
+@functools.cache
+def _pipeline(t2s: str = "auto") -> Pipeline:
+    """This process's pipeline, loaded on first use and kept for every later file."""
+    return load(t2s=t2s)
+
+
+def process_bytes(
+    data: bytes, path: str, display_path: str, options: ExtractOptions = ExtractOptions()
+) -> FileResult:
+    """The records of one file, from its bytes (a worker on another machine needs no access to
+    the file). ``path`` names the file the format is guessed from; ``display_path`` is the
+    ``path`` the records carry. Never raises on bad input: a file that cannot be read, or that
+    the extractor fails on, gives a ``document`` with ``status: "error"`` and no other records.
+
+    >>> result = process_bytes("省级试点单位25家".encode(), "a.txt", "a.txt")
+    >>> result.doc["status"], result.doc["text"], [r["text"] for r in result.records]
+    ('ok', '省级试点单位25家', ['25家'])
+    """
+    doc, text = read_bytes(
+        data, path=path, display_path=display_path, extractor_version=VERSION,
+        max_unpacked_bytes=options.max_unpacked_bytes, metadata=options.metadata,
+    )
+    return _extract(doc, text, options.t2s)
+
+
+def _extract(doc: Document, text: str | None, t2s: str = "auto") -> FileResult:
+    records: list[dict[str, Any]] = []
+    if text is not None:
+        try:
+            records = [
+                to_dict(record, doc_id=doc.doc_id, path=doc.path)
+                for record in _pipeline(t2s).extract(text, published=doc.published)
+            ]
+        except Exception as exc:  # a bug hit by one file must not end a run over thousands: report it as data
+            doc = dataclasses.replace(
+                doc, status="error",
+                error=f"chanjia failed on this file ({type(exc).__name__}: {exc}); please report it with the file",
+            )
+            text, records = None, []
+    row = to_dict(doc)
+    row["text"] = text
+    return FileResult(path=doc.path, doc_id=doc.doc_id, doc=row, records=records)
+
+
+def _crashed(job: _Job, why: str) -> FileResult:
+    """The error result of a file whose worker died (a crash in a parser library, out of memory)."""
+    doc = Document(
+        doc_id=hashlib.sha256(job.data).hexdigest(), path=job.display_path,
+        format=Path(job.path).suffix.lstrip(".").lower() or "txt", status="error",
+        error=f"{why} while reading this file; check that it opens, or raise the machine's memory",
+        extractor_version=VERSION,
+    )
+    return _extract(doc, None)
+
+
+def iter_results(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    options: ExtractOptions = ExtractOptions(),
+    metadata: Mapping[str, Mapping[str, str]] | None = None,
+    workers: int = 1,
+    engine: str = "local",
+    scheduler: Any = None,
+    skip: Callable[[str, str], bool] | None = None,
+) -> Iterator[FileResult]:
+    """Extract every file under ``paths`` (files, and folders searched recursively), streaming
+    one :class:`FileResult` per file in the order they finish.
+
+    Args:
+        options: size limits and metadata overrides for every file.
+        metadata: per-file overrides by display path (see :func:`load_metadata`); they win over
+            ``options.metadata``.
+        workers: processes for ``engine="local"``: 1 extracts in this process; more start a pool
+            of that many processes, each loading the pipeline once.
+        engine: ``local`` or ``dask``.
+        scheduler: for ``dask``: the scheduler address (``tcp://HOST:8786``), a
+            ``distributed.Client``, or a cluster object such as ``distributed.LocalCluster``.
+            The client reads the files and sends their bytes, so workers need no shared folder.
+        skip: ``skip(display_path, doc_id)`` is asked before a file is extracted; ``True`` yields
+            a skipped result without extracting (see :func:`skip_unchanged`).
+
+    Raises:
+        ConfigError: at once, for an unknown engine, ``workers`` below 1, a missing or unusable
+            scheduler, or bad metadata.
+    """
+    if engine not in ENGINES:
+        raise ConfigError(value_invalid_msg("engine", engine, ENGINES))
+    if not isinstance(workers, int) or workers < 1:
+        raise ConfigError(f"`workers` = {workers!r} is invalid; it must be a whole number of processes, 1 or more")
+    if engine == "dask" and scheduler is None:
+        raise ConfigError(
+            "the dask engine needs a scheduler: pass --scheduler tcp://HOST:8786 (where `dask scheduler` runs)"
+        )
+    if engine == "local" and scheduler is not None:
+        raise ConfigError("a scheduler is only used by the dask engine; add --engine dask or drop --scheduler")
+    for shown, row in (metadata or {}).items():
+        _check_metadata(row, where=f"metadata for {shown}")
+    jobs = _jobs(paths, options, metadata or {}, skip)
+    if engine == "dask":
+        return _run_dask(_batched(jobs), _client(scheduler))
+    if workers == 1:
+        return (job if isinstance(job, FileResult) else process_bytes(*job) for job in jobs)
+    return _run_pool(_batched(jobs), workers)
+
+
+def _jobs(
+    paths: Iterable[str | os.PathLike[str]],
+    options: ExtractOptions,
+    metadata: Mapping[str, Mapping[str, str]],
+    skip: Callable[[str, str], bool] | None,
+) -> Iterator[_Job | FileResult]:
+    """Read and hash each file in this process: a job to extract, or a result already known
+    (skipped, or unreadable)."""
+    for path, shown in find_files(paths):
+        file_options = options
+        if shown in metadata:
+            file_options = dataclasses.replace(options, metadata={**options.metadata, **metadata[shown]})
+        data = _read(path, options.max_bytes)
+        if data is None:  # missing, unreadable or too large: the reader's error record says which
+            doc, text = read_document(
+                path, display_path=shown, extractor_version=VERSION, max_bytes=options.max_bytes,
+                max_unpacked_bytes=options.max_unpacked_bytes, metadata=file_options.metadata,
+            )
+            yield _extract(doc, text, options.t2s)
+            continue
+        doc_id = hashlib.sha256(data).hexdigest()
+        if skip is not None and skip(shown, doc_id):
+            yield FileResult(path=shown, doc_id=doc_id, doc=None, records=[])
+        else:
+            yield _Job(data, str(path), shown, file_options)
+
+
+def _read(path: Path, max_bytes: int) -> bytes | None:
+    """The file's bytes; ``None`` when it is missing, unreadable or larger than ``max_bytes``."""
+    try:
+        return path.read_bytes() if path.stat().st_size <= max_bytes else None
+    except OSError:
+        return None
+
+
+def _batched(jobs: Iterator[_Job | FileResult]) -> Iterator[list[_Job] | FileResult]:
+    """Jobs grouped into batches of up to ``BATCH_FILES`` files or ``BATCH_BYTES``; known results
+    pass straight through."""
+    batch: list[_Job] = []
+    size = 0
+    for job in jobs:
+        if isinstance(job, FileResult):
+            yield job
+            continue
+        batch.append(job)
+        size += len(job.data)
+        if len(batch) >= BATCH_FILES or size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _process_batch(batch: list[tuple[bytes, str, str, ExtractOptions]]) -> list[FileResult]:
+    """The task a worker runs: :func:`process_bytes` on each file of a batch."""
+    return [process_bytes(*job) for job in batch]
+
+
+def _start_worker() -> None:
+    """Pool initializer: leave Ctrl-C to the main process, and load the pipeline once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _pipeline().extract(WARM_UP_TEXT)
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    """A started pool whose workers have loaded the pipeline.
+
+    Raises:
+        ChanjiaError: the worker processes cannot start (then no file is to blame).
+    """
+    # Never fork: the parent may run threads (the progress bar, a database driver).
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method), initializer=_start_worker)
+    try:
+        pool.submit(int).result()
+    except BrokenProcessPool as exc:
+        pool.shutdown()
+        raise ChanjiaError("the worker processes could not start; run with --workers 1 to see why") from exc
+    return pool
+
+
+def _run_pool(batches: Iterator[list[_Job] | FileResult], workers: int) -> Iterator[FileResult]:
+    """Run batches on a process pool, at most ``WINDOW_PER_WORKER × workers`` in flight.
+
+    A worker that dies (a crash in a parser library, the OOM killer) breaks the whole pool and
+    fails every batch in flight. Their files are retried one at a time in a fresh pool, so only
+    a file that kills a worker on its own gets an error record.
+    """
+    window = WINDOW_PER_WORKER * workers
+    pool = _new_pool(workers)
+    pending: dict[Future[list[FileResult]], tuple[list[_Job], bool]] = {}  # future → (batch, a suspect alone)
+    suspects: deque[_Job] = deque()
+    exhausted = False
+
+    def submit(batch: list[_Job], alone: bool) -> None:
+        nonlocal pool
+        try:
+            future = pool.submit(_process_batch, batch)
+        except BrokenProcessPool:  # a worker died while none of our files was in flight
+            pool.shutdown(wait=True)
+            pool = _new_pool(workers)
+            future = pool.submit(_process_batch, batch)
+        pending[future] = (batch, alone)
+
+    try:
+        while True:
+            while not exhausted and not suspects and len(pending) < window:
+                batch = next(batches, None)
+                if batch is None:
+                    exhausted = True
+                elif isinstance(batch, FileResult):
+                    yield batch
+                else:
+                    submit(batch, False)
+            if suspects and not pending:
+                submit([suspects.popleft()], True)
+            if not pending:
+                return
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            broken = any(isinstance(f.exception(), BrokenProcessPool) for f in done)
+            if broken:
+                wait(pending)  # a broken pool fails every future still pending
+                done = set(pending)
+            for future in done:
+                batch, alone = pending.pop(future)
+                error = future.exception()
+                if error is None:
+                    yield from future.result()
+                elif not isinstance(error, BrokenProcessPool):
+                    raise error  # not the file's fault: a bug here
+                elif alone:
+                    yield _crashed(batch[0], "a worker process died")
+                else:
+                    suspects.extend(batch)
+            if broken:
+                pool.shutdown(wait=True)
+                pool = _new_pool(workers)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _client(scheduler: Any) -> tuple[Any, bool]:
+    """A ``distributed.Client`` for ``scheduler`` and whether we own it (and must close it)."""
+    try:
+        from distributed import Client
+    except ImportError as exc:
+        raise ConfigError("the dask engine needs dask.distributed: pip install 'chanjia_nlp[dask]'") from exc
+    if isinstance(scheduler, Client):
+        return scheduler, False
+    try:
+        return Client(scheduler), True  # waits distributed.comm.timeouts.connect (30 s) for the scheduler
+    except (OSError, TimeoutError) as exc:
+        raise ConfigError(
+            f"cannot reach the Dask scheduler at {scheduler}; start `dask scheduler` there or fix --scheduler"
+        ) from exc
+
+
+def _run_dask(batches: Iterator[list[_Job] | FileResult], client_owned: tuple[Any, bool]) -> Iterator[FileResult]:
+    """Run batches as Dask tasks, at most ``WINDOW_PER_WORKER`` per worker thread in flight; the
+    results come back to this process (the caller writes them). A batch whose task fails (its
+    worker died more often than ``distributed.scheduler.allowed-failures``) is run again file by
+    file, so only the file at fault gets an error record."""
+    from distributed import as_completed
+
+    client, owned = client_owned
+    try:
+        client.wait_for_workers(1, timeout="120s")
+        window = WINDOW_PER_WORKER * max(1, sum(client.nthreads().values()))
+    except TimeoutError as exc:
+        if owned:
+            client.close()
+        raise ConfigError("no Dask worker joined the scheduler in 120 s; start `dask worker tcp://HOST:8786`") from exc
+
+    def submit(batch: list[_Job]) -> Any:
+        items = [
+            (client.scatter(job.data) if len(job.data) > SCATTER_BYTES else job.data, *job[1:]) for job in batch
+        ]  # futures inside the list are resolved on the worker
+        return client.submit(_process_batch, items, pure=False)
+
+    def stream() -> Iterator[FileResult]:
+        pending: dict[Any, tuple[list[_Job], bool]] = {}  # future → (batch, a suspect alone)
+        suspects: deque[_Job] = deque()
+        finished = as_completed()
+        exhausted = False
+        try:
+            while True:
+                while len(pending) < window and (suspects or not exhausted):
+                    if suspects:
+                        job = suspects.popleft()
+                        batch, alone = [job], True
+                    else:
+                        batch, alone = next(batches, None), False
+                        if batch is None:
+                            exhausted = True
+                            continue
+                        if isinstance(batch, FileResult):
+                            yield batch
+                            continue
+                    future = submit(batch)
+                    pending[future] = (batch, alone)
+                    finished.add(future)
+                if not pending:
+                    return
+                future = next(finished)
+                batch, alone = pending.pop(future)
+                try:
+                    results = future.result()
+                except Exception as exc:  # a lost worker: the fault of a file, not of the run
+                    if alone:
+                        yield _crashed(batch[0], f"the Dask task failed ({type(exc).__name__})")
+                    else:
+                        suspects.extend(batch)
+                    continue
+                finally:
+                    future.release()
+                yield from results
+        finally:
+            for future in pending:
+                future.cancel()
+            if owned:
+                client.close()
+
+    return stream()
+
+
+def skip_unchanged(store: Store, *, extractor_version: str = VERSION) -> Callable[[str, str], bool]:
+    """A ``skip`` for :func:`iter_results`: a file is skipped when the store already holds it at
+    the same path with the same bytes (``doc_id``), the same extractor version, and status ``ok``
+    (files that failed are tried again)."""
+
+    def skip(display_path: str, doc_id: str) -> bool:
+        state = store.document_state(display_path)
+        return (
+            state is not None
+            and state.doc_id == doc_id
+            and state.extractor_version == extractor_version
+            and state.status == "ok"
+        )
+
+    return skip
+
+
+def load_metadata(path: str | os.PathLike[str]) -> dict[str, dict[str, str]]:
+    """Per-file metadata from a CSV with the columns ``path,title,published,source`` (``path``
+    as the records show it, i.e. relative to the folder given; empty cells keep what is read
+    from the file). Saved by Excel with a BOM or without, in UTF-8.
+
+    Raises:
+        ConfigError: the file cannot be read, has no ``path`` column or unknown columns, repeats a
+            path, or has a ``published`` that is not ``YYYY-MM-DD``.
+    """
+    valid = ("path", *METADATA_FIELDS)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as stream:
+            reader = csv.DictReader(stream)
+            rows = list(reader)
+            columns = [column.strip() for column in reader.fieldnames or ()]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ConfigError(
+            f"cannot read the metadata file {path} ({exc}); give a UTF-8 CSV with columns {', '.join(valid)}"
+        ) from exc
+    unknown = [c for c in columns if c not in valid]
+    if unknown or "path" not in columns:
+        what = f"unknown column(s) {', '.join(map(repr, unknown))}" if unknown else "no `path` column"
+        raise ConfigError(f"the metadata file {path} has {what}; valid columns: {', '.join(valid)}")
+    table: dict[str, dict[str, str]] = {}
+    for number, row in enumerate(rows, start=2):
+        row = {key.strip(): (value or "").strip() for key, value in row.items() if key is not None}
+        shown = row.pop("path")
+        if not shown:
+            raise ConfigError(f"{path}, line {number}: the `path` cell is empty; give the file as the records show it")
+        if shown in table:
+            raise ConfigError(f"{path}, line {number}: {shown} is listed twice; keep one row per file")
+        entry = {key: value for key, value in row.items() if value}
+        _check_metadata(entry, where=f"{path}, line {number}")
+        table[shown] = entry
+    return table
+
+
+@dataclass(slots=True)
+class Summary:
+    """Counts over a run: documents by status, records by type, and what the store did."""
+
+    documents: Counter[str] = field(default_factory=Counter)  # ok, error, skipped
+    records: Counter[str] = field(default_factory=Counter)  # quantity, claim, programme, entity
+    written: Counter[str] = field(default_factory=Counter)  # inserted, replaced, unchanged
+
+    def add(self, result: FileResult, outcome: str | None = None) -> None:
+        """Count one result, and the store's answer to writing it (``inserted`` …)."""
+        self.documents[result.status] += 1
+        for record in result.records:
+            self.records[record["type"]] += 1
+            self.records["claim"] += bool(record.get("claim"))
+        if outcome is not None:
+            self.written[outcome] += 1
+
+    def as_dict(self) -> dict[str, int]:
+        """Flat counts, for the store's run table."""
+        plural = {"quantity": "quantities", "claim": "claims", "programme": "programmes", "entity": "entities"}
+        out = {key: self.documents[key] for key in ("ok", "error", "skipped")}
+        out.update((name, self.records[key]) for key, name in plural.items())
+        out.update(self.written)
+        return out
+
+    def describe(self) -> str:
+        """One line: ``12 documents (10 ok, 1 error, 1 skipped), 340 quantities (200 claims), …``."""
+        d, r = self.documents, self.records
+        return (
+            f"{d.total()} documents ({d['ok']} ok, {d['error']} error, {d['skipped']} skipped), "
+            f"{r['quantity']} quantities ({r['claim']} claims), {r['programme']} programmes, {r['entity']} entities"
+        )
