@@ -148,8 +148,7 @@ def test_internal_checks_and_copies_can_be_left_out(jsonl):
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        ([], "give exactly one source of claims"),
-        (["--db", "x.sqlite", "--records", "{jsonl}"], "give exactly one source of claims"),
+        (["--db", "x.sqlite", "--records", "{jsonl}"], "give one source of claims"),
         (["--records", "{jsonl}", "--schema", "s"], "give --db too"),
         (["--records", "{jsonl}", "--money-tolerance", "2"], "is not a share from 0 up to 1"),
         (["--records", "{jsonl}", "--money-tolerance", "lots"], "is not a share from 0 up to 1"),
@@ -159,6 +158,17 @@ def test_internal_checks_and_copies_can_be_left_out(jsonl):
 def test_bad_options_exit_2_saying_what_to_do(args, words, jsonl):
     result = CliRunner().invoke(check, [a.format(jsonl=jsonl) for a in args])
     assert result.exit_code == 2 and words in result.output
+
+
+def test_without_a_source_it_reads_the_default_database(tmp_path, monkeypatch):
+    from chanjia_nlp.errors import ChanjiaError
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CHANJIA_DB", raising=False)
+    result = CliRunner().invoke(check, [])
+    assert isinstance(result.exception, ChanjiaError)  # cli.main prints it as one "Error: …" line
+    assert "no database at chanjia.sqlite; run chanjia extract first" in str(result.exception)
+    assert list(tmp_path.iterdir()) == []  # no empty database made
 
 
 def test_help_has_an_example():

@@ -143,9 +143,9 @@ def _indicator_lexicon() -> _Lexicon:
         coverage[ident] = entry.get("coverage") or ident
         kinds_of[ident] = kinds
     words = sorted(aliases, key=len, reverse=True)
-    pattern = re.compile("|".join(re.escape(w) for w in words))
+    pattern = re.compile(_lexicon.literal_regex(words))
     cues.sort(key=lambda c: -len(c[0]))
-    cue_pattern = re.compile("|".join(re.escape(c[0]) for c in cues) or "(?!)")
+    cue_pattern = re.compile(_lexicon.literal_regex(c[0] for c in cues))
     return _Lexicon(
         pattern, frozenset(w[0] for w in words), {k: tuple(v) for k, v in aliases.items()},
         coverage, kinds_of, tuple(cues), cue_pattern, tuple(ids),
@@ -414,8 +414,7 @@ def _generic_orgs() -> frozenset[str]:
 
 @functools.cache
 def _topic_stop_pattern() -> re.Pattern[str]:
-    words = sorted(_lexicon.word_list("topic_stops.txt"), key=len, reverse=True)
-    return re.compile("|".join(re.escape(w) for w in words))
+    return re.compile(_lexicon.literal_regex(_lexicon.word_list("topic_stops.txt")))
 
 
 _LEVEL_CHARS = "省市区县镇乡"
@@ -707,13 +706,16 @@ RE_ITEM_BREAK = re.compile(f"[{re.escape(_CLAUSE_BREAK)}、]")  # the end of a c
 def _qizhong_parents(text: str, quantities: Sequence[Quantity], structure: Structure) -> dict[int, int]:
     """Start of each 其中 part → start of its total: the last figure before 其中 in the sentence."""
     parents: dict[int, int] = {}
+    starts = [q.start for q in quantities]  # in text order: each 其中 looks only at its sentence
     for m in RE_QIZHONG.finditer(text):
         sentence = structure.sentence_at(m.start(), m.end())
-        before = [q for q in quantities if sentence[0] <= q.start and q.end <= m.start()]
+        first = bisect.bisect_left(starts, sentence[0])
+        at_qizhong = bisect.bisect_left(starts, m.start(), first)
+        before = [q for q in quantities[first:at_qizhong] if q.end <= m.start()]
         if not before:
             continue
         total = before[-1]
-        for q in quantities:
-            if m.end() <= q.start < sentence[1] and q.kind == total.kind and _measure(q) == _measure(total):
+        for q in quantities[at_qizhong : bisect.bisect_left(starts, sentence[1], at_qizhong)]:
+            if m.end() <= q.start and q.kind == total.kind and _measure(q) == _measure(total):
                 parents[q.start] = total.start
     return parents

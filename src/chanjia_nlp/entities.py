@@ -230,9 +230,7 @@ class _OrgLexicon:
     boundaries_by_last_char: Mapping[str, tuple[str, ...]]
 
 
-def _or(words: Iterable[str]) -> str:
-    """Alternation of literal words, longest first (price-parser's ``or_regex``)."""
-    return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+_or = _lexicon.literal_regex  # the longest of several words, as a trie
 
 
 def _by_last_char(words: Iterable[str]) -> Mapping[str, tuple[str, ...]]:

@@ -131,7 +131,10 @@ def _to_raw(record: Record, norm: Normalized) -> Record:
     """``record`` with its offsets and text in the raw text (it was found in ``norm.text``)."""
     if isinstance(record, Claim):
         parent = norm.to_raw(record.parent, record.parent + 1)[0] if record.parent is not None else None
-        return dataclasses.replace(record, quantity=_to_raw(record.quantity, norm), parent=parent)
+        quantity = _to_raw(record.quantity, norm)
+        if quantity is record.quantity and parent == record.parent:
+            return record
+        return dataclasses.replace(record, quantity=quantity, parent=parent)
     start, end = norm.to_raw(record.start, record.end)
     text = norm.raw[start:end]
     if start == record.start and end == record.end and text == record.text:

@@ -89,9 +89,7 @@ class _Cues:
     generic: frozenset[str]
 
 
-def _or(words) -> str:
-    """Alternation of literal words, longest first (price-parser's ``or_regex``)."""
-    return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+_or = _lexicon.literal_regex  # the longest of several words, as a trie
 
 
 def _lengths(table: Mapping[str, object]) -> tuple[int, ...]:

@@ -40,9 +40,7 @@ _ONE = Decimal(1)
 _KINDS = {k.value: k for k in Kind}
 
 
-def _or(words) -> str:
-    """Alternation of literal words, longest first (price-parser's ``or_regex``)."""
-    return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+_or = _lexicon.literal_regex  # the longest of several words, as a trie
 
 
 @dataclass(frozen=True, slots=True)

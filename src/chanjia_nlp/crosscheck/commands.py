@@ -53,7 +53,11 @@ def _print_summary(found: list[dict[str, Any]]) -> None:
 
 @click.command()
 @click.argument("ledgers", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--db", help="Read claims from this database (a SQLite path or a PostgreSQL URL) and store the findings in it.")
+@click.option(
+    "--db", envvar="CHANJIA_DB", metavar="PATH_OR_URL",
+    help="Read claims from this database (a SQLite path or a PostgreSQL URL) and store the findings in it. "
+    "Default: chanjia.sqlite (or $CHANJIA_DB), unless --records is given.",
+)
 @click.option("--schema", help="The PostgreSQL schema the --db tables are in.")
 @click.option("--records", "records_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Read claims from this JSONL file (chanjia extract --out x.jsonl).")
@@ -81,8 +85,10 @@ def check(
 
         chanjia check 台账.xlsx --records corpus.jsonl --out findings.xlsx
     """
-    if (db is None) == (records_path is None):
-        raise click.UsageError("give exactly one source of claims: --db chanjia.sqlite or --records x.jsonl")
+    if db is not None and records_path is not None:
+        raise click.UsageError("give one source of claims: --db chanjia.sqlite or --records x.jsonl, not both")
+    if records_path is None:
+        db = db or "chanjia.sqlite"
     if schema is not None and db is None:
         raise click.UsageError("--schema names the PostgreSQL schema of --db; give --db too")
     if out is not None:
