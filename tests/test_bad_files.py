@@ -115,13 +115,11 @@ TEXTS = {
 }
 
 
-@pytest.mark.parametrize("encoding", ENCODINGS)
-@pytest.mark.parametrize("which", sorted(TEXTS))
+@pytest.mark.parametrize(
+    ("encoding", "which"),
+    [(e, w) for w in sorted(TEXTS) for e in ENCODINGS if not (e == "big5" and w == "simplified")],  # Big5 has no 区
+)
 def test_every_encoding_reads_back(encoding, which):
     text = TEXTS[which]
-    try:
-        data = text.encode(encoding)
-    except UnicodeEncodeError:
-        pytest.skip(f"{encoding} cannot hold the {which} text")
-    decoded, _ = decode(data)
+    decoded, _ = decode(text.encode(encoding))
     assert decoded == text

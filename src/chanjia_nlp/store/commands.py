@@ -7,6 +7,7 @@ to :func:`chanjia_nlp.cli.main`, which prints them as one line.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -107,7 +108,7 @@ def stats(db: str, schema: str | None, fmt: str, top: int) -> None:
     if fmt == "json":
         click.echo(json.dumps(numbers, ensure_ascii=False, indent=2))
         return
-    stdout = click.get_text_stream("stdout")
+    stdout = sys.stdout
     console = Console(file=stdout, width=None if stdout.isatty() else WIDE)
     docs = numbers["documents"]
     totals = Table(title="documents and records", title_justify="left")
@@ -145,7 +146,7 @@ def _format_from(out: Path | None) -> str:
 def _output(path: Path | None) -> Iterator[IO[str]]:
     """Standard output, or ``path`` opened for writing."""
     if path is None:
-        yield click.get_text_stream("stdout")
+        yield sys.stdout
         return
     with path.open("w", encoding="utf-8", newline="") as stream:
         yield stream
