@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -68,3 +72,31 @@ def bad_lexicon(tmp_path, monkeypatch):
     for loader in loaders:
         loader.cache_clear()  # the next test loads the real file again
     _lexicon.word_list.cache_clear()
+
+
+@contextlib.contextmanager
+def fresh_pg_schema() -> Iterator[tuple[str, str]]:
+    """``(url, schema)``: a new schema in the PostgreSQL database of ``$CHANJIA_TEST_PG_URL``,
+    dropped afterwards; the test is skipped when the variable is unset."""
+    url = os.environ.get("CHANJIA_TEST_PG_URL")
+    if not url:
+        pytest.skip("set CHANJIA_TEST_PG_URL (postgresql+psycopg://postgres@127.0.0.1:5432/test) to test PostgreSQL")
+    import sqlalchemy
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = sqlalchemy.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield url, schema
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        engine.dispose()
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[tuple[str, str]]:
+    """A fresh PostgreSQL schema for one test (see :func:`fresh_pg_schema`)."""
+    with fresh_pg_schema() as found:
+        yield found

@@ -12,7 +12,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -313,7 +312,7 @@ def test_interrupted_run_then_rerun_gives_a_complete_database(
     process.send_signal(stop)
     _, err = process.communicate()
     if stop == signal.SIGINT:
-        assert process.returncode == 130 and "run the same command again to resume" in err
+        assert process.returncode == 130 and "run the same command again to resume" in err, err
     rerun = _extract(str(generated), "--db", str(db), "--workers", rerun_workers)
     _, err = rerun.communicate()
     assert rerun.returncode == 0, err
@@ -358,24 +357,6 @@ def test_two_concurrent_runs_into_one_sqlite_database(generated, expected_genera
     _run_together([db], first, second)
     assert _stored(db) == expected_generated  # every document once, with all its records
     _inserted_once(db)
-
-
-@pytest.fixture
-def pg_schema():
-    """A fresh PostgreSQL schema (from CHANJIA_TEST_PG_URL), dropped afterwards."""
-    url = os.environ.get("CHANJIA_TEST_PG_URL")
-    if not url:
-        pytest.skip("set CHANJIA_TEST_PG_URL to a PostgreSQL database to run the PostgreSQL tests")
-    import sqlalchemy
-
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    engine = sqlalchemy.create_engine(url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    yield url, schema
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-    engine.dispose()
 
 
 def test_two_concurrent_runs_into_one_postgresql_schema(generated, expected_generated, tmp_path, pg_schema):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import uuid
 
 import pytest
 from click.testing import CliRunner
@@ -103,24 +101,6 @@ def test_check_reads_and_fills_the_database(records, expected, tmp_path):
     db = str(tmp_path / "chanjia.sqlite")
     _fill(records, db)
     _check_fills(db, [], expected)
-
-
-@pytest.fixture
-def pg_schema():
-    """A fresh PostgreSQL schema (from CHANJIA_TEST_PG_URL), dropped afterwards."""
-    url = os.environ.get("CHANJIA_TEST_PG_URL")
-    if not url:
-        pytest.skip("set CHANJIA_TEST_PG_URL to a PostgreSQL database to run the PostgreSQL tests")
-    import sqlalchemy
-
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    engine = sqlalchemy.create_engine(url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    yield url, schema
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-    engine.dispose()
 
 
 def test_check_reads_and_fills_a_postgresql_schema(records, expected, pg_schema):

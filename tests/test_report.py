@@ -7,9 +7,7 @@ import base64
 import functools
 import hashlib
 import json
-import os
 import re
-import uuid
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +15,6 @@ from typing import Any
 
 import lxml.html
 import pytest
-import sqlalchemy
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -32,6 +29,8 @@ from chanjia_nlp.report.charts import totals_by_year
 from chanjia_nlp.report.commands import report
 from chanjia_nlp.report.marks import fragments, leaves, mark_tree
 from chanjia_nlp.report.model import build_model, indicator_names
+
+from .conftest import fresh_pg_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -470,15 +469,8 @@ def database(request, tmp_path):
     if request.param == "sqlite":
         yield {"db": str(tmp_path / "chanjia.sqlite"), "schema": None}
         return
-    url = os.environ.get("CHANJIA_TEST_PG_URL")
-    if not url:
-        pytest.skip("set CHANJIA_TEST_PG_URL (postgresql+psycopg://postgres@127.0.0.1:5432/test) to test PostgreSQL")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    yield {"db": url, "schema": schema}
-    engine = sqlalchemy.create_engine(url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    engine.dispose()
+    with fresh_pg_schema() as (url, schema):
+        yield {"db": url, "schema": schema}
 
 
 def test_report_command_reads_the_store(database, tmp_path):

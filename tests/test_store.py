@@ -11,7 +11,6 @@ import hashlib
 import io
 import json
 import multiprocessing
-import os
 import threading
 import time
 import uuid
@@ -27,7 +26,7 @@ import yaml
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, event, func, inspect, select, text
+from sqlalchemy import event, func, inspect, select, text
 
 import chanjia_nlp
 from chanjia_nlp import claims as claims_module
@@ -40,11 +39,12 @@ from chanjia_nlp.store.commands import claims as claims_command
 from chanjia_nlp.store.commands import stats as stats_command
 from chanjia_nlp.store.database import Store
 
+from .conftest import fresh_pg_schema
+
 from .test_store_worker import write_all
 
 HERE = Path(__file__).parent
 CORPUS = HERE.parent / "corpus"
-PG_URL = os.environ.get("CHANJIA_TEST_PG_URL")
 CASES = yaml.safe_load((HERE / "cases" / "store_claims.yaml").read_text(encoding="utf-8"))
 RANK = {"quantity": 0, "programme": 1, "entity": 2}
 
@@ -64,14 +64,8 @@ class Target:
 
 
 def _pg_target():
-    if not PG_URL:
-        pytest.skip("set CHANJIA_TEST_PG_URL (postgresql+psycopg://postgres@127.0.0.1:5432/test) to test PostgreSQL")
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    yield Target(PG_URL, name)
-    engine = create_engine(PG_URL)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
-    engine.dispose()
+    with fresh_pg_schema() as (url, name):
+        yield Target(url, name)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
