@@ -9,7 +9,9 @@ import contextlib
 import csv
 import json
 import shlex
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any
@@ -83,6 +85,23 @@ class _Sinks:
         if self.out and self.out != "-":
             where.append(self.out)
         return f" → {' and '.join(where)}" if where else ""
+
+
+@contextlib.contextmanager
+def _interrupt_after() -> Iterator[None]:
+    """Hold Ctrl-C while one document is written: it takes effect once the transaction is over,
+    so it never lands inside the database driver and leaves a connection holding the lock."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
 
 
 def _writer(stream: IO[str], fmt: str) -> Callable[[dict[str, Any]], Any]:
@@ -257,7 +276,9 @@ def extract(
                 if result.path in seen:
                     click.echo(f"warning: two files are both shown as {result.path}; the database keeps one "
                                "current version per path, so give their common parent folder instead", err=True)
-                summary.add(result, sinks.add(result))
+                with _interrupt_after():
+                    written = sinks.add(result)
+                summary.add(result, written)
                 seen.add(result.path)
                 _warn(result, bar)
                 _advance(bar)
