@@ -50,7 +50,8 @@ class _Grammar:
     rank: re.Pattern[str]
     exclusion: re.Pattern[str] | None
     units: Mapping[str, _lexicon.Unit]
-    plain_units: frozenset[str]  # units with no rule of their own in _build (not 分, 个, 版, 届; scale 1)
+    fast_units: Mapping[str, tuple[Kind, str, str | None]]  # unit text → kind, unit, currency, for
+    # the units the fast path takes: scale 1, after any numeral, and no rule in _build but 个's
     prefix: Mapping[str, Qualifier]
     infix: Mapping[str, Qualifier]
     suffix: Mapping[str, Qualifier]
@@ -77,29 +78,45 @@ def _grammar() -> _Grammar:
     by_last: dict[str, list[str]] = {}
     for word in sorted(prefix, key=len, reverse=True):
         by_last.setdefault(word[-1], []).append(word)
+    # A numeral with nothing after it (2023年, 一线, 二、) is a quantity only in the few contexts
+    # _could_stand_alone allows; the pattern drops the rest so Python never sees them. The test is
+    # a superset of the Python one (over-allowing costs time, never records): the numeral forms
+    # that stand alone set `free`, a character before that may end a qualifier (近, 超过), a rank's
+    # 第 or a lost digit's ? sets `ctx`, and 大 may follow (六大举措). The numeral is atomic, so a
+    # bare numeral that fails is not retried shorter (一百 as 一 + 百).
+    ctx_before = re.escape("".join(sorted(set(by_last) | {"第", "?"})))
+    seps = re.escape("".join(sorted(set("".join(_RANGE_SEPARATORS)))))
     quantity = re.compile(
         rf"""
         (?=[0-9{cn}数成])                                 # only where a numeral starts
-        (?P<num>
-            百分之[{cn}]+(?:点[{cn}]+)?                     # 百分之九十八, 百分之一点五
-          | 百分之(?:{arabic})                               # 百分之98
-          | [{cn}]+分之[{cn}]+(?:点[{cn}]+)?                 # 三分之一
-          | {vague_phrases}                                 # 成千上万
-          | 数(?=[十百千万亿])[十百千万亿]+                   # 数百, 数千万
-          | (?:{arabic})                                    # 25, 3.8, 1,227, and ranges: 1-2, 3万-5万,
+        (?:(?<=[{ctx_before}])(?P<ctx>))?                 # 近, 超过, 第, ? just before
+        (?>(?P<num>
+            (?:
+                百分之[{cn}]+(?:点[{cn}]+)?                 # 百分之九十八, 百分之一点五
+              | 百分之(?:{arabic})                           # 百分之98
+              | [{cn}]+分之[{cn}]+(?:点[{cn}]+)?             # 三分之一
+              | {vague_phrases}                             # 成千上万
+              | 数(?=[十百千万亿])[十百千万亿]+               # 数百, 数千万
+            )(?P<free>)
+          | (?<![0-9])(?<![0-9][.])(?:{arabic})              # 25, 3.8, 1,227 (never from inside one), ranges: 1-2, 3万-5万,
             (?:(?:{mult})?(?P<left_unit>{_or(units)})?[ ]?(?:{sep})[ ]?(?:{arabic})  #   300元至800元
               (?(left_unit)(?=(?:{mult})?(?P=left_unit))))?  #   …with the same unit on both ends (5人至10家 is two)
+          | (?=[{cn}点{seps}]*?[万亿几])(?P<cn_free>        # 三万五, 十几 (a 万, 亿 or 几 ahead)
+                [{cn}]+(?:点[{cn}]+)?(?:(?:{sep})[{cn}]+)?)
           | [{cn}]+(?:点[{cn}]+)?(?:(?:{sep})[{cn}]+)?       # 三万五千, 两三, 三至五, 一点五
-        )
+        ))
         (?P<inf1>{_or(infix)})?                          # 600余万元, 十多个
         (?P<mult>{mult})?                                # 万, 亿, 百万
         (?P<tail>[0-9](?![0-9.,]))?                       # 13万2
         (?P<inf2>{_or(infix)})?                          # 3.8万余名, 817万多元
         (?P<unit>{_or(units)})?                          # 名, 人次, 万元 → 元, %
         (?P<suf>{_or(suffix)})?                          # 以上, 左右
+        (?(inf1)|(?(mult)|(?(tail)|(?(inf2)|(?(unit)|(?(suf)|  # nothing after the numeral:
+            (?(free)|(?(cn_free)|(?(ctx)|(?=大))))))))))     #   only a form or context that may stand alone
         """,
         re.VERBOSE,
     )
+    assert quantity.groupindex["num"] == _NUM_GROUP and quantity.groupindex["suf"] == quantity.groups
     ordinal = rf"[0-9]+|[{cn}]+"
     rank = re.compile(
         rf"""
@@ -115,13 +132,12 @@ def _grammar() -> _Grammar:
         quantity=quantity,
         prefixes_by_last_char=MappingProxyType({k: tuple(v) for k, v in by_last.items()}),
         rank=rank,
-        # The leading class lets `re` skip positions that start no phrase at C speed.
-        exclusion=re.compile(f"(?=[{''.join(sorted({p[0] for p in phrases}))}])(?:{_or(phrases)})") if phrases else None,
+        exclusion=re.compile(_or(phrases, searched=True)) if phrases else None,
         units=units,
-        plain_units=frozenset(
-            text for text, unit in units.items()
-            if unit.scale == 1 and not unit.arabic_only and unit.text not in _UNITS_WITH_RULES
-        ),
+        fast_units=MappingProxyType({
+            text: (_KINDS[unit.kind], unit.text, unit.currency) for text, unit in units.items()
+            if unit.scale == 1 and not unit.arabic_only and (unit.text == "个" or unit.text not in _UNITS_WITH_RULES)
+        }),
         prefix=prefix,
         infix=infix,
         suffix=suffix,
@@ -142,10 +158,13 @@ def extract_quantities(text: str) -> list[Quantity]:
     return list(iter_quantities(text))
 
 
+_FULLWIDTH_CLASS = "[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff05\uff0e\uff0d\uff5e\uff0b\u3000\u00a0]"  # ０-９ Ａ-ｚ ％．－～＋
 RE_FULLWIDTH_NUMERIC = re.compile(
-    r"""
-    [\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff05\uff0e\uff0d\uff5e\uff0b\u3000\u00a0]+  # ０-９ Ａ-Ｚ ａ-ｚ ％．－～＋
-    (?:\uff0c[\uff10-\uff19]+)*                # ， between digits: １，２３４ (a class first: fast scan)
+    # One class and then a repeat of it, not `[…]+`: a pattern that opens with a plain class lets
+    # `re` skip the characters outside it in a tight loop (a repeat at the start does not).
+    f"""
+    {_FULLWIDTH_CLASS}{_FULLWIDTH_CLASS}*
+    (?:\uff0c[\uff10-\uff19]+)*                # ， between digits: １，２３４
     """,
     re.VERBOSE,
 )
@@ -167,38 +186,61 @@ def iter_quantities(text: str) -> Iterator[Quantity]:
     g = _grammar()
     norm = _match_form(text)
     blocked = _blocked_spans(norm, g)
-    ranks = {m.start("rank"): m for m in g.rank.finditer(norm)} if "第" in norm else {}
+    prefixes = g.prefixes_by_last_char
+    fast_units = g.fast_units
     previous_end = 0  # end of the last quantity yielded: a prefix may not reach into it
     for m in g.quantity.finditer(norm):
-        if m.start() < previous_end:
+        num_start = m.start()
+        if num_start < previous_end:
             continue  # inside a rank just yielded: the second 第 of 第一等次第一名
-        q = _candidate(m, text, norm, g, blocked, ranks, previous_end)
+        before = norm[num_start - 1] if num_start else ""
+        if before == "第":
+            q = _rank(g, text, norm, num_start - 1)  # 位居全市第一, or 第三批: an ordinal
+        elif before in prefixes:
+            pre = None
+            for word in prefixes[before]:
+                if num_start - len(word) >= previous_end and norm.startswith(word, num_start - len(word)):
+                    pre = word
+                    break
+            if pre is None and m.lastindex == _NUM_GROUP and not _could_stand_alone(norm, m):
+                continue  # 一线, 2022年, 一是: a bare numeral
+            q = _build(m, pre, text, norm, g, blocked)
+        elif m.lastindex == _NUM_GROUP and not _could_stand_alone(norm, m):
+            continue
+        else:
+            # The commonest shape, 25家, 467人, 3.8万名 (Arabic digits, a multiplier, a unit with no
+            # rule of its own, nothing else): what _build's rules give it, without walking them.
+            _, num, _, _, _, inf1, mult_text, tail, inf2, unit_text, suf = m.groups()
+            unit = fast_units.get(unit_text)
+            if (
+                unit is None or inf1 or tail or inf2 or suf or num_start in blocked
+                or not ("0" <= num[0] <= "9") or not num.isascii() or before in _FAST_NOT_BEFORE
+                or (before.isascii() and before.isalpha())
+                or (unit_text == "个" and norm.startswith(_MONTH_WORDS, m.end()))
+                or norm.rfind("《", max(0, num_start - 60), num_start) != -1
+                or (value := parse_halfwidth(num)) is None
+            ):
+                q = _build(m, None, text, norm, g, blocked)
+            else:
+                if mult_text:
+                    value = normalize_decimal(value * parse_halfwidth(mult_text))
+                end = m.end()
+                kind, unit_out, currency = unit
+                q = _make_quantity(
+                    text[num_start:end], num_start, end, value, value, value, Qualifier.EXACT, kind,
+                    unit_out, currency, text[num_start : m.end(_NUM_GROUP)], False, None, False,
+                )
         if q is not None:
             previous_end = q.end
             yield q
 
 
-def _candidate(
-    m: re.Match[str], text: str, norm: str, g: _Grammar, blocked, ranks, floor: int
-) -> Quantity | None:
-    """A quantity from an anchored match, or ``None``: ranks after 第, then the cheap rejection of
-    bare numerals, then the full rules of :func:`_build`."""
-    num_start = m.start()
-    if num_start > 0 and norm[num_start - 1] == "第":
-        rank = ranks.get(num_start - 1)
-        return _rank(rank, text, norm) if rank is not None else None  # 第三批: an ordinal
-    pre = None
-    if num_start:
-        for word in g.prefixes_by_last_char.get(norm[num_start - 1], ()):
-            if num_start - len(word) >= floor and norm.startswith(word, num_start - len(word)):
-                pre = word
-                break
-    if m.lastindex == _NUM_GROUP and pre is None and not _could_stand_alone(norm, m):
-        return None  # 一线, 2022年, 一是: a bare numeral (the cheap test that rejects most candidates)
-    return _build(m, pre, text, norm, g, blocked)
+_RANK_REACH = 10  # a verb of two characters and up to 8 between it and 第 (the rank pattern)
+_FAST_NOT_BEFORE = frozenset("?0123456789×*")  # a lost digit (the slow path flags it), 7×24
+_MONTH_WORDS = ("月", "多月", "半月", "工作日")  # 3个月: a duration, not a count of 个
 
 
-_NUM_GROUP = 1  # index of the (?P<num>) group: lastindex == 1 means nothing after the numeral matched
+_NUM_GROUP = 2  # index of the (?P<num>) group: lastindex == 2 means nothing after the numeral matched
 RE_STANDS_ALONE = re.compile(r"[万亿几]|分之|^数|^成")  # 12万, 三万五, 数百, 几十, 成千上万, 百分之十
 
 
@@ -250,7 +292,7 @@ def _money_context(norm: str, start: int, cues: tuple[str, ...]) -> bool:
 def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar, blocked) -> Quantity | None:
     """Turn one candidate (the anchored match and the prefix before it) into a quantity, or
     ``None`` when it is not one."""
-    num, _, inf1, mult_text, tail, inf2, unit_text, suf = m.groups()
+    _, num, _, _, _, inf1, mult_text, tail, inf2, unit_text, suf = m.groups()
     num_start, num_end = m.span(_NUM_GROUP)
     pre_start = num_start - len(pre) if pre else num_start
     end = m.end()
@@ -259,18 +301,6 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
     before = norm[num_start - 1] if num_start else ""
     if before and (before.isascii() and before.isalpha() or before in "×*"):
         return None  # G20, No.5, 7×24
-    if (
-        unit_text in g.plain_units and pre is None and num.isdigit() and num.isascii()
-        and not (inf1 or mult_text or tail or inf2 or suf) and before not in _DAMAGED_BEFORE
-        and norm.rfind("《", max(0, num_start - 60), num_start) == -1
-    ):
-        # The commonest shape, 25家 or 467人: what the rules below give it, without walking them.
-        unit = g.units[unit_text]
-        value = parse_halfwidth(num)
-        return _make_quantity(
-            text[num_start:end], num_start, end, value, value, value, Qualifier.EXACT, _KINDS[unit.kind],
-            unit.text, unit.currency, text[num_start:num_end], False, None, False,
-        )
     if num in ("零", "〇"):
         return None  # 零部件, 零距离: a lone zero is a word, not a figure
     damaged_start = _damaged_start(norm, num_start) if before and before in "?0123456789" else None
@@ -335,7 +365,7 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
             return None  # 十分, 三分
         if unit.text == "分" and after in _SCORE_NOT_AFTER:
             return None
-        if unit.text == "个" and norm.startswith(("月", "多月", "半月", "工作日"), end - (1 if suf else 0)):
+        if unit.text == "个" and norm.startswith(_MONTH_WORDS, end - (1 if suf else 0)):
             return None  # 3个月: a duration in months
         if unit.text in ("版", "届") and is_arabic and (len(num) == 4 and num.startswith(("19", "20")) or "." in num):
             return None  # (2021版), 2.0版: an edition or version
@@ -489,8 +519,16 @@ _INTERVALS = {
 }
 
 
-def _rank(m: re.Match[str], text: str, norm: str) -> Quantity | None:
-    """A placing reported as a result: 位居全市第一 → rank 1."""
+def _rank(g: _Grammar, text: str, norm: str, at: int) -> Quantity | None:
+    """A placing reported as a result, for the 第 at ``at``: 位居全市第一 → rank 1. The verb is
+    looked for just before (the pattern allows 8 characters between), only where a 第 is met."""
+    m = None
+    for found in g.rank.finditer(norm, max(0, at - _RANK_REACH), at + 40):
+        if found.start("rank") == at:
+            m = found
+            break
+    if m is None:
+        return None
     start, end = m.span("rank")
     span = norm[start:end]
     numbers = re.findall(r"第([0-9]+|[^第等次名位]+)", span)
