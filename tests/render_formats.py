@@ -12,6 +12,7 @@ breaks as a word processor makes them), the .html with a news site's chrome arou
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import subprocess
@@ -45,15 +46,26 @@ def paragraphs(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+@functools.cache
 def cjk_font() -> str | None:
-    """A TrueType/OpenType font with Chinese glyphs, from fontconfig (None when there is none)."""
+    """A TrueType/OpenType font from fontconfig with the glyphs our reports use: Chinese, and
+    also ASCII digits and signs (a fallback font such as Droid Sans Fallback has Chinese only,
+    and a PDF set in it would silently lose every Arabic figure). None when there is none."""
     try:
         found = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=30).stdout
     except (OSError, subprocess.SubprocessError):
         return None
+    from fontTools.ttLib import TTFont  # fpdf2's own dependency
+
     for line in sorted(found.splitlines()):
         path = line.split(":")[0].strip()
-        if path.lower().endswith((".ttf", ".ttc", ".otf")) and Path(path).is_file():
+        if not (path.lower().endswith((".ttf", ".ttc", ".otf")) and Path(path).is_file()):
+            continue
+        try:
+            cmap = TTFont(path, fontNumber=0, lazy=True).getBestCmap() or {}
+        except Exception:  # noqa: BLE001 - an unreadable font is one we do not use
+            continue
+        if all(ord(c) in cmap for c in "0123456789.%,-中工会万"):
             return path
     return None
 

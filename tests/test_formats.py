@@ -12,6 +12,8 @@ import pytest
 from chanjia_nlp import DocumentError, extract_quantities
 from chanjia_nlp.formats import read_text, sniff_format
 
+from .render_formats import cjk_font
+
 docx = pytest.importorskip("docx")
 fpdf = pytest.importorskip("fpdf")
 
@@ -60,18 +62,6 @@ def ascii_pdf(pages: list[str], **kwargs) -> bytes:
     if kwargs.get("password"):
         pdf.set_encryption(owner_password="owner", user_password=kwargs["password"])
     return bytes(pdf.output())
-
-
-def cjk_font() -> str | None:
-    try:
-        found = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=30).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    for line in found.splitlines():
-        path = line.split(":")[0].strip()
-        if path.lower().endswith((".ttf", ".ttc", ".otf")) and Path(path).is_file():
-            return path
-    return None
 
 
 # --- txt -----------------------------------------------------------------------------------------

@@ -196,46 +196,60 @@ def iter_quantities(text: str) -> Iterator[Quantity]:
         before = norm[num_start - 1] if num_start else ""
         if before == "第":
             q = _rank(g, text, norm, num_start - 1)  # 位居全市第一, or 第三批: an ordinal
-        elif before in prefixes:
-            pre = None
+            if q is not None:
+                previous_end = q.end
+                yield q
+            continue
+        pre = None
+        if before in prefixes:
             for word in prefixes[before]:
                 if num_start - len(word) >= previous_end and norm.startswith(word, num_start - len(word)):
                     pre = word
                     break
-            if pre is None and m.lastindex == _NUM_GROUP and not _could_stand_alone(norm, m):
-                continue  # 一线, 2022年, 一是: a bare numeral
+        if pre is None and m.lastindex == _NUM_GROUP and not _could_stand_alone(norm, m):
+            continue  # 一线, 2022年, 一是: a bare numeral
+        # The commonest shapes, 25家, 467人, 3.8万名, 1200余名, 近265万元, 98%以上 (Arabic digits and
+        # a unit with no rule of its own): what _build's rules give them, without walking them.
+        _, num, _, _, _, inf1, mult_text, tail, inf2, unit_text, suf = m.groups()
+        unit = fast_units.get(unit_text)
+        if (
+            unit is None or tail or num_start in blocked or not ("0" <= num[0] <= "9") or not num.isascii()
+            or before in _FAST_NOT_BEFORE or (before.isascii() and before.isalpha())
+            or (unit_text == "个" and (suf or norm.startswith(_MONTH_WORDS, m.end())))
+            or pre in _PREFIXES_WITH_RULES or suf in _SUFFIXES_WITH_RULES
+            or norm.rfind("《", max(0, num_start - 60), num_start) != -1
+            or (value := parse_halfwidth(num)) is None
+        ):
             q = _build(m, pre, text, norm, g, blocked)
-        elif m.lastindex == _NUM_GROUP and not _could_stand_alone(norm, m):
-            continue
         else:
-            # The commonest shape, 25家, 467人, 3.8万名 (Arabic digits, a multiplier, a unit with no
-            # rule of its own, nothing else): what _build's rules give it, without walking them.
-            _, num, _, _, _, inf1, mult_text, tail, inf2, unit_text, suf = m.groups()
-            unit = fast_units.get(unit_text)
-            if (
-                unit is None or inf1 or tail or inf2 or suf or num_start in blocked
-                or not ("0" <= num[0] <= "9") or not num.isascii() or before in _FAST_NOT_BEFORE
-                or (before.isascii() and before.isalpha())
-                or (unit_text == "个" and norm.startswith(_MONTH_WORDS, m.end()))
-                or norm.rfind("《", max(0, num_start - 60), num_start) != -1
-                or (value := parse_halfwidth(num)) is None
-            ):
-                q = _build(m, None, text, norm, g, blocked)
+            if mult_text:
+                value = normalize_decimal(value * parse_halfwidth(mult_text))
+            if suf:
+                qualifier = g.suffix[suf]
+            elif inf1 or inf2:
+                qualifier = g.infix[inf2 or inf1]
+            elif pre:
+                qualifier = g.prefix[pre]
             else:
-                if mult_text:
-                    value = normalize_decimal(value * parse_halfwidth(mult_text))
-                end = m.end()
-                kind, unit_out, currency = unit
-                q = _make_quantity(
-                    text[num_start:end], num_start, end, value, value, value, Qualifier.EXACT, kind,
-                    unit_out, currency, text[num_start : m.end(_NUM_GROUP)], False, None, False,
-                )
+                qualifier = Qualifier.EXACT
+            if pre:
+                num_start -= len(pre)  # the span starts at the prefix, whatever word qualifies
+            low = value if qualifier in _LOW_IS_VALUE else None
+            high = value if qualifier in _HIGH_IS_VALUE else None
+            end = m.end()
+            kind, unit_out, currency = unit
+            q = _make_quantity(
+                text[num_start:end], num_start, end, value, low, high, qualifier, kind,
+                unit_out, currency, text[m.start() : m.end(_NUM_GROUP)], False, None, False,
+            )
         if q is not None:
             previous_end = q.end
             yield q
 
 
 _RANK_REACH = 10  # a verb of two characters and up to 8 between it and 第 (the rank pattern)
+_PREFIXES_WITH_RULES = frozenset({"约", "上"})  # 签约3家, 会上3家: _build decides
+_SUFFIXES_WITH_RULES = frozenset({"上下", "+"})  # 上下班, 5+2 模式: _build decides
 _FAST_NOT_BEFORE = frozenset("?0123456789×*")  # a lost digit (the slow path flags it), 7×24
 _MONTH_WORDS = ("月", "多月", "半月", "工作日")  # 3个月: a duration, not a count of 个
 
@@ -303,6 +317,8 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
         return None  # G20, No.5, 7×24
     if num in ("零", "〇"):
         return None  # 零部件, 零距离: a lone zero is a word, not a figure
+    if num in ("一", "壹") and not (pre or inf1 or inf2 or suf):
+        return None  # 一个, 一家: a generic "a/one" (the rule at the end, decided before the work)
     damaged_start = _damaged_start(norm, num_start) if before and before in "?0123456789" else None
     if pre == "约" and pre_start > 0 and norm[pre_start - 1] in _YUE_NOT_AFTER:
         pre = None  # 签约3家: 约 belongs to the verb
@@ -432,7 +448,8 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
     elif vague_or_range is None:
         if mult is not _ONE or (unit is not None and unit.scale != 1):
             value = normalize_decimal(value)  # 3.8 × 10000 = 38000.0 → 38000
-        low, high = _INTERVALS[qualifier](value)
+        low = value if qualifier in _LOW_IS_VALUE else None
+        high = value if qualifier in _HIGH_IS_VALUE else None
     else:
         value = None
         low, high = normalize_decimal(low), normalize_decimal(high)
@@ -508,15 +525,10 @@ def _da_count(num: str, norm: str, end: int) -> bool:
     )
 
 
-#: The interval each qualifier allows around a stated value (ANNOTATION.md §1).
-_INTERVALS = {
-    Qualifier.EXACT: lambda v: (v, v),
-    Qualifier.MORE_THAN: lambda v: (v, None),
-    Qualifier.AT_LEAST: lambda v: (v, None),
-    Qualifier.LESS_THAN: lambda v: (None, v),
-    Qualifier.AT_MOST: lambda v: (None, v),
-    Qualifier.APPROX: lambda v: (None, None),
-}
+#: The interval each qualifier allows around a stated value (ANNOTATION.md §1): the value is its low
+#: end, its high end, both (exact) or neither (approx, an open interval).
+_LOW_IS_VALUE = frozenset({Qualifier.EXACT, Qualifier.MORE_THAN, Qualifier.AT_LEAST})
+_HIGH_IS_VALUE = frozenset({Qualifier.EXACT, Qualifier.LESS_THAN, Qualifier.AT_MOST})
 
 
 def _rank(g: _Grammar, text: str, norm: str, at: int) -> Quantity | None:
