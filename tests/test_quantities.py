@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 from decimal import Decimal
+from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chanjia_nlp import Kind, Qualifier, extract_quantities
+from chanjia_nlp import Kind, Qualifier, extract_quantities, quantities
 
 from .conftest import assert_spans, load_cases
 
@@ -59,6 +63,8 @@ def test_no_numbers_gives_empty_list():
     assert extract_quantities("") == []
 
 
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
 # Text made of the pieces the grammar is built from, so the properties reach deep into it.
 PIECES = list("零〇一二两三四五六七八九十百千万亿壹贰拾佰仟0123456789.,-—~至到第数几余多近超约上以下左右%％人名家个元美年月日分之点大“”《》，。\n ")
 PIECES += ["百分之", "万元", "人次", "以上", "不少于", "个百分点", "成千上万", "亿美元", "位居全市", "五一", "二十大", "１２"]
@@ -83,6 +89,50 @@ def test_properties_on_any_text(text):
             assert q.value is None and q.low is not None and q.high is not None
         if q.qualifier is Qualifier.EXACT:
             assert q.low == q.value == q.high
+
+
+@contextlib.contextmanager
+def _every_rule_walked():
+    """The extractor with its fast path off: every candidate goes through all the rules."""
+    grammar = quantities._grammar()
+    with mock.patch.object(quantities, "_grammar", lambda: dataclasses.replace(grammar, fast_units={})):
+        yield
+
+
+# Pieces that make the shapes the fast path takes: Arabic digits, multipliers, the units and
+# qualifiers with and without rules of their own, and what may come before a number.
+FAST_PIECES = list("0123456789.,万亿千百余多近超约上第?×*a《》“”，家名个人元%次分版成月") + [
+    "人次", "万元", "以上", "左右", "上下", "+", "签约", "会上", "不少于", "多月", "工作日", "千米", "世界500强",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.lists(st.sampled_from(FAST_PIECES), max_size=24).map("".join), soup))
+def test_the_fast_path_gives_what_the_rules_give(text):
+    fast = extract_quantities(text)
+    with _every_rule_walked():
+        walked = extract_quantities(text)
+    assert fast == walked
+
+
+def test_the_fast_path_is_taken_and_agrees_on_the_corpus():
+    text = "\n\n".join(p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt")) if _is_utf8(p))
+    fast = extract_quantities(text)
+    with _every_rule_walked():
+        walked = extract_quantities(text)
+    assert fast == walked and len(fast) > 300
+    with mock.patch.object(quantities, "_build", side_effect=AssertionError("rule walk")):
+        assert [q.text for q in extract_quantities("新增企业25家，职工1200余名，资金近265万元")] == [
+            "25家", "1200余名", "近265万元",
+        ]
+
+
+def _is_utf8(path) -> bool:
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 @pytest.mark.parametrize("text, span", [("共培训职工1?3人次，其中", "1?3人次"), ("补贴12?3万元", "12?3万元")])
