@@ -163,6 +163,9 @@ def test_bad_options_are_one_line_and_exit_2(tmp_path, monkeypatch, capsys, args
         ("标题\n\n（２０２３年１月１８日）\n正文", "2023-01-18"),
         ("标题\n\n2022年12月5日\n正文", "2022-12-05"),
         ("标题\n\n2022年全区培训职工3000人次。", None),
+        ("标题\n\n湖南工人报　2023年12月06日　星期三　第03版：基层之声\n正文", "2023-12-06"),  # a masthead
+        ("标题\n\n工人日报 2024年1月5日 周五\n正文", "2024-01-05"),
+        ("标题\n\n2023年12月6日星期三上午，市总工会召开会议，100人参加。", None),  # an event, not a masthead
     ],
 )
 def test_publication_date_from_the_text(head, published):

@@ -44,14 +44,19 @@ RE_NOT_CLAIM_AFTER = re.compile(
 RE_YEAR = re.compile(r"((?:19|20)[0-9]{2})\s*年(?:度)?(?:([0-9]{1,2})\s*月)?(?!以来|来)")
 RE_RELATIVE_PERIOD = re.compile(
     r"""
-    (?P<month_now>截至目前|截止目前|目前|现有|已有|现今|至今)   # a stock now: the publication year-month
-    | 截[至止](?P<which>今年|去年)?(?P<month>[0-9]{1,2})月       # 截至今年2月
+    (?P<month_now>截至目前|截止目前|目前|现有|现今|至今)   # a stock now: the publication year-month
+    | (?:截[至止])?(?P<which>今年|去年)?                       # 截至今年2月, 今年3月, 截至6月底, 5月份
+      (?<![0-9月日\-—~到])(?<![^今去]年)(?<![^截止]至)(?P<month>[0-9]{1,2})月份?  # (not 2023年5月, 1至5月)
     | (?P<this>今年|本年|当年|上半年|下半年|[一二三四]季度|前三季度)  # this year (or part of it)
-    | (?P<last>去年|上年|上一年)(?!同期)                         # last year
+    | (?P<year_part>全年|年内|年底|年末)                         # the year in question: stated, or the report's
+    | (?<![比较送带寄捎])(?P<last>去年|上年|上一年)(?!同期|货)   # last year (not 比上年, 较去年: a comparison;
+                                                               #   not 送去年货: 去 + 年货)
     """,
     re.VERBOSE,
 )
 RE_QIZHONG = re.compile("其中")
+RE_TITLE = re.compile("《[^《》\n]*》")
+RE_FULL_DATE = re.compile(r"(?:19|20)[0-9]{2}\s*年\s*[0-9]{1,2}\s*月\s*[0-9]{1,2}\s*日")
 
 _LEVELS = (
     ("national", ("全国", "国家级")),
@@ -74,14 +79,22 @@ _SCOPES = (
 )
 @functools.cache
 def _scope_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    return tuple((scope, re.compile("|".join(map(re.escape, words)))) for scope, words in _SCOPES)
+    return tuple(
+        (scope, re.compile("|".join(_NOT_AFTER_RUNNING_TOTAL.get(w, "") + re.escape(w) for w in words)))
+        for scope, words in _SCOPES
+    )
+
+
+#: Naming a batch is an addition, but 累计命名 (named so far, in all) is a running total.
+_NOT_AFTER_RUNNING_TOTAL = {word: "(?<!累计)(?<!先后)" for word in ("命名", "授牌")}
 
 
 RE_NEAR_YEARS = re.compile(r"近[一二两三四五六七八九十0-9]+年|[一二两三四五六七八九十0-9]+年来")
 RE_TIME_SPAN = re.compile(
     r"近[一二两三四五六七八九十0-9]+年|连续[一二两三四五六七八九十0-9]+年|[一二两三四五六七八九十0-9]+年来|(?<!今年)以来|近年来|多年来"
     r"|(?:19|20)[0-9]{2}\s*[—–\-~至到]\s*(?:19|20)[0-9]{2}年"
-)  # 今年以来 stays within this year; 2022—2024年 is a span
+    r"|(?:19|20)[0-9]{2}年?\s*[、和及与]\s*(?:19|20)[0-9]{2}年"
+)  # 今年以来 stays within this year; 2022—2024年 is a span, and so are 2021年、2022年 (两版)
 
 _KIND_GROUPS = {
     Kind.COUNT: "count",
@@ -204,10 +217,13 @@ class _Occurrences:
     spans: list[tuple[int, int, str]]
 
 
-def _occurrences(text: str, windows: Sequence[tuple[int, int]]) -> _Occurrences:
+def _occurrences(
+    text: str, windows: Sequence[tuple[int, int]], orgs: Sequence[tuple[int, int]] = ()
+) -> _Occurrences:
     """Find aliases once per text, in the clauses around figures (``windows``): one
     leftmost-longest pass, then the positions inside each match, so that 专职工会副主席 yields
-    工会副主席 as well as 职工."""
+    工会副主席 as well as 职工. The type word that ends a named organisation (the 工会 of
+    陈埭镇总工会) names who acts, not what is counted: it is no alias there."""
     lex = _indicator_lexicon()
     pattern, first_chars = lex.pattern, lex.first_chars
     spans = []
@@ -226,6 +242,9 @@ def _occurrences(text: str, windows: Sequence[tuple[int, int]]) -> _Occurrences:
             n = pattern.match(text, inner)
             if n is not None:
                 spans.append((inner, n.end(), n.group()))
+    if orgs:
+        ends = {end: start for start, end in orgs}
+        spans = [span for span in spans if not (span[1] in ends and ends[span[1]] < span[0])]
     spans.sort()
     return _Occurrences([span[0] for span in spans], spans)
 
@@ -286,6 +305,17 @@ def _choose_indicator(text: str, occ: _Occurrences, q: Quantity, item_start: int
     return ordered[0] if ordered else None
 
 
+def _without_org_names(text: str, start: int, end: int, orgs: Sequence[tuple[int, int]]) -> str:
+    """``text[start:end]`` with the named organisations in it blanked: the 工会 of 陈埭镇总工会
+    is who acts, no cue for what is counted."""
+    clause = text[start:end]
+    for a, b in orgs:
+        if a < end and b > start:
+            a, b = max(a, start), min(b, end)
+            clause = clause[: a - start] + " " * (b - a) + clause[b - start :]
+    return clause
+
+
 def _cue_indicator(context: str, q: Quantity) -> str | None:
     """The indicator of the longest cue word in ``context`` whose kinds fit ``q``."""
     lex = _indicator_lexicon()
@@ -333,31 +363,49 @@ def _rank_level(text: str, q: Quantity, floor: int) -> str | None:
     return max(found)[1] if found else None
 
 
-def _period(sentence_left: str, published: date | None, paragraph_lead: str) -> tuple[str | None, str | None]:
-    """The period of a figure and the word that fixed it, from the sentence before it."""
+def _period(
+    sentence_left: str, published: date | None, paragraph_lead: str, report_year: str | None = None
+) -> tuple[str | None, str | None]:
+    """The period of a figure and the word that fixed it, from the sentence before it.
+
+    Relative words resolve against the report's own year when its headline states one (in
+    ``惠山区2022年度工作总结``, published in 2023, 上年 is 2021), else against the publication
+    date. Words of a moment (目前, 现有) need the publication month. 全年, 年底 take the year the
+    sentence states before them, else the report's year."""
     found: tuple[int, str | None, str] | None = None  # (position, period, word)
-    for m in RE_YEAR.finditer(sentence_left):
+    # ２０２２年 reads as 2022年; 《…（2022—2024年）》 dates no figure.
+    left = RE_TITLE.sub(lambda m: " " * len(m.group()), to_halfwidth(sentence_left))
+    for m in RE_YEAR.finditer(left):
         period = m.group(1) + (f"-{int(m.group(2)):02d}" if m.group(2) else "")
         found = (m.start(), period, "year")
-    for m in RE_RELATIVE_PERIOD.finditer(sentence_left):
+    year = int(report_year) if report_year else (published.year if published else None)
+    for m in RE_RELATIVE_PERIOD.finditer(left):
         if found is not None and found[0] > m.start():
             continue
-        if published is None:
-            found = (m.start(), None, "relative")
-        elif m.group("month_now"):
-            found = (m.start(), f"{published.year}-{published.month:02d}", "now")
+        if m.group("month") and not 1 <= int(m.group("month")) <= 12:
+            continue
+        if m.group("year_part") and found is not None and found[2] == "year":
+            continue  # 2022年全年: the year stated
+        if m.group("month_now"):
+            now = f"{published.year}-{published.month:02d}" if published is not None else None
+            found = (m.start(), now, "now" if now else "relative")
+        elif year is None:
+            if found is None or found[1] is None:  # nothing to resolve against
+                found = (m.start(), None, "relative")
         elif m.group("month"):
-            year = published.year - (1 if m.group("which") == "去年" else 0)
-            found = (m.start(), f"{year}-{int(m.group('month')):02d}", "month")
-        elif m.group("this"):
-            found = (m.start(), str(published.year), "this")
+            month = int(m.group("month"))
+            # 去年3月; a bare 12月 in a report published in March means the December before it.
+            late = m.group("which") is None and published is not None and not report_year and month > published.month
+            found = (m.start(), f"{year - (m.group('which') == '去年' or late)}-{month:02d}", "month")
+        elif m.group("this") or m.group("year_part"):
+            found = (m.start(), str(year), "this")
         else:
-            found = (m.start(), str(published.year - 1), "last")
-    spans = [m.start() for m in RE_TIME_SPAN.finditer(sentence_left)]
+            found = (m.start(), str(year - 1), "last")
+    spans = [m.end() for m in RE_TIME_SPAN.finditer(left)]
     if spans and (found is None or spans[-1] > found[0]):
         return None, "span"  # 近三年累计, 连续三年, 2019年以来: a span fixes no single period
     if found is None:
-        m = RE_YEAR.match(paragraph_lead.lstrip())
+        m = RE_YEAR.match(to_halfwidth(paragraph_lead.lstrip()))
         if m:  # 2022年，全区…: the year at the head of the paragraph carries over
             return m.group(1), "year"
         return None, None
@@ -367,8 +415,10 @@ def _period(sentence_left: str, published: date | None, paragraph_lead: str) -> 
 def _headline_year(text: str, article) -> tuple[str | None, str | None]:
     """The one year an article's headline states (惠山区总工会2022年度工作总结): it dates the
     article's figures that fix no period of their own."""
-    years = {m.group(1) for m in RE_YEAR.finditer(text, article.headline_start, article.headline_end)}
-    if len(years) == 1 and not RE_TIME_SPAN.search(text, article.headline_start, article.headline_end):
+    # ２０２２年度 reads as 2022年度; a full date under the title ((2023年1月18日)) is when it was issued.
+    headline = RE_FULL_DATE.sub("", to_halfwidth(text[article.headline_start : article.headline_end]))
+    years = {m.group(1) for m in RE_YEAR.finditer(headline)}
+    if len(years) == 1 and not RE_TIME_SPAN.search(headline):
         return years.pop(), "headline"
     return None, None
 
@@ -526,7 +576,8 @@ def bind_claims(
     )
     named_starts = [e.start for e in named]
     geometry = _geometry(text, quantities, structure)
-    occ = _occurrences(text, [(g[1], g[3]) for g in geometry])
+    orgs = [(e.start, e.end) for e in named if e.label is EntityLabel.ORG]
+    occ = _occurrences(text, [(g[1], g[3]) for g in geometry], orgs)
     parent_of: dict[int, int] = _qizhong_parents(text, quantities, structure)
     for q, (sentence, clause_start, item_start, clause_end) in zip(quantities, geometry):
         if not _is_claim(text, q):
@@ -548,7 +599,8 @@ def bind_claims(
         elif _continues(text, previous, q, sentence):
             indicator = previous.indicator  # 新建服务站210个，总数达到1460个
         else:  # only a generic head (职工) or nothing: cue words, the generic head, the paragraph
-            indicator = _cue_indicator(text[clause_start:clause_end], q) or (match[0].indicator if match else "other")
+            clause = _without_org_names(text, clause_start, clause_end, orgs)
+            indicator = _cue_indicator(clause, q) or (match[0].indicator if match else "other")
             topic = last_in_paragraph.get(_measure(q))
             if indicator == "other" and topic is not None and _same_paragraph(topic, q, structure):
                 indicator = topic.indicator  # a paragraph keeps to its topic: 已办结661件 after 诉求件673件
@@ -561,9 +613,10 @@ def bind_claims(
         governing_start = sentence[0]
         while governing_start > 0 and text[governing_start - 1] in "；;":
             governing_start = structure.sentence_at(governing_start - 1, governing_start - 1)[0]
-        period, period_word = _period(text[governing_start : q.start], published, lead)
+        report_year, report_word = _headline_year(text, structure.article_at(q.start))
+        period, period_word = _period(text[governing_start : q.start], published, lead, report_year)
         if period is None and period_word is None:
-            period, period_word = _headline_year(text, structure.article_at(q.start))
+            period, period_word = report_year, report_word
         governing = text[governing_start : q.start]
         scope = _scope(governing, text[_enumeration_start(text, previous, clause_start, q.start) : q.start], period_word)
         if q.kind is Kind.RANK:

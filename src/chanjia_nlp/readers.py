@@ -35,6 +35,15 @@ RE_PUBLISHED = re.compile(
     """,
     re.VERBOSE,
 )
+RE_MASTHEAD = re.compile(
+    r"""
+    ^[^\n，。；]{0,30}?                                  # a newspaper's masthead line: 湖南工人报
+    (?P<y>(?:19|20)[0-9]{2})年(?P<m>[0-9]{1,2})月(?P<d>[0-9]{1,2})日
+    [ \t\u3000]*(?:星期|周)[一二三四五六日天]                 # 2023年12月06日 星期三
+    [^\n，。；]*$                                          # (第03版: 基层之声), no sentence after it
+    """,
+    re.M | re.VERBOSE,
+)
 RE_DATED_HEADER = re.compile(
     r"""
     ^\s*[(\[]?\s*                            # a line of its own, maybe in brackets: (2023年1月18日)
@@ -144,7 +153,7 @@ def sniff_metadata(text: str) -> tuple[str | None, str | None]:
     if title is not None and len(title) > 80:
         title = title[:80]
     head = to_halfwidth(text[:3000])  # （２０２３年１月１８日）
-    m = RE_PUBLISHED.search(head) or RE_DATED_HEADER.search(head)
+    m = RE_PUBLISHED.search(head) or RE_DATED_HEADER.search(head) or RE_MASTHEAD.search(head)
     published = None
     if m:
         y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
