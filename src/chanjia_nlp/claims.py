@@ -484,7 +484,12 @@ def _named(e: Entity) -> bool:
     if text[0] in _NOT_A_NAME_START:
         return False
     bare = text[1:] if text[0] in _LEVEL_CHARS else text
+    if bare.startswith("委") and len(bare) > 2:
+        bare = bare[1:]  # 区委组织部, 区委编办: a department of the party committee
     return bare not in _generic_orgs() and text not in _generic_orgs()
+
+
+_MEASURE_ENDINGS = ("率", "比例", "占比", "总数", "人数", "数量", "总量", "金额", "总额")
 
 
 def _topic(text: str, start: int, end: int) -> str | None:
@@ -504,6 +509,8 @@ def _topic(text: str, start: int, end: int) -> str | None:
         return None
     if _indicator_lexicon().pattern.search(topic) or topic.endswith(tuple(_generic_orgs())):
         return None  # 试点企业覆盖, 考核细则, 联席会议: the counted thing or a bare body, not a name
+    if topic.endswith(_MEASURE_ENDINGS):
+        return None  # 徒弟出师率: a measure, not who it is about
     return text[offset : offset + len(topic)]
 
 

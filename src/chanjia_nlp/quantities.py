@@ -51,7 +51,7 @@ class _Grammar:
     exclusion: re.Pattern[str] | None
     units: Mapping[str, _lexicon.Unit]
     fast_units: Mapping[str, tuple[Kind, str, str | None]]  # unit text → kind, unit, currency, for
-    # the units the fast path takes: scale 1, after any numeral, and no rule in _build but 个's
+    # the units the fast path takes: scale 1, after any numeral, no duration, no rule in _build but 个's
     prefix: Mapping[str, Qualifier]
     infix: Mapping[str, Qualifier]
     suffix: Mapping[str, Qualifier]
@@ -136,7 +136,8 @@ def _grammar() -> _Grammar:
         units=units,
         fast_units=MappingProxyType({
             text: (_KINDS[unit.kind], unit.text, unit.currency) for text, unit in units.items()
-            if unit.scale == 1 and not unit.arabic_only and (unit.text == "个" or unit.text not in _UNITS_WITH_RULES)
+            if unit.scale == 1 and not unit.arabic_only and unit.kind != "duration"
+            and (unit.text == "个" or unit.text not in _UNITS_WITH_RULES)
         }),
         prefix=prefix,
         infix=infix,
@@ -247,6 +248,7 @@ def iter_quantities(text: str) -> Iterator[Quantity]:
             yield q
 
 
+RE_SERVICE_RADIUS = re.compile(r"[^，。；、,;:：\s]{0,6}圈")  # 15分钟(职工服务)圈, 半小时生活圈
 _RANK_REACH = 10  # a verb of two characters and up to 8 between it and 第 (the rank pattern)
 _PREFIXES_WITH_RULES = frozenset({"约", "上"})  # 签约3家, 会上3家: _build decides
 _SUFFIXES_WITH_RULES = frozenset({"上下", "+"})  # 上下班, 5+2 模式: _build decides
@@ -387,6 +389,8 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
             return None  # (2021版), 2.0版: an edition or version
         if unit.text == "分" and num_start > 0 and norm[num_start - 1] in "时点:：":
             return None  # 9时30分: a clock time
+        if unit.kind == "duration" and RE_SERVICE_RADIUS.match(norm, end):
+            return None  # 15分钟职工服务圈: the name of a service radius, not a time taken
         if kind is None:
             kind = _KINDS[unit.kind]
         if unit.scale != 1:  # 七成 → 70 percent
