@@ -293,7 +293,14 @@ def _choose_indicator(text: str, occ: _Occurrences, q: Quantity, item_start: int
     after = _fitting(occ, q, q.end, clause_end)
     right = [c for c in after if c[1] < q.end + _RIGHT_NOUN_START]
     later = [c for c in after if c[1] >= q.end + _RIGHT_NOUN_START]
-    left = _fitting(occ, q, item_start, q.start) or _fitting(occ, q, clause_start, item_start)
+    # Its enumeration item first, else its clause. When the item names only a generic head, a
+    # verb alias bound to the figure's unit earlier in the clause still counts (走访慰问困难职工、
+    # 一线职工1.3万人次: 慰问 with 人次, not 一线职工).
+    left = _fitting(occ, q, item_start, q.start)
+    if not left:
+        left = _fitting(occ, q, clause_start, item_start)
+    elif not any(_strong(c) for c in left):
+        left = [c for c in _fitting(occ, q, clause_start, item_start) if c[0].units] + left
     if right and not _strong(right[0]):
         # 为1.5万名职工提供免费体检: after a generic noun the predicate names the indicator.
         ordered = right[:1] + later + left[::-1]
@@ -599,6 +606,8 @@ def bind_claims(
             indicator = total.indicator  # 在册试点单位140家，其中民营企业103家: a part of its total
         elif (base := _compared(text, q, clause_start, sentence, previous)) is not None:
             indicator = base.indicator  # 培训4.2万人次，比上年增长12.6%
+        elif (became := _what_people_became(text, q, clause_end)) is not None:
+            indicator = became  # 17名选手晋升技师, 326名选手获评市级技术能手
         elif match is not None and _strong(match):
             indicator = match[0].indicator
         elif (base := _share_of(text, q, clause_start, last_in_paragraph)) is not None:
@@ -681,6 +690,31 @@ RE_COMPARISON = re.compile("比上年|比去年|较上年|同比|环比|比上�
 
 
 _RATES = (Kind.PERCENT, Kind.PERCENTAGE_POINT, Kind.RATIO)
+
+#: People counted and then what they became: ``助力108万人晋升技能等级`` (skill_upgrades in
+#: indicators.tsv), ``326名选手获评市级技术能手`` (craftsmen_and_models). The counted noun is a
+#: kind of person, so the predicate says what the figure measures.
+RE_PEOPLE_BECAME = re.compile(
+    r"""
+    (?:[^，。；,;\n]{0,3}?(?:职工|选手|徒弟|学员|员工|工人|农民工|技术骨干|青年))?  # 17名(选手)
+    (?:通过[^，。；,;\n]{0,8}?)?                                                 # 通过考核
+    (?:
+        (?P<skill>晋升|取得[^，。；,;\n]{0,10}?(?:证书|资格|等级)|取证)
+      | (?P<honour>(?:获评|被评为|荣获|被授予|被命名为)[^，。；,;\n]{0,10}?
+                   (?:工匠|能手|劳模|劳动模范|标兵|首席技师|技能大师|五一劳动奖章))
+    )
+    """,
+    re.VERBOSE,
+)
+
+
+def _what_people_became(text: str, q: Quantity, clause_end: int) -> str | None:
+    if q.kind is not Kind.COUNT or q.unit not in ("名", "人", "位"):
+        return None
+    m = RE_PEOPLE_BECAME.match(text, q.end, clause_end)
+    if m is None:
+        return None
+    return "skill_upgrades" if m.group("skill") else "craftsmen_and_models"
 
 
 def _compared(text: str, q: Quantity, clause_start: int, sentence, previous: Claim | None) -> Claim | None:
