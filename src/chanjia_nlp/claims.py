@@ -306,10 +306,19 @@ def _choose_indicator(text: str, occ: _Occurrences, q: Quantity, item_start: int
         ordered = right[:1] + later + left[::-1]
     else:
         ordered = right[:1] + left[::-1] + later
+    if left and not right and not _strong(left[-1]) and q.start - left[-1][2] <= 1:
+        # 园区企业共有员工3.8万余名: the people noun right before the figure is what is counted;
+        # a name before 共有/拥有/现有 is who has them.
+        before = text[item_start : left[-1][1]]
+        if RE_HAVING.search(before) and not any(_strong(c) and c[1] > RE_HAVING.search(before).end() + item_start for c in left):
+            return left[-1]
     for candidate in ordered:
         if _strong(candidate):
             return candidate
     return ordered[0] if ordered else None
+
+
+RE_HAVING = re.compile("共有|拥有|现有|聚集|集聚")
 
 
 def _without_org_names(text: str, start: int, end: int, orgs: Sequence[tuple[int, int]]) -> str:
@@ -606,6 +615,8 @@ def bind_claims(
             indicator = total.indicator  # 在册试点单位140家，其中民营企业103家: a part of its total
         elif (base := _compared(text, q, clause_start, sentence, previous)) is not None:
             indicator = base.indicator  # 培训4.2万人次，比上年增长12.6%
+        elif (base := _share_after_qizhong(text, q, clause_start, sentence, previous)) is not None:
+            indicator = base.indicator  # 参训职工3900余人，其中新生代产业工人占比超过六成
         elif (became := _what_people_became(text, q, clause_end)) is not None:
             indicator = became  # 17名选手晋升技师, 326名选手获评市级技术能手
         elif match is not None and _strong(match):
@@ -722,6 +733,20 @@ def _compared(text: str, q: Quantity, clause_start: int, sentence, previous: Cla
     if q.kind not in _RATES or previous is None or previous.quantity.start < sentence[0]:
         return None
     if previous.indicator == "other" or not RE_COMPARISON.search(text, clause_start, q.start):
+        return None
+    return previous
+
+
+def _share_after_qizhong(text: str, q: Quantity, clause_start: int, sentence, previous: Claim | None) -> Claim | None:
+    """A share that opens with 其中 right after a count of its sentence is a share of that count
+    (员工3.8万余名，其中一线产业工人占比接近八成): it measures the same thing, whatever group
+    the share names."""
+    if q.kind not in _RATES or previous is None or previous.quantity.start < sentence[0]:
+        return None
+    if previous.quantity.kind is not Kind.COUNT:
+        return None
+    head = text[clause_start : q.start].lstrip(" \t\u3000，,")
+    if not head.startswith("其中") or not RE_SHARE.search(head):
         return None
     return previous
 
