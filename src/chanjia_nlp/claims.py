@@ -632,7 +632,7 @@ def bind_claims(
             if indicator == "other" and topic is not None and _same_paragraph(topic, q, structure):
                 indicator = topic.indicator  # a paragraph keeps to its topic: 已办结661件 after 诉求件673件
         covered = _covered_by(text, q, clause_start, previous, sentence)
-        if covered is not None and (match is None or not _strong(match) or match[0].indicator == "pilot_coverage"):
+        if covered is not None and (match is None or not _strong(match) or match[0].indicator in _REACH_INDICATORS):
             indicator = covered
         paragraph = structure.paragraph_at(q.start)
         lead = text[paragraph.start : paragraph.end] if paragraph is not None else ""
@@ -766,7 +766,9 @@ def _same_paragraph(earlier: Claim, q: Quantity, structure: Structure) -> bool:
     return here is not None and here.start <= earlier.quantity.start
 
 
-RE_COVERAGE = re.compile("覆盖|惠及|受益|带动|辐射")
+#: Indicators that only say "reached" or "took part": the figure before names what in.
+_REACH_INDICATORS = ("pilot_coverage", "activity_participants")
+RE_COVERAGE = re.compile("覆盖|惠及|受益|带动|辐射|参与|参加")  # …200余场次，参与职工2.8万人次
 
 
 def _covered_by(text: str, q: Quantity, clause_start: int, previous: Claim | None, sentence) -> str | None:
