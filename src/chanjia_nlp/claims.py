@@ -379,24 +379,42 @@ def _rank_level(text: str, q: Quantity, floor: int) -> str | None:
     return max(found)[1] if found else None
 
 
+def _period_marks(sentence: str) -> tuple[list, list, list]:
+    """The period words of a governing sentence (half-width), found once for all its figures:
+    stated years, relative words and spans, each with where it ends."""
+    if "《" in sentence:  # 《…（2022—2024年）》 dates no figure
+        sentence = RE_TITLE.sub(lambda m: " " * len(m.group()), sentence)
+    years = [
+        (m.end(), m.start(), m.group(1) + (f"-{int(m.group(2)):02d}" if m.group(2) else ""))
+        for m in RE_YEAR.finditer(sentence)
+    ]
+    relatives = [(m.end(), m.start(), m) for m in RE_RELATIVE_PERIOD.finditer(sentence)]
+    spans = [m.end() for m in RE_TIME_SPAN.finditer(sentence)]
+    return years, relatives, spans
+
+
 def _period(
-    sentence_left: str, published: date | None, paragraph_lead: str, report_year: str | None = None
+    marks: tuple[list, list, list], cut: int, published: date | None, paragraph_lead: str,
+    report_year: str | None = None,
 ) -> tuple[str | None, str | None]:
-    """The period of a figure and the word that fixed it, from the sentence before it.
+    """The period of a figure and the word that fixed it, from the words of its sentence before
+    it (``marks`` of the sentence, ``cut`` = where the figure starts in it).
 
     Relative words resolve against the report's own year when its headline states one (in
     ``惠山区2022年度工作总结``, published in 2023, 上年 is 2021), else against the publication
     date. Words of a moment (目前, 现有) need the publication month. 全年, 年底 take the year the
     sentence states before them, else the report's year."""
+    years, relatives, span_ends = marks
     found: tuple[int, str | None, str] | None = None  # (position, period, word)
-    # ２０２２年 reads as 2022年; 《…（2022—2024年）》 dates no figure.
-    left = RE_TITLE.sub(lambda m: " " * len(m.group()), to_halfwidth(sentence_left))
-    for m in RE_YEAR.finditer(left):
-        period = m.group(1) + (f"-{int(m.group(2)):02d}" if m.group(2) else "")
-        found = (m.start(), period, "year")
+    for end, start, period in years:
+        if end > cut:
+            break
+        found = (start, period, "year")
     year = int(report_year) if report_year else (published.year if published else None)
-    for m in RE_RELATIVE_PERIOD.finditer(left):
-        if found is not None and found[0] > m.start():
+    for end, start, m in relatives:
+        if end > cut:
+            break
+        if found is not None and found[0] > start:
             continue
         if m.group("month") and not 1 <= int(m.group("month")) <= 12:
             continue
@@ -404,24 +422,24 @@ def _period(
             continue  # 2022年全年: the year stated
         if m.group("month_now"):
             now = f"{published.year}-{published.month:02d}" if published is not None else None
-            found = (m.start(), now, "now" if now else "relative")
+            found = (start, now, "now" if now else "relative")
         elif year is None:
             if found is None or found[1] is None:  # nothing to resolve against
-                found = (m.start(), None, "relative")
+                found = (start, None, "relative")
         elif m.group("month"):
             month = int(m.group("month"))
             # 去年3月; a bare 12月 in a report published in March means the December before it.
             late = m.group("which") is None and published is not None and not report_year and month > published.month
-            found = (m.start(), f"{year - (m.group('which') == '去年' or late)}-{month:02d}", "month")
+            found = (start, f"{year - (m.group('which') == '去年' or late)}-{month:02d}", "month")
         elif m.group("this") or m.group("year_part"):
-            found = (m.start(), str(year), "this")
+            found = (start, str(year), "this")
         else:
-            found = (m.start(), str(year - 1), "last")
-    spans = [m.end() for m in RE_TIME_SPAN.finditer(left)]
+            found = (start, str(year - 1), "last")
+    spans = [end for end in span_ends if end <= cut]
     if spans and (found is None or spans[-1] > found[0]):
         return None, "span"  # 近三年累计, 连续三年, 2019年以来: a span fixes no single period
     if found is None:
-        m = RE_YEAR.match(to_halfwidth(paragraph_lead.lstrip()))
+        m = RE_YEAR.match(paragraph_lead.lstrip())
         if m:  # 2022年，全区…: the year at the head of the paragraph carries over
             return m.group(1), "year"
         return None, None
@@ -431,8 +449,9 @@ def _period(
 def _headline_year(text: str, article) -> tuple[str | None, str | None]:
     """The one year an article's headline states (惠山区总工会2022年度工作总结): it dates the
     article's figures that fix no period of their own."""
-    # ２０２２年度 reads as 2022年度; a full date under the title ((2023年1月18日)) is when it was issued.
-    headline = RE_FULL_DATE.sub("", to_halfwidth(text[article.headline_start : article.headline_end]))
+    # ``text`` is half-width (２０２２年度 reads as 2022年度); a full date under the title
+    # ((2023年1月18日)) is when it was issued.
+    headline = RE_FULL_DATE.sub("", text[article.headline_start : article.headline_end])
     years = {m.group(1) for m in RE_YEAR.finditer(headline)}
     if len(years) == 1 and not RE_TIME_SPAN.search(headline):
         return years.pop(), "headline"
@@ -600,6 +619,9 @@ def bind_claims(
     named_starts = [e.start for e in named]
     geometry = _geometry(text, quantities, structure)
     orgs = [(e.start, e.end) for e in named if e.label is EntityLabel.ORG]
+    half = to_halfwidth(text)  # one to one: ２０２２年 reads as 2022年 at the same offsets
+    headline_years: dict[int, tuple[str | None, str | None]] = {}
+    period_marks: dict[tuple[int, int], tuple[list, list, list]] = {}  # by governing sentence
     occ = _occurrences(text, [(g[1], g[3]) for g in geometry], orgs)
     parent_of: dict[int, int] = _qizhong_parents(text, quantities, structure)
     for q, (sentence, clause_start, item_start, clause_end) in zip(quantities, geometry):
@@ -635,13 +657,19 @@ def bind_claims(
         if covered is not None and (match is None or not _strong(match) or match[0].indicator in _REACH_INDICATORS):
             indicator = covered
         paragraph = structure.paragraph_at(q.start)
-        lead = text[paragraph.start : paragraph.end] if paragraph is not None else ""
+        lead = half[paragraph.start : paragraph.end] if paragraph is not None else ""
         # 目前，…近千名；…33家: words before a ； still govern the figures after it.
         governing_start = sentence[0]
         while governing_start > 0 and text[governing_start - 1] in "；;":
             governing_start = structure.sentence_at(governing_start - 1, governing_start - 1)[0]
-        report_year, report_word = _headline_year(text, structure.article_at(q.start))
-        period, period_word = _period(text[governing_start : q.start], published, lead, report_year)
+        article = structure.article_at(q.start)
+        if article.start not in headline_years:
+            headline_years[article.start] = _headline_year(half, article)
+        report_year, report_word = headline_years[article.start]
+        key = (governing_start, sentence[1])
+        if key not in period_marks:
+            period_marks[key] = _period_marks(half[governing_start : sentence[1]])
+        period, period_word = _period(period_marks[key], q.start - governing_start, published, lead, report_year)
         if period is None and period_word is None:
             period, period_word = report_year, report_word
         governing = text[governing_start : q.start]
