@@ -80,13 +80,17 @@ _SCOPES = (
 @functools.cache
 def _scope_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple(
-        (scope, re.compile("|".join(_NOT_AFTER_RUNNING_TOTAL.get(w, "") + re.escape(w) for w in words)))
+        (scope, re.compile("|".join(_SCOPE_WORD_PATTERNS.get(w, re.escape(w)) for w in words)))
         for scope, words in _SCOPES
     )
 
 
-#: Naming a batch is an addition, but 累计命名 (named so far, in all) is a running total.
-_NOT_AFTER_RUNNING_TOTAL = {word: "(?<!累计)(?<!先后)" for word in ("命名", "授牌")}
+_SCOPE_WORD_PATTERNS = {
+    # Naming a batch is an addition, but 累计命名 (named so far, in all) is a running total.
+    "命名": "(?<!累计)(?<!先后)命名",
+    "授牌": "(?<!累计)(?<!先后)授牌",
+    "去年": "(?<![送带寄捎])去年(?!货)",  # 送去年货 is 送去 + 年货
+}
 
 
 RE_NEAR_YEARS = re.compile(r"近[一二两三四五六七八九十0-9]+年|[一二两三四五六七八九十0-9]+年来")
@@ -116,6 +120,7 @@ class _Alias:
     indicator: str
     kinds: frozenset[str]
     units: frozenset[str] | None
+    count_units: frozenset[str] | None = None  # the id counts people: a count needs one of these
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +130,7 @@ class _Lexicon:
     aliases: dict[str, tuple[_Alias, ...]]
     coverage: dict[str, str]
     kinds_of: dict[str, frozenset[str]]
-    cues: tuple[tuple[str, str, frozenset[str]], ...]
+    cues: tuple[tuple[str, str, frozenset[str], frozenset[str] | None], ...]
     cue_pattern: re.Pattern[str]
     ids: tuple[str, ...]
 
@@ -138,7 +143,7 @@ def _indicator_lexicon() -> _Lexicon:
     path = _lexicon.lexicon_path("indicators.yaml")
     entries = yaml.safe_load(path.read_text(encoding="utf-8"))
     aliases: dict[str, list[_Alias]] = {}
-    cues: list[tuple[str, str, frozenset[str]]] = []
+    cues: list[tuple[str, str, frozenset[str], frozenset[str] | None]] = []
     coverage: dict[str, str] = {}
     kinds_of: dict[str, frozenset[str]] = {}
     ids = []
@@ -148,11 +153,12 @@ def _indicator_lexicon() -> _Lexicon:
         except (KeyError, TypeError):
             raise LexiconError("indicators.yaml", n, "each entry needs an id and kinds") from None
         ids.append(ident)
+        own_units = frozenset(entry.get("units") or ()) or None  # ids that count people
         for alias in entry.get("aliases") or ():
             text, units = (alias, None) if isinstance(alias, str) else (alias["text"], frozenset(alias.get("units") or ()) or None)
-            aliases.setdefault(text, []).append(_Alias(text, ident, kinds, units))
+            aliases.setdefault(text, []).append(_Alias(text, ident, kinds, units, own_units))
         for cue in entry.get("cues") or ():
-            cues.append((cue, ident, kinds))
+            cues.append((cue, ident, kinds, own_units))
         coverage[ident] = entry.get("coverage") or ident
         kinds_of[ident] = kinds
     words = sorted(aliases, key=len, reverse=True)
@@ -206,6 +212,8 @@ def _fits(alias: _Alias, q: Quantity) -> bool:
         kind_ok = bool(alias.kinds & {"score", "rank"})
     else:
         kind_ok = group in alias.kinds
+    if alias.count_units is not None and q.kind is Kind.COUNT and q.unit is not None and q.unit not in alias.count_units:
+        return False  # 包车84辆次接送职工: vehicles, not people
     return kind_ok and (alias.units is None or q.unit in alias.units)
 
 
@@ -339,7 +347,9 @@ def _cue_indicator(context: str, q: Quantity) -> str | None:
     if not present:
         return None
     group = _KIND_GROUPS[q.kind]
-    for cue, ident, kinds in lex.cues:
+    for cue, ident, kinds, units in lex.cues:
+        if units is not None and q.kind is Kind.COUNT and q.unit is not None and q.unit not in units:
+            continue  # 包车84辆次: no people count
         if cue in present and (group in kinds or (group in ("score", "rank") and kinds & {"score", "rank"})):
             return ident
     return None
