@@ -71,7 +71,7 @@ _ONE_CHAR_LEVEL_NEXT = ("劳动模范", "劳模", "五一", "工人先锋号", "
 _RANK_LEVELS = (("national", "全国"), ("provincial", "全省"), ("city", "全市"), ("district", "全区"), ("district", "全县"))
 
 _SCOPES = (
-    ("increment", ("新增", "新建", "新设", "新开工", "新培育", "新发展", "新认定", "新评", "新吸纳", "新吸收", "新引进", "新确定", "新成立", "新组建", "新招", "命名", "授牌", "比上年", "较上年", "比去年", "比上届", "较上届")),
+    ("increment", ("新增", "新建", "新设", "新开工", "新培育", "新发展", "新认定", "新评", "新吸纳", "新吸收", "新引进", "新确定", "新成立", "新组建", "新招", "新结", "新签", "新选树", "命名", "授牌", "比上年", "较上年", "比去年", "比上届", "较上届", "同比")),
     ("cumulative", ("累计", "以来", "近年来", "年来", "先后", "历年")),
     ("as_of", ("截至", "截止", "目前", "现有", "现今", "已有", "在册", "在档", "年末", "年底")),
     ("as_of", ("总数", "总量", "拥有量", "余额")),  # stock nouns: they govern their own clause only
@@ -469,19 +469,31 @@ def _headline_year(text: str, article) -> tuple[str | None, str | None]:
 
 
 def _scope(governing: str, clause: str, period_word: str | None) -> str | None:
-    """The first scope rule that applies (ANNOTATION.md §2). A new addition (新增) governs only
-    its own clause; running totals (累计, 近年来) and stocks (截至, 总数) govern the sentence."""
-    for n, (scope, pattern) in enumerate(_scope_patterns()[:4]):
-        context = clause if scope == "increment" or n == 3 else governing
-        if scope == "cumulative" and RE_NEAR_YEARS.search(context):
+    """The first scope rule that applies (ANNOTATION.md §2), in the figure's own clause first and
+    then in the words that govern it from earlier clauses of its sentence: a new addition (新增)
+    governs only its own clause; running totals (累计, 近年来), stocks (截至, 目前) and years
+    (全年) govern the sentence, but a stock noun or year word of the figure's own clause
+    (…，试点企业职工总数近4.6万人; 目前…，全年收集提案47件) is nearer than those."""
+    patterns = _scope_patterns()
+    for n, (scope, pattern) in enumerate(patterns):
+        if (scope == "cumulative" and RE_NEAR_YEARS.search(clause)) or pattern.search(clause):
             return scope
-        if pattern.search(context):
-            return scope
-    if period_word in ("year", "this", "last") or _scope_patterns()[4][1].search(governing):
+        if n == 0 and RE_MONTHS_SPAN.search(clause):
+            break  # 1至6月: a flow within the year, below
+    else:
+        for n, (scope, pattern) in enumerate(patterns[:3]):
+            if n == 0:
+                continue  # an addition governs its own clause only
+            if (scope == "cumulative" and RE_NEAR_YEARS.search(governing)) or pattern.search(governing):
+                return scope
+    if period_word in ("year", "this", "last", "month") or patterns[4][1].search(governing) or RE_MONTHS_SPAN.search(governing):
         return "annual"
     if period_word in ("now",):
         return "as_of"
     return None
+
+
+RE_MONTHS_SPAN = re.compile(r"[0-9一二三四五六七八九十]{1,2}\s*[至到\-—~]\s*[0-9一二三四五六七八九十]{1,2}\s*月")  # 1至6月
 
 
 def _is_claim(text: str, q: Quantity) -> bool:
