@@ -134,10 +134,11 @@ def test_heldout_scores(shared, tmp_path):
     assert float(metrics["claim_f1"]) >= 0.72, score.stdout
 
 
-def test_second_heldout_scores(shared, tmp_path):
-    """Four new reports written and annotated by a second independent annotator, who learned
-    the conventions from the dev gold (benchmarks/heldout-2): texts and gold are ours to keep."""
-    folder = ROOT / "benchmarks" / "heldout-2"
+@pytest.mark.parametrize("folder, claim_f1", [("heldout-2", 0.80), ("heldout-3", 0.80)])
+def test_new_heldout_scores(shared, tmp_path, folder, claim_f1):
+    """New reports written and annotated by independent annotators, who learned the conventions
+    from the dev gold (benchmarks/heldout-2, heldout-3): texts and gold are ours to keep."""
+    folder = ROOT / "benchmarks" / folder
     out = tmp_path / "pred.jsonl"
     assert CliRunner().invoke(cli, ["extract", str(folder / "texts"), "--out", str(out), "-q"]).exit_code == 0
     score = subprocess.run(
@@ -146,8 +147,8 @@ def test_second_heldout_scores(shared, tmp_path):
     )
     metrics = dict(part.split("=") for part in score.stdout.strip().splitlines()[-1].split())
     assert float(metrics["mention_f1"]) >= 0.97, score.stdout
-    assert float(metrics["claim_f1"]) >= 0.76, score.stdout
-    assert float(metrics["programme_f1"]) >= 0.80, score.stdout
+    assert float(metrics["claim_f1"]) >= claim_f1, score.stdout
+    assert float(metrics["programme_f1"]) >= 0.75, score.stdout
 
 
 def test_a_yearly_report_dates_its_figures_by_its_headline_not_its_issue_date():

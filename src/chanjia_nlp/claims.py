@@ -525,7 +525,7 @@ def _topic_stop_pattern() -> re.Pattern[str]:
 
 
 _LEVEL_CHARS = "省市区县镇乡"
-_NOT_A_TOPIC_START = "全各该本积持深进推加不更要大坚围着精常认努切通依在为与对把将由从和及其共已委年每"
+_NOT_A_TOPIC_START = "全各该本积持深进推加不更要大坚围着精常认努切通依在为与对把将由从和及其共已委年每我"
 RE_LEADING_TIME = re.compile(
     r"\s*(?:(?:19|20)[0-9]{2}年(?:[0-9]{1,2}月)?|今年|去年|目前|截至目前|近年来|[上下]半年|[一二三四]季度|[^，,。]{0,8}期间)[，,]?"
 )
@@ -540,6 +540,8 @@ def _named(e: Entity) -> bool:
     text = e.text
     if text[0] in _NOT_A_NAME_START:
         return False
+    if e.label is EntityLabel.ORG and any(len(stop) > 1 for stop in _topic_stop_pattern().findall(text)):
+        return False  # 率先实现县级工匠学院: a verb phrase cut off at a suffix, not a name
     bare = text[1:] if text[0] in _LEVEL_CHARS else text
     if bare.startswith("委") and len(bare) > 2:
         bare = bare[1:]  # 区委组织部, 区委编办: a department of the party committee
@@ -571,6 +573,26 @@ def _topic(text: str, start: int, end: int) -> str | None:
     return text[offset : offset + len(topic)]
 
 
+RE_MASTHEAD_AFTER = re.compile("日报|晚报|工人报|新闻网|电视台|融媒体")
+#: A body named by its level alone at the head of a clause (县总工会, 区产改办): a named one of the
+#: report with the same ending is meant.
+RE_LEVEL_BODY = re.compile(r"(?:^|(?<=[，,；;。：:]))(?<![\u4e00-\u9fff])[省市县区镇](?:总工会|产改办|产改联席会议|人社局|财政)")
+RE_WHOLE_AREA = re.compile(r"(?:^|(?<=[，,；;：:。]))\s*全(省|市|县|区|镇|街道)")  # at a clause's head
+RE_PARTNER_BEFORE = re.compile("(?:联合|会同|携手|协同|联手)[^，。；,;]{0,12}$")
+
+
+def _clause_heads(text: str, start: int, end: int) -> str:
+    """``text[start:end]`` with a leading time phrase of each clause dropped (2023年，全省…)."""
+    head = text[start:end]
+    m = RE_LEADING_TIME.match(head)
+    return head[m.end() :] if m else head
+
+
+def _partner(text: str, e: Entity, sentence_start: int) -> bool:
+    """工会工委联合区人社局、许昌职业技术学院举办…: a partner of the work, not who it is about."""
+    return RE_PARTNER_BEFORE.search(text, max(sentence_start, e.start - 14), e.start) is not None
+
+
 def _subject(
     text: str,
     entities: Sequence[Entity],
@@ -589,11 +611,33 @@ def _subject(
 
     def between(lo: int, hi: int) -> list[Entity]:
         found = entities[bisect.bisect_left(starts, lo) : bisect.bisect_left(starts, hi)]
-        return [e for e in found if not (counted is not None and e.start < counted[1] and counted[0] < e.end)]
+        return [
+            e for e in found
+            if not (counted is not None and e.start < counted[1] and counted[0] < e.end)
+            and text[e.end : e.end + 1] != "级"  # 绍兴市级26家: a level, not who
+            and not RE_MASTHEAD_AFTER.match(text, e.end)  # 绍兴日报: the paper, not the story
+        ]
 
-    in_sentence = [e for e in between(sentence[0], q.start) if e.end <= q.start]
+    in_sentence = [e for e in between(sentence[0], q.start) if e.end <= q.start and not _partner(text, e, sentence[0])]
     if in_sentence:
         return in_sentence[-1].text
+    generic = RE_LEVEL_BODY.search(text, sentence[0], q.start)
+    if generic is not None:
+        # 县总工会推行…: the county's federation, named elsewhere in the report (新昌县总工会)
+        body = generic.group()
+        article = structure.article_at(q.start)
+        for e in between(article.start, article.end):
+            if e.label is EntityLabel.ORG and e.text.endswith(body) and len(e.text) > len(body):
+                return e.text
+    whole = [m for m in RE_WHOLE_AREA.finditer(_clause_heads(text, sentence[0], q.start))]
+    if whole:
+        # 全省新增…46家: the whole province the report is about, named at its head (陕西省总工会…)
+        level = whole[-1].group(1)
+        article = structure.article_at(q.start)
+        for e in between(article.headline_start, article.headline_end) + between(article.start, q.start):
+            cut = e.text.find(level)  # 陕西省, or the 鞍山市 of 鞍山市总工会
+            if cut >= 1 and e.text[: cut + len(level)] not in _generic_orgs():
+                return e.text[: cut + len(level)]
     paragraph = structure.paragraph_at(q.start)
     if paragraph is not None:
         in_paragraph = between(paragraph.start, q.start)

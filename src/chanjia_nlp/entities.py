@@ -668,6 +668,10 @@ def _mask(n: int, spans: Iterable[tuple[int, int]]) -> bytearray:
     return mask
 
 
+#: Two-character words whose second character an organisation's name must not start with.
+_WORDS_ENDING_A_NAME_START = frozenset({"其中", "集中", "当中", "之中", "以及"})
+
+
 def _orgs(
     text: str, regions: list[_RegionMatch], blocked: list[tuple[int, int]], titles: list[tuple[int, int]]
 ) -> list[Entity]:
@@ -694,10 +698,16 @@ def _orgs(
                 continue  # no region close enough to start the name (以职工为中心): the common case
         if in_region.find(1, s, e) != -1 or in_blocked.find(1, s, e) != -1 or _part_of_title(titles, s, e):
             continue  # 祝塘镇 is a name in the gazetteer; 镇 is no suffix there
+        if suffix.endswith("工会") and text[e : e + 1] == "员":
+            continue  # 农民工会员: 农民工 + 会员, no 工会
         result = _org_start(text, s, suffix, floor_at(s), region_end_at, lex)
         if result is None:
             continue
         start, continues = result
+        if start > 0 and text[start - 1 : start + 1] in _WORDS_ENDING_A_NAME_START:
+            start += 1  # 其中省总工会: the 中 belongs to 其中
+            if start >= s:
+                continue
         if found and continues and found[-1][1] == start and e - found[-1][0] <= _MAX_ORG:
             start = found.pop()[0]
         elif found and start < found[-1][1]:

@@ -120,10 +120,11 @@ def _grammar() -> _Grammar:
     ordinal = rf"[0-9]+|[{cn}]+"
     rank = re.compile(
         rf"""
-        (?=[位名排居荣获夺勇])                              # (a fast skip to the verbs' first characters)
-        (?:位居|位列|名列|排名|排在|位于|居于|荣获|获得|夺得|勇夺)  # verbs that report a placing
+        (?=[位名排居荣获夺勇评确列])                        # (a fast skip to the verbs' first characters)
+        (?:位居|位列|名列|排名|排在|位于|居于|荣获|获得|夺得|勇夺|评为|确定为|列为)  # verbs that report a placing
         [^，。；,;、\n第]{{0,8}}?                          # 全市, 全省设区市
-        (?P<rank>第(?:{ordinal})(?:名|位)?(?:等次?第(?:{ordinal})名)?)  # 第一, 第一等次第一名
+        (?P<rank>第(?:{ordinal})(?:名|位|等次?(?:第(?:{ordinal})名)?)?)  # 第一, 第一等次, 第一等次第一名
+        (?![批届期次轮季号章节条款阶段年个家])             # 被确定为第一批: an ordinal, no placing
         """,
         re.VERBOSE,
     )
@@ -359,6 +360,9 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
     if vague_or_range is None and kind is None and num != "十" and not num.strip(_PLACE_MARKS):
         if not (pre or inf1 or inf2 or suf):
             return None
+        if pre == "上" and num.startswith("百") and not (inf1 or inf2 or suf or mult_text):
+            # 上百 when not a bound is vague (ANNOTATION.md: 上百 → [100, 900]; 上千 stays at_least)
+            vague_or_range, low, high, value = Qualifier.VAGUE, value, value * 9, None
     elif pre == "上":
         pre = None  # 上 is a qualifier only before a bare 百/千/万/亿 (会上3家 is exact)
 
