@@ -165,6 +165,7 @@ def test_bad_options_are_one_line_and_exit_2(tmp_path, monkeypatch, capsys, args
         ("标题\n\n2022年全区培训职工3000人次。", None),
         ("标题\n\n湖南工人报　2023年12月06日　星期三　第03版：基层之声\n正文", "2023-12-06"),  # a masthead
         ("标题\n\n工人日报 2024年1月5日 周五\n正文", "2024-01-05"),
+        ("标题\n\n绍兴日报 2024年5月8日 第A05版 区县新闻\n正文", "2024-05-08"),
         ("标题\n\n2023年12月6日星期三上午，市总工会召开会议，100人参加。", None),  # an event, not a masthead
     ],
 )

@@ -71,7 +71,7 @@ _ONE_CHAR_LEVEL_NEXT = ("劳动模范", "劳模", "五一", "工人先锋号", "
 _RANK_LEVELS = (("national", "全国"), ("provincial", "全省"), ("city", "全市"), ("district", "全区"), ("district", "全县"))
 
 _SCOPES = (
-    ("increment", ("新增", "新建", "新设", "新开工", "新培育", "新发展", "新认定", "新评", "新吸纳", "新吸收", "新引进", "新确定", "新成立", "新组建", "新招", "新结", "新签", "新选树", "命名", "授牌", "比上年", "较上年", "比去年", "比上届", "较上届", "同比")),
+    ("increment", ("新增", "新建", "新设", "新开工", "新培育", "新发展", "新认定", "新评", "新吸纳", "新吸收", "新引进", "新确定", "新成立", "新组建", "新招", "新结", "新选树", "命名", "授牌", "比上年", "较上年", "比去年", "比上届", "较上届", "同比")),
     ("cumulative", ("累计", "以来", "近年来", "年来", "先后", "历年")),
     ("as_of", ("截至", "截止", "目前", "现有", "现今", "已有", "在册", "在档", "年末", "年底")),
     ("as_of", ("总数", "总量", "拥有量", "余额")),  # stock nouns: they govern their own clause only
@@ -93,9 +93,9 @@ _SCOPE_WORD_PATTERNS = {
 }
 
 
-RE_NEAR_YEARS = re.compile(r"近[一二两三四五六七八九十0-9]+年|[一二两三四五六七八九十0-9]+年来")
+RE_NEAR_YEARS = re.compile(r"[近这][一二两三四五六七八九十0-9]+年|[一二两三四五六七八九十0-9]+年多?(?:来|内)")  # 这两年, 两年内, 一年多来
 RE_TIME_SPAN = re.compile(
-    r"近[一二两三四五六七八九十0-9]+年|连续[一二两三四五六七八九十0-9]+年|[一二两三四五六七八九十0-9]+年来|(?<!今年)以来|近年来|多年来"
+    r"[近这][一二两三四五六七八九十0-9]+年|连续[一二两三四五六七八九十0-9]+年|[一二两三四五六七八九十0-9]+年多?(?:来|内)|(?<!今年)以来|近年来|多年来"
     r"|(?:19|20)[0-9]{2}\s*[—–\-~至到]\s*(?:19|20)[0-9]{2}年"
     r"|(?:19|20)[0-9]{2}年?\s*[、和及与]\s*(?:19|20)[0-9]{2}年"
 )  # 今年以来 stays within this year; 2022—2024年 is a span, and so are 2021年、2022年 (两版)
@@ -740,8 +740,8 @@ def bind_claims(
             period, period_word = report_year, report_word
         governing = text[governing_start : q.start]
         scope = _scope(governing, text[_enumeration_start(text, previous, clause_start, q.start) : q.start], period_word)
-        if q.kind is Kind.RANK:
-            scope = None  # a placing in an assessment is a result, not a flow or a stock
+        if q.kind is Kind.RANK and not (scope == "annual" and period is not None):
+            scope = None  # a placing is a result: of a stated year's assessment at most (2023年度考核…第一)
         if total is not None:  # 新建24家，其中省级5家: the parts share the total's scope and period
             scope = total.scope
             period = period or total.period
