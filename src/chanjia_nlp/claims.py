@@ -719,6 +719,8 @@ def bind_claims(
             topic = last_in_paragraph.get(_measure(q))
             if indicator == "other" and topic is not None and _same_paragraph(topic, q, structure):
                 indicator = topic.indicator  # a paragraph keeps to its topic: 已办结661件 after 诉求件673件
+        if q.kind is Kind.RANK and indicator == "other":
+            indicator = "assessment_results"  # a placing reports an assessment (ANNOTATION.md §1)
         covered = _covered_by(text, q, clause_start, previous, sentence)
         if covered is not None and (match is None or not _strong(match) or match[0].indicator in _REACH_INDICATORS):
             indicator = covered
@@ -813,8 +815,32 @@ RE_PEOPLE_BECAME = re.compile(
 )
 
 
+#: Units, teams or firms counted and then what they were rated or awarded: ``4个单位被评为第一等次``
+#: (assessment_results), ``3个班组获评省级工人先锋号`` (honours), ``仍有3个单位得分不足85分``.
+RE_BODIES_BECAME = re.compile(
+    r"""
+    [^，。；,;\n]{0,4}?(?:单位|班组|集体|企业|团队|车间|工作室)
+    (?:
+        (?P<rated>(?:被评为|评为|获评|确定为|列为)第[一二三四五六七八九十0-9]+等次|得分|考核得分)
+      | (?:被评为|评为|获评|荣获|获得|被授予)[^，。；,;\n]{0,10}?
+        (?P<honour>工人先锋号|五一劳动奖状|劳动奖状|先进集体|青年文明号|巾帼文明岗|模范职工之家|示范)
+    )
+    """,
+    re.VERBOSE,
+)
+
+
 def _what_people_became(text: str, q: Quantity, clause_end: int) -> str | None:
-    if q.kind is not Kind.COUNT or q.unit not in ("名", "人", "位"):
+    if q.kind is not Kind.COUNT:
+        return None
+    if q.unit in ("个", "家", "支"):
+        m = RE_BODIES_BECAME.match(text, q.end, clause_end)
+        if m is None:
+            return None
+        if m.group("rated"):
+            return "assessment_results"
+        return "demonstration_units" if m.group("honour") == "示范" else "honours"
+    if q.unit not in ("名", "人", "位"):
         return None
     m = RE_PEOPLE_BECAME.match(text, q.end, clause_end)
     if m is None:
