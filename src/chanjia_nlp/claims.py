@@ -44,6 +44,8 @@ RE_NOT_CLAIM_AFTER = re.compile(
 RE_YEAR = re.compile(r"((?:19|20)[0-9]{2})\s*年(?:度)?(?:([0-9]{1,2})\s*月)?(?!以来|来)")
 RE_RELATIVE_PERIOD = re.compile(
     r"""
+    (?=[截目现至今去本当上下一二三四前全年0-9])               # (a fast skip to the words' first characters)
+    (?:
     (?P<month_now>截至目前|截止目前|目前|现有|现今|至今)   # a stock now: the publication year-month
     | (?:截[至止])?(?P<which>今年|去年)?                       # 截至今年2月, 今年3月, 截至6月底, 5月份
       (?<![0-9月日\-—~到])(?<![^今去]年)(?<![^截止]至)(?P<month>[0-9]{1,2})月份?  # (not 2023年5月, 1至5月)
@@ -51,6 +53,7 @@ RE_RELATIVE_PERIOD = re.compile(
     | (?P<year_part>全年|年内|年底|年末)                         # the year in question: stated, or the report's
     | (?<![比较送带寄捎])(?P<last>去年|上年|上一年)(?!同期|货)   # last year (not 比上年, 较去年: a comparison;
                                                                #   not 送去年货: 去 + 年货)
+    )
     """,
     re.VERBOSE,
 )
@@ -95,9 +98,10 @@ _SCOPE_WORD_PATTERNS = {
 
 RE_NEAR_YEARS = re.compile(r"[近这][一二两三四五六七八九十0-9]+年|[一二两三四五六七八九十0-9]+年多?(?:来|内)")  # 这两年, 两年内, 一年多来
 RE_TIME_SPAN = re.compile(
-    r"[近这][一二两三四五六七八九十0-9]+年|连续[一二两三四五六七八九十0-9]+年|[一二两三四五六七八九十0-9]+年多?(?:来|内)|(?<!今年)以来|近年来|多年来"
+    r"(?=[近这连以多一二两三四五六七八九十0-9])"  # (a fast skip to the spans' first characters)
+    r"(?:[近这][一二两三四五六七八九十0-9]+年|连续[一二两三四五六七八九十0-9]+年|[一二两三四五六七八九十0-9]+年多?(?:来|内)|(?<!今年)以来|近年来|多年来"
     r"|(?:19|20)[0-9]{2}\s*[—–\-~至到]\s*(?:19|20)[0-9]{2}年"
-    r"|(?:19|20)[0-9]{2}年?\s*[、和及与]\s*(?:19|20)[0-9]{2}年"
+    r"|(?:19|20)[0-9]{2}年?\s*[、和及与]\s*(?:19|20)[0-9]{2}年)"
 )  # 今年以来 stays within this year; 2022—2024年 is a span, and so are 2021年、2022年 (两版)
 
 _KIND_GROUPS = {
@@ -162,9 +166,9 @@ def _indicator_lexicon() -> _Lexicon:
         coverage[ident] = entry.get("coverage") or ident
         kinds_of[ident] = kinds
     words = sorted(aliases, key=len, reverse=True)
-    pattern = re.compile(_lexicon.literal_regex(words))
+    pattern = re.compile(_lexicon.literal_regex(words, searched=True))
     cues.sort(key=lambda c: -len(c[0]))
-    cue_pattern = re.compile(_lexicon.literal_regex(c[0] for c in cues))
+    cue_pattern = re.compile(_lexicon.literal_regex((c[0] for c in cues), searched=True))
     return _Lexicon(
         pattern, frozenset(w[0] for w in words), {k: tuple(v) for k, v in aliases.items()},
         coverage, kinds_of, tuple(cues), cue_pattern, tuple(ids),
@@ -348,9 +352,11 @@ def _cue_indicator(context: str, q: Quantity) -> str | None:
         return None
     group = _KIND_GROUPS[q.kind]
     for cue, ident, kinds, units in lex.cues:
+        if cue not in present:
+            continue
         if units is not None and q.kind is Kind.COUNT and q.unit is not None and q.unit not in units:
             continue  # 包车84辆次: no people count
-        if cue in present and (group in kinds or (group in ("score", "rank") and kinds & {"score", "rank"})):
+        if group in kinds or (group in ("score", "rank") and kinds & {"score", "rank"}):
             return ident
     return None
 
@@ -478,7 +484,7 @@ def _scope(governing: str, clause: str, period_word: str | None) -> str | None:
     for n, (scope, pattern) in enumerate(patterns):
         if (scope == "cumulative" and RE_NEAR_YEARS.search(clause)) or pattern.search(clause):
             return scope
-        if n == 0 and RE_MONTHS_SPAN.search(clause):
+        if n == 0 and "月" in clause and RE_MONTHS_SPAN.search(clause):
             break  # 1至6月: a flow within the year, below
     else:
         for n, (scope, pattern) in enumerate(patterns[:3]):
@@ -486,7 +492,7 @@ def _scope(governing: str, clause: str, period_word: str | None) -> str | None:
                 continue  # an addition governs its own clause only
             if (scope == "cumulative" and RE_NEAR_YEARS.search(governing)) or pattern.search(governing):
                 return scope
-    if period_word in ("year", "this", "last", "month") or patterns[4][1].search(governing) or RE_MONTHS_SPAN.search(governing):
+    if period_word in ("year", "this", "last", "month") or patterns[4][1].search(governing) or ("月" in governing and RE_MONTHS_SPAN.search(governing)):
         return "annual"
     if period_word in ("now",):
         return "as_of"
@@ -521,7 +527,7 @@ def _generic_orgs() -> frozenset[str]:
 
 @functools.cache
 def _topic_stop_pattern() -> re.Pattern[str]:
-    return re.compile(_lexicon.literal_regex(_lexicon.word_list("topic_stops.txt")))
+    return re.compile(_lexicon.literal_regex(_lexicon.word_list("topic_stops.txt"), searched=True))
 
 
 _LEVEL_CHARS = "省市区县镇乡"
@@ -576,8 +582,8 @@ def _topic(text: str, start: int, end: int) -> str | None:
 RE_MASTHEAD_AFTER = re.compile("日报|晚报|工人报|新闻网|电视台|融媒体")
 #: A body named by its level alone at the head of a clause (县总工会, 区产改办): a named one of the
 #: report with the same ending is meant.
-RE_LEVEL_BODY = re.compile(r"(?:^|(?<=[，,；;。：:]))(?<![\u4e00-\u9fff])[省市县区镇](?:总工会|产改办|产改联席会议|人社局|财政)")
-RE_WHOLE_AREA = re.compile(r"(?:^|(?<=[，,；;：:。]))\s*全(省|市|县|区|镇|街道)")  # at a clause's head
+RE_LEVEL_BODY = re.compile(r"(?=[省市县区镇])(?<![^，,；;。：:\n])[省市县区镇](?:总工会|产改办|产改联席会议|人社局|财政)")
+RE_WHOLE_AREA = re.compile(r"(?=全)(?<![^，,；;：:。\n\s])全(省|市|县|区|镇|街道)")  # at a clause's head
 RE_PARTNER_BEFORE = re.compile("(?:联合|会同|携手|协同|联手)[^，。；,;]{0,12}$")
 
 
@@ -611,12 +617,9 @@ def _subject(
 
     def between(lo: int, hi: int) -> list[Entity]:
         found = entities[bisect.bisect_left(starts, lo) : bisect.bisect_left(starts, hi)]
-        return [
-            e for e in found
-            if not (counted is not None and e.start < counted[1] and counted[0] < e.end)
-            and text[e.end : e.end + 1] != "级"  # 绍兴市级26家: a level, not who
-            and not RE_MASTHEAD_AFTER.match(text, e.end)  # 绍兴日报: the paper, not the story
-        ]
+        if counted is None:
+            return found
+        return [e for e in found if not (e.start < counted[1] and counted[0] < e.end)]
 
     in_sentence = [e for e in between(sentence[0], q.start) if e.end <= q.start and not _partner(text, e, sentence[0])]
     if in_sentence:
@@ -680,7 +683,13 @@ def bind_claims(
     claims_at: dict[int, Claim] = {}
     last_in_paragraph: dict[str | None, Claim] = {}
     named = sorted(
-        (e for e in entities if e.label in (EntityLabel.REGION, EntityLabel.ORG) and _named(e)), key=lambda e: e.start
+        (
+            e for e in entities
+            if e.label in (EntityLabel.REGION, EntityLabel.ORG) and _named(e)
+            and text[e.end : e.end + 1] != "级"  # 绍兴市级26家: a level, not who
+            and not RE_MASTHEAD_AFTER.match(text, e.end)  # 绍兴日报: the paper, not the story
+        ),
+        key=lambda e: e.start,
     )
     named_starts = [e.start for e in named]
     geometry = _geometry(text, quantities, structure)
