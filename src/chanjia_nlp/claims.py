@@ -321,8 +321,8 @@ def _choose_indicator(text: str, occ: _Occurrences, q: Quantity, item_start: int
     if left and not right and not _strong(left[-1]) and q.start - left[-1][2] <= 1:
         # 园区企业共有员工3.8万余名: the people noun right before the figure is what is counted;
         # a name before 共有/拥有/现有 is who has them.
-        before = text[item_start : left[-1][1]]
-        if RE_HAVING.search(before) and not any(_strong(c) and c[1] > RE_HAVING.search(before).end() + item_start for c in left):
+        having = RE_HAVING.search(text, item_start, left[-1][1])
+        if having is not None and not any(_strong(c) and c[1] > having.end() for c in left):
             return left[-1]
     for candidate in ordered:
         if _strong(candidate):

@@ -226,14 +226,7 @@ def iter_quantities(text: str) -> Iterator[Quantity]:
         else:
             if mult_text:
                 value = normalize_decimal(value * parse_halfwidth(mult_text))
-            if suf:
-                qualifier = g.suffix[suf]
-            elif inf1 or inf2:
-                qualifier = g.infix[inf2 or inf1]
-            elif pre:
-                qualifier = g.prefix[pre]
-            else:
-                qualifier = Qualifier.EXACT
+            qualifier = _qualifier(g, pre, inf1, inf2, suf)
             if pre:
                 num_start -= len(pre)  # the span starts at the prefix, whatever word qualifies
             low = value if qualifier in _LOW_IS_VALUE else None
@@ -247,6 +240,17 @@ def iter_quantities(text: str) -> Iterator[Quantity]:
         if q is not None:
             previous_end = q.end
             yield q
+
+
+def _qualifier(g: _Grammar, pre: str | None, inf1: str | None, inf2: str | None, suf: str | None) -> Qualifier:
+    """The qualifier the words give: a suffix (以上), else an infix (余), else a prefix (近)."""
+    if suf:
+        return g.suffix[suf]
+    if inf1 or inf2:
+        return g.infix[inf2 or inf1]
+    if pre:
+        return g.prefix[pre]
+    return Qualifier.EXACT
 
 
 RE_SERVICE_RADIUS = re.compile(r"[^，。；、,;:：\s]{0,6}圈")  # 15分钟(职工服务)圈, 半小时生活圈
@@ -403,16 +407,9 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
             high = high * unit.scale if high is not None else None
     # The qualifier the words give (suffix, then infix, then prefix) and where the span starts.
     span_start = num_start - len(pre) if pre else num_start  # pre may have been dropped above
-    if suf:
-        qualifier = g.suffix[suf]
-    elif inf1 or inf2:
-        qualifier = g.infix[inf2 or inf1]
-    elif pre:
-        qualifier = g.prefix[pre]
-    else:
-        qualifier = Qualifier.EXACT
+    qualifier = _qualifier(g, pre, inf1, inf2, suf)
     if suf == "上下" and norm[end : end + 1] in "班游级联功":
-            return None  # 上下班
+        return None  # 上下班
     if suf == "+" and norm[end : end + 1].isalnum():
         return None  # 5+2 模式
     if vague_or_range is not None:
