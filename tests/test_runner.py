@@ -150,6 +150,23 @@ def test_a_worker_killed_mid_run_loses_no_file(tmp_path):
     assert canonical(got) == expected  # the files in flight were retried, none blamed
 
 
+def test_closing_a_pool_never_waits_on_a_stuck_worker():
+    # A worker that cannot exit (here: busy for an hour; in life: blocked on a lock a killed
+    # sibling held) is killed once the grace is over, instead of hanging the run for ever.
+    import concurrent.futures
+    import multiprocessing
+    import time
+
+    pool = concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    pool.submit(time.sleep, 3600)
+    time.sleep(1.0)  # the worker has taken the task
+    (worker,) = pool._processes.values()
+    started = time.monotonic()
+    runner._close(pool, grace=0.5)
+    assert time.monotonic() - started < 30
+    assert not worker.is_alive()
+
+
 @pytest.mark.parametrize(
     "call, message",
     [

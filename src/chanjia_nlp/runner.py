@@ -360,7 +360,7 @@ def _run_pool(batches: Iterator[list[_Job] | FileResult], workers: int) -> Itera
         try:
             future = pool.submit(_process_batch, batch)
         except BrokenProcessPool:  # a worker died while none of our files was in flight
-            pool.shutdown(wait=True)
+            _discard(pool)
             pool = _new_pool(workers)
             future = pool.submit(_process_batch, batch)
         pending[future] = (batch, alone)
@@ -396,10 +396,38 @@ def _run_pool(batches: Iterator[list[_Job] | FileResult], workers: int) -> Itera
                 else:
                     suspects.extend(batch)
             if broken:
-                pool.shutdown(wait=True)
+                _discard(pool)
                 pool = _new_pool(workers)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        _close(pool)
+
+
+#: Seconds a pool's workers get to exit after the pool is shut down before they are killed.
+WORKER_EXIT_SECONDS = 10
+
+
+def _discard(pool: ProcessPoolExecutor) -> None:
+    """Shut down a pool one of whose workers died: its survivors are killed at once (see
+    :func:`_close`); they hold no file of ours that is not retried."""
+    _close(pool, grace=0)
+
+
+def _close(pool: ProcessPoolExecutor, grace: float = WORKER_EXIT_SECONDS) -> None:
+    """Shut a pool down without hanging on a worker that cannot exit.
+
+    A worker killed while it held the task queue's lock (the OOM killer, a crash in a parser
+    library, a user's kill) can leave a sibling blocked on that lock for ever, and
+    ``shutdown(wait=True)`` would then wait for ever too. Workers get ``grace`` seconds to exit
+    after the shutdown; any still running is killed.
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(grace)
+        if process.is_alive():
+            process.kill()
+            process.join()
+    pool.shutdown(wait=True)
 
 
 def _client(scheduler: Any) -> tuple[Any, bool]:
