@@ -538,6 +538,10 @@ RE_LEADING_TIME = re.compile(
 _NOT_A_NAME_START = "共开资招为与在把将由向对从和及各该本全其"
 
 
+#: Topic stops that are nouns, not verbs: they stand in names (无锡市职工服务中心).
+_NOUNS_AMONG_STOPS = frozenset({"职工", "员工"})
+
+
 def _named(e: Entity) -> bool:
     """Whether an entity names someone in particular (惠山区, 中天科技集团), not a kind of body
     (区总工会, 人社局) or a span cut from a verb phrase (开办工会)."""
@@ -546,7 +550,9 @@ def _named(e: Entity) -> bool:
     text = e.text
     if text[0] in _NOT_A_NAME_START:
         return False
-    if e.label is EntityLabel.ORG and any(len(stop) > 1 for stop in _topic_stop_pattern().findall(text)):
+    if e.label is EntityLabel.ORG and any(
+        len(stop) > 1 and stop not in _NOUNS_AMONG_STOPS for stop in _topic_stop_pattern().findall(text)
+    ):
         return False  # 率先实现县级工匠学院: a verb phrase cut off at a suffix, not a name
     bare = text[1:] if text[0] in _LEVEL_CHARS else text
     if bare.startswith("委") and len(bare) > 2:
