@@ -291,12 +291,18 @@ BAD_RECORDS = [  # (what the broken record has, what the error says)
 ]
 
 
-def test_a_bad_record_stores_nothing_of_its_document(db, corpus):
+def _stored_and_a_replacement(db, corpus):
+    """One document stored, another moved to its path (not stored yet), the run, and the
+    tables as they are: what a failed replacement must leave untouched."""
     old, old_records = corpus[1]
     new, new_records = moved(*corpus[2], path=old["path"])
     run_id = db.begin_run()
     db.write_document(old, old_records, run_id)
-    before = snapshot(db)
+    return old, new, new_records, run_id, snapshot(db)
+
+
+def test_a_bad_record_stores_nothing_of_its_document(db, corpus):
+    old, new, new_records, run_id, before = _stored_and_a_replacement(db, corpus)
     at = _last_quantity(new_records)  # late in the document: its other records come first
     for change, message in BAD_RECORDS:
         broken = [*new_records[:at], {**new_records[at], **change}, *new_records[at + 1 :]]
@@ -307,11 +313,7 @@ def test_a_bad_record_stores_nothing_of_its_document(db, corpus):
 
 
 def test_a_database_error_mid_document_rolls_it_back(db, corpus):
-    old, old_records = corpus[1]
-    new, new_records = moved(*corpus[2], path=old["path"])
-    run_id = db.begin_run()
-    db.write_document(old, old_records, run_id)
-    before = snapshot(db)
+    old, new, new_records, run_id, before = _stored_and_a_replacement(db, corpus)
     executed = []
 
     def fail_on_entities(conn, cursor, statement, parameters, context, executemany):

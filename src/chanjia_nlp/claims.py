@@ -740,7 +740,8 @@ def bind_claims(
         if covered is not None and (match is None or not _strong(match) or match[0].indicator in _REACH_INDICATORS):
             indicator = covered
         paragraph = structure.paragraph_at(q.start)
-        lead = half[paragraph.start : paragraph.end] if paragraph is not None else ""
+        # Only the paragraph's head is read (2022年，全区…), so only the head is sliced.
+        lead = half[paragraph.start : min(paragraph.end, paragraph.start + 40)] if paragraph is not None else ""
         # 目前，…近千名；…33家: words before a ； still govern the figures after it.
         governing_start = sentence[0]
         while governing_start > 0 and text[governing_start - 1] in "；;":
