@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from sqlalchemy import event, func, inspect, select, text
 
 import chanjia_nlp
-from chanjia_nlp import claims as claims_module
+from chanjia_nlp.grammar import grammar
 from chanjia_nlp import store
 from chanjia_nlp.errors import ConfigError
 from chanjia_nlp.readers import read_document
@@ -526,7 +526,7 @@ def test_documents_frame(cases_db):
 
 
 def test_levels_are_the_binders_levels():
-    assert {level for level, _ in claims_module._LEVELS} == set(store.LEVELS)
+    assert set(grammar().level_words.values()) == set(store.LEVELS)
 
 
 # -- findings ---------------------------------------------------------------------------------
@@ -688,13 +688,17 @@ def _add_note(applied: list[str]):
     return migrate
 
 
+def _newest() -> list[tuple[int, str]]:
+    return [(n, description) for n, (description, _) in enumerate(migrations.MIGRATIONS, 1)]
+
+
 def test_an_older_database_is_upgraded_once(target, monkeypatch):
     with target.open() as opened:
-        assert _versions(opened) == [(1, migrations.MIGRATIONS[0][0])]
+        assert _versions(opened) == _newest()
     applied: list[str] = []
     monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, ("add runs.note", _add_note(applied))])
     with target.open() as opened:
-        assert [version for version, _ in _versions(opened)] == [1, 2]
+        assert _versions(opened) == _newest()
         assert "note" in {c["name"] for c in inspect(opened.engine).get_columns("runs", schema=target.schema)}
     with target.open(create=False):
         pass
@@ -705,19 +709,40 @@ def test_a_new_database_starts_at_the_newest_version(target, monkeypatch):
     applied: list[str] = []
     monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, ("add runs.note", _add_note(applied))])
     with target.open() as opened:
-        assert _versions(opened) == [(1, migrations.MIGRATIONS[0][0]), (2, "add runs.note")]
+        assert _versions(opened) == _newest()
     assert applied == []  # schema.py is the newest schema: created, not migrated
 
 
+def test_a_version_1_database_gets_the_claim_columns(target, corpus):
+    # A database written by chanjia with schema version 1 (no quantities.target / why): opening
+    # it adds them, and what it held reads back unchanged.
+    doc, records = corpus[0]
+    old = [{k: v for k, v in r.items() if k not in ("target", "why")} for r in records]
+    assert any(r.get("why") for r in records)  # what version 1 could not hold
+    with target.open() as opened:
+        opened.write_document(doc, old, opened.begin_run())
+        before = list(opened.records())
+        with opened.engine.begin() as conn:
+            for column in ("target", "why"):
+                conn.exec_driver_sql(f"ALTER TABLE quantities DROP COLUMN {column}")
+            conn.execute(schema.schema_version.delete().where(schema.schema_version.c.version > 1))
+    with target.open() as opened:
+        assert _versions(opened) == _newest()
+        columns = {c["name"] for c in inspect(opened.engine).get_columns("quantities", schema=target.schema)}
+        assert {"target", "why"} <= columns
+        assert list(opened.records()) == before
+
+
 def test_a_database_from_a_newer_chanjia_refuses_to_open(target):
+    newest = migrations.newest_version()
     with target.open() as opened, opened.engine.begin() as conn:
         conn.execute(
             schema.schema_version.insert().values(
-                version=migrations.newest_version() + 1, description="future", chanjia_version="9.0",
+                version=newest + 1, description="future", chanjia_version="9.0",
                 applied_at=pd.Timestamp.now(tz="UTC").to_pydatetime(),
             )
         )
-    with pytest.raises(ConfigError, match="has schema version 2, newer than chanjia_nlp .* knows \\(1\\); upgrade chanjia_nlp"):
+    with pytest.raises(ConfigError, match=f"has schema version {newest + 1}, newer than chanjia_nlp .* knows \\({newest}\\); upgrade chanjia_nlp"):
         target.open()
 
 

@@ -9,28 +9,28 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from collections.abc import Iterable, Mapping
 
 from .errors import LexiconError
 
 __all__ = [
     "Unit",
-    "lexicon_path",
-    "read_rows",
-    "word_list",
-    "read_lines",
-    "numerals",
-    "units",
-    "qualifiers",
-    "vague_words",
     "exclusions",
-    "money_cues",
     "jieba_terms",
+    "lexicon_path",
+    "money_cues",
+    "numerals",
+    "qualifiers",
+    "read_lines",
+    "read_rows",
+    "units",
+    "vague_words",
+    "word_list",
 ]
 
 KINDS = frozenset(
@@ -231,3 +231,95 @@ _GUARD_BRANCHES = 4  # more branches than this: check the first character agains
 
 def _char_class(chars: list[str]) -> str:
     return "[" + "".join(re.escape(c) if c in "\\]^-[" else c for c in chars) + "]"
+
+
+@dataclass(frozen=True, slots=True)
+class Alias:
+    """One way reports name what an indicator counts (``lexicons/indicators.yaml``)."""
+
+    text: str
+    indicator: str
+    kinds: frozenset[str]  # the indicator's kinds (ANNOTATION.md §1, grouped: rank and score alike)
+    units: frozenset[str] | None  # the alias names the indicator only with these units
+    count_units: frozenset[str] | None = None  # the indicator counts people: a count needs one of these
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    """An indicator of ``spec/indicators.tsv`` with the words reports use for it."""
+
+    id: str
+    name_zh: str
+    category: str
+    kinds: frozenset[str]
+    aliases: tuple[Alias, ...]
+    cues: tuple[str, ...]  # weaker context words (verbs, topic words)
+    coverage: str  # the id people or firms reached by this id's figure count for
+    count_units: frozenset[str] | None  # for ids that count people
+
+
+@dataclass(frozen=True, slots=True)
+class Indicators:
+    """The indicator registry: every id in ``spec/indicators.tsv`` order, and lookups."""
+
+    by_id: Mapping[str, Indicator]
+    aliases: Mapping[str, tuple[Alias, ...]]  # alias text → the aliases with that text, in file order
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(self.by_id)
+
+    def names(self) -> dict[str, str]:
+        """``name_zh`` of every id (``pilot_units`` → ``产改试点单位(分级)``)."""
+        return {ident: ind.name_zh for ident, ind in self.by_id.items()}
+
+
+INDICATOR_KINDS = KINDS | {"score", "rank"}
+
+
+@functools.cache
+def indicators() -> Indicators:
+    """Load ``lexicons/indicators.yaml`` (validated: ids unique, kinds known, aliases well formed)."""
+    import yaml
+
+    name = "indicators.yaml"
+    entries = yaml.safe_load(lexicon_path(name).read_text(encoding="utf-8"))
+    if not isinstance(entries, list):
+        raise LexiconError(name, 0, "expected a list of indicator entries")
+    by_id: dict[str, Indicator] = {}
+    aliases: dict[str, list[Alias]] = {}
+    for n, entry in enumerate(entries, 1):
+        try:
+            ident, kinds = entry["id"], frozenset(entry["kinds"])
+        except (KeyError, TypeError):
+            raise LexiconError(name, n, "each entry needs an id and kinds") from None
+        if ident in by_id:
+            raise LexiconError(name, n, f"indicator {ident!r} is listed twice")
+        if not kinds <= INDICATOR_KINDS:
+            raise LexiconError(name, n, f"{ident}: unknown kinds {sorted(kinds - INDICATOR_KINDS)}")
+        count_units = frozenset(entry.get("units") or ()) or None
+        own = []
+        for alias in entry.get("aliases") or ():
+            if isinstance(alias, str):
+                text, units = alias, None
+            elif isinstance(alias, dict) and isinstance(alias.get("text"), str):
+                text, units = alias["text"], frozenset(alias.get("units") or ()) or None
+            else:
+                raise LexiconError(name, n, f"{ident}: alias {alias!r} is neither text nor {{text, units}}")
+            a = Alias(text, ident, kinds, units, count_units)
+            own.append(a)
+            aliases.setdefault(text, []).append(a)
+        by_id[ident] = Indicator(
+            id=ident,
+            name_zh=str(entry.get("name_zh") or ""),
+            category=str(entry.get("category") or ""),
+            kinds=kinds,
+            aliases=tuple(own),
+            cues=tuple(entry.get("cues") or ()),
+            coverage=entry.get("coverage") or ident,
+            count_units=count_units,
+        )
+    for ident, ind in by_id.items():
+        if ind.coverage not in by_id:
+            raise LexiconError(name, 0, f"{ident}: coverage {ind.coverage!r} is no indicator id")
+    return Indicators(MappingProxyType(by_id), MappingProxyType({k: tuple(v) for k, v in aliases.items()}))

@@ -137,7 +137,10 @@ class Claim:
     """A quantity that reports a measured fact, bound to what it counts, whose, and when.
 
     A claim is written as the ``quantity`` row of its mention with ``claim: true`` and the claim
-    fields filled (OUTPUT.md): one row per figure, whether or not it is a claim.
+    fields filled (OUTPUT.md): one row per figure, whether or not it is a claim. Beyond
+    ANNOTATION.md: ``target`` marks a figure planned, required or aimed at rather than achieved
+    (never added to achieved totals); ``why`` names, for each field, the rule or model that
+    decided it (``(("indicator", "alias_before"), ("period", "year_in_sentence"), …)``).
     """
 
     quantity: Quantity
@@ -148,6 +151,8 @@ class Claim:
     period: str | None = None
     scope: str | None = None
     parent: int | None = None
+    target: bool = False
+    why: tuple[tuple[str, str], ...] = ()
 
     type = "quantity"
 
@@ -257,6 +262,8 @@ def to_dict(record: Record, **common: Any) -> dict[str, Any]:
         for name in CLAIM_FIELDS:
             out[name] = getattr(record, name)
         out["parent"] = record.parent  # the start offset of the 其中 total this part belongs to
+        out["target"] = record.target
+        out["why"] = dict(record.why) if record.why else None
         return out
     for field in dataclasses.fields(record):
         out[field.name] = _plain(getattr(record, field.name))
@@ -264,4 +271,6 @@ def to_dict(record: Record, **common: Any) -> dict[str, Any]:
         out["claim"] = False
         out.update(dict.fromkeys(CLAIM_FIELDS))
         out["parent"] = None
+        out["target"] = None
+        out["why"] = None
     return out

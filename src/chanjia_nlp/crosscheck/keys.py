@@ -13,17 +13,10 @@ import re
 import unicodedata
 
 from ..entities import LEVELS, Division, find_division
+from ..grammar import scope_of
 
 __all__ = ["period_range", "periods_match", "scope_of", "subject_key", "subject_label", "year_of"]
 
-SCOPES = ("increment", "cumulative", "as_of", "annual")
-#: 口径 words → scope, in ANNOTATION.md's rule order: the first class whose word appears wins.
-SCOPE_WORDS = (
-    ("increment", ("新增", "新建", "新设", "新培育", "新发展", "新命名", "比上年增加", "增量")),
-    ("cumulative", ("累计", "以来", "近年来")),
-    ("as_of", ("截至", "截止", "年末", "年底", "目前", "现有", "已有", "在册", "总数", "总量", "存量", "余额")),
-    ("annual", ("全年", "当年", "年度", "本年", "每年")),
-)
 RE_PERIOD = re.compile(
     r"""
     ^(?P<year>\d{4})                 # 2023
@@ -127,20 +120,3 @@ def periods_match(a: str | None, b: str | None) -> bool:
     if ra is None or rb is None:
         return False
     return ra[0] == rb[0] and ra[1] <= rb[2] and rb[1] <= ra[2]
-
-
-def scope_of(text: str | None) -> str | None:
-    """A scope from ANNOTATION.md's enum, from the enum value or the 口径 words of a ledger.
-
-    >>> scope_of("as_of"), scope_of("年末总数"), scope_of("全年新增"), scope_of("备注")
-    ('as_of', 'as_of', 'increment', None)
-    """
-    if not text:
-        return None
-    text = text.strip()
-    if text in SCOPES:
-        return text
-    for scope, words in SCOPE_WORDS:
-        if any(w in text for w in words):
-            return scope
-    return None

@@ -74,7 +74,7 @@ def parse_level(text: str | None) -> str | None:
     """
     if not text:
         return None
-    from ..claims import level_of
+    from ..grammar import level_of
 
     return level_of(text)
 
@@ -89,6 +89,6 @@ def parse_scope(text: str | None) -> str | None:
     """
     if not text:
         return None
-    from ..claims import scope_of
+    from ..grammar import scope_of
 
     return scope_of(text)

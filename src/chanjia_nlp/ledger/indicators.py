@@ -82,16 +82,18 @@ def _normalize(text: str) -> str:
 def alias_match(text: str, kind: str | None, unit: str | None) -> tuple[str | None, bool]:
     """The id of the best fitting alias contained in ``text``, and whether that alias is only a
     generic head (职工, 企业) inside a longer text."""
-    from ..claims import indicator_aliases, indicator_ids
+    from .._lexicon import indicators
 
-    order = {ident: n for n, ident in enumerate(indicator_ids())}
+    registry = indicators()
+    order = {ident: n for n, ident in enumerate(registry.ids)}
     generic = _generic_heads()
     candidates = []
-    for alias_text, aliases in indicator_aliases().items():
+    for alias_text, aliases in registry.aliases.items():
         position = text.rfind(alias_text)
         if position < 0:
             continue
-        for indicator, kinds, units in aliases:
+        for alias in aliases:
+            indicator, kinds, units = alias.indicator, alias.kinds, alias.units
             if not _fits(kinds, kind):
                 continue
             if units is not None and (unit or "") not in units:

@@ -509,9 +509,9 @@ def check_mapping(data: object) -> ColumnMapping:
     if not isinstance(indicators, Mapping):
         raise ConfigError("`indicators` in a ledger mapping must map indicator texts to indicator ids")
     if indicators:
-        from ..claims import indicator_ids
+        from .. import _lexicon
 
-        valid = indicator_ids()
+        valid = _lexicon.indicators().ids
         for text, ident in indicators.items():
             if ident not in valid:
                 raise ConfigError(f"the mapping maps {text!r} to {ident!r}, which is no indicator id; "

@@ -28,7 +28,7 @@ from typing import Any
 from markupsafe import Markup
 
 from .charts import claims_by, totals_by_year, verdict_shares
-from ..claims import indicator_names
+from .model import indicator_names
 from .model import build_model
 
 __all__ = ["read_jsonl", "render_report", "write_report"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..claims import indicator_names
+from .._lexicon import indicators as _indicators
 from .marks import mark_tree
 
 __all__ = ["Model", "build_model"]
@@ -30,6 +30,11 @@ _DOCUMENT_FIELDS = ("title", "published", "source", "format", "status", "error")
 _ENTITY_FIELDS = ("label", "normalized", "role", "code")
 #: The fields that make two rows of one document the same record.
 _IDENTITY = ("type", "start", "end", "text", "claim", "indicator", "label", "kind")
+
+
+def indicator_names() -> dict[str, str]:
+    """``name_zh`` of every indicator id, in lexicon order (what the report shows for an id)."""
+    return _indicators().names()
 
 
 @dataclass(frozen=True, slots=True)

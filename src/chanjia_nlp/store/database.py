@@ -352,10 +352,10 @@ class Store:
             .where(q.claim.is_(True), q.superseded_by.is_(None))
         )
         if indicator is not None:
-            from ..claims import indicator_ids
+            from .._lexicon import indicators
 
-            if indicator not in indicator_ids():
-                raise ConfigError(value_invalid_msg("indicator", indicator, indicator_ids()))
+            if indicator not in indicators().ids:
+                raise ConfigError(value_invalid_msg("indicator", indicator, indicators().ids))
             query = query.where(q.indicator == indicator)
         if subject is not None:
             query = query.where(q.subject.contains(subject, autoescape=True))

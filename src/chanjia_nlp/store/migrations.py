@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, func, inspect, select
+from sqlalchemy.schema import CreateColumn
 
 from ..errors import ConfigError
 from .schema import metadata, schema_version
@@ -27,9 +28,26 @@ def _create_all(connection: Connection) -> None:
     metadata.create_all(connection)
 
 
+def _add_columns(table: str, *names: str) -> Migration:
+    """A migration adding columns of :mod:`.schema`'s ``table`` as it declares them (type and all),
+    so the upgraded database equals a new one."""
+
+    def migrate(connection: Connection) -> None:
+        declared = metadata.tables[table]
+        present = {c["name"] for c in inspect(connection).get_columns(table)}
+        for name in names:
+            if name not in present:
+                ddl = CreateColumn(declared.c[name]).compile(dialect=connection.dialect)
+                connection.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {ddl}")
+
+    return migrate
+
+
 #: ``(description, function)`` in version order.
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("create documents, quantities, programmes, entities, findings, runs", _create_all),
+    ("add quantities.target and quantities.why (claims planned, not achieved; what decided each field)",
+     _add_columns("quantities", "target", "why")),
 ]
 
 

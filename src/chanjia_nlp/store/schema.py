@@ -198,6 +198,8 @@ quantities = Table(
     Column("period", String(16)),
     Column("scope", String(16)),
     Column("parent", Integer),
+    Column("target", Boolean),  # planned, not achieved: never added to achieved totals
+    Column("why", _json()),  # the rule or model that decided each claim field
     *_versioned(),
     Index("ix_quantities_indicator", "indicator"),
     Index("ix_quantities_subject", "subject"),

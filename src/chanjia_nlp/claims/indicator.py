@@ -1,0 +1,258 @@
+"""Which indicator a figure counts for: candidate aliases and the indicator rule table.
+
+The candidate alias (:func:`counted_alias`) is the noun naming what is counted: the noun right
+after the figure (``4个党委``), the aliases before it in its enumeration item, then in its
+clause (``省级试点单位25家``), then later in its clause (``给予81人次春蕾儿童帮助``). The rules
+then decide, first answer wins (:data:`INDICATOR_RULES`); a learned scorer may weigh all their
+answers instead (:mod:`.model`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..grammar import grammar
+from ..records import Claim, Kind, Quantity
+from .aliases import AliasHit, cue_indicators, fitting, strong
+from .context import Figure, measure
+from .rules import Rule, RuleTable
+
+__all__ = ["INDICATOR_RULES", "counted_alias", "indicator_text"]
+
+_RIGHT_NOUN_START = 3  # a counted noun starts this close after its figure: 4个党委, 两版《…》
+_RATES = (Kind.PERCENT, Kind.PERCENTAGE_POINT, Kind.RATIO)
+#: Indicators that only say "reached" or "took part": the figure before names what in.
+_REACH_INDICATORS = ("pilot_coverage", "activity_participants")
+
+
+def counted_alias(fig: Figure) -> AliasHit | None:
+    """The (alias, start, end) naming what the figure counts, or ``None``.
+
+    Specific aliases beat the generic heads (``职工``, ``企业``); among equals the noun right
+    after the figure wins, then the closest alias before it, then the first one after it.
+    """
+    text, occ, q = fig.text, fig.doc.occ, fig.q
+    item_start, clause_start, clause_end = fig.item_start, fig.clause_start, fig.clause_end
+    # A classifier that is itself an alias names the counted thing: 两版《…指南》 counts documents.
+    unit_start = q.end - len(q.unit) if q.unit else q.end
+    if q.unit and text[unit_start : q.end] == q.unit:
+        own = fitting(occ, q, unit_start, q.end)
+        if own and own[0][2] == q.end and own[0][1] == unit_start:
+            return own[0]
+    after = fitting(occ, q, q.end, clause_end)
+    right = [c for c in after if c[1] < q.end + _RIGHT_NOUN_START]
+    later = [c for c in after if c[1] >= q.end + _RIGHT_NOUN_START]
+    # Its enumeration item first, else its clause. When the item names only a generic head, a
+    # verb alias bound to the figure's unit earlier in the clause still counts (走访慰问困难职工、
+    # 一线职工1.3万人次: 慰问 with 人次, not 一线职工).
+    left = fitting(occ, q, item_start, q.start)
+    if not left:
+        left = fitting(occ, q, clause_start, item_start)
+    elif not any(strong(c) for c in left):
+        left = [c for c in fitting(occ, q, clause_start, item_start) if c[0].units] + left
+    if right and not strong(right[0]):
+        # 为1.5万名职工提供免费体检: after a generic noun the predicate names the indicator.
+        ordered = right[:1] + later + left[::-1]
+    else:
+        ordered = right[:1] + left[::-1] + later
+    if left and not right and not strong(left[-1]) and q.start - left[-1][2] <= 1:
+        # 园区企业共有员工3.8万余名: the people noun right before the figure is what is counted;
+        # a name before 共有/拥有/现有 is who has them.
+        having = grammar().having_pattern.search(text, item_start, left[-1][1])
+        if having is not None and not any(strong(c) and c[1] > having.end() for c in left):
+            return left[-1]
+    for candidate in ordered:
+        if strong(candidate):
+            return candidate
+    return ordered[0] if ordered else None
+
+
+def indicator_text(fig: Figure) -> str | None:
+    """The words naming what is counted: the candidate alias, else the item's words before the
+    figure (at most 12 characters)."""
+    if fig.match is not None:
+        _, start, end = fig.match
+        return fig.text[start:end]
+    words = fig.text[fig.item_start : fig.q.start].strip(" \t\u3000共达计为有")
+    return words[-12:] or None
+
+
+# --- the rules ---------------------------------------------------------------------------------
+
+
+def _covered(fig: Figure) -> str | None:
+    """签订集体合同2350份…覆盖职工38.6万人: people or firms reached by the previous figure of the
+    sentence count for its indicator (or the one its ``coverage`` names)."""
+    previous = fig.previous_in_sentence()
+    if previous is None or not grammar().coverage_pattern.search(fig.text, fig.clause_start, fig.q.start):
+        return None
+    m = fig.match
+    if m is not None and strong(m) and m[0].indicator not in _REACH_INDICATORS:
+        return None  # the figure names its own indicator
+    from .. import _lexicon
+    from .aliases import kind_fits
+
+    registry = _lexicon.indicators().by_id
+    target = registry[previous.indicator].coverage if previous.indicator in registry else previous.indicator
+    return target if target in registry and kind_fits(registry[target].kinds, fig.q) else None
+
+
+def _part_of_total(fig: Figure) -> str | None:
+    """在册试点单位140家，其中民营企业103家: a part counts for its total's indicator."""
+    return fig.total.indicator if fig.total is not None else None
+
+
+def _compared_rate(fig: Figure) -> str | None:
+    """A change rate (培训4.2万人次，比上年增长12.6%) belongs to the previous figure of its sentence."""
+    previous = fig.previous_in_sentence()
+    if fig.q.kind not in _RATES or previous is None or previous.indicator == "other":
+        return None
+    if not grammar().comparison_pattern.search(fig.text, fig.clause_start, fig.q.start):
+        return None
+    return previous.indicator
+
+
+def _share_after_qizhong(fig: Figure) -> str | None:
+    """A share that opens with 其中 right after a count of its sentence is a share of that count
+    (员工3.8万余名，其中一线产业工人占比接近八成): it measures the same thing."""
+    previous = fig.previous_in_sentence()
+    if fig.q.kind not in _RATES or previous is None or previous.quantity.kind is not Kind.COUNT:
+        return None
+    head = fig.text[fig.clause_start : fig.q.start].lstrip(" \t\u3000，,")
+    if not head.startswith("其中") or not grammar().share_pattern.search(head):
+        return None
+    return previous.indicator
+
+
+#: People counted and then what they became: ``助力108万人晋升技能等级`` (skill_upgrades in
+#: indicators.tsv), ``326名选手获评市级技术能手`` (craftsmen_and_models).
+RE_PEOPLE_BECAME = re.compile(
+    r"""
+    (?:[^，。；,;\n]{0,3}?(?:职工|选手|徒弟|学员|员工|工人|农民工|技术骨干|青年))?  # 17名(选手)
+    (?:通过[^，。；,;\n]{0,8}?)?                                                 # 通过考核
+    (?:
+        (?P<skill>晋升|取得[^，。；,;\n]{0,10}?(?:证书|资格|等级)|取证)
+      | (?P<honour>(?:获评|被评为|荣获|被授予|被命名为)[^，。；,;\n]{0,10}?
+                   (?:工匠|能手|劳模|劳动模范|标兵|首席技师|技能大师|五一劳动奖章))
+    )
+    """,
+    re.VERBOSE,
+)
+#: Units, teams or firms counted and then what they were rated or awarded: ``4个单位被评为第一等次``
+#: (assessment_results), ``3个班组获评省级工人先锋号`` (honours).
+RE_BODIES_BECAME = re.compile(
+    r"""
+    [^，。；,;\n]{0,4}?(?:单位|班组|集体|企业|团队|车间|工作室)
+    (?:
+        (?P<rated>(?:被评为|评为|获评|确定为|列为)第[一二三四五六七八九十0-9]+等次|得分|考核得分)
+      | (?:被评为|评为|获评|荣获|获得|被授予)[^，。；,;\n]{0,10}?
+        (?P<honour>工人先锋号|五一劳动奖状|劳动奖状|先进集体|青年文明号|巾帼文明岗|模范职工之家|示范)
+    )
+    """,
+    re.VERBOSE,
+)
+
+
+def _what_became(fig: Figure) -> str | None:
+    """``17名选手晋升技师`` → skill_upgrades; ``4个单位被评为第一等次`` → assessment_results."""
+    q = fig.q
+    if q.kind is not Kind.COUNT:
+        return None
+    if q.unit in ("个", "家", "支"):
+        m = RE_BODIES_BECAME.match(fig.text, q.end, fig.clause_end)
+        if m is None:
+            return None
+        if m.group("rated"):
+            return "assessment_results"
+        return "demonstration_units" if m.group("honour") == "示范" else "honours"
+    if q.unit not in ("名", "人", "位"):
+        return None
+    m = RE_PEOPLE_BECAME.match(fig.text, q.end, fig.clause_end)
+    if m is None:
+        return None
+    return "skill_upgrades" if m.group("skill") else "craftsmen_and_models"
+
+
+def _alias(fig: Figure) -> str | None:
+    """The specific alias naming what is counted (``省级试点单位25家``)."""
+    return fig.match[0].indicator if fig.match is not None and strong(fig.match) else None
+
+
+def _share_of(fig: Figure) -> str | None:
+    """A share with no alias of its own (其中…占比超过六成) belongs to the last count of its paragraph."""
+    if fig.q.kind not in _RATES or not grammar().share_pattern.search(fig.text, fig.clause_start, fig.q.start):
+        return None
+    for m, claim in reversed(list(fig.doc.last_in_paragraph.items())):
+        if m != "%":
+            return claim.indicator
+    return None
+
+
+def _continues(fig: Figure) -> str | None:
+    """A figure with no alias of its own continues the previous figure of its sentence in the
+    same measure (新建服务站210个，总数达到1460个, 比上年提高1.8个百分点)."""
+    previous = fig.previous_in_sentence()
+    return previous.indicator if previous is not None and measure(previous.quantity) == measure(fig.q) else None
+
+
+def _clause_without_orgs(fig: Figure) -> str:
+    """The figure's clause with the named organisations in it blanked: the 工会 of 陈埭镇总工会 is
+    who acts, no cue for what is counted."""
+    start, end = fig.clause_start, fig.clause_end
+    clause = fig.text[start:end]
+    for a, b in fig.doc.orgs:
+        if a < end and b > start:
+            a, b = max(a, start), min(b, end)
+            clause = clause[: a - start] + " " * (b - a) + clause[b - start :]
+    return clause
+
+
+def _cue(fig: Figure) -> str | None:
+    """The longest cue word of the clause that fits (``开展宣讲`` → propaganda_events)."""
+    found = cue_indicators(_clause_without_orgs(fig), fig.q)
+    return found[0] if found else None
+
+
+def _generic_head(fig: Figure) -> str | None:
+    """Only a generic head names the counted thing (``职工2000余人`` → workforce_size)."""
+    return fig.match[0].indicator if fig.match is not None else None
+
+
+def _paragraph_topic(fig: Figure) -> str | None:
+    """A paragraph keeps to its topic: 已办结661件 after 诉求件673件."""
+    topic = fig.doc.last_in_paragraph.get(measure(fig.q))
+    if topic is None:
+        return None
+    here = fig.doc.structure.paragraph_at(fig.q.start)
+    return topic.indicator if here is not None and here.start <= topic.quantity.start else None
+
+
+def _rank(fig: Figure) -> str | None:
+    """A placing reports an assessment (ANNOTATION.md §1)."""
+    return "assessment_results" if fig.q.kind is Kind.RANK else None
+
+
+INDICATOR_RULES: RuleTable[Figure] = RuleTable(
+    "indicator",
+    (
+        Rule("covered_by_previous", _covered),
+        Rule("part_of_total", _part_of_total),
+        Rule("compared_rate", _compared_rate),
+        Rule("share_after_qizhong", _share_after_qizhong),
+        Rule("what_counted_became", _what_became),
+        Rule("alias", _alias),
+        Rule("share_of_paragraph_count", _share_of),
+        Rule("continues_previous", _continues),
+        Rule("cue_word", _cue),
+        Rule("generic_head", _generic_head),
+        Rule("paragraph_topic", _paragraph_topic),
+        Rule("rank", _rank),
+        Rule("default_other", lambda fig: "other"),
+    ),
+)
+
+
+def remember(doc_last: dict, claim: Claim, q: Quantity) -> None:
+    """The paragraph's latest topic in this measure (other is no topic)."""
+    if claim.indicator != "other":
+        doc_last[measure(q)] = claim

@@ -1,0 +1,193 @@
+"""Whom a figure is about: the subject rule table.
+
+The subject is the region or organisation whose work the figure reports (ANNOTATION.md §2),
+named in the figure's sentence before it, else resolved from a body named by level alone
+(``县总工会``) or a whole area (``全省``), else named in its paragraph, else the topic at the head
+of its clause, else the article's headline or lead. A name inside the counted thing (``省级工匠
+学院12所``) is no subject, nor is a partner (``联合区人社局``) or a newspaper (``绍兴日报``).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from .. import _lexicon
+from ..records import Entity, EntityLabel
+from .context import Document, Figure
+from .rules import Rule, RuleTable
+
+__all__ = ["SUBJECT_RULES", "named_entities", "topic"]
+
+RE_MASTHEAD_AFTER = re.compile("日报|晚报|工人报|新闻网|电视台|融媒体")
+#: A body named by its level alone at the head of a clause (县总工会, 区产改办): a named one of the
+#: report with the same ending is meant.
+RE_LEVEL_BODY = re.compile(r"(?=[省市县区镇])(?<![^，,；;。：:\n])[省市县区镇](?:总工会|产改办|产改联席会议|人社局|财政)")
+RE_WHOLE_AREA = re.compile(r"(?=全)(?<![^，,；;：:。\n\s])全(省|市|县|区|镇|街道)")  # at a clause's head
+RE_PARTNER_BEFORE = re.compile("(?:联合|会同|携手|协同|联手)[^，。；,;]{0,12}$")
+RE_LEADING_TIME = re.compile(
+    r"\s*(?:(?:19|20)[0-9]{2}年(?:[0-9]{1,2}月)?|今年|去年|目前|截至目前|近年来|[上下]半年|[一二三四]季度|[^，,。]{0,8}期间)[，,]?"
+)
+_LEVEL_CHARS = "省市区县镇乡"
+_NOT_A_TOPIC_START = "全各该本积持深进推加不更要大坚围着精常认努切通依在为与对把将由从和及其共已委年每我"
+_NOT_A_NAME_START = "共开资招为与在把将由向对从和及各该本全其"
+#: Topic stops that are nouns, not verbs: they stand in names (无锡市职工服务中心).
+_NOUNS_AMONG_STOPS = frozenset({"职工", "员工"})
+_MEASURE_ENDINGS = ("率", "比例", "占比", "总数", "人数", "数量", "总量", "金额", "总额")
+
+
+@functools.cache
+def _generic_orgs() -> frozenset[str]:
+    return frozenset(_lexicon.word_list("generic_orgs.txt"))
+
+
+@functools.cache
+def _topic_stop_pattern() -> re.Pattern[str]:
+    return re.compile(_lexicon.literal_regex(_lexicon.word_list("topic_stops.txt"), searched=True))
+
+
+def _named(e: Entity) -> bool:
+    """Whether an entity names someone in particular (惠山区, 中天科技集团), not a kind of body
+    (区总工会, 人社局) or a span cut from a verb phrase (开办工会)."""
+    if e.label is EntityLabel.REGION:
+        return True
+    text = e.text
+    if text[0] in _NOT_A_NAME_START:
+        return False
+    if e.label is EntityLabel.ORG and any(
+        len(stop) > 1 and stop not in _NOUNS_AMONG_STOPS for stop in _topic_stop_pattern().findall(text)
+    ):
+        return False  # 率先实现县级工匠学院: a verb phrase cut off at a suffix, not a name
+    bare = text[1:] if text[0] in _LEVEL_CHARS else text
+    if bare.startswith("委") and len(bare) > 2:
+        bare = bare[1:]  # 区委组织部, 区委编办: a department of the party committee
+    return bare not in _generic_orgs() and text not in _generic_orgs()
+
+
+def named_entities(text: str, entities) -> list[Entity]:
+    """The regions and organisations that can be subjects, sorted by start."""
+    return sorted(
+        (
+            e for e in entities
+            if e.label in (EntityLabel.REGION, EntityLabel.ORG) and _named(e)
+            and text[e.end : e.end + 1] != "级"  # 绍兴市级26家: a level, not who
+            and not RE_MASTHEAD_AFTER.match(text, e.end)  # 绍兴日报: the paper, not the story
+        ),
+        key=lambda e: e.start,
+    )
+
+
+def topic(text: str, start: int, end: int) -> str | None:
+    """The name-like topic at the head of a sentence: the words before its first verb or time
+    word, after a leading time phrase (2023年，) — 华澄重工设立… → 华澄重工. Adverbs and
+    quantifiers (全区, 持续, 深入) are no topic."""
+    from .aliases import alias_lexicon
+
+    head = text[start:end]
+    m = RE_LEADING_TIME.match(head)
+    if m:
+        head = head[m.end() :]
+    offset = end - len(head)
+    stop = _topic_stop_pattern().search(head)
+    if stop is None or not 3 <= stop.start() <= 8:
+        return None
+    found = head[: stop.start()]
+    if found[0] in _NOT_A_TOPIC_START or not all("\u4e00" <= c <= "\u9fff" for c in found) or "的" in found:
+        return None
+    if alias_lexicon().pattern.search(found) or found.endswith(tuple(_generic_orgs())):
+        return None  # 试点企业覆盖, 考核细则, 联席会议: the counted thing or a bare body, not a name
+    if found.endswith(_MEASURE_ENDINGS):
+        return None  # 徒弟出师率: a measure, not who it is about
+    return text[offset : offset + len(found)]
+
+
+def _clause_heads(text: str, start: int, end: int) -> str:
+    """``text[start:end]`` with a leading time phrase dropped (2023年，全省…)."""
+    head = text[start:end]
+    m = RE_LEADING_TIME.match(head)
+    return head[m.end() :] if m else head
+
+
+def _candidates(fig: Figure, lo: int, hi: int) -> list[Entity]:
+    """Named entities starting in ``[lo, hi)`` that are not inside the counted thing."""
+    found = fig.doc.between(lo, hi)
+    if fig.match is None:
+        return found
+    _, a, b = fig.match
+    return [e for e in found if not (e.start < b and a < e.end)]
+
+
+def _partner(doc: Document, e: Entity, sentence_start: int) -> bool:
+    """工会工委联合区人社局、许昌职业技术学院举办…: a partner of the work, not who it is about."""
+    return RE_PARTNER_BEFORE.search(doc.text, max(sentence_start, e.start - 14), e.start) is not None
+
+
+def _in_sentence(fig: Figure) -> str | None:
+    s = fig.sentence[0]
+    found = [e for e in _candidates(fig, s, fig.q.start) if e.end <= fig.q.start and not _partner(fig.doc, e, s)]
+    return found[-1].text if found else None
+
+
+def _level_body(fig: Figure) -> str | None:
+    """县总工会推行…: the county's federation, named elsewhere in the report (新昌县总工会)."""
+    generic = RE_LEVEL_BODY.search(fig.text, fig.sentence[0], fig.q.start)
+    if generic is None:
+        return None
+    body = generic.group()
+    article = fig.doc.structure.article_at(fig.q.start)
+    for e in _candidates(fig, article.start, article.end):
+        if e.label is EntityLabel.ORG and e.text.endswith(body) and len(e.text) > len(body):
+            return e.text
+    return None
+
+
+def _whole_area(fig: Figure) -> str | None:
+    """全省新增…46家: the whole province the report is about, named at its head (陕西省总工会…)."""
+    whole = list(RE_WHOLE_AREA.finditer(_clause_heads(fig.text, fig.sentence[0], fig.q.start)))
+    if not whole:
+        return None
+    level = whole[-1].group(1)
+    article = fig.doc.structure.article_at(fig.q.start)
+    for e in _candidates(fig, article.headline_start, article.headline_end) + _candidates(fig, article.start, fig.q.start):
+        cut = e.text.find(level)  # 陕西省, or the 鞍山市 of 鞍山市总工会
+        if cut >= 1 and e.text[: cut + len(level)] not in _generic_orgs():
+            return e.text[: cut + len(level)]
+    return None
+
+
+def _in_paragraph(fig: Figure) -> str | None:
+    paragraph = fig.doc.structure.paragraph_at(fig.q.start)
+    if paragraph is None:
+        return None
+    found = _candidates(fig, paragraph.start, fig.q.start)
+    return found[0].text if found else None
+
+
+def _topic(fig: Figure) -> str | None:
+    return topic(fig.text, fig.clause_start, fig.q.start) or topic(fig.text, fig.sentence[0], fig.q.start)
+
+
+def _headline(fig: Figure) -> str | None:
+    article = fig.doc.structure.article_at(fig.q.start)
+    found = _candidates(fig, article.headline_start, article.headline_end)
+    return found[0].text if found else None
+
+
+def _lead(fig: Figure) -> str | None:
+    article = fig.doc.structure.article_at(fig.q.start)
+    found = _candidates(fig, article.start, fig.q.start)
+    return found[0].text if found else None
+
+
+SUBJECT_RULES: RuleTable[Figure] = RuleTable(
+    "subject",
+    (
+        Rule("named_in_sentence", _in_sentence),
+        Rule("body_named_by_level", _level_body),
+        Rule("whole_area", _whole_area),
+        Rule("named_in_paragraph", _in_paragraph),
+        Rule("clause_topic", _topic),
+        Rule("named_in_headline", _headline),
+        Rule("named_in_lead", _lead),
+    ),
+)

@@ -1,0 +1,254 @@
+"""When a figure is, and whether it is a stock or a flow: the period and scope rule tables.
+
+Periods (ANNOTATION.md §2): the last time word before the figure in its governing sentence
+decides (a stated year ``2022年``, a month ``截至6月底``, a relative word ``今年``/``去年``/``目前``
+resolved against the report's own year or the publication date); a span (``近三年``,
+``2019年以来``) fixes no single period; else the year at the head of the paragraph, else the
+year the headline states. Scopes follow the spec's rule order over the grammar words of
+``lexicons/grammar.yaml``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from datetime import date
+
+from ..grammar import grammar
+from ..records import Kind
+from .context import Figure
+from .rules import Rule, RuleTable
+
+__all__ = ["PERIOD_RULES", "RE_YEAR", "SCOPE_RULES", "headline_year", "period_marks"]
+
+RE_YEAR = re.compile(r"((?:19|20)[0-9]{2})\s*年(?:度)?(?:([0-9]{1,2})\s*月)?(?!以来|来)")
+RE_TITLE = re.compile("《[^《》\n]*》")
+RE_FULL_DATE = re.compile(r"(?:19|20)[0-9]{2}\s*年\s*[0-9]{1,2}\s*月\s*[0-9]{1,2}\s*日")
+_NUM = "一二两三四五六七八九十0-9"
+RE_NEAR_YEARS = re.compile(f"[近这][{_NUM}]+年|[{_NUM}]+年多?(?:来|内)")  # 这两年, 两年内, 一年多来
+RE_MONTHS_SPAN = re.compile(r"[0-9一二三四五六七八九十]{1,2}\s*[至到\-—~]\s*[0-9一二三四五六七八九十]{1,2}\s*月")  # 1至6月
+
+
+@functools.cache
+def _relative_pattern() -> re.Pattern[str]:
+    """The relative period words of the grammar, each in its named group."""
+    g = grammar()
+    group = {name: g.pattern(f"period.{name}").pattern for name in ("now", "this_year", "year_part", "last_year")}
+    words = [w.word for name in ("now", "this_year", "year_part", "last_year") for w in g.words[f"period.{name}"]]
+    first = "".join(sorted({w[0] for w in words} | set("截0123456789")))
+    return re.compile(
+        f"(?=[{re.escape(first)}])"  # a fast skip to the words' first characters
+        f"(?:(?P<month_now>{group['now']})"  # a stock now: the publication year-month
+        # 截至今年2月, 今年3月, 截至6月底, 5月份 (not 2023年5月, 1至5月)
+        r"|(?:截[至止])?(?P<which>今年|去年)?(?<![0-9月日\-—~到])(?<![^今去]年)(?<![^截止]至)(?P<month>[0-9]{1,2})月份?"
+        f"|(?P<this>{group['this_year']})"  # this year, or part of it
+        f"|(?P<year_part>{group['year_part']})"  # the year in question
+        f"|(?P<last>{group['last_year']}))"  # last year
+    )
+
+
+@functools.cache
+def _span_pattern() -> re.Pattern[str]:
+    """Spans of time that fix no single period: 近三年, 连续三年, 两年内, 2019年以来, 2022—2024年,
+    2021年、2022年 (两版); 今年以来 stays within this year."""
+    words = grammar().pattern("period.span").pattern
+    return re.compile(
+        f"(?=[近这连以多{_NUM}])"
+        f"(?:[近这][{_NUM}]+年|连续[{_NUM}]+年|[{_NUM}]+年多?(?:来|内)|{words}"
+        r"|(?:19|20)[0-9]{2}\s*[—–\-~至到]\s*(?:19|20)[0-9]{2}年"
+        r"|(?:19|20)[0-9]{2}年?\s*[、和及与]\s*(?:19|20)[0-9]{2}年)"
+    )
+
+
+def period_marks(sentence: str) -> tuple[list, list, list]:
+    """The period words of a governing sentence (half-width), found once for all its figures:
+    stated years, relative words and spans, each with where it ends."""
+    if "《" in sentence:  # 《…（2022—2024年）》 dates no figure
+        sentence = RE_TITLE.sub(lambda m: " " * len(m.group()), sentence)
+    years = [
+        (m.end(), m.start(), m.group(1) + (f"-{int(m.group(2)):02d}" if m.group(2) else ""))
+        for m in RE_YEAR.finditer(sentence)
+    ]
+    relatives = [(m.end(), m.start(), m) for m in _relative_pattern().finditer(sentence)]
+    spans = [m.end() for m in _span_pattern().finditer(sentence)]
+    return years, relatives, spans
+
+
+def resolve_period(
+    marks: tuple[list, list, list], cut: int, published: date | None, report_year: str | None = None
+) -> tuple[str | None, str | None]:
+    """The period of a figure and the word that fixed it, from the words of its sentence before
+    it (``marks`` of the sentence, ``cut`` = where the figure starts in it); ``(None, None)``
+    when no word does.
+
+    Relative words resolve against the report's own year when its headline states one (in
+    ``惠山区2022年度工作总结``, published in 2023, 上年 is 2021), else against the publication
+    date. Words of a moment (目前, 现有) need the publication month. 全年, 年底 take the year the
+    sentence states before them, else the report's year."""
+    years, relatives, span_ends = marks
+    found: tuple[int, str | None, str] | None = None  # (position, period, word)
+    for end, start, period in years:
+        if end > cut:
+            break
+        found = (start, period, "year")
+    year = int(report_year) if report_year else (published.year if published else None)
+    for end, start, m in relatives:
+        if end > cut:
+            break
+        if found is not None and found[0] > start:
+            continue
+        if m.group("month") and not 1 <= int(m.group("month")) <= 12:
+            continue
+        if m.group("year_part") and found is not None and found[2] == "year":
+            continue  # 2022年全年: the year stated
+        if m.group("month_now"):
+            now = f"{published.year}-{published.month:02d}" if published is not None else None
+            found = (start, now, "now" if now else "relative")
+        elif year is None:
+            if found is None or found[1] is None:  # nothing to resolve against
+                found = (start, None, "relative")
+        elif m.group("month"):
+            month = int(m.group("month"))
+            # 去年3月; a bare 12月 in a report published in March means the December before it.
+            late = m.group("which") is None and published is not None and not report_year and month > published.month
+            found = (start, f"{year - (m.group('which') == '去年' or late)}-{month:02d}", "month")
+        elif m.group("this") or m.group("year_part"):
+            found = (start, str(year), "this")
+        else:
+            found = (start, str(year - 1), "last")
+    spans = [end for end in span_ends if end <= cut]
+    if spans and (found is None or spans[-1] > found[0]):
+        return None, "span"  # 近三年累计, 连续三年, 2019年以来: a span fixes no single period
+    if found is None:
+        return None, None
+    return found[1], found[2]
+
+
+def headline_year(half: str, article) -> tuple[str | None, str | None]:
+    """The one year an article's headline states (惠山区总工会2022年度工作总结): it dates the
+    article's figures that fix no period of their own. A full date under the title
+    ((2023年1月18日)) is when it was issued."""
+    headline = RE_FULL_DATE.sub("", half[article.headline_start : article.headline_end])
+    years = {m.group(1) for m in RE_YEAR.finditer(headline)}
+    if len(years) == 1 and not _span_pattern().search(headline):
+        return years.pop(), "headline"
+    return None, None
+
+
+def _report_year(fig: Figure) -> tuple[str | None, str | None]:
+    doc = fig.doc
+    article = doc.structure.article_at(fig.q.start)
+    key = ("headline", article.start)
+    if key not in doc.cache:
+        doc.cache[key] = headline_year(doc.half, article)
+    return doc.cache[key]
+
+
+def _marks(fig: Figure) -> tuple[list, list, list]:
+    doc = fig.doc
+    key = ("marks", fig.governing_start, fig.sentence[1])
+    if key not in doc.cache:
+        doc.cache[key] = period_marks(doc.half[fig.governing_start : fig.sentence[1]])
+    return doc.cache[key]
+
+
+# --- period rules: each answers (period, word) or passes ---------------------------------------
+
+
+def _time_word(fig: Figure) -> tuple[str | None, str] | None:
+    """The last time word before the figure in its governing sentence (or a span: no period)."""
+    period, word = resolve_period(_marks(fig), fig.q.start - fig.governing_start, fig.doc.published, _report_year(fig)[0])
+    return (period, word) if word is not None else None
+
+
+def _paragraph_year(fig: Figure) -> tuple[str, str] | None:
+    """2022年，全区…: the year at the head of the paragraph carries over."""
+    paragraph = fig.doc.structure.paragraph_at(fig.q.start)
+    if paragraph is None:
+        return None
+    # Only the paragraph's head is read, so only the head is sliced.
+    lead = fig.doc.half[paragraph.start : min(paragraph.end, paragraph.start + 40)]
+    m = RE_YEAR.match(lead.lstrip())
+    return (m.group(1), "year") if m else None
+
+
+def _headline(fig: Figure) -> tuple[str, str] | None:
+    year, word = _report_year(fig)
+    return (year, word) if year is not None and word is not None else None
+
+
+PERIOD_RULES: RuleTable[Figure] = RuleTable(
+    "period",
+    (
+        Rule("time_word_in_sentence", _time_word),
+        Rule("year_heading_paragraph", _paragraph_year),
+        Rule("year_in_headline", _headline),
+    ),
+)
+
+
+# --- scope rules --------------------------------------------------------------------------------
+
+_OWN = ("increment", "cumulative", "as_of", "as_of_nouns", "annual")
+
+
+def _enumeration_clause(fig: Figure) -> str:
+    from .context import enumeration_start
+
+    patterns = [p for _, p in grammar().scope_patterns[1:4]]
+    return fig.text[enumeration_start(fig.text, fig.previous, fig.clause_start, fig.q.start, patterns) : fig.q.start]
+
+
+def _scope_in_clause(fig: Figure) -> str | None:
+    """A scope word of the figure's own clause (enumeration items share one): it is nearest.
+    1至6月 is a flow within the year (rule 4, below), whatever comes after it."""
+    clause = _enumeration_clause(fig)
+    fig.notes["clause"] = clause
+    for n, (name, pattern) in enumerate(grammar().scope_patterns):
+        if (name == "cumulative" and RE_NEAR_YEARS.search(clause)) or pattern.search(clause):
+            return "as_of" if name == "as_of_nouns" else name
+        if n == 0 and "月" in clause and RE_MONTHS_SPAN.search(clause):
+            fig.notes["months_span"] = True
+            return None
+    return None
+
+
+def _scope_governing(fig: Figure) -> str | None:
+    """Running totals (累计, 近年来), stocks (截至, 目前) govern the sentence from earlier clauses;
+    an addition (新增) governs its own clause only."""
+    if fig.notes.get("months_span"):
+        return None
+    governing = fig.text[fig.governing_start : fig.q.start]
+    for name, pattern in grammar().scope_patterns[1:3]:
+        if (name == "cumulative" and RE_NEAR_YEARS.search(governing)) or pattern.search(governing):
+            return name
+    return None
+
+
+def _scope_annual(fig: Figure) -> str | None:
+    """A flow within a year: the figure's own year, 全年/今年 in the sentence, a month span."""
+    governing = fig.text[fig.governing_start : fig.q.start]
+    if fig.period_word in ("year", "this", "last", "month") or grammar().scope_patterns[4][1].search(governing):
+        return "annual"
+    if "月" in governing and RE_MONTHS_SPAN.search(governing):
+        return "annual"
+    return None
+
+
+def _scope_moment(fig: Figure) -> str | None:
+    return "as_of" if fig.period_word == "now" else None
+
+
+SCOPE_RULES: RuleTable[Figure] = RuleTable(
+    "scope",
+    (
+        Rule("scope_word_in_clause", _scope_in_clause),
+        Rule("scope_word_in_sentence", _scope_governing),
+        Rule("flow_within_year", _scope_annual),
+        Rule("stock_now", _scope_moment),
+    ),
+)
+
+
+def is_rank(fig: Figure) -> bool:
+    return fig.q.kind is Kind.RANK
