@@ -10,15 +10,25 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass, field
+from enum import StrEnum
 from datetime import date
 from typing import Any
 
+from .errors import ConfigError
 from .normalize import Normalized, T2S, _coerce_t2s, normalize
 from .quantities import extract_quantities
 from .records import Claim, Quantity, Record
 from .segment import Segmenter, coerce_segmenter
 
-__all__ = ["Pipeline", "extract", "load"]
+__all__ = ["Binder", "Pipeline", "extract", "load"]
+
+class Binder(StrEnum):
+    """How claims get their indicator (:func:`load`'s ``binder``)."""
+
+    auto = "auto"
+    learned = "learned"
+    rules = "rules"
+
 
 @dataclass(frozen=True, slots=True)
 class Pipeline:
@@ -29,6 +39,8 @@ class Pipeline:
     domain_terms: bool = True
     t2s: T2S = T2S.auto
     join_cut_sentences: bool = True
+    binder: Binder = Binder.auto
+    binder_model: str | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def extract(self, text: str, *, published: str | date | None = None) -> list[Record]:
@@ -38,6 +50,16 @@ class Pipeline:
         ``published`` (an ISO date) resolves 今年, 去年 and 目前; without it the date stated in
         the text (``发布时间:…``, a dated header) is used.
         """
+        return self._extract(text, published=published, scorer=self.scorer)
+
+    @property
+    def scorer(self) -> Any:
+        """The indicator scorer of the learned binder, or ``None`` for the rules alone."""
+        if "scorer" not in self._cache:
+            self._cache["scorer"] = _make_scorer(self.binder, self.binder_model)
+        return self._cache["scorer"]
+
+    def _extract(self, text: str, *, published: str | date | None, scorer: Any) -> list[Record]:
         if not isinstance(text, str):
             raise TypeError(f"expected str, not {type(text).__name__}; decode bytes before extracting")
         from .claims import bind_claims
@@ -59,7 +81,9 @@ class Pipeline:
             paragraph = structure.paragraph_at(q.start)
             repeated = paragraph is not None and paragraph.repeat_of is not None
             quantities.append(q.in_context(shown[s:e], repeated))
-        records: list[Record] = list(bind_claims(work, quantities, entities=entities, structure=structure, published=when))
+        records: list[Record] = list(
+            bind_claims(work, quantities, entities=entities, structure=structure, published=when, scorer=scorer)
+        )
         records.extend(extract_programmes(work))
         records.extend(entities)
         if norm.same_offsets and work == text:
@@ -93,6 +117,8 @@ def load(
     domain_terms: bool = True,
     t2s: str | T2S = T2S.auto,
     join_cut_sentences: bool = True,
+    binder: str | Binder = Binder.auto,
+    binder_model: str | os.PathLike[str] | None = None,
 ) -> Pipeline:
     """Build a reusable pipeline. Options are checked now: a bad one raises at once.
 
@@ -104,9 +130,13 @@ def load(
             (when the text reads as traditional), ``always`` or ``never``. Offsets and ``text``
             still point into the text as given.
         join_cut_sentences: read a sentence cut by a photo caption or a page number as one.
+        binder: how claims get their indicator: ``learned`` (the scorer trained on real reports
+            weighs what every rule proposes), ``rules`` (the first rule that answers), or
+            ``auto`` (learned when a model ships with the package, else rules).
+        binder_model: a model file written by ``scripts/train_binder.py`` instead of the shipped one.
 
     Raises:
-        ConfigError: an unknown segmenter or ``t2s`` value.
+        ConfigError: an unknown segmenter, ``t2s`` or ``binder`` value, or a model that cannot be read.
         SegmenterUnavailable: pkuseg without a usable model directory.
 
     >>> load(segmenter="char").extract("培训职工近万人")[0].quantity.text
@@ -114,6 +144,9 @@ def load(
     """
     kind = coerce_segmenter(segmenter)
     t2s_mode = _coerce_t2s(t2s)
+    binder_mode = _coerce_binder(binder)
+    model = str(binder_model) if binder_model is not None else None
+    _make_scorer(binder_mode, model)  # fail now on a model that cannot be read, not on the first document
     if kind is Segmenter.pkuseg:
         from .segment import _pkuseg_model
 
@@ -124,7 +157,33 @@ def load(
         domain_terms=domain_terms,
         t2s=t2s_mode,
         join_cut_sentences=join_cut_sentences,
+        binder=binder_mode,
+        binder_model=model,
     )
+
+
+def _coerce_binder(value: str | Binder) -> Binder:
+    try:
+        return Binder(value)
+    except ValueError:
+        raise ConfigError(f"binder = {value!r} is not known; valid: {', '.join(b.value for b in Binder)}") from None
+
+
+def _make_scorer(binder: Binder, model_path: str | None) -> Any:
+    """The scorer for ``binder``: ``None`` for the rules alone."""
+    if binder is Binder.rules:
+        if model_path is not None:
+            raise ConfigError("binder_model is for binder='learned' (or 'auto'); binder='rules' uses no model")
+        return None
+    from .claims.model import BinderModel, BinderScorer, default_model
+
+    model = BinderModel.load(model_path) if model_path is not None else default_model()
+    if model is None:
+        if binder is Binder.learned:
+            raise ConfigError("no indicator model ships with this chanjia_nlp; train one with "
+                              "python scripts/train_binder.py, or use binder='rules'")
+        return None
+    return BinderScorer(model)
 
 
 def _to_raw(record: Record, norm: Normalized) -> Record:
@@ -148,8 +207,6 @@ def _as_date(value: str | date | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        from .errors import ConfigError
-
         raise ConfigError(f"`published` = {value!r} is invalid; it must be an ISO date such as 2023-04-06") from None
 
 

@@ -44,6 +44,8 @@ RE_AUTHOR_LINE = re.compile(
     re.VERBOSE,
 )
 _HEADLINE_MAX = 40
+RE_LINE_END = re.compile(r"\n")
+_PARAGRAPH_END = "。！？!?；;”」』…"
 _TERMINAL = "。！？!?；;：:，,"
 
 
@@ -141,15 +143,15 @@ def analyse(text: str) -> Structure:
     """
     paragraphs: list[Paragraph] = []
     seen: dict[str, int] = {}
-    for m in RE_PARAGRAPH.finditer(text):
-        body = m.group().strip()
+    for start, end in _blocks(text):
+        body = text[start:end].strip()
         if not body:
             continue
         key = re.sub(r"\s+", "", body)
         first = seen.get(key) if len(key) >= 20 else None
         if first is None:
-            seen[key] = m.start()
-        paragraphs.append(Paragraph(m.start(), m.end(), first))
+            seen[key] = start
+        paragraphs.append(Paragraph(start, end, first))
     bodies = [text[p.start : p.end].strip() for p in paragraphs]
     starts = {0}
     for i, body in enumerate(bodies):
@@ -172,6 +174,25 @@ def analyse(text: str) -> Structure:
     if not articles:
         articles.append(Article(0, len(text), 0, 0))
     return Structure(text, tuple(paragraphs), tuple(articles))
+
+
+def _blocks(text: str) -> list[tuple[int, int]]:
+    """Paragraph spans: blocks between blank lines, each split again at a line break that ends a
+    paragraph in pages written without blank lines: after a line ending a sentence (。！？；”)
+    or a short line with no sentence end (a headline, a dateline, a section heading). A line
+    broken in mid-sentence (hard-wrapped text) goes on."""
+    out = []
+    for m in RE_PARAGRAPH.finditer(text):
+        start = m.start()
+        for line in RE_LINE_END.finditer(text, m.start(), m.end()):
+            line_text = text[start : line.start()].strip()
+            if text.startswith(("(", "（"), line.end()):
+                continue  # a caption or byline line stays with what it closes
+            if line_text and (line_text[-1] in _PARAGRAPH_END or _is_headline(line_text)):
+                out.append((start, line.start()))
+                start = line.end()
+        out.append((start, m.end()))
+    return out
 
 
 def _heading(body: str) -> bool:

@@ -86,8 +86,8 @@ def bind_claims(
 
     Enumerations share their head and period (``省级试点单位25家、市级试点单位67家``), and the
     parts of a ``其中`` breakdown get ``parent`` = the start offset of their total. ``scorer``
-    (a :class:`.model.IndicatorScorer`) chooses each indicator from what the rules propose;
-    without it the first indicator rule that answers decides.
+    (a :class:`.model.BinderScorer`) chooses each indicator, subject and period from what the
+    rules propose and the words around the figure; without it the first rule that answers decides.
     """
     named = named_entities(text, entities)
     geo = geometry(text, quantities, structure)
@@ -124,8 +124,11 @@ def bind_claims(
             indicator, decided_by = INDICATOR_RULES.decide(fig)
         fig.indicator = indicator
         why.append(("indicator", decided_by))
-        decided, period_by = PERIOD_RULES.decide(fig)
-        period, period_word = decided if decided is not None else (None, None)
+        if scorer is not None and scorer.period is not None:
+            period, period_word, period_by = scorer.choose_period(fig, PERIOD_RULES.proposals(fig))
+        else:
+            decided, period_by = PERIOD_RULES.decide(fig)
+            period, period_word = decided if decided is not None else (None, None)
         fig.period_word = period_word
         scope, scope_by = SCOPE_RULES.decide(fig)
         if q.kind is Kind.RANK and not (scope == "annual" and period is not None):
@@ -134,7 +137,10 @@ def bind_claims(
             scope, scope_by = fig.total.scope, "part_of_total"
             if period is None and fig.total.period is not None:
                 period, period_by = fig.total.period, "part_of_total"
-        subject, subject_by = SUBJECT_RULES.decide(fig)
+        if scorer is not None and scorer.subject is not None:
+            subject, subject_by = scorer.choose_subject(fig, SUBJECT_RULES.proposals(fig))
+        else:
+            subject, subject_by = SUBJECT_RULES.decide(fig)
         level, level_by = _level(fig)
         target, target_by = TARGET_RULES.decide(fig)
         if fig.total is not None and fig.total.target:

@@ -191,3 +191,110 @@ SUBJECT_RULES: RuleTable[Figure] = RuleTable(
         Rule("named_in_lead", _lead),
     ),
 )
+
+
+# --- candidates for the learned ranker --------------------------------------------------------
+
+RE_AREA_WORD = re.compile(r"(?:全|我|本|该|此)(省|市|县|区|州|盟|旗)")
+_BEFORE_WORDS = ("被", "由", "携", "联合", "会同", "为", "向", "对", "在", "到", "来自", "与", "和", "及", "经", "是", "据")
+_AFTER_WORDS = ("等", "、", "的", "和", "与", "及", "授予", "举办", "召开", "主办", "承办", "联合", "共", "已", "先后")
+_ORG_KINDS = (("union", ("工会", "工委", "总工会")), ("firm", ("公司", "集团", "企业", "厂", "银行")),
+              ("gov", ("局", "厅", "委", "办", "政府", "法院", "中心", "部")), ("school", ("学校", "学院", "大学")))
+
+
+def _area_suffix(name: str, level_word: str) -> bool:
+    if level_word == "省":
+        return name.endswith(("省", "自治区")) or name in ("北京市", "上海市", "天津市", "重庆市")
+    return name.endswith(level_word)
+
+
+def _main_regions(doc: Document) -> list[tuple[str, int]]:
+    """The regions a document names, most named first (then first named): (name as written, count)."""
+    key = ("main_regions",)
+    if key not in doc.cache:
+        counts: dict[str, list[int]] = {}
+        for e in doc.named:
+            if e.label is EntityLabel.REGION:
+                name = e.normalized or e.text
+                counts.setdefault(name, [0, e.start])[0] += 1
+        doc.cache[key] = [(n, c) for n, (c, _) in sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[1][1]))]
+    return doc.cache[key]
+
+
+def _kind_of(e: Entity) -> str:
+    if e.label is EntityLabel.REGION:
+        from ..entities import find_division
+
+        d = find_division(e.normalized or e.text)
+        return f"region:{d.level}" if d is not None else "region"
+    for kind, endings in _ORG_KINDS:
+        if e.text.endswith(endings):
+            return f"org:{kind}"
+    return "org"
+
+
+def _near(text: str, e: Entity) -> list[str]:
+    out = []
+    before = text[max(0, e.start - 2) : e.start]
+    for w in _BEFORE_WORDS:
+        if before.endswith(w):
+            out.append(f"pre={w}")
+            break
+    after = text[e.end : e.end + 2]
+    for w in _AFTER_WORDS:
+        if after.startswith(w):
+            out.append(f"post={w}")
+            break
+    return out
+
+
+def subject_candidates(fig: Figure, proposals: list[tuple[str, str]]) -> dict[str | None, list[str]]:
+    """Every subject the figure might have, with the features a learned ranker weighs: which rules
+    propose it, where it is named (sentence, paragraph, headline, lead), how far before the figure,
+    what kind of name it is, the words around it, and whether it is the document's main region
+    (resolving 全市, 我县 …)."""
+    text, q, doc = fig.text, fig.q, fig.doc
+    out: dict[str | None, list[str]] = {None: ["none"]}
+
+    def add(value: str | None, *features: str) -> None:
+        out.setdefault(value, []).extend(features)
+
+    for n, (rule, value) in enumerate(proposals):
+        add(value, f"p:{rule}", *(["first"] if n == 0 else []))
+    counted = fig.match[1:] if fig.match is not None else None
+    s0 = fig.sentence[0]
+    in_sentence = [e for e in doc.between(s0, q.start) if e.end <= q.start]
+    for rank, e in enumerate(reversed(in_sentence)):
+        distance = q.start - e.end
+        bucket = "0" if distance <= 5 else "1" if distance <= 15 else "2" if distance <= 40 else "3"
+        feats = [f"sent", f"sent_d{bucket}", f"sent_r{min(rank, 2)}", _kind_of(e), *_near(text, e)]
+        if e.start >= fig.clause_start:
+            feats.append("clause")
+        if counted is not None and e.start < counted[1] and counted[0] < e.end:
+            feats.append("in_counted")
+        if _partner(doc, e, s0):
+            feats.append("partner")
+        add(e.text, *feats)
+    paragraph = doc.structure.paragraph_at(q.start)
+    if paragraph is not None:
+        for rank, e in enumerate(doc.between(paragraph.start, s0)[:3]):
+            add(e.text, "para", f"para_r{rank}", _kind_of(e), *_near(text, e))
+    article = doc.structure.article_at(q.start)
+    for rank, e in enumerate(doc.between(article.headline_start, article.headline_end)[:3]):
+        add(e.text, "head", f"head_r{rank}", _kind_of(e))
+    lead_end = min(q.start, article.start + 200)
+    for rank, e in enumerate(doc.between(max(article.start, article.headline_end), lead_end)[:3]):
+        add(e.text, "lead", f"lead_r{rank}", _kind_of(e))
+    regions = _main_regions(doc)
+    for rank, (name, count) in enumerate(regions[:3]):
+        add(name, f"main_r{rank}", f"main_n{min(count, 4)}")
+    area = RE_AREA_WORD.search(text, fig.clause_start if fig.clause_start > s0 else s0, q.start) or RE_AREA_WORD.search(text, s0, q.start)
+    if area is not None:
+        for name, _ in regions:
+            if _area_suffix(name, area.group(1)):
+                add(name, f"area:{area.group()[0]}")
+                break
+    previous = fig.previous
+    if previous is not None and previous.subject is not None:
+        add(previous.subject, "prev_subject" if previous.quantity.start >= s0 else "prev_subject_far")
+    return out

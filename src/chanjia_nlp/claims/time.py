@@ -252,3 +252,79 @@ SCOPE_RULES: RuleTable[Figure] = RuleTable(
 
 def is_rank(fig: Figure) -> bool:
     return fig.q.kind is Kind.RANK
+
+
+# --- candidates for the learned ranker --------------------------------------------------------
+
+RE_GOV_REPORT = re.compile("政府工作报告|工作报告|人民代表大会|全委会|代表大会")
+RE_STATS = re.compile("统计公报|国民经济和社会发展|经济运行|经初步核算")
+RE_SUMMARY = re.compile("工作总结|工作回顾|年鉴|【概况】|概况|年度工作")
+RE_EVENT = re.compile(r"[0-9一二三四五六七八九十]{1,2}月[0-9一二三四五六七八九十]{1,3}日|日前|近日|昨日|昨天|今天|当天|[上下]午|开幕|闭幕|举行|举办|召开|颁奖|启动")
+RE_HEADING_YEAR = re.compile(r"(?:^|\n)[\s　]*[一二三四五六七八九十0-9（(、.]*[^\n]{0,6}?((?:19|20)[0-9]{2})\s*年(?:度)?[^\n，。,]{0,12}(?:\n|$)")
+RE_FUTURE = re.compile("将|计划|力争|确保|目标|争取|到(?:19|20)[0-9]{2}年")
+RE_STOCK = re.compile("共有|拥有|现有|已有|建成|已达|达到|总数|总量|累计")
+
+
+def _document_period_info(fig: Figure) -> dict:
+    doc = fig.doc
+    key = ("period_info",)
+    if key not in doc.cache:
+        head = doc.half[:400]
+        genre = ("gov" if RE_GOV_REPORT.search(head) else "stats" if RE_STATS.search(head)
+                 else "summary" if RE_SUMMARY.search(head) else "news")
+        first_year = RE_YEAR.search(doc.half)
+        doc.cache[key] = {
+            "genre": genre,
+            "event": bool(RE_EVENT.search(doc.half[:300])),
+            "first_year": first_year.group(1) if first_year else None,
+            "headings": [(m.start(1), m.group(1)) for m in RE_HEADING_YEAR.finditer(doc.half)],
+        }
+    return doc.cache[key]
+
+
+def period_candidates(fig: Figure, proposals: list[tuple[str, tuple[str | None, str]]]) -> dict[str | None, list[str]]:
+    """Every period the figure might have, with the features a learned ranker weighs: what the
+    rules answer (and by which word), the publication year and month (and the year before it,
+    which a report read early in a year reviews), the year of the section heading above the
+    figure, the document's first year, and the periods of the claims before it; each crossed
+    with what kind of document it is and whether the figure sits in an event report."""
+    doc, q = fig.doc, fig.q
+    info = _document_period_info(fig)
+    pub = doc.published
+    genre = info["genre"]
+    context = [f"g:{genre}", f"ev:{int(info['event'])}"]
+    if pub is not None:
+        context.append(f"pm:{'q1' if pub.month <= 3 else 'later'}")
+    governing = fig.text[fig.governing_start : q.start]
+    if RE_FUTURE.search(governing):
+        context.append("future")
+    if RE_STOCK.search(fig.text[fig.clause_start : fig.clause_end]):
+        context.append("stock")
+    article = doc.structure.article_at(q.start)
+    if article.headline_start <= q.start < article.headline_end:
+        context.append("in_headline")
+    out: dict[str | None, list[str]] = {}
+
+    def add(value: str | None, kind: str) -> None:
+        feats = out.setdefault(value, [])
+        feats.append(kind)
+        feats.extend(f"{kind}&{c}" for c in context)
+
+    add(None, "none")
+    for rule, (value, word) in proposals:
+        add(value, f"p:{rule}:{word}")
+    if pub is not None:
+        add(str(pub.year), "pubY")
+        add(f"{pub.year}-{pub.month:02d}", "pubYM")
+        add(str(pub.year - 1), "pubY-1")
+    if info["first_year"]:
+        add(info["first_year"], "doc_year")
+    headings = [year for at, year in info["headings"] if at < q.start]
+    if headings:
+        add(headings[-1], "heading_year")
+    previous = fig.previous
+    if previous is not None and previous.period is not None:
+        add(previous.period, "prev" if previous.quantity.start >= fig.sentence[0] else "prev_far")
+    if fig.total is not None and fig.total.period is not None:
+        add(fig.total.period, "total")
+    return out

@@ -1,0 +1,331 @@
+"""The learned indicator scorer: it chooses what a figure counts for, weighing what every
+indicator rule proposes and the words around the figure.
+
+Rules stop scaling where reports differ from the ones they were written for: a loose cue word
+(增长, 学生, 参保, 资金) files a county's GDP or a school's budget under a union indicator, and
+near indicators (送温暖 money vs 产改 funds, title holders vs awards) need many words weighed
+at once. The scorer is a linear model over two kinds of features:
+
+- *candidate features*, shared by all indicators: which rules propose the candidate
+  (``p:alias``, ``p:part_of_total`` …), whether it is what the rules alone would decide, where
+  its aliases stand (in the figure's item, clause, right after it), whether it continues the
+  previous figure;
+- *context features*, weighed per indicator: the figure's unit and kind, the characters and
+  aliases around it, and how much the document and paragraph talk about the economy rather
+  than union work (the domain decision: government work reports and statistics bulletins are
+  ``other`` throughout).
+
+It is trained with scikit-learn's logistic regression on the real gold (``scripts/train_binder.py``,
+:mod:`.train`), pruned, and shipped as JSON in ``chanjia_nlp/models/``; scoring is a sparse dot
+product in plain Python (no NumPy at run time), about as costly as one more rule.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .. import _lexicon
+from ..errors import ConfigError
+from .aliases import cue_indicators, fitting, kind_fits, strong
+from .context import Document, Figure
+
+__all__ = ["BinderModel", "BinderScorer", "IndicatorModel", "Ranker", "candidate_features", "context_features", "default_model"]
+
+MODEL_FILE = "binder-model.json.gz"
+FORMAT = 1
+
+#: Words of economic statistics: a document or paragraph full of them reports the economy, not
+#: union work (地区生产总值, 社会消费品零售总额 …). Counted per document and per paragraph.
+_ECONOMY = re.compile(
+    "生产总值|GDP|增加值|固定资产投资|社会消费品零售|零售总额|一般公共预算|财政收入|税收|规模以上|规上|居民人均|可支配收入"
+    "|进出口|外贸|粮食|产量|播种面积|招商|引资|外资|项目|投资|营业收入|工业总产值|增速|同比增长|百分点|亿元"
+)
+_UNION = re.compile("工会|职工|劳模|工匠|会员|技能|竞赛|慰问|帮扶|产业工人|劳动者|班组|创新工作室|驿站|书屋|集体合同")
+
+
+def _bin(n: int) -> str:
+    return "0" if n == 0 else "1" if n <= 2 else "3" if n <= 5 else "6" if n <= 12 else "13"
+
+
+def _grams(prefix: str, text: str, out: list[str]) -> None:
+    """Character unigrams and bigrams of ``text`` as features (CJK text has no spaces: bigrams
+    are a good stand-in for words)."""
+    for i, c in enumerate(text):
+        if c.isspace():
+            continue
+        out.append(f"{prefix}1={c}")
+        if i + 1 < len(text):
+            out.append(f"{prefix}2={text[i:i + 2]}")
+
+
+def document_features(doc: Document) -> dict[str, Any]:
+    """What the scorer reads once per document: economy and union word counts, per paragraph too."""
+    text = doc.text
+    paragraphs = {}
+    for p in doc.structure.paragraphs:
+        body = text[p.start : p.end]
+        paragraphs[p.start] = (len(_ECONOMY.findall(body)), len(_UNION.findall(body)))
+    return {
+        "economy": len(_ECONOMY.findall(text)),
+        "union": len(_UNION.findall(text)),
+        "paragraphs": paragraphs,
+        "headline": text[: text.find("\n")] if "\n" in text else text[:40],
+    }
+
+
+def context_features(fig: Figure, info: dict[str, Any]) -> list[str]:
+    """The context features of one figure (weighed per indicator)."""
+    q, text = fig.q, fig.text
+    out = [f"u={q.unit or '-'}", f"k={q.kind.value}", "bias"]
+    left = text[max(fig.item_start, q.start - 8) : q.start]
+    _grams("l", left, out)
+    out.append(f"ll={text[max(0, q.start - 2):q.start]}")
+    clause = text[fig.clause_start : fig.item_start][-12:]
+    for i in range(len(clause) - 1):
+        out.append(f"c2={clause[i:i + 2]}")
+    right = text[q.end : min(fig.clause_end, q.end + 8)]
+    _grams("r", right, out)
+    out.append(f"rr={text[q.end:q.end + 2]}")
+    out.append(f"ur={q.unit or '-'}{text[q.end:q.end + 1]}")
+    head = text[fig.governing_start : min(q.start, fig.governing_start + 10)]
+    for i in range(len(head) - 1):
+        out.append(f"g2={head[i:i + 2]}")
+    occ = fig.doc.occ
+    for _, _, word in occ.within(fig.clause_start, fig.clause_end):
+        out.append(f"a={word}")
+    economy, union = info["economy"], info["union"]
+    out.append(f"de={_bin(economy)}")
+    out.append(f"du={_bin(union)}")
+    out.append(f"dr={'e' if economy > 2 * union else 'u' if union > economy else 'm'}")
+    paragraph = fig.doc.structure.paragraph_at(q.start)
+    if paragraph is not None:
+        pe, pu = info["paragraphs"].get(paragraph.start, (0, 0))
+        out.append(f"pe={_bin(pe)}")
+        out.append(f"pr={'e' if pe > pu else 'u' if pu > pe else 'm'}")
+    return out
+
+
+def candidate_features(fig: Figure, proposals: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
+    """The candidate features of one figure: indicator id → its features (shared weights)."""
+    out: dict[str, list[str]] = {}
+
+    def add(ident: str, feature: str) -> None:
+        out.setdefault(ident, []).append(feature)
+
+    for n, (rule, ident) in enumerate(proposals):
+        add(ident, f"p:{rule}")
+        if n == 0:
+            add(ident, "first")
+    q, occ = fig.q, fig.doc.occ
+    for where, (lo, hi) in (("ai", (fig.item_start, q.start)), ("ac", (fig.clause_start, fig.item_start)),
+                            ("ar", (q.end, min(fig.clause_end, q.end + 3))), ("al", (q.end + 3, fig.clause_end))):
+        if lo >= hi:
+            continue
+        for alias, _, _ in fitting(occ, q, lo, hi):
+            add(alias.indicator, f"{where}{'' if strong((alias, 0, 0)) else 'g'}")
+    if fig.match is not None:
+        add(fig.match[0].indicator, "match")
+    for n, ident in enumerate(cue_indicators(fig.text[fig.clause_start : fig.clause_end], q)[:3]):
+        add(ident, "cue" if n == 0 else "cue2")
+    previous = fig.previous_in_sentence()
+    if previous is not None:
+        add(previous.indicator, "prev")
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorModel:
+    """A trained scorer: shared candidate weights, per-indicator context weights and biases."""
+
+    classes: tuple[str, ...]
+    shared: dict[str, float]
+    context: dict[str, tuple[tuple[int, float], ...]]  # feature → ((class index, weight), …)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def scores(self, xfeats: Sequence[str], cands: dict[str, list[str]], kinds_ok: Sequence[bool]) -> list[float]:
+        """A score per class: context weights, shared weights of each candidate's features, and
+        the learned cost of an indicator whose kinds do not take the figure's (``knf``)."""
+        misfit = self.shared.get("knf", 0.0)
+        scores = [0.0 if ok else misfit for ok in kinds_ok]
+        context = self.context
+        for f in xfeats:
+            for ci, w in context.get(f, ()):
+                scores[ci] += w
+        index = self._index
+        shared = self.shared
+        for ident, feats in cands.items():
+            ci = index.get(ident)
+            if ci is not None:
+                scores[ci] += sum(shared.get(f, 0.0) for f in feats)
+        return scores
+
+    @property
+    def _index(self) -> dict[str, int]:
+        return _class_index(self.classes)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "classes": list(self.classes),
+            "shared": {k: round(v, 5) for k, v in sorted(self.shared.items())},
+            "context": {k: [[ci, round(w, 5)] for ci, w in v] for k, v in sorted(self.context.items())},
+            "meta": self.meta,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> IndicatorModel:
+        return cls(
+            tuple(data["classes"]),
+            {k: float(v) for k, v in data["shared"].items()},
+            {k: tuple((int(ci), float(w)) for ci, w in v) for k, v in data["context"].items()},
+            dict(data.get("meta") or {}),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Ranker:
+    """A linear ranker over candidate values, each described by its features (subject, period)."""
+
+    weights: dict[str, float]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def score(self, features: Sequence[str]) -> float:
+        weights = self.weights
+        return sum(weights.get(f, 0.0) for f in features)
+
+    def best(self, candidates: dict[Any, list[str]]) -> Any:
+        """The candidate with the highest score (the first one on ties)."""
+        best_value, best_score = None, float("-inf")
+        for value, features in candidates.items():
+            s = self.score(features)
+            if s > best_score:
+                best_value, best_score = value, s
+        return best_value
+
+    def to_json(self) -> dict[str, Any]:
+        return {"weights": {k: round(v, 5) for k, v in sorted(self.weights.items())}, "meta": self.meta}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Ranker:
+        return cls({k: float(v) for k, v in data["weights"].items()}, dict(data.get("meta") or {}))
+
+
+@dataclass(frozen=True, slots=True)
+class BinderModel:
+    """What the learned binder ships: the indicator scorer and the subject and period rankers."""
+
+    indicator: IndicatorModel
+    subject: Ranker | None = None
+    period: Ranker | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "indicator": self.indicator.to_json(),
+            "subject": self.subject.to_json() if self.subject is not None else None,
+            "period": self.period.to_json() if self.period is not None else None,
+            "meta": self.meta,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BinderModel:
+        if data.get("format") != FORMAT:
+            raise ConfigError(f"binder model format {data.get('format')!r} is not {FORMAT}; retrain it "
+                              "(python scripts/train_binder.py) or reinstall chanjia_nlp")
+        return cls(
+            IndicatorModel.from_json(data["indicator"]),
+            Ranker.from_json(data["subject"]) if data.get("subject") else None,
+            Ranker.from_json(data["period"]) if data.get("period") else None,
+            dict(data.get("meta") or {}),
+        )
+
+    def save(self, path: str | Path) -> None:
+        raw = json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+        with open(path, "wb") as f:  # mtime 0: the same model is the same bytes
+            with gzip.GzipFile(filename="", fileobj=f, mode="wb", mtime=0, compresslevel=9) as gz:
+                gz.write(raw)
+
+    @classmethod
+    def load(cls, path: str | Path) -> BinderModel:
+        try:
+            with gzip.open(path, "rt", encoding="utf-8") as f:
+                return cls.from_json(json.load(f))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(f"cannot read the binder model {path}: {exc}; retrain it (python scripts/train_binder.py)") from None
+
+
+def _agreed(value: Any, proposals: Sequence[tuple[str, Any]]) -> str:
+    rule = next((r for r, v in proposals if v == value), None)
+    return "model" if rule is None else f"model ({rule})"
+
+
+@functools.lru_cache(maxsize=8)
+def _class_index(classes: tuple[str, ...]) -> dict[str, int]:
+    return {c: i for i, c in enumerate(classes)}
+
+
+def _packaged() -> Path | None:
+    found = resources.files("chanjia_nlp").joinpath("models").joinpath(MODEL_FILE)
+    return Path(str(found)) if found.is_file() else None
+
+
+@functools.cache
+def default_model() -> BinderModel | None:
+    """The model shipped with the package, or ``None`` when there is none."""
+    path = _packaged()
+    return BinderModel.load(path) if path is not None else None
+
+
+class BinderScorer:
+    """Chooses each figure's indicator, subject and period with a :class:`BinderModel` (the
+    binder's ``scorer``); a field the model has no ranker for is left to the rules."""
+
+    def __init__(self, model: BinderModel) -> None:
+        self.binder_model = model
+        self.model = model.indicator
+        self.subject = model.subject
+        self.period = model.period
+        self._info: dict[str, Any] = {}
+        registry = _lexicon.indicators().by_id
+        self._kinds = [registry[c].kinds if c in registry else frozenset() for c in self.model.classes]
+
+    def start_document(self, doc: Document) -> None:
+        self._info = document_features(doc)
+
+    def features(self, fig: Figure, proposals: Sequence[tuple[str, str]]) -> tuple[list[str], dict[str, list[str]]]:
+        return context_features(fig, self._info), candidate_features(fig, proposals)
+
+    def choose(self, fig: Figure, proposals: Sequence[tuple[str, str]]) -> tuple[str, str]:
+        xfeats, cands = self.features(fig, proposals)
+        scores = self.model.scores(xfeats, cands, self.kinds_ok(fig))
+        best = max(range(len(scores)), key=scores.__getitem__)
+        ident = self.model.classes[best]
+        return ident, _agreed(ident, proposals)
+
+    def choose_subject(self, fig: Figure, proposals: Sequence[tuple[str, str]]) -> tuple[str | None, str]:
+        from .subject import subject_candidates
+
+        candidates = subject_candidates(fig, list(proposals))
+        value = self.subject.best(candidates) if self.subject is not None else None
+        return value, _agreed(value, proposals)
+
+    def choose_period(self, fig: Figure, proposals) -> tuple[str | None, str | None, str]:
+        """The period, the word that fixed it (when a rule's answer was taken) and what decided."""
+        from .time import period_candidates
+
+        candidates = period_candidates(fig, list(proposals))
+        value = self.period.best(candidates) if self.period is not None else None
+        word = next((w for _, (v, w) in proposals if v == value), None)
+        return value, word, _agreed(value, [(rule, v) for rule, (v, _) in proposals])
+
+    def kinds_ok(self, fig: Figure) -> list[bool]:
+        """Per class, whether its kinds take the figure's kind (``other`` takes every kind)."""
+        return [c == "other" or kind_fits(k, fig.q) for c, k in zip(self.model.classes, self._kinds)]

@@ -1,0 +1,362 @@
+"""Training the indicator scorer on gold, and measuring it honestly (document-level folds).
+
+Gold sets are folders of reports with one gold JSONL per report, in the format of
+``shared/spec/ANNOTATION.md`` §4 (``shared/real-dev``, ``shared/dev-gold`` with ``shared/seeds``,
+and the team's own sets under ``benchmarks/``). For every report the pipeline runs twice: once
+to find which figures the extractor reads and which gold claim each one is (spans overlap and
+share a numeral, as the scorer matches them), then with the gold indicator given for every
+matched figure ("teacher forcing": what later rules read of earlier figures is the truth), while
+the features of each figure are recorded. Scikit-learn's logistic regression then learns, over
+(figure, candidate indicator) pairs, which candidate is the gold one; the weights are pruned and
+written as JSON (:class:`.model.IndicatorModel`). Everything is deterministic: the same gold
+gives the same model bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import _lexicon
+from ..records import Claim
+from .model import (
+    BinderModel, BinderScorer, IndicatorModel, Ranker, candidate_features, context_features, document_features,
+)
+
+__all__ = ["Example", "GoldDocument", "collect", "fit", "folds", "gold_set"]
+
+FOLDS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class GoldDocument:
+    """One report with its gold: the set it belongs to, its name (file stem), path and gold."""
+
+    set: str
+    name: str
+    path: Path
+    gold: tuple[dict[str, Any], ...]
+    published: str | None = None
+    gold_path: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One gold claim the extractor found: its features and the gold indicator."""
+
+    doc: str  # set/name
+    xfeats: tuple[str, ...]
+    cands: tuple[tuple[str, tuple[str, ...]], ...]
+    kinds_ok: tuple[bool, ...]
+    gold: str
+    rules: str  # what the rules alone decide
+    start: int = 0  # where the figure starts in the report (as read)
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One gold claim's candidates for a ranked field (subject, period) and which are right."""
+
+    doc: str
+    candidates: tuple[tuple[Any, tuple[str, ...]], ...]
+    right: frozenset[Any]
+    rules: Any  # what the rules alone decide
+    gold: Any
+    start: int = 0
+
+
+@dataclass
+class Examples:
+    """The training examples of some gold documents, per field."""
+
+    indicator: list[Example]
+    subject: list[Choice]
+    period: list[Choice]
+
+    def __add__(self, other: Examples) -> Examples:
+        return Examples(self.indicator + other.indicator, self.subject + other.subject, self.period + other.period)
+
+    def where(self, keep) -> Examples:
+        """The examples of the documents ``keep(doc)`` accepts."""
+        return Examples([e for e in self.indicator if keep(e.doc)], [e for e in self.subject if keep(e.doc)],
+                        [e for e in self.period if keep(e.doc)])
+
+
+def gold_set(name: str, texts: Path, gold: Path, metadata: Path | None = None) -> list[GoldDocument]:
+    """The reports of one gold folder (``texts/<stem>.txt`` beside ``gold/<stem>.jsonl``), with
+    publication dates from a ``metadata.csv`` (``path,published,…``) where given."""
+    published: dict[str, str] = {}
+    if metadata is not None and metadata.is_file():
+        with metadata.open(encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                if row.get("published"):
+                    published[Path(row["path"]).stem] = row["published"]
+    out = []
+    for g in sorted(gold.glob("*.jsonl")):
+        path = texts / f"{g.stem}.txt"
+        if not path.is_file():
+            continue
+        rows = tuple(json.loads(line) for line in g.read_text(encoding="utf-8").splitlines() if line.strip())
+        out.append(GoldDocument(name, g.stem, path, rows, published.get(g.stem), g))
+    return out
+
+
+def folds(names: Iterable[str], k: int = FOLDS) -> dict[str, int]:
+    """Document → fold, fixed by the names alone: sorted by SHA-1, dealt out in turn (so folds
+    are balanced and a new document never moves the others much)."""
+    order = sorted(set(names), key=lambda n: hashlib.sha1(n.encode("utf-8")).hexdigest())
+    return {name: i % k for i, name in enumerate(order)}
+
+
+def _digits(s: str) -> set[str]:
+    return {ch for ch in s if ch.isdigit() or ch in "零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟"}
+
+
+def _match(gold: Sequence[dict[str, Any]], found: Sequence[tuple[int, int, str]]) -> dict[int, int]:
+    """Found figure index → gold index: greedy one-to-one by overlap, best overlap first, spans
+    sharing a numeral (``shared/tools/score.py``'s rule)."""
+    pairs = []
+    for gi, g in enumerate(gold):
+        for fi, (start, end, text) in enumerate(found):
+            if g["start"] < end and start < g["end"]:
+                dg, df = _digits(g.get("text") or ""), _digits(text)
+                if dg and df and not dg & df:
+                    continue
+                pairs.append((-(min(g["end"], end) - max(g["start"], start)), gi, fi))
+    pairs.sort()
+    used_g: set[int] = set()
+    out: dict[int, int] = {}
+    for _, gi, fi in pairs:
+        if gi in used_g or fi in out:
+            continue
+        used_g.add(gi)
+        out[fi] = gi
+    return out
+
+
+class _Recorder(BinderScorer):
+    """A scorer that answers with given gold values (by claim order) or the rules' decisions,
+    and records every claim's candidates and features."""
+
+    subject = period = True  # the binder asks for every field
+
+    def __init__(self, answers: dict[int, dict[str, Any]] | None = None) -> None:
+        self.answers = answers or {}
+        self.calls: list[tuple[list[str], dict[str, list[str]], list[bool], str]] = []
+        self.subjects: list[tuple[dict, Any]] = []
+        self.periods: list[tuple[dict, Any]] = []
+        self._info: dict[str, Any] = {}
+        registry = _lexicon.indicators().by_id
+        self.classes = ("other", *(c for c in registry if c != "other"))
+        self._kinds = [registry[c].kinds for c in self.classes]
+
+    def start_document(self, doc) -> None:
+        self._info = document_features(doc)
+
+    def kinds_ok(self, fig) -> list[bool]:
+        from .aliases import kind_fits
+
+        return [c == "other" or kind_fits(k, fig.q) for c, k in zip(self.classes, self._kinds)]
+
+    def choose(self, fig, proposals):
+        rules = proposals[0][1] if proposals else "other"
+        self.calls.append((context_features(fig, self._info), candidate_features(fig, proposals), self.kinds_ok(fig), rules))
+        answer = self.answers.get(len(self.calls) - 1, {}).get("indicator", rules)
+        return answer, "given"
+
+    def choose_subject(self, fig, proposals):
+        from .subject import subject_candidates
+
+        rules = proposals[0][1] if proposals else None
+        self.subjects.append((subject_candidates(fig, list(proposals)), rules))
+        gold = self.answers.get(len(self.subjects) - 1)
+        return (gold["subject"] if gold is not None else rules), "given"
+
+    def choose_period(self, fig, proposals):
+        from .time import period_candidates
+
+        rules, word = proposals[0][1] if proposals else (None, None)
+        self.periods.append((period_candidates(fig, list(proposals)), rules))
+        gold = self.answers.get(len(self.periods) - 1)
+        if gold is not None:
+            value = gold["period"]
+            return value, next((w for _, (v, w) in proposals if v == value), None), "given"
+        return rules, word, "given"
+
+
+def subject_right(gold: str | None, value: str | None) -> bool:
+    """The scorer's subject test: both empty, or either contains the other."""
+    if not gold and not value:
+        return True
+    return bool(gold and value and (gold in value or value in gold))
+
+
+def _run(pipeline, doc: GoldDocument, recorder: _Recorder) -> list[Claim]:
+    from ..readers import read_document
+
+    document, text = read_document(doc.path)
+    if text is None:
+        return []
+    published = doc.published or document.published
+    records = pipeline._extract(text, published=published, scorer=recorder)
+    return [r for r in records if isinstance(r, Claim)]
+
+
+def collect(docs: Iterable[GoldDocument], pipeline=None) -> Examples:
+    """The training examples of ``docs``: every gold claim (not optional) the extractor reads."""
+    from ..pipeline import load
+
+    pipeline = pipeline or load(binder="rules")
+    out = Examples([], [], [])
+    for doc in docs:
+        gold = [g for g in doc.gold if g.get("type") == "quantity" and g.get("claim") and not g.get("optional")]
+        first = _Recorder()
+        claims = _run(pipeline, doc, first)
+        matched = _match(gold, [(c.quantity.start, c.quantity.end, c.quantity.text) for c in claims])
+        answers = {fi: gold[gi] for fi, gi in matched.items()}
+        second = _Recorder(answers)
+        _run(pipeline, doc, second)
+        if len(second.calls) != len(claims):
+            continue  # cannot happen: which figures are claims does not depend on indicators
+        name = f"{doc.set}/{doc.name}"
+        for fi, gi in sorted(matched.items()):
+            g, start = gold[gi], claims[fi].quantity.start
+            xfeats, cands, kinds_ok, rules = second.calls[fi]
+            out.indicator.append(Example(
+                name, tuple(xfeats), tuple((k, tuple(v)) for k, v in sorted(cands.items(), key=str)),
+                tuple(kinds_ok), g["indicator"], rules, start,
+            ))
+            candidates, rules_subject = second.subjects[fi]
+            out.subject.append(Choice(
+                name, tuple((v, tuple(f)) for v, f in candidates.items()),
+                frozenset(v for v in candidates if subject_right(g.get("subject"), v)), rules_subject,
+                g.get("subject"), start,
+            ))
+            candidates, rules_period = second.periods[fi]
+            out.period.append(Choice(
+                name, tuple((v, tuple(f)) for v, f in candidates.items()),
+                frozenset(v for v in candidates if v == (g.get("period") or None)), rules_period,
+                g.get("period") or None, start,
+            ))
+    return out
+
+
+def _pairs(examples: Sequence[Example], classes: Sequence[str]):
+    """The (figure, candidate) rows: features and whether the candidate is the gold indicator."""
+    for ex in examples:
+        cands = dict(ex.cands)
+        for ci, c in enumerate(classes):
+            feats = [f"{c}|{x}" for x in ex.xfeats]
+            feats.extend(f"s|{f}" for f in cands.get(c, ()))
+            if not ex.kinds_ok[ci]:
+                feats.append("s|knf")
+            yield feats, c == ex.gold
+
+
+def fit(examples: Sequence[Example], *, c: float = 0.5, prune: float = 0.01, meta: dict[str, Any] | None = None) -> IndicatorModel:
+    """Train an :class:`IndicatorModel` on ``examples`` (logistic regression over candidate pairs,
+    L2, liblinear: deterministic), dropping weights below ``prune``."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+
+    registry = _lexicon.indicators().by_id
+    classes = ("other", *(k for k in registry if k != "other"))
+    vocab: dict[str, int] = {}
+    indptr, indices, labels = [0], [], []
+    for feats, positive in _pairs(examples, classes):
+        for f in feats:
+            indices.append(vocab.setdefault(f, len(vocab)))
+        indptr.append(len(indices))
+        labels.append(int(positive))
+    matrix = csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(labels), len(vocab)))
+    matrix.sum_duplicates()
+    model = LogisticRegression(C=c, solver="liblinear", max_iter=1000, fit_intercept=False)
+    model.fit(matrix, labels)
+    weights = model.coef_[0]
+    index = {k: i for i, k in enumerate(classes)}
+    shared: dict[str, float] = {}
+    context: dict[str, list[tuple[int, float]]] = {}
+    for feature, j in vocab.items():
+        w = float(weights[j])
+        if abs(w) < prune:
+            continue
+        head, _, rest = feature.partition("|")
+        if head == "s":
+            shared[rest] = w
+        else:
+            context.setdefault(rest, []).append((index[head], w))
+    return IndicatorModel(
+        classes,
+        shared,
+        {k: tuple(sorted(v)) for k, v in context.items()},
+        {"examples": len(examples), "c": c, "prune": prune, **(meta or {})},
+    )
+
+
+def fit_ranker(choices: Sequence[Choice], *, c: float = 0.5, prune: float = 0.005, meta: dict[str, Any] | None = None) -> Ranker:
+    """Train a :class:`Ranker` on ``choices`` (logistic regression over candidates: is it right?).
+    Choices with no right candidate teach nothing and are left out."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+
+    vocab: dict[str, int] = {}
+    indptr, indices, labels = [0], [], []
+    for choice in choices:
+        if not choice.right:
+            continue
+        for value, feats in choice.candidates:
+            for f in feats:
+                indices.append(vocab.setdefault(f, len(vocab)))
+            indptr.append(len(indices))
+            labels.append(int(value in choice.right))
+    matrix = csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(labels), len(vocab)))
+    matrix.sum_duplicates()
+    model = LogisticRegression(C=c, solver="liblinear", max_iter=1000, fit_intercept=False)
+    model.fit(matrix, labels)
+    weights = {f: float(model.coef_[0][j]) for f, j in vocab.items() if abs(model.coef_[0][j]) >= prune}
+    return Ranker(weights, {"examples": len(choices), "c": c, "prune": prune, **(meta or {})})
+
+
+def predict(model: IndicatorModel, ex: Example) -> str:
+    scores = model.scores(ex.xfeats, {k: list(v) for k, v in ex.cands}, ex.kinds_ok)
+    return model.classes[max(range(len(scores)), key=scores.__getitem__)]
+
+
+#: Regularization of each field's model (inverse strength; chosen by 5-fold cross-validation on
+#: shared/real-dev, see benchmarks/accuracy.py).
+C_INDICATOR, C_SUBJECT, C_PERIOD = 1.0, 0.5, 0.5
+
+
+def standard_sets(root: Path, shared: Path | None) -> dict[str, list[GoldDocument]]:
+    """The gold sets the shipped model is trained on and measured with: the real reports of
+    ``shared/real-dev``, the seeds with ``shared/dev-gold``, and the team's own sets under
+    ``benchmarks/`` (written and annotated by independent annotators). Sets whose folder is
+    missing (a clone without ``../shared``) are left out."""
+    sets: dict[str, list[GoldDocument]] = {}
+    if shared is not None and (shared / "real-dev" / "gold").is_dir():
+        rd = shared / "real-dev"
+        sets["real-dev"] = gold_set("real-dev", rd / "docs", rd / "gold", rd / "metadata.csv")
+    if shared is not None and (shared / "dev-gold").is_dir():
+        sets["seeds"] = gold_set("seeds", shared / "seeds", shared / "dev-gold")
+    bench = root / "benchmarks"
+    sets["heldout-1"] = gold_set("heldout-1", root / "corpus", bench / "heldout-gold")
+    for name in ("heldout-2", "heldout-3"):
+        sets[name] = gold_set(name, bench / name / "texts", bench / name / "gold")
+    return {k: v for k, v in sets.items() if v}
+
+
+def fit_binder(examples: Examples, *, meta: dict[str, Any] | None = None) -> BinderModel:
+    """The three models of the learned binder, trained on ``examples``."""
+    return BinderModel(
+        fit(examples.indicator, c=C_INDICATOR),
+        fit_ranker(examples.subject, c=C_SUBJECT),
+        fit_ranker(examples.period, c=C_PERIOD),
+        meta or {},
+    )
