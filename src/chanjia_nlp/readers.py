@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from .errors import ConfigError, DocumentError
-from .numbers import to_halfwidth
+from .pagehead import read_head
 from .records import Document
 
 __all__ = ["METADATA_FIELDS", "SUPPORTED_SUFFIXES", "decode", "find_files", "read_bytes", "read_document", "sniff_metadata"]
@@ -25,34 +24,6 @@ SUPPORTED_SUFFIXES = (".txt", ".docx", ".doc", ".wps", ".pdf", ".html", ".htm")
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 #: A .docx that would unpack to more than this is refused as a likely zip bomb.
 DEFAULT_MAX_UNPACKED_BYTES = 200 * 1024 * 1024
-
-RE_PUBLISHED = re.compile(
-    r"""
-    (?:发布时间|发布日期|发表时间|时间|日期)[:：]\s*  # a labelled date line
-    (?P<y>(?:19|20)[0-9]{2})[-/.年]                 # year
-    (?P<m>[0-9]{1,2})[-/.月]                        # month
-    (?P<d>[0-9]{1,2})                               # day
-    """,
-    re.VERBOSE,
-)
-RE_MASTHEAD = re.compile(
-    r"""
-    ^[^\n，。；]{0,30}?                                  # a newspaper's masthead line: 湖南工人报
-    (?P<y>(?:19|20)[0-9]{2})年(?P<m>[0-9]{1,2})月(?P<d>[0-9]{1,2})日
-    [ \t\u3000]*(?:(?:星期|周)[一二三四五六日天]|第\s*[A-Z]?[0-9]+\s*版)  # 2023年12月06日 星期三, 第A05版
-    [^\n，。；]*$                                          # (第03版: 基层之声), no sentence after it
-    """,
-    re.M | re.VERBOSE,
-)
-RE_DATED_HEADER = re.compile(
-    r"""
-    ^\s*[(\[]?\s*                            # a line of its own, maybe in brackets: (2023年1月18日)
-    (?P<y>(?:19|20)[0-9]{2})年(?P<m>[0-9]{1,2})月(?P<d>[0-9]{1,2})日
-    \s*[)\]]?\s*$
-    """,
-    re.M | re.VERBOSE,
-)
-
 
 def decode(data: bytes) -> tuple[str, str]:
     """Decode report bytes: UTF-8 (with or without BOM), UTF-16 (with a BOM, or ASCII-rich
@@ -148,18 +119,14 @@ def _utf16_without_bom(head: bytes) -> str | None:
 
 
 def sniff_metadata(text: str) -> tuple[str | None, str | None]:
-    """The title (first non-blank line) and publication date (ISO) stated in the text."""
-    title = next((line.strip() for line in text.splitlines() if line.strip()), None)
-    if title is not None and len(title) > 80:
-        title = title[:80]
-    head = to_halfwidth(text[:3000])  # （２０２３年１月１８日）
-    m = RE_PUBLISHED.search(head) or RE_DATED_HEADER.search(head) or RE_MASTHEAD.search(head)
-    published = None
-    if m:
-        y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
-        if 1 <= mo <= 12 and 1 <= d <= 31:
-            published = f"{y:04d}-{mo:02d}-{d:02d}"
-    return title, published
+    """The headline and publication date (ISO) the text states, read from its page furniture
+    (:mod:`~chanjia_nlp.pagehead`): ``None`` for what it does not state.
+
+    >>> sniff_metadata("2019年08月28日\\n第A06版:\\n相山区夏季“送清凉”活动结束\\n本报讯 日前,…")
+    ('相山区夏季“送清凉”活动结束', '2019-08-28')
+    """
+    head = read_head(text)
+    return head.title, head.published
 
 
 def read_document(
