@@ -273,7 +273,7 @@ def _is_furniture(line: str) -> bool:
 
 def _headline_like(line: str) -> bool:
     """Whether a line can be a headline: no sentence, no news lead, no salutation."""
-    if not line or "。" in line or line[-1] in ";:" or RE_NEWS_LEAD_START.match(line):
+    if not line or "。" in line or line[-1] in ";:." or RE_NEWS_LEAD_START.match(line):
         return False
     limit = MAX_TITLE_WITH_COMMA if "," in line else MAX_TITLE
     return len(line) <= limit
