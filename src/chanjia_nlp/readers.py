@@ -190,19 +190,61 @@ def read_bytes(
     unknown = set(given) - set(METADATA_FIELDS)
     if unknown:
         raise ConfigError(f"unknown metadata field(s) {sorted(unknown)}; valid: {', '.join(METADATA_FIELDS)}")
+    when, when_from, warnings = _publication(given.get("published"), published, meta, fmt)
     doc = Document(
         doc_id=hashlib.sha256(data).hexdigest(),
         path=shown,
-        title=given.get("title") or meta.get("title") or title,
-        published=given.get("published") or published or meta.get("published") or meta.get("created"),
+        title=given.get("title") or _title(title, meta.get("title"), fmt),
+        published=when,
+        published_source=when_from,
         source=given.get("source") or meta.get("source"),
         chars=len(text),
         format=fmt,
         encoding=meta.get("encoding"),
         extractor_version=extractor_version,
         needs_ocr_pages=tuple(meta.get("needs_ocr_pages") or ()),
+        warnings=warnings,
     )
     return doc, text
+
+
+#: What a file's own date is called in a warning, by format.
+FILE_DATE_NAMES = {"docx": "core property `created`", "pdf": "CreationDate"}
+
+
+def _publication(
+    given: str | None, stated: str | None, meta: Mapping[str, object], fmt: str
+) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """``(published, published_source, warnings)``: the date given by the user, else the one the
+    text states, else an HTML page's ``<meta>`` date. A .docx's or PDF's own creation date is
+    never taken (it is when the file was made or exported, often from an older template); the
+    warning names it, so a person who knows it is right can give it."""
+    if given:
+        if stated and stated != given:
+            return given, "given", (f"the given publication date {given} differs from the date the text states ({stated})",)
+        return given, "given", ()
+    if stated:
+        return stated, "text", ()
+    if meta.get("published"):
+        return str(meta["published"]), "html_meta", ()
+    warning = "no publication date in the text, so 今年, 去年 and 目前 stay unresolved; give it with --published or --metadata"
+    if meta.get("created"):
+        warning += (
+            f" (the file's {FILE_DATE_NAMES.get(fmt, 'creation date')} {meta['created']} was not used: "
+            "it is when the file was made or exported, often from an older template)"
+        )
+    return None, None, (warning,)
+
+
+def _title(headline: str | None, file_title: object, fmt: str) -> str | None:
+    """The headline the text states, else the file's own title (docx core properties, PDF info,
+    HTML ``<title>``). An HTML page's ``<title>`` wins unless it holds the headline: it names the
+    page even when the article text starts without its headline, and the headline is the
+    ``<title>`` without the site's name (``户外驿站成为爱意连接点_工人日报``)."""
+    file_title = file_title if isinstance(file_title, str) and file_title.strip() else None
+    if fmt == "html" and file_title is not None and (headline is None or headline not in file_title):
+        return file_title
+    return headline or file_title
 
 
 def _failed(path: str, data: bytes, message: str, version: str) -> Document:
