@@ -27,9 +27,25 @@ def _create_all(connection: Connection) -> None:
     metadata.create_all(connection)
 
 
+def _add_columns(table: str, *names: str) -> Migration:
+    """A migration adding columns of :mod:`.schema`'s ``table``, typed as a new database has them."""
+
+    def migrate(connection: Connection) -> None:
+        preparer = connection.dialect.identifier_preparer
+        for name in names:
+            column = metadata.tables[table].c[name]
+            kind = column.type.compile(dialect=connection.dialect)
+            connection.exec_driver_sql(
+                f"ALTER TABLE {preparer.quote(table)} ADD COLUMN {preparer.quote(name)} {kind}"
+            )
+
+    return migrate
+
+
 #: ``(description, function)`` in version order.
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("create documents, quantities, programmes, entities, findings, runs", _create_all),
+    ("add documents.published_source and documents.warnings", _add_columns("documents", "published_source", "warnings")),
 ]
 
 
