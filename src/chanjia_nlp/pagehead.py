@@ -138,8 +138,17 @@ RE_OFFICE_BYLINE = re.compile(
 )
 RE_NEWS_LEAD_START = re.compile(r"^[^\s,:]{0,20}?(?:讯|[0-9]{1,2}日电)(?:[\s(]|$)")  # 本报讯(…, 中工网讯 …
 RE_URL_LINE = re.compile(r"^(?:https?:)?//\S+$")
+RE_BREADCRUMB = re.compile(r"^[^>›»]{1,20}(?:[>›»][^>›»]{1,20}){2,}$")  # 南通开发区总工会 > 工作动态 > 正文
 RE_PICTURE = re.compile(r"^\((?:资料)?图片?\)$")  # (资料图), (图)
 RE_ORIGINAL_TITLE = re.compile(r"^原标题\s*:")
+RE_OFFICIAL_TITLE = re.compile(
+    r"""
+    ^关于.{2,80}?的[\u4e00-\u9fff]{0,4}?            # 关于2022年度…完成情况的, 关于…的实施
+    (?:报告|通知|通报|意见|决定|请示|批复|函|汇报|方案|办法|规定|细则|总结|公告|通告|决议|纪要|计划|规划)
+    (?:\s*\([^()]*\))?$                             # (嘉总工〔2022〕15号)
+    """,
+    re.VERBOSE,
+)  # an official document's title: it wins over the issuing body's name above it (江都区总工会)
 RE_CONTINUED_SPEECH = re.compile(r"^.{1,20}上$")  # 六次会议上: the rest of a speech's date line
 
 
@@ -265,6 +274,7 @@ def _is_furniture(line: str) -> bool:
         or (len(kept) <= 40 and not RE_SENTENCE_MARK.search(kept)
             and (RE_BYLINE.search(kept) is not None or RE_OFFICE_BYLINE.match(kept) is not None))
         or RE_URL_LINE.match(kept) is not None
+        or RE_BREADCRUMB.match(kept) is not None
         or RE_PICTURE.match(kept) is not None
         or RE_ORIGINAL_TITLE.match(kept) is not None
         or RE_CHROME_LINE.match(kept) is not None
@@ -285,7 +295,7 @@ def _front(lines: list[str], raw: list[str]) -> tuple[str | None, int]:
     page's front, where date lines stand."""
     _, field, _, section = _labels()
     title: str | None = None
-    found = speech_open = False
+    found = official = speech_open = False
     for k, text in enumerate(lines):
         if speech_open and RE_CONTINUED_SPEECH.match(text):
             speech_open = False
@@ -301,9 +311,10 @@ def _front(lines: list[str], raw: list[str]) -> tuple[str | None, int]:
             return (None if section.match(heading) else heading), k
         if not _headline_like(text):
             return title, k
-        if not found:
+        if not found or (not official and RE_OFFICIAL_TITLE.match(text)):
             cut = field.search(text)
             title = raw[k][: cut.start() if cut else len(text)].strip() or None  # as written
+            official = RE_OFFICIAL_TITLE.match(text) is not None
             found = True
     return title, len(lines)
 
