@@ -415,7 +415,9 @@ def test_csv_says_where_the_date_came_from(tmp_path):
     (tmp_path / "dated.txt").write_text(DATED, encoding="utf-8")
     (tmp_path / "undated.txt").write_text("全区新增高技能人才1200余名。\n", encoding="utf-8")
     out = tmp_path / "out.csv"
-    assert CliRunner().invoke(cli, ["extract", str(tmp_path), "--out", str(out)]).exit_code == 0
+    result = CliRunner().invoke(cli, ["extract", str(tmp_path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "warning: 1 documents state no publication date" in result.output
     docs = {r["path"]: r for r in csv.DictReader(out.open(encoding="utf-8")) if r["type"] == "document"}
     assert (docs["dated.txt"]["published"], docs["dated.txt"]["published_source"]) == ("2023-04-06", "text")
     assert docs["dated.txt"]["warnings"] == "[]"

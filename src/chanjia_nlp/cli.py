@@ -296,6 +296,11 @@ def extract(
     if not quiet:
         elapsed = time.perf_counter() - started
         click.echo(f"{summary.describe()} in {elapsed:.1f} s{sinks.describe(summary)}", err=True)
+        if summary.undated:
+            click.echo(
+                f"warning: {summary.undated} documents state no publication date, so their 今年, 去年 and 目前 "
+                "stay unresolved (see their warnings); give dates with --published or --metadata", err=True,
+            )
     if summary.documents["error"]:
         sys.exit(1)
 
