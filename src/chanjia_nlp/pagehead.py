@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ._lexicon import literal_regex, page_furniture
+from .formats import RE_CHROME_LINE  # share buttons, 返回顶部…: the lines the HTML reader drops
 from .numbers import to_halfwidth
 
 __all__ = ["DATE_RULES", "PageHead", "read_head"]
@@ -259,8 +260,6 @@ def _opening(line: str) -> str | None:
 
 def _is_furniture(line: str) -> bool:
     """A line of page furniture: a date line, masthead, page label, byline, kicker, column label…"""
-    from .formats import RE_CHROME_LINE
-
     _, field, masthead, _ = _labels()
     cut = field.search(line)
     kept = line[: cut.start()].strip() if cut else line  # 标题 版次:A02  作者: …, 来源:湖北日报
