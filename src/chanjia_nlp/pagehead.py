@@ -121,6 +121,7 @@ RE_OPENING_AFTER = re.compile(r"(?:[上下]午|晚上?|早上)?\s*[,\s]")  # 202
 # Lines that are furniture, not the headline (after to_halfwidth).
 RE_PAGE_LABEL = re.compile(r"^(?:第\s*[A-Z]?[0-9]+\s*版|[A-Z]?[0-9]{1,5}\s*版)\s*(?::.*)?$")  # 00002版:工会, 第A06版:
 RE_KICKER = re.compile(r"[—－]+$")  # a kicker (引题) ends in —— before the main line
+RE_SUBTITLE = re.compile(r"^[—－]")  # a subtitle (副题) opens with ——: ——在全市工会工作会议上的讲话
 RE_COLUMN_LABEL = re.compile(r"^【[^】]{1,12}】$")  # 【主席之声】: a column, not a headline
 RE_ENTRY_HEADING = re.compile(r"^【(?P<heading>[^】]{1,20})】\s*\S")  # a yearbook entry: 【劳模表彰与关怀】2021年,…
 RE_BYLINE = re.compile(
@@ -269,6 +270,7 @@ def _is_furniture(line: str) -> bool:
         or masthead.match(kept) is not None
         or RE_PAGE_LABEL.match(kept) is not None
         or RE_KICKER.search(kept) is not None
+        or RE_SUBTITLE.match(kept) is not None
         or RE_COLUMN_LABEL.match(kept) is not None
         or (len(kept) <= 40 and not RE_SENTENCE_MARK.search(kept)
             and (RE_BYLINE.search(kept) is not None or RE_OFFICE_BYLINE.match(kept) is not None))
