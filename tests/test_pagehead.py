@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+import datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chanjia_nlp.pagehead import DATE_RULES, read_head
 from chanjia_nlp.readers import sniff_metadata
@@ -43,8 +44,6 @@ def test_any_text_gives_a_valid_date_or_none(text):
     head = read_head(text)
     if head.published is not None:
         assert head.rule in DATE_RULES
-        import datetime
-
         datetime.date.fromisoformat(head.published)
     else:
         assert head.rule is None

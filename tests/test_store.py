@@ -7,7 +7,6 @@ PostgreSQL tests run against ``$CHANJIA_TEST_PG_URL``, each in a fresh schema, a
 from __future__ import annotations
 
 import contextlib
-
 import csv
 import hashlib
 import io
@@ -42,7 +41,6 @@ from chanjia_nlp.store.commands import stats as stats_command
 from chanjia_nlp.store.database import Store
 
 from .conftest import fresh_pg_schema
-
 from .test_store_worker import write_all
 
 HERE = Path(__file__).parent

@@ -16,6 +16,7 @@ from typing import Any
 
 __all__ = [
     "CLAIM_FIELDS",
+    "PUBLISHED_SOURCES",
     "Claim",
     "Document",
     "Entity",
@@ -23,7 +24,6 @@ __all__ = [
     "Kind",
     "Programme",
     "ProgrammeKind",
-    "PUBLISHED_SOURCES",
     "Qualifier",
     "Quantity",
     "Record",
