@@ -404,7 +404,26 @@ def test_metadata_csv_sets_each_file(tmp_path):
     docs = {r["path"]: r for r in _records(out) if r["type"] == "document"}
     assert (docs["a.txt"]["published"], docs["a.txt"]["source"]) == ("2023-04-06", "晚报")
     assert (docs["sub/b.txt"]["published"], docs["sub/b.txt"]["source"]) == ("2020-06-30", "工人日报")
+    assert (docs["a.txt"]["published_source"], docs["sub/b.txt"]["published_source"]) == ("text", "given")
+    assert docs["sub/b.txt"]["warnings"] == [
+        "the given publication date 2020-06-30 differs from the date the text states (2023-04-06)"
+    ]
     assert f"warning: {table}: no file c.txt was given; check its path column" in result.output
+
+
+def test_csv_says_where_the_date_came_from(tmp_path):
+    (tmp_path / "dated.txt").write_text(DATED, encoding="utf-8")
+    (tmp_path / "undated.txt").write_text("全区新增高技能人才1200余名。\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = CliRunner().invoke(cli, ["extract", str(tmp_path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "warning: 1 documents state no publication date" in result.output
+    docs = {r["path"]: r for r in csv.DictReader(out.open(encoding="utf-8")) if r["type"] == "document"}
+    assert (docs["dated.txt"]["published"], docs["dated.txt"]["published_source"]) == ("2023-04-06", "text")
+    assert docs["dated.txt"]["warnings"] == "[]"
+    assert (docs["undated.txt"]["published"], docs["undated.txt"]["published_source"]) == ("", "")
+    [warning] = json.loads(docs["undated.txt"]["warnings"])  # a JSON list in one cell
+    assert warning.startswith("no publication date in the text")
 
 
 def test_metadata_csv_with_unknown_columns_names_the_valid_ones(tmp_path):

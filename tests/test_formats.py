@@ -321,3 +321,60 @@ def test_doc_is_converted_by_libreoffice(tmp_path):
     text, fmt, meta = read_text(tmp_path / "r.doc", (tmp_path / "r.doc").read_bytes())
     assert fmt == "doc" and meta["converter"] == "libreoffice"
     assert [q.text for q in extract_quantities(text)] == ["1200余名"]
+
+
+# --- the document record: its title, its publication date and where that came from -------------
+
+
+def read_record(name: str, data: bytes, **given):
+    from chanjia_nlp.readers import read_bytes
+
+    doc, _ = read_bytes(data, path=name, metadata=given or None)
+    return doc
+
+
+def test_a_date_the_text_states_is_published_from_the_text():
+    doc = read_record("r.txt", "职工书屋达标\n发布时间:2022-05-06 09:10\n全区职工书屋达到50家。".encode())
+    assert (doc.title, doc.published, doc.published_source, doc.warnings) == ("职工书屋达标", "2022-05-06", "text", ())
+
+
+def test_no_date_anywhere_says_so_on_the_record():
+    doc = read_record("r.txt", PLAIN.encode())
+    assert (doc.published, doc.published_source) == (None, None)
+    [warning] = doc.warnings
+    assert warning.startswith("no publication date in the text") and "--published or --metadata" in warning
+
+
+def test_a_given_date_wins_and_a_contradicted_one_is_flagged():
+    text = "职工书屋达标\n发布时间:2022-05-06 09:10\n全区职工书屋达到50家。".encode()
+    same = read_record("r.txt", text, published="2022-05-06")
+    assert (same.published, same.published_source, same.warnings) == ("2022-05-06", "given", ())
+    other = read_record("r.txt", text, published="2022-06-01")
+    assert (other.published, other.published_source) == ("2022-06-01", "given")
+    assert other.warnings == ("the given publication date 2022-06-01 differs from the date the text states (2022-05-06)",)
+    undated = read_record("r.txt", PLAIN.encode(), published="2023-01-18")
+    assert (undated.published, undated.published_source, undated.warnings) == ("2023-01-18", "given", ())
+
+
+def test_a_docx_creation_date_is_never_the_publication_date():
+    doc = read_record("r.docx", docx_bytes(REPORT, title="报告"))
+    assert (doc.published, doc.published_source) == (None, None)
+    assert doc.title == REPORT[0]  # the headline the text states before the file's property
+    [warning] = doc.warnings
+    assert "core property `created`" in warning and "was not used" in warning
+    dated = read_record("r.docx", docx_bytes([REPORT[0], "(2023年1月18日)", *REPORT[1:]]))
+    assert (dated.published, dated.published_source, dated.warnings) == ("2023-01-18", "text", ())
+
+
+def test_a_pdf_creation_date_and_placeholder_title_are_not_taken():
+    doc = read_record("r.pdf", ascii_pdf(["Union report, members grew by 12000."], title="Microsoft Word - report.docx"))
+    assert (doc.title, doc.published, doc.published_source) == (None, None, None)
+    assert "CreationDate" in doc.warnings[0]
+
+
+def test_an_html_meta_date_is_published_from_html_meta():
+    doc = read_record("r.html", html_page().encode("utf-8"))
+    assert (doc.published, doc.published_source, doc.warnings) == ("2023-01-18", "html_meta", ())
+    assert doc.title == "市总工会2023年工作报告"  # the headline, without the site's name after it
+    page = html_page().replace("<title>市总工会2023年工作报告_首页</title>", "<title>年度报告_市总工会</title>")
+    assert read_record("r.html", page.encode("utf-8")).title == "年度报告_市总工会"  # no headline in it: the page's title

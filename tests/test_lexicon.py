@@ -23,6 +23,7 @@ LOADERS = [
     _lexicon.exclusions,
     _lexicon.money_cues,
     _lexicon.jieba_terms,
+    _lexicon.page_furniture,
 ]
 
 

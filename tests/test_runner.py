@@ -321,3 +321,4 @@ def test_summary_counts_documents_records_and_writes(corpus_results):
     assert counts["quantities"] == sum(r["type"] == "quantity" for r in records)
     assert counts["claims"] == sum(bool(r.get("claim")) for r in records) > 0
     assert summary.describe().startswith("11 documents (10 ok, 0 error, 1 skipped), ")
+    assert counts["undated"] == sum(not result.doc["published"] for result in corpus_results)

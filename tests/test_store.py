@@ -6,6 +6,7 @@ PostgreSQL tests run against ``$CHANJIA_TEST_PG_URL``, each in a fresh schema, a
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -40,7 +41,6 @@ from chanjia_nlp.store.commands import stats as stats_command
 from chanjia_nlp.store.database import Store
 
 from .conftest import fresh_pg_schema
-
 from .test_store_worker import write_all
 
 HERE = Path(__file__).parent
@@ -346,8 +346,8 @@ def _synthetic(i: int, variant: str) -> tuple[dict, list[dict]]:
     path = f"r{i:03d}.txt"
     doc = {
         "type": "document", "doc_id": doc_id, "path": path, "title": f"{variant}区总工会", "published": "2023-01-10",
-        "source": None, "chars": len(body), "format": "txt", "encoding": "utf-8", "status": "ok", "error": None,
-        "extractor_version": chanjia_nlp.__version__, "needs_ocr_pages": [], "text": body,
+        "published_source": "given", "source": None, "chars": len(body), "format": "txt", "encoding": "utf-8", "status": "ok", "error": None,
+        "extractor_version": chanjia_nlp.__version__, "needs_ocr_pages": [], "warnings": [], "text": body,
     }
     records = [to_dict(r, doc_id=doc_id, path=path) for r in chanjia_nlp.extract(body, published="2023-01-10")]
     return doc, records
@@ -418,7 +418,8 @@ def test_a_lost_race_on_postgresql_is_retried(pg_target, corpus, monkeypatch):
             holder.execute(
                 schema.documents.insert().values(
                     doc_id=doc["doc_id"], path=doc["path"], status="ok", extractor_version=doc["extractor_version"],
-                    title=doc["title"], published=doc["published"], source=doc["source"], run_id=run_id, stored_at=pd.Timestamp.now(tz="UTC").to_pydatetime(),
+                    title=doc["title"], published=doc["published"], published_source=doc["published_source"],
+                    source=doc["source"], run_id=run_id, stored_at=pd.Timestamp.now(tz="UTC").to_pydatetime(),
                 )
             )
             pid = holder.exec_driver_sql("SELECT pg_backend_pid()").scalar()
@@ -688,17 +689,16 @@ def _add_note(applied: list[str]):
     return migrate
 
 
-def _newest() -> list[tuple[int, str]]:
-    return [(n, description) for n, (description, _) in enumerate(migrations.MIGRATIONS, 1)]
+ALL_VERSIONS = [(k, description) for k, (description, _) in enumerate(migrations.MIGRATIONS, 1)]
 
 
 def test_an_older_database_is_upgraded_once(target, monkeypatch):
     with target.open() as opened:
-        assert _versions(opened) == _newest()
+        assert _versions(opened) == ALL_VERSIONS
     applied: list[str] = []
     monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, ("add runs.note", _add_note(applied))])
     with target.open() as opened:
-        assert _versions(opened) == _newest()
+        assert [version for version, _ in _versions(opened)] == list(range(1, len(ALL_VERSIONS) + 2))
         assert "note" in {c["name"] for c in inspect(opened.engine).get_columns("runs", schema=target.schema)}
     with target.open(create=False):
         pass
@@ -709,28 +709,54 @@ def test_a_new_database_starts_at_the_newest_version(target, monkeypatch):
     applied: list[str] = []
     monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, ("add runs.note", _add_note(applied))])
     with target.open() as opened:
-        assert _versions(opened) == _newest()
+        assert _versions(opened) == [*ALL_VERSIONS, (len(ALL_VERSIONS) + 1, "add runs.note")]
     assert applied == []  # schema.py is the newest schema: created, not migrated
 
 
-def test_a_version_1_database_gets_the_claim_columns(target, corpus):
-    # A database written by chanjia with schema version 1 (no quantities.target / why): opening
-    # it adds them, and what it held reads back unchanged.
-    doc, records = corpus[0]
-    old = [{k: v for k, v in r.items() if k not in ("target", "why")} for r in records]
-    assert any(r.get("why") for r in records)  # what version 1 could not hold
+#: The columns each schema version added, newest last: a database at version k lacks those of k+1….
+ADDED_IN = {2: ("documents", ("published_source", "warnings")), 3: ("quantities", ("target", "why"))}
+
+
+def _as_version_1(target: Target, corpus) -> None:
+    """A database as chanjia left it at schema version 1, one document stored in it: the newest
+    schema without what later versions added, and their rows out of ``schema_version``."""
     with target.open() as opened:
-        opened.write_document(doc, old, opened.begin_run())
-        before = list(opened.records())
+        doc, records = corpus[0]
+        old = {key: value for key, value in doc.items() if key not in ("published_source", "warnings")}
+        old_records = [{k: v for k, v in r.items() if k not in ("target", "why")} for r in records]
+        opened.write_document(old, old_records, opened.begin_run())
         with opened.engine.begin() as conn:
-            for column in ("target", "why"):
-                conn.exec_driver_sql(f"ALTER TABLE quantities DROP COLUMN {column}")
-            conn.execute(schema.schema_version.delete().where(schema.schema_version.c.version > 1))
+            for version, (table, names) in sorted(ADDED_IN.items(), reverse=True):
+                for name in names:
+                    conn.execute(text(f'ALTER TABLE {table} DROP COLUMN "{name}"'))
+                conn.execute(schema.schema_version.delete().where(schema.schema_version.c.version == version))
+
+
+def _columns(opened: Store, table: str) -> dict[str, str]:
+    found = inspect(opened.engine).get_columns(table, schema=opened.schema)
+    return {c["name"]: str(c["type"]).split("(")[0] for c in found}
+
+
+def test_a_version_1_database_gains_the_publication_and_claim_fields(target, corpus, tmp_path):
+    _as_version_1(target, corpus)
     with target.open() as opened:
-        assert _versions(opened) == _newest()
-        columns = {c["name"] for c in inspect(opened.engine).get_columns("quantities", schema=target.schema)}
-        assert {"target", "why"} <= columns
-        assert list(opened.records()) == before
+        assert [version for version, _ in _versions(opened)] == [version for version, _ in ALL_VERSIONS]
+        [stored] = list(opened.records(types=["document"]))
+        assert stored["published_source"] is None and stored["warnings"] is None  # unknown, not made up
+        assert all(r["target"] is None and r["why"] is None for r in opened.records(types=["quantity"]))
+        doc, records = corpus[1]
+        assert opened.write_document(doc, records, opened.begin_run()) == "inserted"
+        again = {d["path"]: d for d in opened.records(types=["document"])}[doc["path"]]
+        assert (again["published_source"], again["warnings"]) == (doc["published_source"], doc["warnings"])
+        claims = [r for r in opened.records(types=["quantity"]) if r["path"] == doc["path"] and r["claim"]]
+        assert claims and all(r["why"] for r in claims)  # what version 1 could not hold
+        migrated = {t.name: _columns(opened, t.name) for t in schema.RECORD_TABLES.values()}
+    if target.schema is None:
+        fresh = contextlib.nullcontext((str(tmp_path / "fresh.sqlite"), None))
+    else:
+        fresh = fresh_pg_schema()
+    with fresh as (url, name), Target(url, name).open() as opened:  # the tables a new database gets
+        assert migrated == {t.name: _columns(opened, t.name) for t in schema.RECORD_TABLES.values()}
 
 
 def test_a_database_from_a_newer_chanjia_refuses_to_open(target):
@@ -742,7 +768,8 @@ def test_a_database_from_a_newer_chanjia_refuses_to_open(target):
                 applied_at=pd.Timestamp.now(tz="UTC").to_pydatetime(),
             )
         )
-    with pytest.raises(ConfigError, match=f"has schema version {newest + 1}, newer than chanjia_nlp .* knows \\({newest}\\); upgrade chanjia_nlp"):
+    newest = migrations.newest_version()
+    with pytest.raises(ConfigError, match=f"has schema version {newest + 1}, newer than chanjia_nlp .* knows \\({newest}\\); upgrade"):
         target.open()
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "lexicon_path",
     "money_cues",
     "numerals",
+    "page_furniture",
     "qualifiers",
     "read_lines",
     "read_rows",
@@ -172,6 +173,24 @@ def jieba_terms() -> tuple[tuple[str, int], ...]:
             raise LexiconError("terms.txt", number, "expected 'word frequency' with a positive frequency")
         out.append((parts[0], int(parts[1])))
     return tuple(out)
+
+
+#: ``kind`` values of ``page_furniture.tsv``.
+FURNITURE_KINDS = ("date_label", "field", "paper", "section")
+
+
+@functools.cache
+def page_furniture() -> Mapping[str, tuple[str, ...]]:
+    """Words of a page's furniture by kind (``date_label``, ``field``, ``paper``, ``section``),
+    each kind's words longest first."""
+    found: dict[str, list[str]] = {kind: [] for kind in FURNITURE_KINDS}
+    for number, row in read_rows("page_furniture.tsv", ("word", "kind")):
+        if row["kind"] not in found:
+            raise LexiconError("page_furniture.tsv", number, f"unknown kind {row['kind']!r}; valid: {', '.join(FURNITURE_KINDS)}")
+        if not row["word"].strip():
+            raise LexiconError("page_furniture.tsv", number, "empty word")
+        found[row["kind"]].append(row["word"].strip())
+    return MappingProxyType({kind: tuple(sorted(words, key=len, reverse=True)) for kind, words in found.items()})
 
 
 def literal_regex(words: Iterable[str], *, searched: bool = False) -> str:

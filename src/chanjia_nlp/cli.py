@@ -34,7 +34,8 @@ CSV_COLUMNS = (
     ["type", "doc_id", "path", "start", "end", "text", "value", "low", "high", "qualifier", "kind", "unit", "currency"]
     + ["claim", "indicator", "indicator_text", "subject", "level", "period", "scope", "parent", "sentence"]
     + ["number_text", "damaged", "repeated", "label", "normalized", "role", "code"]
-    + ["title", "published", "source", "chars", "format", "encoding", "status", "error", "needs_ocr_pages"]
+    + ["title", "published", "published_source", "source", "chars", "format", "encoding", "status", "error"]
+    + ["needs_ocr_pages", "warnings"]
     + ["extractor_version"]
 )
 
@@ -113,6 +114,8 @@ def _writer(stream: IO[str], fmt: str) -> Callable[[dict[str, Any]], Any]:
     def write_row(record: dict[str, Any]) -> Any:
         if record["type"] == "document":  # the whole text in one cell would overflow spreadsheet cells
             record = {**record, "text": None}
+            record.update({name: json.dumps(value, ensure_ascii=False) for name, value in record.items()
+                           if isinstance(value, list)})  # needs_ocr_pages, warnings: JSON lists in one cell
         return writer.writerow(record)
 
     return write_row
@@ -293,6 +296,11 @@ def extract(
     if not quiet:
         elapsed = time.perf_counter() - started
         click.echo(f"{summary.describe()} in {elapsed:.1f} s{sinks.describe(summary)}", err=True)
+        if summary.undated:
+            click.echo(
+                f"warning: {summary.undated} documents state no publication date, so their 今年, 去年 and 目前 "
+                "stay unresolved (see their warnings); give dates with --published or --metadata", err=True,
+            )
     if summary.documents["error"]:
         sys.exit(1)
 

@@ -8,9 +8,12 @@ and what to do; third-party exceptions never leak.
 Metadata keys (each present only when known):
 
 - ``encoding``: the text encoding (``txt``, ``html``)
-- ``title``: the document title (docx core properties, PDF info, HTML ``<title>``)
-- ``created``: the creation date, ISO (docx core properties, PDF info)
-- ``published``: the publication date, ISO (HTML ``<meta>``)
+- ``title``: the document title (docx core properties, PDF info, HTML ``<title>``), unless it is a
+  converter's placeholder (``Microsoft Word - 报告.docx``, ``无标题``)
+- ``created``: the file's creation date, ISO (docx core properties, PDF info). It is the date the
+  file was made or exported, often from an older template, not the publication date: readers
+  report it in a warning and never take it as ``published``
+- ``published``: the publication date, ISO (HTML ``<meta>``: ``publishdate``, ``article:published_time``…)
 - ``source``: the publishing body or author (HTML ``<meta>``)
 - ``pages``: the page count (``pdf``)
 - ``needs_ocr_pages``: 1-based numbers of PDF pages with no usable text layer
@@ -117,7 +120,20 @@ HTML_BLOCK_TAGS = frozenset(
 )
 HTML_CELL_TAGS = frozenset({"td", "th"})
 HTML_CANDIDATE_TAGS = ("div", "section", "main", "td", "body")
-HTML_PUBLISHED_META = ("publishdate", "pubdate", "article:published_time", "firstpublishedtime", "publishtime")
+HTML_PUBLISHED_META = (
+    "publishdate", "pubdate", "article:published_time", "firstpublishedtime", "publishtime", "publish_date",
+    "publication_date", "datepublished", "dc.date.issued", "dcterms.issued", "og:release_date",
+)
+#: Titles a converter or template writes into a file's properties: no title at all.
+RE_PLACEHOLDER_TITLE = re.compile(
+    r"""
+    ^(?:Microsoft\s+(?:Word|PowerPoint)\s+-\s+.*  # Microsoft Word - 2023年工作总结.docx (print to PDF)
+      | .*\.(?:docx?|wps|pdf|txt)                 # a file name
+      | untitled | 无标题 | 文档\s*[0-9]* | Document\s*[0-9]* | 标题 | Title
+    )$
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
 HTML_SOURCE_META = ("source", "contentsource", "author")
 
 
@@ -298,8 +314,9 @@ def _read_docx(data: bytes, *, max_unpacked_bytes: int) -> tuple[str, str, dict]
         raise DocumentError(damaged.format(type(exc).__name__)) from exc
     metadata: dict = {}
     props = document.core_properties
-    if props.title and props.title.strip():
-        metadata["title"] = props.title.strip()
+    title = _real_title(props.title)
+    if title:
+        metadata["title"] = title
     if props.created is not None:
         metadata["created"] = props.created.date().isoformat()
     return text, "docx", metadata
@@ -389,8 +406,9 @@ def _read_pdf(data: bytes) -> tuple[str, str, dict]:
     if not pages:
         raise DocumentError("the PDF has no text layer (a scan); run OCR on it first")
     metadata: dict = {"pages": len(pages) + len(needs_ocr)}
-    if info.get("Title", "").strip():
-        metadata["title"] = info["Title"].strip()
+    title = _real_title(info.get("Title"))
+    if title:
+        metadata["title"] = title
     m = RE_PDF_DATE.match(info.get("CreationDate", "").strip())
     if m:
         created = _iso_date(m)
@@ -577,6 +595,16 @@ def _html_lines(element) -> list[str]:
                 lines.append(line)
         paragraphs.extend(lines)
     return paragraphs
+
+
+def _real_title(title: str | None) -> str | None:
+    """A file property's title, ``None`` when empty or a converter's placeholder.
+
+    >>> _real_title("Microsoft Word - 2023年工作总结.docx"), _real_title(" 工作总结 ")
+    (None, '工作总结')
+    """
+    title = " ".join((title or "").split())
+    return title if title and not RE_PLACEHOLDER_TITLE.match(title) else None
 
 
 def _iso_date(m: re.Match) -> str | None:

@@ -48,7 +48,7 @@ class Pipeline:
         as ``quantity`` rows with ``claim: true``), programmes and entities, each in text order.
 
         ``published`` (an ISO date) resolves 今年, 去年 and 目前; without it the date stated in
-        the text (``发布时间:…``, a dated header) is used.
+        the text (a date line, masthead or 发布时间, see :mod:`chanjia_nlp.pagehead`) is used.
         """
         return self._extract(text, published=published, scorer=self.scorer)
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from .errors import ConfigError, DocumentError
-from .numbers import to_halfwidth
+from .pagehead import read_head
 from .records import Document
 
 __all__ = ["METADATA_FIELDS", "SUPPORTED_SUFFIXES", "decode", "find_files", "read_bytes", "read_document", "sniff_metadata"]
@@ -25,34 +24,6 @@ SUPPORTED_SUFFIXES = (".txt", ".docx", ".doc", ".wps", ".pdf", ".html", ".htm")
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 #: A .docx that would unpack to more than this is refused as a likely zip bomb.
 DEFAULT_MAX_UNPACKED_BYTES = 200 * 1024 * 1024
-
-RE_PUBLISHED = re.compile(
-    r"""
-    (?:发布时间|发布日期|发表时间|时间|日期)[:：]\s*  # a labelled date line
-    (?P<y>(?:19|20)[0-9]{2})[-/.年]                 # year
-    (?P<m>[0-9]{1,2})[-/.月]                        # month
-    (?P<d>[0-9]{1,2})                               # day
-    """,
-    re.VERBOSE,
-)
-RE_MASTHEAD = re.compile(
-    r"""
-    ^[^\n，。；]{0,30}?                                  # a newspaper's masthead line: 湖南工人报
-    (?P<y>(?:19|20)[0-9]{2})年(?P<m>[0-9]{1,2})月(?P<d>[0-9]{1,2})日
-    [ \t\u3000]*(?:(?:星期|周)[一二三四五六日天]|第\s*[A-Z]?[0-9]+\s*版)  # 2023年12月06日 星期三, 第A05版
-    [^\n，。；]*$                                          # (第03版: 基层之声), no sentence after it
-    """,
-    re.M | re.VERBOSE,
-)
-RE_DATED_HEADER = re.compile(
-    r"""
-    ^\s*[(\[]?\s*                            # a line of its own, maybe in brackets: (2023年1月18日)
-    (?P<y>(?:19|20)[0-9]{2})年(?P<m>[0-9]{1,2})月(?P<d>[0-9]{1,2})日
-    \s*[)\]]?\s*$
-    """,
-    re.M | re.VERBOSE,
-)
-
 
 def decode(data: bytes) -> tuple[str, str]:
     """Decode report bytes: UTF-8 (with or without BOM), UTF-16 (with a BOM, or ASCII-rich
@@ -148,18 +119,14 @@ def _utf16_without_bom(head: bytes) -> str | None:
 
 
 def sniff_metadata(text: str) -> tuple[str | None, str | None]:
-    """The title (first non-blank line) and publication date (ISO) stated in the text."""
-    title = next((line.strip() for line in text.splitlines() if line.strip()), None)
-    if title is not None and len(title) > 80:
-        title = title[:80]
-    head = to_halfwidth(text[:3000])  # （２０２３年１月１８日）
-    m = RE_PUBLISHED.search(head) or RE_DATED_HEADER.search(head) or RE_MASTHEAD.search(head)
-    published = None
-    if m:
-        y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
-        if 1 <= mo <= 12 and 1 <= d <= 31:
-            published = f"{y:04d}-{mo:02d}-{d:02d}"
-    return title, published
+    """The headline and publication date (ISO) the text states, read from its page furniture
+    (:mod:`~chanjia_nlp.pagehead`): ``None`` for what it does not state.
+
+    >>> sniff_metadata("2019年08月28日\\n第A06版:\\n相山区夏季“送清凉”活动结束\\n本报讯 日前,…")
+    ('相山区夏季“送清凉”活动结束', '2019-08-28')
+    """
+    head = read_head(text)
+    return head.title, head.published
 
 
 def read_document(
@@ -223,19 +190,61 @@ def read_bytes(
     unknown = set(given) - set(METADATA_FIELDS)
     if unknown:
         raise ConfigError(f"unknown metadata field(s) {sorted(unknown)}; valid: {', '.join(METADATA_FIELDS)}")
+    when, when_from, warnings = _publication(given.get("published"), published, meta, fmt)
     doc = Document(
         doc_id=hashlib.sha256(data).hexdigest(),
         path=shown,
-        title=given.get("title") or meta.get("title") or title,
-        published=given.get("published") or published or meta.get("published") or meta.get("created"),
+        title=given.get("title") or _title(title, meta.get("title"), fmt),
+        published=when,
+        published_source=when_from,
         source=given.get("source") or meta.get("source"),
         chars=len(text),
         format=fmt,
         encoding=meta.get("encoding"),
         extractor_version=extractor_version,
         needs_ocr_pages=tuple(meta.get("needs_ocr_pages") or ()),
+        warnings=warnings,
     )
     return doc, text
+
+
+#: What a file's own date is called in a warning, by format.
+FILE_DATE_NAMES = {"docx": "core property `created`", "pdf": "CreationDate"}
+
+
+def _publication(
+    given: str | None, stated: str | None, meta: Mapping[str, object], fmt: str
+) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """``(published, published_source, warnings)``: the date given by the user, else the one the
+    text states, else an HTML page's ``<meta>`` date. A .docx's or PDF's own creation date is
+    never taken (it is when the file was made or exported, often from an older template); the
+    warning names it, so a person who knows it is right can give it."""
+    if given:
+        if stated and stated != given:
+            return given, "given", (f"the given publication date {given} differs from the date the text states ({stated})",)
+        return given, "given", ()
+    if stated:
+        return stated, "text", ()
+    if meta.get("published"):
+        return str(meta["published"]), "html_meta", ()
+    warning = "no publication date in the text, so 今年, 去年 and 目前 stay unresolved; give it with --published or --metadata"
+    if meta.get("created"):
+        warning += (
+            f" (the file's {FILE_DATE_NAMES.get(fmt, 'creation date')} {meta['created']} was not used: "
+            "it is when the file was made or exported, often from an older template)"
+        )
+    return None, None, (warning,)
+
+
+def _title(headline: str | None, file_title: object, fmt: str) -> str | None:
+    """The headline the text states, else the file's own title (docx core properties, PDF info,
+    HTML ``<title>``). An HTML page's ``<title>`` wins unless it holds the headline: it names the
+    page even when the article text starts without its headline, and the headline is the
+    ``<title>`` without the site's name (``户外驿站成为爱意连接点_工人日报``)."""
+    file_title = file_title if isinstance(file_title, str) and file_title.strip() else None
+    if fmt == "html" and file_title is not None and (headline is None or headline not in file_title):
+        return file_title
+    return headline or file_title
 
 
 def _failed(path: str, data: bytes, message: str, version: str) -> Document:

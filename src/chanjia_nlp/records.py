@@ -16,6 +16,7 @@ from typing import Any
 
 __all__ = [
     "CLAIM_FIELDS",
+    "PUBLISHED_SOURCES",
     "Claim",
     "Document",
     "Entity",
@@ -212,14 +213,28 @@ class Entity:
     type = "entity"
 
 
+#: ``published_source`` values of a document: where its ``published`` date came from.
+#: ``text``: a date the text states (a date line, masthead, labelled 发布时间, a speech's or a
+#: signature's date); ``html_meta``: the page's ``<meta>`` publication date; ``given``: the user's
+#: ``--published`` or ``--metadata``. A .docx's ``created`` property and a PDF's ``CreationDate``
+#: are never taken: they are the dates a file was made or exported (often from an older template).
+PUBLISHED_SOURCES = ("text", "html_meta", "given")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Document:
-    """One input file: where it came from, how it was read, and whether that worked."""
+    """One input file: where it came from, how it was read, and whether that worked.
+
+    ``published_source`` says where ``published`` came from (:data:`PUBLISHED_SOURCES`, ``None``
+    when no date was found); ``warnings`` are sentences a person can act on about how the file
+    was read (no publication date, a given date the text contradicts).
+    """
 
     doc_id: str
     path: str
     title: str | None = None
     published: str | None = None
+    published_source: str | None = None
     source: str | None = None
     chars: int = 0
     format: str = "txt"
@@ -228,6 +243,7 @@ class Document:
     error: str | None = None
     extractor_version: str = ""
     needs_ocr_pages: tuple[int, ...] = ()  # PDF pages whose text layer is empty or garbage (from 1)
+    warnings: tuple[str, ...] = ()
 
     type = "document"
 

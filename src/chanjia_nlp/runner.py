@@ -575,10 +575,12 @@ class Summary:
     documents: Counter[str] = field(default_factory=Counter)  # ok, error, skipped
     records: Counter[str] = field(default_factory=Counter)  # quantity, claim, programme, entity
     written: Counter[str] = field(default_factory=Counter)  # inserted, replaced, unchanged
+    undated: int = 0  # documents read with no publication date: their 今年, 去年 stay unresolved
 
     def add(self, result: FileResult, outcome: str | None = None) -> None:
         """Count one result, and the store's answer to writing it (``inserted`` …)."""
         self.documents[result.status] += 1
+        self.undated += result.status == "ok" and not result.doc.get("published")
         for record in result.records:
             self.records[record["type"]] += 1
             self.records["claim"] += bool(record.get("claim"))
@@ -591,6 +593,7 @@ class Summary:
         out = {key: self.documents[key] for key in ("ok", "error", "skipped")}
         out.update((name, self.records[key]) for key, name in plural.items())
         out.update(self.written)
+        out["undated"] = self.undated
         return out
 
     def describe(self) -> str:

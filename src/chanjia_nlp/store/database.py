@@ -37,7 +37,7 @@ __all__ = ["CHECKS", "LEVELS", "VERDICTS", "DocumentState", "Store", "open"]
 
 #: A stored version is the same document when all of these agree: the bytes, the extractor, and
 #: what reading made of them (a file that failed and now reads, metadata given by hand).
-_SAME_VERSION = ("doc_id", "extractor_version", "status", "error", "title", "published", "source")
+_SAME_VERSION = ("doc_id", "extractor_version", "status", "error", "title", "published", "published_source", "source")
 RE_PERIOD = re.compile(r"[0-9]{4}(?:-[0-9]{2})?")
 
 _MAPPERS = {kind: RowMapper(table, kind) for kind, table in RECORD_TABLES.items()}

@@ -35,10 +35,11 @@ def _add_columns(table: str, *names: str) -> Migration:
     def migrate(connection: Connection) -> None:
         declared = metadata.tables[table]
         present = {c["name"] for c in inspect(connection).get_columns(table)}
+        quoted = connection.dialect.identifier_preparer.quote(table)
         for name in names:
             if name not in present:
                 ddl = CreateColumn(declared.c[name]).compile(dialect=connection.dialect)
-                connection.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {ddl}")
+                connection.exec_driver_sql(f"ALTER TABLE {quoted} ADD COLUMN {ddl}")
 
     return migrate
 
@@ -46,6 +47,7 @@ def _add_columns(table: str, *names: str) -> Migration:
 #: ``(description, function)`` in version order.
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("create documents, quantities, programmes, entities, findings, runs", _create_all),
+    ("add documents.published_source and documents.warnings", _add_columns("documents", "published_source", "warnings")),
     ("add quantities.target and quantities.why (claims planned, not achieved; what decided each field)",
      _add_columns("quantities", "target", "why")),
 ]

@@ -140,6 +140,7 @@ documents = Table(
     Column("path", Text, nullable=False),
     Column("title", Text),
     Column("published", String(32)),
+    Column("published_source", String(16)),  # schema version 2
     Column("source", Text),
     Column("chars", Integer),
     Column("format", String(16)),
@@ -148,6 +149,7 @@ documents = Table(
     Column("error", Text),
     Column("extractor_version", String(64), nullable=False),
     Column("needs_ocr_pages", _json()),
+    Column("warnings", _json()),  # schema version 2
     Column("text", Text),
     *_versioned(),
     Column("stored_at", DateTime(timezone=True), nullable=False),
