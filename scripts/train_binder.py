@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no real-dev gold under {args.shared}: the model is trained on real reports; "
               "pass --shared PATH to the folder holding real-dev/ and dev-gold/", file=sys.stderr)
         return 2
-    examples = train.Examples([], [], [])
+    examples = train.no_examples()
     counts = {}
     for name, docs in sets.items():
         found = train.collect(docs)

@@ -230,12 +230,22 @@ def cli() -> None:
     help="Read traditional characters as simplified (OpenCC t2s, one for one): when the text reads as "
     "traditional, always, or never. Offsets and texts still point into the file's own text.",
 )
+@click.option(
+    "--binder", type=click.Choice(["auto", "learned", "rules"]), default="auto", show_default=True,
+    help="How claims get their indicator, subject and period: the model trained on real reports weighing "
+    "what every rule proposes (learned; auto uses it when it ships), or the first rule that answers (rules). "
+    "Files already stored are skipped: add --force to extract them again another way.",
+)
+@click.option(
+    "--binder-model", type=click.Path(exists=True, dir_okay=False), default=None,
+    help="A model written by scripts/train_binder.py instead of the one shipped.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary on standard error.")
 def extract(
     paths: tuple[str, ...], db: str | None, schema: str | None, out: str | None, fmt: str | None,
     workers: int | None, engine: str, scheduler: str | None, force: bool, progress: bool, title: str | None,
     published: str | None, source: str | None, metadata_csv: str | None, max_bytes: int, max_unpacked_bytes: int,
-    t2s: str, quiet: bool,
+    t2s: str, binder: str, binder_model: str | None, quiet: bool,
 ) -> None:
     """Extract records from report files and folders (searched recursively for .txt, .docx,
     .pdf and .html) into the assessment database, or a JSONL/CSV file.
@@ -261,7 +271,7 @@ def extract(
     given = {"title": title, "published": published, "source": source}
     options = ExtractOptions(
         max_bytes=max_bytes, max_unpacked_bytes=max_unpacked_bytes, metadata={k: v for k, v in given.items() if v},
-        t2s=t2s,
+        t2s=t2s, binder=binder, binder_model=binder_model,
     )
     per_file = load_metadata(metadata_csv) if metadata_csv else {}
     summary, seen, started = Summary(), set(), time.perf_counter()

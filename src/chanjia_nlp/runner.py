@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from . import __version__
 from .errors import ChanjiaError, ConfigError, value_invalid_msg
 from .normalize import _coerce_t2s
-from .pipeline import Pipeline, load
+from .pipeline import Pipeline, _coerce_binder, load
 from .readers import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_UNPACKED_BYTES,
@@ -108,18 +108,23 @@ class ExtractOptions:
     characters as simplified ones (``t2s``).
 
     Raises:
-        ConfigError: an unknown metadata key, a ``published`` that is not ``YYYY-MM-DD``, or an
-            unknown ``t2s``.
+        ConfigError: an unknown metadata key, a ``published`` that is not ``YYYY-MM-DD``, an
+            unknown ``t2s`` or ``binder``, or a binder model that cannot be read.
     """
 
     max_bytes: int = DEFAULT_MAX_BYTES
     max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES
     metadata: Mapping[str, str] = field(default_factory=dict)
     t2s: str = "auto"  # traditional → simplified before extracting: auto, always, never (see load())
+    binder: str = "auto"  # how claims get their indicator, subject and period: auto, learned, rules (see load())
+    binder_model: str | None = None  # a model file of scripts/train_binder.py instead of the shipped one
 
     def __post_init__(self) -> None:
         _check_metadata(self.metadata, where="")
         _coerce_t2s(self.t2s)
+        _coerce_binder(self.binder)
+        if self.binder_model is not None:
+            _pipeline(self.t2s, self.binder, self.binder_model)  # a model that cannot be read raises now, not per file
         if self.max_bytes < 1 or self.max_unpacked_bytes < 1:
             raise ConfigError("`max_bytes` and `max_unpacked_bytes` must be positive byte counts")
 
@@ -157,9 +162,9 @@ class _Job(NamedTuple):
 
 
 @functools.cache
-def _pipeline(t2s: str = "auto") -> Pipeline:
+def _pipeline(t2s: str = "auto", binder: str = "auto", binder_model: str | None = None) -> Pipeline:
     """This process's pipeline, loaded on first use and kept for every later file."""
-    return load(t2s=t2s)
+    return load(t2s=t2s, binder=binder, binder_model=binder_model)
 
 
 def process_bytes(
@@ -178,16 +183,18 @@ def process_bytes(
         data, path=path, display_path=display_path, extractor_version=VERSION,
         max_unpacked_bytes=options.max_unpacked_bytes, metadata=options.metadata,
     )
-    return _extract(doc, text, options.t2s)
+    return _extract(doc, text, options)
 
 
-def _extract(doc: Document, text: str | None, t2s: str = "auto") -> FileResult:
+def _extract(doc: Document, text: str | None, options: ExtractOptions = ExtractOptions()) -> FileResult:
     records: list[dict[str, Any]] = []
     if text is not None:
         try:
             records = [
                 to_dict(record, doc_id=doc.doc_id, path=doc.path)
-                for record in _pipeline(t2s).extract(text, published=doc.published)
+                for record in _pipeline(options.t2s, options.binder, options.binder_model).extract(
+                    text, published=doc.published
+                )
             ]
         except Exception as exc:  # a bug hit by one file must not end a run over thousands: report it as data
             doc = dataclasses.replace(
@@ -279,7 +286,7 @@ def _jobs(
                 path, display_path=shown, extractor_version=VERSION, max_bytes=options.max_bytes,
                 max_unpacked_bytes=options.max_unpacked_bytes, metadata=file_options.metadata,
             )
-            yield _extract(doc, text, options.t2s)
+            yield _extract(doc, text, options)
             continue
         doc_id = hashlib.sha256(data).hexdigest()
         if skip is not None and skip(shown, doc_id):

@@ -130,6 +130,11 @@ def bind_claims(
             decided, period_by = PERIOD_RULES.decide(fig)
             period, period_word = decided if decided is not None else (None, None)
         fig.period_word = period_word
+        fig.notes["period"] = period
+        target, target_by = TARGET_RULES.decide(fig)
+        if fig.total is not None and fig.total.target:
+            target, target_by = True, "part_of_total"
+        fig.notes["target"] = bool(target)
         scope, scope_by = SCOPE_RULES.decide(fig)
         if q.kind is Kind.RANK and not (scope == "annual" and period is not None):
             scope, scope_by = None, "rank_has_no_scope"  # a placing: of a stated year's assessment at most
@@ -142,9 +147,6 @@ def bind_claims(
         else:
             subject, subject_by = SUBJECT_RULES.decide(fig)
         level, level_by = _level(fig)
-        target, target_by = TARGET_RULES.decide(fig)
-        if fig.total is not None and fig.total.target:
-            target, target_by = True, "part_of_total"
         for name, by in (("subject", subject_by), ("level", level_by), ("period", period_by), ("scope", scope_by),
                          ("target", target_by)):
             if by is not None:

@@ -34,8 +34,8 @@ from typing import Any
 
 from .. import _lexicon
 from ..errors import ConfigError
-from .aliases import cue_indicators, fitting, kind_fits, strong
-from .context import Document, Figure
+from .aliases import alias_lexicon, cue_indicators, fitting, kind_fits, strong
+from .context import Document, Figure, measure
 
 __all__ = ["BinderModel", "BinderScorer", "IndicatorModel", "Ranker", "candidate_features", "context_features", "default_model"]
 
@@ -95,9 +95,6 @@ def context_features(fig: Figure, info: dict[str, Any]) -> list[str]:
     _grams("r", right, out)
     out.append(f"rr={text[q.end:q.end + 2]}")
     out.append(f"ur={q.unit or '-'}{text[q.end:q.end + 1]}")
-    head = text[fig.governing_start : min(q.start, fig.governing_start + 10)]
-    for i in range(len(head) - 1):
-        out.append(f"g2={head[i:i + 2]}")
     occ = fig.doc.occ
     for _, _, word in occ.within(fig.clause_start, fig.clause_end):
         out.append(f"a={word}")
@@ -138,7 +135,37 @@ def candidate_features(fig: Figure, proposals: Sequence[tuple[str, str]]) -> dic
     previous = fig.previous_in_sentence()
     if previous is not None:
         add(previous.indicator, "prev")
+    doc = fig.doc
+    article = doc.structure.article_at(q.start)
+    for ident in _named_in(doc, article.headline_start, article.headline_end):
+        add(ident, "head")
+    paragraph = doc.structure.paragraph_at(q.start)
+    if paragraph is not None:
+        for ident in _named_in(doc, paragraph.start, fig.sentence[0]):
+            add(ident, "para")
+    for ident in _named_in(doc, fig.sentence[0], fig.clause_start):
+        add(ident, "sent")
+    topic = doc.last_in_paragraph.get(measure(q))
+    if topic is not None:
+        add(topic.indicator, "topic")
     return out
+
+
+def _named_in(doc: Document, start: int, end: int) -> frozenset[str]:
+    """The indicators a specific alias names in ``text[start:end]`` (cached per span)."""
+    if start >= end:
+        return frozenset()
+    key = ("named_in", start, end)
+    found = doc.cache.get(key)
+    if found is None:
+        lex = alias_lexicon()
+        aliases = _lexicon.indicators().aliases
+        found = frozenset(
+            a.indicator for m in lex.pattern.finditer(doc.text, start, end) for a in aliases[m.group()]
+            if strong((a, 0, 0))
+        )
+        doc.cache[key] = found
+    return found
 
 
 @dataclass(frozen=True, slots=True)

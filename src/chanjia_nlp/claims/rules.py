@@ -16,9 +16,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-__all__ = ["Rule", "RuleTable"]
+__all__ = ["NOTHING", "Rule", "RuleTable"]
 
 F = TypeVar("F")
+
+
+class _Nothing:
+    """What a rule answers to decide that the field has no value (a standard has no scope)."""
+
+    def __repr__(self) -> str:
+        return "NOTHING"
+
+
+NOTHING = _Nothing()
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,11 +47,12 @@ class RuleTable(Generic[F]):
     rules: tuple[Rule[F], ...]
 
     def decide(self, figure: F) -> tuple[Any, str | None]:
-        """The value of the first rule that answers, and that rule's name (``(None, None)``)."""
+        """The value of the first rule that answers, and that rule's name (``(None, None)`` when
+        none does; ``(None, name)`` when a rule decides there is no value, answering :data:`NOTHING`)."""
         for rule in self.rules:
             value = rule.production(figure)
             if value is not None:
-                return value, rule.name
+                return (None if value is NOTHING else value), rule.name
         return None, None
 
     def proposals(self, figure: F) -> list[tuple[str, Any]]:
@@ -51,7 +62,7 @@ class RuleTable(Generic[F]):
         for rule in self.rules:
             value = rule.production(figure)
             if value is not None:
-                out.append((rule.name, value))
+                out.append((rule.name, None if value is NOTHING else value))
         return out
 
     @property

@@ -17,7 +17,7 @@ from datetime import date
 from ..grammar import grammar
 from ..records import Kind
 from .context import Figure
-from .rules import Rule, RuleTable
+from .rules import NOTHING, Rule, RuleTable
 
 __all__ = ["PERIOD_RULES", "RE_YEAR", "SCOPE_RULES", "headline_year", "period_marks"]
 
@@ -199,17 +199,51 @@ def _enumeration_clause(fig: Figure) -> str:
     return fig.text[enumeration_start(fig.text, fig.previous, fig.clause_start, fig.q.start, patterns) : fig.q.start]
 
 
+#: Honours given to the figure's people or units, after it in its clause: 37个集体被授予…, 31名职工
+#: 荣获… (an addition, ANNOTATION.md §2 rule 1); 上榜 alone says only that they are on a list.
+RE_AWARDED_AFTER = re.compile(
+    "(?:被授予|授予|荣获|获评|被评为|评为|受到表彰|获表彰|被命名|获得[^，,。；;]{0,12}(?:称号|奖章|奖状|荣誉))"
+    "(?!第[一二三四五六七八九十0-9]+(?:等次|等级|名))"  # 被评为第一等次: an assessment's result, not an honour
+)
+
+
+@functools.cache
+def _increment_without_comparison() -> re.Pattern[str]:
+    g = grammar()
+    comparison = set(g.texts("comparison"))
+    from ..grammar import word_pattern
+
+    return word_pattern(w for w in g.words["scope.increment"] if w.word not in comparison)
+
+
+def _scope_standard(fig: Figure):
+    """每人发放助学金5000元, 最低工资标准2490元: a standard has no scope."""
+    if grammar().pattern("standard").search(fig.text, fig.clause_start, fig.q.start):
+        return NOTHING
+    return None
+
+
 def _scope_in_clause(fig: Figure) -> str | None:
     """A scope word of the figure's own clause (enumeration items share one): it is nearest.
-    1至6月 is a flow within the year (rule 4, below), whatever comes after it."""
+    A growth rate (同比增长5.8%) is no addition, it is the year's flow; honours given after the
+    figure (37个集体被授予…) are an addition. 1至6月 is a flow within the year (rule 4, below),
+    whatever comes after it."""
     clause = _enumeration_clause(fig)
-    fig.notes["clause"] = clause
+    rate = fig.q.kind is Kind.PERCENT  # 同比增长5.8%; a change in points (比上届提高3.1个百分点) is an addition
     for n, (name, pattern) in enumerate(grammar().scope_patterns):
+        if n == 0:
+            if fig.q.kind is Kind.RANK:
+                continue  # 被评为第一等次: a placing is no addition
+            if (_increment_without_comparison() if rate else pattern).search(clause):
+                return name
+            if RE_AWARDED_AFTER.search(fig.text, fig.q.end, fig.clause_end):
+                return "increment"
+            if "月" in clause and RE_MONTHS_SPAN.search(clause):
+                fig.notes["months_span"] = True
+                return None
+            continue
         if (name == "cumulative" and RE_NEAR_YEARS.search(clause)) or pattern.search(clause):
             return "as_of" if name == "as_of_nouns" else name
-        if n == 0 and "月" in clause and RE_MONTHS_SPAN.search(clause):
-            fig.notes["months_span"] = True
-            return None
     return None
 
 
@@ -242,6 +276,7 @@ def _scope_moment(fig: Figure) -> str | None:
 SCOPE_RULES: RuleTable[Figure] = RuleTable(
     "scope",
     (
+        Rule("standard", _scope_standard),
         Rule("scope_word_in_clause", _scope_in_clause),
         Rule("scope_word_in_sentence", _scope_governing),
         Rule("flow_within_year", _scope_annual),
@@ -286,8 +321,8 @@ def period_candidates(fig: Figure, proposals: list[tuple[str, tuple[str | None, 
     """Every period the figure might have, with the features a learned ranker weighs: what the
     rules answer (and by which word), the publication year and month (and the year before it,
     which a report read early in a year reviews), the year of the section heading above the
-    figure, the document's first year, and the periods of the claims before it; each crossed
-    with what kind of document it is and whether the figure sits in an event report."""
+    figure and the document's first year; each crossed with what kind of document it is and
+    whether the figure sits in an event report."""
     doc, q = fig.doc, fig.q
     info = _document_period_info(fig)
     pub = doc.published
@@ -322,9 +357,6 @@ def period_candidates(fig: Figure, proposals: list[tuple[str, tuple[str | None, 
     headings = [year for at, year in info["headings"] if at < q.start]
     if headings:
         add(headings[-1], "heading_year")
-    previous = fig.previous
-    if previous is not None and previous.period is not None:
-        add(previous.period, "prev" if previous.quantity.start >= fig.sentence[0] else "prev_far")
-    if fig.total is not None and fig.total.period is not None:
-        add(fig.total.period, "total")
+    # (the periods of earlier claims are no candidates: a wrong one would be copied on; a 其中
+    # part still takes its total's period when it has none, in the binder)
     return out
