@@ -21,9 +21,16 @@ Cue words live in ``lexicons/programme_cues.tsv``, ordinary words that reports q
 kind to the other mentions of the same name in the text (“小产改”即…, 《王大刚考证记》火了), a
 slogan of eight characters or more even where it is repeated without marks; a verb before one
 mention (5) speaks for that mention only. Within a list (供电公司“火花说”、住建局“思享会”) a name
-nothing speaks for takes the kind of a classified member. Without marks only tight patterns are
-read: repeated-numeral working methods (四强化四构建), plans named after a launching verb
-(实施职业技能提升行动) and caption lines that name an event (…职工技能大赛).
+nothing speaks for takes the kind of a classified member.
+
+Without marks, names are read by a small grammar (``lexicons/programme_names.tsv``): a head noun
+(大赛, 推进会, 先进单位, 劳模) and, leftwards from it, a topic and the modifiers a name opens with —
+a year, an edition (第四届, 首届), a level word (全国, 全省) or a region (湖南省第二届职业技能大赛,
+2025年焦作市…职工技术运动会, 全国劳模). A verb can stand in for the modifier where it says what
+follows is a name (召开职工之家建设工作推进会). Standard honours (五一劳动奖章) and standing
+campaigns (送温暖) are names on their own; a name the text also quotes counts only where quoted.
+Tighter patterns add repeated-numeral working methods (四强化四构建), plans named after a launching
+verb (实施职业技能提升行动) and caption lines that name an event (…职工技能大赛).
 
 The span never includes the marks. Records are sorted by start and never overlap: a title wins
 over the quotes inside it (《“龙川工匠”评选办法》 is one record).
@@ -272,7 +279,7 @@ def extract_programmes(text: str) -> list[Programme]:
         found.extend(_classify_marks(text, marks, cues))
     outer = [m for m in marks if not m.nested]  # disjoint, in order
     found.extend(_bare_names(text, outer, cues))
-    found.extend(_bare_honours(text, outer))
+    found.extend(_unmarked_names(text, outer))
     found.sort(key=lambda p: (p.start, -p.end))
     out: list[Programme] = []
     last_end = -1
@@ -283,30 +290,286 @@ def extract_programmes(text: str) -> list[Programme]:
     return out
 
 
+# --------------------------------------------------------------------------------------------
+# Names without marks: modifiers + topic + head (lexicons/programme_names.tsv)
+
+_NAMES_FILE = "programme_names.tsv"
+_ROLES = frozenset(
+    {"event", "meeting", "award", "honour", "fixed", "campaign", "level", "alias", "stop", "verb", "compound"}
+)
+_HEAD_ROLES = frozenset({"event", "meeting", "award", "honour", "fixed", "campaign"})
+_MAX_RUN = 30  # characters of a name before its head
+_MIN_NAME = 4  # 全国竞赛: after its modifiers, an event's name has four characters or more (技能大赛)
+_MIN_LICENSED_TOPIC = 3  # 召开职工大会 is no name: a verb licenses a topic of three characters or more
+_REGION_LENGTHS = (7, 6, 5, 4, 3, 2)  # 中华人民共和国 … 温县
+_JOINERS = "和与及、"  # 甘肃省和全国…运动会: modifiers joined so name a kind of event, not one event
+_DETERMINERS = frozenset("该本我各此这其每")  # 该省劳动模范: the province just named, not a level
+
+RE_YEAR_MODIFIER = re.compile(
+    r"""
+    (?:19|20)[0-9]{2}                          # 2016, 2020: the year of an event
+    (?:年度|年)?                               # 2016年, 2021年度
+    (?![0-9月])                                # not a longer number, not a date (2023年8月)
+    """,
+    re.VERBOSE,
+)
+
+RE_EDITION_MODIFIER = re.compile(
+    rf"""
+    (?:第[0-9{_NUMERALS}]{{1,4}}|首)          # 第四届, 第十七次, 首届
+    [届次期]
+    """,
+    re.VERBOSE,
+)
+
+RE_DIGIT = re.compile(r"[0-9０-９]")  # a figure in a topic: a clause (共有5个先进单位), not a name
+
+
+@dataclass(frozen=True, slots=True)
+class _Grammar:
+    """The tables of ``programme_names.tsv``: heads, modifiers, stops and licensing verbs."""
+
+    heads: Mapping[str, tuple[str, ProgrammeKind]]  # head → (role, kind)
+    head_re: re.Pattern[str]
+    levels: frozenset[str]
+    aliases: frozenset[str]
+    modifier_lengths: tuple[int, ...]  # of levels and aliases, longest first
+    stops: Mapping[str, ProgrammeKind | None]  # stop words, and verbs with the kind they license
+    stop_lengths: tuple[int, ...]
+    event_heads: tuple[str, ...]  # heads of events and meetings (a run stops after one + 和)
+    compound: re.Pattern[str]  # 学院, 精神: after a personal honour, a longer noun (工匠学院)
+
+
 @functools.cache
-def _honours() -> tuple[re.Pattern[str], tuple[str, ...]]:
-    """The honour names as one pattern, and the level or province words that may stand before them."""
-    from .entities import divisions  # the gazetteer, already loaded for entities
+def _grammar() -> _Grammar:
+    """Read and validate ``programme_names.tsv`` and compile its patterns, once per process."""
+    heads: dict[str, tuple[str, ProgrammeKind]] = {}
+    levels, aliases, compound = set(), set(), set()
+    stops: dict[str, ProgrammeKind | None] = {}
+    for number, row in _lexicon.read_rows(_NAMES_FILE, ("word", "role", "kind")):
+        word, role, kind = row["word"].strip(), row["role"], row["kind"]
+        if not word:
+            raise LexiconError(_NAMES_FILE, number, "empty word")
+        if role not in _ROLES:
+            raise LexiconError(_NAMES_FILE, number, f"unknown role {role!r}; valid: {sorted(_ROLES)}")
+        takes_kind = role in _HEAD_ROLES or role == "verb"
+        if takes_kind and kind not in _KINDS:
+            raise LexiconError(_NAMES_FILE, number, f"unknown kind {kind!r} for a {role}; valid: {sorted(_KINDS)}")
+        if not takes_kind and kind != "-":
+            raise LexiconError(_NAMES_FILE, number, f"a {role} takes kind '-', not {kind!r}")
+        if role in _HEAD_ROLES:
+            heads[word] = (role, _KINDS[kind])
+        elif role == "level":
+            levels.add(word)
+        elif role == "alias":
+            aliases.add(word)
+        elif role == "compound":
+            compound.add(word)
+        else:
+            stops[word] = _KINDS[kind] if role == "verb" else None
+    return _Grammar(
+        heads=MappingProxyType(heads),
+        head_re=re.compile(_or(heads, searched=True)),
+        levels=frozenset(levels),
+        aliases=frozenset(aliases),
+        modifier_lengths=_lengths(dict.fromkeys(levels | aliases)),
+        stops=MappingProxyType(stops),
+        stop_lengths=_lengths(stops),
+        event_heads=tuple(h for h, (role, _) in heads.items() if role in ("event", "meeting")),
+        compound=re.compile(_or(compound)),
+    )
 
-    honours = list(_lexicon.word_list("honours.txt"))
-    provinces = [d.name for d in divisions().values() if d.level == "province"]
-    prefixes = sorted(["全国", *provinces, "省", "市", "区", "县"], key=len, reverse=True)
-    return re.compile(_or(honours)), tuple(prefixes)
+
+def _is_region(name: str) -> bool:
+    from .entities import find_division  # the gazetteer, already loaded for entities
+
+    return find_division(name) is not None
 
 
-def _bare_honours(text: str, marks: list[_Mark]) -> list[Programme]:
-    """Standard honours written without quotes (获江苏省五一劳动奖章): titles, level included."""
-    pattern, prefixes = _honours()
-    out = []
-    for m in pattern.finditer(text):
-        start = m.start()
-        for prefix in prefixes:  # the level or province belongs to the name
-            if text.startswith(prefix, start - len(prefix)) and start >= len(prefix):
-                start -= len(prefix)
-                break
-        if _outside_marks(marks, start, m.end()):
-            out.append(Programme(text=text[start : m.end()], start=start, end=m.end(), kind=ProgrammeKind.TITLE))
+def _unmarked_names(text: str, marks: list[_Mark]) -> list[Programme]:
+    """Named events, meetings, honours and campaigns written without marks, read from their head
+    noun leftwards (see ``lexicons/programme_names.tsv``).
+
+    >>> [(p.text, p.kind.value) for p in _unmarked_names("7月4日，湖南省第一届职业技能大赛开幕。", [])]
+    [('湖南省第一届职业技能大赛', 'activity')]
+    >>> [p.text for p in _unmarked_names("召开职工大会和全市工会宣传工作推进会", [])]
+    ['全市工会宣传工作推进会']
+    """
+    g = _grammar()
+    quoted = [m.body for m in marks if not m.title]
+    out: list[Programme] = []
+    last_award_end = -1  # the end of the last unit honour, for 、-lists of them
+    for m in g.head_re.finditer(text):
+        hs, he = m.span()
+        role, kind = g.heads[m.group()]
+        if role == "campaign":
+            start = hs
+        elif role in ("fixed", "honour"):
+            start = _modifier_before(text, hs, g)
+            if role == "honour" and (start is None or g.compound.match(text, he)):
+                continue  # 劳模 alone is a noun; 工匠学院, 劳模精神 are other things
+            if start is None:
+                if _stop_before(text, hs, g) in ("各", "各级", "各类"):
+                    continue  # 各级五一劳动奖获得者: the holders of any such honour
+                start = hs
+        else:
+            start = _name_start(text, hs, he, role, kind, g, last_award_end)
+            if start is None:
+                continue
+        if not _outside_marks(marks, start, he) or _quoted_elsewhere(text[start:he], quoted):
+            continue
+        out.append(Programme(text=text[start:he], start=start, end=he, kind=kind))
+        if role == "award":
+            last_award_end = he
     return out
+
+
+def _quoted_elsewhere(name: str, quoted: list[str]) -> bool:
+    """Whether the text also quotes ``name`` (“送清凉”活动 … 送清凉慰问): then only its quoted
+    mentions are names, the annotators' convention for names that are sometimes quoted."""
+    return any(name in body for body in quoted)
+
+
+def _modifier_before(text: str, hs: int, g: _Grammar) -> int | None:
+    """Where a level word, a region or an alias right before ``hs`` starts (全国|劳模,
+    郑州市|技术标兵, 齐鲁|工匠), or ``None``.
+
+    全省, 全市 before a personal honour mean "all of them" (全市劳模), not a level; a level word
+    of one character (省, 市) must stand on its own (作为省劳模, 全国劳模和省劳模), not end a name
+    (综保区劳动模范) or a list of levels (全国、省、市劳动模范).
+    """
+    for n in _REGION_LENGTHS:
+        if n <= hs and _is_region(text[hs - n : hs]):
+            return hs - n
+    for n in g.modifier_lengths:
+        if n > hs:
+            continue
+        word = text[hs - n : hs]
+        if word in g.aliases:
+            return hs - n
+        if word in g.levels and not (word[0] == "全" and word != "全国"):
+            return hs - n if n > 1 or _stands_alone(text, hs - 1, g) else None
+    return None
+
+
+def _stands_alone(text: str, i: int, g: _Grammar) -> bool:
+    """Whether the one-character word at ``i`` starts a phrase: at the start of the text, after
+    punctuation (after 、 only where no level word ends the item before), after 和/与/及, or after
+    a stop word or a verb."""
+    if i == 0:
+        return True
+    before = text[i - 1]
+    if before == "、":
+        return not _modifier_ending(text, i - 1, g)  # 12个、区五一劳动奖章, but not 省、市劳模
+    if before in _DETERMINERS:
+        return False
+    return before in "和与及" or not _is_name_char(before) or _stop_before(text, i, g) is not None
+
+
+def _stop_before(text: str, i: int, g: _Grammar) -> str | None:
+    """The longest stop word or verb that ends right before ``i``, or ``None``."""
+    for n in g.stop_lengths:
+        if n <= i and text[i - n : i] in g.stops:
+            return text[i - n : i]
+    return None
+
+
+def _is_name_char(ch: str) -> bool:
+    """A character an unmarked name is made of: Chinese, digits (2016年), 平安建设(综治)…."""
+    return "\u4e00" <= ch <= "\u9fff" or ch.isdigit() or ch in "·•()（）"
+
+
+def _name_start(
+    text: str, hs: int, he: int, role: str, kind: ProgrammeKind, g: _Grammar, last_award_end: int
+) -> int | None:
+    """Where the name whose head is ``text[hs:he]`` starts, or ``None`` when nothing makes it a name.
+
+    The run of name characters before the head ends at a stop word, a verb or punctuation. The
+    name starts at the leftmost modifier of the run; without one, at the run's start, when a
+    verb of the head's kind stands right before it (召开…推进会, 荣获…先进单位), or, for unit
+    honours, when it continues a 、-list of them or 称号 follows.
+    """
+    floor = max(0, hs - _MAX_RUN)
+    i = hs
+    stop = None
+    while i > floor and _is_name_char(text[i - 1]):
+        stop = _stop_before(text, i, g)
+        if stop is not None:
+            break
+        if text[i - 1] in "和与及" and any(text.endswith(h, 0, i - 1) for h in g.event_heads):
+            break  # 召开A推进会和B座谈会: the second name starts after 和
+        i -= 1
+    else:
+        stop = _stop_before(text, i, g)
+    run_start = i
+    if run_start >= 2 and text[run_start - 1] in _JOINERS and _modifier_ending(text, run_start - 1, g):
+        return None  # 省、市技能竞赛: contests of several levels, not one named contest
+    start = _first_modifier(text, run_start, hs, g)
+    if start is None:
+        if hs - run_start < _MIN_LICENSED_TOPIC:
+            return None
+        licensed = stop is not None and g.stops[stop] is kind and role in ("meeting", "award")
+        listed = role == "award" and run_start >= 1 and text[run_start - 1] == "、" and last_award_end == run_start - 1
+        titled = role == "award" and text.startswith(("称号", "荣誉"), he)
+        if not (licensed or listed or titled):
+            return None
+        start = run_start
+    topic = _strip_modifiers(text, start, hs, g)
+    if role in ("event", "meeting") and he - topic < _MIN_NAME:
+        return None
+    if RE_DIGIT.search(text, topic, hs) and not RE_EDITION_MODIFIER.search(text, topic, hs):
+        return None
+    if any(text[k] in _JOINERS and _modifier_at(text, k + 1, hs, g) for k in range(topic, hs)):
+        return None
+    if text.count("(", start, he) != text.count(")", start, he) or text.count("（", start, he) != text.count("）", start, he):
+        return None
+    return start
+
+
+def _modifier_at(text: str, j: int, hi: int, g: _Grammar) -> int:
+    """The length of the modifier at ``j`` (a year, an edition, a level word, an alias, a region;
+    not a level of a category: 省级, 国家级), or 0."""
+    for pattern in (RE_YEAR_MODIFIER, RE_EDITION_MODIFIER):
+        m = pattern.match(text, j, hi)
+        if m and (j == 0 or not text[j - 1].isdigit()):
+            return m.end() - j
+    n = 0
+    for k in g.modifier_lengths:
+        if text[j : j + k] in g.aliases or text[j : j + k] in g.levels:
+            n = k
+            break
+    if not n:
+        n = next((k for k in _REGION_LENGTHS if j + k <= hi and _is_region(text[j : j + k])), 0)
+    if n and text.startswith("级", j + n):
+        return 0  # 省级大赛, 国家级竞赛: a class of contests
+    if n == 1 and text[j + 1 : j + 2] in "省市县区":
+        return 0  # 市区两级: not the level of a name
+    return n
+
+
+def _modifier_ending(text: str, i: int, g: _Grammar) -> bool:
+    """Whether a level word, an alias or a region ends right before ``i`` (省、市…)."""
+    return any(text[max(0, i - n) : i] in g.levels or text[max(0, i - n) : i] in g.aliases for n in g.modifier_lengths) or any(
+        n <= i and _is_region(text[i - n : i]) for n in _REGION_LENGTHS
+    )
+
+
+def _first_modifier(text: str, lo: int, hi: int, g: _Grammar) -> int | None:
+    """The position of the leftmost modifier in ``text[lo:hi]``; a level word of one character
+    (省, 市) only at ``lo``."""
+    for j in range(lo, hi):
+        n = _modifier_at(text, j, hi, g)
+        if n and (n > 1 or j == lo or text[j] not in g.levels):
+            return j
+    return None
+
+
+def _strip_modifiers(text: str, start: int, hi: int, g: _Grammar) -> int:
+    """Where the topic starts: after the chain of modifiers at ``start`` (2025年|焦作市|…)."""
+    j = start
+    while j < hi and (n := _modifier_at(text, j, hi, g)):
+        j += n
+    return j
 
 
 def _find_marks(text: str) -> list[_Mark]:
@@ -626,9 +889,11 @@ def _bare_names(text: str, marks: list[_Mark], cues: _Cues) -> list[Programme]:
     for start, end in spans:
         if _outside_marks(marks, start, end) and text[start:end] not in cues.generic:
             out.append(Programme(text=text[start:end], start=start, end=end, kind=ProgrammeKind.PROGRAMME))
+    quoted = [m.body for m in marks if not m.title]
     for m in cues.bare_plan.finditer(text):
         start, end = m.span("name")
-        if _outside_marks(marks, start, end) and m.group("name") not in cues.generic:
+        name = m.group("name")
+        if _outside_marks(marks, start, end) and name not in cues.generic and not _quoted_elsewhere(name, quoted):
             out.append(Programme(text=m.group("name"), start=start, end=end, kind=ProgrammeKind.PROGRAMME))
     for m in cues.caption.finditer(text):
         start, end = m.span("name")
