@@ -394,6 +394,8 @@ def _unmarked_names(text: str, marks: list[_Mark]) -> list[Programme]:
     [('湖南省第一届职业技能大赛', 'activity')]
     >>> [p.text for p in _unmarked_names("召开职工大会和全市工会宣传工作推进会", [])]
     ['全市工会宣传工作推进会']
+    >>> [p.text for p in _unmarked_names("全国劳模和省劳模中，全市劳模100名", [])]
+    ['全国劳模', '省劳模']
     """
     g = _grammar()
     quoted = [m.body for m in marks if not m.title]
