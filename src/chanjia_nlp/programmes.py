@@ -338,6 +338,7 @@ class _Grammar:
     stop_lengths: tuple[int, ...]
     event_heads: tuple[str, ...]  # heads of events and meetings (a run stops after one + 和)
     compound: re.Pattern[str]  # 学院, 精神: after a personal honour, a longer noun (工匠学院)
+    campaigns: Mapping[str, ProgrammeKind]  # 送温暖: names of standing campaigns, quoted or not
 
 
 @functools.cache
@@ -377,6 +378,7 @@ def _grammar() -> _Grammar:
         stop_lengths=_lengths(stops),
         event_heads=tuple(h for h, (role, _) in heads.items() if role in ("event", "meeting")),
         compound=re.compile(_or(compound)),
+        campaigns=MappingProxyType({h: kind for h, (role, kind) in heads.items() if role == "campaign"}),
     )
 
 
@@ -760,6 +762,7 @@ def _classify_quote_chain(text: str, chain: list[_Mark], cues: _Cues) -> list[tu
     # around them says they are names at all (“烦心事”“揪心事”“操心事” are just worries).
     cued = before is not None or after_short is not None or after_long is not None
     family = len(chain) >= 3 and cued and _share_affix([m.body for m in chain])
+    campaigns = _grammar().campaigns
     out = []
     for mark in chain:
         body = mark.body
@@ -770,7 +773,9 @@ def _classify_quote_chain(text: str, chain: list[_Mark], cues: _Cues) -> list[tu
         parallel = not short and _parallel(body)
         after = after_short if short else after_long
         kind, strength = None, 0
-        if after is not None:
+        if (known := campaigns.get(body)) is not None:
+            kind, strength = known, _STRONG  # a standing campaign: “金秋助学”品牌 is still the campaign
+        elif after is not None:
             kind, strength = after, _STRONG
         elif not short and not parallel and (key := _suffix(body, cues.end, cues.end_lengths, shorter=True)):
             kind, strength = cues.end[key], _STRONG  # (in parallel clauses it would name the last one only)
