@@ -176,6 +176,7 @@ RE_MARKED = re.compile(
 )
 
 RE_NESTED_OPEN = re.compile(r"[‘「『\"]")  # a mark that may open a name inside a double quote
+RE_NESTED_IN_TITLE = re.compile(r"[“‘「『\"]")  # … or inside a title
 
 RE_HEAD_COUNT = re.compile(
     rf"""
@@ -224,6 +225,14 @@ RE_NUMBERED_TENET = re.compile(
     re.VERBOSE,
 )
 
+RE_FIVE_YEAR_PLAN = re.compile(
+    r"""
+    (?:十[一二三四五六七八九]?|[一二三四五六七八九])  # 七, 十三, 十四: the number of a five-year plan
+    五                                          # 七五, 十四五: the plan (a policy document)
+    """,
+    re.VERBOSE,
+)
+
 RE_PARALLEL_SPLIT = re.compile(r"[、，,；;\s]+|——")  # clause separators inside a slogan
 RE_SENTENCE_MARK = re.compile(r"[。！？!?；;：:]")  # a quote holding these is speech, not a name
 RE_AFTER_PHRASE = re.compile(
@@ -260,7 +269,9 @@ class _Mark:
 def extract_programmes(text: str) -> list[Programme]:
     """Find the programme names, document titles, honours, activities, slogans and works in ``text``.
 
-    Records are sorted by start and never overlap; messy text never raises, it gives fewer records.
+    Records are sorted by start. They never cross; a name quoted inside another one is reported
+    after it, the only case where records nest (《关于实施“江城工匠孵化行动”的意见》 gives the
+    document and the campaign). Messy text never raises, it gives fewer records.
 
     >>> [(p.text, p.kind.value) for p in extract_programmes("定期选树“星湖工匠”，出台《工作指南》。")]
     [('星湖工匠', 'title'), ('工作指南', 'policy_document')]
@@ -281,12 +292,15 @@ def extract_programmes(text: str) -> list[Programme]:
     found.extend(_bare_names(text, outer, cues))
     found.extend(_unmarked_names(text, outer))
     found.sort(key=lambda p: (p.start, -p.end))
+    nested = {(m.start, m.end) for m in marks if m.nested}
     out: list[Programme] = []
     last_end = -1
     for p in found:
         if p.start >= last_end:
             out.append(p)
             last_end = p.end
+        elif p.end <= last_end and (p.start, p.end) in nested:
+            out.append(p)  # a name quoted inside a name: 《关于深化“智汇江城”工程的意见》
     return out
 
 
@@ -579,15 +593,17 @@ def _strip_modifiers(text: str, start: int, hi: int, g: _Grammar) -> int:
 def _find_marks(text: str) -> list[_Mark]:
     """Every pair of title or quotation marks around something that could be a name, in order.
 
-    Marks nested in a double quote (“他说：‘有利于…’。”) follow the quote: when the quote turns
-    out to be speech, the name inside it still counts.
+    Marks nested in a double quote or a title (“他说：‘有利于…’。”, 《关于深化“智汇江城”工程的
+    意见》) follow it: when the quote turns out to be speech, the name inside it still counts, and
+    a name inside a name is a name of its own.
     """
     marks = []
     for m in RE_MARKED.finditer(text):
         mark = _mark(text, *m.span(), m.lastgroup == "title")
         if mark is not None:
             marks.append(mark)
-        if m.lastgroup == "dq" and RE_NESTED_OPEN.search(text, m.start() + 1, m.end() - 1):
+        opens = RE_NESTED_OPEN if m.lastgroup == "dq" else RE_NESTED_IN_TITLE if m.lastgroup == "title" else None
+        if opens is not None and opens.search(text, m.start() + 1, m.end() - 1):
             for inner in RE_MARKED.finditer(text, m.start() + 1, m.end() - 1):
                 nested = _mark(text, *inner.span(), inner.lastgroup == "title")
                 if nested is not None:
@@ -775,6 +791,8 @@ def _classify_quote_chain(text: str, chain: list[_Mark], cues: _Cues) -> list[tu
         kind, strength = None, 0
         if (known := campaigns.get(body)) is not None:
             kind, strength = known, _STRONG  # a standing campaign: “金秋助学”品牌 is still the campaign
+        elif RE_FIVE_YEAR_PLAN.fullmatch(body):
+            kind, strength = ProgrammeKind.POLICY_DOCUMENT, _STRONG  # “十四五”规划目标, 建功‘十四五’
         elif after is not None:
             kind, strength = after, _STRONG
         elif not short and not parallel and (key := _suffix(body, cues.end, cues.end_lengths, shorter=True)):
