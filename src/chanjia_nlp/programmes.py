@@ -313,6 +313,7 @@ _ROLES = frozenset(
 )
 _HEAD_ROLES = frozenset({"event", "meeting", "award", "honour", "fixed", "campaign"})
 _MAX_RUN = 30  # characters of a name before its head
+_MAX_PLACE = 6  # characters of a place before the first modifier, where punctuation opens the run
 _MIN_NAME = 4  # 全国竞赛: after its modifiers, an event's name has four characters or more (技能大赛)
 _MIN_LICENSED_TOPIC = 3  # 召开职工大会 is no name: a verb licenses a topic of three characters or more
 _REGION_LENGTHS = (7, 6, 5, 4, 3, 2)  # 中华人民共和国 … 温县
@@ -523,6 +524,8 @@ def _name_start(
     if run_start >= 2 and text[run_start - 1] in _JOINERS and _modifier_ending(text, run_start - 1, g):
         return None  # 省、市技能竞赛: contests of several levels, not one named contest
     start = _first_modifier(text, run_start, hs, g)
+    if start is not None and stop is None and 0 < start - run_start <= _MAX_PLACE and _all_cjk(text, run_start, start):
+        start = run_start  # “…”粤港澳大湾区第四届职业技能大赛: a place the gazetteer lacks opens the name
     if start is None:
         if hs - run_start < _MIN_LICENSED_TOPIC:
             return None
@@ -542,6 +545,10 @@ def _name_start(
     if text.count("(", start, he) != text.count(")", start, he) or text.count("（", start, he) != text.count("）", start, he):
         return None
     return start
+
+
+def _all_cjk(text: str, start: int, end: int) -> bool:
+    return all("\u4e00" <= ch <= "\u9fff" for ch in text[start:end])
 
 
 def _modifier_at(text: str, j: int, hi: int, g: _Grammar) -> int:
