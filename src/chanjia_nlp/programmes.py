@@ -68,6 +68,7 @@ _SPEECH_CHARS = frozenset("我你咱了吗呢啊呀吧")  # clauses with these a
 _VERBAL_STARTS = frozenset("在为被把将让使是已正也都就还又则即于向从对给由")  # a clause, not a noun, follows
 _TRAILING_PARTICLES = "的了出"  # 精心打造的“…”, 推出了“…”: the verb cue stands before these
 _AFTER_WINDOW = 14  # characters after a closing mark that may hold its head noun
+_THEME_WINDOW = 24  # … and for the theme of an event, its long name (“…”粤港澳大湾区第四届职业技能大赛)
 _BEFORE_WINDOW = 6  # characters before an opening mark that may hold a cue verb
 _TITLE_WINDOW = 10  # characters of a title's clause, either side, that may make it a work
 _HEADING_PREFIX = 3  # at most this many characters before the quote in a subheading (落实“一份责”)
@@ -238,6 +239,13 @@ RE_SENTENCE_MARK = re.compile(r"[。！？!?；;：:]")  # a quote holding these
 RE_AFTER_PHRASE = re.compile(
     rf"""
     [^{re.escape("".join(sorted(_STOPS)))}]{{0,{_AFTER_WINDOW}}}  # up to the next stop: 创业大赛, 工作机制
+    """,
+    re.VERBOSE,
+)
+
+RE_THEME_PHRASE = re.compile(
+    rf"""
+    [^{re.escape("".join(sorted(_STOPS)))}]{{0,{_THEME_WINDOW}}}  # up to the next stop: 2021海口劳模事迹巡回宣讲
     """,
     re.VERBOSE,
 )
@@ -800,16 +808,20 @@ def _classify_quote_chain(text: str, chain: list[_Mark], cues: _Cues) -> list[tu
             kind, strength = known, _STRONG  # a standing campaign: “金秋助学”品牌 is still the campaign
         elif RE_FIVE_YEAR_PLAN.fullmatch(body):
             kind, strength = ProgrammeKind.POLICY_DOCUMENT, _STRONG  # “十四五”规划目标, 建功‘十四五’
+        elif _outweighs_head(body, own := _own_kind(body, short, parallel, cues), cues) and after is not None:
+            kind, strength = own, _STRONG  # “泉城工匠”颁奖典礼, “工匠杯”比赛品牌: the honour, the cup
         elif after is not None:
             kind, strength = after, _STRONG
-        elif not short and not parallel and (key := _suffix(body, cues.end, cues.end_lengths, shorter=True)):
-            kind, strength = cues.end[key], _STRONG  # (in parallel clauses it would name the last one only)
+        elif own is not None:
+            kind, strength = own, _STRONG
         elif not short and (family or RE_PLUS.search(body) or RE_NUMBERED_NAME.fullmatch(body)):
             kind, strength = ProgrammeKind.PROGRAMME, _STRONG
         elif mark is chain[0] and RE_HEAD_COUNT.search(text, max(0, mark.open - 8), mark.open):
             kind, strength = ProgrammeKind.TITLE, _STRONG
         elif before is not None and (phrase_ends or (mark is last and _counted_after(text, mark.close))):
             kind, strength = before, _WEAK  # a verb speaks for this mention only (开办“惠匠夜校”86期)
+        elif parallel and mark is last and _event_after(text, mark.close, cues):
+            kind, strength = ProgrammeKind.ACTIVITY, _STRONG  # the theme of the event that follows
         elif parallel:
             kind, strength = ProgrammeKind.SLOGAN, _STRONG
         elif not short and RE_NUMBERED_TENET.fullmatch(body):
@@ -851,8 +863,49 @@ def _after_cues(text: str, close: int, cues: _Cues) -> tuple[ProgrammeKind | Non
     if not phrase or phrase[0] in _VERBAL_STARTS:
         return first, first  # “…”在比武中脱颖而出: a clause follows, not a head noun
     m = cues.after_reversed.search(phrase[::-1])
+    if m is None and phrase and text[close + len(phrase) : close + len(phrase) + 1] in ("和", "与", "及"):
+        end = close + len(phrase) + 1  # “…”纺织行业劳动和技能竞赛: 和 inside the head phrase
+        phrase += text[end - 1] + RE_AFTER_PHRASE.match(text, end).group()
+        m = cues.after_reversed.search(phrase[::-1])
     head = cues.after_kind[m.group()[::-1]] if m else None
     return first, head
+
+
+_SELF_NAMED = (ProgrammeKind.TITLE, ProgrammeKind.ACTIVITY)  # end cues that outweigh a head noun after
+_WEAK_END_CUES = frozenset({"职工"})  # “关爱职工”行动: too common an ending to outweigh a head noun
+
+
+def _own_kind(body: str, short: bool, parallel: bool, cues: _Cues) -> ProgrammeKind | None:
+    """The kind the cue a quoted name ends with gives (“星湖工匠” → title), not for short
+    names or parallel clauses (where it would name the last clause only)."""
+    if short or parallel:
+        return None
+    key = _suffix(body, cues.end, cues.end_lengths, shorter=True)
+    if key is None:
+        return None
+    return cues.end[key]
+
+
+def _outweighs_head(body: str, own: ProgrammeKind | None, cues: _Cues) -> bool:
+    """Whether a name's own last word (an honour, a cup) says what it is even before a head
+    noun (“泉城工匠”颁奖典礼 is the honour, “工匠杯”比赛品牌 the contest)."""
+    if own not in _SELF_NAMED or RE_PLUS.search(body):
+        return False  # “互联网+竞赛”评价模式: a formula is a working method, named by its head
+    key = _suffix(body, cues.end, cues.end_lengths, shorter=True)
+    return key not in _WEAK_END_CUES
+
+
+def _event_after(text: str, close: int, cues: _Cues) -> bool:
+    """Whether the phrase after a closing mark, read further than for other names, ends with an
+    event: parallel clauses before an event's long name are its theme, not a slogan
+    (“湾区同心 技能报国”粤港澳大湾区第四届职业技能大赛)."""
+    phrase = RE_THEME_PHRASE.match(text, close).group()
+    if phrase and not phrase.strip("—") and text.startswith("“", close + len(phrase)):
+        end = text.find("”", close + len(phrase), close + len(phrase) + _MAX_QUOTE)
+        if end != -1:  # “匠心筑梦 建功泉城”——“泉城工匠”颁奖典礼: the event is named after a dash
+            phrase = RE_THEME_PHRASE.match(text, end + 1).group()
+    m = cues.after_reversed.search(phrase[::-1])
+    return m is not None and cues.after_kind[m.group()[::-1]] is ProgrammeKind.ACTIVITY
 
 
 def _before_cue(text: str, open_: int, cues: _Cues) -> ProgrammeKind | None:
