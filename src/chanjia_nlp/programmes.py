@@ -82,6 +82,8 @@ class _Cues:
 
     end: Mapping[str, ProgrammeKind]
     end_lengths: tuple[int, ...]
+    end_never: Mapping[str, None]  # “八大群体”, “三举措”: a category or a count of measures
+    end_never_lengths: tuple[int, ...]
     after: re.Pattern[str]
     after_reversed: re.Pattern[str]  # the cues spelt backwards: the first match ends last
     after_kind: Mapping[str, ProgrammeKind]
@@ -116,11 +118,12 @@ def _cues() -> _Cues:
             raise LexiconError(_CUES_FILE, number, f"unknown where {where!r}; valid: {sorted(_WHERE)}")
         if kind != "none" and kind not in _KINDS:
             raise LexiconError(_CUES_FILE, number, f"unknown kind {kind!r}; valid: {sorted(_KINDS)} or 'none'")
-        if kind == "none" and where not in ("title_end", "title_after", "line_verb"):
-            raise LexiconError(_CUES_FILE, number, "kind 'none' is only for title_end, title_after and line_verb cues")
+        if kind == "none" and where not in ("end", "title_end", "title_after", "line_verb"):
+            raise LexiconError(_CUES_FILE, number, "kind 'none' is only for end, title_end, title_after and line_verb cues")
         by_where[where][cue] = _KINDS.get(kind)
     generic = frozenset(_lexicon.word_list(_GENERIC_FILE))
     end = {k: v for k, v in by_where["end"].items() if v is not None}
+    end_never = {k: v for k, v in by_where["end"].items() if v is None}
     after = {k: v for k, v in by_where["after"].items() if v is not None}
     before = {k: v for k, v in by_where["before"].items() if v is not None}
     title_end = by_where["title_end"]
@@ -148,6 +151,8 @@ def _cues() -> _Cues:
     return _Cues(
         end=MappingProxyType(end),
         end_lengths=_lengths(end),
+        end_never=MappingProxyType(end_never),
+        end_never_lengths=_lengths(end_never),
         after=re.compile(_or(after) or "(?!)"),
         after_reversed=re.compile(_or(cue[::-1] for cue in after) or "(?!)"),
         after_kind=MappingProxyType(after),
@@ -668,7 +673,10 @@ def _classify_marks(text: str, marks: list[_Mark], cues: _Cues) -> list[Programm
     decided: list[list] = []  # [mark, kind, strength]; strength -1 = never a name
     for chain in _chains(text, marks, cues.generic):
         if chain[0].title:
-            decided.extend([mark, *_classify_title(text, mark, cues)] for mark in chain)
+            rows = [[mark, *_classify_title(text, mark, cues)] for mark in chain]
+            if RE_PERIODICALS_AFTER.match(text, chain[-1].close):
+                rows = [[mark, None, -1] for mark in chain]  # 《…》《…》等工会报刊: newspapers, magazines
+            decided.extend(rows)
         else:
             decided.extend(list(row) for row in _classify_quote_chain(text, chain, cues))
     _lend_to_list_members(text, decided)
@@ -794,14 +802,21 @@ def _classify_quote_chain(text: str, chain: list[_Mark], cues: _Cues) -> list[tu
     cued = before is not None or after_short is not None or after_long is not None
     family = len(chain) >= 3 and cued and _share_affix([m.body for m in chain])
     campaigns = _grammar().campaigns
+    figures = _figures_of_speech(text, chain)
     out = []
     for mark in chain:
         body = mark.body
-        if body in cues.generic or len(body) > _MAX_QUOTE or RE_SENTENCE_MARK.search(body):
-            out.append((mark, None, -1))  # an ordinary word or a sentence: never a name
+        if (
+            body in cues.generic
+            or len(body) > _MAX_QUOTE
+            or RE_SENTENCE_MARK.search(body)
+            or mark.open in figures
+            or _suffix(body, cues.end_never, cues.end_never_lengths, shorter=True)
+        ):
+            out.append((mark, None, -1))  # an ordinary word, a sentence, a category: never a name
             continue
         short = len(body) <= 2
-        parallel = not short and _parallel(body)
+        parallel = not short and _parallel(body) and not RE_DIGIT.search(body)  # “步行15分钟…”: a rule
         after = after_short if short else after_long
         kind, strength = None, 0
         if (known := campaigns.get(body)) is not None:
@@ -835,6 +850,35 @@ def _classify_quote_chain(text: str, chain: list[_Mark], cues: _Cues) -> list[tu
 
 
 RE_COUNT_AFTER = re.compile(r"[0-9０-９一二两三四五六七八九十百千万]+[余多]?(?:期|场|场次|次|个|家|项|批|届|名|人|人次)")
+
+
+RE_PERIODICALS_AFTER = re.compile(
+    r"""
+    等?[^，,。；;、《》\n]{0,4}?              # 等工会: what the titles before are
+    (?:报刊|报纸|刊物|杂志|期刊)              # periodicals, not documents
+    """,
+    re.VERBOSE,
+)
+
+RE_FROM_TO = re.compile(
+    r"""
+    [由从]“[^“”]{1,10}”                       # 由“精英赛”: from one thing
+    (?:向|到|转向|转为|迈向|延伸到)            # … to another
+    “[^“”]{1,10}”                             # “全员赛”: a figure of speech, not two names
+    """,
+    re.VERBOSE,
+)
+
+
+def _figures_of_speech(text: str, chain: list[_Mark]) -> set[int]:
+    """The opening marks of quotes in a from-to figure (由“点”到“面”, 由“精英赛”向“全员赛”)."""
+    lo = max(0, chain[0].open - 16)
+    hi = min(len(text), chain[-1].close + 16)
+    opens = set()
+    for m in RE_FROM_TO.finditer(text, lo, hi):
+        opens.add(m.start() + 1)
+        opens.add(text.index("“", m.start() + 2))
+    return opens
 
 
 def _counted_after(text: str, close: int) -> bool:
