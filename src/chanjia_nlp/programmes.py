@@ -181,6 +181,13 @@ RE_MARKED = re.compile(
     re.VERBOSE,
 )
 
+RE_SPACED_TITLE = re.compile(
+    r"""
+    [\u4e00-\u9fff][ \u3000]+[\u4e00-\u9fff]  # words spaced like a headline: documents are one phrase
+    """,
+    re.VERBOSE,
+)
+
 RE_NESTED_OPEN = re.compile(r"[‘「『\"]")  # a mark that may open a name inside a double quote
 RE_NESTED_IN_TITLE = re.compile(r"[“‘「『\"]")  # … or inside a title
 
@@ -188,7 +195,10 @@ RE_HEAD_COUNT = re.compile(
     rf"""
     (?:[0-9]+|[{_NUMERALS}]+)                  # 60, 两: how many people hold the honour
     (?:余|多)?                                 # 60余
-    名$                                        # 名: people, so the quote names an honour
+    名                                         # 名: people, so the quote names an honour
+    (?:以上)?                                  # 20名以上
+    (?:[\u4e00-\u9fff]{{1,5}}[省市县区])?         # 张家口市: whose honour it is
+    $
     """,
     re.VERBOSE,
 )
@@ -752,6 +762,8 @@ def _classify_title(text: str, mark: _Mark, cues: _Cues) -> tuple[ProgrammeKind 
         return None, -1
     if cues.title_near.search(_title_clause(text, mark)):
         return ProgrammeKind.WORK, _STRONG
+    if RE_SPACED_TITLE.search(mark.body) and not mark.body.startswith("关于"):
+        return ProgrammeKind.WORK, _WEAK  # 《凝聚力量强服务 接续奋斗开新局》: a speech, a chapter, an article
     return ProgrammeKind.POLICY_DOCUMENT, _WEAK
 
 
@@ -831,10 +843,10 @@ def _classify_quote_chain(text: str, chain: list[_Mark], cues: _Cues) -> list[tu
             kind, strength = own, _STRONG
         elif not short and (family or RE_PLUS.search(body) or RE_NUMBERED_NAME.fullmatch(body)):
             kind, strength = ProgrammeKind.PROGRAMME, _STRONG
-        elif mark is chain[0] and RE_HEAD_COUNT.search(text, max(0, mark.open - 8), mark.open):
+        elif mark is chain[0] and RE_HEAD_COUNT.search(text, max(0, mark.open - 16), mark.open):
             kind, strength = ProgrammeKind.TITLE, _STRONG
-        elif before is not None and (phrase_ends or (mark is last and _counted_after(text, mark.close))):
-            kind, strength = before, _WEAK  # a verb speaks for this mention only (开办“惠匠夜校”86期)
+        elif before is not None and (phrase_ends or _counted_after(text, last.close)):
+            kind, strength = before, _WEAK  # a verb speaks for these mentions only (建起“…”“…”15个)
         elif parallel and mark is last and _event_after(text, mark.close, cues):
             kind, strength = ProgrammeKind.ACTIVITY, _STRONG  # the theme of the event that follows
         elif parallel:
