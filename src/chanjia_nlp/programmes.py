@@ -360,7 +360,9 @@ RE_EDITION_MODIFIER = re.compile(
     re.VERBOSE,
 )
 
+RE_CLASS_LEVEL = re.compile(r"(?:国家|省|市|县|区)级")  # 省级大赛, 区级工作室: a class, not a name
 RE_DIGIT = re.compile(r"[0-9０-９]")  # a figure in a topic: a clause (共有5个先进单位), not a name
+RE_COUNTED = re.compile(rf"[首{_NUMERALS}几]+[个家名项批]")  # 首个, 两家: a count in a topic
 
 
 @dataclass(frozen=True, slots=True)
@@ -546,7 +548,9 @@ def _name_start(
     run_start = i
     if run_start >= 2 and text[run_start - 1] in _JOINERS and _modifier_ending(text, run_start - 1, g):
         return None  # 省、市技能竞赛: contests of several levels, not one named contest
-    start = _first_modifier(text, run_start, hs, g)
+    if RE_CLASS_LEVEL.match(text, run_start, hs):
+        return None  # 命名区级劳模创新工作室12家, 省级大赛: a class of honours or contests
+    start = _first_modifier(text, run_start, hs, g, role)
     if start is not None and stop is None and 0 < start - run_start <= _MAX_PLACE and _all_cjk(text, run_start, start):
         start = run_start  # “…”粤港澳大湾区第四届职业技能大赛: a place the gazetteer lacks opens the name
     if start is None:
@@ -563,6 +567,8 @@ def _name_start(
         return None
     if RE_DIGIT.search(text, topic, hs) and not RE_EDITION_MODIFIER.search(text, topic, hs):
         return None
+    if RE_COUNTED.search(text, topic, hs):
+        return None  # 太仓首个劳模创新工作室: a count of things, not a name
     if any(text[k] in _JOINERS and _modifier_at(text, k + 1, hs, g) for k in range(topic, hs)):
         return None
     if text.count("(", start, he) != text.count(")", start, he) or text.count("（", start, he) != text.count("）", start, he):
@@ -602,11 +608,14 @@ def _modifier_ending(text: str, i: int, g: _Grammar) -> bool:
     )
 
 
-def _first_modifier(text: str, lo: int, hi: int, g: _Grammar) -> int | None:
+def _first_modifier(text: str, lo: int, hi: int, g: _Grammar, role: str = "event") -> int | None:
     """The position of the leftmost modifier in ``text[lo:hi]``; a level word of one character
-    (省, 市) only at ``lo``."""
+    (省, 市) only at ``lo``. Before a unit honour 全省, 全市 mean "all of them" (全区劳模创新工作室
+    总数), not a level: only a verb or a list makes such words a name."""
     for j in range(lo, hi):
         n = _modifier_at(text, j, hi, g)
+        if n and role == "award" and text[j] == "全" and text[j : j + n] != "全国" and text[j : j + n] in g.levels:
+            continue
         if n and (n > 1 or j == lo or text[j] not in g.levels):
             return j
     return None
