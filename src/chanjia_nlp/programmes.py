@@ -336,6 +336,7 @@ _ROLES = frozenset(
 )
 _HEAD_ROLES = frozenset({"event", "meeting", "award", "honour", "fixed", "campaign"})
 _MAX_RUN = 30  # characters of a name before its head
+_MIN_UNQUOTED_CAMPAIGN = 3  # characters of a campaign name found without quotes
 _MAX_PLACE = 6  # characters of a place before the first modifier, where punctuation opens the run
 _MIN_NAME = 4  # 全国竞赛: after its modifiers, an event's name has four characters or more (技能大赛)
 _MIN_LICENSED_TOPIC = 3  # 召开职工大会 is no name: a verb licenses a topic of three characters or more
@@ -447,6 +448,8 @@ def _unmarked_names(text: str, marks: list[_Mark]) -> list[Programme]:
         hs, he = m.span()
         role, kind = g.heads[m.group()]
         if role == "campaign":
+            if he - hs < _MIN_UNQUOTED_CAMPAIGN:
+                continue  # 五小 in 五小件车间: a short name counts only in quotes
             start = hs
         elif role in ("fixed", "honour"):
             start = _modifier_before(text, hs, g)
