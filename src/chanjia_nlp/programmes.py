@@ -29,8 +29,9 @@ a year, an edition (第四届, 首届), a level word (全国, 全省) or a regio
 2025年焦作市…职工技术运动会, 全国劳模). A verb can stand in for the modifier where it says what
 follows is a name (召开职工之家建设工作推进会). Standard honours (五一劳动奖章) and standing
 campaigns (送温暖) are names on their own; a name the text also quotes counts only where quoted.
-Tighter patterns add repeated-numeral working methods (四强化四构建), plans named after a launching
-verb (实施职业技能提升行动) and caption lines that name an event (…职工技能大赛).
+Tighter patterns add repeated-numeral working methods (四强化四构建), formulas (6+X, 1+10+N),
+plans named after a launching verb (实施职业技能提升行动) and caption lines that name an event
+(…职工技能大赛).
 
 The span never includes the marks. Records are sorted by start and never overlap: a title wins
 over the quotes inside it (《“龙川工匠”评选办法》 is one record).
@@ -274,6 +275,18 @@ RE_LIST_GAP = re.compile(
     re.VERBOSE,
 )
 RE_PLUS = re.compile(r"[+＋]")  # 党建+工建: a formula names a programme
+
+RE_FORMULA_PARTS = (re.compile(r"[0-9]"), re.compile(r"[A-Z]"))  # 6+X: a figure and an open part (1+1 is a sum)
+
+RE_BARE_FORMULA = re.compile(
+    r"""
+    (?<![0-9A-Za-z+＋.])                       # not inside a longer token or a sum (1.5+2)
+    (?:[0-9]{1,3}|[A-Z])                       # 6, 1: the fixed part
+    (?:[+＋](?:[0-9]{1,3}|[A-Z])){1,4}         # +X, +10+N: and what each place adds
+    (?![0-9A-Za-z+＋.%])                       # not a longer token, not a sum of percentages
+    """,
+    re.VERBOSE,
+)
 
 
 @dataclass(slots=True)
@@ -1033,12 +1046,15 @@ def _is_word_char(ch: str) -> bool:
 
 
 def _bare_names(text: str, marks: list[_Mark], cues: _Cues) -> list[Programme]:
-    """Names without marks: working methods, plans after a launching verb, event captions."""
+    """Names without marks: working methods, formulas (6+X), plans after a launching verb, event captions."""
     out = []
     spans = [m.span() for m in RE_BARE_METHOD.finditer(text)]
     for m in RE_BARE_ASCENDING.finditer(text):
         if m.start() > 0 and _is_word_char(text[m.start() - 1]):
             spans.append((m.start() - 1, m.end()))  # 精 + 一会二通三岗
+    for m in RE_BARE_FORMULA.finditer(text):
+        if all(part.search(m.group()) for part in RE_FORMULA_PARTS):
+            spans.append(m.span())  # 6+X, 1+10+N: a formula without quotes
     for start, end in spans:
         if _outside_marks(marks, start, end) and text[start:end] not in cues.generic:
             out.append(Programme(text=text[start:end], start=start, end=end, kind=ProgrammeKind.PROGRAMME))
