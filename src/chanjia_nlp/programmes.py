@@ -375,6 +375,7 @@ RE_EDITION_MODIFIER = re.compile(
 )
 
 RE_CLASS_LEVEL = re.compile(r"(?:国家|省|市|县|区)级")  # 省级大赛, 区级工作室: a class, not a name
+RE_NAME_RUN = re.compile(r"[\u4e00-\u9fff0-9０-９·•()（）]+$")  # the characters a name is made of, up to its head
 RE_DIGIT = re.compile(r"[0-9０-９]")  # a figure in a topic: a clause (共有5个先进单位), not a name
 RE_COUNTED = re.compile(rf"[首{_NUMERALS}几]+[个家名项批]")  # 首个, 两家: a count in a topic
 
@@ -387,10 +388,11 @@ class _Grammar:
     head_re: re.Pattern[str]
     levels: frozenset[str]
     aliases: frozenset[str]
+    modifiers: frozenset[str]  # levels and aliases
     modifier_lengths: tuple[int, ...]  # of levels and aliases, longest first
     stops: Mapping[str, ProgrammeKind | None]  # stop words, and verbs with the kind they license
     stop_lengths: tuple[int, ...]
-    event_heads: tuple[str, ...]  # heads of events and meetings (a run stops after one + 和)
+    event_head_end: re.Pattern[str]  # a head of an event or meeting ending the text searched (… + 和)
     compound: re.Pattern[str]  # 学院, 精神: after a personal honour, a longer noun (工匠学院)
     campaigns: Mapping[str, ProgrammeKind]  # 送温暖: names of standing campaigns, quoted or not
 
@@ -427,19 +429,28 @@ def _grammar() -> _Grammar:
         head_re=re.compile(_or(heads, searched=True)),
         levels=frozenset(levels),
         aliases=frozenset(aliases),
+        modifiers=frozenset(levels | aliases),
         modifier_lengths=_lengths(dict.fromkeys(levels | aliases)),
         stops=MappingProxyType(stops),
         stop_lengths=_lengths(stops),
-        event_heads=tuple(h for h, (role, _) in heads.items() if role in ("event", "meeting")),
+        event_head_end=re.compile("(?:" + _or(h for h, (role, _) in heads.items() if role in ("event", "meeting")) + ")$"),
         compound=re.compile(_or(compound)),
         campaigns=MappingProxyType({h: kind for h, (role, kind) in heads.items() if role == "campaign"}),
     )
 
 
 def _is_region(name: str) -> bool:
-    from .entities import find_division  # the gazetteer, already loaded for entities
+    """Whether ``name`` is a region of the gazetteer (a full name or a short form)."""
+    return name in _region_names()
 
-    return find_division(name) is not None
+
+@functools.cache
+def _region_names() -> Mapping[str, object]:
+    """The gazetteer's names and short forms (what ``entities.find_division`` looks up), loaded
+    once; a membership test is all the grammar needs, and it runs for every character of a run."""
+    from .entities import _gazetteer  # the gazetteer, already loaded for entities
+
+    return _gazetteer().by_text
 
 
 def _unmarked_names(text: str, marks: list[_Mark]) -> list[Programme]:
@@ -549,18 +560,21 @@ def _name_start(
     verb of the head's kind stands right before it (召开…推进会, 荣获…先进单位), or, for unit
     honours, when it continues a 、-list of them or 称号 follows.
     """
-    floor = max(0, hs - _MAX_RUN)
+    run = RE_NAME_RUN.search(text, max(0, hs - _MAX_RUN), hs)
+    floor = run.start() if run else hs
+    stops, lengths = g.stops, g.stop_lengths
     i = hs
     stop = None
-    while i > floor and _is_name_char(text[i - 1]):
-        stop = _stop_before(text, i, g)
-        if stop is not None:
+    while True:
+        for n in lengths:  # the longest stop word or verb ending at i (as _stop_before)
+            if n <= i and text[i - n : i] in stops:
+                stop = text[i - n : i]
+                break
+        if stop is not None or i <= floor:
             break
-        if text[i - 1] in "和与及" and any(text.endswith(h, 0, i - 1) for h in g.event_heads):
+        if text[i - 1] in "和与及" and g.event_head_end.search(text, 0, i - 1):
             break  # 召开A推进会和B座谈会: the second name starts after 和
         i -= 1
-    else:
-        stop = _stop_before(text, i, g)
     run_start = i
     if run_start >= 2 and text[run_start - 1] in _JOINERS and _modifier_ending(text, run_start - 1, g):
         return None  # 省、市技能竞赛: contests of several levels, not one named contest
@@ -599,27 +613,32 @@ def _all_cjk(text: str, start: int, end: int) -> bool:
 def _modifier_at(text: str, j: int, hi: int, g: _Grammar) -> int:
     """The length of the modifier at ``j`` (a year, an edition, a level word, an alias, a region;
     not a level of a category: 省级, 国家级), or 0."""
-    for pattern in (RE_YEAR_MODIFIER, RE_EDITION_MODIFIER):
-        m = pattern.match(text, j, hi)
-        if m and (j == 0 or not text[j - 1].isdigit()):
-            return m.end() - j
+    first = text[j]
+    pattern = RE_YEAR_MODIFIER if first in "12" else RE_EDITION_MODIFIER if first in "第首" else None
+    if pattern is not None and (m := pattern.match(text, j, hi)) and (j == 0 or not text[j - 1].isdigit()):
+        return m.end() - j
     n = 0
+    modifiers = g.modifiers
     for k in g.modifier_lengths:
-        if text[j : j + k] in g.aliases or text[j : j + k] in g.levels:
+        if text[j : j + k] in modifiers:
             n = k
             break
     if not n:
-        n = next((k for k in _REGION_LENGTHS if j + k <= hi and _is_region(text[j : j + k])), 0)
+        regions = _region_names()
+        for k in _REGION_LENGTHS:
+            if j + k <= hi and text[j : j + k] in regions:
+                n = k
+                break
     if n and text.startswith("级", j + n):
         return 0  # 省级大赛, 国家级竞赛: a class of contests
-    if n == 1 and text[j + 1 : j + 2] in "省市县区":
+    if n == 1 and j + 1 < len(text) and text[j + 1] in "省市县区":
         return 0  # 市区两级: not the level of a name
     return n
 
 
 def _modifier_ending(text: str, i: int, g: _Grammar) -> bool:
     """Whether a level word, an alias or a region ends right before ``i`` (省、市…)."""
-    return any(text[max(0, i - n) : i] in g.levels or text[max(0, i - n) : i] in g.aliases for n in g.modifier_lengths) or any(
+    return any(n <= i and text[i - n : i] in g.modifiers for n in g.modifier_lengths) or any(
         n <= i and _is_region(text[i - n : i]) for n in _REGION_LENGTHS
     )
 
@@ -706,6 +725,7 @@ def _classify_marks(text: str, marks: list[_Mark], cues: _Cues) -> list[Programm
     """Classify every marked text, then let names borrow the kind of their siblings and of
     their other mentions."""
     decided: list[list] = []  # [mark, kind, strength]; strength -1 = never a name
+    figures = _figures_of_speech(text)
     for chain in _chains(text, marks, cues.generic):
         if chain[0].title:
             rows = [[mark, *_classify_title(text, mark, cues)] for mark in chain]
@@ -713,7 +733,7 @@ def _classify_marks(text: str, marks: list[_Mark], cues: _Cues) -> list[Programm
                 rows = [[mark, None, -1] for mark in chain]  # 《…》《…》等工会报刊: newspapers, magazines
             decided.extend(rows)
         else:
-            decided.extend(list(row) for row in _classify_quote_chain(text, chain, cues))
+            decided.extend(list(row) for row in _classify_quote_chain(text, chain, cues, figures))
     _lend_to_list_members(text, decided)
     strong: dict[str, ProgrammeKind] = {}
     for mark, kind, strength in decided:
@@ -827,7 +847,9 @@ def _title_clause(text: str, mark: _Mark) -> str:
     return "".join(reversed(left)) + "|" + "".join(right)
 
 
-def _classify_quote_chain(text: str, chain: list[_Mark], cues: _Cues) -> list[tuple[_Mark, ProgrammeKind | None, int]]:
+def _classify_quote_chain(
+    text: str, chain: list[_Mark], cues: _Cues, figures: frozenset[int] = frozenset()
+) -> list[tuple[_Mark, ProgrammeKind | None, int]]:
     """Classify the quotes of one chain: the cue after the last one and the verb before the
     first one speak for all of them."""
     last = chain[-1]
@@ -839,7 +861,6 @@ def _classify_quote_chain(text: str, chain: list[_Mark], cues: _Cues) -> list[tu
     cued = before is not None or after_short is not None or after_long is not None
     family = len(chain) >= 3 and cued and _share_affix([m.body for m in chain])
     campaigns = _grammar().campaigns
-    figures = _figures_of_speech(text, chain)
     out = []
     for mark in chain:
         body = mark.body
@@ -907,15 +928,15 @@ RE_FROM_TO = re.compile(
 )
 
 
-def _figures_of_speech(text: str, chain: list[_Mark]) -> set[int]:
+def _figures_of_speech(text: str) -> frozenset[int]:
     """The opening marks of quotes in a from-to figure (由“点”到“面”, 由“精英赛”向“全员赛”)."""
-    lo = max(0, chain[0].open - 16)
-    hi = min(len(text), chain[-1].close + 16)
+    if "由“" not in text and "从“" not in text:
+        return frozenset()
     opens = set()
-    for m in RE_FROM_TO.finditer(text, lo, hi):
+    for m in RE_FROM_TO.finditer(text):
         opens.add(m.start() + 1)
         opens.add(text.index("“", m.start() + 2))
-    return opens
+    return frozenset(opens)
 
 
 def _counted_after(text: str, close: int) -> bool:
@@ -1052,9 +1073,10 @@ def _bare_names(text: str, marks: list[_Mark], cues: _Cues) -> list[Programme]:
     for m in RE_BARE_ASCENDING.finditer(text):
         if m.start() > 0 and _is_word_char(text[m.start() - 1]):
             spans.append((m.start() - 1, m.end()))  # 精 + 一会二通三岗
-    for m in RE_BARE_FORMULA.finditer(text):
-        if all(part.search(m.group()) for part in RE_FORMULA_PARTS):
-            spans.append(m.span())  # 6+X, 1+10+N: a formula without quotes
+    if "+" in text or "＋" in text:
+        for m in RE_BARE_FORMULA.finditer(text):
+            if all(part.search(m.group()) for part in RE_FORMULA_PARTS):
+                spans.append(m.span())  # 6+X, 1+10+N: a formula without quotes
     for start, end in spans:
         if _outside_marks(marks, start, end) and text[start:end] not in cues.generic:
             out.append(Programme(text=text[start:end], start=start, end=end, kind=ProgrammeKind.PROGRAMME))
