@@ -97,6 +97,8 @@ class _Cues:
     caption: re.Pattern[str]
     caption_verbs: re.Pattern[str]
     bare_plan: re.Pattern[str]
+    plan_kind: Mapping[str, ProgrammeKind]  # 计划 → programme, 行动 → activity
+    plan_lengths: tuple[int, ...]
     generic: frozenset[str]
 
 
@@ -166,6 +168,8 @@ def _cues() -> _Cues:
         caption=caption,
         caption_verbs=re.compile(_or(by_where["line_verb"]) or "(?!)"),
         bare_plan=bare_plan,
+        plan_kind=MappingProxyType({k: v for k, v in by_where["plan_end"].items() if v is not None}),
+        plan_lengths=_lengths(by_where["plan_end"]),
         generic=generic,
     )
 
@@ -395,6 +399,7 @@ class _Grammar:
     event_head_end: re.Pattern[str]  # a head of an event or meeting ending the text searched (… + 和)
     compound: re.Pattern[str]  # 学院, 精神: after a personal honour, a longer noun (工匠学院)
     campaigns: Mapping[str, ProgrammeKind]  # 送温暖: names of standing campaigns, quoted or not
+    fixed_end: re.Pattern[str]  # a standard honour ending a text searched (“江苏省五一劳动奖章”)
 
 
 @functools.cache
@@ -436,6 +441,7 @@ def _grammar() -> _Grammar:
         event_head_end=re.compile("(?:" + _or(h for h, (role, _) in heads.items() if role in ("event", "meeting")) + ")$"),
         compound=re.compile(_or(compound)),
         campaigns=MappingProxyType({h: kind for h, (role, kind) in heads.items() if role == "campaign"}),
+        fixed_end=re.compile("(?:" + _or(h for h, (role, _) in heads.items() if role == "fixed") + ")$"),
     )
 
 
@@ -860,7 +866,8 @@ def _classify_quote_chain(
     # around them says they are names at all (“烦心事”“揪心事”“操心事” are just worries).
     cued = before is not None or after_short is not None or after_long is not None
     family = len(chain) >= 3 and cued and _share_affix([m.body for m in chain])
-    campaigns = _grammar().campaigns
+    g = _grammar()
+    campaigns = g.campaigns
     out = []
     for mark in chain:
         body = mark.body
@@ -879,6 +886,8 @@ def _classify_quote_chain(
         kind, strength = None, 0
         if (known := campaigns.get(body)) is not None:
             kind, strength = known, _STRONG  # a standing campaign: “金秋助学”品牌 is still the campaign
+        elif not short and not parallel and g.fixed_end.search(body):
+            kind, strength = ProgrammeKind.TITLE, _STRONG  # a standard honour: “湖南省模范职工之家”
         elif RE_FIVE_YEAR_PLAN.fullmatch(body):
             kind, strength = ProgrammeKind.POLICY_DOCUMENT, _STRONG  # “十四五”规划目标, 建功‘十四五’
         elif _outweighs_head(body, own := _own_kind(body, short, parallel, cues), cues) and after is not None:
@@ -1085,7 +1094,8 @@ def _bare_names(text: str, marks: list[_Mark], cues: _Cues) -> list[Programme]:
         start, end = m.span("name")
         name = m.group("name")
         if _outside_marks(marks, start, end) and name not in cues.generic and not _quoted_elsewhere(name, quoted):
-            out.append(Programme(text=m.group("name"), start=start, end=end, kind=ProgrammeKind.PROGRAMME))
+            kind = cues.plan_kind.get(_suffix(name, cues.plan_kind, cues.plan_lengths, shorter=True) or "")
+            out.append(Programme(text=name, start=start, end=end, kind=kind or ProgrammeKind.PROGRAMME))
     for m in cues.caption.finditer(text):
         start, end = m.span("name")
         name = m.group("name")
