@@ -354,6 +354,7 @@ _ROLES = frozenset(
 _HEAD_ROLES = frozenset({"event", "meeting", "award", "honour", "fixed", "campaign"})
 _MAX_RUN = 30  # characters of a name before its head
 _MIN_UNQUOTED_CAMPAIGN = 3  # characters of a campaign name found without quotes
+_CAMPAIGN_MONEY = ("资金", "款", "金")  # 送温暖资金, 金秋助学金: money named after a campaign
 _MAX_PLACE = 6  # characters of a place before the first modifier, where punctuation opens the run
 _MIN_NAME = 4  # 全国竞赛: after its modifiers, an event's name has four characters or more (技能大赛)
 _MIN_LICENSED_TOPIC = 3  # 召开职工大会 is no name: a verb licenses a topic of three characters or more
@@ -364,8 +365,10 @@ _DETERMINERS = frozenset("该本我各此这其每")  # 该省劳动模范: the 
 RE_YEAR_MODIFIER = re.compile(
     r"""
     (?:19|20)[0-9]{2}                          # 2016, 2020: the year of an event
-    (?:年度|年)?                               # 2016年, 2021年度
-    (?![0-9月])                                # not a longer number, not a date (2023年8月)
+    (?:年度                                    # 2021年度
+      |年(?![0-9月底初末中内])                  # 2016年, not a date (2023年8月, 2025年底)
+      |(?![0-9年])                              # 2020齐鲁大工匠, not a longer number
+    )
     """,
     re.VERBOSE,
 )
@@ -480,6 +483,8 @@ def _unmarked_names(text: str, marks: list[_Mark]) -> list[Programme]:
         if role == "campaign":
             if he - hs < _MIN_UNQUOTED_CAMPAIGN:
                 continue  # 五小 in 五小件车间: a short name counts only in quotes
+            if text.startswith(_CAMPAIGN_MONEY, he):
+                continue  # 筹集送温暖资金: the campaign's money, not the campaign
             start = hs
         elif role in ("fixed", "honour"):
             start = _modifier_before(text, hs, g)
