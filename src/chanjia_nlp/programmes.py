@@ -711,7 +711,8 @@ def _mark(text: str, open_: int, close: int, title: bool) -> _Mark | None:
 
 
 def _chains(text: str, marks: list[_Mark], generic: frozenset[str]) -> list[list[_Mark]]:
-    """Runs of marks of one sort that touch or are joined by 、: “小产改”“中产改”“大产改”.
+    """Runs of marks of one sort that touch or are joined by 、, 和, 与 or 及: “小产改”“中产改”
+    “大产改”, “面对面、心贴心”和“春雨行动”活动 (the head noun after the last speaks for all).
 
     An ordinary word ends a run: in 建立“产改”“根据地” the first quote qualifies the second.
     """
@@ -719,7 +720,7 @@ def _chains(text: str, marks: list[_Mark], generic: frozenset[str]) -> list[list
     for mark in marks:
         if chains:
             prev = chains[-1][-1]
-            touching = mark.open >= prev.close and text[prev.close : mark.open] in ("", "、")
+            touching = mark.open >= prev.close and text[prev.close : mark.open] in ("", "、", "和", "与", "及")
             if touching and prev.title == mark.title and prev.body not in generic:
                 chains[-1].append(mark)
                 continue
