@@ -33,8 +33,10 @@ Tighter patterns add repeated-numeral working methods (四强化四构建), form
 plans named after a launching verb (实施职业技能提升行动) and caption lines that name an event
 (…职工技能大赛).
 
-The span never includes the marks. Records are sorted by start and never overlap: a title wins
-over the quotes inside it (《“龙川工匠”评选办法》 is one record).
+The span never includes the marks. Records are sorted by start and never cross; a name quoted
+inside another one is a record of its own after it (《关于深入推进“智汇龙川”工程的意见》 gives the
+document and the programme), which is how the annotators mark nested names. Unmarked names never
+nest in anything.
 """
 
 from __future__ import annotations
@@ -402,7 +404,8 @@ class _Grammar:
     event_head_end: re.Pattern[str]  # a head of an event or meeting ending the text searched (… + 和)
     compound: re.Pattern[str]  # 学院, 精神: after a personal honour, a longer noun (工匠学院)
     campaigns: Mapping[str, ProgrammeKind]  # 送温暖: names of standing campaigns, quoted or not
-    fixed_end: re.Pattern[str]  # a standard honour ending a text searched (“江苏省五一劳动奖章”)
+    fixed: frozenset[str]  # standard honours (a quote ending with one is that honour)
+    fixed_lengths: tuple[int, ...]
 
 
 @functools.cache
@@ -444,7 +447,8 @@ def _grammar() -> _Grammar:
         event_head_end=re.compile("(?:" + _or(h for h, (role, _) in heads.items() if role in ("event", "meeting")) + ")$"),
         compound=re.compile(_or(compound)),
         campaigns=MappingProxyType({h: kind for h, (role, kind) in heads.items() if role == "campaign"}),
-        fixed_end=re.compile("(?:" + _or(h for h, (role, _) in heads.items() if role == "fixed") + ")$"),
+        fixed=frozenset(h for h, (role, _) in heads.items() if role == "fixed"),
+        fixed_lengths=_lengths({h: None for h, (role, _) in heads.items() if role == "fixed"}),
     )
 
 
@@ -889,14 +893,15 @@ def _classify_quote_chain(
         short = len(body) <= 2
         parallel = not short and _parallel(body) and not RE_DIGIT.search(body)  # “步行15分钟…”: a rule
         after = after_short if short else after_long
+        own, own_outweighs = _own_kind(body, short, parallel, cues)
         kind, strength = None, 0
         if (known := campaigns.get(body)) is not None:
             kind, strength = known, _STRONG  # a standing campaign: “金秋助学”品牌 is still the campaign
-        elif not short and not parallel and g.fixed_end.search(body):
+        elif not short and not parallel and _suffix(body, g.fixed, g.fixed_lengths, shorter=False):
             kind, strength = ProgrammeKind.TITLE, _STRONG  # a standard honour: “湖南省模范职工之家”
         elif RE_FIVE_YEAR_PLAN.fullmatch(body):
             kind, strength = ProgrammeKind.POLICY_DOCUMENT, _STRONG  # “十四五”规划目标, 建功‘十四五’
-        elif _outweighs_head(body, own := _own_kind(body, short, parallel, cues), cues) and after is not None:
+        elif own_outweighs and after is not None:
             kind, strength = own, _STRONG  # “泉城工匠”颁奖典礼, “工匠杯”比赛品牌: the honour, the cup
         elif after is not None:
             kind, strength = after, _STRONG
@@ -992,24 +997,20 @@ _SELF_NAMED = (ProgrammeKind.TITLE, ProgrammeKind.ACTIVITY)  # end cues that out
 _WEAK_END_CUES = frozenset({"职工"})  # “关爱职工”行动: too common an ending to outweigh a head noun
 
 
-def _own_kind(body: str, short: bool, parallel: bool, cues: _Cues) -> ProgrammeKind | None:
+def _own_kind(body: str, short: bool, parallel: bool, cues: _Cues) -> tuple[ProgrammeKind | None, bool]:
     """The kind the cue a quoted name ends with gives (“星湖工匠” → title), not for short
-    names or parallel clauses (where it would name the last clause only)."""
+    names or parallel clauses (where it would name the last clause only); and whether that
+    last word says what the name is even before a head noun (“泉城工匠”颁奖典礼 is the honour,
+    “工匠杯”比赛品牌 the contest)."""
     if short or parallel:
-        return None
+        return None, False
     key = _suffix(body, cues.end, cues.end_lengths, shorter=True)
     if key is None:
-        return None
-    return cues.end[key]
-
-
-def _outweighs_head(body: str, own: ProgrammeKind | None, cues: _Cues) -> bool:
-    """Whether a name's own last word (an honour, a cup) says what it is even before a head
-    noun (“泉城工匠”颁奖典礼 is the honour, “工匠杯”比赛品牌 the contest)."""
-    if own not in _SELF_NAMED or RE_PLUS.search(body):
-        return False  # “互联网+竞赛”评价模式: a formula is a working method, named by its head
-    key = _suffix(body, cues.end, cues.end_lengths, shorter=True)
-    return key not in _WEAK_END_CUES
+        return None, False
+    kind = cues.end[key]
+    # “互联网+竞赛”评价模式: a formula is a working method, named by its head
+    outweighs = kind in _SELF_NAMED and key not in _WEAK_END_CUES and not RE_PLUS.search(body)
+    return kind, outweighs
 
 
 def _event_after(text: str, close: int, cues: _Cues) -> bool:
