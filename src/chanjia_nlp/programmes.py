@@ -124,7 +124,8 @@ def _cues() -> _Cues:
         if kind != "none" and kind not in _KINDS:
             raise LexiconError(_CUES_FILE, number, f"unknown kind {kind!r}; valid: {sorted(_KINDS)} or 'none'")
         if kind == "none" and where not in ("end", "title_end", "title_after", "line_verb"):
-            raise LexiconError(_CUES_FILE, number, "kind 'none' is only for end, title_end, title_after and line_verb cues")
+            only = "kind 'none' is only for end, title_end, title_after and line_verb cues"
+            raise LexiconError(_CUES_FILE, number, only)
         by_where[where][cue] = _KINDS.get(kind)
     generic = frozenset(_lexicon.word_list(_GENERIC_FILE))
     end = {k: v for k, v in by_where["end"].items() if v is not None}
@@ -404,7 +405,7 @@ class _Grammar:
     event_head_end: re.Pattern[str]  # a head of an event or meeting ending the text searched (… + 和)
     compound: re.Pattern[str]  # 学院, 精神: after a personal honour, a longer noun (工匠学院)
     campaigns: Mapping[str, ProgrammeKind]  # 送温暖: names of standing campaigns, quoted or not
-    fixed: frozenset[str]  # standard honours (a quote ending with one is that honour)
+    fixed: Mapping[str, None]  # standard honours (a quote ending with one is that honour)
     fixed_lengths: tuple[int, ...]
 
 
@@ -444,10 +445,10 @@ def _grammar() -> _Grammar:
         modifier_lengths=_lengths(dict.fromkeys(levels | aliases)),
         stops=MappingProxyType(stops),
         stop_lengths=_lengths(stops),
-        event_head_end=re.compile("(?:" + _or(h for h, (role, _) in heads.items() if role in ("event", "meeting")) + ")$"),
+        event_head_end=re.compile("(?:" + _or(h for h, (r, _) in heads.items() if r in ("event", "meeting")) + ")$"),
         compound=re.compile(_or(compound)),
         campaigns=MappingProxyType({h: kind for h, (role, kind) in heads.items() if role == "campaign"}),
-        fixed=frozenset(h for h, (role, _) in heads.items() if role == "fixed"),
+        fixed=MappingProxyType({h: None for h, (role, _) in heads.items() if role == "fixed"}),
         fixed_lengths=_lengths({h: None for h, (role, _) in heads.items() if role == "fixed"}),
     )
 
@@ -484,6 +485,7 @@ def _unmarked_names(text: str, marks: list[_Mark]) -> list[Programme]:
     for m in g.head_re.finditer(text):
         hs, he = m.span()
         role, kind = g.heads[m.group()]
+        start: int | None
         if role == "campaign":
             if he - hs < _MIN_UNQUOTED_CAMPAIGN:
                 continue  # 五小 in 五小件车间: a short name counts only in quotes
@@ -616,8 +618,8 @@ def _name_start(
         return None  # 太仓首个劳模创新工作室: a count of things, not a name
     if any(text[k] in _JOINERS and _modifier_at(text, k + 1, hs, g) for k in range(topic, hs)):
         return None
-    if text.count("(", start, he) != text.count(")", start, he) or text.count("（", start, he) != text.count("）", start, he):
-        return None
+    if any(text.count(a, start, he) != text.count(b, start, he) for a, b in ("()", "（）")):
+        return None  # 刘娅)2020年…: a name holds whole pairs of brackets
     return start
 
 
@@ -878,7 +880,7 @@ def _classify_quote_chain(
     family = len(chain) >= 3 and cued and _share_affix([m.body for m in chain])
     g = _grammar()
     campaigns = g.campaigns
-    out = []
+    out: list[tuple[_Mark, ProgrammeKind | None, int]] = []
     for mark in chain:
         body = mark.body
         if (
@@ -987,7 +989,7 @@ def _after_cues(text: str, close: int, cues: _Cues) -> tuple[ProgrammeKind | Non
     m = cues.after_reversed.search(phrase[::-1])
     if m is None and phrase and text[close + len(phrase) : close + len(phrase) + 1] in ("和", "与", "及"):
         end = close + len(phrase) + 1  # “…”纺织行业劳动和技能竞赛: 和 inside the head phrase
-        phrase += text[end - 1] + RE_AFTER_PHRASE.match(text, end).group()
+        phrase += text[end - 1] + _phrase_at(RE_AFTER_PHRASE, text, end)
         m = cues.after_reversed.search(phrase[::-1])
     head = cues.after_kind[m.group()[::-1]] if m else None
     return first, head
@@ -1013,15 +1015,21 @@ def _own_kind(body: str, short: bool, parallel: bool, cues: _Cues) -> tuple[Prog
     return kind, outweighs
 
 
+def _phrase_at(pattern: re.Pattern[str], text: str, pos: int) -> str:
+    """The phrase ``pattern`` reads at ``pos`` (it matches everywhere, maybe empty)."""
+    m = pattern.match(text, pos)
+    return m.group() if m else ""
+
+
 def _event_after(text: str, close: int, cues: _Cues) -> bool:
     """Whether the phrase after a closing mark, read further than for other names, ends with an
     event: parallel clauses before an event's long name are its theme, not a slogan
     (“湾区同心 技能报国”粤港澳大湾区第四届职业技能大赛)."""
-    phrase = RE_THEME_PHRASE.match(text, close).group()
+    phrase = _phrase_at(RE_THEME_PHRASE, text, close)
     if phrase and not phrase.strip("—") and text.startswith("“", close + len(phrase)):
         end = text.find("”", close + len(phrase), close + len(phrase) + _MAX_QUOTE)
         if end != -1:  # “匠心筑梦 建功泉城”——“泉城工匠”颁奖典礼: the event is named after a dash
-            phrase = RE_THEME_PHRASE.match(text, end + 1).group()
+            phrase = _phrase_at(RE_THEME_PHRASE, text, end + 1)
     m = cues.after_reversed.search(phrase[::-1])
     return m is not None and cues.after_kind[m.group()[::-1]] is ProgrammeKind.ACTIVITY
 
