@@ -21,12 +21,22 @@ Cue words live in ``lexicons/programme_cues.tsv``, ordinary words that reports q
 kind to the other mentions of the same name in the text (“小产改”即…, 《王大刚考证记》火了), a
 slogan of eight characters or more even where it is repeated without marks; a verb before one
 mention (5) speaks for that mention only. Within a list (供电公司“火花说”、住建局“思享会”) a name
-nothing speaks for takes the kind of a classified member. Without marks only tight patterns are
-read: repeated-numeral working methods (四强化四构建), plans named after a launching verb
-(实施职业技能提升行动) and caption lines that name an event (…职工技能大赛).
+nothing speaks for takes the kind of a classified member.
 
-The span never includes the marks. Records are sorted by start and never overlap: a title wins
-over the quotes inside it (《“龙川工匠”评选办法》 is one record).
+Without marks, names are read by a small grammar (``lexicons/programme_names.tsv``): a head noun
+(大赛, 推进会, 先进单位, 劳模) and, leftwards from it, a topic and the modifiers a name opens with —
+a year, an edition (第四届, 首届), a level word (全国, 全省) or a region (湖南省第二届职业技能大赛,
+2025年焦作市…职工技术运动会, 全国劳模). A verb can stand in for the modifier where it says what
+follows is a name (召开职工之家建设工作推进会). Standard honours (五一劳动奖章) and standing
+campaigns (送温暖) are names on their own; a name the text also quotes counts only where quoted.
+Tighter patterns add repeated-numeral working methods (四强化四构建), formulas (6+X, 1+10+N),
+plans named after a launching verb (实施职业技能提升行动) and caption lines that name an event
+(…职工技能大赛).
+
+The span never includes the marks. Records are sorted by start and never cross; a name quoted
+inside another one is a record of its own after it (《关于深入推进“智汇龙川”工程的意见》 gives the
+document and the programme), which is how the annotators mark nested names. Unmarked names never
+nest in anything.
 """
 
 from __future__ import annotations
@@ -61,6 +71,7 @@ _SPEECH_CHARS = frozenset("我你咱了吗呢啊呀吧")  # clauses with these a
 _VERBAL_STARTS = frozenset("在为被把将让使是已正也都就还又则即于向从对给由")  # a clause, not a noun, follows
 _TRAILING_PARTICLES = "的了出"  # 精心打造的“…”, 推出了“…”: the verb cue stands before these
 _AFTER_WINDOW = 14  # characters after a closing mark that may hold its head noun
+_THEME_WINDOW = 24  # … and for the theme of an event, its long name (“…”粤港澳大湾区第四届职业技能大赛)
 _BEFORE_WINDOW = 6  # characters before an opening mark that may hold a cue verb
 _TITLE_WINDOW = 10  # characters of a title's clause, either side, that may make it a work
 _HEADING_PREFIX = 3  # at most this many characters before the quote in a subheading (落实“一份责”)
@@ -74,6 +85,8 @@ class _Cues:
 
     end: Mapping[str, ProgrammeKind]
     end_lengths: tuple[int, ...]
+    end_never: Mapping[str, None]  # “八大群体”, “三举措”: a category or a count of measures
+    end_never_lengths: tuple[int, ...]
     after: re.Pattern[str]
     after_reversed: re.Pattern[str]  # the cues spelt backwards: the first match ends last
     after_kind: Mapping[str, ProgrammeKind]
@@ -86,6 +99,8 @@ class _Cues:
     caption: re.Pattern[str]
     caption_verbs: re.Pattern[str]
     bare_plan: re.Pattern[str]
+    plan_kind: Mapping[str, ProgrammeKind]  # 计划 → programme, 行动 → activity
+    plan_lengths: tuple[int, ...]
     generic: frozenset[str]
 
 
@@ -108,11 +123,13 @@ def _cues() -> _Cues:
             raise LexiconError(_CUES_FILE, number, f"unknown where {where!r}; valid: {sorted(_WHERE)}")
         if kind != "none" and kind not in _KINDS:
             raise LexiconError(_CUES_FILE, number, f"unknown kind {kind!r}; valid: {sorted(_KINDS)} or 'none'")
-        if kind == "none" and where not in ("title_end", "title_after", "line_verb"):
-            raise LexiconError(_CUES_FILE, number, "kind 'none' is only for title_end, title_after and line_verb cues")
+        if kind == "none" and where not in ("end", "title_end", "title_after", "line_verb"):
+            only = "kind 'none' is only for end, title_end, title_after and line_verb cues"
+            raise LexiconError(_CUES_FILE, number, only)
         by_where[where][cue] = _KINDS.get(kind)
     generic = frozenset(_lexicon.word_list(_GENERIC_FILE))
     end = {k: v for k, v in by_where["end"].items() if v is not None}
+    end_never = {k: v for k, v in by_where["end"].items() if v is None}
     after = {k: v for k, v in by_where["after"].items() if v is not None}
     before = {k: v for k, v in by_where["before"].items() if v is not None}
     title_end = by_where["title_end"]
@@ -140,6 +157,8 @@ def _cues() -> _Cues:
     return _Cues(
         end=MappingProxyType(end),
         end_lengths=_lengths(end),
+        end_never=MappingProxyType(end_never),
+        end_never_lengths=_lengths(end_never),
         after=re.compile(_or(after) or "(?!)"),
         after_reversed=re.compile(_or(cue[::-1] for cue in after) or "(?!)"),
         after_kind=MappingProxyType(after),
@@ -152,6 +171,8 @@ def _cues() -> _Cues:
         caption=caption,
         caption_verbs=re.compile(_or(by_where["line_verb"]) or "(?!)"),
         bare_plan=bare_plan,
+        plan_kind=MappingProxyType({k: v for k, v in by_where["plan_end"].items() if v is not None}),
+        plan_lengths=_lengths(by_where["plan_end"]),
         generic=generic,
     )
 
@@ -168,13 +189,24 @@ RE_MARKED = re.compile(
     re.VERBOSE,
 )
 
+RE_SPACED_TITLE = re.compile(
+    r"""
+    [\u4e00-\u9fff][ \u3000]+[\u4e00-\u9fff]  # words spaced like a headline: documents are one phrase
+    """,
+    re.VERBOSE,
+)
+
 RE_NESTED_OPEN = re.compile(r"[‘「『\"]")  # a mark that may open a name inside a double quote
+RE_NESTED_IN_TITLE = re.compile(r"[“‘「『\"]")  # … or inside a title
 
 RE_HEAD_COUNT = re.compile(
     rf"""
     (?:[0-9]+|[{_NUMERALS}]+)                  # 60, 两: how many people hold the honour
     (?:余|多)?                                 # 60余
-    名$                                        # 名: people, so the quote names an honour
+    名                                         # 名: people, so the quote names an honour
+    (?:以上)?                                  # 20名以上
+    (?:[\u4e00-\u9fff]{{1,5}}[省市县区])?         # 张家口市: whose honour it is
+    $
     """,
     re.VERBOSE,
 )
@@ -217,11 +249,26 @@ RE_NUMBERED_TENET = re.compile(
     re.VERBOSE,
 )
 
+RE_FIVE_YEAR_PLAN = re.compile(
+    r"""
+    (?:十[一二三四五六七八九]?|[一二三四五六七八九])  # 七, 十三, 十四: the number of a five-year plan
+    五                                          # 七五, 十四五: the plan (a policy document)
+    """,
+    re.VERBOSE,
+)
+
 RE_PARALLEL_SPLIT = re.compile(r"[、，,；;\s]+|——")  # clause separators inside a slogan
 RE_SENTENCE_MARK = re.compile(r"[。！？!?；;：:]")  # a quote holding these is speech, not a name
 RE_AFTER_PHRASE = re.compile(
     rf"""
     [^{re.escape("".join(sorted(_STOPS)))}]{{0,{_AFTER_WINDOW}}}  # up to the next stop: 创业大赛, 工作机制
+    """,
+    re.VERBOSE,
+)
+
+RE_THEME_PHRASE = re.compile(
+    rf"""
+    [^{re.escape("".join(sorted(_STOPS)))}]{{0,{_THEME_WINDOW}}}  # up to the next stop: 2021海口劳模事迹巡回宣讲
     """,
     re.VERBOSE,
 )
@@ -235,6 +282,18 @@ RE_LIST_GAP = re.compile(
     re.VERBOSE,
 )
 RE_PLUS = re.compile(r"[+＋]")  # 党建+工建: a formula names a programme
+
+RE_FORMULA_PARTS = (re.compile(r"[0-9]"), re.compile(r"[A-Z]"))  # 6+X: a figure and an open part (1+1 is a sum)
+
+RE_BARE_FORMULA = re.compile(
+    r"""
+    (?<![0-9A-Za-z+＋.])                       # not inside a longer token or a sum (1.5+2)
+    (?:[0-9]{1,3}|[A-Z])                       # 6, 1: the fixed part
+    (?:[+＋](?:[0-9]{1,3}|[A-Z])){1,4}         # +X, +10+N: and what each place adds
+    (?![0-9A-Za-z+＋.%])                       # not a longer token, not a sum of percentages
+    """,
+    re.VERBOSE,
+)
 
 
 @dataclass(slots=True)
@@ -253,7 +312,9 @@ class _Mark:
 def extract_programmes(text: str) -> list[Programme]:
     """Find the programme names, document titles, honours, activities, slogans and works in ``text``.
 
-    Records are sorted by start and never overlap; messy text never raises, it gives fewer records.
+    Records are sorted by start. They never cross; a name quoted inside another one is reported
+    after it, the only case where records nest (《关于实施“江城工匠孵化行动”的意见》 gives the
+    document and the campaign). Messy text never raises, it gives fewer records.
 
     >>> [(p.text, p.kind.value) for p in extract_programmes("定期选树“星湖工匠”，出台《工作指南》。")]
     [('星湖工匠', 'title'), ('工作指南', 'policy_document')]
@@ -272,55 +333,368 @@ def extract_programmes(text: str) -> list[Programme]:
         found.extend(_classify_marks(text, marks, cues))
     outer = [m for m in marks if not m.nested]  # disjoint, in order
     found.extend(_bare_names(text, outer, cues))
-    found.extend(_bare_honours(text, outer))
+    found.extend(_unmarked_names(text, outer))
     found.sort(key=lambda p: (p.start, -p.end))
+    nested = {(m.start, m.end) for m in marks if m.nested}
     out: list[Programme] = []
     last_end = -1
     for p in found:
         if p.start >= last_end:
             out.append(p)
             last_end = p.end
+        elif p.end <= last_end and (p.start, p.end) in nested:
+            out.append(p)  # a name quoted inside a name: 《关于深化“智汇江城”工程的意见》
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# Names without marks: modifiers + topic + head (lexicons/programme_names.tsv)
+
+_NAMES_FILE = "programme_names.tsv"
+_ROLES = frozenset(
+    {"event", "meeting", "award", "honour", "fixed", "campaign", "level", "alias", "stop", "verb", "compound"}
+)
+_HEAD_ROLES = frozenset({"event", "meeting", "award", "honour", "fixed", "campaign"})
+_MAX_RUN = 30  # characters of a name before its head
+_MIN_UNQUOTED_CAMPAIGN = 3  # characters of a campaign name found without quotes
+_CAMPAIGN_MONEY = ("资金", "款", "金")  # 送温暖资金, 金秋助学金: money named after a campaign
+_MAX_PLACE = 6  # characters of a place before the first modifier, where punctuation opens the run
+_MIN_NAME = 4  # 全国竞赛: after its modifiers, an event's name has four characters or more (技能大赛)
+_MIN_LICENSED_TOPIC = 3  # 召开职工大会 is no name: a verb licenses a topic of three characters or more
+_REGION_LENGTHS = (7, 6, 5, 4, 3, 2)  # 中华人民共和国 … 温县
+_JOINERS = "和与及、"  # 甘肃省和全国…运动会: modifiers joined so name a kind of event, not one event
+_DETERMINERS = frozenset("该本我各此这其每")  # 该省劳动模范: the province just named, not a level
+
+RE_YEAR_MODIFIER = re.compile(
+    r"""
+    (?:19|20)[0-9]{2}                          # 2016, 2020: the year of an event
+    (?:年度                                    # 2021年度
+      |年(?![0-9月底初末中内])                  # 2016年, not a date (2023年8月, 2025年底)
+      |(?![0-9年])                              # 2020齐鲁大工匠, not a longer number
+    )
+    """,
+    re.VERBOSE,
+)
+
+RE_EDITION_MODIFIER = re.compile(
+    rf"""
+    (?:第[0-9{_NUMERALS}]{{1,4}}|首)          # 第四届, 第十七次, 首届
+    [届次期]
+    """,
+    re.VERBOSE,
+)
+
+RE_CLASS_LEVEL = re.compile(r"(?:国家|省|市|县|区)级")  # 省级大赛, 区级工作室: a class, not a name
+RE_NAME_RUN = re.compile(r"[\u4e00-\u9fff0-9０-９·•()（）]+$")  # the characters a name is made of, up to its head
+RE_DIGIT = re.compile(r"[0-9０-９]")  # a figure in a topic: a clause (共有5个先进单位), not a name
+RE_COUNTED = re.compile(rf"[首{_NUMERALS}几]+[个家名项批]")  # 首个, 两家: a count in a topic
+
+
+@dataclass(frozen=True, slots=True)
+class _Grammar:
+    """The tables of ``programme_names.tsv``: heads, modifiers, stops and licensing verbs."""
+
+    heads: Mapping[str, tuple[str, ProgrammeKind]]  # head → (role, kind)
+    head_re: re.Pattern[str]
+    levels: frozenset[str]
+    aliases: frozenset[str]
+    modifiers: frozenset[str]  # levels and aliases
+    modifier_lengths: tuple[int, ...]  # of levels and aliases, longest first
+    stops: Mapping[str, ProgrammeKind | None]  # stop words, and verbs with the kind they license
+    stop_lengths: tuple[int, ...]
+    event_head_end: re.Pattern[str]  # a head of an event or meeting ending the text searched (… + 和)
+    compound: re.Pattern[str]  # 学院, 精神: after a personal honour, a longer noun (工匠学院)
+    campaigns: Mapping[str, ProgrammeKind]  # 送温暖: names of standing campaigns, quoted or not
+    fixed: Mapping[str, None]  # standard honours (a quote ending with one is that honour)
+    fixed_lengths: tuple[int, ...]
 
 
 @functools.cache
-def _honours() -> tuple[re.Pattern[str], tuple[str, ...]]:
-    """The honour names as one pattern, and the level or province words that may stand before them."""
-    from .entities import divisions  # the gazetteer, already loaded for entities
+def _grammar() -> _Grammar:
+    """Read and validate ``programme_names.tsv`` and compile its patterns, once per process."""
+    heads: dict[str, tuple[str, ProgrammeKind]] = {}
+    levels, aliases, compound = set(), set(), set()
+    stops: dict[str, ProgrammeKind | None] = {}
+    for number, row in _lexicon.read_rows(_NAMES_FILE, ("word", "role", "kind")):
+        word, role, kind = row["word"].strip(), row["role"], row["kind"]
+        if not word:
+            raise LexiconError(_NAMES_FILE, number, "empty word")
+        if role not in _ROLES:
+            raise LexiconError(_NAMES_FILE, number, f"unknown role {role!r}; valid: {sorted(_ROLES)}")
+        takes_kind = role in _HEAD_ROLES or role == "verb"
+        if takes_kind and kind not in _KINDS:
+            raise LexiconError(_NAMES_FILE, number, f"unknown kind {kind!r} for a {role}; valid: {sorted(_KINDS)}")
+        if not takes_kind and kind != "-":
+            raise LexiconError(_NAMES_FILE, number, f"a {role} takes kind '-', not {kind!r}")
+        if role in _HEAD_ROLES:
+            heads[word] = (role, _KINDS[kind])
+        elif role == "level":
+            levels.add(word)
+        elif role == "alias":
+            aliases.add(word)
+        elif role == "compound":
+            compound.add(word)
+        else:
+            stops[word] = _KINDS[kind] if role == "verb" else None
+    return _Grammar(
+        heads=MappingProxyType(heads),
+        head_re=re.compile(_or(heads, searched=True)),
+        levels=frozenset(levels),
+        aliases=frozenset(aliases),
+        modifiers=frozenset(levels | aliases),
+        modifier_lengths=_lengths(dict.fromkeys(levels | aliases)),
+        stops=MappingProxyType(stops),
+        stop_lengths=_lengths(stops),
+        event_head_end=re.compile("(?:" + _or(h for h, (r, _) in heads.items() if r in ("event", "meeting")) + ")$"),
+        compound=re.compile(_or(compound)),
+        campaigns=MappingProxyType({h: kind for h, (role, kind) in heads.items() if role == "campaign"}),
+        fixed=MappingProxyType({h: None for h, (role, _) in heads.items() if role == "fixed"}),
+        fixed_lengths=_lengths({h: None for h, (role, _) in heads.items() if role == "fixed"}),
+    )
 
-    honours = list(_lexicon.word_list("honours.txt"))
-    provinces = [d.name for d in divisions().values() if d.level == "province"]
-    prefixes = sorted(["全国", *provinces, "省", "市", "区", "县"], key=len, reverse=True)
-    return re.compile(_or(honours)), tuple(prefixes)
+
+def _is_region(name: str) -> bool:
+    """Whether ``name`` is a region of the gazetteer (a full name or a short form)."""
+    return name in _region_names()
 
 
-def _bare_honours(text: str, marks: list[_Mark]) -> list[Programme]:
-    """Standard honours written without quotes (获江苏省五一劳动奖章): titles, level included."""
-    pattern, prefixes = _honours()
-    out = []
-    for m in pattern.finditer(text):
-        start = m.start()
-        for prefix in prefixes:  # the level or province belongs to the name
-            if text.startswith(prefix, start - len(prefix)) and start >= len(prefix):
-                start -= len(prefix)
-                break
-        if _outside_marks(marks, start, m.end()):
-            out.append(Programme(text=text[start : m.end()], start=start, end=m.end(), kind=ProgrammeKind.TITLE))
+@functools.cache
+def _region_names() -> Mapping[str, object]:
+    """The gazetteer's names and short forms (what ``entities.find_division`` looks up), loaded
+    once; a membership test is all the grammar needs, and it runs for every character of a run."""
+    from .entities import _gazetteer  # the gazetteer, already loaded for entities
+
+    return _gazetteer().by_text
+
+
+def _unmarked_names(text: str, marks: list[_Mark]) -> list[Programme]:
+    """Named events, meetings, honours and campaigns written without marks, read from their head
+    noun leftwards (see ``lexicons/programme_names.tsv``).
+
+    >>> [(p.text, p.kind.value) for p in _unmarked_names("7月4日，湖南省第一届职业技能大赛开幕。", [])]
+    [('湖南省第一届职业技能大赛', 'activity')]
+    >>> [p.text for p in _unmarked_names("召开职工大会和全市工会宣传工作推进会", [])]
+    ['全市工会宣传工作推进会']
+    >>> [p.text for p in _unmarked_names("全国劳模和省劳模中，全市劳模100名", [])]
+    ['全国劳模', '省劳模']
+    """
+    g = _grammar()
+    quoted = [m.body for m in marks if not m.title]
+    out: list[Programme] = []
+    last_award_end = -1  # the end of the last unit honour, for 、-lists of them
+    for m in g.head_re.finditer(text):
+        hs, he = m.span()
+        role, kind = g.heads[m.group()]
+        start: int | None
+        if role == "campaign":
+            if he - hs < _MIN_UNQUOTED_CAMPAIGN:
+                continue  # 五小 in 五小件车间: a short name counts only in quotes
+            if text.startswith(_CAMPAIGN_MONEY, he):
+                continue  # 筹集送温暖资金: the campaign's money, not the campaign
+            start = hs
+        elif role in ("fixed", "honour"):
+            start = _modifier_before(text, hs, g)
+            if role == "honour" and (start is None or g.compound.match(text, he)):
+                continue  # 劳模 alone is a noun; 工匠学院, 劳模精神 are other things
+            if start is None:
+                if _stop_before(text, hs, g) in ("各", "各级", "各类"):
+                    continue  # 各级五一劳动奖获得者: the holders of any such honour
+                start = hs
+        else:
+            start = _name_start(text, hs, he, role, kind, g, last_award_end)
+            if start is None:
+                continue
+        if not _outside_marks(marks, start, he) or _quoted_elsewhere(text[start:he], quoted):
+            continue
+        out.append(Programme(text=text[start:he], start=start, end=he, kind=kind))
+        if role == "award":
+            last_award_end = he
     return out
+
+
+def _quoted_elsewhere(name: str, quoted: list[str]) -> bool:
+    """Whether the text also quotes ``name`` (“送清凉”活动 … 送清凉慰问): then only its quoted
+    mentions are names, the annotators' convention for names that are sometimes quoted."""
+    return any(name in body for body in quoted)
+
+
+def _modifier_before(text: str, hs: int, g: _Grammar) -> int | None:
+    """Where a level word, a region or an alias right before ``hs`` starts (全国|劳模,
+    郑州市|技术标兵, 齐鲁|工匠), or ``None``.
+
+    全省, 全市 before a personal honour mean "all of them" (全市劳模), not a level; a level word
+    of one character (省, 市) must stand on its own (作为省劳模, 全国劳模和省劳模), not end a name
+    (综保区劳动模范) or a list of levels (全国、省、市劳动模范).
+    """
+    for n in _REGION_LENGTHS:
+        if n <= hs and _is_region(text[hs - n : hs]):
+            return hs - n
+    for n in g.modifier_lengths:
+        if n > hs:
+            continue
+        word = text[hs - n : hs]
+        if word in g.aliases:
+            return hs - n
+        if word in g.levels and not (word[0] == "全" and word != "全国"):
+            return hs - n if n > 1 or _stands_alone(text, hs - 1, g) else None
+    return None
+
+
+def _stands_alone(text: str, i: int, g: _Grammar) -> bool:
+    """Whether the one-character word at ``i`` starts a phrase: at the start of the text, after
+    punctuation (after 、 only where no level word ends the item before), after 和/与/及, or after
+    a stop word or a verb."""
+    if i == 0:
+        return True
+    before = text[i - 1]
+    if before == "、":
+        return not _modifier_ending(text, i - 1, g)  # 12个、区五一劳动奖章, but not 省、市劳模
+    if before in _DETERMINERS:
+        return False
+    return before in "和与及" or not _is_name_char(before) or _stop_before(text, i, g) is not None
+
+
+def _stop_before(text: str, i: int, g: _Grammar) -> str | None:
+    """The longest stop word or verb that ends right before ``i``, or ``None``."""
+    for n in g.stop_lengths:
+        if n <= i and text[i - n : i] in g.stops:
+            return text[i - n : i]
+    return None
+
+
+def _is_name_char(ch: str) -> bool:
+    """A character an unmarked name is made of: Chinese, digits (2016年), 平安建设(综治)…."""
+    return "\u4e00" <= ch <= "\u9fff" or ch.isdigit() or ch in "·•()（）"
+
+
+def _name_start(
+    text: str, hs: int, he: int, role: str, kind: ProgrammeKind, g: _Grammar, last_award_end: int
+) -> int | None:
+    """Where the name whose head is ``text[hs:he]`` starts, or ``None`` when nothing makes it a name.
+
+    The run of name characters before the head ends at a stop word, a verb or punctuation. The
+    name starts at the leftmost modifier of the run; without one, at the run's start, when a
+    verb of the head's kind stands right before it (召开…推进会, 荣获…先进单位), or, for unit
+    honours, when it continues a 、-list of them or 称号 follows.
+    """
+    run = RE_NAME_RUN.search(text, max(0, hs - _MAX_RUN), hs)
+    floor = run.start() if run else hs
+    stops, lengths = g.stops, g.stop_lengths
+    i = hs
+    stop = None
+    while True:
+        for n in lengths:  # the longest stop word or verb ending at i (as _stop_before)
+            if n <= i and text[i - n : i] in stops:
+                stop = text[i - n : i]
+                break
+        if stop is not None or i <= floor:
+            break
+        if text[i - 1] in "和与及" and g.event_head_end.search(text, 0, i - 1):
+            break  # 召开A推进会和B座谈会: the second name starts after 和
+        i -= 1
+    run_start = i
+    if run_start >= 2 and text[run_start - 1] in _JOINERS and _modifier_ending(text, run_start - 1, g):
+        return None  # 省、市技能竞赛: contests of several levels, not one named contest
+    if RE_CLASS_LEVEL.match(text, run_start, hs):
+        return None  # 命名区级劳模创新工作室12家, 省级大赛: a class of honours or contests
+    start = _first_modifier(text, run_start, hs, g, role)
+    if start is not None and stop is None and 0 < start - run_start <= _MAX_PLACE and _all_cjk(text, run_start, start):
+        start = run_start  # “…”粤港澳大湾区第四届职业技能大赛: a place the gazetteer lacks opens the name
+    if start is None:
+        if hs - run_start < _MIN_LICENSED_TOPIC:
+            return None
+        licensed = stop is not None and g.stops[stop] is kind and role in ("meeting", "award")
+        listed = role == "award" and run_start >= 1 and text[run_start - 1] == "、" and last_award_end == run_start - 1
+        titled = role == "award" and text.startswith(("称号", "荣誉"), he)
+        if not (licensed or listed or titled):
+            return None
+        start = run_start
+    topic = _strip_modifiers(text, start, hs, g)
+    if role in ("event", "meeting") and he - topic < _MIN_NAME:
+        return None
+    if RE_DIGIT.search(text, topic, hs) and not RE_EDITION_MODIFIER.search(text, topic, hs):
+        return None
+    if RE_COUNTED.search(text, topic, hs):
+        return None  # 太仓首个劳模创新工作室: a count of things, not a name
+    if any(text[k] in _JOINERS and _modifier_at(text, k + 1, hs, g) for k in range(topic, hs)):
+        return None
+    if any(text.count(a, start, he) != text.count(b, start, he) for a, b in ("()", "（）")):
+        return None  # 刘娅)2020年…: a name holds whole pairs of brackets
+    return start
+
+
+def _all_cjk(text: str, start: int, end: int) -> bool:
+    return all("\u4e00" <= ch <= "\u9fff" for ch in text[start:end])
+
+
+def _modifier_at(text: str, j: int, hi: int, g: _Grammar) -> int:
+    """The length of the modifier at ``j`` (a year, an edition, a level word, an alias, a region;
+    not a level of a category: 省级, 国家级), or 0."""
+    first = text[j]
+    pattern = RE_YEAR_MODIFIER if first in "12" else RE_EDITION_MODIFIER if first in "第首" else None
+    if pattern is not None and (m := pattern.match(text, j, hi)) and (j == 0 or not text[j - 1].isdigit()):
+        return m.end() - j
+    n = 0
+    modifiers = g.modifiers
+    for k in g.modifier_lengths:
+        if text[j : j + k] in modifiers:
+            n = k
+            break
+    if not n:
+        regions = _region_names()
+        for k in _REGION_LENGTHS:
+            if j + k <= hi and text[j : j + k] in regions:
+                n = k
+                break
+    if n and text.startswith("级", j + n):
+        return 0  # 省级大赛, 国家级竞赛: a class of contests
+    if n == 1 and j + 1 < len(text) and text[j + 1] in "省市县区":
+        return 0  # 市区两级: not the level of a name
+    return n
+
+
+def _modifier_ending(text: str, i: int, g: _Grammar) -> bool:
+    """Whether a level word, an alias or a region ends right before ``i`` (省、市…)."""
+    return any(n <= i and text[i - n : i] in g.modifiers for n in g.modifier_lengths) or any(
+        n <= i and _is_region(text[i - n : i]) for n in _REGION_LENGTHS
+    )
+
+
+def _first_modifier(text: str, lo: int, hi: int, g: _Grammar, role: str = "event") -> int | None:
+    """The position of the leftmost modifier in ``text[lo:hi]``; a level word of one character
+    (省, 市) only at ``lo``. Before a unit honour 全省, 全市 mean "all of them" (全区劳模创新工作室
+    总数), not a level: only a verb or a list makes such words a name."""
+    for j in range(lo, hi):
+        n = _modifier_at(text, j, hi, g)
+        if n and role == "award" and text[j] == "全" and text[j : j + n] != "全国" and text[j : j + n] in g.levels:
+            continue
+        if n and (n > 1 or j == lo or text[j] not in g.levels):
+            return j
+    return None
+
+
+def _strip_modifiers(text: str, start: int, hi: int, g: _Grammar) -> int:
+    """Where the topic starts: after the chain of modifiers at ``start`` (2025年|焦作市|…)."""
+    j = start
+    while j < hi and (n := _modifier_at(text, j, hi, g)):
+        j += n
+    return j
 
 
 def _find_marks(text: str) -> list[_Mark]:
     """Every pair of title or quotation marks around something that could be a name, in order.
 
-    Marks nested in a double quote (“他说：‘有利于…’。”) follow the quote: when the quote turns
-    out to be speech, the name inside it still counts.
+    Marks nested in a double quote or a title (“他说：‘有利于…’。”, 《关于深化“智汇江城”工程的
+    意见》) follow it: when the quote turns out to be speech, the name inside it still counts, and
+    a name inside a name is a name of its own.
     """
     marks = []
     for m in RE_MARKED.finditer(text):
         mark = _mark(text, *m.span(), m.lastgroup == "title")
         if mark is not None:
             marks.append(mark)
-        if m.lastgroup == "dq" and RE_NESTED_OPEN.search(text, m.start() + 1, m.end() - 1):
+        opens = RE_NESTED_OPEN if m.lastgroup == "dq" else RE_NESTED_IN_TITLE if m.lastgroup == "title" else None
+        if opens is not None and opens.search(text, m.start() + 1, m.end() - 1):
             for inner in RE_MARKED.finditer(text, m.start() + 1, m.end() - 1):
                 nested = _mark(text, *inner.span(), inner.lastgroup == "title")
                 if nested is not None:
@@ -343,7 +717,8 @@ def _mark(text: str, open_: int, close: int, title: bool) -> _Mark | None:
 
 
 def _chains(text: str, marks: list[_Mark], generic: frozenset[str]) -> list[list[_Mark]]:
-    """Runs of marks of one sort that touch or are joined by 、: “小产改”“中产改”“大产改”.
+    """Runs of marks of one sort that touch or are joined by 、, 和, 与 or 及: “小产改”“中产改”
+    “大产改”, “面对面、心贴心”和“春雨行动”活动 (the head noun after the last speaks for all).
 
     An ordinary word ends a run: in 建立“产改”“根据地” the first quote qualifies the second.
     """
@@ -351,7 +726,7 @@ def _chains(text: str, marks: list[_Mark], generic: frozenset[str]) -> list[list
     for mark in marks:
         if chains:
             prev = chains[-1][-1]
-            touching = mark.open >= prev.close and text[prev.close : mark.open] in ("", "、")
+            touching = mark.open >= prev.close and text[prev.close : mark.open] in ("", "、", "和", "与", "及")
             if touching and prev.title == mark.title and prev.body not in generic:
                 chains[-1].append(mark)
                 continue
@@ -368,11 +743,15 @@ def _classify_marks(text: str, marks: list[_Mark], cues: _Cues) -> list[Programm
     """Classify every marked text, then let names borrow the kind of their siblings and of
     their other mentions."""
     decided: list[list] = []  # [mark, kind, strength]; strength -1 = never a name
+    figures = _figures_of_speech(text)
     for chain in _chains(text, marks, cues.generic):
         if chain[0].title:
-            decided.extend([mark, *_classify_title(text, mark, cues)] for mark in chain)
+            rows = [[mark, *_classify_title(text, mark, cues)] for mark in chain]
+            if RE_PERIODICALS_AFTER.match(text, chain[-1].close):
+                rows = [[mark, None, -1] for mark in chain]  # 《…》《…》等工会报刊: newspapers, magazines
+            decided.extend(rows)
         else:
-            decided.extend(list(row) for row in _classify_quote_chain(text, chain, cues))
+            decided.extend(list(row) for row in _classify_quote_chain(text, chain, cues, figures))
     _lend_to_list_members(text, decided)
     strong: dict[str, ProgrammeKind] = {}
     for mark, kind, strength in decided:
@@ -446,6 +825,8 @@ def _classify_title(text: str, mark: _Mark, cues: _Cues) -> tuple[ProgrammeKind 
         return None, -1
     if cues.title_near.search(_title_clause(text, mark)):
         return ProgrammeKind.WORK, _STRONG
+    if RE_SPACED_TITLE.search(mark.body) and not mark.body.startswith("关于"):
+        return ProgrammeKind.WORK, _WEAK  # 《凝聚力量强服务 接续奋斗开新局》: a speech, a chapter, an article
     return ProgrammeKind.POLICY_DOCUMENT, _WEAK
 
 
@@ -484,7 +865,9 @@ def _title_clause(text: str, mark: _Mark) -> str:
     return "".join(reversed(left)) + "|" + "".join(right)
 
 
-def _classify_quote_chain(text: str, chain: list[_Mark], cues: _Cues) -> list[tuple[_Mark, ProgrammeKind | None, int]]:
+def _classify_quote_chain(
+    text: str, chain: list[_Mark], cues: _Cues, figures: frozenset[int] = frozenset()
+) -> list[tuple[_Mark, ProgrammeKind | None, int]]:
     """Classify the quotes of one chain: the cue after the last one and the verb before the
     first one speak for all of them."""
     last = chain[-1]
@@ -495,26 +878,45 @@ def _classify_quote_chain(text: str, chain: list[_Mark], cues: _Cues) -> list[tu
     # around them says they are names at all (“烦心事”“揪心事”“操心事” are just worries).
     cued = before is not None or after_short is not None or after_long is not None
     family = len(chain) >= 3 and cued and _share_affix([m.body for m in chain])
-    out = []
+    g = _grammar()
+    campaigns = g.campaigns
+    out: list[tuple[_Mark, ProgrammeKind | None, int]] = []
     for mark in chain:
         body = mark.body
-        if body in cues.generic or len(body) > _MAX_QUOTE or RE_SENTENCE_MARK.search(body):
-            out.append((mark, None, -1))  # an ordinary word or a sentence: never a name
+        if (
+            body in cues.generic
+            or len(body) > _MAX_QUOTE
+            or RE_SENTENCE_MARK.search(body)
+            or mark.open in figures
+            or _suffix(body, cues.end_never, cues.end_never_lengths, shorter=True)
+        ):
+            out.append((mark, None, -1))  # an ordinary word, a sentence, a category: never a name
             continue
         short = len(body) <= 2
-        parallel = not short and _parallel(body)
+        parallel = not short and _parallel(body) and not RE_DIGIT.search(body)  # “步行15分钟…”: a rule
         after = after_short if short else after_long
+        own, own_outweighs = _own_kind(body, short, parallel, cues)
         kind, strength = None, 0
-        if after is not None:
+        if (known := campaigns.get(body)) is not None:
+            kind, strength = known, _STRONG  # a standing campaign: “金秋助学”品牌 is still the campaign
+        elif not short and not parallel and _suffix(body, g.fixed, g.fixed_lengths, shorter=False):
+            kind, strength = ProgrammeKind.TITLE, _STRONG  # a standard honour: “湖南省模范职工之家”
+        elif RE_FIVE_YEAR_PLAN.fullmatch(body):
+            kind, strength = ProgrammeKind.POLICY_DOCUMENT, _STRONG  # “十四五”规划目标, 建功‘十四五’
+        elif own_outweighs and after is not None:
+            kind, strength = own, _STRONG  # “泉城工匠”颁奖典礼, “工匠杯”比赛品牌: the honour, the cup
+        elif after is not None:
             kind, strength = after, _STRONG
-        elif not short and not parallel and (key := _suffix(body, cues.end, cues.end_lengths, shorter=True)):
-            kind, strength = cues.end[key], _STRONG  # (in parallel clauses it would name the last one only)
+        elif own is not None:
+            kind, strength = own, _STRONG
         elif not short and (family or RE_PLUS.search(body) or RE_NUMBERED_NAME.fullmatch(body)):
             kind, strength = ProgrammeKind.PROGRAMME, _STRONG
-        elif mark is chain[0] and RE_HEAD_COUNT.search(text, max(0, mark.open - 8), mark.open):
+        elif mark is chain[0] and RE_HEAD_COUNT.search(text, max(0, mark.open - 16), mark.open):
             kind, strength = ProgrammeKind.TITLE, _STRONG
-        elif before is not None and (phrase_ends or (mark is last and _counted_after(text, mark.close))):
-            kind, strength = before, _WEAK  # a verb speaks for this mention only (开办“惠匠夜校”86期)
+        elif before is not None and (phrase_ends or _counted_after(text, last.close)):
+            kind, strength = before, _WEAK  # a verb speaks for these mentions only (建起“…”“…”15个)
+        elif parallel and mark is last and _event_after(text, mark.close, cues):
+            kind, strength = ProgrammeKind.ACTIVITY, _STRONG  # the theme of the event that follows
         elif parallel:
             kind, strength = ProgrammeKind.SLOGAN, _STRONG
         elif not short and RE_NUMBERED_TENET.fullmatch(body):
@@ -528,6 +930,35 @@ def _classify_quote_chain(text: str, chain: list[_Mark], cues: _Cues) -> list[tu
 
 
 RE_COUNT_AFTER = re.compile(r"[0-9０-９一二两三四五六七八九十百千万]+[余多]?(?:期|场|场次|次|个|家|项|批|届|名|人|人次)")
+
+
+RE_PERIODICALS_AFTER = re.compile(
+    r"""
+    等?[^，,。；;、《》\n]{0,4}?              # 等工会: what the titles before are
+    (?:报刊|报纸|刊物|杂志|期刊)              # periodicals, not documents
+    """,
+    re.VERBOSE,
+)
+
+RE_FROM_TO = re.compile(
+    r"""
+    [由从]“[^“”]{1,10}”                       # 由“精英赛”: from one thing
+    (?:向|到|转向|转为|迈向|延伸到)            # … to another
+    “[^“”]{1,10}”                             # “全员赛”: a figure of speech, not two names
+    """,
+    re.VERBOSE,
+)
+
+
+def _figures_of_speech(text: str) -> frozenset[int]:
+    """The opening marks of quotes in a from-to figure (由“点”到“面”, 由“精英赛”向“全员赛”)."""
+    if "由“" not in text and "从“" not in text:
+        return frozenset()
+    opens = set()
+    for m in RE_FROM_TO.finditer(text):
+        opens.add(m.start() + 1)
+        opens.add(text.index("“", m.start() + 2))
+    return frozenset(opens)
 
 
 def _counted_after(text: str, close: int) -> bool:
@@ -556,8 +987,51 @@ def _after_cues(text: str, close: int, cues: _Cues) -> tuple[ProgrammeKind | Non
     if not phrase or phrase[0] in _VERBAL_STARTS:
         return first, first  # “…”在比武中脱颖而出: a clause follows, not a head noun
     m = cues.after_reversed.search(phrase[::-1])
+    if m is None and phrase and text[close + len(phrase) : close + len(phrase) + 1] in ("和", "与", "及"):
+        end = close + len(phrase) + 1  # “…”纺织行业劳动和技能竞赛: 和 inside the head phrase
+        phrase += text[end - 1] + _phrase_at(RE_AFTER_PHRASE, text, end)
+        m = cues.after_reversed.search(phrase[::-1])
     head = cues.after_kind[m.group()[::-1]] if m else None
     return first, head
+
+
+_SELF_NAMED = (ProgrammeKind.TITLE, ProgrammeKind.ACTIVITY)  # end cues that outweigh a head noun after
+_WEAK_END_CUES = frozenset({"职工"})  # “关爱职工”行动: too common an ending to outweigh a head noun
+
+
+def _own_kind(body: str, short: bool, parallel: bool, cues: _Cues) -> tuple[ProgrammeKind | None, bool]:
+    """The kind the cue a quoted name ends with gives (“星湖工匠” → title), not for short
+    names or parallel clauses (where it would name the last clause only); and whether that
+    last word says what the name is even before a head noun (“泉城工匠”颁奖典礼 is the honour,
+    “工匠杯”比赛品牌 the contest)."""
+    if short or parallel:
+        return None, False
+    key = _suffix(body, cues.end, cues.end_lengths, shorter=True)
+    if key is None:
+        return None, False
+    kind = cues.end[key]
+    # “互联网+竞赛”评价模式: a formula is a working method, named by its head
+    outweighs = kind in _SELF_NAMED and key not in _WEAK_END_CUES and not RE_PLUS.search(body)
+    return kind, outweighs
+
+
+def _phrase_at(pattern: re.Pattern[str], text: str, pos: int) -> str:
+    """The phrase ``pattern`` reads at ``pos`` (it matches everywhere, maybe empty)."""
+    m = pattern.match(text, pos)
+    return m.group() if m else ""
+
+
+def _event_after(text: str, close: int, cues: _Cues) -> bool:
+    """Whether the phrase after a closing mark, read further than for other names, ends with an
+    event: parallel clauses before an event's long name are its theme, not a slogan
+    (“湾区同心 技能报国”粤港澳大湾区第四届职业技能大赛)."""
+    phrase = _phrase_at(RE_THEME_PHRASE, text, close)
+    if phrase and not phrase.strip("—") and text.startswith("“", close + len(phrase)):
+        end = text.find("”", close + len(phrase), close + len(phrase) + _MAX_QUOTE)
+        if end != -1:  # “匠心筑梦 建功泉城”——“泉城工匠”颁奖典礼: the event is named after a dash
+            phrase = _phrase_at(RE_THEME_PHRASE, text, end + 1)
+    m = cues.after_reversed.search(phrase[::-1])
+    return m is not None and cues.after_kind[m.group()[::-1]] is ProgrammeKind.ACTIVITY
 
 
 def _before_cue(text: str, open_: int, cues: _Cues) -> ProgrammeKind | None:
@@ -617,19 +1091,26 @@ def _is_word_char(ch: str) -> bool:
 
 
 def _bare_names(text: str, marks: list[_Mark], cues: _Cues) -> list[Programme]:
-    """Names without marks: working methods, plans after a launching verb, event captions."""
+    """Names without marks: working methods, formulas (6+X), plans after a launching verb, event captions."""
     out = []
     spans = [m.span() for m in RE_BARE_METHOD.finditer(text)]
     for m in RE_BARE_ASCENDING.finditer(text):
         if m.start() > 0 and _is_word_char(text[m.start() - 1]):
             spans.append((m.start() - 1, m.end()))  # 精 + 一会二通三岗
+    if "+" in text or "＋" in text:
+        for m in RE_BARE_FORMULA.finditer(text):
+            if all(part.search(m.group()) for part in RE_FORMULA_PARTS):
+                spans.append(m.span())  # 6+X, 1+10+N: a formula without quotes
     for start, end in spans:
         if _outside_marks(marks, start, end) and text[start:end] not in cues.generic:
             out.append(Programme(text=text[start:end], start=start, end=end, kind=ProgrammeKind.PROGRAMME))
+    quoted = [m.body for m in marks if not m.title]
     for m in cues.bare_plan.finditer(text):
         start, end = m.span("name")
-        if _outside_marks(marks, start, end) and m.group("name") not in cues.generic:
-            out.append(Programme(text=m.group("name"), start=start, end=end, kind=ProgrammeKind.PROGRAMME))
+        name = m.group("name")
+        if _outside_marks(marks, start, end) and name not in cues.generic and not _quoted_elsewhere(name, quoted):
+            kind = cues.plan_kind.get(_suffix(name, cues.plan_kind, cues.plan_lengths, shorter=True) or "")
+            out.append(Programme(text=name, start=start, end=end, kind=kind or ProgrammeKind.PROGRAMME))
     for m in cues.caption.finditer(text):
         start, end = m.span("name")
         name = m.group("name")
