@@ -273,6 +273,7 @@ class Indicator:
     kinds: frozenset[str]
     aliases: tuple[Alias, ...]
     cues: tuple[str, ...]  # weaker context words (verbs, topic words)
+    purposes: tuple[str, ...]  # what money is for (送温暖 → assistance_funds)
     coverage: str  # the id people or firms reached by this id's figure count for
     count_units: frozenset[str] | None  # for ids that count people
 
@@ -335,6 +336,7 @@ def indicators() -> Indicators:
             kinds=kinds,
             aliases=tuple(own),
             cues=tuple(entry.get("cues") or ()),
+            purposes=tuple(entry.get("purposes") or ()),
             coverage=entry.get("coverage") or ident,
             count_units=count_units,
         )

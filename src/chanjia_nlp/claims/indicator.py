@@ -9,11 +9,13 @@ answers instead (:mod:`.model`).
 
 from __future__ import annotations
 
+import functools
 import re
 
+from .. import _lexicon
 from ..grammar import grammar
 from ..records import Claim, Kind, Quantity
-from .aliases import AliasHit, cue_indicators, fitting, strong
+from .aliases import AliasHit, cue_indicators, fitting, kind_fits, strong
 from .context import Figure, measure
 from .rules import Rule, RuleTable
 
@@ -142,22 +144,31 @@ RE_PEOPLE_BECAME = re.compile(
 #: (assessment_results), ``3个班组获评省级工人先锋号`` (honours).
 RE_BODIES_BECAME = re.compile(
     r"""
-    [^，。；,;\n]{0,4}?(?:单位|班组|集体|企业|团队|车间|工作室)
+    [^，。；,;\n]{0,4}?(?:单位|班组|集体|企业|团队|车间|工作室|个人|职工)?
     (?:
         (?P<rated>(?:被评为|评为|获评|确定为|列为)第[一二三四五六七八九十0-9]+等次|得分|考核得分)
-      | (?:被评为|评为|获评|荣获|获得|被授予)[^，。；,;\n]{0,10}?
-        (?P<honour>工人先锋号|五一劳动奖状|劳动奖状|先进集体|青年文明号|巾帼文明岗|模范职工之家|示范)
+      | (?:被评为|评为|获评|荣获|获得|被授予|被[^，。；,;\n]{1,12}?授予|分别荣获|受到表彰|获)[^，。；,;\n]{0,12}?
+        (?P<honour>工人先锋号|五一劳动奖状|劳动奖状|劳动奖章|五一劳动奖|先进集体|青年文明号|巾帼文明岗|模范职工之家|
+                   荣誉称号|称号|奖状|奖章|示范)
     )
     """,
     re.VERBOSE,
 )
 
 
+#: An award given before its receivers are counted: ``授予207家单位全国五一劳动奖状``.
+RE_AWARD_BEFORE = re.compile("(?:授予|表彰|命名)[^，。；,;\n]{0,6}$")
+RE_AWARD_AFTER = re.compile("[^，。；,;\n]{0,16}?(?:奖状|奖章|先锋号|称号|荣誉|先进集体|先进个人)")
+
+
 def _what_became(fig: Figure) -> str | None:
-    """``17名选手晋升技师`` → skill_upgrades; ``4个单位被评为第一等次`` → assessment_results."""
+    """``17名选手晋升技师`` → skill_upgrades; ``4个单位被评为第一等次`` → assessment_results;
+    ``授予207家单位全国五一劳动奖状`` → honours."""
     q = fig.q
     if q.kind is not Kind.COUNT:
         return None
+    if RE_AWARD_BEFORE.search(fig.text, fig.clause_start, q.start) and RE_AWARD_AFTER.match(fig.text, q.end, fig.clause_end):
+        return "honours"
     if q.unit in ("个", "家", "支"):
         m = RE_BODIES_BECAME.match(fig.text, q.end, fig.clause_end)
         if m is None:
@@ -176,6 +187,39 @@ def _what_became(fig: Figure) -> str | None:
 def _alias(fig: Figure) -> str | None:
     """The specific alias naming what is counted (``省级试点单位25家``)."""
     return fig.match[0].indicator if fig.match is not None and strong(fig.match) else None
+
+
+@functools.cache
+def _purposes() -> tuple[re.Pattern[str], dict[str, str]]:
+    """Every purpose word of the registry and the indicator it files money under."""
+    words: dict[str, str] = {}
+    for ind in _lexicon.indicators().by_id.values():
+        for word in ind.purposes:
+            words.setdefault(word, ind.id)
+    return re.compile(_lexicon.literal_regex(words, searched=True)), words
+
+
+def _purpose(fig: Figure) -> str | None:
+    """Money whose own words are generic (投入资金, 发放救助金, 专项资金) counts for what it is for:
+    the nearest purpose before it in its clause, else after it there, else in its sentence, its
+    paragraph, its headline (送温暖 → assistance_funds, 金秋助学 → student_aid, 驿站建设 → other)."""
+    q = fig.q
+    if q.kind is not Kind.MONEY or (fig.match is not None and strong(fig.match)):
+        return None
+    pattern, words = _purposes()
+    text, doc = fig.text, fig.doc
+    paragraph = doc.structure.paragraph_at(q.start)
+    article = doc.structure.article_at(q.start)
+    windows = [(fig.clause_start, q.start), (q.end, fig.clause_end), (fig.sentence[0], fig.clause_start)]
+    if paragraph is not None:
+        windows.append((paragraph.start, fig.sentence[0]))
+    windows.append((article.headline_start, article.headline_end))
+    for lo, hi in windows:
+        found = [m for m in pattern.finditer(text, lo, hi)]
+        if found:
+            ident = words[found[-1].group()] if hi <= q.start else words[found[0].group()]
+            return ident if kind_fits(_lexicon.indicators().by_id[ident].kinds, q) else None
+    return None
 
 
 def _share_of(fig: Figure) -> str | None:
@@ -241,6 +285,7 @@ INDICATOR_RULES: RuleTable[Figure] = RuleTable(
         Rule("share_after_qizhong", _share_after_qizhong),
         Rule("what_counted_became", _what_became),
         Rule("alias", _alias),
+        Rule("money_purpose", _purpose),
         Rule("share_of_paragraph_count", _share_of),
         Rule("continues_previous", _continues),
         Rule("cue_word", _cue),
