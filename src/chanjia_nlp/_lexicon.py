@@ -29,6 +29,7 @@ __all__ = [
     "qualifiers",
     "vague_words",
     "exclusions",
+    "session_bodies",
     "money_cues",
     "jieba_terms",
 ]
@@ -154,6 +155,12 @@ def vague_words() -> Mapping[str, tuple[Decimal, Decimal]]:
 def exclusions() -> tuple[str, ...]:
     """Set phrases whose numerals are not quantities, longest first."""
     return tuple(sorted(word_list("exclusions.txt"), key=len, reverse=True))
+
+
+@functools.cache
+def session_bodies() -> tuple[str, ...]:
+    """Bodies whose sessions are numbered (人大, 全委会): N届 before one is no count of editions."""
+    return word_list("session_bodies.txt")
 
 
 @functools.cache

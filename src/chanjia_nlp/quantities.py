@@ -49,6 +49,8 @@ class _Grammar:
     prefixes_by_last_char: Mapping[str, tuple[str, ...]]
     rank: re.Pattern[str]
     exclusion: re.Pattern[str] | None
+    session: re.Pattern[str]  # what follows the 届 of a congress's numbering (十届五次, 十五届人大)
+    session_numerals: frozenset[str]
     units: Mapping[str, _lexicon.Unit]
     fast_units: Mapping[str, tuple[Kind, str, str | None]]  # unit text → kind, unit, currency, for
     # the units the fast path takes: scale 1, after any numeral, no duration, no rule in _build but 个's
@@ -129,11 +131,26 @@ def _grammar() -> _Grammar:
         re.VERBOSE,
     )
     phrases = _lexicon.exclusions()
+    # 十届五次全委会, 十九届六中全会, 县十五届人大(…一次会议), 第十五届人民代表大会⏎六次会议: the
+    # numbering of a congress and of its sessions. Matched at the 届; the session number (次) comes
+    # right after it, or after the body within the same clause.
+    session = re.compile(
+        rf"""
+        届(?:
+            (?P<next>[0-9{cn}]+)(?=[次中])                               # 十届五次, 十九届六中全会
+          | [ \t]*{_or(_lexicon.session_bodies())}                       # 十五届人大, 十二届全委
+            (?:[^。；;，,！!？?]{{0,12}}?(?<!第)(?P<sitting>[0-9{cn}]+)次(?=会议|全会|全委|全体|常委))?
+        )
+        """,
+        re.VERBOSE,
+    )
     return _Grammar(
         quantity=quantity,
         prefixes_by_last_char=MappingProxyType({k: tuple(v) for k, v in by_last.items()}),
         rank=rank,
         exclusion=re.compile(_or(phrases, searched=True)) if phrases else None,
+        session=session,
+        session_numerals=frozenset("0123456789" + cn),
         units=units,
         fast_units=MappingProxyType({
             text: (_KINDS[unit.kind], unit.text, unit.currency) for text, unit in units.items()
@@ -275,11 +292,32 @@ def _could_stand_alone(norm: str, m: re.Match[str]) -> bool:
 
 
 def _blocked_spans(norm: str, g: _Grammar) -> frozenset[int]:
-    """Every position inside a set phrase with numerals (五一, 一企一品牌, 二十大): a number that
-    starts there is part of the phrase."""
-    if g.exclusion is None:
-        return frozenset()
-    return frozenset(i for m in g.exclusion.finditer(norm) for i in range(m.start(), m.end()))
+    """Every position inside a set phrase with numerals (五一, 一企一品牌, 二十大), and the start of
+    a congress's numbering (十届五次): a number that starts there is no quantity."""
+    blocked = set()
+    if g.exclusion is not None:
+        blocked.update(i for m in g.exclusion.finditer(norm) for i in range(m.start(), m.end()))
+    at = norm.find("届")
+    while at != -1:
+        blocked.update(_session_numbers(norm, at, g))
+        at = norm.find("届", at + 1)
+    return frozenset(blocked)
+
+
+def _session_numbers(norm: str, at: int, g: _Grammar) -> list[int]:
+    """Where the numbers of a congress's numbering start, for the 届 at ``at``: 十届五次全委会 gives
+    十 and 五, 县十五届人大一次会议 gives 十五 (and 一), 举办六届运动会 nothing (a count of editions)."""
+    start = at
+    while start > 0 and norm[start - 1] in g.session_numerals:
+        start -= 1
+    m = g.session.match(norm, at) if start < at else None
+    if m is None:
+        return []
+    out = [start]
+    for group in ("next", "sitting"):
+        if m.group(group) is not None:
+            out.append(m.start(group))
+    return out
 
 
 def _in_short_quotes(norm: str, start: int, end: int) -> bool:
