@@ -232,7 +232,8 @@ def iter_quantities(text: str) -> Iterator[Quantity]:
         _, num, _, _, _, inf1, mult_text, tail, inf2, unit_text, suf = m.groups()
         unit = fast_units.get(unit_text)
         if (
-            unit is None or tail or num_start in blocked or not ("0" <= num[0] <= "9") or not num.isascii()
+            unit is None or tail or num_start in blocked or not ("1" <= num[0] <= "9" or num[:2] == "0.")
+            or not num.isascii()
             or before in _FAST_NOT_BEFORE or (before.isascii() and before.isalpha())
             or (unit_text == "个" and (suf or norm.startswith(_MONTH_WORDS, m.end())))
             or pre in _PREFIXES_WITH_RULES or suf in _SUFFIXES_WITH_RULES
@@ -274,7 +275,7 @@ RE_SERVICE_RADIUS = re.compile(r"[^，。；、,;:：\s]{0,6}圈")  # 15分钟(�
 _RANK_REACH = 10  # a verb of two characters and up to 8 between it and 第 (the rank pattern)
 _PREFIXES_WITH_RULES = frozenset({"约", "上"})  # 签约3家, 会上3家: _build decides
 _SUFFIXES_WITH_RULES = frozenset({"上下", "+"})  # 上下班, 5+2 模式: _build decides
-_FAST_NOT_BEFORE = frozenset("?0123456789×*")  # a lost digit (the slow path flags it), 7×24
+_FAST_NOT_BEFORE = frozenset("?0123456789×*:：")  # a lost digit (the slow path flags it), 7×24, 20:17
 _MONTH_WORDS = ("月", "多月", "半月", "工作日")  # 3个月: a duration, not a count of 个
 
 
@@ -364,10 +365,14 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
         return None  # 零部件, 零距离: a lone zero is a word, not a figure
     if num in ("一", "壹") and not (pre or inf1 or inf2 or suf):
         return None  # 一个, 一家: a generic "a/one" (the rule at the end, decided before the work)
+    if "来" in (inf1, inf2) and not (mult_text or unit_text):
+        return None  # 来 rounds a number before a measure (十来个, 20来万); 14来源 is no figure
     damaged_start = _damaged_start(norm, num_start) if before and before in "?0123456789" else None
     if pre == "约" and pre_start > 0 and norm[pre_start - 1] in _YUE_NOT_AFTER:
         pre = None  # 签约3家: 约 belongs to the verb
     is_arabic = num[0].isdigit()
+    if is_arabic and _is_label_or_clock(norm, num, num_start):
+        return None  # 02版, 00002版, 007号: a page label or code; 20:17:14: a clock time
     if not is_arabic and _lone_financial_numeral(num):
         return None  # 队伍, 陆续: a single 大写 digit inside an ordinary word
 
@@ -433,6 +438,8 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
             return None  # 3个月: a duration in months
         if unit.text in ("版", "届") and is_arabic and (len(num) == 4 and num.startswith(("19", "20")) or "." in num):
             return None  # (2021版), 2.0版: an edition or version
+        if unit.text == "版" and after in ":：":
+            return None  # 4版:要闻: a newspaper's page label
         if unit.text == "分" and num_start > 0 and norm[num_start - 1] in "时点:：":
             return None  # 9时30分: a clock time
         if unit.kind == "duration" and RE_SERVICE_RADIUS.match(norm, end):
@@ -504,6 +511,14 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
         text[span_start:end], span_start, end, value, low, high, qualifier, kind, unit_out, currency,
         text[num_start:num_end], damaged_start is not None, None, False,
     )
+
+
+def _is_label_or_clock(norm: str, num: str, num_start: int) -> bool:
+    """An Arabic number written with a leading zero (``02版``, ``00002``: a page label or code) or
+    following ``HH:`` (``20:17:14来源``: the seconds of a dateline's clock)."""
+    if num[0] == "0" and num[1:2].isdigit():
+        return True
+    return num_start > 1 and norm[num_start - 1] in ":：" and norm[num_start - 2].isdigit()
 
 
 def _damaged_start(norm: str, num_start: int) -> int | None:
