@@ -99,6 +99,8 @@ class Unit:
     currency: str | None
     arabic_only: bool
     scale: Decimal = Decimal(1)
+    tally: bool = False
+    """A medal word (金, 银, 铜): a unit only in a tally of medals (3金2银) or after a verb of winning."""
 
 
 @functools.cache
@@ -119,10 +121,12 @@ def units() -> Mapping[str, Unit]:
     for number, row in read_rows("units.tsv", ("unit", "kind", "currency", "after", "scale")):
         if row["kind"] not in KINDS:
             raise LexiconError("units.tsv", number, f"unknown kind {row['kind']!r}; valid: {sorted(KINDS)}")
-        if row["after"] not in ("any", "arabic"):
-            raise LexiconError("units.tsv", number, "after must be 'any' or 'arabic'")
+        if row["after"] not in ("any", "arabic", "tally"):
+            raise LexiconError("units.tsv", number, "after must be 'any', 'arabic' or 'tally'")
         scale = _decimal("units.tsv", number, row["scale"])
-        out[row["unit"]] = Unit(row["unit"], row["kind"], row["currency"] or None, row["after"] == "arabic", scale)
+        out[row["unit"]] = Unit(
+            row["unit"], row["kind"], row["currency"] or None, row["after"] == "arabic", scale, row["after"] == "tally"
+        )
     return MappingProxyType(out)
 
 

@@ -58,6 +58,8 @@ class _Grammar:
     infix: Mapping[str, Qualifier]
     suffix: Mapping[str, Qualifier]
     money_cues: tuple[str, ...]
+    tally_next: re.Pattern[str]  # a medal count right after another (3金|2银)
+    tally_ends: frozenset[str]  # the last characters of the medal words
 
 
 @functools.cache
@@ -154,13 +156,15 @@ def _grammar() -> _Grammar:
         units=units,
         fast_units=MappingProxyType({
             text: (_KINDS[unit.kind], unit.text, unit.currency) for text, unit in units.items()
-            if unit.scale == 1 and not unit.arabic_only and unit.kind != "duration"
+            if unit.scale == 1 and not unit.arabic_only and not unit.tally and unit.kind != "duration"
             and (unit.text == "个" or unit.text not in _UNITS_WITH_RULES)
         }),
         prefix=prefix,
         infix=infix,
         suffix=suffix,
         money_cues=_lexicon.money_cues(),
+        tally_next=re.compile(rf"[0-9{cn}]+{_or(u for u in units if units[u].tally)}"),
+        tally_ends=frozenset(u[-1] for u in units if units[u].tally),
     )
 
 
@@ -363,7 +367,14 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
         return None  # G20, No.5, 7×24
     if num in ("零", "〇"):
         return None  # 零部件, 零距离: a lone zero is a word, not a figure
-    if num in ("一", "壹") and not (pre or inf1 or inf2 or suf):
+    unit = g.units[unit_text] if unit_text else None
+    if unit is not None and unit.tally and not _in_tally(norm, num_start, end, g):
+        if suf:
+            return None
+        unit = unit_text = None  # 压降两金: a medal word is a unit only in a tally
+        end = m.start("unit")
+    medal = unit is not None and unit.tally
+    if num in ("一", "壹") and not (pre or inf1 or inf2 or suf or medal):
         return None  # 一个, 一家: a generic "a/one" (the rule at the end, decided before the work)
     if "来" in (inf1, inf2) and not (mult_text or unit_text):
         return None  # 来 rounds a number before a measure (十来个, 20来万); 14来源 is no figure
@@ -427,7 +438,6 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
         high = high * mult if high is not None else None
 
     # The unit: some units only follow Arabic digits (分), some must not be read as units.
-    unit = g.units[unit_text] if unit_text else None
     if unit is not None:
         after = norm[end : end + 1]
         if unit.arabic_only and not is_arabic:
@@ -481,7 +491,7 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
             kind = Kind.MONEY
     if kind is None:
         kind = Kind.COUNT
-    if vague_or_range is None and not is_arabic and num in ("一", "壹") and qualifier is Qualifier.EXACT:
+    if vague_or_range is None and not is_arabic and num in ("一", "壹") and qualifier is Qualifier.EXACT and not medal:
         return None  # 一个, 一家: a generic "a/one", not a reported figure
     if not is_arabic and vague_or_range is None and _in_short_quotes(norm, num_start, end):
         return None  # “五个一”, “两个维护”
@@ -511,6 +521,23 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
         text[span_start:end], span_start, end, value, low, high, qualifier, kind, unit_out, currency,
         text[num_start:num_end], damaged_start is not None, None, False,
     )
+
+
+_WIN_ENDS = frozenset("获得夺摘揽")  # 斩获, 获得, 勇夺, 摘得, 揽获 3金
+
+
+def _in_tally(norm: str, start: int, end: int, g: _Grammar) -> bool:
+    """Whether the medal count ``norm[start:end]`` (3金) stands in a tally of medals (3金2银,
+    2银3铜, 3铜10优胜奖) or right after a verb of winning (斩获3金)."""
+    if g.tally_next.match(norm, end):
+        return True
+    before = norm[start - 1 : start]
+    if before in g.tally_ends and start > 1 and norm[start - 2] in g.session_numerals:
+        return True
+    i = start
+    while i > 0 and norm[i - 1] == " ":
+        i -= 1
+    return i > 0 and norm[i - 1] in _WIN_ENDS
 
 
 def _is_label_or_clock(norm: str, num: str, num_start: int) -> bool:
