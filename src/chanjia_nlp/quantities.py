@@ -48,6 +48,7 @@ class _Grammar:
     quantity: re.Pattern[str]
     prefixes_by_last_char: Mapping[str, tuple[str, ...]]
     rank: re.Pattern[str]
+    rank_trigger: re.Pattern[str]
     exclusion: re.Pattern[str] | None
     session: re.Pattern[str]  # what follows the 届 of a congress's numbering (十届五次, 十五届人大)
     session_numerals: frozenset[str]
@@ -88,7 +89,7 @@ def _grammar() -> _Grammar:
     # that stand alone set `free`, a character before that may end a qualifier (近, 超过), a rank's
     # 第 or a lost digit's ? sets `ctx`, and 大 may follow (六大举措). The numeral is atomic, so a
     # bare numeral that fails is not retried shorter (一百 as 一 + 百).
-    ctx_before = re.escape("".join(sorted(set(by_last) | {"第", "?"})))
+    ctx_before = re.escape("".join(sorted(set(by_last) | {"第", "前", "?"})))
     seps = re.escape("".join(sorted(set("".join(_RANGE_SEPARATORS)))))
     quantity = re.compile(
         rf"""
@@ -122,13 +123,24 @@ def _grammar() -> _Grammar:
     )
     assert quantity.groupindex["num"] == _NUM_GROUP and quantity.groupindex["suf"] == quantity.groups
     ordinal = rf"[0-9]+|[{cn}]+"
+    # What reports a placing, searched in the few characters before a 第 or 前 (the text up to it is
+    # the search's end, so `$` is the 第): a verb (位居, 排名; 居 alone), or the field ranked in
+    # (全省, 全市 … 第四: 增速全市第一, 全省同类开发区第四), with up to 8 characters between.
+    rank_trigger = re.compile(
+        rf"""
+        (?:(?P<verb>位居|位列|名列|排名|排在|位于|居于|荣获|获得|夺得|勇夺|评为|确定为|列为|升至|跃居|升居|居|
+                    跻身|进入|入围|挺进)
+          | (?P<scope>全(?:国|省|市|区|县|州|盟|旗|镇|球)))
+        [^，。；,;、\n第前]{{0,8}}$
+        """,
+        re.VERBOSE,
+    )
+    # The placing itself, at the 第: 第一, 第2位, 第一等次第一名; never an ordinal of things (第一批,
+    # 第三届, 第一家, 第二大港).
     rank = re.compile(
         rf"""
-        (?=[位名排居荣获夺勇评确列])                        # (a fast skip to the verbs' first characters)
-        (?:位居|位列|名列|排名|排在|位于|居于|荣获|获得|夺得|勇夺|评为|确定为|列为)  # verbs that report a placing
-        [^，。；,;、\n第]{{0,8}}?                          # 全市, 全省设区市
-        (?P<rank>第(?:{ordinal})(?:名|位|等次?(?:第(?:{ordinal})名)?)?)  # 第一, 第一等次, 第一等次第一名
-        (?![批届期次轮季号章节条款阶段年个家])             # 被确定为第一批: an ordinal, no placing
+        第(?:{ordinal})(?:名|位|等次?(?:第(?:{ordinal})名)?)?
+        (?![批届期次轮季号章节条款阶段年个家大部项种类座所场份件])
         """,
         re.VERBOSE,
     )
@@ -150,6 +162,7 @@ def _grammar() -> _Grammar:
         quantity=quantity,
         prefixes_by_last_char=MappingProxyType({k: tuple(v) for k, v in by_last.items()}),
         rank=rank,
+        rank_trigger=rank_trigger,
         exclusion=re.compile(_or(phrases, searched=True)) if phrases else None,
         session=session,
         session_numerals=frozenset("0123456789" + cn),
@@ -212,17 +225,24 @@ def iter_quantities(text: str) -> Iterator[Quantity]:
     prefixes = g.prefixes_by_last_char
     fast_units = g.fast_units
     previous_end = 0  # end of the last quantity yielded: a prefix may not reach into it
+    rank_end = -1  # end of the last rank yielded: 居全国第17、长三角第2 continues its list
     for m in g.quantity.finditer(norm):
         num_start = m.start()
         if num_start < previous_end:
             continue  # inside a rank just yielded: the second 第 of 第一等次第一名
         before = norm[num_start - 1] if num_start else ""
         if before == "第":
-            q = _rank(g, text, norm, num_start - 1)  # 位居全市第一, or 第三批: an ordinal
+            q = _rank(g, text, norm, num_start - 1, rank_end)  # 位居全市第一, or 第三批: an ordinal
+            if q is not None:
+                previous_end = rank_end = q.end
+                yield q
+            continue
+        if before == "前":
+            q = _rank_bound(g, text, norm, m)  # 排名全省前三, 前3名, 前50%
             if q is not None:
                 previous_end = q.end
                 yield q
-            continue
+                continue
         pre = None
         if before in prefixes:
             for word in prefixes[before]:
@@ -276,7 +296,6 @@ def _qualifier(g: _Grammar, pre: str | None, inf1: str | None, inf2: str | None,
 
 
 RE_SERVICE_RADIUS = re.compile(r"[^，。；、,;:：\s]{0,6}圈")  # 15分钟(职工服务)圈, 半小时生活圈
-_RANK_REACH = 10  # a verb of two characters and up to 8 between it and 第 (the rank pattern)
 _PREFIXES_WITH_RULES = frozenset({"约", "上"})  # 签约3家, 会上3家: _build decides
 _SUFFIXES_WITH_RULES = frozenset({"上下", "+"})  # 上下班, 5+2 模式: _build decides
 _FAST_NOT_BEFORE = frozenset("?0123456789×*:：")  # a lost digit (the slow path flags it), 7×24, 20:17
@@ -616,17 +635,31 @@ _LOW_IS_VALUE = frozenset({Qualifier.EXACT, Qualifier.MORE_THAN, Qualifier.AT_LE
 _HIGH_IS_VALUE = frozenset({Qualifier.EXACT, Qualifier.LESS_THAN, Qualifier.AT_MOST})
 
 
-def _rank(g: _Grammar, text: str, norm: str, at: int) -> Quantity | None:
-    """A placing reported as a result, for the 第 at ``at``: 位居全市第一 → rank 1. The verb is
-    looked for just before (the pattern allows 8 characters between), only where a 第 is met."""
-    m = None
-    for found in g.rank.finditer(norm, max(0, at - _RANK_REACH), at + 40):
-        if found.start("rank") == at:
-            m = found
-            break
+_RANK_BEFORE = 12  # a verb of up to three characters and up to 8 between it and 第
+_RANK_LIST = re.compile(r"、[^，。；,;、\n第0-9]{0,6}")  # 居全国第17、长三角第2: the next of a list
+_RANK_MAY_FOLLOW = frozenset("的并且和与")  # 全市第一的成绩; any other character makes a name
+
+
+def _rank_followed_well(norm: str, end: int) -> bool:
+    """Whether a placing found without a verb ends where a placing can: 全市第四, not 全市第一书记."""
+    after = norm[end : end + 1]
+    return not ("\u4e00" <= after <= "\u9fff") or after in _RANK_MAY_FOLLOW
+
+
+def _rank(g: _Grammar, text: str, norm: str, at: int, list_end: int = -1) -> Quantity | None:
+    """A placing reported as a result, for the 第 at ``at``: 位居全市第一 → rank 1. What reports it
+    (a verb, the field ranked in, or the rank before it in a list) is looked for just before,
+    only where a 第 is met."""
+    m = g.rank.match(norm, at)
     if m is None:
         return None
-    start, end = m.span("rank")
+    start, end = m.span()
+    trigger = g.rank_trigger.search(norm, max(0, at - _RANK_BEFORE), at)
+    if trigger is None or trigger.group("verb") == "居" or trigger.group("scope"):
+        # 居, 全市 … 第 and a list's next item are weaker cues: the placing must end there.
+        weak = trigger is not None or (list_end >= 0 and _RANK_LIST.fullmatch(norm, list_end, at) is not None)
+        if not weak or not _rank_followed_well(norm, end):
+            return None
     span = norm[start:end]
     numbers = re.findall(r"第([0-9]+|[^第等次名位]+)", span)
     value = parse_halfwidth(numbers[-1]) if numbers else None
@@ -643,4 +676,35 @@ def _rank(g: _Grammar, text: str, norm: str, at: int) -> Quantity | None:
         kind=Kind.RANK,
         unit="名" if span.endswith("名") else ("位" if span.endswith("位") else None),
         number_text=text[start:end],
+    )
+
+
+#: The first characters of the words that end in 前 (目前, 此前, 之前, 日前, 提前, 当前, 以前, 事前,
+#: 眼前, 面前, 空前, 生前, 先前, 年前, 赛前, 会前, 节前, 岗前, 向前, 超前, 从前): a number after them is
+#: no bound on a placing.
+_QIAN_WORD_HEADS = frozenset("目此之日提当以事眼面空生先年赛会节岗向超从")
+
+
+def _rank_bound(g: _Grammar, text: str, norm: str, m: re.Match[str]) -> Quantity | None:
+    """A bound on a placing after 前: 排名全省前三 and 前3名 (rank, at most 3), 前50% (percent, at
+    most 50). The 前 must start the bound (不是 目前, 提前, 此前): a placing verb or field comes just
+    before it, or no word does (…各1名,前3名之后)."""
+    _, num, _, _, _, inf1, mult_text, tail, inf2, unit_text, suf = m.groups()
+    start = m.start() - 1
+    if inf1 or mult_text or tail or inf2 or suf or unit_text not in (None, "名", "位", "%"):
+        return None
+    previous = norm[start - 1 : start]
+    if "\u4e00" <= previous <= "\u9fff" and g.rank_trigger.search(norm, max(0, start - _RANK_BEFORE), start) is None:
+        if unit_text is None or previous in _QIAN_WORD_HEADS:
+            return None  # 目前3名, 此前3名: the 前 ends a word; a bare 前三 needs a placing cue
+    end = m.end()
+    if unit_text is None and not _rank_followed_well(norm, end):
+        return None  # 前三季度, 前10月: a span of time
+    value = parse_halfwidth(num)
+    if value is None or value <= 0 or value != value.to_integral_value():
+        return None
+    kind = Kind.PERCENT if unit_text == "%" else Kind.RANK
+    return _make_quantity(
+        text[start:end], start, end, value, None, value, Qualifier.AT_MOST, kind,
+        unit_text, None, text[m.start() : m.end(_NUM_GROUP)], False, None, False,
     )
