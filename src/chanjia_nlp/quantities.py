@@ -60,6 +60,7 @@ class _Grammar:
     suffix: Mapping[str, Qualifier]
     money_cues: tuple[str, ...]
     tally_next: re.Pattern[str]  # a medal count right after another (3金|2银)
+    number_chars: frozenset[str]  # numerals and the last characters of units: 3人-5% is no sign
     tally_ends: frozenset[str]  # the last characters of the medal words
 
 
@@ -178,6 +179,7 @@ def _grammar() -> _Grammar:
         money_cues=_lexicon.money_cues(),
         tally_next=re.compile(rf"[0-9{cn}]+{_or(u for u in units if units[u].tally)}"),
         tally_ends=frozenset(u[-1] for u in units if units[u].tally),
+        number_chars=frozenset(cn) | frozenset(u[-1] for u in units),
     )
 
 
@@ -298,7 +300,7 @@ def _qualifier(g: _Grammar, pre: str | None, inf1: str | None, inf2: str | None,
 RE_SERVICE_RADIUS = re.compile(r"[^，。；、,;:：\s]{0,6}圈")  # 15分钟(职工服务)圈, 半小时生活圈
 _PREFIXES_WITH_RULES = frozenset({"约", "上"})  # 签约3家, 会上3家: _build decides
 _SUFFIXES_WITH_RULES = frozenset({"上下", "+"})  # 上下班, 5+2 模式: _build decides
-_FAST_NOT_BEFORE = frozenset("?0123456789×*:：")  # a lost digit (the slow path flags it), 7×24, 20:17
+_FAST_NOT_BEFORE = frozenset("?0123456789×*:：-−负")  # a lost digit (the slow path flags it), 7×24, 20:17
 _MONTH_WORDS = ("月", "多月", "半月", "工作日")  # 3个月: a duration, not a count of 个
 
 
@@ -527,6 +529,8 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
     elif vague_or_range is None:
         if mult is not _ONE or (unit is not None and unit.scale != 1):
             value = normalize_decimal(value)  # 3.8 × 10000 = 38000.0 → 38000
+        if pre is None and kind in _SIGNED_KINDS and _minus_before(norm, num_start, g):
+            value, span_start = -value, num_start - 1  # 增长-0.5%, 负40%: the sign is written
         low = value if qualifier in _LOW_IS_VALUE else None
         high = value if qualifier in _HIGH_IS_VALUE else None
     else:
@@ -557,6 +561,23 @@ def _in_tally(norm: str, start: int, end: int, g: _Grammar) -> bool:
     while i > 0 and norm[i - 1] == " ":
         i -= 1
     return i > 0 and norm[i - 1] in _WIN_ENDS
+
+
+_SIGNED_KINDS = frozenset({Kind.PERCENT, Kind.PERCENTAGE_POINT})  # growth rates may fall below zero
+_SIGN_OPENERS = frozenset(" \t\n(（[【,，、:：;；=")  # what may stand before a minus sign
+
+
+def _minus_before(norm: str, num_start: int, g: _Grammar) -> bool:
+    """Whether the number at ``num_start`` is written with a minus: ``负40%``, or ``-0.5%`` and
+    ``－6.6%`` where the dash opens the number (after a word or a comma), not a range or a code
+    (``3-5%``, ``A-1``, ``2023-04``). A word such as 下降 is no sign: its number stays positive."""
+    sign = norm[num_start - 1 : num_start]
+    if sign == "负":
+        return True
+    if sign not in ("-", "−"):
+        return False
+    c = norm[num_start - 2 : num_start - 1]
+    return not c or c in _SIGN_OPENERS or ("\u4e00" <= c <= "\u9fff" and c not in g.number_chars)
 
 
 def _is_label_or_clock(norm: str, num: str, num_start: int) -> bool:
