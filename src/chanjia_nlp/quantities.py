@@ -48,7 +48,8 @@ class _Grammar:
     quantity: re.Pattern[str]
     prefixes_by_last_char: Mapping[str, tuple[str, ...]]
     rank: re.Pattern[str]
-    rank_trigger: re.Pattern[str]
+    rank_verb: re.Pattern[str]
+    rank_scope: re.Pattern[str]
     exclusion: re.Pattern[str] | None
     session: re.Pattern[str]  # what follows the 届 of a congress's numbering (十届五次, 十五届人大)
     session_numerals: frozenset[str]
@@ -112,7 +113,7 @@ def _grammar() -> _Grammar:
           | [{cn}]+(?:点[{cn}]+)?(?:(?:{sep})[{cn}]+)?       # 三万五千, 两三, 三至五, 一点五
         ))
         (?P<inf1>{_or(infix)})?                          # 600余万元, 十多个
-        (?P<mult>{mult})?                                # 万, 亿, 百万
+        (?P<mult>(?!千(?:瓦|克|米))(?:{mult}))?          # 万, 亿, 百万 (the 千 of 千瓦时 is the unit's)
         (?P<tail>[0-9](?![0-9.,]))?                       # 13万2
         (?P<inf2>{_or(infix)})?                          # 3.8万余名, 817万多元
         (?P<unit>{_or(units)})?                          # 名, 人次, 万元 → 元, %
@@ -127,15 +128,15 @@ def _grammar() -> _Grammar:
     # What reports a placing, searched in the few characters before a 第 or 前 (the text up to it is
     # the search's end, so `$` is the 第): a verb (位居, 排名; 居 alone), or the field ranked in
     # (全省, 全市 … 第四: 增速全市第一, 全省同类开发区第四), with up to 8 characters between.
-    rank_trigger = re.compile(
-        rf"""
-        (?:(?P<verb>位居|位列|名列|排名|排在|位于|居于|荣获|获得|夺得|勇夺|评为|确定为|列为|升至|跃居|升居|居|
-                    跻身|进入|入围|挺进)
-          | (?P<scope>全(?:国|省|市|区|县|州|盟|旗|镇|球)))
-        [^，。；,;、\n第前]{{0,8}}$
+    rank_verb = re.compile(
+        r"""
+        (?P<verb>位居|位列|名列|排名|排在|位于|居于|荣获|获得|夺得|勇夺|评为|确定为|列为|升至|跃居|升居|居|
+                 跻身|进入|入围|挺进)
+        [^，。；,;、\n第前]{0,8}$
         """,
         re.VERBOSE,
     )
+    rank_scope = re.compile(r"全(?:国|省|市|区|县|州|盟|旗|镇|球)[^，。；,;、\n第前]{0,8}$")
     # The placing itself, at the 第: 第一, 第2位, 第一等次第一名; never an ordinal of things (第一批,
     # 第三届, 第一家, 第二大港).
     rank = re.compile(
@@ -163,7 +164,8 @@ def _grammar() -> _Grammar:
         quantity=quantity,
         prefixes_by_last_char=MappingProxyType({k: tuple(v) for k, v in by_last.items()}),
         rank=rank,
-        rank_trigger=rank_trigger,
+        rank_verb=rank_verb,
+        rank_scope=rank_scope,
         exclusion=re.compile(_or(phrases, searched=True)) if phrases else None,
         session=session,
         session_numerals=frozenset("0123456789" + cn),
@@ -675,10 +677,15 @@ def _rank(g: _Grammar, text: str, norm: str, at: int, list_end: int = -1) -> Qua
     if m is None:
         return None
     start, end = m.span()
-    trigger = g.rank_trigger.search(norm, max(0, at - _RANK_BEFORE), at)
-    if trigger is None or trigger.group("verb") == "居" or trigger.group("scope"):
+    window = max(0, at - _RANK_BEFORE)
+    verb = g.rank_verb.search(norm, window, at)
+    if verb is None or verb.group("verb") == "居":
         # 居, 全市 … 第 and a list's next item are weaker cues: the placing must end there.
-        weak = trigger is not None or (list_end >= 0 and _RANK_LIST.fullmatch(norm, list_end, at) is not None)
+        weak = (
+            verb is not None
+            or g.rank_scope.search(norm, window, at) is not None
+            or (list_end >= 0 and _RANK_LIST.fullmatch(norm, list_end, at) is not None)
+        )
         if not weak or not _rank_followed_well(norm, end):
             return None
     span = norm[start:end]
@@ -715,7 +722,10 @@ def _rank_bound(g: _Grammar, text: str, norm: str, m: re.Match[str]) -> Quantity
     if inf1 or mult_text or tail or inf2 or suf or unit_text not in (None, "名", "位", "%"):
         return None
     previous = norm[start - 1 : start]
-    if "\u4e00" <= previous <= "\u9fff" and g.rank_trigger.search(norm, max(0, start - _RANK_BEFORE), start) is None:
+    window = max(0, start - _RANK_BEFORE)
+    if "\u4e00" <= previous <= "\u9fff" and not (
+        g.rank_verb.search(norm, window, start) or g.rank_scope.search(norm, window, start)
+    ):
         if unit_text is None or previous in _QIAN_WORD_HEADS:
             return None  # 目前3名, 此前3名: the 前 ends a word; a bare 前三 needs a placing cue
     end = m.end()
