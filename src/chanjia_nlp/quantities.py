@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import Iterator, Mapping
 
 from . import _lexicon
-from .numbers import FULLWIDTH_TABLE, normalize_decimal, parse_halfwidth, parse_range, parse_vague
+from .numbers import FULLWIDTH_TABLE, RADICAL_TABLE, normalize_decimal, parse_halfwidth, parse_range, parse_vague
 from .records import Kind, Qualifier, Quantity, _make_quantity
 
 __all__ = ["extract_quantities", "iter_quantities"]
@@ -198,7 +198,9 @@ def extract_quantities(text: str) -> list[Quantity]:
     return list(iter_quantities(text))
 
 
-_FULLWIDTH_CLASS = "[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff05\uff0e\uff0d\uff5e\uff0b\u3000\u00a0]"  # ０-９ Ａ-ｚ ％．－～＋
+# ０-９ Ａ-ｚ ％．－～＋, and the Kangxi radicals that look like ideographs (⼀座: RADICAL_TABLE)
+_FULLWIDTH_CLASS = "[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff05\uff0e\uff0d\uff5e\uff0b\u3000\u00a0\u2f00-\u2fd5]"
+_MATCH_TABLE = FULLWIDTH_TABLE | RADICAL_TABLE
 RE_FULLWIDTH_NUMERIC = re.compile(
     # One class and then a repeat of it, not `[…]+`: a pattern that opens with a plain class lets
     # `re` skip the characters outside it in a tight loop (a repeat at the start does not).
@@ -211,12 +213,13 @@ RE_FULLWIDTH_NUMERIC = re.compile(
 
 
 def _match_form(text: str) -> str:
-    """The text with full-width digits, letters and number signs made half-width, one to one.
+    """The text with full-width digits, letters and number signs made half-width and Kangxi radicals
+    made the ideographs they look like (⼀ → 一), one to one.
 
     Only what the grammar reads is translated: Chinese commas, colons and brackets stay as they
     are, so most of a report is not touched at all.
     """
-    return RE_FULLWIDTH_NUMERIC.sub(lambda m: m.group().translate(FULLWIDTH_TABLE), text)
+    return RE_FULLWIDTH_NUMERIC.sub(lambda m: m.group().translate(_MATCH_TABLE), text)
 
 
 def iter_quantities(text: str) -> Iterator[Quantity]:
