@@ -25,7 +25,7 @@ __all__ = ["extract_quantities", "iter_quantities"]
 
 _MULTIPLIERS = ("万亿", "百万", "千万", "百亿", "千亿", "万", "亿", "千", "百")
 _RANGE_SEPARATORS = ("——", "—", "–", "-", "~", "至", "到")
-_UNITS_WITH_RULES = frozenset({"分", "个", "版", "届"})  # units _build checks one by one
+_UNITS_WITH_RULES = frozenset({"分", "个", "版", "届", "篇"})  # units _build checks one by one
 _DAMAGED_BEFORE = frozenset("?0123456789")  # a digit lost just before: the slow path flags it
 _TIME_AFTER = frozenset("年月日天周时秒号点届岁")  # a unitless number before these is time or age
 _DA_NOT_COUNT = frozenset("会学家众概力约都型量批")  # 大会, 大学 … are not "N大 + noun" counts
@@ -400,7 +400,8 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
         unit = unit_text = None  # 压降两金: a medal word is a unit only in a tally
         end = m.start("unit")
     medal = unit is not None and unit.tally
-    if num in ("一", "壹") and not (pre or inf1 or inf2 or suf or medal):
+    one = num in ("一", "壹") and (medal or _one_after_noun(norm, num_start, end, unit_text))
+    if num in ("一", "壹") and not (pre or inf1 or inf2 or suf or one):
         return None  # 一个, 一家: a generic "a/one" (the rule at the end, decided before the work)
     if "来" in (inf1, inf2) and not (mult_text or unit_text):
         return None  # 来 rounds a number before a measure (十来个, 20来万); 14来源 is no figure
@@ -476,6 +477,8 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
             return None  # (2021版), 2.0版: an edition or version
         if unit.text == "版" and after in ":：":
             return None  # 4版:要闻: a newspaper's page label
+        if unit.text == "篇" and _writes_an_essay(norm, pre_start, end):
+            return None  # 做好…两篇文章: the idiom for two lines of work, no articles
         if unit.text == "分" and num_start > 0 and norm[num_start - 1] in "时点:：":
             return None  # 9时30分: a clock time
         if unit.kind == "duration" and RE_SERVICE_RADIUS.match(norm, end):
@@ -517,7 +520,7 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
             kind = Kind.MONEY
     if kind is None:
         kind = Kind.COUNT
-    if vague_or_range is None and not is_arabic and num in ("一", "壹") and qualifier is Qualifier.EXACT and not medal:
+    if vague_or_range is None and not is_arabic and num in ("一", "壹") and qualifier is Qualifier.EXACT and not one:
         return None  # 一个, 一家: a generic "a/one", not a reported figure
     if not is_arabic and vague_or_range is None and _in_short_quotes(norm, num_start, end):
         return None  # “五个一”, “两个维护”
@@ -644,14 +647,54 @@ def _lone_financial_numeral(num: str) -> bool:
     return any(c in _FINANCIAL_DIGITS for c in num) and not any(c in _FINANCIAL_PLACES for c in num)
 
 
+RE_ESSAY_IDIOM = re.compile(r"大?文章")
+
+
+def _writes_an_essay(norm: str, start: int, end: int) -> bool:
+    """``做好产业和人才两篇文章``, ``做足…两篇大文章``: N篇文章 after 做 in its clause is the idiom
+    for lines of work, not a count of articles (刊发文章两篇 is)."""
+    if RE_ESSAY_IDIOM.match(norm, end) is None:
+        return False
+    left = start
+    while left > max(0, start - 20) and norm[left - 1] not in _CLAUSE_STOP:
+        left -= 1
+    return "做" in norm[left:start]
+
+
+_TITLE_SCOPES = ("中华", "中国", "全国", "世界", "全球")  # 中华十大绝技, 全国十大工匠: a list's title
+
+
 def _da_count(num: str, norm: str, end: int) -> bool:
-    """``六大举措`` → 6: a single Chinese digit + 大 + noun (never 二十大, 大会, 大学)."""
+    """``六大举措`` → 6: a single Chinese digit + 大 + noun (never 二十大, 大会, 大学, nor the title of
+    an honours list: 中华十大绝技, 中国十大…)."""
+    start = end - len(num)
     return (
         len(num) == 1
         and num in "两二三四五六七八九十"
         and norm[end : end + 1] == "大"
         and "\u4e00" <= norm[end + 1 : end + 2] <= "\u9fff"
         and norm[end + 1 : end + 2] not in _DA_NOT_COUNT
+        and not norm.endswith(_TITLE_SCOPES, max(0, start - 2), start)
+    )
+
+
+#: Classifiers of things a report counts one of after naming them (老城区一座、新城区一座; 市级命名的
+#: 一所，为…): there 一 + classifier ends its phrase and reports a figure, not a generic "a/one".
+_ONE_AFTER_NOUN = frozenset("家所座个名位处项支户套台间栋幢张辆艘株只块")
+_ONE_NOT_AFTER = frozenset("每这那哪某同唯任第另又再逐单其之")  # 每一个, 其中一家, 又一个: no figure
+_PHRASE_ENDS = frozenset("、，,。；;：:）)")
+
+
+def _one_after_noun(norm: str, num_start: int, end: int, unit_text: str | None) -> bool:
+    """Whether ``一`` + classifier at ``num_start`` closes a phrase after the counted noun
+    (老城区一座、新城区一座), so it is a figure of one, not a generic "a/one" before a noun."""
+    return (
+        unit_text is not None
+        and unit_text in _ONE_AFTER_NOUN
+        and norm[end : end + 1] in _PHRASE_ENDS
+        and num_start > 0
+        and norm[num_start - 1] not in _ONE_NOT_AFTER
+        and not norm.endswith("其中", 0, num_start)
     )
 
 
