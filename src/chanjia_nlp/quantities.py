@@ -303,7 +303,8 @@ def _qualifier(g: _Grammar, pre: str | None, inf1: str | None, inf2: str | None,
 
 
 RE_SERVICE_RADIUS = re.compile(r"[^，。；、,;:：\s]{0,6}圈")  # 15分钟(职工服务)圈, 半小时生活圈
-_PREFIXES_WITH_RULES = frozenset({"约", "上"})  # 签约3家, 会上3家: _build decides
+_PREFIXES_WITH_RULES = frozenset({"约", "上", "过"})  # 签约3家, 会上3家, 通过3项: _build decides
+_GUO_NOT_AFTER = frozenset("经通超不度跨越穿错难胜路走闯")  # 经过, 通过, 不过 …: 过 ends a word
 _SUFFIXES_WITH_RULES = frozenset({"上下", "+"})  # 上下班, 5+2 模式: _build decides
 _FAST_NOT_BEFORE = frozenset("?0123456789×*:：-−负")  # a lost digit (the slow path flags it), 7×24, 20:17
 _MONTH_WORDS = ("月", "多月", "半月", "工作日")  # 3个月: a duration, not a count of 个
@@ -441,6 +442,11 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
     if value is None and vague_or_range is None:
         return None
 
+    if pre == "过" and (
+        pre_start == 0 or norm[pre_start - 1] in _GUO_NOT_AFTER
+        or not (unit_text or mult_text or norm[end : end + 1] in _CLAUSE_STOP)
+    ):
+        pre = None  # 过 is 超过 only where it does not end a word (经过, 通过) and a measure follows
     # A bare place marker (万, 千) is a number only with a qualifier: 近万人, 上千, 百余名, 超亿美元.
     if vague_or_range is None and kind is None and num != "十" and not num.strip(_PLACE_MARKS):
         if not (pre or inf1 or inf2 or suf):
@@ -448,8 +454,8 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
         if pre == "上" and num.startswith("百") and not (inf1 or inf2 or suf or mult_text):
             # 上百 when not a bound is vague (ANNOTATION.md: 上百 → [100, 900]; 上千 stays at_least)
             vague_or_range, low, high, value = Qualifier.VAGUE, value, value * 9, None
-    elif pre == "上":
-        pre = None  # 上 is a qualifier only before a bare 百/千/万/亿 (会上3家 is exact)
+    elif pre in ("上", "过"):
+        pre = None  # 上, 过 are qualifiers only before a bare 百/千/万/亿 (会上3家 is exact, 过3家 too)
 
     mult = parse_halfwidth(mult_text) if mult_text else _ONE
     if tail:
