@@ -284,6 +284,8 @@ def parse_vague(text: str) -> tuple[Decimal, Decimal] | None:
         # 十几, 二十几: the vague digit fills the units place after a 十.
         base = parse_number(before) if before.endswith(("十", "拾")) else None
         return None if base is None else (base + low_digit - 1, base + high_digit)
+    if before.endswith(("十", "拾")):
+        low_digit = low_digit - 1  # 十几万 is 11–19 万, as 十几 is 11–19 (issue 13 item 9)
     low = parse_number(before + str(low_digit) + after)
     high = parse_number(before + str(high_digit) + after)
     return None if low is None or high is None else (low, high)

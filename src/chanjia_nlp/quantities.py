@@ -104,6 +104,7 @@ def _grammar() -> _Grammar:
               | [{cn}]+分之[{cn}]+(?:点[{cn}]+)?             # 三分之一
               | {vague_phrases}                             # 成千上万
               | 数(?=[十百千万亿])[十百千万亿]+               # 数百, 数千万
+              | (?<![0-9/.])[0-9]{{1,3}}/[0-9]{{1,3}}(?![0-9./])  # 1/3: a fraction, or a date (_build decides)
             )(?P<free>)
           | (?<![0-9])(?<![0-9][.])(?:{arabic})              # 25, 3.8, 1,227 (never from inside one), ranges: 1-2, 3万-5万,
             (?:(?:{mult})?(?P<left_unit>{_or(units)})?[ ]?(?:{sep})[ ]?(?:{arabic})  #   300元至800元
@@ -114,7 +115,7 @@ def _grammar() -> _Grammar:
         ))
         (?P<inf1>{_or(infix)})?                          # 600余万元, 十多个
         (?P<mult>(?!千(?:瓦|克|米))(?:{mult}))?          # 万, 亿, 百万 (the 千 of 千瓦时 is the unit's)
-        (?P<tail>[0-9](?![0-9.,]))?                       # 13万2
+        (?P<tail>[0-9](?![0-9.,])|(?<=万)[0-9]{{4}}(?![0-9.,]))?  # 13万2, 1万2000
         (?P<inf2>{_or(infix)})?                          # 3.8万余名, 817万多元
         (?P<unit>{_or(units)})?                          # 名, 人次, 万元 → 元, %
         (?P<suf>{_or(suffix)})?                          # 以上, 左右
@@ -306,12 +307,12 @@ RE_SERVICE_RADIUS = re.compile(r"[^，。；、,;:：\s]{0,6}圈")  # 15分钟(�
 _PREFIXES_WITH_RULES = frozenset({"约", "上", "过"})  # 签约3家, 会上3家, 通过3项: _build decides
 _GUO_NOT_AFTER = frozenset("经通超不度跨越穿错难胜路走闯")  # 经过, 通过, 不过 …: 过 ends a word
 _SUFFIXES_WITH_RULES = frozenset({"上下", "+"})  # 上下班, 5+2 模式: _build decides
-_FAST_NOT_BEFORE = frozenset("?0123456789×*:：-−负")  # a lost digit (the slow path flags it), 7×24, 20:17
+_FAST_NOT_BEFORE = frozenset("?0123456789×*:：/-−负")  # a lost digit (the slow path flags it), 7×24, 20:17
 _MONTH_WORDS = ("月", "多月", "半月", "工作日")  # 3个月: a duration, not a count of 个
 
 
 _NUM_GROUP = 2  # index of the (?P<num>) group: lastindex == 2 means nothing after the numeral matched
-RE_STANDS_ALONE = re.compile(r"[万亿几]|分之|^数|^成")  # 12万, 三万五, 数百, 几十, 成千上万, 百分之十
+RE_STANDS_ALONE = re.compile(r"[万亿几/]|分之|^数|^成")  # 12万, 三万五, 数百, 几十, 成千上万, 百分之十, 1/3
 
 
 def _could_stand_alone(norm: str, m: re.Match[str]) -> bool:
@@ -328,12 +329,32 @@ def _blocked_spans(norm: str, g: _Grammar) -> frozenset[int]:
     a congress's numbering (十届五次): a number that starts there is no quantity."""
     blocked = set()
     if g.exclusion is not None:
-        blocked.update(i for m in g.exclusion.finditer(norm) for i in range(m.start(), m.end()))
+        for m in g.exclusion.finditer(norm):
+            if not (norm.startswith("之", m.end()) and m.group().endswith("分")):  # 十分之一 is no 十分
+                blocked.update(range(m.start(), m.end()))
     at = norm.find("届")
     while at != -1:
         blocked.update(_session_numbers(norm, at, g))
         at = norm.find("届", at + 1)
+    for mark in ("://", "www."):
+        at = norm.find(mark)
+        while at != -1:
+            start, end = _url_span(norm, at)
+            blocked.update(range(start, end))
+            at = norm.find(mark, end)
     return frozenset(blocked)
+
+
+def _url_span(norm: str, at: int) -> tuple[int, int]:
+    """The web address around ``at`` (its ``://`` or ``www.``): nothing inside one is a quantity
+    (``?q=%E5%B7%A5%20`` holds no 20%; issue 13 item 18). It runs over ASCII that is no space."""
+    start = at
+    while start > 0 and norm[start - 1].isascii() and norm[start - 1].isalpha():
+        start -= 1
+    end = at
+    while end < len(norm) and norm[end].isascii() and not norm[end].isspace():
+        end += 1
+    return start, end
 
 
 def _session_numbers(norm: str, at: int, g: _Grammar) -> list[int]:
@@ -410,8 +431,10 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
     if pre == "约" and pre_start > 0 and norm[pre_start - 1] in _YUE_NOT_AFTER:
         pre = None  # 签约3家: 约 belongs to the verb
     is_arabic = num[0].isdigit()
-    if is_arabic and _is_label_or_clock(norm, num, num_start):
-        return None  # 02版, 00002版, 007号: a page label or code; 20:17:14: a clock time
+    if is_arabic and _is_label_or_clock(norm, num, num_start, num_end):
+        return None  # 02版, 00002版, 007号: a page label or code; 20:17:14: a clock time; 2023/4/6
+    if "/" in num:
+        return _slash_fraction(m, pre, text, norm, g)
     if not is_arabic and _lone_financial_numeral(num):
         return None  # 队伍, 陆续: a single 大写 digit inside an ordinary word
 
@@ -448,8 +471,9 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
     ):
         pre = None  # 过 is 超过 only where it does not end a word (经过, 通过) and a measure follows
     # A bare place marker (万, 千) is a number only with a qualifier: 近万人, 上千, 百余名, 超亿美元.
+    # A 十 in front makes it a number (十万元, 十亿: issue 13 item 1); 百万职工 stays a phrase.
     if vague_or_range is None and kind is None and num != "十" and not num.strip(_PLACE_MARKS):
-        if not (pre or inf1 or inf2 or suf):
+        if not (pre or inf1 or inf2 or suf) and num[0] not in "十拾":
             return None
         if pre == "上" and num.startswith("百") and not (inf1 or inf2 or suf or mult_text):
             # 上百 when not a bound is vague (ANNOTATION.md: 上百 → [100, 900]; 上千 stays at_least)
@@ -461,7 +485,8 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
     if tail:
         if not is_arabic or mult_text not in ("万", "亿") or value != value.to_integral_value():
             return None
-        value = value * mult + Decimal(tail) * mult / 10
+        # 13万2: the next place abbreviated (132000); 1万2000: the lower places written out (12000)
+        value = value * mult + (Decimal(tail) if len(tail) == 4 else Decimal(tail) * mult / 10)
         mult = _ONE
     if mult is not _ONE:
         value = value * mult if value is not None else None
@@ -594,12 +619,40 @@ def _minus_before(norm: str, num_start: int, g: _Grammar) -> bool:
     return not c or c in _SIGN_OPENERS or ("\u4e00" <= c <= "\u9fff" and c not in g.number_chars)
 
 
-def _is_label_or_clock(norm: str, num: str, num_start: int) -> bool:
-    """An Arabic number written with a leading zero (``02版``, ``00002``: a page label or code) or
-    following ``HH:`` (``20:17:14来源``: the seconds of a dateline's clock)."""
+def _is_label_or_clock(norm: str, num: str, num_start: int, num_end: int) -> bool:
+    """An Arabic number written with a leading zero (``02版``, ``00002``: a page label or code),
+    following ``HH:`` (``20:17:14来源``: the seconds of a dateline's clock), or a part of a
+    slashed date or code (``2023/4/6``, ``12/25``)."""
     if num[0] == "0" and num[1:2].isdigit():
         return True
-    return num_start > 1 and norm[num_start - 1] in ":：" and norm[num_start - 2].isdigit()
+    if num_start > 1 and norm[num_start - 1] in ":：/" and norm[num_start - 2].isdigit():
+        return True
+    return norm[num_end : num_end + 1] == "/" and norm[num_end + 1 : num_end + 2].isdigit()
+
+
+_FRACTION_FOLLOWERS = frozenset("的左")  # 1/3的企业, 1/3左右
+
+
+def _slash_fraction(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar) -> Quantity | None:
+    """``超过1/3的企业`` → a ratio of 1/3 (issue 13 item 17). N/M is a fraction only where it cannot
+    be a date (1/3 may be 3 January): a qualifier before it or 的 after it, and N < M; else nothing."""
+    _, num, _, _, _, inf1, mult_text, tail, inf2, unit_text, suf = m.groups()
+    numerator, _, denominator = num.partition("/")
+    n, d = Decimal(numerator), Decimal(denominator)
+    end = m.end()
+    if inf1 or mult_text or tail or inf2 or unit_text or not 0 < n < d:
+        return None
+    if not (pre or suf or norm[end : end + 1] in _FRACTION_FOLLOWERS):
+        return None
+    value = n / d
+    qualifier = _qualifier(g, pre, None, None, suf)
+    start = m.start() - len(pre) if pre else m.start()
+    low = value if qualifier in _LOW_IS_VALUE else None
+    high = value if qualifier in _HIGH_IS_VALUE else None
+    return _make_quantity(
+        text[start:end], start, end, value, low, high, qualifier, Kind.RATIO, None, None,
+        text[m.start() : m.end(_NUM_GROUP)], False, None, False,
+    )
 
 
 def _damaged_start(norm: str, num_start: int) -> int | None:
