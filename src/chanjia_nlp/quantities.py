@@ -50,7 +50,7 @@ class _Grammar:
     rank: re.Pattern[str]
     rank_verb: re.Pattern[str]
     rank_scope: re.Pattern[str]
-    exclusion: re.Pattern[str] | None
+    exclusion: re.Pattern[str]  # the set phrases, and the marks of a congress's numbering and of a URL
     session: re.Pattern[str]  # what follows the 届 of a congress's numbering (十届五次, 十五届人大)
     session_numerals: frozenset[str]
     units: Mapping[str, _lexicon.Unit]
@@ -76,7 +76,7 @@ def _grammar() -> _Grammar:
     suffix = {word: Qualifier(q) for word, q in quals["suffix"]}
     units = _lexicon.units()
     arabic = r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?"
-    mult = _or(_MULTIPLIERS)
+    mult = _or(_MULTIPLIERS).replace("千", "千(?![瓦克米])")  # the 千 of 千瓦时, 千克, 千米 is the unit's
     sep = _or(_RANGE_SEPARATORS)
     vague_phrases = _or(w for w in _lexicon.vague_words() if len(w) > 1)
     # A candidate starts at a numeral character: the lookahead lets `re` skip every other
@@ -104,7 +104,7 @@ def _grammar() -> _Grammar:
               | [{cn}]+分之[{cn}]+(?:点[{cn}]+)?             # 三分之一
               | {vague_phrases}                             # 成千上万
               | 数(?=[十百千万亿])[十百千万亿]+               # 数百, 数千万
-              | (?<![0-9/.])[0-9]{{1,3}}/[0-9]{{1,3}}(?![0-9./])  # 1/3: a fraction, or a date (_build decides)
+              | [0-9](?<![0-9/.][0-9])[0-9]{{0,2}}+/[0-9]{{1,3}}+(?![0-9./])  # 1/3: a fraction or a date
             )(?P<free>)
           | (?<![0-9])(?<![0-9][.])(?:{arabic})              # 25, 3.8, 1,227 (never from inside one), ranges: 1-2, 3万-5万,
             (?:(?:{mult})?(?P<left_unit>{_or(units)})?[ ]?(?:{sep})[ ]?(?:{arabic})  #   300元至800元
@@ -114,7 +114,7 @@ def _grammar() -> _Grammar:
           | [{cn}]+(?:点[{cn}]+)?(?:(?:{sep})[{cn}]+)?       # 三万五千, 两三, 三至五, 一点五
         ))
         (?P<inf1>{_or(infix)})?                          # 600余万元, 十多个
-        (?P<mult>(?!千(?:瓦|克|米))(?:{mult}))?          # 万, 亿, 百万 (the 千 of 千瓦时 is the unit's)
+        (?P<mult>{mult})?                                # 万, 亿, 百万
         (?P<tail>[0-9](?![0-9.,])|(?<=万)[0-9]{{4}}(?![0-9.,]))?  # 13万2, 1万2000
         (?P<inf2>{_or(infix)})?                          # 3.8万余名, 817万多元
         (?P<unit>{_or(units)})?                          # 名, 人次, 万元 → 元, %
@@ -167,7 +167,7 @@ def _grammar() -> _Grammar:
         rank=rank,
         rank_verb=rank_verb,
         rank_scope=rank_scope,
-        exclusion=re.compile(_or(phrases, searched=True)) if phrases else None,
+        exclusion=re.compile(_or((*phrases, *_BLOCK_MARKS), searched=True)),
         session=session,
         session_numerals=frozenset("0123456789" + cn),
         units=units,
@@ -234,18 +234,21 @@ def iter_quantities(text: str) -> Iterator[Quantity]:
     fast_units = g.fast_units
     previous_end = 0  # end of the last quantity yielded: a prefix may not reach into it
     rank_end = -1  # end of the last rank yielded: 居全国第17、长三角第2 continues its list
+    # The last 《 before the candidate, and the next one: a title mark close before a number sends it
+    # down the rule walk. Candidates come in order, so the marks are walked once, not searched for each.
+    last_title, next_title = -_TITLE_REACH - 1, _find_or_end(norm, "《", 0)
     for m in g.quantity.finditer(norm):
         num_start = m.start()
         if num_start < previous_end:
             continue  # inside a rank just yielded: the second 第 of 第一等次第一名
         before = norm[num_start - 1] if num_start else ""
-        if before == "第":
-            q = _rank(g, text, norm, num_start - 1, rank_end)  # 位居全市第一, or 第三批: an ordinal
-            if q is not None:
-                previous_end = rank_end = q.end
-                yield q
-            continue
-        if before == "前":
+        if before in _RANK_MARKS:
+            if before == "第":
+                q = _rank(g, text, norm, num_start - 1, rank_end)  # 位居全市第一, or 第三批: an ordinal
+                if q is not None:
+                    previous_end = rank_end = q.end
+                    yield q
+                continue
             q = _rank_bound(g, text, norm, m)  # 排名全省前三, 前3名, 前50%
             if q is not None:
                 previous_end = q.end
@@ -263,13 +266,15 @@ def iter_quantities(text: str) -> Iterator[Quantity]:
         # a unit with no rule of its own): what _build's rules give them, without walking them.
         _, num, _, _, _, inf1, mult_text, tail, inf2, unit_text, suf = m.groups()
         unit = fast_units.get(unit_text)
+        while next_title < num_start:
+            last_title, next_title = next_title, _find_or_end(norm, "《", next_title + 1)
         if (
             unit is None or tail or num_start in blocked or not ("1" <= num[0] <= "9" or num[:2] == "0.")
             or not num.isascii()
             or before in _FAST_NOT_BEFORE or (before.isascii() and before.isalpha())
             or (unit_text == "个" and (suf or norm.startswith(_MONTH_WORDS, m.end())))
             or pre in _PREFIXES_WITH_RULES or suf in _SUFFIXES_WITH_RULES
-            or norm.rfind("《", max(0, num_start - 60), num_start) != -1
+            or num_start - last_title <= _TITLE_REACH
             or (value := parse_halfwidth(num)) is None
         ):
             q = _build(m, pre, text, norm, g, blocked)
@@ -324,24 +329,33 @@ def _could_stand_alone(norm: str, m: re.Match[str]) -> bool:
     return norm[end : end + 1] == "大" or (start > 0 and norm[start - 1] == "?")
 
 
+
+
+_BLOCK_MARKS = ("届", "://", "www.")  # found in the same scan as the set phrases
+_SPECIAL_ENDS = frozenset("届分/.")  # the last characters of 届, 十分, ://, www.
+
+
 def _blocked_spans(norm: str, g: _Grammar) -> frozenset[int]:
-    """Every position inside a set phrase with numerals (五一, 一企一品牌, 二十大), and the start of
-    a congress's numbering (十届五次): a number that starts there is no quantity."""
-    blocked = set()
-    if g.exclusion is not None:
-        for m in g.exclusion.finditer(norm):
-            if not (norm.startswith("之", m.end()) and m.group().endswith("分")):  # 十分之一 is no 十分
-                blocked.update(range(m.start(), m.end()))
-    at = norm.find("届")
-    while at != -1:
-        blocked.update(_session_numbers(norm, at, g))
-        at = norm.find("届", at + 1)
-    for mark in ("://", "www."):
-        at = norm.find(mark)
-        while at != -1:
-            start, end = _url_span(norm, at)
-            blocked.update(range(start, end))
-            at = norm.find(mark, end)
+    """Every position inside a set phrase with numerals (五一, 一企一品牌, 二十大) or a web address,
+    and the start of a congress's numbering (十届五次): a number that starts there is no quantity."""
+    blocked: set[int] = set()
+    update = blocked.update
+    url_end = 0
+    for m in g.exclusion.finditer(norm):
+        start, end = m.span()
+        last = norm[end - 1]
+        if last not in _SPECIAL_ENDS:
+            update(range(start, end))  # the common case: a set phrase
+        elif last == "届":
+            if end - start > 1:
+                update(range(start, end))  # 十九届
+            update(_session_numbers(norm, end - 1, g))
+        elif last == "分":
+            if not norm.startswith("之", end):  # 十分之一 is no 十分
+                update(range(start, end))
+        elif start >= url_end and m.group() in _BLOCK_MARKS:  # :// or www.
+            start, url_end = _url_span(norm, start)
+            update(range(start, url_end))
     return frozenset(blocked)
 
 
@@ -421,20 +435,22 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
             return None
         unit = unit_text = None  # 压降两金: a medal word is a unit only in a tally
         end = m.start("unit")
-    medal = unit is not None and unit.tally
-    one = num in ("一", "壹") and (medal or _one_after_noun(norm, num_start, end, unit_text))
-    if num in ("一", "壹") and not (pre or inf1 or inf2 or suf or one):
-        return None  # 一个, 一家: a generic "a/one" (the rule at the end, decided before the work)
-    if "来" in (inf1, inf2) and not (mult_text or unit_text):
+    one = False  # 一 that is a figure: a medal (斩获一金) or closing a phrase after its noun (一座、)
+    if num == "一" or num == "壹":
+        one = (unit is not None and unit.tally) or _one_after_noun(norm, num_start, end, unit_text)
+        if not (pre or inf1 or inf2 or suf or one):
+            return None  # 一个, 一家: a generic "a/one" (the rule at the end, decided before the work)
+    if (inf1 == "来" or inf2 == "来") and not (mult_text or unit_text):
         return None  # 来 rounds a number before a measure (十来个, 20来万); 14来源 is no figure
     damaged_start = _damaged_start(norm, num_start) if before and before in "?0123456789" else None
     if pre == "约" and pre_start > 0 and norm[pre_start - 1] in _YUE_NOT_AFTER:
         pre = None  # 签约3家: 约 belongs to the verb
     is_arabic = num[0].isdigit()
-    if is_arabic and _is_label_or_clock(norm, num, num_start, num_end):
-        return None  # 02版, 00002版, 007号: a page label or code; 20:17:14: a clock time; 2023/4/6
-    if "/" in num:
-        return _slash_fraction(m, pre, text, norm, g)
+    if is_arabic and (num[0] == "0" or before in ":：/" or "/" in num or norm[num_end : num_end + 1] == "/"):
+        if _is_label_or_clock(norm, num, num_start, num_end):
+            return None  # 02版, 00002版, 007号: a page label or code; 20:17:14: a clock time; 2023/4/6
+        if "/" in num:
+            return _slash_fraction(m, pre, text, norm, g)
     if not is_arabic and _lone_financial_numeral(num):
         return None  # 队伍, 陆续: a single 大写 digit inside an ordinary word
 
@@ -497,21 +513,25 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
 
     # The unit: some units only follow Arabic digits (分), some must not be read as units.
     if unit is not None:
-        after = norm[end : end + 1]
         if unit.arabic_only and not is_arabic:
             return None  # 十分, 三分
-        if unit.text == "分" and after in _SCORE_NOT_AFTER:
-            return None
-        if unit.text == "个" and norm.startswith(_MONTH_WORDS, end - (1 if suf else 0)):
-            return None  # 3个月: a duration in months
-        if unit.text in ("版", "届") and is_arabic and (len(num) == 4 and num.startswith(("19", "20")) or "." in num):
-            return None  # (2021版), 2.0版: an edition or version
-        if unit.text == "版" and after in ":：":
-            return None  # 4版:要闻: a newspaper's page label
-        if unit.text == "篇" and _writes_an_essay(norm, pre_start, end):
-            return None  # 做好…两篇文章: the idiom for two lines of work, no articles
-        if unit.text == "分" and num_start > 0 and norm[num_start - 1] in "时点:：":
-            return None  # 9时30分: a clock time
+        ut = unit.text
+        if ut in _UNITS_WITH_RULES:
+            after = norm[end : end + 1]
+            if ut == "分":
+                if after in _SCORE_NOT_AFTER or (num_start > 0 and norm[num_start - 1] in "时点:："):
+                    return None  # 3分公司, 分之; 9时30分: a clock time
+            elif ut == "个":
+                if norm.startswith(_MONTH_WORDS, end - (1 if suf else 0)):
+                    return None  # 3个月: a duration in months
+            elif ut == "篇":
+                if _writes_an_essay(norm, pre_start, end):
+                    return None  # 做好…两篇文章: the idiom for two lines of work, no articles
+            else:  # 版, 届
+                if is_arabic and (len(num) == 4 and num.startswith(("19", "20")) or "." in num):
+                    return None  # (2021版), 2.0版: an edition or version
+                if ut == "版" and after in ":：":
+                    return None  # 4版:要闻: a newspaper's page label
         if unit.kind == "duration" and RE_SERVICE_RADIUS.match(norm, end):
             return None  # 15分钟职工服务圈: the name of a service radius, not a time taken
         if kind is None:
@@ -763,6 +783,16 @@ _LOW_IS_VALUE = frozenset({Qualifier.EXACT, Qualifier.MORE_THAN, Qualifier.AT_LE
 _HIGH_IS_VALUE = frozenset({Qualifier.EXACT, Qualifier.LESS_THAN, Qualifier.AT_MOST})
 
 
+_TITLE_REACH = 60  # a 《 this close before a number may open the title it is part of
+
+
+def _find_or_end(text: str, mark: str, start: int) -> int:
+    """``text.find(mark, start)``, or the text's length where there is none."""
+    at = text.find(mark, start)
+    return len(text) if at == -1 else at
+
+
+_RANK_MARKS = frozenset("第前")  # a rank (第一) or a bound on one (前三) follows
 _RANK_BEFORE = 12  # a verb of up to three characters and up to 8 between it and 第
 _RANK_LIST = re.compile(r"、[^，。；,;、\n第0-9]{0,6}")  # 居全国第17、长三角第2: the next of a list
 _RANK_MAY_FOLLOW = frozenset("的并且和与")  # 全市第一的成绩; any other character makes a name
