@@ -312,7 +312,7 @@ RE_SERVICE_RADIUS = re.compile(r"[^，。；、,;:：\s]{0,6}圈")  # 15分钟(�
 _PREFIXES_WITH_RULES = frozenset({"约", "上", "过"})  # 签约3家, 会上3家, 通过3项: _build decides
 _GUO_NOT_AFTER = frozenset("经通超不度跨越穿错难胜路走闯")  # 经过, 通过, 不过 …: 过 ends a word
 _SUFFIXES_WITH_RULES = frozenset({"上下", "+"})  # 上下班, 5+2 模式: _build decides
-_FAST_NOT_BEFORE = frozenset("?0123456789×*:：/-−负")  # a lost digit (the slow path flags it), 7×24, 20:17
+_FAST_NOT_BEFORE = frozenset("?0123456789×*:：/-−负“‘")  # a lost digit (the slow path flags it), 7×24, 20:17
 _MONTH_WORDS = ("月", "多月", "半月", "工作日")  # 3个月: a duration, not a count of 个
 
 
@@ -403,6 +403,17 @@ def _in_short_quotes(norm: str, start: int, end: int) -> bool:
         if ch in "”’》」』\n":
             return False
     return False
+
+
+_QUOTE_OPENS = frozenset("“‘")
+
+
+def _opens_a_quoted_name(norm: str, start: int, end: int) -> bool:
+    """Whether the figure ``norm[start:end]`` opens short quotes that hold more than it: a slogan or
+    name (“24小时不打烊”, “3个100%”, “1+10+N”), not a quoted figure alone (“100%”) nor the start of
+    quoted speech (“3年前我们…”, longer than a name)."""
+    close = norm.find(_QUOTE_PAIRS[norm[start - 1]], end, start + _QUOTE_WINDOW)
+    return close > end and bool(norm[end:close].strip())
 
 
 def _money_context(norm: str, start: int, cues: tuple[str, ...]) -> bool:
@@ -575,6 +586,8 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
         return None  # 一个, 一家: a generic "a/one", not a reported figure
     if not is_arabic and vague_or_range is None and _in_short_quotes(norm, num_start, end):
         return None  # “五个一”, “两个维护”
+    if is_arabic and before in _QUOTE_OPENS and _opens_a_quoted_name(norm, num_start, end):
+        return None  # “24小时不打烊”: a figure opening a short quoted slogan or name
     if norm.rfind("《", max(0, num_start - 60), num_start) != -1 and _in_short_quotes(norm, num_start, end):
         return None
 
@@ -790,6 +803,8 @@ def _find_or_end(text: str, mark: str, start: int) -> int:
     """``text.find(mark, start)``, or the text's length where there is none."""
     at = text.find(mark, start)
     return len(text) if at == -1 else at
+
+
 
 
 _RANK_MARKS = frozenset("第前")  # a rank (第一) or a bound on one (前三) follows
