@@ -46,6 +46,7 @@ _or = _lexicon.literal_regex  # the longest of several words, as a trie
 @dataclass(frozen=True, slots=True)
 class _Grammar:
     quantity: re.Pattern[str]
+    spaced: re.Pattern[str]  # the same with a space after the numeral: 共有 25 家
     prefixes_by_last_char: Mapping[str, tuple[str, ...]]
     rank: re.Pattern[str]
     rank_verb: re.Pattern[str]
@@ -93,8 +94,7 @@ def _grammar() -> _Grammar:
     # bare numeral that fails is not retried shorter (一百 as 一 + 百).
     ctx_before = re.escape("".join(sorted(set(by_last) | {"第", "前", "?"})))
     seps = re.escape("".join(sorted(set("".join(_RANGE_SEPARATORS)))))
-    quantity = re.compile(
-        rf"""
+    source = rf"""
         (?=[0-9{cn}数成])                                 # only where a numeral starts
         (?:(?<=[{ctx_before}])(?P<ctx>))?                 # 近, 超过, 第, ? just before
         (?>(?P<num>
@@ -106,13 +106,16 @@ def _grammar() -> _Grammar:
               | 数(?=[十百千万亿])[十百千万亿]+               # 数百, 数千万
               | [0-9](?<![0-9/.][0-9])[0-9]{{0,2}}+/[0-9]{{1,3}}+(?![0-9./])  # 1/3: a fraction or a date
             )(?P<free>)
-          | (?<![0-9])(?<![0-9][.])(?:{arabic})              # 25, 3.8, 1,227 (never from inside one), ranges: 1-2, 3万-5万,
+          | (?<![0-9])(?<![0-9][.])(?<![0-9第][ ])(?:{arabic})  # 25, 3.8, 1,227 (never from inside one, nor
+                                                            # from spaced-out digits 1 2 0 0, nor 第 3), ranges:
+                                                            # 1-2, 3万-5万,
             (?:(?:{mult})?(?P<left_unit>{_or(units)})?[ ]?(?:{sep})[ ]?(?:{arabic})  #   300元至800元
               (?(left_unit)(?=(?:{mult})?(?P=left_unit))))?  #   …with the same unit on both ends (5人至10家 is two)
           | (?=[{cn}点{seps}]*?[万亿几])(?P<cn_free>        # 三万五, 十几 (a 万, 亿 or 几 ahead)
                 [{cn}]+(?:点[{cn}]+)?(?:(?:{sep})[{cn}]+)?)
           | [{cn}]+(?:点[{cn}]+)?(?:(?:{sep})[{cn}]+)?       # 三万五千, 两三, 三至五, 一点五
         ))
+        <SPACE>                                           # (the spaced form: 共有 25 家, 3.8 万余名)
         (?P<inf1>{_or(infix)})?                          # 600余万元, 十多个
         (?P<mult>{mult})?                                # 万, 亿, 百万
         (?P<tail>[0-9](?![0-9.,])|(?<=万)[0-9]{{4}}(?![0-9.,]))?  # 13万2, 1万2000
@@ -120,11 +123,16 @@ def _grammar() -> _Grammar:
         (?P<unit>{_or(units)})?                          # 名, 人次, 万元 → 元, %
         (?P<suf>{_or(suffix)})?                          # 以上, 左右
         (?(inf1)|(?(mult)|(?(tail)|(?(inf2)|(?(unit)|(?(suf)|  # nothing after the numeral:
-            (?(free)|(?(cn_free)|(?(ctx)|(?=大))))))))))     #   only a form or context that may stand alone
-        """,
-        re.VERBOSE,
-    )
+            <ALONE>))))))                                   #   only a form or context that may stand alone
+        """
+    # A numeral with nothing after it stands alone in a few forms and contexts, or as 六大 (举措); one
+    # followed by a space goes on to Python, which tries the spaced form (PDF and HTML text put a
+    # space between digits and unit: 共有 25 家). The spaced form is the same pattern with that space.
+    alone = r"(?(free)|(?(cn_free)|(?(ctx)|(?=[大 ]))))"
+    quantity = re.compile(source.replace("<SPACE>", "").replace("<ALONE>", alone), re.VERBOSE)
+    spaced = re.compile(source.replace("<SPACE>", "[ ]").replace("<ALONE>", "(?!)"), re.VERBOSE)
     assert quantity.groupindex["num"] == _NUM_GROUP and quantity.groupindex["suf"] == quantity.groups
+    assert spaced.groupindex == quantity.groupindex
     ordinal = rf"[0-9]+|[{cn}]+"
     # What reports a placing, searched in the few characters before a 第 or 前 (the text up to it is
     # the search's end, so `$` is the 第): a verb (位居, 排名; 居 alone), or the field ranked in
@@ -163,6 +171,7 @@ def _grammar() -> _Grammar:
     )
     return _Grammar(
         quantity=quantity,
+        spaced=spaced,
         prefixes_by_last_char=MappingProxyType({k: tuple(v) for k, v in by_last.items()}),
         rank=rank,
         rank_verb=rank_verb,
@@ -260,6 +269,8 @@ def iter_quantities(text: str) -> Iterator[Quantity]:
                 if num_start - len(word) >= previous_end and norm.startswith(word, num_start - len(word)):
                     pre = word
                     break
+        if m.lastindex == _NUM_GROUP and norm.startswith(" ", m.end()):
+            m = g.spaced.match(norm, num_start) or m  # 共有 25 家
         if pre is None and m.lastindex == _NUM_GROUP and not _could_stand_alone(norm, m):
             continue  # 一线, 2022年, 一是: a bare numeral
         # The commonest shapes, 25家, 467人, 3.8万名, 1200余名, 近265万元, 98%以上 (Arabic digits and
