@@ -884,11 +884,11 @@ def _rank_bound(g: _Grammar, text: str, norm: str, m: re.Match[str]) -> Quantity
         return None
     previous = norm[start - 1 : start]
     window = max(0, start - _RANK_BEFORE)
-    if "\u4e00" <= previous <= "\u9fff" and not (
+    after_word = "\u4e00" <= previous <= "\u9fff" and not (
         g.rank_verb.search(norm, window, start) or g.rank_scope.search(norm, window, start)
-    ):
-        if unit_text is None or previous in _QIAN_WORD_HEADS:
-            return None  # 目前3名, 此前3名: the 前 ends a word; a bare 前三 needs a placing cue
+    )
+    if after_word and (unit_text is None or previous in _QIAN_WORD_HEADS):
+        return None  # 目前3名, 此前3名: the 前 ends a word; a bare 前三 needs a placing cue
     end = m.end()
     if unit_text is None and not _rank_followed_well(norm, end):
         return None  # 前三季度, 前10月: a span of time
