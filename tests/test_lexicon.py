@@ -21,6 +21,7 @@ LOADERS = [
     _lexicon.qualifiers,
     _lexicon.vague_words,
     _lexicon.exclusions,
+    _lexicon.session_bodies,
     _lexicon.money_cues,
     _lexicon.jieba_terms,
     _lexicon.page_furniture,

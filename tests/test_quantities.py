@@ -103,6 +103,9 @@ def _every_rule_walked():
 # qualifiers with and without rules of their own, and what may come before a number.
 FAST_PIECES = list("0123456789.,万亿千百余多近超约上第?×*a《》“”，家名个人元%次分版成月") + [
     "人次", "万元", "以上", "左右", "上下", "+", "签约", "会上", "不少于", "多月", "工作日", "千米", "世界500强",
+    # the rules of real reports: ranks (前3名, 全市第一), medals, datelines, signs, fractions, 过万, 届次
+    "前", "全市", "居", "金", "银", "优胜奖", "斩获", ":", "/", "-", "负", "过", "经过", "届", "全委", "（含）以上",
+    "千瓦时", "http://a.cn/1 ", " ",
 ]
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "qualifiers",
     "read_lines",
     "read_rows",
+    "session_bodies",
     "units",
     "vague_words",
     "word_list",
@@ -99,6 +100,8 @@ class Unit:
     currency: str | None
     arabic_only: bool
     scale: Decimal = Decimal(1)
+    tally: bool = False
+    """A medal word (金, 银, 铜): a unit only in a tally of medals (3金2银) or after a verb of winning."""
 
 
 @functools.cache
@@ -119,10 +122,12 @@ def units() -> Mapping[str, Unit]:
     for number, row in read_rows("units.tsv", ("unit", "kind", "currency", "after", "scale")):
         if row["kind"] not in KINDS:
             raise LexiconError("units.tsv", number, f"unknown kind {row['kind']!r}; valid: {sorted(KINDS)}")
-        if row["after"] not in ("any", "arabic"):
-            raise LexiconError("units.tsv", number, "after must be 'any' or 'arabic'")
+        if row["after"] not in ("any", "arabic", "tally"):
+            raise LexiconError("units.tsv", number, "after must be 'any', 'arabic' or 'tally'")
         scale = _decimal("units.tsv", number, row["scale"])
-        out[row["unit"]] = Unit(row["unit"], row["kind"], row["currency"] or None, row["after"] == "arabic", scale)
+        out[row["unit"]] = Unit(
+            row["unit"], row["kind"], row["currency"] or None, row["after"] == "arabic", scale, row["after"] == "tally"
+        )
     return MappingProxyType(out)
 
 
@@ -155,6 +160,12 @@ def vague_words() -> Mapping[str, tuple[Decimal, Decimal]]:
 def exclusions() -> tuple[str, ...]:
     """Set phrases whose numerals are not quantities, longest first."""
     return tuple(sorted(word_list("exclusions.txt"), key=len, reverse=True))
+
+
+@functools.cache
+def session_bodies() -> tuple[str, ...]:
+    """Bodies whose sessions are numbered (人大, 全委会): N届 before one is no count of editions."""
+    return word_list("session_bodies.txt")
 
 
 @functools.cache

@@ -6,6 +6,8 @@ extractors read a normalized text in which
 
 - full-width ASCII, the ideographic space and NBSP are half-width (``９８％`` → ``98%``; ``。`` stays
   ``。``: it is not ASCII),
+- Kangxi radicals that stand for ideographs are the ideographs (``⼀座`` with U+2F00 → ``一座``),
+  whatever the width option: text copied out of PDFs carries them,
 - traditional characters are simplified, one character for one, with OpenCC's ``t2s`` character
   table (when the text is detected as traditional, or always, or never: the ``t2s`` option),
 - a caption, byline or page number that interrupts a sentence is moved to the end of the line the
@@ -32,7 +34,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from .errors import ConfigError
-from .numbers import to_halfwidth
+from .numbers import radicals_to_ideographs, to_halfwidth
 
 __all__ = ["Normalized", "T2S", "normalize"]
 
@@ -135,6 +137,7 @@ def normalize(
     """
     mode = _coerce_t2s(t2s)
     text = to_halfwidth(raw).translate(_SPACES) if width else raw
+    text = radicals_to_ideographs(text)
     converted = False
     if mode is T2S.always or (mode is T2S.auto and _reads_traditional(text)):
         simplified = text.translate(_t2s_table())

@@ -13,24 +13,36 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from decimal import Decimal
 
 from ._lexicon import numerals, vague_words
 
 __all__ = [
     "FULLWIDTH_TABLE",
+    "RADICAL_TABLE",
     "format_number",
     "normalize_decimal",
     "parse_halfwidth",
     "parse_number",
     "parse_range",
     "parse_vague",
+    "radicals_to_ideographs",
     "to_halfwidth",
 ]
 
 #: One-to-one map from full-width ASCII (``２０１２``, ``９８％``, ``．``) and the ideographic space
 #: to their half-width forms. Being one-to-one, it keeps every offset.
 FULLWIDTH_TABLE = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20, 0xA0: 0x20}
+
+#: One-to-one map from the Kangxi radicals (U+2F00–U+2FD5) and the two CJK radical supplements
+#: that have one (⺟, ⻳) to the ideographs they look like: PDF and web text often carries ``⼀座``
+#: (U+2F00) or ``⼆⼗⼈`` for 一座, 二十人. NFKC gives each one character, so offsets are kept.
+RADICAL_TABLE = {
+    code: ord(unicodedata.normalize("NFKC", chr(code)))
+    for code in (*range(0x2F00, 0x2FD6), 0x2E9F, 0x2EF3)
+}
+RE_RADICAL = re.compile("[\u2e9f\u2ef3\u2f00-\u2fd5]")
 
 RE_ARABIC = re.compile(
     r"""
@@ -63,6 +75,16 @@ def to_halfwidth(text: str) -> str:
     '98%,3.8万'
     """
     return RE_FULLWIDTH_RUN.sub(_translate_run, text)
+
+
+def radicals_to_ideographs(text: str) -> str:
+    """Kangxi radicals that stand for ideographs (``⼀座``, ``⼆⼗⼈``) made the ideographs, one to
+    one, so offsets keep.
+
+    >>> radicals_to_ideographs("老城区\u2f00座")
+    '老城区一座'
+    """
+    return text.translate(RADICAL_TABLE) if RE_RADICAL.search(text) else text
 
 
 def _tokens(text: str) -> list[tuple[str, Decimal]] | None:
@@ -170,7 +192,7 @@ def parse_number(text: str) -> Decimal | None:
     """
     if not isinstance(text, str):
         raise TypeError(f"parse_number() takes a str, not {type(text).__name__}")
-    return parse_halfwidth(to_halfwidth(text).strip())
+    return parse_halfwidth(radicals_to_ideographs(to_halfwidth(text)).strip())
 
 
 @functools.lru_cache(maxsize=8192)
@@ -262,6 +284,8 @@ def parse_vague(text: str) -> tuple[Decimal, Decimal] | None:
         # 十几, 二十几: the vague digit fills the units place after a 十.
         base = parse_number(before) if before.endswith(("十", "拾")) else None
         return None if base is None else (base + low_digit - 1, base + high_digit)
+    if before.endswith(("十", "拾")):
+        low_digit = low_digit - 1  # 十几万 is 11–19 万, as 十几 is 11–19 (issue 13 item 9)
     low = parse_number(before + str(low_digit) + after)
     high = parse_number(before + str(high_digit) + after)
     return None if low is None or high is None else (low, high)

@@ -18,14 +18,14 @@ from types import MappingProxyType
 from typing import Iterator, Mapping
 
 from . import _lexicon
-from .numbers import FULLWIDTH_TABLE, normalize_decimal, parse_halfwidth, parse_range, parse_vague
+from .numbers import FULLWIDTH_TABLE, RADICAL_TABLE, normalize_decimal, parse_halfwidth, parse_range, parse_vague
 from .records import Kind, Qualifier, Quantity, _make_quantity
 
 __all__ = ["extract_quantities", "iter_quantities"]
 
 _MULTIPLIERS = ("万亿", "百万", "千万", "百亿", "千亿", "万", "亿", "千", "百")
 _RANGE_SEPARATORS = ("——", "—", "–", "-", "~", "至", "到")
-_UNITS_WITH_RULES = frozenset({"分", "个", "版", "届"})  # units _build checks one by one
+_UNITS_WITH_RULES = frozenset({"分", "个", "版", "届", "篇"})  # units _build checks one by one
 _DAMAGED_BEFORE = frozenset("?0123456789")  # a digit lost just before: the slow path flags it
 _TIME_AFTER = frozenset("年月日天周时秒号点届岁")  # a unitless number before these is time or age
 _DA_NOT_COUNT = frozenset("会学家众概力约都型量批")  # 大会, 大学 … are not "N大 + noun" counts
@@ -46,9 +46,14 @@ _or = _lexicon.literal_regex  # the longest of several words, as a trie
 @dataclass(frozen=True, slots=True)
 class _Grammar:
     quantity: re.Pattern[str]
+    spaced: re.Pattern[str]  # the same with a space after the numeral: 共有 25 家
     prefixes_by_last_char: Mapping[str, tuple[str, ...]]
     rank: re.Pattern[str]
-    exclusion: re.Pattern[str] | None
+    rank_verb: re.Pattern[str]
+    rank_scope: re.Pattern[str]
+    exclusion: re.Pattern[str]  # the set phrases, and the marks of a congress's numbering and of a URL
+    session: re.Pattern[str]  # what follows the 届 of a congress's numbering (十届五次, 十五届人大)
+    session_numerals: frozenset[str]
     units: Mapping[str, _lexicon.Unit]
     fast_units: Mapping[str, tuple[Kind, str, str | None]]  # unit text → kind, unit, currency, for
     # the units the fast path takes: scale 1, after any numeral, no duration, no rule in _build but 个's
@@ -56,6 +61,9 @@ class _Grammar:
     infix: Mapping[str, Qualifier]
     suffix: Mapping[str, Qualifier]
     money_cues: tuple[str, ...]
+    tally_next: re.Pattern[str]  # a medal count right after another (3金|2银)
+    number_chars: frozenset[str]  # numerals and the last characters of units: 3人-5% is no sign
+    tally_ends: frozenset[str]  # the last characters of the medal words
 
 
 @functools.cache
@@ -69,7 +77,7 @@ def _grammar() -> _Grammar:
     suffix = {word: Qualifier(q) for word, q in quals["suffix"]}
     units = _lexicon.units()
     arabic = r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?"
-    mult = _or(_MULTIPLIERS)
+    mult = _or(_MULTIPLIERS).replace("千", "千(?![瓦克米])")  # the 千 of 千瓦时, 千克, 千米 is the unit's
     sep = _or(_RANGE_SEPARATORS)
     vague_phrases = _or(w for w in _lexicon.vague_words() if len(w) > 1)
     # A candidate starts at a numeral character: the lookahead lets `re` skip every other
@@ -84,10 +92,9 @@ def _grammar() -> _Grammar:
     # that stand alone set `free`, a character before that may end a qualifier (近, 超过), a rank's
     # 第 or a lost digit's ? sets `ctx`, and 大 may follow (六大举措). The numeral is atomic, so a
     # bare numeral that fails is not retried shorter (一百 as 一 + 百).
-    ctx_before = re.escape("".join(sorted(set(by_last) | {"第", "?"})))
+    ctx_before = re.escape("".join(sorted(set(by_last) | {"第", "前", "?"})))
     seps = re.escape("".join(sorted(set("".join(_RANGE_SEPARATORS)))))
-    quantity = re.compile(
-        rf"""
+    source = rf"""
         (?=[0-9{cn}数成])                                 # only where a numeral starts
         (?:(?<=[{ctx_before}])(?P<ctx>))?                 # 近, 超过, 第, ? just before
         (?>(?P<num>
@@ -97,53 +104,94 @@ def _grammar() -> _Grammar:
               | [{cn}]+分之[{cn}]+(?:点[{cn}]+)?             # 三分之一
               | {vague_phrases}                             # 成千上万
               | 数(?=[十百千万亿])[十百千万亿]+               # 数百, 数千万
+              | [0-9](?<![0-9/.][0-9])[0-9]{{0,2}}+/[0-9]{{1,3}}+(?![0-9./])  # 1/3: a fraction or a date
             )(?P<free>)
-          | (?<![0-9])(?<![0-9][.])(?:{arabic})              # 25, 3.8, 1,227 (never from inside one), ranges: 1-2, 3万-5万,
+          | (?<![0-9])(?<![0-9][.])(?<![0-9第][ ])(?:{arabic})  # 25, 3.8, 1,227 (never from inside one, nor
+                                                            # from spaced-out digits 1 2 0 0, nor 第 3), ranges:
+                                                            # 1-2, 3万-5万,
             (?:(?:{mult})?(?P<left_unit>{_or(units)})?[ ]?(?:{sep})[ ]?(?:{arabic})  #   300元至800元
               (?(left_unit)(?=(?:{mult})?(?P=left_unit))))?  #   …with the same unit on both ends (5人至10家 is two)
           | (?=[{cn}点{seps}]*?[万亿几])(?P<cn_free>        # 三万五, 十几 (a 万, 亿 or 几 ahead)
                 [{cn}]+(?:点[{cn}]+)?(?:(?:{sep})[{cn}]+)?)
           | [{cn}]+(?:点[{cn}]+)?(?:(?:{sep})[{cn}]+)?       # 三万五千, 两三, 三至五, 一点五
         ))
+        <SPACE>                                           # (the spaced form: 共有 25 家, 3.8 万余名)
         (?P<inf1>{_or(infix)})?                          # 600余万元, 十多个
         (?P<mult>{mult})?                                # 万, 亿, 百万
-        (?P<tail>[0-9](?![0-9.,]))?                       # 13万2
+        (?P<tail>[0-9](?![0-9.,])|(?<=万)[0-9]{{4}}(?![0-9.,]))?  # 13万2, 1万2000
         (?P<inf2>{_or(infix)})?                          # 3.8万余名, 817万多元
         (?P<unit>{_or(units)})?                          # 名, 人次, 万元 → 元, %
         (?P<suf>{_or(suffix)})?                          # 以上, 左右
         (?(inf1)|(?(mult)|(?(tail)|(?(inf2)|(?(unit)|(?(suf)|  # nothing after the numeral:
-            (?(free)|(?(cn_free)|(?(ctx)|(?=大))))))))))     #   only a form or context that may stand alone
+            <ALONE>))))))                                   #   only a form or context that may stand alone
+        """
+    # A numeral with nothing after it stands alone in a few forms and contexts, or as 六大 (举措); one
+    # followed by a space goes on to Python, which tries the spaced form (PDF and HTML text put a
+    # space between digits and unit: 共有 25 家). The spaced form is the same pattern with that space.
+    alone = r"(?(free)|(?(cn_free)|(?(ctx)|(?=[大 ]))))"
+    quantity = re.compile(source.replace("<SPACE>", "").replace("<ALONE>", alone), re.VERBOSE)
+    spaced = re.compile(source.replace("<SPACE>", "[ ]").replace("<ALONE>", "(?!)"), re.VERBOSE)
+    assert quantity.groupindex["num"] == _NUM_GROUP and quantity.groupindex["suf"] == quantity.groups
+    assert spaced.groupindex == quantity.groupindex
+    ordinal = rf"[0-9]+|[{cn}]+"
+    # What reports a placing, searched in the few characters before a 第 or 前 (the text up to it is
+    # the search's end, so `$` is the 第): a verb (位居, 排名; 居 alone), or the field ranked in
+    # (全省, 全市 … 第四: 增速全市第一, 全省同类开发区第四), with up to 8 characters between.
+    rank_verb = re.compile(
+        r"""
+        (?P<verb>位居|位列|名列|排名|排在|位于|居于|荣获|获得|夺得|勇夺|评为|确定为|列为|升至|跃居|升居|居|
+                 跻身|进入|入围|挺进)
+        [^，。；,;、\n第前]{0,8}$
         """,
         re.VERBOSE,
     )
-    assert quantity.groupindex["num"] == _NUM_GROUP and quantity.groupindex["suf"] == quantity.groups
-    ordinal = rf"[0-9]+|[{cn}]+"
+    rank_scope = re.compile(r"全(?:国|省|市|区|县|州|盟|旗|镇|球)[^，。；,;、\n第前]{0,8}$")
+    # The placing itself, at the 第: 第一, 第2位, 第一等次第一名; never an ordinal of things (第一批,
+    # 第三届, 第一家, 第二大港).
     rank = re.compile(
         rf"""
-        (?=[位名排居荣获夺勇评确列])                        # (a fast skip to the verbs' first characters)
-        (?:位居|位列|名列|排名|排在|位于|居于|荣获|获得|夺得|勇夺|评为|确定为|列为)  # verbs that report a placing
-        [^，。；,;、\n第]{{0,8}}?                          # 全市, 全省设区市
-        (?P<rank>第(?:{ordinal})(?:名|位|等次?(?:第(?:{ordinal})名)?)?)  # 第一, 第一等次, 第一等次第一名
-        (?![批届期次轮季号章节条款阶段年个家])             # 被确定为第一批: an ordinal, no placing
+        第(?:{ordinal})(?:名|位|等次?(?:第(?:{ordinal})名)?)?
+        (?![批届期次轮季号章节条款阶段年个家大部项种类座所场份件])
         """,
         re.VERBOSE,
     )
     phrases = _lexicon.exclusions()
+    # 十届五次全委会, 十九届六中全会, 县十五届人大(…一次会议), 第十五届人民代表大会⏎六次会议: the
+    # numbering of a congress and of its sessions. Matched at the 届; the session number (次) comes
+    # right after it, or after the body within the same clause.
+    session = re.compile(
+        rf"""
+        届(?:
+            (?P<next>[0-9{cn}]+)(?=[次中])                               # 十届五次, 十九届六中全会
+          | [ \t]*{_or(_lexicon.session_bodies())}                       # 十五届人大, 十二届全委
+            (?:[^。；;，,！!？?]{{0,12}}?(?<!第)(?P<sitting>[0-9{cn}]+)次(?=会议|全会|全委|全体|常委))?
+        )
+        """,
+        re.VERBOSE,
+    )
     return _Grammar(
         quantity=quantity,
+        spaced=spaced,
         prefixes_by_last_char=MappingProxyType({k: tuple(v) for k, v in by_last.items()}),
         rank=rank,
-        exclusion=re.compile(_or(phrases, searched=True)) if phrases else None,
+        rank_verb=rank_verb,
+        rank_scope=rank_scope,
+        exclusion=re.compile(_or((*phrases, *_BLOCK_MARKS), searched=True)),
+        session=session,
+        session_numerals=frozenset("0123456789" + cn),
         units=units,
         fast_units=MappingProxyType({
             text: (_KINDS[unit.kind], unit.text, unit.currency) for text, unit in units.items()
-            if unit.scale == 1 and not unit.arabic_only and unit.kind != "duration"
+            if unit.scale == 1 and not unit.arabic_only and not unit.tally and unit.kind != "duration"
             and (unit.text == "个" or unit.text not in _UNITS_WITH_RULES)
         }),
         prefix=prefix,
         infix=infix,
         suffix=suffix,
         money_cues=_lexicon.money_cues(),
+        tally_next=re.compile(rf"[0-9{cn}]+{_or(u for u in units if units[u].tally)}"),
+        tally_ends=frozenset(u[-1] for u in units if units[u].tally),
+        number_chars=frozenset(cn) | frozenset(u[-1] for u in units),
     )
 
 
@@ -160,7 +208,9 @@ def extract_quantities(text: str) -> list[Quantity]:
     return list(iter_quantities(text))
 
 
-_FULLWIDTH_CLASS = "[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff05\uff0e\uff0d\uff5e\uff0b\u3000\u00a0]"  # ０-９ Ａ-ｚ ％．－～＋
+# ０-９ Ａ-ｚ ％．－～＋, and the Kangxi radicals that look like ideographs (⼀座: RADICAL_TABLE)
+_FULLWIDTH_CLASS = "[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff05\uff0e\uff0d\uff5e\uff0b\u3000\u00a0\u2f00-\u2fd5]"
+_MATCH_TABLE = FULLWIDTH_TABLE | RADICAL_TABLE
 RE_FULLWIDTH_NUMERIC = re.compile(
     # One class and then a repeat of it, not `[…]+`: a pattern that opens with a plain class lets
     # `re` skip the characters outside it in a tight loop (a repeat at the start does not).
@@ -173,12 +223,13 @@ RE_FULLWIDTH_NUMERIC = re.compile(
 
 
 def _match_form(text: str) -> str:
-    """The text with full-width digits, letters and number signs made half-width, one to one.
+    """The text with full-width digits, letters and number signs made half-width and Kangxi radicals
+    made the ideographs they look like (⼀ → 一), one to one.
 
     Only what the grammar reads is translated: Chinese commas, colons and brackets stay as they
     are, so most of a report is not touched at all.
     """
-    return RE_FULLWIDTH_NUMERIC.sub(lambda m: m.group().translate(FULLWIDTH_TABLE), text)
+    return RE_FULLWIDTH_NUMERIC.sub(lambda m: m.group().translate(_MATCH_TABLE), text)
 
 
 def iter_quantities(text: str) -> Iterator[Quantity]:
@@ -191,35 +242,50 @@ def iter_quantities(text: str) -> Iterator[Quantity]:
     prefixes = g.prefixes_by_last_char
     fast_units = g.fast_units
     previous_end = 0  # end of the last quantity yielded: a prefix may not reach into it
+    rank_end = -1  # end of the last rank yielded: 居全国第17、长三角第2 continues its list
+    # The last 《 before the candidate, and the next one: a title mark close before a number sends it
+    # down the rule walk. Candidates come in order, so the marks are walked once, not searched for each.
+    last_title, next_title = -_TITLE_REACH - 1, _find_or_end(norm, "《", 0)
     for m in g.quantity.finditer(norm):
         num_start = m.start()
         if num_start < previous_end:
             continue  # inside a rank just yielded: the second 第 of 第一等次第一名
         before = norm[num_start - 1] if num_start else ""
-        if before == "第":
-            q = _rank(g, text, norm, num_start - 1)  # 位居全市第一, or 第三批: an ordinal
+        if before in _RANK_MARKS:
+            if before == "第":
+                q = _rank(g, text, norm, num_start - 1, rank_end)  # 位居全市第一, or 第三批: an ordinal
+                if q is not None:
+                    previous_end = rank_end = q.end
+                    yield q
+                continue
+            q = _rank_bound(g, text, norm, m)  # 排名全省前三, 前3名, 前50%
             if q is not None:
                 previous_end = q.end
                 yield q
-            continue
+                continue
         pre = None
         if before in prefixes:
             for word in prefixes[before]:
                 if num_start - len(word) >= previous_end and norm.startswith(word, num_start - len(word)):
                     pre = word
                     break
+        if m.lastindex == _NUM_GROUP and norm.startswith(" ", m.end()):
+            m = g.spaced.match(norm, num_start) or m  # 共有 25 家
         if pre is None and m.lastindex == _NUM_GROUP and not _could_stand_alone(norm, m):
             continue  # 一线, 2022年, 一是: a bare numeral
         # The commonest shapes, 25家, 467人, 3.8万名, 1200余名, 近265万元, 98%以上 (Arabic digits and
         # a unit with no rule of its own): what _build's rules give them, without walking them.
         _, num, _, _, _, inf1, mult_text, tail, inf2, unit_text, suf = m.groups()
         unit = fast_units.get(unit_text)
+        while next_title < num_start:
+            last_title, next_title = next_title, _find_or_end(norm, "《", next_title + 1)
         if (
-            unit is None or tail or num_start in blocked or not ("0" <= num[0] <= "9") or not num.isascii()
+            unit is None or tail or num_start in blocked or not ("1" <= num[0] <= "9" or num[:2] == "0.")
+            or not num.isascii()
             or before in _FAST_NOT_BEFORE or (before.isascii() and before.isalpha())
             or (unit_text == "个" and (suf or norm.startswith(_MONTH_WORDS, m.end())))
             or pre in _PREFIXES_WITH_RULES or suf in _SUFFIXES_WITH_RULES
-            or norm.rfind("《", max(0, num_start - 60), num_start) != -1
+            or num_start - last_title <= _TITLE_REACH
             or (value := parse_halfwidth(num)) is None
         ):
             q = _build(m, pre, text, norm, g, blocked)
@@ -254,15 +320,15 @@ def _qualifier(g: _Grammar, pre: str | None, inf1: str | None, inf2: str | None,
 
 
 RE_SERVICE_RADIUS = re.compile(r"[^，。；、,;:：\s]{0,6}圈")  # 15分钟(职工服务)圈, 半小时生活圈
-_RANK_REACH = 10  # a verb of two characters and up to 8 between it and 第 (the rank pattern)
-_PREFIXES_WITH_RULES = frozenset({"约", "上"})  # 签约3家, 会上3家: _build decides
+_PREFIXES_WITH_RULES = frozenset({"约", "上", "过"})  # 签约3家, 会上3家, 通过3项: _build decides
+_GUO_NOT_AFTER = frozenset("经通超不度跨越穿错难胜路走闯")  # 经过, 通过, 不过 …: 过 ends a word
 _SUFFIXES_WITH_RULES = frozenset({"上下", "+"})  # 上下班, 5+2 模式: _build decides
-_FAST_NOT_BEFORE = frozenset("?0123456789×*")  # a lost digit (the slow path flags it), 7×24
+_FAST_NOT_BEFORE = frozenset("?0123456789×*:：/-−负“‘")  # a lost digit (the slow path flags it), 7×24, 20:17
 _MONTH_WORDS = ("月", "多月", "半月", "工作日")  # 3个月: a duration, not a count of 个
 
 
 _NUM_GROUP = 2  # index of the (?P<num>) group: lastindex == 2 means nothing after the numeral matched
-RE_STANDS_ALONE = re.compile(r"[万亿几]|分之|^数|^成")  # 12万, 三万五, 数百, 几十, 成千上万, 百分之十
+RE_STANDS_ALONE = re.compile(r"[万亿几/]|分之|^数|^成")  # 12万, 三万五, 数百, 几十, 成千上万, 百分之十, 1/3
 
 
 def _could_stand_alone(norm: str, m: re.Match[str]) -> bool:
@@ -274,12 +340,62 @@ def _could_stand_alone(norm: str, m: re.Match[str]) -> bool:
     return norm[end : end + 1] == "大" or (start > 0 and norm[start - 1] == "?")
 
 
+
+
+_BLOCK_MARKS = ("届", "://", "www.")  # found in the same scan as the set phrases
+_SPECIAL_ENDS = frozenset("届分/.")  # the last characters of 届, 十分, ://, www.
+
+
 def _blocked_spans(norm: str, g: _Grammar) -> frozenset[int]:
-    """Every position inside a set phrase with numerals (五一, 一企一品牌, 二十大): a number that
-    starts there is part of the phrase."""
-    if g.exclusion is None:
-        return frozenset()
-    return frozenset(i for m in g.exclusion.finditer(norm) for i in range(m.start(), m.end()))
+    """Every position inside a set phrase with numerals (五一, 一企一品牌, 二十大) or a web address,
+    and the start of a congress's numbering (十届五次): a number that starts there is no quantity."""
+    blocked: set[int] = set()
+    update = blocked.update
+    url_end = 0
+    for m in g.exclusion.finditer(norm):
+        start, end = m.span()
+        last = norm[end - 1]
+        if last not in _SPECIAL_ENDS:
+            update(range(start, end))  # the common case: a set phrase
+        elif last == "届":
+            if end - start > 1:
+                update(range(start, end))  # 十九届
+            update(_session_numbers(norm, end - 1, g))
+        elif last == "分":
+            if not norm.startswith("之", end):  # 十分之一 is no 十分
+                update(range(start, end))
+        elif start >= url_end and m.group() in _BLOCK_MARKS:  # :// or www.
+            start, url_end = _url_span(norm, start)
+            update(range(start, url_end))
+    return frozenset(blocked)
+
+
+def _url_span(norm: str, at: int) -> tuple[int, int]:
+    """The web address around ``at`` (its ``://`` or ``www.``): nothing inside one is a quantity
+    (``?q=%E5%B7%A5%20`` holds no 20%; issue 13 item 18). It runs over ASCII that is no space."""
+    start = at
+    while start > 0 and norm[start - 1].isascii() and norm[start - 1].isalpha():
+        start -= 1
+    end = at
+    while end < len(norm) and norm[end].isascii() and not norm[end].isspace():
+        end += 1
+    return start, end
+
+
+def _session_numbers(norm: str, at: int, g: _Grammar) -> list[int]:
+    """Where the numbers of a congress's numbering start, for the 届 at ``at``: 十届五次全委会 gives
+    十 and 五, 县十五届人大一次会议 gives 十五 (and 一), 举办六届运动会 nothing (a count of editions)."""
+    start = at
+    while start > 0 and norm[start - 1] in g.session_numerals:
+        start -= 1
+    m = g.session.match(norm, at) if start < at else None
+    if m is None:
+        return []
+    out = [start]
+    for group in ("next", "sitting"):
+        if m.group(group) is not None:
+            out.append(m.start(group))
+    return out
 
 
 def _in_short_quotes(norm: str, start: int, end: int) -> bool:
@@ -298,6 +414,17 @@ def _in_short_quotes(norm: str, start: int, end: int) -> bool:
         if ch in "”’》」』\n":
             return False
     return False
+
+
+_QUOTE_OPENS = frozenset("“‘")
+
+
+def _opens_a_quoted_name(norm: str, start: int, end: int) -> bool:
+    """Whether the figure ``norm[start:end]`` opens short quotes that hold more than it: a slogan or
+    name (“24小时不打烊”, “3个100%”, “1+10+N”), not a quoted figure alone (“100%”) nor the start of
+    quoted speech (“3年前我们…”, longer than a name)."""
+    close = norm.find(_QUOTE_PAIRS[norm[start - 1]], end, start + _QUOTE_WINDOW)
+    return close > end and bool(norm[end:close].strip())
 
 
 def _money_context(norm: str, start: int, cues: tuple[str, ...]) -> bool:
@@ -324,12 +451,28 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
         return None  # G20, No.5, 7×24
     if num in ("零", "〇"):
         return None  # 零部件, 零距离: a lone zero is a word, not a figure
-    if num in ("一", "壹") and not (pre or inf1 or inf2 or suf):
-        return None  # 一个, 一家: a generic "a/one" (the rule at the end, decided before the work)
+    unit = g.units[unit_text] if unit_text else None
+    if unit is not None and unit.tally and not _in_tally(norm, num_start, end, g):
+        if suf:
+            return None
+        unit = unit_text = None  # 压降两金: a medal word is a unit only in a tally
+        end = m.start("unit")
+    one = False  # 一 that is a figure: a medal (斩获一金) or closing a phrase after its noun (一座、)
+    if num == "一" or num == "壹":
+        one = (unit is not None and unit.tally) or _one_after_noun(norm, num_start, end, unit_text)
+        if not (pre or inf1 or inf2 or suf or one):
+            return None  # 一个, 一家: a generic "a/one" (the rule at the end, decided before the work)
+    if (inf1 == "来" or inf2 == "来") and not (mult_text or unit_text):
+        return None  # 来 rounds a number before a measure (十来个, 20来万); 14来源 is no figure
     damaged_start = _damaged_start(norm, num_start) if before and before in "?0123456789" else None
     if pre == "约" and pre_start > 0 and norm[pre_start - 1] in _YUE_NOT_AFTER:
         pre = None  # 签约3家: 约 belongs to the verb
     is_arabic = num[0].isdigit()
+    if is_arabic and (num[0] == "0" or before in ":：/" or "/" in num or norm[num_end : num_end + 1] == "/"):
+        if _is_label_or_clock(norm, num, num_start, num_end):
+            return None  # 02版, 00002版, 007号: a page label or code; 20:17:14: a clock time; 2023/4/6
+        if "/" in num:
+            return _slash_fraction(m, pre, text, norm, g)
     if not is_arabic and _lone_financial_numeral(num):
         return None  # 队伍, 陆续: a single 大写 digit inside an ordinary word
 
@@ -360,21 +503,28 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
     if value is None and vague_or_range is None:
         return None
 
+    if pre == "过" and (
+        pre_start == 0 or norm[pre_start - 1] in _GUO_NOT_AFTER
+        or not (unit_text or mult_text or norm[end : end + 1] in _CLAUSE_STOP)
+    ):
+        pre = None  # 过 is 超过 only where it does not end a word (经过, 通过) and a measure follows
     # A bare place marker (万, 千) is a number only with a qualifier: 近万人, 上千, 百余名, 超亿美元.
+    # A 十 in front makes it a number (十万元, 十亿: issue 13 item 1); 百万职工 stays a phrase.
     if vague_or_range is None and kind is None and num != "十" and not num.strip(_PLACE_MARKS):
-        if not (pre or inf1 or inf2 or suf):
+        if not (pre or inf1 or inf2 or suf) and num[0] not in "十拾":
             return None
         if pre == "上" and num.startswith("百") and not (inf1 or inf2 or suf or mult_text):
             # 上百 when not a bound is vague (ANNOTATION.md: 上百 → [100, 900]; 上千 stays at_least)
             vague_or_range, low, high, value = Qualifier.VAGUE, value, value * 9, None
-    elif pre == "上":
-        pre = None  # 上 is a qualifier only before a bare 百/千/万/亿 (会上3家 is exact)
+    elif pre in ("上", "过"):
+        pre = None  # 上, 过 are qualifiers only before a bare 百/千/万/亿 (会上3家 is exact, 过3家 too)
 
     mult = parse_halfwidth(mult_text) if mult_text else _ONE
     if tail:
         if not is_arabic or mult_text not in ("万", "亿") or value != value.to_integral_value():
             return None
-        value = value * mult + Decimal(tail) * mult / 10
+        # 13万2: the next place abbreviated (132000); 1万2000: the lower places written out (12000)
+        value = value * mult + (Decimal(tail) if len(tail) == 4 else Decimal(tail) * mult / 10)
         mult = _ONE
     if mult is not _ONE:
         value = value * mult if value is not None else None
@@ -384,19 +534,26 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
         high = high * mult if high is not None else None
 
     # The unit: some units only follow Arabic digits (分), some must not be read as units.
-    unit = g.units[unit_text] if unit_text else None
     if unit is not None:
-        after = norm[end : end + 1]
         if unit.arabic_only and not is_arabic:
             return None  # 十分, 三分
-        if unit.text == "分" and after in _SCORE_NOT_AFTER:
-            return None
-        if unit.text == "个" and norm.startswith(_MONTH_WORDS, end - (1 if suf else 0)):
-            return None  # 3个月: a duration in months
-        if unit.text in ("版", "届") and is_arabic and (len(num) == 4 and num.startswith(("19", "20")) or "." in num):
-            return None  # (2021版), 2.0版: an edition or version
-        if unit.text == "分" and num_start > 0 and norm[num_start - 1] in "时点:：":
-            return None  # 9时30分: a clock time
+        ut = unit.text
+        if ut in _UNITS_WITH_RULES:
+            after = norm[end : end + 1]
+            if ut == "分":
+                if after in _SCORE_NOT_AFTER or (num_start > 0 and norm[num_start - 1] in "时点:："):
+                    return None  # 3分公司, 分之; 9时30分: a clock time
+            elif ut == "个":
+                if norm.startswith(_MONTH_WORDS, end - (1 if suf else 0)):
+                    return None  # 3个月: a duration in months
+            elif ut == "篇":
+                if _writes_an_essay(norm, pre_start, end):
+                    return None  # 做好…两篇文章: the idiom for two lines of work, no articles
+            else:  # 版, 届
+                if is_arabic and (len(num) == 4 and num.startswith(("19", "20")) or "." in num):
+                    return None  # (2021版), 2.0版: an edition or version
+                if ut == "版" and after in ":：":
+                    return None  # 4版:要闻: a newspaper's page label
         if unit.kind == "duration" and RE_SERVICE_RADIUS.match(norm, end):
             return None  # 15分钟职工服务圈: the name of a service radius, not a time taken
         if kind is None:
@@ -436,10 +593,12 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
             kind = Kind.MONEY
     if kind is None:
         kind = Kind.COUNT
-    if vague_or_range is None and not is_arabic and num in ("一", "壹") and qualifier is Qualifier.EXACT:
+    if vague_or_range is None and not is_arabic and num in ("一", "壹") and qualifier is Qualifier.EXACT and not one:
         return None  # 一个, 一家: a generic "a/one", not a reported figure
     if not is_arabic and vague_or_range is None and _in_short_quotes(norm, num_start, end):
         return None  # “五个一”, “两个维护”
+    if is_arabic and before in _QUOTE_OPENS and _opens_a_quoted_name(norm, num_start, end):
+        return None  # “24小时不打烊”: a figure opening a short quoted slogan or name
     if norm.rfind("《", max(0, num_start - 60), num_start) != -1 and _in_short_quotes(norm, num_start, end):
         return None
 
@@ -453,6 +612,8 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
     elif vague_or_range is None:
         if mult is not _ONE or (unit is not None and unit.scale != 1):
             value = normalize_decimal(value)  # 3.8 × 10000 = 38000.0 → 38000
+        if pre is None and kind in _SIGNED_KINDS and _minus_before(norm, num_start, g):
+            value, span_start = -value, num_start - 1  # 增长-0.5%, 负40%: the sign is written
         low = value if qualifier in _LOW_IS_VALUE else None
         high = value if qualifier in _HIGH_IS_VALUE else None
     else:
@@ -465,6 +626,76 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
     return _make_quantity(
         text[span_start:end], span_start, end, value, low, high, qualifier, kind, unit_out, currency,
         text[num_start:num_end], damaged_start is not None, None, False,
+    )
+
+
+_WIN_ENDS = frozenset("获得夺摘揽")  # 斩获, 获得, 勇夺, 摘得, 揽获 3金
+
+
+def _in_tally(norm: str, start: int, end: int, g: _Grammar) -> bool:
+    """Whether the medal count ``norm[start:end]`` (3金) stands in a tally of medals (3金2银,
+    2银3铜, 3铜10优胜奖) or right after a verb of winning (斩获3金)."""
+    if g.tally_next.match(norm, end):
+        return True
+    before = norm[start - 1 : start]
+    if before in g.tally_ends and start > 1 and norm[start - 2] in g.session_numerals:
+        return True
+    i = start
+    while i > 0 and norm[i - 1] == " ":
+        i -= 1
+    return i > 0 and norm[i - 1] in _WIN_ENDS
+
+
+_SIGNED_KINDS = frozenset({Kind.PERCENT, Kind.PERCENTAGE_POINT})  # growth rates may fall below zero
+_SIGN_OPENERS = frozenset(" \t\n(（[【,，、:：;；=")  # what may stand before a minus sign
+
+
+def _minus_before(norm: str, num_start: int, g: _Grammar) -> bool:
+    """Whether the number at ``num_start`` is written with a minus: ``负40%``, or ``-0.5%`` and
+    ``－6.6%`` where the dash opens the number (after a word or a comma), not a range or a code
+    (``3-5%``, ``A-1``, ``2023-04``). A word such as 下降 is no sign: its number stays positive."""
+    sign = norm[num_start - 1 : num_start]
+    if sign == "负":
+        return True
+    if sign not in ("-", "−"):
+        return False
+    c = norm[num_start - 2 : num_start - 1]
+    return not c or c in _SIGN_OPENERS or ("\u4e00" <= c <= "\u9fff" and c not in g.number_chars)
+
+
+def _is_label_or_clock(norm: str, num: str, num_start: int, num_end: int) -> bool:
+    """An Arabic number written with a leading zero (``02版``, ``00002``: a page label or code),
+    following ``HH:`` (``20:17:14来源``: the seconds of a dateline's clock), or a part of a
+    slashed date or code (``2023/4/6``, ``12/25``)."""
+    if num[0] == "0" and num[1:2].isdigit():
+        return True
+    if num_start > 1 and norm[num_start - 1] in ":：/" and norm[num_start - 2].isdigit():
+        return True
+    return norm[num_end : num_end + 1] == "/" and norm[num_end + 1 : num_end + 2].isdigit()
+
+
+_FRACTION_FOLLOWERS = frozenset("的左")  # 1/3的企业, 1/3左右
+
+
+def _slash_fraction(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar) -> Quantity | None:
+    """``超过1/3的企业`` → a ratio of 1/3 (issue 13 item 17). N/M is a fraction only where it cannot
+    be a date (1/3 may be 3 January): a qualifier before it or 的 after it, and N < M; else nothing."""
+    _, num, _, _, _, inf1, mult_text, tail, inf2, unit_text, suf = m.groups()
+    numerator, _, denominator = num.partition("/")
+    n, d = Decimal(numerator), Decimal(denominator)
+    end = m.end()
+    if inf1 or mult_text or tail or inf2 or unit_text or not 0 < n < d:
+        return None
+    if not (pre or suf or norm[end : end + 1] in _FRACTION_FOLLOWERS):
+        return None
+    value = n / d
+    qualifier = _qualifier(g, pre, None, None, suf)
+    start = m.start() - len(pre) if pre else m.start()
+    low = value if qualifier in _LOW_IS_VALUE else None
+    high = value if qualifier in _HIGH_IS_VALUE else None
+    return _make_quantity(
+        text[start:end], start, end, value, low, high, qualifier, Kind.RATIO, None, None,
+        text[m.start() : m.end(_NUM_GROUP)], False, None, False,
     )
 
 
@@ -519,14 +750,54 @@ def _lone_financial_numeral(num: str) -> bool:
     return any(c in _FINANCIAL_DIGITS for c in num) and not any(c in _FINANCIAL_PLACES for c in num)
 
 
+RE_ESSAY_IDIOM = re.compile(r"大?文章")
+
+
+def _writes_an_essay(norm: str, start: int, end: int) -> bool:
+    """``做好产业和人才两篇文章``, ``做足…两篇大文章``: N篇文章 after 做 in its clause is the idiom
+    for lines of work, not a count of articles (刊发文章两篇 is)."""
+    if RE_ESSAY_IDIOM.match(norm, end) is None:
+        return False
+    left = start
+    while left > max(0, start - 20) and norm[left - 1] not in _CLAUSE_STOP:
+        left -= 1
+    return "做" in norm[left:start]
+
+
+_TITLE_SCOPES = ("中华", "中国", "全国", "世界", "全球")  # 中华十大绝技, 全国十大工匠: a list's title
+
+
 def _da_count(num: str, norm: str, end: int) -> bool:
-    """``六大举措`` → 6: a single Chinese digit + 大 + noun (never 二十大, 大会, 大学)."""
+    """``六大举措`` → 6: a single Chinese digit + 大 + noun (never 二十大, 大会, 大学, nor the title of
+    an honours list: 中华十大绝技, 中国十大…)."""
+    start = end - len(num)
     return (
         len(num) == 1
         and num in "两二三四五六七八九十"
         and norm[end : end + 1] == "大"
         and "\u4e00" <= norm[end + 1 : end + 2] <= "\u9fff"
         and norm[end + 1 : end + 2] not in _DA_NOT_COUNT
+        and not norm.endswith(_TITLE_SCOPES, max(0, start - 2), start)
+    )
+
+
+#: Classifiers of things a report counts one of after naming them (老城区一座、新城区一座; 市级命名的
+#: 一所，为…): there 一 + classifier ends its phrase and reports a figure, not a generic "a/one".
+_ONE_AFTER_NOUN = frozenset("家所座个名位处项支户套台间栋幢张辆艘株只块")
+_ONE_NOT_AFTER = frozenset("每这那哪某同唯任第另又再逐单其之")  # 每一个, 其中一家, 又一个: no figure
+_PHRASE_ENDS = frozenset("、，,。；;：:）)")
+
+
+def _one_after_noun(norm: str, num_start: int, end: int, unit_text: str | None) -> bool:
+    """Whether ``一`` + classifier at ``num_start`` closes a phrase after the counted noun
+    (老城区一座、新城区一座), so it is a figure of one, not a generic "a/one" before a noun."""
+    return (
+        unit_text is not None
+        and unit_text in _ONE_AFTER_NOUN
+        and norm[end : end + 1] in _PHRASE_ENDS
+        and num_start > 0
+        and norm[num_start - 1] not in _ONE_NOT_AFTER
+        and not norm.endswith("其中", 0, num_start)
     )
 
 
@@ -536,17 +807,48 @@ _LOW_IS_VALUE = frozenset({Qualifier.EXACT, Qualifier.MORE_THAN, Qualifier.AT_LE
 _HIGH_IS_VALUE = frozenset({Qualifier.EXACT, Qualifier.LESS_THAN, Qualifier.AT_MOST})
 
 
-def _rank(g: _Grammar, text: str, norm: str, at: int) -> Quantity | None:
-    """A placing reported as a result, for the 第 at ``at``: 位居全市第一 → rank 1. The verb is
-    looked for just before (the pattern allows 8 characters between), only where a 第 is met."""
-    m = None
-    for found in g.rank.finditer(norm, max(0, at - _RANK_REACH), at + 40):
-        if found.start("rank") == at:
-            m = found
-            break
+_TITLE_REACH = 60  # a 《 this close before a number may open the title it is part of
+
+
+def _find_or_end(text: str, mark: str, start: int) -> int:
+    """``text.find(mark, start)``, or the text's length where there is none."""
+    at = text.find(mark, start)
+    return len(text) if at == -1 else at
+
+
+
+
+_RANK_MARKS = frozenset("第前")  # a rank (第一) or a bound on one (前三) follows
+_RANK_BEFORE = 12  # a verb of up to three characters and up to 8 between it and 第
+_RANK_LIST = re.compile(r"、[^，。；,;、\n第0-9]{0,6}")  # 居全国第17、长三角第2: the next of a list
+_RANK_MAY_FOLLOW = frozenset("的并且和与")  # 全市第一的成绩; any other character makes a name
+
+
+def _rank_followed_well(norm: str, end: int) -> bool:
+    """Whether a placing found without a verb ends where a placing can: 全市第四, not 全市第一书记."""
+    after = norm[end : end + 1]
+    return not ("\u4e00" <= after <= "\u9fff") or after in _RANK_MAY_FOLLOW
+
+
+def _rank(g: _Grammar, text: str, norm: str, at: int, list_end: int = -1) -> Quantity | None:
+    """A placing reported as a result, for the 第 at ``at``: 位居全市第一 → rank 1. What reports it
+    (a verb, the field ranked in, or the rank before it in a list) is looked for just before,
+    only where a 第 is met."""
+    m = g.rank.match(norm, at)
     if m is None:
         return None
-    start, end = m.span("rank")
+    start, end = m.span()
+    window = max(0, at - _RANK_BEFORE)
+    verb = g.rank_verb.search(norm, window, at)
+    if verb is None or verb.group("verb") == "居":
+        # 居, 全市 … 第 and a list's next item are weaker cues: the placing must end there.
+        weak = (
+            verb is not None
+            or g.rank_scope.search(norm, window, at) is not None
+            or (list_end >= 0 and _RANK_LIST.fullmatch(norm, list_end, at) is not None)
+        )
+        if not weak or not _rank_followed_well(norm, end):
+            return None
     span = norm[start:end]
     numbers = re.findall(r"第([0-9]+|[^第等次名位]+)", span)
     value = parse_halfwidth(numbers[-1]) if numbers else None
@@ -563,4 +865,38 @@ def _rank(g: _Grammar, text: str, norm: str, at: int) -> Quantity | None:
         kind=Kind.RANK,
         unit="名" if span.endswith("名") else ("位" if span.endswith("位") else None),
         number_text=text[start:end],
+    )
+
+
+#: The first characters of the words that end in 前 (目前, 此前, 之前, 日前, 提前, 当前, 以前, 事前,
+#: 眼前, 面前, 空前, 生前, 先前, 年前, 赛前, 会前, 节前, 岗前, 向前, 超前, 从前): a number after them is
+#: no bound on a placing.
+_QIAN_WORD_HEADS = frozenset("目此之日提当以事眼面空生先年赛会节岗向超从")
+
+
+def _rank_bound(g: _Grammar, text: str, norm: str, m: re.Match[str]) -> Quantity | None:
+    """A bound on a placing after 前: 排名全省前三 and 前3名 (rank, at most 3), 前50% (percent, at
+    most 50). The 前 must start the bound (不是 目前, 提前, 此前): a placing verb or field comes just
+    before it, or no word does (…各1名,前3名之后)."""
+    _, num, _, _, _, inf1, mult_text, tail, inf2, unit_text, suf = m.groups()
+    start = m.start() - 1
+    if inf1 or mult_text or tail or inf2 or suf or unit_text not in (None, "名", "位", "%"):
+        return None
+    previous = norm[start - 1 : start]
+    window = max(0, start - _RANK_BEFORE)
+    after_word = "\u4e00" <= previous <= "\u9fff" and not (
+        g.rank_verb.search(norm, window, start) or g.rank_scope.search(norm, window, start)
+    )
+    if after_word and (unit_text is None or previous in _QIAN_WORD_HEADS):
+        return None  # 目前3名, 此前3名: the 前 ends a word; a bare 前三 needs a placing cue
+    end = m.end()
+    if unit_text is None and not _rank_followed_well(norm, end):
+        return None  # 前三季度, 前10月: a span of time
+    value = parse_halfwidth(num)
+    if value is None or value <= 0 or value != value.to_integral_value():
+        return None
+    kind = Kind.PERCENT if unit_text == "%" else Kind.RANK
+    return _make_quantity(
+        text[start:end], start, end, value, None, value, Qualifier.AT_MOST, kind,
+        unit_text, None, text[m.start() : m.end(_NUM_GROUP)], False, None, False,
     )
