@@ -41,7 +41,7 @@ from .errors import LexiconError
 from .numbers import FULLWIDTH_TABLE
 from .records import Entity, EntityLabel
 
-__all__ = ["Division", "divisions", "extract_entities", "find_division"]
+__all__ = ["Division", "division_in", "divisions", "extract_entities", "find_division"]
 
 LEVELS = ("province", "city", "district", "town")
 _JIANGSU = "320000"
@@ -197,6 +197,34 @@ def find_division(name: str) -> Division | None:
     """
     candidates = _gazetteer().by_text.get(name)
     return _choose(candidates, frozenset()) if candidates else None
+
+
+_MAX_DIVISION_NAME = 12  # longest division name looked for inside an organisation name
+
+
+@functools.lru_cache(maxsize=8192)
+def division_in(name: str) -> Division | None:
+    """The division ``name`` is, else the most specific one it contains (the last on ties):
+    ``江阴市华士镇总工会`` → 华士镇, ``焦作市总工会`` → 焦作市.
+
+    >>> division_in("焦作市总工会").name
+    '焦作市'
+    """
+    whole = find_division(name)
+    if whole is not None:
+        return whole
+    best: Division | None = None
+    i = 0
+    while i < len(name) - 1:
+        for j in range(min(len(name), i + _MAX_DIVISION_NAME), i + 1, -1):
+            found = find_division(name[i:j])
+            if found is not None:
+                if best is None or LEVELS.index(found.level) >= LEVELS.index(best.level):
+                    best = found
+                i = j - 1
+                break
+        i += 1
+    return best
 
 
 def _choose(candidates: tuple[tuple[Division, bool], ...], seen: frozenset[str] | set[str]) -> Division:

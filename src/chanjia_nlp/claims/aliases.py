@@ -43,8 +43,9 @@ AliasHit = tuple[Alias, int, int]
 class AliasLexicon:
     pattern: re.Pattern[str]
     first_chars: frozenset[str]
-    cues: tuple[tuple[str, str, frozenset[str], frozenset[str] | None], ...]  # longest first
+    cues: dict[str, tuple[tuple[str, frozenset[str], frozenset[str] | None], ...]]  # cue → (id, kinds, units)…
     cue_pattern: re.Pattern[str]
+    cue_order: dict[str, tuple[int, int]]  # cue → (longest first, then lexicon order)
 
 
 @functools.cache
@@ -52,15 +53,16 @@ def alias_lexicon() -> AliasLexicon:
     """The aliases of the registry as one pattern (a trie, longest match first), and the cues."""
     registry = _lexicon.indicators()
     words = sorted(registry.aliases, key=len, reverse=True)
-    cues = sorted(
-        ((cue, ind.id, ind.kinds, ind.count_units) for ind in registry.by_id.values() for cue in ind.cues),
-        key=lambda c: -len(c[0]),
-    )
+    cues: dict[str, list[tuple[str, frozenset[str], frozenset[str] | None]]] = {}
+    for ind in registry.by_id.values():
+        for cue in ind.cues:
+            cues.setdefault(cue, []).append((ind.id, ind.kinds, ind.count_units))
     return AliasLexicon(
         re.compile(_lexicon.literal_regex(words, searched=True)),
         frozenset(w[0] for w in words),
-        tuple(cues),
-        re.compile(_lexicon.literal_regex((c[0] for c in cues), searched=True)),
+        {cue: tuple(v) for cue, v in cues.items()},
+        re.compile(_lexicon.literal_regex(cues, searched=True)),
+        {cue: (-len(cue), n) for n, cue in enumerate(cues)},
     )
 
 
@@ -147,17 +149,19 @@ def strong(hit: AliasHit) -> bool:
 
 
 def cue_indicators(context: str, q: Quantity) -> list[str]:
-    """The indicators of the cue words in ``context`` that fit ``q``, longest cue first."""
+    """The indicators of the cue words in ``context`` that fit ``q``, longest cue first (then in
+    lexicon order)."""
     lex = alias_lexicon()
     present = {m.group() for m in lex.cue_pattern.finditer(context)}
     if not present:
         return []
-    out = []
-    for cue, ident, kinds, units in lex.cues:
-        if cue not in present or ident in out:
-            continue
-        if units is not None and q.kind is Kind.COUNT and q.unit is not None and q.unit not in units:
-            continue  # 包车84辆次: no people count
-        if kind_fits(kinds, q):
-            out.append(ident)
+    out: list[str] = []
+    for cue in sorted(present, key=lex.cue_order.__getitem__):
+        for ident, kinds, units in lex.cues[cue]:
+            if ident in out:
+                continue
+            if units is not None and q.kind is Kind.COUNT and q.unit is not None and q.unit not in units:
+                continue  # 包车84辆次: no people count
+            if kind_fits(kinds, q):
+                out.append(ident)
     return out

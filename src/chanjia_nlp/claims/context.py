@@ -18,7 +18,7 @@ from typing import Any
 
 from ..records import Claim, Entity, Kind, Quantity
 from ..structure import Structure
-from .aliases import AliasHit, Occurrences
+from .aliases import AliasHit, Occurrences, fitting
 
 __all__ = ["Document", "Figure", "geometry", "measure", "qizhong_parents"]
 
@@ -70,6 +70,28 @@ class Figure:
     @property
     def text(self) -> str:
         return self.doc.text
+
+    @property
+    def paragraph(self):
+        """The paragraph the figure stands in (looked up once)."""
+        if "paragraph" not in self.notes:
+            self.notes["paragraph"] = self.doc.structure.paragraph_at(self.q.start)
+        return self.notes["paragraph"]
+
+    @property
+    def article(self):
+        """The article the figure stands in (looked up once)."""
+        if "article" not in self.notes:
+            self.notes["article"] = self.doc.structure.article_at(self.q.start)
+        return self.notes["article"]
+
+    def fitting(self, start: int, end: int) -> list[AliasHit]:
+        """:func:`.aliases.fitting` for this figure (each window found once)."""
+        key = ("fitting", start, end)
+        found = self.notes.get(key)
+        if found is None:
+            found = self.notes[key] = fitting(self.doc.occ, self.q, start, end)
+        return found
 
     def previous_in_sentence(self) -> Claim | None:
         p = self.previous

@@ -15,7 +15,7 @@ import re
 from .. import _lexicon
 from ..grammar import grammar
 from ..records import Claim, Kind, Quantity
-from .aliases import AliasHit, cue_indicators, fitting, kind_fits, strong
+from .aliases import AliasHit, cue_indicators, kind_fits, strong
 from .context import Figure, measure
 from .rules import Rule, RuleTable
 
@@ -33,25 +33,25 @@ def counted_alias(fig: Figure) -> AliasHit | None:
     Specific aliases beat the generic heads (``职工``, ``企业``); among equals the noun right
     after the figure wins, then the closest alias before it, then the first one after it.
     """
-    text, occ, q = fig.text, fig.doc.occ, fig.q
+    text, q = fig.text, fig.q
     item_start, clause_start, clause_end = fig.item_start, fig.clause_start, fig.clause_end
     # A classifier that is itself an alias names the counted thing: 两版《…指南》 counts documents.
     unit_start = q.end - len(q.unit) if q.unit else q.end
     if q.unit and text[unit_start : q.end] == q.unit:
-        own = fitting(occ, q, unit_start, q.end)
+        own = fig.fitting(unit_start, q.end)
         if own and own[0][2] == q.end and own[0][1] == unit_start:
             return own[0]
-    after = fitting(occ, q, q.end, clause_end)
+    after = fig.fitting(q.end, clause_end)
     right = [c for c in after if c[1] < q.end + _RIGHT_NOUN_START]
     later = [c for c in after if c[1] >= q.end + _RIGHT_NOUN_START]
     # Its enumeration item first, else its clause. When the item names only a generic head, a
     # verb alias bound to the figure's unit earlier in the clause still counts (走访慰问困难职工、
     # 一线职工1.3万人次: 慰问 with 人次, not 一线职工).
-    left = fitting(occ, q, item_start, q.start)
+    left = fig.fitting(item_start, q.start)
     if not left:
-        left = fitting(occ, q, clause_start, item_start)
+        left = fig.fitting(clause_start, item_start)
     elif not any(strong(c) for c in left):
-        left = [c for c in fitting(occ, q, clause_start, item_start) if c[0].units] + left
+        left = [c for c in fig.fitting(clause_start, item_start) if c[0].units] + left
     if right and not strong(right[0]):
         # 为1.5万名职工提供免费体检: after a generic noun the predicate names the indicator.
         ordered = right[:1] + later + left[::-1]
@@ -208,8 +208,8 @@ def _purpose(fig: Figure) -> str | None:
         return None
     pattern, words = _purposes()
     text, doc = fig.text, fig.doc
-    paragraph = doc.structure.paragraph_at(q.start)
-    article = doc.structure.article_at(q.start)
+    paragraph = fig.paragraph
+    article = fig.article
     windows = [(fig.clause_start, q.start), (q.end, fig.clause_end), (fig.sentence[0], fig.clause_start)]
     if paragraph is not None:
         windows.append((paragraph.start, fig.sentence[0]))
@@ -251,9 +251,18 @@ def _clause_without_orgs(fig: Figure) -> str:
     return clause
 
 
+def clause_cues(fig: Figure) -> list[str]:
+    """The indicators the cue words of the figure's clause name (organisation names blanked),
+    longest cue first; found once per figure."""
+    found = fig.notes.get("cues")
+    if found is None:
+        found = fig.notes["cues"] = cue_indicators(_clause_without_orgs(fig), fig.q)
+    return found
+
+
 def _cue(fig: Figure) -> str | None:
     """The longest cue word of the clause that fits (``开展宣讲`` → propaganda_events)."""
-    found = cue_indicators(_clause_without_orgs(fig), fig.q)
+    found = clause_cues(fig)
     return found[0] if found else None
 
 
@@ -267,7 +276,7 @@ def _paragraph_topic(fig: Figure) -> str | None:
     topic = fig.doc.last_in_paragraph.get(measure(fig.q))
     if topic is None:
         return None
-    here = fig.doc.structure.paragraph_at(fig.q.start)
+    here = fig.paragraph
     return topic.indicator if here is not None and here.start <= topic.quantity.start else None
 
 

@@ -22,6 +22,7 @@ product in plain Python (no NumPy at run time), about as costly as one more rule
 
 from __future__ import annotations
 
+import bisect
 import functools
 import gzip
 import json
@@ -34,7 +35,7 @@ from typing import Any
 
 from .. import _lexicon
 from ..errors import ConfigError
-from .aliases import alias_lexicon, cue_indicators, fitting, kind_fits, strong
+from .aliases import alias_lexicon, kind_fits, strong
 from .context import Document, Figure, measure
 
 __all__ = ["BinderModel", "BinderScorer", "IndicatorModel", "Ranker", "candidate_features", "context_features", "default_model"]
@@ -102,7 +103,7 @@ def context_features(fig: Figure, info: dict[str, Any]) -> list[str]:
     out.append(f"de={_bin(economy)}")
     out.append(f"du={_bin(union)}")
     out.append(f"dr={'e' if economy > 2 * union else 'u' if union > economy else 'm'}")
-    paragraph = fig.doc.structure.paragraph_at(q.start)
+    paragraph = fig.paragraph
     if paragraph is not None:
         pe, pu = info["paragraphs"].get(paragraph.start, (0, 0))
         out.append(f"pe={_bin(pe)}")
@@ -121,25 +122,27 @@ def candidate_features(fig: Figure, proposals: Sequence[tuple[str, str]]) -> dic
         add(ident, f"p:{rule}")
         if n == 0:
             add(ident, "first")
-    q, occ = fig.q, fig.doc.occ
+    q = fig.q
     for where, (lo, hi) in (("ai", (fig.item_start, q.start)), ("ac", (fig.clause_start, fig.item_start)),
                             ("ar", (q.end, min(fig.clause_end, q.end + 3))), ("al", (q.end + 3, fig.clause_end))):
         if lo >= hi:
             continue
-        for alias, _, _ in fitting(occ, q, lo, hi):
-            add(alias.indicator, f"{where}{'' if strong((alias, 0, 0)) else 'g'}")
+        for hit in fig.fitting(lo, hi):
+            add(hit[0].indicator, where if strong(hit) else f"{where}g")
     if fig.match is not None:
         add(fig.match[0].indicator, "match")
-    for n, ident in enumerate(cue_indicators(fig.text[fig.clause_start : fig.clause_end], q)[:3]):
+    from .indicator import clause_cues
+
+    for n, ident in enumerate(clause_cues(fig)[:3]):
         add(ident, "cue" if n == 0 else "cue2")
     previous = fig.previous_in_sentence()
     if previous is not None:
         add(previous.indicator, "prev")
     doc = fig.doc
-    article = doc.structure.article_at(q.start)
+    article = fig.article
     for ident in _named_in(doc, article.headline_start, article.headline_end):
         add(ident, "head")
-    paragraph = doc.structure.paragraph_at(q.start)
+    paragraph = fig.paragraph
     if paragraph is not None:
         for ident in _named_in(doc, paragraph.start, fig.sentence[0]):
             add(ident, "para")
@@ -151,41 +154,61 @@ def candidate_features(fig: Figure, proposals: Sequence[tuple[str, str]]) -> dic
     return out
 
 
-def _named_in(doc: Document, start: int, end: int) -> frozenset[str]:
-    """The indicators a specific alias names in ``text[start:end]`` (cached per span)."""
+def _named_in(doc: Document, start: int, end: int) -> set[str]:
+    """The indicators a specific alias names in ``text[start:end]``: the document is searched
+    once, each span is a slice of its hits."""
     if start >= end:
-        return frozenset()
-    key = ("named_in", start, end)
-    found = doc.cache.get(key)
-    if found is None:
-        lex = alias_lexicon()
+        return set()
+    hits = doc.cache.get("strong_hits")
+    if hits is None:
         aliases = _lexicon.indicators().aliases
-        found = frozenset(
-            a.indicator for m in lex.pattern.finditer(doc.text, start, end) for a in aliases[m.group()]
-            if strong((a, 0, 0))
-        )
-        doc.cache[key] = found
-    return found
+        hits = doc.cache["strong_hits"] = ([], [])
+        for m in alias_lexicon().pattern.finditer(doc.text):
+            idents = tuple(a.indicator for a in aliases[m.group()] if strong((a, 0, 0)))
+            if idents:
+                hits[0].append(m.start())
+                hits[1].append(idents)
+    lo, hi = bisect.bisect_left(hits[0], start), bisect.bisect_left(hits[0], end)
+    return {ident for idents in hits[1][lo:hi] for ident in idents}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class IndicatorModel:
-    """A trained scorer: shared candidate weights, per-indicator context weights and biases."""
+    """A trained scorer: shared candidate weights, per-indicator context weights and biases.
+
+    Stored sparse (feature → the classes it weighs); scored dense: one row of a NumPy matrix per
+    context feature, summed for the features a figure has (the hot path of the learned binder).
+    """
 
     classes: tuple[str, ...]
     shared: dict[str, float]
     context: dict[str, tuple[tuple[int, float], ...]]  # feature → ((class index, weight), …)
     meta: dict[str, Any] = field(default_factory=dict)
+    _rows: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _matrix: Any = field(default=None, init=False, repr=False, compare=False)
 
-    def scores(self, xfeats: Sequence[str], cands: dict[str, list[str]], kinds_ok: Sequence[bool]) -> list[float]:
-        """A score per class: context weights, shared weights of each candidate's features, and
-        the learned cost of an indicator whose kinds do not take the figure's (``knf``)."""
+    def __post_init__(self) -> None:
+        import numpy as np
+
+        rows = {f: i for i, f in enumerate(self.context)}
+        matrix = np.zeros((len(rows) + 1, len(self.classes)))  # the last row: no feature, all zero
+        for f, i in rows.items():
+            for ci, w in self.context[f]:
+                matrix[i, ci] = w
+        object.__setattr__(self, "_rows", rows)
+        object.__setattr__(self, "_matrix", matrix)
+
+    def scores(self, xfeats: Sequence[str], cands: dict[str, list[str]], kinds_ok: Sequence[bool]) -> Any:
+        """A score per class (a NumPy vector): context weights, shared weights of each
+        candidate's features, and the learned cost of an indicator whose kinds do not take the
+        figure's (``knf``)."""
+        rows = self._rows
+        none = len(rows)
+        scores = self._matrix[[rows.get(f, none) for f in xfeats]].sum(axis=0)
         misfit = self.shared.get("knf", 0.0)
-        scores = [0.0 if ok else misfit for ok in kinds_ok]
-        context = self.context
-        for f in xfeats:
-            for ci, w in context.get(f, ()):
-                scores[ci] += w
+        for ci, ok in enumerate(kinds_ok):
+            if not ok:
+                scores[ci] += misfit
         index = self._index
         shared = self.shared
         for ident, feats in cands.items():
@@ -193,6 +216,10 @@ class IndicatorModel:
             if ci is not None:
                 scores[ci] += sum(shared.get(f, 0.0) for f in feats)
         return scores
+
+    def best(self, xfeats: Sequence[str], cands: dict[str, list[str]], kinds_ok: Sequence[bool]) -> str:
+        """The class with the highest score (the first on ties)."""
+        return self.classes[int(self.scores(xfeats, cands, kinds_ok).argmax())]
 
     @property
     def _index(self) -> dict[str, int]:
@@ -323,6 +350,7 @@ class BinderScorer:
         self._info: dict[str, Any] = {}
         registry = _lexicon.indicators().by_id
         self._kinds = [registry[c].kinds if c in registry else frozenset() for c in self.model.classes]
+        self._kinds_ok: dict[Any, list[bool]] = {}
 
     def start_document(self, doc: Document) -> None:
         self._info = document_features(doc)
@@ -332,9 +360,7 @@ class BinderScorer:
 
     def choose(self, fig: Figure, proposals: Sequence[tuple[str, str]]) -> tuple[str, str]:
         xfeats, cands = self.features(fig, proposals)
-        scores = self.model.scores(xfeats, cands, self.kinds_ok(fig))
-        best = max(range(len(scores)), key=scores.__getitem__)
-        ident = self.model.classes[best]
+        ident = self.model.best(xfeats, cands, self.kinds_ok(fig))
         return ident, _agreed(ident, proposals)
 
     def choose_subject(self, fig: Figure, proposals: Sequence[tuple[str, str]]) -> tuple[str | None, str]:
@@ -355,4 +381,9 @@ class BinderScorer:
 
     def kinds_ok(self, fig: Figure) -> list[bool]:
         """Per class, whether its kinds take the figure's kind (``other`` takes every kind)."""
-        return [c == "other" or kind_fits(k, fig.q) for c, k in zip(self.model.classes, self._kinds)]
+        found = self._kinds_ok.get(fig.q.kind)
+        if found is None:
+            found = self._kinds_ok[fig.q.kind] = [
+                c == "other" or kind_fits(k, fig.q) for c, k in zip(self.model.classes, self._kinds)
+            ]
+        return found

@@ -3,7 +3,7 @@
 The subject is the region or organisation whose work the figure reports (ANNOTATION.md §2),
 named in the figure's sentence before it, else resolved from a body named by level alone
 (``县总工会``) or a whole area (``全省``), else named in its paragraph, else the topic at the head
-of its clause, else the article's headline or lead. A name inside the counted thing (``省级工匠
+else a name at the head of its clause, else the article's headline or lead. A name inside the counted thing (``省级工匠
 学院12所``) is no subject, nor is a partner (``联合区人社局``) or a newspaper (``绍兴日报``).
 """
 
@@ -17,7 +17,7 @@ from ..records import Entity, EntityLabel
 from .context import Document, Figure
 from .rules import Rule, RuleTable
 
-__all__ = ["SUBJECT_RULES", "named_entities", "topic"]
+__all__ = ["SUBJECT_RULES", "named_entities", "subject_candidates", "topic"]
 
 RE_MASTHEAD_AFTER = re.compile("日报|晚报|工人报|新闻网|电视台|融媒体")
 #: A body named by its level alone at the head of a clause (县总工会, 区产改办): a named one of the
@@ -29,11 +29,9 @@ RE_LEADING_TIME = re.compile(
     r"\s*(?:(?:19|20)[0-9]{2}年(?:[0-9]{1,2}月)?|今年|去年|目前|截至目前|近年来|[上下]半年|[一二三四]季度|[^，,。]{0,8}期间)[，,]?"
 )
 _LEVEL_CHARS = "省市区县镇乡"
-_NOT_A_TOPIC_START = "全各该本积持深进推加不更要大坚围着精常认努切通依在为与对把将由从和及其共已委年每我"
 _NOT_A_NAME_START = "共开资招为与在把将由向对从和及各该本全其"
 #: Topic stops that are nouns, not verbs: they stand in names (无锡市职工服务中心).
 _NOUNS_AMONG_STOPS = frozenset({"职工", "员工"})
-_MEASURE_ENDINGS = ("率", "比例", "占比", "总数", "人数", "数量", "总量", "金额", "总额")
 
 
 @functools.cache
@@ -77,10 +75,21 @@ def named_entities(text: str, entities) -> list[Entity]:
     )
 
 
+#: jieba part-of-speech flags a name may hold (nouns, places, names, verbal and adjectival words
+#: inside it: 华澄/nr 重工/vn, 鑫/nr 源/ng 新/a 材料/n) and may open with.
+_NAME_FLAGS = frozenset({"n", "nr", "ns", "nt", "nz", "ng", "nrt", "nrfg", "j", "vn", "an", "a", "x", "eng"})
+_NAME_OPENERS = frozenset({"n", "nr", "ns", "nt", "nz", "ng", "nrt", "nrfg", "j", "x", "eng"})
+_TRAILING_FLAGS = frozenset({"r", "t", "d", "m", "c", "p"})  # 每年, 今年, 已, 共 … after a name
+_NOT_A_TOPIC_START = "全各该本积持深进推加不更要大坚围着精常认努切通依在为与对把将由从和及其共已委年每我"
+
+
 def topic(text: str, start: int, end: int) -> str | None:
-    """The name-like topic at the head of a sentence: the words before its first verb or time
-    word, after a leading time phrase (2023年，) — 华澄重工设立… → 华澄重工. Adverbs and
-    quantifiers (全区, 持续, 深入) are no topic."""
+    """The name at the head of a clause or sentence, before its first verb (华澄重工设立… →
+    华澄重工), for a firm named without the suffix that would make it an organisation: the
+    words before the first topic stop word, three to eight characters, after a leading time
+    phrase, that jieba tags as a name (nouns and proper nouns, no verb, preposition, time word
+    or pronoun: 安排困难, 当年考入大学 and 鼓励企业按照 are no names)."""
+    from ..segment import pos_tagger
     from .aliases import alias_lexicon
 
     head = text[start:end]
@@ -96,9 +105,13 @@ def topic(text: str, start: int, end: int) -> str | None:
         return None
     if alias_lexicon().pattern.search(found) or found.endswith(tuple(_generic_orgs())):
         return None  # 试点企业覆盖, 考核细则, 联席会议: the counted thing or a bare body, not a name
-    if found.endswith(_MEASURE_ENDINGS):
-        return None  # 徒弟出师率: a measure, not who it is about
-    return text[offset : offset + len(found)]
+    tags = pos_tagger()(found)
+    while tags and tags[-1][1] in _TRAILING_FLAGS:
+        tags.pop()  # 华澄重工每年举办…: the name ends before 每年
+    name = "".join(word for word, _ in tags)
+    if len(name) < 2 or tags[0][1] not in _NAME_OPENERS or any(flag not in _NAME_FLAGS for _, flag in tags):
+        return None
+    return text[offset : offset + len(name)]
 
 
 def _clause_heads(text: str, start: int, end: int) -> str:
@@ -134,7 +147,7 @@ def _level_body(fig: Figure) -> str | None:
     if generic is None:
         return None
     body = generic.group()
-    article = fig.doc.structure.article_at(fig.q.start)
+    article = fig.article
     for e in _candidates(fig, article.start, article.end):
         if e.label is EntityLabel.ORG and e.text.endswith(body) and len(e.text) > len(body):
             return e.text
@@ -147,7 +160,7 @@ def _whole_area(fig: Figure) -> str | None:
     if not whole:
         return None
     level = whole[-1].group(1)
-    article = fig.doc.structure.article_at(fig.q.start)
+    article = fig.article
     for e in _candidates(fig, article.headline_start, article.headline_end) + _candidates(fig, article.start, fig.q.start):
         cut = e.text.find(level)  # 陕西省, or the 鞍山市 of 鞍山市总工会
         if cut >= 1 and e.text[: cut + len(level)] not in _generic_orgs():
@@ -156,7 +169,7 @@ def _whole_area(fig: Figure) -> str | None:
 
 
 def _in_paragraph(fig: Figure) -> str | None:
-    paragraph = fig.doc.structure.paragraph_at(fig.q.start)
+    paragraph = fig.paragraph
     if paragraph is None:
         return None
     found = _candidates(fig, paragraph.start, fig.q.start)
@@ -168,13 +181,13 @@ def _topic(fig: Figure) -> str | None:
 
 
 def _headline(fig: Figure) -> str | None:
-    article = fig.doc.structure.article_at(fig.q.start)
+    article = fig.article
     found = _candidates(fig, article.headline_start, article.headline_end)
     return found[0].text if found else None
 
 
 def _lead(fig: Figure) -> str | None:
-    article = fig.doc.structure.article_at(fig.q.start)
+    article = fig.article
     found = _candidates(fig, article.start, fig.q.start)
     return found[0].text if found else None
 
@@ -212,25 +225,37 @@ def _main_regions(doc: Document) -> list[tuple[str, int]]:
     """The regions a document names, most named first (then first named): (name as written, count)."""
     key = ("main_regions",)
     if key not in doc.cache:
+        from ..entities import division_in
+
         counts: dict[str, list[int]] = {}
         for e in doc.named:
             if e.label is EntityLabel.REGION:
                 name = e.normalized or e.text
-                counts.setdefault(name, [0, e.start])[0] += 1
+            else:
+                inside = division_in(e.text)  # 焦作市总工会 names 焦作市
+                if inside is None:
+                    continue
+                name = inside.name
+            counts.setdefault(name, [0, e.start])[0] += 1
         doc.cache[key] = [(n, c) for n, (c, _) in sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[1][1]))]
     return doc.cache[key]
 
 
-def _kind_of(e: Entity) -> str:
-    if e.label is EntityLabel.REGION:
+@functools.lru_cache(maxsize=4096)
+def _kind(label: EntityLabel, name: str) -> str:
+    if label is EntityLabel.REGION:
         from ..entities import find_division
 
-        d = find_division(e.normalized or e.text)
+        d = find_division(name)
         return f"region:{d.level}" if d is not None else "region"
     for kind, endings in _ORG_KINDS:
-        if e.text.endswith(endings):
+        if name.endswith(endings):
             return f"org:{kind}"
     return "org"
+
+
+def _kind_of(e: Entity) -> str:
+    return _kind(e.label, e.normalized or e.text if e.label is EntityLabel.REGION else e.text)
 
 
 def _near(text: str, e: Entity) -> list[str]:
@@ -267,7 +292,7 @@ def subject_candidates(fig: Figure, proposals: list[tuple[str, str]]) -> dict[st
     for rank, e in enumerate(reversed(in_sentence)):
         distance = q.start - e.end
         bucket = "0" if distance <= 5 else "1" if distance <= 15 else "2" if distance <= 40 else "3"
-        feats = [f"sent", f"sent_d{bucket}", f"sent_r{min(rank, 2)}", _kind_of(e), *_near(text, e)]
+        feats = ["sent", f"sent_d{bucket}", f"sent_r{min(rank, 2)}", _kind_of(e), *_near(text, e)]
         if e.start >= fig.clause_start:
             feats.append("clause")
         if counted is not None and e.start < counted[1] and counted[0] < e.end:
@@ -275,11 +300,11 @@ def subject_candidates(fig: Figure, proposals: list[tuple[str, str]]) -> dict[st
         if _partner(doc, e, s0):
             feats.append("partner")
         add(e.text, *feats)
-    paragraph = doc.structure.paragraph_at(q.start)
+    paragraph = fig.paragraph
     if paragraph is not None:
         for rank, e in enumerate(doc.between(paragraph.start, s0)[:3]):
             add(e.text, "para", f"para_r{rank}", _kind_of(e), *_near(text, e))
-    article = doc.structure.article_at(q.start)
+    article = fig.article
     for rank, e in enumerate(doc.between(article.headline_start, article.headline_end)[:3]):
         add(e.text, "head", f"head_r{rank}", _kind_of(e))
     lead_end = min(q.start, article.start + 200)
@@ -288,7 +313,7 @@ def subject_candidates(fig: Figure, proposals: list[tuple[str, str]]) -> dict[st
     regions = _main_regions(doc)
     for rank, (name, count) in enumerate(regions[:3]):
         add(name, f"main_r{rank}", f"main_n{min(count, 4)}")
-    area = RE_AREA_WORD.search(text, fig.clause_start if fig.clause_start > s0 else s0, q.start) or RE_AREA_WORD.search(text, s0, q.start)
+    area = RE_AREA_WORD.search(text, max(s0, fig.clause_start), q.start) or RE_AREA_WORD.search(text, s0, q.start)
     if area is not None:
         for name, _ in regions:
             if _area_suffix(name, area.group(1)):

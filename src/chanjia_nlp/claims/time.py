@@ -26,6 +26,10 @@ RE_TITLE = re.compile("《[^《》\n]*》")
 RE_FULL_DATE = re.compile(r"(?:19|20)[0-9]{2}\s*年\s*[0-9]{1,2}\s*月\s*[0-9]{1,2}\s*日")
 _NUM = "一二两三四五六七八九十0-9"
 RE_NEAR_YEARS = re.compile(f"[近这][{_NUM}]+年|[{_NUM}]+年多?(?:来|内)")  # 这两年, 两年内, 一年多来
+RE_THIS_YEAR_BEFORE = re.compile("今年|本年|当年")
+#: The month a part of the year ends in: 截至今年上半年 is June (the end of the half).
+_PART_END = {"上半年": 6, "一季度": 3, "二季度": 6, "三季度": 9, "前三季度": 9, "四季度": 12, "下半年": 12}
+RE_UP_TO = re.compile("(?:截至|截止|到)(?:今年|本年|当年)?$")
 RE_MONTHS_SPAN = re.compile(r"[0-9一二三四五六七八九十]{1,2}\s*[至到\-—~]\s*[0-9一二三四五六七八九十]{1,2}\s*月")  # 1至6月
 
 
@@ -70,7 +74,10 @@ def period_marks(sentence: str) -> tuple[list, list, list]:
         for m in RE_YEAR.finditer(sentence)
     ]
     relatives = [(m.end(), m.start(), m) for m in _relative_pattern().finditer(sentence)]
-    spans = [m.end() for m in _span_pattern().finditer(sentence)]
+    spans = [
+        m.end() for m in _span_pattern().finditer(sentence)
+        if not (m.group() == "以来" and RE_THIS_YEAR_BEFORE.search(sentence, max(0, m.start() - 8), m.start()))
+    ]  # 今年高温季以来: within this year, no span
     return years, relatives, spans
 
 
@@ -112,6 +119,8 @@ def resolve_period(
             # 去年3月; a bare 12月 in a report published in March means the December before it.
             late = m.group("which") is None and published is not None and not report_year and month > published.month
             found = (start, f"{year - (m.group('which') == '去年' or late)}-{month:02d}", "month")
+        elif m.group("this") in _PART_END and RE_UP_TO.search(m.string, max(0, start - 5), start):
+            found = (start, f"{year}-{_PART_END[m.group('this')]:02d}", "month")  # 截至今年上半年
         elif m.group("this") or m.group("year_part"):
             found = (start, str(year), "this")
         else:
@@ -137,7 +146,7 @@ def headline_year(half: str, article) -> tuple[str | None, str | None]:
 
 def _report_year(fig: Figure) -> tuple[str | None, str | None]:
     doc = fig.doc
-    article = doc.structure.article_at(fig.q.start)
+    article = fig.article
     key = ("headline", article.start)
     if key not in doc.cache:
         doc.cache[key] = headline_year(doc.half, article)
@@ -163,7 +172,7 @@ def _time_word(fig: Figure) -> tuple[str | None, str] | None:
 
 def _paragraph_year(fig: Figure) -> tuple[str, str] | None:
     """2022年，全区…: the year at the head of the paragraph carries over."""
-    paragraph = fig.doc.structure.paragraph_at(fig.q.start)
+    paragraph = fig.paragraph
     if paragraph is None:
         return None
     # Only the paragraph's head is read, so only the head is sliced.
@@ -296,6 +305,7 @@ RE_STATS = re.compile("统计公报|国民经济和社会发展|经济运行|经
 RE_SUMMARY = re.compile("工作总结|工作回顾|年鉴|【概况】|概况|年度工作")
 RE_EVENT = re.compile(r"[0-9一二三四五六七八九十]{1,2}月[0-9一二三四五六七八九十]{1,3}日|日前|近日|昨日|昨天|今天|当天|[上下]午|开幕|闭幕|举行|举办|召开|颁奖|启动")
 RE_HEADING_YEAR = re.compile(r"(?:^|\n)[\s　]*[一二三四五六七八九十0-9（(、.]*[^\n]{0,6}?((?:19|20)[0-9]{2})\s*年(?:度)?[^\n，。,]{0,12}(?:\n|$)")
+RE_HORIZON = re.compile(r"到\s*((?:19|20)[0-9]{2})\s*年")  # 到2027年: the year a plan aims at
 RE_FUTURE = re.compile("将|计划|力争|确保|目标|争取|到(?:19|20)[0-9]{2}年")
 RE_STOCK = re.compile("共有|拥有|现有|已有|建成|已达|达到|总数|总量|累计")
 
@@ -313,6 +323,7 @@ def _document_period_info(fig: Figure) -> dict:
             "event": bool(RE_EVENT.search(doc.half[:300])),
             "first_year": first_year.group(1) if first_year else None,
             "headings": [(m.start(1), m.group(1)) for m in RE_HEADING_YEAR.finditer(doc.half)],
+            "horizons": [(m.start(), m.group(1)) for m in RE_HORIZON.finditer(doc.half)],
         }
     return doc.cache[key]
 
@@ -335,7 +346,7 @@ def period_candidates(fig: Figure, proposals: list[tuple[str, tuple[str | None, 
         context.append("future")
     if RE_STOCK.search(fig.text[fig.clause_start : fig.clause_end]):
         context.append("stock")
-    article = doc.structure.article_at(q.start)
+    article = fig.article
     if article.headline_start <= q.start < article.headline_end:
         context.append("in_headline")
     out: dict[str | None, list[str]] = {}
@@ -357,6 +368,10 @@ def period_candidates(fig: Figure, proposals: list[tuple[str, tuple[str | None, 
     headings = [year for at, year in info["headings"] if at < q.start]
     if headings:
         add(headings[-1], "heading_year")
+    paragraph = fig.paragraph
+    horizons = [year for at, year in info["horizons"] if (paragraph.start if paragraph else 0) <= at < q.start]
+    if horizons:  # 《规划》明确，到2027年…；…400场: the year the plan aims at
+        add(horizons[-1], "horizon")
     # (the periods of earlier claims are no candidates: a wrong one would be copied on; a 其中
     # part still takes its total's period when it has none, in the binder)
     return out

@@ -25,7 +25,13 @@ from typing import Any
 from .. import _lexicon
 from ..records import Claim
 from .model import (
-    BinderModel, BinderScorer, IndicatorModel, Ranker, candidate_features, context_features, document_features,
+    BinderModel,
+    BinderScorer,
+    IndicatorModel,
+    Ranker,
+    candidate_features,
+    context_features,
+    document_features,
 )
 
 __all__ = ["Example", "GoldDocument", "collect", "fit", "folds", "gold_set"]
@@ -338,8 +344,7 @@ def fit_ranker(
 
 
 def predict(model: IndicatorModel, ex: Example) -> str:
-    scores = model.scores(ex.xfeats, {k: list(v) for k, v in ex.cands}, ex.kinds_ok)
-    return model.classes[max(range(len(scores)), key=scores.__getitem__)]
+    return model.best(ex.xfeats, {k: list(v) for k, v in ex.cands}, ex.kinds_ok)
 
 
 #: Regularization of each field's model (inverse strength; chosen by 5-fold cross-validation on

@@ -12,7 +12,7 @@ import functools
 import re
 import unicodedata
 
-from ..entities import LEVELS, Division, find_division
+from ..entities import Division, division_in
 from ..grammar import scope_of
 
 __all__ = ["period_range", "periods_match", "scope_of", "subject_key", "subject_label", "year_of"]
@@ -28,31 +28,10 @@ RE_PERIOD = re.compile(
     """,
     re.VERBOSE,
 )
-_MAX_NAME = 12  # longest division name looked for inside an organisation name
 
 
 def _key_of(division: Division) -> str:
     return division.code or f"{division.parent_code}:{division.name}"  # towns have no code
-
-
-@functools.lru_cache(maxsize=8192)
-def _division_in(name: str) -> Division | None:
-    """The division ``name`` is, else the most specific one it contains (the last on ties)."""
-    whole = find_division(name)
-    if whole is not None:
-        return whole
-    best: Division | None = None
-    i = 0
-    while i < len(name) - 1:
-        for j in range(min(len(name), i + _MAX_NAME), i + 1, -1):
-            found = find_division(name[i:j])
-            if found is not None:
-                if best is None or LEVELS.index(found.level) >= LEVELS.index(best.level):
-                    best = found
-                i = j - 1
-                break
-        i += 1
-    return best
 
 
 def _clean(name: str) -> str:
@@ -71,7 +50,7 @@ def subject_key(name: str | None) -> str | None:
     if not name or not name.strip():
         return None
     cleaned = _clean(name)
-    division = _division_in(cleaned)
+    division = division_in(cleaned)
     return _key_of(division) if division is not None else cleaned
 
 
@@ -81,7 +60,7 @@ def subject_label(name: str | None) -> str | None:
     if not name or not name.strip():
         return None
     cleaned = _clean(name)
-    division = _division_in(cleaned)
+    division = division_in(cleaned)
     return division.name if division is not None else cleaned
 
 
