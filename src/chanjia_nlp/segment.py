@@ -62,11 +62,11 @@ def pos_tagger() -> Any:
 
     from . import _lexicon
 
-    tokenizer = _jieba_tokenizer(_lexicon.jieba_terms())
     log = logging.getLogger("jieba")
     level = log.level
     log.setLevel(logging.WARNING)  # no "Building prefix dict…" on the user's terminal
     try:
+        tokenizer = _jieba_tokenizer(_lexicon.jieba_terms())  # (add_word builds the dictionary)
         tokenizer.initialize()
     finally:
         log.setLevel(level)

@@ -221,23 +221,33 @@ def _area_suffix(name: str, level_word: str) -> bool:
     return name.endswith(level_word)
 
 
-def _main_regions(doc: Document) -> list[tuple[str, int]]:
-    """The regions a document names, most named first (then first named): (name as written, count)."""
-    key = ("main_regions",)
+def _main_names(fig: Figure) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """What the figure's article is about: the regions it names (counting those inside
+    organisation names: 焦作市总工会 names 焦作市) and all its names, most named first (then
+    first named): ``(name, count)`` lists, found once per article. A page of several articles
+    (a newspaper page) has a main region per article."""
+    doc, article = fig.doc, fig.article
+    key = ("main_names", article.start)
     if key not in doc.cache:
         from ..entities import division_in
 
-        counts: dict[str, list[int]] = {}
-        for e in doc.named:
+        regions: dict[str, list[int]] = {}
+        names: dict[str, list[int]] = {}
+        for e in doc.between(article.start, article.end):
+            names.setdefault(e.text, [0, e.start])[0] += 1
             if e.label is EntityLabel.REGION:
                 name = e.normalized or e.text
             else:
-                inside = division_in(e.text)  # 焦作市总工会 names 焦作市
+                inside = division_in(e.text)
                 if inside is None:
                     continue
                 name = inside.name
-            counts.setdefault(name, [0, e.start])[0] += 1
-        doc.cache[key] = [(n, c) for n, (c, _) in sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[1][1]))]
+            regions.setdefault(name, [0, e.start])[0] += 1
+
+        def ranked(counts: dict[str, list[int]]) -> list[tuple[str, int]]:
+            return [(n, c) for n, (c, _) in sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[1][1]))]
+
+        doc.cache[key] = (ranked(regions), ranked(names))
     return doc.cache[key]
 
 
@@ -286,13 +296,17 @@ def subject_candidates(fig: Figure, proposals: list[tuple[str, str]]) -> dict[st
 
     for n, (rule, value) in enumerate(proposals):
         add(value, f"p:{rule}", *(["first"] if n == 0 else []))
+        if n == 0 and rule == "named_in_sentence":
+            add(value, "first_in_sentence")
     counted = fig.match[1:] if fig.match is not None else None
     s0 = fig.sentence[0]
     in_sentence = [e for e in doc.between(s0, q.start) if e.end <= q.start]
     for rank, e in enumerate(reversed(in_sentence)):
         distance = q.start - e.end
         bucket = "0" if distance <= 5 else "1" if distance <= 15 else "2" if distance <= 40 else "3"
-        feats = ["sent", f"sent_d{bucket}", f"sent_r{min(rank, 2)}", _kind_of(e), *_near(text, e)]
+        kind = _kind_of(e)
+        feats = ["sent", f"sent_d{bucket}", f"sent_r{min(rank, 2)}", kind, f"sent_d{bucket}&{kind.split(':')[0]}",
+                 *_near(text, e)]
         if e.start >= fig.clause_start:
             feats.append("clause")
         if counted is not None and e.start < counted[1] and counted[0] < e.end:
@@ -310,12 +324,13 @@ def subject_candidates(fig: Figure, proposals: list[tuple[str, str]]) -> dict[st
     lead_end = min(q.start, article.start + 200)
     for rank, e in enumerate(doc.between(max(article.start, article.headline_end), lead_end)[:3]):
         add(e.text, "lead", f"lead_r{rank}", _kind_of(e))
-    regions = _main_regions(doc)
+    regions, names = _main_names(fig)
     for rank, (name, count) in enumerate(regions[:3]):
         add(name, f"main_r{rank}", f"main_n{min(count, 4)}")
     area = RE_AREA_WORD.search(text, max(s0, fig.clause_start), q.start) or RE_AREA_WORD.search(text, s0, q.start)
     if area is not None:
-        for name, _ in regions:
+        # 全区 of a report on 南通开发区: the article's most named area of that level, region or not
+        for name, _ in sorted(regions + names, key=lambda nc: -nc[1]):
             if _area_suffix(name, area.group(1)):
                 add(name, f"area:{area.group()[0]}")
                 break
