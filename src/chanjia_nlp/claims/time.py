@@ -58,7 +58,7 @@ def _span_pattern() -> re.Pattern[str]:
     words = grammar().pattern("period.span").pattern
     return re.compile(
         f"(?=[近这连以多{_NUM}])"
-        f"(?:[近这][{_NUM}]+年|连续[{_NUM}]+年|[{_NUM}]+年多?(?:来|内)|{words}"
+        f"(?:[近这][{_NUM}]+年|连续[{_NUM}]+年|(?!一年[来内])[{_NUM}]+年多?(?:来|内)|{words}"
         r"|(?:19|20)[0-9]{2}\s*[—–\-~至到]\s*(?:19|20)[0-9]{2}年"
         r"|(?:19|20)[0-9]{2}年?\s*[、和及与]\s*(?:19|20)[0-9]{2}年)"
     )
@@ -82,7 +82,8 @@ def period_marks(sentence: str) -> tuple[list, list, list]:
 
 
 def resolve_period(
-    marks: tuple[list, list, list], cut: int, published: date | None, report_year: str | None = None
+    marks: tuple[list, list, list], cut: int, published: date | None, report_year: str | None = None,
+    *, review: bool = False,
 ) -> tuple[str | None, str | None]:
     """The period of a figure and the word that fixed it, from the words of its sentence before
     it (``marks`` of the sentence, ``cut`` = where the figure starts in it); ``(None, None)``
@@ -91,7 +92,9 @@ def resolve_period(
     Relative words resolve against the report's own year when its headline states one (in
     ``惠山区2022年度工作总结``, published in 2023, 上年 is 2021), else against the publication
     date. Words of a moment (目前, 现有) need the publication month. 全年, 年底 take the year the
-    sentence states before them, else the report's year."""
+    sentence states before them, else the report's year. In a yearly review read early in a year
+    (``review``: the report's year is the one before publication), 全年 and 一年来 are that year,
+    while 今年 and 去年 are said from the day of writing (the year planned for, the year reviewed)."""
     years, relatives, span_ends = marks
     found: tuple[int, str | None, str] | None = None  # (position, period, word)
     for end, start, period in years:
@@ -99,6 +102,9 @@ def resolve_period(
             break
         found = (start, period, "year")
     year = int(report_year) if report_year else (published.year if published else None)
+    # 今年 and 去年 are said from the day of writing: in a review read early in a year (the
+    # report's year is the one before), they resolve against the publication date
+    spoken = published.year if review and published is not None else year
     for end, start, m in relatives:
         if end > cut:
             break
@@ -118,13 +124,15 @@ def resolve_period(
             month = int(m.group("month"))
             # 去年3月; a bare 12月 in a report published in March means the December before it.
             late = m.group("which") is None and published is not None and not report_year and month > published.month
-            found = (start, f"{year - (m.group('which') == '去年' or late)}-{month:02d}", "month")
+            found = (start, f"{spoken - (m.group('which') == '去年' or late)}-{month:02d}", "month")
         elif m.group("this") in _PART_END and RE_UP_TO.search(m.string, max(0, start - 5), start):
             found = (start, f"{year}-{_PART_END[m.group('this')]:02d}", "month")  # 截至今年上半年
+        elif m.group("year_part") and review:
+            found = (start, str(year), "this")  # 全年, 一年来 in a review read early in a year: the year reviewed
         elif m.group("this") or m.group("year_part"):
-            found = (start, str(year), "this")
+            found = (start, str(spoken), "this")
         else:
-            found = (start, str(year - 1), "last")
+            found = (start, str(spoken - 1), "last")
     spans = [end for end in span_ends if end <= cut]
     if spans and (found is None or spans[-1] > found[0]):
         return None, "span"  # 近三年累计, 连续三年, 2019年以来: a span fixes no single period
@@ -144,12 +152,24 @@ def headline_year(half: str, article) -> tuple[str | None, str | None]:
     return None, None
 
 
+#: A report that reviews a year: read early in year Y, its 全年, 一年来 and 过去一年 are year Y−1.
+RE_REVIEW = re.compile("政府工作报告|工作报告|工作总结|年度总结|全委会|工作会议|代表大会|年鉴|工作回顾")
+REVIEW_MONTHS = 4  # a yearly report is read by the end of April
+
+
 def _report_year(fig: Figure) -> tuple[str | None, str | None]:
+    """The year the article reports on: the one its headline states, else — for a yearly
+    review (政府工作报告, 工作总结, 全委会) published early in a year — the year before."""
     doc = fig.doc
     article = fig.article
     key = ("headline", article.start)
     if key not in doc.cache:
-        doc.cache[key] = headline_year(doc.half, article)
+        year, word = headline_year(doc.half, article)
+        published = doc.published
+        if year is None and published is not None and published.month <= REVIEW_MONTHS:
+            if RE_REVIEW.search(doc.half, 0, min(len(doc.half), article.headline_end + 300)):
+                year, word = str(published.year - 1), "review"
+        doc.cache[key] = (year, word)
     return doc.cache[key]
 
 
@@ -166,7 +186,10 @@ def _marks(fig: Figure) -> tuple[list, list, list]:
 
 def _time_word(fig: Figure) -> tuple[str | None, str] | None:
     """The last time word before the figure in its governing sentence (or a span: no period)."""
-    period, word = resolve_period(_marks(fig), fig.q.start - fig.governing_start, fig.doc.published, _report_year(fig)[0])
+    year, word = _report_year(fig)
+    period, word = resolve_period(
+        _marks(fig), fig.q.start - fig.governing_start, fig.doc.published, year, review=word == "review"
+    )
     return (period, word) if word is not None else None
 
 
