@@ -46,6 +46,8 @@ def _observed(record, quantity, records) -> dict:
         "period": record.period,
         "scope": record.scope,
         "parent": parent,
+        "target": record.target,
+        "why": dict(record.why),
     }
 
 
@@ -74,6 +76,9 @@ def test_claim_table(case):
         want = {k: expected.get(k) for k in ("indicator", "level", "period", "scope", "parent")}
         assert {k: got[k] for k in want} == want, got
         assert _same_subject(expected.get("subject"), got["subject"]), got
+        assert got["target"] == expected.get("target", False), got
+        for field, rule in (expected.get("rules") or {}).items():
+            assert got["why"].get(field) == rule, f"{field} decided by {got['why'].get(field)}, not {rule}: {got}"
 
 
 def test_every_indicator_of_the_spec_is_in_the_lexicon():

@@ -158,6 +158,10 @@ def enumeration_start(text: str, previous: Claim | None, clause_start: int, figu
     own = text[clause_start:figure_start]
     if any(pattern.search(own) for pattern in scope_words):
         return clause_start
+    from ..grammar import grammar
+
+    if grammar().coverage_pattern.search(own):
+        return clause_start  # 新建书屋10家，力争覆盖职工2万人: the item has a verb of its own
     q = previous.quantity
     gap = text[q.end : clause_start]
     if q.end <= clause_start and len(gap) <= 2 and not any(c in gap for c in "。！？!?；;\n"):

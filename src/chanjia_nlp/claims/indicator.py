@@ -100,8 +100,14 @@ def _covered(fig: Figure) -> str | None:
 
 
 def _part_of_total(fig: Figure) -> str | None:
-    """在册试点单位140家，其中民营企业103家: a part counts for its total's indicator."""
-    return fig.total.indicator if fig.total is not None else None
+    """在册试点单位140家，其中民营企业103家: a part counts for its total's indicator, unless it
+    names another of its own (技能人才总量35万名，其中高技能人才4.8万名: high_skilled_talent)."""
+    if fig.total is None:
+        return None
+    m = fig.match
+    if m is not None and strong(m) and m[0].indicator != fig.total.indicator and fig.total.indicator != "other":
+        return None
+    return fig.total.indicator
 
 
 def _compared_rate(fig: Figure) -> str | None:
@@ -214,8 +220,10 @@ def _purpose(fig: Figure) -> str | None:
     if paragraph is not None:
         windows.append((paragraph.start, fig.sentence[0]))
     windows.append((article.headline_start, article.headline_end))
+    own = fig.match[1:] if fig.match is not None else (q.start, q.start)
     for lo, hi in windows:
-        found = [m for m in pattern.finditer(text, lo, hi)]
+        # (the money word itself is no purpose: the 救助 of 发放救助金)
+        found = [m for m in pattern.finditer(text, lo, hi) if not (m.start() < own[1] and own[0] < m.end())]
         if found:
             ident = words[found[-1].group()] if hi <= q.start else words[found[0].group()]
             return ident if kind_fits(_lexicon.indicators().by_id[ident].kinds, q) else None

@@ -23,8 +23,8 @@ RE_MASTHEAD_AFTER = re.compile("日报|晚报|工人报|新闻网|电视台|融�
 #: A body named by its level alone at the head of a clause (县总工会, 区产改办): a named one of the
 #: report with the same ending is meant.
 RE_LEVEL_BODY = re.compile(r"(?=[省市县区镇])(?<![^，,；;。：:\n])[省市县区镇](?:总工会|产改办|产改联席会议|人社局|财政)")
-RE_WHOLE_AREA = re.compile(r"(?=全)(?<![^，,；;：:。\n\s])全(省|市|县|区|镇|街道)")  # at a clause's head
-RE_PARTNER_BEFORE = re.compile("(?:联合|会同|携手|协同|联手)[^，。；,;]{0,12}$")
+RE_WHOLE_AREA = re.compile(r"(?=[全我本该])(?<![^，,；;：:。\n\s覆盖])[全我本该](省|市|县|区|镇|街道)")  # at a clause's head
+RE_PARTNER_BEFORE = re.compile("(?:联合|会同|携手|协同|联手|携)[^，。；,;]{0,12}$")
 RE_LEADING_TIME = re.compile(
     r"\s*(?:(?:19|20)[0-9]{2}年(?:[0-9]{1,2}月)?|今年|去年|目前|截至目前|近年来|[上下]半年|[一二三四]季度|[^，,。]{0,8}期间)[，,]?"
 )
@@ -50,8 +50,8 @@ def _named(e: Entity) -> bool:
     if e.label is EntityLabel.REGION:
         return True
     text = e.text
-    if text[0] in _NOT_A_NAME_START:
-        return False
+    if text[0] in _NOT_A_NAME_START or any(c.isdigit() for c in text):
+        return False  # 62名考入大学: a count cut off at a suffix, not a name
     if e.label is EntityLabel.ORG and any(
         len(stop) > 1 and stop not in _NOUNS_AMONG_STOPS for stop in _topic_stop_pattern().findall(text)
     ):

@@ -21,7 +21,7 @@ from .rules import NOTHING, Rule, RuleTable
 
 __all__ = ["PERIOD_RULES", "RE_YEAR", "SCOPE_RULES", "headline_year", "period_marks"]
 
-RE_YEAR = re.compile(r"((?:19|20)[0-9]{2})\s*年(?:度)?(?:([0-9]{1,2})\s*月)?(?!以来|来)")
+RE_YEAR = re.compile(r"((?:19|20)[0-9]{2})\s*年(?:度)?(?:([0-9]{1,2})\s*月|(底|末))?(?!以来|来)")
 RE_TITLE = re.compile("《[^《》\n]*》")
 RE_FULL_DATE = re.compile(r"(?:19|20)[0-9]{2}\s*年\s*[0-9]{1,2}\s*月\s*[0-9]{1,2}\s*日")
 _NUM = "一二两三四五六七八九十0-9"
@@ -70,9 +70,9 @@ def period_marks(sentence: str) -> tuple[list, list, list]:
     if "《" in sentence:  # 《…（2022—2024年）》 dates no figure
         sentence = RE_TITLE.sub(lambda m: " " * len(m.group()), sentence)
     years = [
-        (m.end(), m.start(), m.group(1) + (f"-{int(m.group(2)):02d}" if m.group(2) else ""))
+        (m.end(), m.start(), m.group(1) + (f"-{int(m.group(2)):02d}" if m.group(2) else "-12" if m.group(3) else ""))
         for m in RE_YEAR.finditer(sentence)
-    ]
+    ]  # 截至2023年底: December
     relatives = [(m.end(), m.start(), m) for m in _relative_pattern().finditer(sentence)]
     spans = [
         m.end() for m in _span_pattern().finditer(sentence)
