@@ -10,12 +10,12 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass, field
-from enum import StrEnum
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from .errors import ConfigError
-from .normalize import Normalized, T2S, _coerce_t2s, normalize
+from .normalize import T2S, Normalized, _coerce_t2s, normalize
 from .quantities import extract_quantities
 from .records import Claim, Quantity, Record
 from .segment import Segmenter, coerce_segmenter

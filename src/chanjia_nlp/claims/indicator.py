@@ -213,7 +213,7 @@ def _purpose(fig: Figure) -> str | None:
     if q.kind is not Kind.MONEY or (fig.match is not None and strong(fig.match)):
         return None
     pattern, words = _purposes()
-    text, doc = fig.text, fig.doc
+    text = fig.text
     paragraph = fig.paragraph
     article = fig.article
     windows = [(fig.clause_start, q.start), (q.end, fig.clause_end), (fig.sentence[0], fig.clause_start)]

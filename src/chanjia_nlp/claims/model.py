@@ -303,9 +303,9 @@ class BinderModel:
 
     def save(self, path: str | Path) -> None:
         raw = json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
-        with open(path, "wb") as f:  # mtime 0: the same model is the same bytes
-            with gzip.GzipFile(filename="", fileobj=f, mode="wb", mtime=0, compresslevel=9) as gz:
-                gz.write(raw)
+        # mtime 0 and no file name in the header: the same model is the same bytes
+        with open(path, "wb") as f, gzip.GzipFile(filename="", fileobj=f, mode="wb", mtime=0, compresslevel=9) as gz:
+            gz.write(raw)
 
     @classmethod
     def load(cls, path: str | Path) -> BinderModel:

@@ -166,9 +166,11 @@ def _report_year(fig: Figure) -> tuple[str | None, str | None]:
     if key not in doc.cache:
         year, word = headline_year(doc.half, article)
         published = doc.published
-        if year is None and published is not None and published.month <= REVIEW_MONTHS:
-            if RE_REVIEW.search(doc.half, 0, min(len(doc.half), article.headline_end + 300)):
-                year, word = str(published.year - 1), "review"
+        if (
+            year is None and published is not None and published.month <= REVIEW_MONTHS
+            and RE_REVIEW.search(doc.half, 0, min(len(doc.half), article.headline_end + 300))
+        ):
+            year, word = str(published.year - 1), "review"
         doc.cache[key] = (year, word)
     return doc.cache[key]
 
