@@ -12,8 +12,6 @@ Expensive set-up (the jieba prefix dictionary, the pkuseg model) happens on firs
 
 from __future__ import annotations
 
-import functools
-import logging
 import os
 from collections.abc import Iterable
 from enum import Enum
@@ -52,26 +50,6 @@ def _jieba_tokenizer(terms: Iterable[tuple[str, int]]) -> Any:
     for word, freq in terms:
         tokenizer.add_word(word, freq)  # freq > 0: freq=0 would also patch jieba.finalseg globally
     return tokenizer
-
-
-@functools.cache
-def pos_tagger() -> Any:
-    """jieba's part-of-speech tagger over a private tokenizer with the domain terms (loaded on
-    first use): ``[(word, flag), …]`` for a short text."""
-    import jieba.posseg
-
-    from . import _lexicon
-
-    log = logging.getLogger("jieba")
-    level = log.level
-    log.setLevel(logging.WARNING)  # no "Building prefix dict…" on the user's terminal
-    try:
-        tokenizer = _jieba_tokenizer(_lexicon.jieba_terms())  # (add_word builds the dictionary)
-        tokenizer.initialize()
-    finally:
-        log.setLevel(level)
-    tagger = jieba.posseg.POSTokenizer(tokenizer)
-    return lambda text: [(p.word, p.flag) for p in tagger.cut(text)]
 
 
 def _pkuseg_model(model: str | os.PathLike[str] | None) -> Any:

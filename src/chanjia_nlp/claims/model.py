@@ -159,6 +159,10 @@ def _named_in(doc: Document, start: int, end: int) -> set[str]:
     once, each span is a slice of its hits."""
     if start >= end:
         return set()
+    key = ("named_in", start, end)
+    found = doc.cache.get(key)
+    if found is not None:
+        return found
     hits = doc.cache.get("strong_hits")
     if hits is None:
         aliases = _lexicon.indicators().aliases
@@ -169,7 +173,8 @@ def _named_in(doc: Document, start: int, end: int) -> set[str]:
                 hits[0].append(m.start())
                 hits[1].append(idents)
     lo, hi = bisect.bisect_left(hits[0], start), bisect.bisect_left(hits[0], end)
-    return {ident for idents in hits[1][lo:hi] for ident in idents}
+    found = doc.cache[key] = {ident for idents in hits[1][lo:hi] for ident in idents}
+    return found
 
 
 @dataclass(frozen=True)
@@ -186,6 +191,7 @@ class IndicatorModel:
     meta: dict[str, Any] = field(default_factory=dict)
     _rows: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
     _matrix: Any = field(default=None, init=False, repr=False, compare=False)
+    _misfits: dict[tuple[bool, ...], Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         import numpy as np
@@ -205,10 +211,7 @@ class IndicatorModel:
         rows = self._rows
         none = len(rows)
         scores = self._matrix[[rows.get(f, none) for f in xfeats]].sum(axis=0)
-        misfit = self.shared.get("knf", 0.0)
-        for ci, ok in enumerate(kinds_ok):
-            if not ok:
-                scores[ci] += misfit
+        scores += self._misfit(tuple(kinds_ok))
         index = self._index
         shared = self.shared
         for ident, feats in cands.items():
@@ -216,6 +219,17 @@ class IndicatorModel:
             if ci is not None:
                 scores[ci] += sum(shared.get(f, 0.0) for f in feats)
         return scores
+
+    def _misfit(self, kinds_ok: tuple[bool, ...]) -> Any:
+        """The learned cost of each class whose kinds do not take the figure's, as a vector."""
+        cache = self._misfits
+        found = cache.get(kinds_ok)
+        if found is None:
+            import numpy as np
+
+            misfit = self.shared.get("knf", 0.0)
+            found = cache[kinds_ok] = np.array([0.0 if ok else misfit for ok in kinds_ok])
+        return found
 
     def best(self, xfeats: Sequence[str], cands: dict[str, list[str]], kinds_ok: Sequence[bool]) -> str:
         """The class with the highest score (the first on ties)."""
@@ -251,8 +265,7 @@ class Ranker:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def score(self, features: Sequence[str]) -> float:
-        weights = self.weights
-        return sum(weights.get(f, 0.0) for f in features)
+        return sum(filter(None, map(self.weights.get, features)))
 
     def best(self, candidates: dict[Any, list[str]]) -> Any:
         """The candidate with the highest score (the first one on ties)."""

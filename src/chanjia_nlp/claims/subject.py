@@ -75,21 +75,37 @@ def named_entities(text: str, entities) -> list[Entity]:
     )
 
 
-#: jieba part-of-speech flags a name may hold (nouns, places, names, verbal and adjectival words
-#: inside it: 华澄/nr 重工/vn, 鑫/nr 源/ng 新/a 材料/n) and may open with.
-_NAME_FLAGS = frozenset({"n", "nr", "ns", "nt", "nz", "ng", "nrt", "nrfg", "j", "vn", "an", "a", "x", "eng"})
-_NAME_OPENERS = frozenset({"n", "nr", "ns", "nt", "nz", "ng", "nrt", "nrfg", "j", "x", "eng"})
-_TRAILING_FLAGS = frozenset({"r", "t", "d", "m", "c", "p"})  # 每年, 今年, 已, 共 … after a name
+@functools.cache
+def _clause_openers() -> tuple[str, ...]:
+    return tuple(_lexicon.word_list("clause_openers.txt"))
+
+
+#: Words after a name and before its verb: 华澄重工每年举办…, 鑫源新材料已建成…
+_TRAILING = ("每年", "每月", "今年", "去年", "全年", "已经", "已", "共", "还", "也", "均", "都")
 _NOT_A_TOPIC_START = "全各该本积持深进推加不更要大坚围着精常认努切通依在为与对把将由从和及其共已委年每我"
+
+
+@functools.cache
+def _grammar_words() -> re.Pattern[str]:
+    from ..grammar import grammar
+
+    g = grammar()
+    words = [w.word for name, ws in g.words.items() if name.startswith(("scope.", "period.")) for w in ws]
+    words += [w for w in g.level_words if len(w) > 1]
+    return re.compile(_lexicon.literal_regex(words, searched=True))
+
+
+def _grammar_word(text: str) -> bool:
+    """Whether a scope, period or level word stands in ``text`` (新命名市级: no name)."""
+    return _grammar_words().search(text) is not None
 
 
 def topic(text: str, start: int, end: int) -> str | None:
     """The name at the head of a clause or sentence, before its first verb (华澄重工设立… →
     华澄重工), for a firm named without the suffix that would make it an organisation: the
     words before the first topic stop word, three to eight characters, after a leading time
-    phrase, that jieba tags as a name (nouns and proper nouns, no verb, preposition, time word
-    or pronoun: 安排困难, 当年考入大学 and 鼓励企业按照 are no names)."""
-    from ..segment import pos_tagger
+    phrase, not opened by a verb of direction or a time word (安排困难, 当年考入大学 and 鼓励企业
+    按照 are no names, ``lexicons/clause_openers.txt``)."""
     from .aliases import alias_lexicon
 
     head = text[start:end]
@@ -105,13 +121,13 @@ def topic(text: str, start: int, end: int) -> str | None:
         return None
     if alias_lexicon().pattern.search(found) or found.endswith(tuple(_generic_orgs())):
         return None  # 试点企业覆盖, 考核细则, 联席会议: the counted thing or a bare body, not a name
-    tags = pos_tagger()(found)
-    while tags and tags[-1][1] in _TRAILING_FLAGS:
-        tags.pop()  # 华澄重工每年举办…: the name ends before 每年
-    name = "".join(word for word, _ in tags)
-    if len(name) < 2 or tags[0][1] not in _NAME_OPENERS or any(flag not in _NAME_FLAGS for _, flag in tags):
-        return None
-    return text[offset : offset + len(name)]
+    for word in _TRAILING:
+        if found.endswith(word):
+            found = found[: -len(word)]  # 华澄重工每年举办…: the name ends before 每年
+            break
+    if len(found) < 2 or found.startswith(_clause_openers()) or _grammar_word(found):
+        return None  # 并按月…, 去年新命名市级…: no name
+    return text[offset : offset + len(found)]
 
 
 def _clause_heads(text: str, start: int, end: int) -> str:

@@ -353,6 +353,12 @@ def _document_period_info(fig: Figure) -> dict:
     return doc.cache[key]
 
 
+@functools.lru_cache(maxsize=4096)
+def _crossed(kind: str, context: tuple[str, ...]) -> tuple[str, ...]:
+    """A candidate's kind and the kind crossed with each context feature (made once)."""
+    return (kind, *(f"{kind}&{c}" for c in context))
+
+
 def period_candidates(fig: Figure, proposals: list[tuple[str, tuple[str | None, str]]]) -> dict[str | None, list[str]]:
     """Every period the figure might have, with the features a learned ranker weighs: what the
     rules answer (and by which word), the publication year and month (and the year before it,
@@ -375,11 +381,10 @@ def period_candidates(fig: Figure, proposals: list[tuple[str, tuple[str | None, 
     if article.headline_start <= q.start < article.headline_end:
         context.append("in_headline")
     out: dict[str | None, list[str]] = {}
+    crossed = tuple(context)
 
     def add(value: str | None, kind: str) -> None:
-        feats = out.setdefault(value, [])
-        feats.append(kind)
-        feats.extend(f"{kind}&{c}" for c in context)
+        out.setdefault(value, []).extend(_crossed(kind, crossed))
 
     add(None, "none")
     for rule, (value, word) in proposals:
