@@ -86,8 +86,13 @@ def _covered(fig: Figure) -> str | None:
     """签订集体合同2350份…覆盖职工38.6万人: people or firms reached by the previous figure of the
     sentence count for its indicator (or the one its ``coverage`` names)."""
     previous = fig.previous_in_sentence()
-    if previous is None or not grammar().coverage_pattern.search(fig.text, fig.clause_start, fig.q.start):
+    if previous is None:
         return None
+    coverage = grammar().coverage_pattern
+    if not coverage.search(fig.text, fig.clause_start, fig.q.start):
+        # …竞赛5场，吸引500余名职工参与: the verb may follow the people it counts
+        if fig.q.unit not in _PEOPLE_UNITS or not coverage.match(fig.text, _after_noun(fig), fig.clause_end):
+            return None
     m = fig.match
     if m is not None and strong(m) and m[0].indicator not in _REACH_INDICATORS:
         return None  # the figure names its own indicator
@@ -97,6 +102,21 @@ def _covered(fig: Figure) -> str | None:
     registry = _lexicon.indicators().by_id
     target = registry[previous.indicator].coverage if previous.indicator in registry else previous.indicator
     return target if target in registry and kind_fits(registry[target].kinds, fig.q) else None
+
+
+_PEOPLE_UNITS = frozenset({"人", "名", "位", "人次"})
+
+
+def _after_noun(fig: Figure) -> int:
+    """Where the words after a figure's counted noun begin (500余名职工|参与)."""
+    m = fig.match
+    if m is not None and m[1] >= fig.q.end and m[1] - fig.q.end <= 2:
+        return m[2]
+    at = fig.q.end
+    text = fig.text
+    while at < fig.clause_end and at - fig.q.end < 6 and not grammar().coverage_pattern.match(text, at):
+        at += 1
+    return at
 
 
 def _part_of_total(fig: Figure) -> str | None:
