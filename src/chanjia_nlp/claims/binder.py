@@ -125,7 +125,10 @@ def bind_claims(
         fig.indicator = indicator
         why.append(("indicator", decided_by))
         if scorer is not None and scorer.period is not None:
-            period, period_word, period_by = scorer.choose_period(fig, PERIOD_RULES.proposals(fig))
+            proposals = PERIOD_RULES.proposals(fig)
+            period, _, period_by = scorer.choose_period(fig, proposals)
+            # the scope rules read the time word the text states, whatever period was chosen
+            period_word = proposals[0][1][1] if proposals else None
         else:
             decided, period_by = PERIOD_RULES.decide(fig)
             period, period_word = decided if decided is not None else (None, None)
