@@ -58,3 +58,4 @@ def test_wheel_packages_the_lexicons(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     for path in (ROOT / "lexicons").iterdir():
         assert f"chanjia_nlp/lexicons/{path.name}" in names
+    assert "chanjia_nlp/models/binder-model.json.gz" in names  # the learned binder ships in the wheel
