@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from quantities import ROOT, median_seconds  # noqa: E402  (benchmarks/quantities.py)
 
-from chanjia_nlp import extract  # noqa: E402
+from chanjia_nlp import load  # noqa: E402
 from chanjia_nlp.readers import find_files, read_document  # noqa: E402
 
 
@@ -37,11 +37,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mb", type=float, default=1.0)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--folder", type=Path, default=ROOT / "corpus")
+    parser.add_argument("--binder", choices=["auto", "learned", "rules"], default="auto",
+                        help="the claim binder to time (see chanjia_nlp.load)")
     args = parser.parse_args(argv)
 
+    pipeline = load(binder=args.binder)
+    extract = pipeline.extract
     texts = reports(args.mb, args.folder)
     chars = sum(len(t) for t in texts)
-    print(f"text: {len(texts)} reports, {chars:,} characters ({args.folder.name}/ repeated)")
+    print(f"text: {len(texts)} reports, {chars:,} characters ({args.folder.name}/ repeated), binder {args.binder}")
     extract(texts[0])  # load lexicons and compile patterns before timing
     records = sum(len(extract(t)) for t in texts)
 
