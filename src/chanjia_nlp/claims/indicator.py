@@ -182,6 +182,14 @@ RE_BODIES_BECAME = re.compile(
 )
 
 
+#: Units or people on an honour list: 12家单位和56名个人上榜 (a service on a list, 20家爱心托管班上榜,
+#: keeps its own indicator).
+RE_LISTED = re.compile(
+    "(?:单位|个人|集体|企业|班组|职工)[^，。；,;\n]{0,12}?(?:上榜|榜上有名|入选[^，。；,;\n]{0,8}?(?:名单|榜单))"
+)
+#: Counted things named with an honorific (优秀, 先进, 模范, 最美 …) in a sentence that commends them.
+RE_HONORIFIC = re.compile("(?:个|家|名|位|人|支)?(?:优秀|先进|模范|最美|十佳|杰出|突出贡献)")
+RE_COMMENDATION = re.compile("表彰|授予|命名|评为|评选|获评|荣获|上榜|嘉奖|通报表扬")
 #: An award given before its receivers are counted: ``授予207家单位全国五一劳动奖状``.
 RE_AWARD_BEFORE = re.compile("(?:授予|表彰|命名)[^，。；,;\n]{0,6}$")
 RE_AWARD_AFTER = re.compile("[^，。；,;\n]{0,16}?(?:奖状|奖章|先锋号|称号|荣誉|先进集体|先进个人)")
@@ -195,6 +203,10 @@ def _what_became(fig: Figure) -> str | None:
         return None
     if RE_AWARD_BEFORE.search(fig.text, fig.clause_start, q.start) and RE_AWARD_AFTER.match(fig.text, q.end, fig.clause_end):
         return "honours"
+    if RE_HONORIFIC.match(fig.text, q.end) and RE_COMMENDATION.search(fig.text, fig.sentence[0], fig.sentence[1]):
+        return "honours"  # 对…5家优秀基层工会、17名优秀工会工作者进行表彰: the commended
+    if q.unit in ("个", "家", "支", "名", "人", "位") and RE_LISTED.match(fig.text, q.end, fig.clause_end):
+        return "honours"  # 全省12家单位和56名个人上榜: an honour list
     if q.unit in ("个", "家", "支"):
         m = RE_BODIES_BECAME.match(fig.text, q.end, fig.clause_end)
         if m is None:
@@ -208,6 +220,24 @@ def _what_became(fig: Figure) -> str | None:
     if m is None:
         return None
     return "skill_upgrades" if m.group("skill") else "craftsmen_and_models"
+
+
+#: Verbs of help: people counted after them (or right before them) are helped, whoever they are
+#: (慰问…劳模59人次, 向136名劳模发放专项补助资金: assisted_people, not craftsmen_and_models).
+RE_HELP = re.compile("慰问|走访|看望|帮扶|救助|补助|送温暖|送清凉|送去|帮助")
+RE_STUDENTS = re.compile("子女|学生|新生|大学|助学")
+
+
+def _people_helped(fig: Figure) -> str | None:
+    q = fig.q
+    if q.kind is not Kind.COUNT or q.unit not in ("人", "名", "位", "人次", "户", "户次"):
+        return None
+    before = fig.text[fig.clause_start : q.start]
+    after = fig.text[q.end : fig.clause_end]
+    helped = RE_HELP.search(before) or RE_HELP.search(after, 0, 12)
+    if helped is None or RE_STUDENTS.search(before) or RE_STUDENTS.search(after, 0, 8):
+        return None
+    return "assisted_people"
 
 
 def _alias(fig: Figure) -> str | None:
@@ -321,6 +351,7 @@ INDICATOR_RULES: RuleTable[Figure] = RuleTable(
         Rule("compared_rate", _compared_rate),
         Rule("share_after_qizhong", _share_after_qizhong),
         Rule("what_counted_became", _what_became),
+        Rule("people_helped", _people_helped),
         Rule("alias", _alias),
         Rule("money_purpose", _purpose),
         Rule("share_of_paragraph_count", _share_of),

@@ -236,7 +236,7 @@ def _enumeration_clause(fig: Figure) -> str:
 #: Honours given to the figure's people or units, after it in its clause: 37个集体被授予…, 31名职工
 #: 荣获… (an addition, ANNOTATION.md §2 rule 1); 上榜 alone says only that they are on a list.
 RE_AWARDED_AFTER = re.compile(
-    "(?:被授予|授予|荣获|获评|被评为|评为|受到表彰|获表彰|被命名|获得[^，,。；;]{0,12}(?:称号|奖章|奖状|荣誉))"
+    "(?:被授予|授予|荣获|获评|被评为|评为|受到表彰|获表彰|进行了?表彰|予以表彰|被命名|获得[^，,。；;]{0,12}(?:称号|奖章|奖状|荣誉))"
     "(?!第[一二三四五六七八九十0-9]+(?:等次|等级|名))"  # 被评为第一等次: an assessment's result, not an honour
 )
 
@@ -248,6 +248,15 @@ def _increment_without_comparison() -> re.Pattern[str]:
     from ..grammar import word_pattern
 
     return word_pattern(w for w in g.words["scope.increment"] if w.word not in comparison)
+
+
+def _run_end(fig: Figure) -> int:
+    """The end of the figure's enumeration (a 、 list shares the predicate after its last item)."""
+    text, end = fig.text, fig.sentence[1]
+    for at in range(fig.q.end, end):
+        if text[at] in "，,；;。！？!?\n":
+            return at
+    return end
 
 
 def _scope_standard(fig: Figure):
@@ -270,7 +279,7 @@ def _scope_in_clause(fig: Figure) -> str | None:
                 continue  # 被评为第一等次: a placing is no addition
             if (_increment_without_comparison() if rate else pattern).search(clause):
                 return name
-            if RE_AWARDED_AFTER.search(fig.text, fig.q.end, fig.clause_end):
+            if RE_AWARDED_AFTER.search(fig.text, fig.q.end, _run_end(fig)):
                 return "increment"
             if "月" in clause and RE_MONTHS_SPAN.search(clause):
                 fig.notes["months_span"] = True
