@@ -224,6 +224,28 @@ def test_uncovered_claims_of_the_ledger_subjects_and_years(nlp):
     assert not [f for f in check_ledger(rows, records, uncovered=False) if f["check"] == "uncovered_claim"]
 
 
+def test_targets_are_uncovered_only_for_a_ledger_of_targets(nlp):
+    records = records_of(nlp, [
+        {"text": "2023年，惠山区力争新增高技能人才2000名以上，计划新建职工书屋20家。", "path": "plan.txt"},
+        {"text": "2023年，惠山区新增高技能人才1800名，开展职工培训4万人次。", "path": "review.txt",
+         "published": "2024-01-12"},
+    ])
+    assert [(r["text"], r["target"]) for r in records if r.get("claim")] == [
+        ("2000名以上", True), ("20家", True), ("1800名", False), ("4万人次", False)]
+    done = make_row(subject="惠山区", indicator="high_skilled_talent", indicator_text="新增高技能人才", value="1800",
+                    period="2023")
+    found = check_ledger([done], records)
+    assert [(f["verdict"], f["evidence"][0]["text"]) for f in found] == [("consistent", "1800名"), ("uncovered", "4万人次")]
+    planned = make_row(subject="惠山区", indicator="high_skilled_talent", indicator_text="新增高技能人才目标",
+                       value="2000", period="2023", row=6, cells={"value": "E6"})
+    found = check_ledger([done, planned], records)
+    assert [(f["check"], f["verdict"], f["evidence"][0]["text"]) for f in found] == [
+        ("ledger", "consistent", "1800名"), ("ledger", "consistent", "2000名以上"),
+        ("uncovered_claim", "uncovered", "20家"), ("uncovered_claim", "uncovered", "4万人次"),
+    ]
+    assert "a target" in found[2]["message"] and "a target" not in found[3]["message"]
+
+
 # --- 合计 rows -------------------------------------------------------------------------------
 
 

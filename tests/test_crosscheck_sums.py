@@ -91,3 +91,17 @@ def test_figures_of_different_things_do_not_conflict(nlp):
         {"text": "2021年，惠山区新命名劳模创新工作室9家。", "path": "c.txt"},
     ])
     assert internal_checks(records) == []
+
+
+def test_a_target_never_conflicts_with_what_was_achieved(nlp):
+    records = records_of(nlp, [
+        {"text": "2023年，惠山区力争新增高技能人才2000名以上。", "path": "plan.txt"},
+        {"text": "2023年，惠山区新增高技能人才1800名。", "path": "review.txt", "published": "2024-01-12"},
+    ])
+    assert [r["target"] for r in records if r.get("claim")] == [True, False]
+    assert internal_checks(records) == []
+    # Two reports aiming at different numbers for the same thing do conflict.
+    records += records_of(nlp, [{"text": "2023年，惠山区计划新增高技能人才1500名。", "path": "other_plan.txt"}])
+    (conflict,) = internal_checks(records)
+    assert {e["path"] for e in conflict["evidence"]} == {"plan.txt", "other_plan.txt"}
+    assert "targets" in conflict["message"]

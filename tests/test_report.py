@@ -25,7 +25,7 @@ from chanjia_nlp.errors import ChanjiaError
 from chanjia_nlp.readers import find_files, read_document
 from chanjia_nlp.records import to_dict
 from chanjia_nlp.report import read_jsonl, render_report, write_report
-from chanjia_nlp.report.charts import totals_by_year
+from chanjia_nlp.report.charts import targets_left_out, totals_by_year
 from chanjia_nlp.report.commands import report
 from chanjia_nlp.report.marks import fragments, leaves, mark_tree
 from chanjia_nlp.report.model import build_model, indicator_names
@@ -67,7 +67,9 @@ def hostile_records() -> list[dict[str, Any]]:
         row = to_dict(record, doc_id="hostile", path=doc["path"])
         if row.get("claim"):
             row["subject"], row["indicator_text"] = HOSTILE[1], HOSTILE[3]
+            row["why"] = {"indicator": HOSTILE[0], "subject": f"model ({HOSTILE[1]})", HOSTILE[2]: "alias"}
         rows.append(row)
+    next(r for r in rows if r.get("claim"))["target"] = True
     return rows
 
 
@@ -263,6 +265,40 @@ def test_documents_without_text_show_the_sentences_of_their_figures():
     assert "without their text" in render_report(rows)
 
 
+def test_claims_carry_target_and_why():
+    rows = corpus_records()
+    data = build_model(rows).data
+    paths = {n: doc["path"] for n, doc in enumerate(data["docs"])}
+    claims = {claim_key(item, paths): item for item in data["items"] if item["type"] == "claim"}
+    targets = 0
+    for row in rows:
+        if not row.get("claim"):
+            continue
+        item = claims[claim_key(row, paths)]
+        assert item.get("target", False) is row["target"]
+        targets += row["target"]
+        assert dict(item["why"]) == row["why"] and len(item["why"]) == len(row["why"])
+        order = ["indicator", "subject", "level", "period", "scope", "target"]
+        assert [field for field, _ in item["why"]] == [f for f in order if f in row["why"]]
+    assert targets > 5
+    html = render_report(rows)
+    assert f"<dt>of them targets (计划)</dt><dd>{targets}</dd>" in html
+
+
+@pytest.mark.parametrize(("target", "why", "expected"), [
+    pytest.param(True, {"period": "model", "indicator": "alias"}, (True, [["indicator", "alias"], ["period", "model"]]),
+                 id="ordered"),
+    pytest.param("yes", ["indicator", "alias"], (False, None), id="not-a-bool-not-a-mapping"),
+    pytest.param(None, {"indicator": 3, "subject": "", "scope": None, "custom": "a_rule"}, (False, [["custom", "a_rule"]]),
+                 id="only-text-entries"),
+])
+def test_messy_target_and_why_are_read_safely(target, why, expected):
+    row = {"type": "quantity", "doc_id": "d", "text": "25家", "start": 1, "end": 4, "claim": True, "target": target,
+           "why": why}
+    (item,) = build_model([{"type": "document", "doc_id": "d", "path": "a.txt", "text": "共25家"}, row]).data["items"]
+    assert (item.get("target", False), item.get("why")) == expected
+
+
 def test_damaged_and_doubtful_figures_are_flagged():
     data = build_model(corpus_records()).data
     damaged = [item for item in data["items"] if item.get("damaged")]
@@ -393,11 +429,24 @@ def test_totals_by_year_add_counts_and_money_only():
     ]]
     claims[-2]["currency"] = "CNY"
     claims += [{**claims[0], "value": "700", "parent": 5}, {**claims[0], "repeated": True}]
+    # Targets (力争培训…5000人次, 计划投入…) are never added to what was achieved, even alone in a year.
+    claims += [{**claims[0], "value": "5000", "target": True}, {**claims[5], "period": "2025", "target": True}]
     charts = {chart.key: chart for chart in totals_by_year(claims, indicator_names())}
     assert set(charts) == {"training_participants|人次", "assistance_funds|CNY"}
     svg = lxml.html.fromstring(str(charts["training_participants|人次"].svg))
     values = dict(zip(svg.xpath("//text[@class='label']/text()"), svg.xpath("//text[@class='value']/text()")))
     assert values == {"2022": f"{Decimal('1500.5'):,f} 人次", "2023": "9 人次"}
+    assert lxml.html.fromstring(str(charts["assistance_funds|CNY"].svg)).xpath("//text[@class='label']/text()") == ["2023"]
+    assert targets_left_out(claims) == 2
+
+
+def test_the_totals_caption_says_targets_are_left_out():
+    rows = corpus_records()
+    claims = [r for r in rows if r.get("claim")]
+    left_out = targets_left_out(claims)
+    assert 0 < left_out <= sum(r["target"] for r in claims)
+    caption = lxml.html.fromstring(render_report(rows)).xpath("string(//*[@id='totals-caption'])")
+    assert f"Targets (figures planned or aimed at: 力争, 计划, 目标 …) are never added: {left_out} are left out" in caption
 
 
 # ---- writing and the command ------------------------------------------------------------------
@@ -492,3 +541,6 @@ def test_report_command_reads_the_store(database, tmp_path):
     assert len(shown) == sum(bool(r.get("claim")) for r in rows)
     assert [i["text"] for i in shown if i.get("findings") == [0]] == [claim["text"]]
     assert all(not doc.get("textless") for doc in data["docs"])
+    # target and why come back from the database as extract wrote them
+    stored = Counter((i["text"], i.get("target", False), json.dumps(dict(i["why"]), sort_keys=True)) for i in shown)
+    assert stored == Counter((r["text"], r["target"], json.dumps(r["why"], sort_keys=True)) for r in rows if r.get("claim"))

@@ -1,7 +1,8 @@
 """The HTML review report in headless Chromium (Debian's ``/usr/bin/chromium`` through
 Playwright): it opens without errors, filters, jumps to evidence, and hostile text stays inert.
 
-The screenshot of the documents view is saved to ``tests/artifacts/report.png``.
+The screenshot of the documents view is saved to ``tests/artifacts/report.png``, and one of a
+target claim's hover card (its badge and the ``why`` lines) to ``tests/artifacts/report-target.png``.
 """
 
 from __future__ import annotations
@@ -181,6 +182,70 @@ def test_screenshot_of_the_documents_view(page, records):
     p.screenshot(path=str(shot))
     print(f"screenshot: {shot}")
     assert shot.stat().st_size > 10_000
+    assert page.problems == []
+
+
+#: The order a hover card lists a claim's ``why`` in.
+WHY_ORDER = ("indicator", "subject", "level", "period", "scope", "target")
+
+
+def why_line(field: str, by: str) -> str:
+    """A ``why`` entry as the card words it: a rule by name, or the model and the rule it agreed with."""
+    if by == "model":
+        return f"{field}: model, which no rule proposed"
+    if by.startswith("model (") and by.endswith(")"):
+        return f"{field}: model, agreeing with {by[7:-1]}"
+    return f"{field}: decided by rule {by}"
+
+
+def card_of(p, row: dict[str, Any]):
+    """Jump from the claims table to ``row``'s span and hover it: the card it shows."""
+    p.click("a[data-tab=claims]")
+    p.click("#claim-filters button[type=reset]")
+    p.select_option("#claim-filters select[name=size]", "0")
+    link = p.locator("#claim-table tbody tr").filter(has_text=row["path"]).locator("a.goto").filter(has_text=row["text"])
+    link.first.click()
+    p.locator("#doc-text mark.focus").first.hover()
+    card = p.locator("#card")
+    sync_api.expect(card).to_be_visible()
+    return card
+
+
+def test_targets_show_a_badge_a_filter_and_why_in_the_card(page, records):
+    p = page.page
+    claims = [r for r in records if r.get("claim")]
+    targets = [r for r in claims if r.get("target")]
+    assert len(targets) > 5
+    p.click("a[data-tab=claims]")
+    p.select_option("#claim-filters select[name=size]", "0")
+    p.select_option("#claim-filters select[name=target]", "true")
+    rows = p.locator("#claim-table tbody tr")
+    shown = rows.evaluate_all("rows => rows.map(r => [r.cells[0].textContent, r.cells[1].textContent])")
+    assert sorted(shown) == sorted([r["path"], r["text"]] for r in targets)
+    assert rows.locator(".badge.target").count() == len(targets)
+    assert set(rows.locator(".badge.target").all_text_contents()) == {"target / 计划"}
+    p.select_option("#claim-filters select[name=target]", "false")
+    assert p.locator("#claim-table tbody tr").count() == len(claims) - len(targets)
+    assert p.locator("#claim-table .badge.target").count() == 0
+
+    target = next(r for r in targets if r.get("why") and r["path"] == "02_district_summary_2022.txt")
+    card = card_of(p, target)
+    assert card.locator("h3 .badge.target").text_content() == "target / 计划"
+    expected = [why_line(f, target["why"][f]) for f in WHY_ORDER if f in target["why"]]
+    assert card.locator(".why li").all_text_contents() == expected
+    assert "target: decided by rule" in " ".join(expected)
+    assert "rule:" in card.locator(".why-legend").text_content() and "model:" in card.locator(".why-legend").text_content()
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "report-target.png"
+    p.screenshot(path=str(shot))
+    print(f"screenshot: {shot}")
+
+    achieved = next(r for r in claims if not r["target"] and r.get("why") and r["path"] == target["path"])
+    card = card_of(p, achieved)
+    assert card.locator(".badge.target").count() == 0
+    assert card.locator(".why li").all_text_contents() == [
+        why_line(f, achieved["why"][f]) for f in WHY_ORDER if f in achieved["why"]
+    ]
     assert page.problems == []
 
 

@@ -453,7 +453,8 @@ def _store_cases(opened: Store) -> None:
         records, at = [], 0
         for line, claim in sorted(lines, key=lambda item: body.index(item[0].split()[0])):
             mention, value, *fields = [None if f == "-" else f for f in line.split()]
-            indicator, subject, level, period = fields if claim else [None] * 4
+            indicator, subject, level, period, *marked = fields if claim else [None] * 4
+            target = {"target": True, "achieved": False}[marked[0]] if marked else None
             start = body.index(mention, at)
             at = start + len(mention)
             records.append({
@@ -462,6 +463,7 @@ def _store_cases(opened: Store) -> None:
                 "unit": None, "currency": None, "number_text": mention, "damaged": False, "sentence": body,
                 "repeated": False, "claim": claim, "indicator": indicator, "indicator_text": None,
                 "subject": subject, "level": level, "period": period, "scope": None, "parent": None,
+                "target": target, "why": case.get("why", {}).get(mention),
             })
         opened.write_document(doc, records, run_id)
 
@@ -499,12 +501,23 @@ def test_claims_frame_holds_decimals_and_documents(cases_db):
     assert set(frame["published"]) == {"2023-01-10"}
 
 
+def test_claims_frame_holds_target_and_why(cases_db):
+    frame = cases_db.claims(subject="梁溪")
+    assert frame["target"].dtype == "boolean" and frame["target"].tolist() == [False, True, True]
+    (why,) = CASES["documents"][2]["why"].values()
+    assert frame["why"].tolist() == [None, why, None]
+    assert list(frame["why"].iloc[1]) == list(why)  # the fields in the order the binder decided them
+    unmarked = cases_db.claims(subject="惠山")["target"]
+    assert unmarked.isna().all()  # stored before targets were marked
+
+
 @pytest.mark.parametrize(
     "query, message",
     [
         ({"indicator": "pilot_unit"}, "`indicator` = 'pilot_unit' is invalid; it must be one of: .*'pilot_units'"),
         ({"level": "county"}, "`level` = 'county' is invalid; it must be one of: 'national'"),
         ({"period": "22"}, "give a year \\(2022\\) or a year-month"),
+        ({"targets": "none"}, "`targets` = 'none' is invalid; it must be one of: 'include', 'exclude', 'only'"),
     ],
 )
 def test_claims_refuses_unknown_filters(cases_db, query, message):
@@ -516,13 +529,17 @@ def test_stats(cases_db):
     numbers = cases_db.stats()
     for key, expected in CASES["stats"].items():
         assert numbers[key] == expected, key
-    assert (numbers["quantities"], numbers["programmes"], numbers["entities"], numbers["runs"]) == (11, 0, 0, 1)
+    assert (numbers["quantities"], numbers["programmes"], numbers["entities"], numbers["runs"]) == (14, 0, 0, 1)
+    assert numbers["claims"] == numbers["achieved"] + numbers["targets"]
+    for key in ("claims_per_indicator", "claims_per_subject", "claims_per_year"):
+        assert sum(row["targets"] for row in numbers[key]) == numbers["targets"]
 
 
 def test_documents_frame(cases_db):
     frame = cases_db.documents()
-    assert frame["path"].tolist() == ["broken.docx", "huishan_2022.txt", "sub/nantong.txt", "wuxi_2023.txt"]
-    assert frame["claims"].tolist() == [0, 4, 2, 4] and frame["quantities"].tolist() == [0, 4, 2, 5]
+    assert frame["path"].tolist() == ["broken.docx", "huishan_2022.txt", "liangxi_plan.txt", "sub/nantong.txt",
+                                      "wuxi_2023.txt"]
+    assert frame["claims"].tolist() == [0, 4, 3, 2, 4] and frame["quantities"].tolist() == [0, 4, 3, 2, 5]
     assert "text" not in frame and cases_db.documents(text=True)["text"].iloc[1].startswith("2022年，惠山区")
 
 
@@ -806,6 +823,39 @@ def test_claims_command_formats(cases_target, runner, tmp_path):
     assert frame["text"].tolist() == ["37家"] and frame["value"].tolist() == [Decimal("37")]
 
 
+def test_claims_command_targets(cases_target, runner, tmp_path):
+    (why,) = CASES["documents"][2]["why"].values()
+    table = runner.invoke(claims_command, [*cases_target.cli(), "--subject", "梁溪"])
+    assert table.exit_code == 0, table.output
+    header = next(line for line in table.output.splitlines() if "indicator" in line)
+    assert header.split("┃")[-2].strip() == "target"
+    marked = {line.split("│")[2].strip(): line.split("│")[-2].strip() for line in table.output.splitlines()
+              if line.count("│") > 5 and "liangxi" in line}
+    assert marked == {"12家": "", "20家以上": "target", "1.5万人次": "target"}
+
+    only = runner.invoke(claims_command, [*cases_target.cli(), "--targets", "only", "--format", "jsonl"])
+    lines = [json.loads(line) for line in only.output.splitlines()]
+    assert [(r["text"], r["target"]) for r in lines] == [("20家以上", True), ("1.5万人次", True)]
+    assert lines[0]["why"] == why and lines[1]["why"] is None
+
+    excluded = runner.invoke(claims_command, [*cases_target.cli(), "--subject", "梁溪", "--targets", "exclude",
+                                              "--format", "csv"])
+    rows = list(csv.DictReader(io.StringIO(excluded.output)))
+    assert [(r["text"], r["target"]) for r in rows] == [("12家", "False")] and rows[0]["why"] == ""
+    as_csv = runner.invoke(claims_command, [*cases_target.cli(), "--targets", "only", "--format", "csv"])
+    assert json.loads(next(csv.DictReader(io.StringIO(as_csv.output)))["why"]) == why
+
+    parquet = tmp_path / "targets.parquet"
+    result = runner.invoke(claims_command, [*cases_target.cli(), "--subject", "梁溪", "-o", str(parquet)])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_parquet(parquet)
+    assert frame["target"].tolist() == [False, True, True]
+    assert [None if pd.isna(w) else json.loads(w) for w in frame["why"]] == [None, why, None]
+
+    bad = runner.invoke(claims_command, [*cases_target.cli(), "--targets", "some"])
+    assert bad.exit_code == 2 and "'include', 'exclude', 'only'" in bad.output
+
+
 def test_claims_command_errors(cases_target, runner):
     bad = runner.invoke(claims_command, [*cases_target.cli(), "--indicator", "pilot"])
     assert isinstance(bad.exception, ConfigError) and "'pilot_units'" in str(bad.exception)
@@ -827,8 +877,13 @@ def test_stats_command(cases_db, cases_target, runner):
     assert json.loads(as_json.output) == json.loads(json.dumps(cases_db.stats()))
     table = runner.invoke(stats_command, [*cases_target.cli(), "--top", "2"])
     assert table.exit_code == 0, table.output
-    assert "claims per indicator (top 2 of 8)" in table.output and "pilot_units" in table.output
+    assert "claims per indicator (top 2 of 9)" in table.output and "pilot_units" in table.output
     assert "patents" not in table.output and "惠山区" in table.output
+    rows = {cells[0]: cells[1:] for line in table.output.splitlines()
+            if len(cells := [c.strip() for c in line.split("│")[1:-1]]) > 1}
+    assert rows["claims"] == ["13"] and rows["achieved"] == ["11"] and rows["targets"] == ["2"]
+    assert rows["pilot_units"] == ["2", "0"] and rows["2023"] == ["4", "2"]  # achieved, targets
+    assert any("achieved" in line and "targets" in line for line in table.output.splitlines())
 
 
 @pytest.mark.parametrize("command", [claims_command, stats_command], ids=lambda c: c.name)

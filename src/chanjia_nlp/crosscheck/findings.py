@@ -48,6 +48,7 @@ def clean_claim(record: Mapping[str, Any]) -> dict[str, Any] | None:
     parent = record.get("parent")
     out["parent"] = parent if type(parent) is int else None
     out["repeated"] = record.get("repeated") is True
+    out["target"] = record.get("target") is True  # planned or aimed at: never evidence of what was achieved
     return out
 
 

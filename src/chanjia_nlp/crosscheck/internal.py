@@ -13,6 +13,11 @@
   precision and the money threshold). Only claims with a period and a scope are compared, 其中
   parts are not, and only where one indicator text contains the other (``劳模创新工作室`` is not
   ``职工创新工作室``).
+
+Targets (``target``: 力争再新建30家, 计划线上培训2万人次) are planned, not achieved: a sum or a share
+is checked among figures of the total's kind only (a target in a 其中 list of achievements is left
+out, as an achievement is from a list of targets), and a target never conflicts with an
+achievement of the same thing.
 """
 
 from __future__ import annotations
@@ -141,7 +146,7 @@ def _sums(doc: _Doc, figure: Callable[[Mapping[str, Any]], Figure | None]) -> li
         total = doc.by_start.get(start)
         if total is None:
             continue
-        parts = [p for p in parts if _comparable(total, p)]
+        parts = [p for p in parts if _comparable(total, p) and p["target"] == total["target"]]
         complete = len(parts) >= 2 and any(w in doc.lead(total) for w in TOTAL_WORDS)
         groups.append((total, parts, complete))
     # 合计 after its parts, in one sentence: the figures before it since the sentence began.
@@ -154,6 +159,8 @@ def _sums(doc: _Doc, figure: Callable[[Mapping[str, Any]], Figure | None]) -> li
                 break
             if prev["start"] in children or not _comparable(total, prev) or prev["indicator"] != total["indicator"]:
                 break
+            if prev["target"] != total["target"]:
+                break  # 计划发放…，合计: a target is no part of what was paid, nor a payment of a plan
             parts.append(prev)
         if len(parts) >= 2:
             groups.append((total, parts[::-1], True))
@@ -196,6 +203,8 @@ def _shares(doc: _Doc, figure: Callable[[Mapping[str, Any]], Figure | None]) -> 
             continue
         parents = {c["parent"] for c in counts}
         total_record = doc.by_start.get(parents.pop()) if len(parents) == 1 and None not in parents else None
+        if len({c["target"] for c in [*counts, *shares, *([total_record] if total_record else [])]}) > 1:
+            continue  # targets mixed with achievements: no share of one is a share of the other
         count_figures = [figure(c) for c in counts]
         share_figures = [figure(s) for s in shares]
         if any(f is None for f in count_figures + share_figures):
@@ -229,7 +238,7 @@ def _conflicts(claims: list[tuple[dict[str, Any], Figure]]) -> list[dict[str, An
         if claim["period"] is None or claim["scope"] is None or claim["parent"] is not None:
             continue
         key = (subject_key(claim.get("subject")), claim.get("indicator"), claim.get("period"), claim.get("scope"),
-               claim.get("level"), claim.get("kind"), claim.get("currency"), _unit_class(claim))
+               claim.get("level"), claim.get("kind"), claim.get("currency"), _unit_class(claim), claim["target"])
         if key[0] is not None:
             groups[key].append((claim, fig))
     out = []
@@ -251,7 +260,8 @@ def _conflicts(claims: list[tuple[dict[str, Any], Figure]]) -> list[dict[str, An
         first = found[0]
         listed = " but ".join(f"{c['text']} in {PurePath(str(c.get('path') or c.get('doc_id'))).name}" for c in found)
         message = (f"flagged: {subject_label(first.get('subject'))} {first.get('indicator_text') or first.get('indicator')} "
-                   f"({first.get('indicator')}, {first.get('period')}, {first.get('scope')}) is {listed}")
+                   f"({first.get('indicator')}, {first.get('period')}, {first.get('scope')}"
+                   f"{', targets' if first['target'] else ''}) is {listed}")
         out.append(finding(
             check="conflict", verdict="flagged", message=message, indicator=first.get("indicator"),
             subject=subject_label(first.get("subject")), period=first.get("period"), doc_id=first.get("doc_id"),

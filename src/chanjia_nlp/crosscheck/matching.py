@@ -11,6 +11,13 @@ indicator text (character bigrams: ``返还小微企业工会经费`` keeps ``�
 no period thus matches any year, but only when no dated claim is as close (the message says
 "the reports give no year"). Claims flagged ``repeated`` (a paragraph printed twice) are left out.
 
+Targets. A claim with ``target`` (力争新增…2000名以上, 计划培训…: planned or aimed at, not achieved)
+is never evidence for what a row says was done: it neither backs a row nor makes one ambiguous.
+A row whose indicator text or 口径 says it is itself a plan (目标, 计划, 力争 …:
+:func:`chanjia_nlp.grammar.is_target`) is compared with targets only. When only figures of the
+other kind match, the row is ``unsupported`` and the message names them. Targets are reported
+as uncovered only for a ledger that declares targets of that subject.
+
 Verdicts (figures read as :mod:`.figures` says). ``unsupported``: no claim. ``consistent``: the
 claims agree with each other, every one meets the row's figure and one meets it exactly (with
 the money threshold); ``consistent_within_qualifier``: as consistent, but only through a
@@ -28,12 +35,13 @@ from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 
+from ..grammar import is_target
 from .figures import Figure, figure_from_claim, figure_from_row, format_amount, validate_tolerance
 from .findings import clean_claim, evidence, finding, ledger_ref
 from .keys import period_range, periods_match, scope_of, subject_key, subject_label, year_of
 from .verdicts import all_agree, compare, gap_percent, judge_sum, qualifier_words
 
-__all__ = ["check_ledger", "ledger_totals", "text_similarity"]
+__all__ = ["check_ledger", "ledger_totals", "row_is_target", "text_similarity"]
 
 _NO_UNCOVERED_INDICATORS = frozenset({"other"})
 
@@ -122,6 +130,12 @@ def _label(row: Any) -> str:
     return " ".join(parts)
 
 
+def row_is_target(row: Any) -> bool:
+    """Whether a ledger row declares a plan or aim rather than what was done: its indicator text
+    or 口径 says so (``2023年目标``, ``计划培训人次``, ``力争新增``; not ``完成年度目标``)."""
+    return is_target(row.indicator_text) or is_target(row.scope)
+
+
 class _Index:
     """Claims by (subject key, indicator), so each row looks at a handful of claims, not all."""
 
@@ -141,15 +155,17 @@ class _Index:
             self.by_id[claim.id] = claim
 
 
-def _candidates(row: Any, index: _Index) -> tuple[list[_Claim], bool]:
-    """The claims that can back ``row``, narrowed to the closest, and whether they are weak
-    matches (claims with no period)."""
+def _candidates(row: Any, index: _Index, target: bool) -> tuple[list[_Claim], bool, list[_Claim]]:
+    """The claims that can back ``row``, narrowed to the closest, whether they are weak matches
+    (claims with no period), and the claims that would match but are of the other kind: targets
+    for a row of what was done, achievements for a target row (``target``)."""
     key = subject_key(row.subject)
     if key is None or row.indicator is None:
-        return [], False
+        return [], False, []
     scope = scope_of(row.scope)
     dated = period_range(row.period) is not None
     found: list[_Claim] = []
+    other: list[_Claim] = []
     for claim in index.by_key.get((key, row.indicator), ()):
         r = claim.record
         if not _kind_fits(row.kind, r.get("kind")):
@@ -163,7 +179,7 @@ def _candidates(row: Any, index: _Index) -> tuple[list[_Claim], bool]:
         if dated and r.get("period") is not None and not periods_match(row.period, r.get("period")):
             continue
         if claim.figure is not None:
-            found.append(claim)
+            (found if r["target"] == target else other).append(claim)
     found = _narrow(found, lambda c: c.record.get("level") == row.level)
     if scope:
         found = _narrow(found, lambda c: c.record.get("scope") == scope)
@@ -171,14 +187,15 @@ def _candidates(row: Any, index: _Index) -> tuple[list[_Claim], bool]:
     if dated:
         found = _narrow(found, lambda c: c.record.get("period") is not None)
     weak = dated and bool(found) and found[0].record.get("period") is None
-    return found, weak
+    return found, weak, other
 
 
 def _check_row(row: Any, index: _Index, approx: Decimal) -> tuple[dict[str, Any] | None, list[_Claim]]:
     figure = figure_from_row(row, approx_tolerance=approx)
     if figure is None:
         return None, []
-    candidates, weak = _candidates(row, index)
+    target = row_is_target(row)
+    candidates, weak, other = _candidates(row, index, target)
     common = dict(
         check="ledger", indicator=row.indicator, subject=subject_label(row.subject), period=row.period,
         observed=figure.value, ledger=ledger_ref(row),
@@ -189,10 +206,17 @@ def _check_row(row: Any, index: _Index, approx: Decimal) -> tuple[dict[str, Any]
             reason = "its indicator is not recognised; map it with --mapping"
         elif subject_key(row.subject) is None:
             reason = "the row names no 单位/地区; give its subject column with --mapping"
+        elif other:
+            listed = ", ".join(f"{c.record['text']} ({_where(c)})" for c in other[:3]) + (", …" if len(other) > 3 else "")
+            reason = (f"no report states it as a target; achieved figures are not compared: {listed}" if target else
+                      f"no report states it as achieved; targets (planned, not done) are not compared: {listed}")
         else:
-            reason = "no report states it"
-        return finding(verdict="unsupported", message=f"{shown} ({_label(row)}): {reason}", **common), []
+            reason = "no report states it as a target" if target else "no report states it"
+        label = _label(row) + (", a target" if target else "")
+        return finding(verdict="unsupported", message=f"{shown} ({label}): {reason}", **common), []
     note = " (the reports give no year)" if weak else ""
+    if target:
+        note += " (a target row, against the reports' targets)"
     judged = [(c, compare(figure, c.figure)) for c in candidates]
     supporting = [c for c, v in judged if v != "contradicts"]
     spans = [evidence(c.record, "supports" if v != "contradicts" else "contradicts") for c, v in judged]
@@ -279,18 +303,20 @@ def _uncovered(rows: Sequence[Any], index: _Index, covered: set[tuple[Any, Any]]
     """Claims of the ledger's subjects and years that no row covers. A 其中 part of a covered
     total is covered with it; ``other`` figures, changes in percentage points and growth rates
     are not what a ledger declares and are left out."""
-    years: dict[str, set[int | None]] = defaultdict(set)
+    years: dict[tuple[str | None, bool], set[int | None]] = defaultdict(set)  # (subject, target rows) -> years
     for row in rows:
         key = subject_key(row.subject)
         if key is not None:
-            years[key].add(year_of(row.period))
+            years[key, row_is_target(row)].add(year_of(row.period))
     out = []
     for (key, indicator), claims in index.by_key.items():
-        if key not in years or indicator in _NO_UNCOVERED_INDICATORS:
+        if indicator in _NO_UNCOVERED_INDICATORS:
             continue
-        wanted = years[key]
         for claim in claims:
             r = claim.record
+            wanted = years.get((key, r["target"]))  # a target is uncovered only where the ledger declares targets
+            if wanted is None:
+                continue
             year = year_of(r.get("period"))
             if claim.id in covered or year is None or (year not in wanted and None not in wanted):
                 continue
@@ -298,7 +324,8 @@ def _uncovered(rows: Sequence[Any], index: _Index, covered: set[tuple[Any, Any]]
                 continue
             if claim.figure is None or not _declarable(r):
                 continue
-            named = f"{r['indicator_text']}, {indicator}" if r.get("indicator_text") else indicator
+            named = f"{r['indicator_text']}, {indicator}" if r.get("indicator_text") else f"{indicator}"
+            named += ", a target" if r["target"] else ""
             out.append(finding(
                 check="uncovered_claim", verdict="uncovered",
                 message=f"{r.get('text')} ({named}) for "

@@ -6,7 +6,10 @@ r"""The HTML review report: one self-contained file an assessor opens from a USB
 (False, True)
 
 The page has four views: the documents with their figures, programmes and entities
-highlighted; the claims table; the cross-check findings; and charts. Its data is one JSON
+highlighted; the claims table; the cross-check findings; and charts. A claim's hover card lists
+what decided each of its fields (its ``why``: a rule by name, or the trained model and the rule it
+agreed with); targets (figures planned or aimed at) carry a badge, have a filter of their own in
+the claims table and are never added into the totals by year. Its data is one JSON
 object (see :mod:`.model`) inside ``<script type="application/json">``; the page's own script
 (``static/report.js``) renders from it on demand, so a report of hundreds of documents opens
 fast. Nothing is fetched: the Content-Security-Policy allows no network source at all, and the
@@ -27,7 +30,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from .charts import claims_by, totals_by_year, verdict_shares
+from .charts import claims_by, targets_left_out, totals_by_year, verdict_shares
 from .model import indicator_names
 from .model import build_model
 
@@ -102,6 +105,7 @@ def render_report(
         "docs": len(docs),
         "errors": sum(doc.get("status") == "error" for doc in docs),
         "claims": len(model.claims),
+        "targets": sum(bool(claim.get("target")) for claim in model.claims),
         "quantities": sum(item["type"] == "quantity" for item in items),
         "programmes": sum(item["type"] == "programme" for item in items),
         "entities": sum(item["type"] == "entity" for item in items),
@@ -134,6 +138,7 @@ def render_report(
         notes=notes,
         charts=charts,
         totals=totals_by_year(model.claims, names),
+        targets_left_out=targets_left_out(model.claims),
         errors=[doc for doc in docs if doc.get("status") == "error"],
     )
 

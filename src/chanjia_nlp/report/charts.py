@@ -15,7 +15,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-__all__ = ["Chart", "claims_by", "totals_by_year", "verdict_shares", "bar_chart"]
+__all__ = ["Chart", "bar_chart", "claims_by", "targets_left_out", "totals_by_year", "verdict_shares"]
 
 #: What may not appear in a CSS class name made from data.
 RE_NOT_CLASS = re.compile(r"[^A-Za-z0-9_-]")
@@ -103,16 +103,28 @@ def _year(period: Any) -> str | None:
     return period[:4] if isinstance(period, str) and period[:4].isdigit() else None
 
 
+def _adds_up(claim: Mapping[str, Any]) -> bool:
+    """Whether a claim is a count or sum of money that totals take: not in a repeated paragraph,
+    not a ``其中`` part (its total is counted)."""
+    return claim.get("kind") in ("count", "money") and not claim.get("repeated") and claim.get("parent") is None
+
+
+def targets_left_out(claims: Iterable[Mapping[str, Any]]) -> int:
+    """How many targets :func:`totals_by_year` leaves out that it would add up were they achieved."""
+    return sum(bool(c.get("target")) and _year(c.get("period")) is not None and _adds_up(c) for c in claims)
+
+
 def totals_by_year(claims: Iterable[Mapping[str, Any]], names: Mapping[str, str]) -> list[Chart]:
     """Per indicator and unit, the sum of the claimed values by the year of their period.
 
-    Only counts and money add up; figures in a repeated paragraph, ``其中`` parts (their total is
-    counted) and damaged figures are left out.
+    Only counts and money add up; targets (planned or aimed at, not achieved: ANNOTATION.md says
+    they are never added to achieved totals), figures in a repeated paragraph, ``其中`` parts (their
+    total is counted) and damaged figures are left out.
     """
     sums: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for claim in claims:
         year = _year(claim.get("period"))
-        if year is None or claim.get("kind") not in ("count", "money") or claim.get("repeated") or "parent" in claim:
+        if year is None or not _adds_up(claim) or claim.get("target"):
             continue
         try:
             value = Decimal(claim.get("value") or "")

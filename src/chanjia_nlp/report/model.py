@@ -28,6 +28,8 @@ _FINDING_FIELDS = ("check", "verdict", "message", "indicator", "subject", "perio
 _LEDGER_FIELDS = ("file", "sheet", "row", "column", "cell", "value")
 _DOCUMENT_FIELDS = ("title", "published", "source", "format", "status", "error")
 _ENTITY_FIELDS = ("label", "normalized", "role", "code")
+#: The claim fields a ``why`` names, in the order a card lists them; other names follow.
+_WHY_ORDER = ("indicator", "subject", "level", "period", "scope", "target")
 #: The fields that make two rows of one document the same record.
 _IDENTITY = ("type", "start", "end", "text", "claim", "indicator", "label", "kind")
 
@@ -58,6 +60,20 @@ def _text(value: Any) -> str | None:
     if isinstance(value, int | float):
         return str(value)
     return None
+
+
+def _why(value: Any) -> list[list[str]]:
+    """A claim's ``why`` as ``[field, decided by]`` pairs in card order; entries that are not
+    text (messy rows) are left out.
+
+    >>> _why({"target": "plan_word", "indicator": "alias", "period": 7})
+    [['indicator', 'alias'], ['target', 'plan_word']]
+    """
+    if not isinstance(value, Mapping):
+        return []
+    pairs = [[k, v] for k, v in value.items() if isinstance(k, str) and isinstance(v, str) and v]
+    rank = {name: n for n, name in enumerate(_WHY_ORDER)}
+    return sorted(pairs, key=lambda pair: rank.get(pair[0], len(rank)))
 
 
 def _offset(value: Any) -> int | None:
@@ -149,7 +165,10 @@ class _Builder:
             item.update(_compact([("damaged", row.get("damaged") is True), ("repeated", row.get("repeated") is True)]))
             if is_claim:
                 item.update(_compact((name, _text(row.get(name))) for name in _CLAIM_FIELDS))
-                item.update(_compact([("parent", _offset(row.get("parent")))]))
+                item.update(_compact([
+                    ("parent", _offset(row.get("parent"))), ("target", row.get("target") is True),
+                    ("why", _why(row.get("why"))),
+                ]))
             doubts = []
             if is_claim and not item.get("subject"):
                 doubts.append("no subject")

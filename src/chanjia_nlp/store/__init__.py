@@ -4,8 +4,9 @@
 ``chanjia claims`` and ``chanjia stats``. A plain path is a SQLite file (the default,
 ``chanjia.sqlite``); a URL ``postgresql+psycopg://USER@HOST/DB`` (with ``schema=``) is a shared
 PostgreSQL database. Tables follow OUTPUT.md: ``documents``, ``quantities`` (claims are the rows
-with ``claim`` true), ``programmes``, ``entities``, ``findings``, plus ``runs`` and
-``schema_version``. A changed file stored at the same path supersedes the old version, which is
+with ``claim`` true; ``target`` marks the claims planned or aimed at, which
+``claims(targets="exclude")`` leaves out when figures are added up), ``programmes``, ``entities``,
+``findings``, plus ``runs`` and ``schema_version``. A changed file stored at the same path supersedes the old version, which is
 kept: :meth:`Store.history` lists it. Numbers are ``Decimal`` in and out, never floats.
 
 >>> import pathlib, tempfile
@@ -23,8 +24,8 @@ kept: :meth:`Store.history` lists it. Numbers are ``Decimal`` in and out, never 
 (['high_skilled_talent', 'reform_funds'], [Decimal('1200'), Decimal('2650000')])
 """
 
-from .database import CHECKS, LEVELS, VERDICTS, DocumentState, Store, open
+from .database import CHECKS, LEVELS, TARGETS, VERDICTS, DocumentState, Store, open
 from ..errors import StoreError
 from .migrations import newest_version
 
-__all__ = ["CHECKS", "LEVELS", "VERDICTS", "DocumentState", "Store", "StoreError", "newest_version", "open"]
+__all__ = ["CHECKS", "LEVELS", "TARGETS", "VERDICTS", "DocumentState", "Store", "StoreError", "newest_version", "open"]

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import ConfigError
-from .database import LEVELS
+from .database import LEVELS, TARGETS
 from .database import open as open_store
 from .rows import decimal_string
 
@@ -30,7 +30,9 @@ __all__ = ["claims", "db_options", "stats"]
 
 CLAIM_FORMATS = ("table", "csv", "jsonl", "parquet")
 #: What the claims table shows on a terminal; csv, jsonl and parquet carry every column.
-TABLE_COLUMNS = ("path", "text", "value", "indicator", "subject", "level", "period", "scope")
+TABLE_COLUMNS = ("path", "text", "value", "indicator", "subject", "level", "period", "scope", "target")
+#: Columns of nested values: JSON text in CSV and Parquet, objects in JSONL.
+JSON_COLUMNS = ("why",)
 DECIMAL_COLUMNS = ("value", "low", "high")
 #: Table width when the output is a file or a pipe, not a terminal: wide enough not to fold.
 WIDE = 160
@@ -51,28 +53,36 @@ def db_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--subject", metavar="TEXT", help="Only subjects containing this (无锡 matches 无锡市).")
 @click.option("--period", metavar="YEAR", help="Only this year (2022) or year-month (2022-03).")
 @click.option("--level", type=click.Choice(LEVELS), help="Only claims about things of this level.")
+@click.option(
+    "--targets", type=click.Choice(TARGETS), default="include", show_default=True,
+    help="Targets (figures planned or aimed at: 力争, 计划 …): keep them beside what was achieved, leave them out "
+    "(to add figures up), or list only them.",
+)
 @click.option("--format", "fmt", type=click.Choice(CLAIM_FORMATS), help="Default: from the --out suffix, else table.")
 @click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of standard output.")
 def claims(
     db: str, schema: str | None, indicator: str | None, subject: str | None, period: str | None,
-    level: str | None, fmt: str | None, out: Path | None,
+    level: str | None, targets: str, fmt: str | None, out: Path | None,
 ) -> None:
-    """List the claims in the database, filtered by indicator, subject, period and level.
+    """List the claims in the database, filtered by indicator, subject, period and level, with
+    or without targets (the target column says which claims are planned, not achieved).
 
-    Values are exact decimals: strings in CSV and JSONL, decimal columns in Parquet.
+    Values are exact decimals: strings in CSV and JSONL, decimal columns in Parquet. The why
+    column (what decided each field) is an object in JSONL, JSON text in CSV and Parquet.
 
     Example:
 
     \b
         chanjia claims --indicator pilot_units --subject 无锡 --period 2023 --format csv
+        chanjia claims --period 2023 --targets only
     """
     fmt = fmt or _format_from(out)
     if fmt == "parquet" and out is None:
         raise click.UsageError("--format parquet writes a file; give --out FILE.parquet")
     with open_store(db, schema=schema, create=False) as st:
-        frame = st.claims(indicator=indicator, subject=subject, period=period, level=level)
+        frame = st.claims(indicator=indicator, subject=subject, period=period, level=level, targets=targets)
     if fmt == "parquet":
-        _write_parquet(frame, out)
+        _write_parquet(_json_text(frame), out)
         return
     with _output(out) as stream:
         if fmt == "table":
@@ -80,11 +90,12 @@ def claims(
             for name in TABLE_COLUMNS:
                 wraps = name in ("path", "text", "subject")  # ids, codes and numbers stay on one line
                 table.add_column(name, justify="right" if name == "value" else "left", no_wrap=not wraps, overflow="fold")
-            for row in frame[list(TABLE_COLUMNS)].itertuples(index=False):
-                table.add_row(*(_cell(value) for value in row))
+            planned = frame["target"].fillna(False).astype(bool)  # NA: stored before targets were marked
+            for row, target in zip(frame[list(TABLE_COLUMNS[:-1])].itertuples(index=False), planned, strict=True):
+                table.add_row(*(_cell(value) for value in row), "target" if target else "")
             Console(file=stream, width=None if stream.isatty() else WIDE).print(table)
         elif fmt == "csv":
-            _plain(frame).to_csv(stream, index=False, lineterminator="\n")
+            _plain(_json_text(frame)).to_csv(stream, index=False, lineterminator="\n")
         else:
             for record in _plain(frame).to_dict("records"):
                 stream.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -96,7 +107,8 @@ def claims(
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="Rows per table (json: all).")
 def stats(db: str, schema: str | None, fmt: str, top: int) -> None:
     """Count what the database holds: documents (ok/error), records, and claims per indicator,
-    subject and year, and findings per check and verdict.
+    subject and year, achieved and targets (planned or aimed at) apart, and findings per check
+    and verdict.
 
     Example:
 
@@ -114,8 +126,10 @@ def stats(db: str, schema: str | None, fmt: str, top: int) -> None:
     totals = Table(title="documents and records", title_justify="left")
     totals.add_column("what")
     totals.add_column("count", justify="right")
-    for what, count in [*(("documents " + k, v) for k, v in docs.items()),
-                        *((k, numbers[k]) for k in ("quantities", "claims", "programmes", "entities", "runs"))]:
+    lines = [*(("documents " + k, v) for k, v in docs.items()), ("quantities", numbers["quantities"]),
+             ("claims", numbers["claims"]), ("  achieved", numbers["achieved"]), ("  targets", numbers["targets"]),
+             *((k, numbers[k]) for k in ("programmes", "entities", "runs"))]
+    for what, count in lines:
         totals.add_row(what, str(count))
     console.print(totals)
     for key, column in (("claims_per_indicator", "indicator"), ("claims_per_subject", "subject"), ("claims_per_year", "year")):
@@ -124,9 +138,10 @@ def stats(db: str, schema: str | None, fmt: str, top: int) -> None:
         title = f"claims per {column}" + (f" (top {top} of {len(rows)})" if len(shown) < len(rows) else "")
         table = Table(title=title, title_justify="left", min_width=len(title))
         table.add_column(column)
-        table.add_column("claims", justify="right")
+        table.add_column("achieved", justify="right")
+        table.add_column("targets", justify="right")
         for row in shown:
-            table.add_row(_cell(row[column]), str(row["claims"]))
+            table.add_row(_cell(row[column]), str(row["achieved"]), str(row["targets"]))
         console.print(table)
     if numbers["findings"]:
         table = Table(title="findings", title_justify="left")
@@ -159,6 +174,14 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     for name in DECIMAL_COLUMNS:
         plain[name] = plain[name].map(decimal_string)
     return plain
+
+
+def _json_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with nested values (``why``) as JSON text, for flat formats."""
+    flat = frame.copy()
+    for name in JSON_COLUMNS:
+        flat[name] = [json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else None for v in flat[name]]
+    return flat
 
 
 def _write_parquet(frame: pd.DataFrame, out: Path) -> None:

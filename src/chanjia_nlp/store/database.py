@@ -33,7 +33,7 @@ from .schema import CURRENT, RECORD_TABLES, documents, entities, findings, progr
 if TYPE_CHECKING:
     import pandas as pd  # imported where a DataFrame is made: writers never need it
 
-__all__ = ["CHECKS", "LEVELS", "VERDICTS", "DocumentState", "Store", "open"]
+__all__ = ["CHECKS", "LEVELS", "TARGETS", "VERDICTS", "DocumentState", "Store", "open"]
 
 #: A stored version is the same document when all of these agree: the bytes, the extractor, and
 #: what reading made of them (a file that failed and now reads, metadata given by hand).
@@ -48,8 +48,11 @@ _CONFLICT_RETRIES = 5
 _CHUNK = 200  # documents per query when streaming records
 _CLAIM_COLUMNS = (
     "doc_id", "path", "start", "end", "text", "value", "low", "high", "qualifier", "kind", "unit", "currency",
-    "indicator", "indicator_text", "subject", "level", "period", "scope", "parent", "sentence", "repeated", "damaged",
+    "indicator", "indicator_text", "subject", "level", "period", "scope", "target", "parent", "sentence", "repeated",
+    "damaged", "why",
 )
+#: What :meth:`Store.claims` does with targets (claims planned or aimed at, not achieved).
+TARGETS = ("include", "exclude", "only")
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,10 +333,13 @@ class Store:
         period: str | None = None,
         level: str | None = None,
         doc_id: str | None = None,
+        targets: str = "include",
     ) -> pd.DataFrame:
         """The current claims, one row per claim (by path, then offset), with the ``title`` and
         ``published`` date of their document. ``value``, ``low``, ``high`` hold ``Decimal``
-        objects (object dtype), never floats; ``parent`` is a nullable integer.
+        objects (object dtype), never floats; ``parent`` is a nullable integer; ``target`` is a
+        nullable boolean (missing for claims stored before chanjia marked targets); ``why`` holds
+        the dict of the rules or model that decided each field.
 
         Args:
             indicator: an indicator id of ``lexicons/indicators.yaml``.
@@ -341,10 +347,16 @@ class Store:
             period: a year (``2022``, which matches ``2022-03`` too) or a year-month.
             level: national, provincial, city, district, town, park or enterprise.
             doc_id: one document.
+            targets: ``include`` (the default) keeps targets (figures planned or aimed at,
+                ``target`` true) beside what was achieved; ``exclude`` leaves them out, e.g. to add
+                figures up; ``only`` keeps only them. Claims stored before targets were marked
+                count as achieved.
 
         Raises:
-            ConfigError: an unknown indicator or level, or a period that is no year.
+            ConfigError: an unknown indicator, level or ``targets``, or a period that is no year.
         """
+        if targets not in TARGETS:
+            raise ConfigError(value_invalid_msg("targets", targets, TARGETS))
         q = quantities.c
         query = (
             select(*(q[name] for name in _CLAIM_COLUMNS), documents.c.title, documents.c.published)
@@ -369,6 +381,10 @@ class Store:
             query = query.where(q.level == level)
         if doc_id is not None:
             query = query.where(q.doc_id == doc_id)
+        if targets == "exclude":
+            query = query.where(q.target.is_not(True))  # NULL: stored before targets were marked
+        elif targets == "only":
+            query = query.where(q.target.is_(True))
         import pandas as pd
 
         with self._reading("cannot read claims") as conn:
@@ -377,16 +393,22 @@ class Store:
         for name in ("start", "end"):
             frame[name] = frame[name].astype("int64")
         frame["parent"] = frame["parent"].astype("Int64")
+        frame["target"] = frame["target"].astype("boolean")
         return frame
 
     def stats(self) -> dict[str, Any]:
         """Counts for a quick look: current documents by status, records by type, claims per
         indicator, per subject and per year (of ``period``), findings per check and verdict.
-        Lists are most frequent first (years in order); ``None`` stands for "not stated"."""
+        Lists are most frequent first (years in order); ``None`` stands for "not stated".
+
+        Claims are counted whole (``claims``) and apart: ``achieved`` and ``targets`` (figures
+        planned or aimed at, ``target`` true), at the top and in every row of the lists. Claims
+        stored before targets were marked count as achieved."""
         q = quantities.c
         claims = (q.claim.is_(True), q.superseded_by.is_(None))
         year = func.substr(q.period, 1, 4)
         n = func.count().label("n")
+        planned = func.sum(case((q.target.is_(True), 1), else_=0)).label("targets")
         with self._reading("cannot read statistics") as conn:
             status = dict(conn.execute(select(documents.c.status, n).where(CURRENT).group_by(documents.c.status)).all())
             totals = {
@@ -394,7 +416,8 @@ class Store:
                 for name, table in (("quantities", quantities), ("programmes", programmes), ("entities", entities))
             }
             per = {
-                label: conn.execute(select(column, n).where(*claims).group_by(column)).all()
+                label: [(key, count, int(targets or 0)) for key, count, targets in
+                        conn.execute(select(column, n, planned).where(*claims).group_by(column)).all()]
                 for label, column in (("indicator", q.indicator), ("subject", q.subject), ("year", year))
             }
             checks = conn.execute(
@@ -404,11 +427,13 @@ class Store:
         return {
             "documents": {"ok": status.pop("ok", 0), "error": status.pop("error", 0), **status},
             **totals,
-            "claims": sum(count for _, count in per["indicator"]),
+            "claims": sum(count for _, count, _ in per["indicator"]),
+            "achieved": sum(count - targets for _, count, targets in per["indicator"]),
+            "targets": sum(targets for _, _, targets in per["indicator"]),
             "claims_per_indicator": _ranked("indicator", per["indicator"]),
             "claims_per_subject": _ranked("subject", per["subject"]),
             "claims_per_year": [
-                {"year": y, "claims": count} for y, count in sorted(per["year"], key=lambda p: (p[0] is None, p[0] or ""))
+                _counted("year", *row) for row in sorted(per["year"], key=lambda p: (p[0] is None, p[0] or ""))
             ],
             "findings": [
                 {"check": c, "verdict": v, "findings": count} for c, v, count in sorted(checks, key=lambda r: (r[0], r[1]))
@@ -589,9 +614,14 @@ def _finding_row(finding: Mapping[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _ranked(name: str, counts: list[Any]) -> list[dict[str, Any]]:
-    ordered = sorted(counts, key=lambda pair: (-pair[1], pair[0] is None, pair[0] or ""))
-    return [{name: key, "claims": count} for key, count in ordered]
+def _counted(name: str, key: Any, count: int, targets: int) -> dict[str, Any]:
+    return {name: key, "claims": count, "achieved": count - targets, "targets": targets}
+
+
+def _ranked(name: str, counts: list[tuple[Any, int, int]]) -> list[dict[str, Any]]:
+    """``(key, claims, targets)`` rows, most claims first."""
+    ordered = sorted(counts, key=lambda row: (-row[1], row[0] is None, row[0] or ""))
+    return [_counted(name, *row) for row in ordered]
 
 
 def _as_list(values: Iterable[str] | str) -> list[str]:

@@ -41,6 +41,20 @@
     return el('span', { class: 'badge verdict-' + token(verdict) }, verdict || 'none');
   }
 
+  const TARGET = 'target / 计划';
+
+  function targetBadge(item) {  // a figure planned or aimed at, never added to achieved totals
+    return item.target ? el('span', { class: 'badge target', title: 'planned or aimed at, not achieved' }, TARGET) : null;
+  }
+
+  // What decided a claim field (its `why`), as a reviewer reads it: a rule by name, or the trained
+  // model, with the rule whose proposal it agreed with.
+  function whyText(by) {
+    const model = /^model(?: \((.+)\))?$/.exec(by);
+    if (!model) return 'decided by rule ' + by;
+    return model[1] ? 'model, agreeing with ' + model[1] : 'model, which no rule proposed';
+  }
+
   function indicatorLabel(id) {
     return id && names[id] ? id + ' — ' + names[id] : (id || '');
   }
@@ -134,6 +148,7 @@
     if (item.type === 'evidence') css += ' role-' + token(item.role);
     if (item.damaged) css += ' damaged';
     if (item.doubtful) css += ' doubtful';
+    if (item.target) css += ' target';
     const verdicts = verdictsOf(item);
     if (verdicts.length) css += ' has-finding verdict-' + token(verdicts[0]);
     return css;
@@ -250,7 +265,17 @@
     const title = item.type === 'claim' ? 'claim' : item.type === 'quantity' ? 'figure (no claim)' : item.type;
     const list = el('dl');
     for (const row of cardRows(item)) append(list, [el('dt', null, row[0]), el('dd', null, row[1])]);
-    card.replaceChildren(el('h3', null, title + ': ' + (item.text || '')), list);
+    const parts = [el('h3', null, [title + ': ' + (item.text || ''), item.target ? ' ' : null, targetBadge(item)]), list];
+    if (item.target) parts.push(el('p', { class: 'target-note' }, 'A target: planned or aimed at, not achieved; never added to totals.'));
+    if (item.why && item.why.length) {
+      parts.push(el('div', { class: 'why' }, [
+        el('h4', null, 'why'),
+        el('ul', null, item.why.map(function (pair) { return el('li', null, pair[0] + ': ' + whyText(pair[1])); })),
+        el('p', { class: 'why-legend' }, 'rule: a written rule of the claim binder decided the field. '
+          + 'model: the trained binder model chose among the rules’ proposals; “agreeing with” names the rule it sided with.'),
+      ]));
+    }
+    card.replaceChildren(...parts);
     card.hidden = false;
     const box = mark.getBoundingClientRect();
     const width = card.offsetWidth;
@@ -316,14 +341,17 @@
       haystack = new Map();
       for (const k of claimIds) {
         const c = items[k];
-        const fields = [c.text, c.indicator, names[c.indicator], c.indicator_text, c.subject, c.period, docs[c.doc].path];
+        const fields = [c.text, c.indicator, names[c.indicator], c.indicator_text, c.subject, c.period, docs[c.doc].path,
+          c.target ? TARGET : ''];
         haystack.set(k, fields.join('\n').toLowerCase());
       }
     }
     return haystack.get(i);
   }
 
-  const claimState = { indicator: '', subject: '', period: '', verdict: '', q: '', size: 100, page: 0, sort: 'doc', dir: 1 };
+  const claimState = {
+    indicator: '', subject: '', period: '', verdict: '', target: '', q: '', size: 100, page: 0, sort: 'doc', dir: 1,
+  };
   const claimForm = document.getElementById('claim-filters');
   const claimBody = document.querySelector('#claim-table tbody');
 
@@ -341,7 +369,7 @@
     text: function (c) { return c.text || ''; },
     value: function (c) { return c.value === undefined ? null : Number(c.value); },
     verdict: function (c) { return verdictsOf(c).join(' ') || null; },
-    flags: function (c) { return flagsOf(c).join(' ') || null; },
+    flags: function (c) { return (c.target ? 'target ' : '') + flagsOf(c).join(' ') || null; },
   };
 
   function matches(i, field, wanted) {
@@ -349,6 +377,7 @@
     const value = JSON.parse(wanted);
     const item = items[i];
     if (field === 'verdict') return value === null ? !(item.findings || []).length : verdictsOf(item).includes(value);
+    if (field === 'target') return Boolean(item.target) === value;
     return (item[field] === undefined ? null : item[field]) === value;
   }
 
@@ -357,12 +386,13 @@
 
   function filteredClaims() {  // claim ids in table order; claimIds are in document and text order
     const s = claimState;
-    const key = JSON.stringify([s.indicator, s.subject, s.period, s.verdict, s.q, s.sort, s.dir]);
+    const key = JSON.stringify([s.indicator, s.subject, s.period, s.verdict, s.target, s.q, s.sort, s.dir]);
     if (key === lastQuery) return lastRows;
     const query = s.q.trim().toLowerCase();
     const rows = claimIds.filter(function (i) {
       return matches(i, 'indicator', s.indicator) && matches(i, 'subject', s.subject) && matches(i, 'period', s.period)
-        && matches(i, 'verdict', s.verdict) && (query === '' || searchText(i).includes(query));
+        && matches(i, 'verdict', s.verdict) && matches(i, 'target', s.target)
+        && (query === '' || searchText(i).includes(query));
     });
     const keyOf = sortKeys[s.sort] || function (c) { return c[s.sort] === undefined ? null : c[s.sort]; };
     const keyed = rows.map(function (i) { return [keyOf(items[i]), i]; });
@@ -384,7 +414,8 @@
     const c = items[i];
     const doc = docs[c.doc];
     const verdicts = verdictsOf(c);
-    return el('tr', { 'data-i': i, class: verdicts.length ? 'verdict-' + token(verdicts[0]) : null }, [
+    const css = [verdicts.length ? 'verdict-' + token(verdicts[0]) : '', c.target ? 'is-target' : ''].join(' ').trim();
+    return el('tr', { 'data-i': i, class: css || null }, [
       el('td', { class: 'path' }, el('a', { href: '#doc-' + c.doc }, doc.path)),
       el('td', null, el('a', { href: '#item-' + i, class: 'goto', 'data-item': i }, c.text || '(no text)')),
       el('td', { class: 'num' }, c.damaged ? '—' : [c.value || '', c.unit ? ' ' + c.unit : '']),
@@ -395,7 +426,9 @@
       el('td', null, c.scope),
       el('td', null, c.level),
       el('td', null, verdicts.map(badge)),
-      el('td', null, flagsOf(c).map(function (flag) { return el('span', { class: 'flag ' + token(flag) }, flag + ' '); })),
+      el('td', null, [targetBadge(c)].concat(flagsOf(c).map(function (flag) {
+        return el('span', { class: 'flag ' + token(flag) }, flag + ' ');
+      }))),
     ]);
   }
 
@@ -416,7 +449,7 @@
   }
 
   function readClaimForm() {
-    for (const name of ['indicator', 'subject', 'period', 'verdict', 'q']) claimState[name] = claimForm.elements[name].value;
+    for (const name of ['indicator', 'subject', 'period', 'verdict', 'target', 'q']) claimState[name] = claimForm.elements[name].value;
     claimState.size = Number(claimForm.elements.size.value);
     claimState.page = 0;
     renderClaims();
@@ -433,6 +466,9 @@
     const verdicts = verdictsOf(items[i]);
     return verdicts.length ? verdicts : [null];
   })), String);
+  fillSelect(claimForm.elements.target, claimIds.map(function (i) { return Boolean(items[i].target); }), function (value) {
+    return value ? 'targets / 计划' : 'achieved';
+  });
   claimForm.addEventListener('change', readClaimForm);
   claimForm.addEventListener('input', function (event) { if (event.target.name === 'q') readClaimForm(); });
   claimForm.addEventListener('submit', function (event) { event.preventDefault(); });
