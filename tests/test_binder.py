@@ -65,7 +65,8 @@ def test_levels(text, level):
 @pytest.mark.parametrize(
     "text, planned",
     [("力争新增省级试点单位2家以上", True), ("计划培训职工", True), ("确保每个镇确定2个试点单位", True),
-     ("“振鹭计划”培养人才", False), ("完成全年目标任务的115%", False), ("新增省级试点单位2家", False)],
+     ("“振鹭计划”培养人才", False), ("完成全年目标任务的115%", False), ("新增省级试点单位2家", False),
+     ("高技能人才年度目标数", True), ("年度目标任务", True)],
 )
 def test_target_words(text, planned):
     assert is_target(text) is planned
