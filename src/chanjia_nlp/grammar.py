@@ -202,4 +202,6 @@ def level_in(text: str, start: int, end: int) -> str | None:
 
 def is_target(text: str | None) -> bool:
     """Whether a short text states a plan, requirement or aim (力争, 计划, 确保 …)."""
-    return bool(text) and grammar().target_pattern.search(text) is not None
+    if not text:
+        return False
+    return grammar().target_pattern.search(text) is not None

@@ -65,7 +65,7 @@ class Figure:
     total: Claim | None = None  # the total a 其中 part belongs to
     indicator: str | None = None  # once decided: later rules (period, scope) may read it
     period_word: str | None = None
-    notes: dict[str, Any] = field(default_factory=dict)
+    notes: dict[Any, Any] = field(default_factory=dict)  # per-figure lookups, by name or (name, span)
 
     @property
     def text(self) -> str:

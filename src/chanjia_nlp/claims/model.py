@@ -163,10 +163,11 @@ def _named_in(doc: Document, start: int, end: int) -> set[str]:
     found = doc.cache.get(key)
     if found is not None:
         return found
-    hits = doc.cache.get("strong_hits")
+    hits: tuple[list[int], list[tuple[str, ...]]] | None = doc.cache.get("strong_hits")
     if hits is None:
         aliases = _lexicon.indicators().aliases
-        hits = doc.cache["strong_hits"] = ([], [])
+        hits = ([], [])
+        doc.cache["strong_hits"] = hits
         for m in alias_lexicon().pattern.finditer(doc.text):
             idents = tuple(a.indicator for a in aliases[m.group()] if strong((a, 0, 0)))
             if idents:

@@ -13,7 +13,7 @@ from .rules import Rule, RuleTable
 
 __all__ = ["TARGET_RULES"]
 
-RE_BY_YEAR = re.compile(r"(?:到|至|截至|截止)(?:(?:19|20)[0-9]{2})\s*年")
+RE_BY_YEAR = re.compile(r"(?:到|至|截至|截止)((?:19|20)[0-9]{2})\s*年")
 
 
 def _target_word(fig: Figure) -> bool | None:
@@ -27,7 +27,7 @@ def _by_future_year(fig: Figure) -> bool | None:
     for m in RE_BY_YEAR.finditer(fig.doc.half, fig.governing_start, fig.q.start):
         if m.group().startswith(("截至", "截止")):
             continue
-        year = int(re.search(r"(?:19|20)[0-9]{2}", m.group()).group())
+        year = int(m.group(1))
         published = fig.doc.published
         if published is None or year > published.year:
             return True

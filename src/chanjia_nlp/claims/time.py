@@ -117,7 +117,7 @@ def resolve_period(
         if m.group("month_now"):
             now = f"{published.year}-{published.month:02d}" if published is not None else None
             found = (start, now, "now" if now else "relative")
-        elif year is None:
+        elif year is None or spoken is None:
             if found is None or found[1] is None:  # nothing to resolve against
                 found = (start, None, "relative")
         elif m.group("month"):

@@ -155,7 +155,9 @@ class _Recorder(BinderScorer):
     """A scorer that answers with given gold values (by claim order) or the rules' decisions,
     and records every claim's candidates and features."""
 
-    subject = period = True  # the binder asks for every field
+    # (any ranker: the binder then asks for every field, and the recorder answers)
+    subject: Ranker | None = Ranker({})
+    period: Ranker | None = Ranker({})
 
     def __init__(self, answers: dict[int, dict[str, Any]] | None = None) -> None:
         self.answers = answers or {}
