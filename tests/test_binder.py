@@ -283,3 +283,24 @@ def test_the_learned_binder_beats_the_rules_on_real_reports(real_dev, tmp_path):
         results[binder] = accuracy.score(scorer, out, gold)["claim"]
     assert results["rules"]["f1"] >= 0.68  # the rules alone, written while reading folds 0-3
     assert results["learned"]["f1"] > results["rules"]["f1"]  # (in-sample: the model was fitted here)
+
+
+def test_the_domain_decision_keeps_economy_figures_out_of_union_indicators():
+    model = default_model()
+    assert model.domain is not None and model.domain.weights
+    economy = "2023年，全县地区生产总值完成186.5亿元，同比增长5.2%；社会消费品零售总额62.3亿元。"
+    union = "2023年，全县工会开展送温暖活动，慰问困难职工430户，发放慰问金86万元。"
+    learned = chanjia_nlp.load(binder="learned")
+    assert {c.indicator for c in _claims(learned.extract(economy)).values()} == {"other"}
+    assert [c.indicator for c in _claims(learned.extract(union)).values()] == ["assisted_people", "assistance_funds"]
+
+
+def test_a_domain_model_is_a_logistic_regression():
+    from chanjia_nlp.claims.model import DomainModel, domain_feature
+
+    domain = DomainModel({"de=13": -2.0, "a=工会": 1.5}, 0.25)
+    assert domain.probability([]) == pytest.approx(1 / (1 + 2.718281828 ** -0.25), rel=1e-6)
+    assert domain.probability(["de=13"]) < domain.probability([]) < domain.probability(["a=工会"])
+    assert domain.probability(["a=工会"] * 100) == pytest.approx(1.0)  # no overflow
+    assert [domain_feature(p) for p in (0.0, 0.39, 0.5, 0.99, 1.0)] == ["union0", "union1", "union2", "union4", "union4"]
+    assert DomainModel.from_json(domain.to_json()) == domain

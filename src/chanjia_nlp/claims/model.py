@@ -26,6 +26,7 @@ import bisect
 import functools
 import gzip
 import json
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ from ..errors import ConfigError
 from .aliases import alias_lexicon, kind_fits, strong
 from .context import Document, Figure, measure
 
-__all__ = ["BinderModel", "BinderScorer", "IndicatorModel", "Ranker", "candidate_features", "context_features", "default_model"]
+__all__ = ["BinderModel", "BinderScorer", "DomainModel", "IndicatorModel", "Ranker", "candidate_features", "context_features", "default_model"]
 
 MODEL_FILE = "binder-model.json.gz"
 FORMAT = 1
@@ -286,12 +287,39 @@ class Ranker:
 
 
 @dataclass(frozen=True, slots=True)
+class DomainModel:
+    """The domain decision: how likely a figure is about union or workforce work, from its
+    context features (a logistic regression; the economy of a county is not union work)."""
+
+    weights: dict[str, float]
+    bias: float
+
+    def probability(self, features: Sequence[str]) -> float:
+        z = self.bias + sum(filter(None, map(self.weights.get, features)))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"weights": {k: round(v, 5) for k, v in sorted(self.weights.items())}, "bias": round(self.bias, 5)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DomainModel:
+        return cls({k: float(v) for k, v in data["weights"].items()}, float(data["bias"]))
+
+
+def domain_feature(probability: float) -> str:
+    """The candidate feature of ``other`` that carries the domain decision (5 bins)."""
+    return f"union{min(int(probability * 5), 4)}"
+
+
+@dataclass(frozen=True, slots=True)
 class BinderModel:
-    """What the learned binder ships: the indicator scorer and the subject and period rankers."""
+    """What the learned binder ships: the domain decision, the indicator scorer, and the subject
+    and period rankers."""
 
     indicator: IndicatorModel
     subject: Ranker | None = None
     period: Ranker | None = None
+    domain: DomainModel | None = None
     meta: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -300,6 +328,7 @@ class BinderModel:
             "indicator": self.indicator.to_json(),
             "subject": self.subject.to_json() if self.subject is not None else None,
             "period": self.period.to_json() if self.period is not None else None,
+            "domain": self.domain.to_json() if self.domain is not None else None,
             "meta": self.meta,
         }
 
@@ -312,6 +341,7 @@ class BinderModel:
             IndicatorModel.from_json(data["indicator"]),
             Ranker.from_json(data["subject"]) if data.get("subject") else None,
             Ranker.from_json(data["period"]) if data.get("period") else None,
+            DomainModel.from_json(data["domain"]) if data.get("domain") else None,
             dict(data.get("meta") or {}),
         )
 
@@ -374,6 +404,9 @@ class BinderScorer:
 
     def choose(self, fig: Figure, proposals: Sequence[tuple[str, str]]) -> tuple[str, str]:
         xfeats, cands = self.features(fig, proposals)
+        domain = self.binder_model.domain
+        if domain is not None:  # the domain decision weighs in on `other`
+            cands.setdefault("other", []).append(domain_feature(domain.probability(xfeats)))
         ident = self.model.best(xfeats, cands, self.kinds_ok(fig))
         return ident, _agreed(ident, proposals)
 

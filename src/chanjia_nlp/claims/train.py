@@ -27,8 +27,10 @@ from ..records import Claim
 from .model import (
     BinderModel,
     BinderScorer,
+    DomainModel,
     IndicatorModel,
     Ranker,
+    domain_feature,
     candidate_features,
     context_features,
     document_features,
@@ -345,6 +347,53 @@ def fit_ranker(
     return Ranker(weights, {"examples": len(choices), "c": c, "prune": prune, **(meta or {})})
 
 
+def fit_domain(examples: Sequence[Example], *, c: float = 0.5, prune: float = 0.005,
+               weights: dict[str, float] | None = None) -> DomainModel:
+    """The domain decision: logistic regression on the figures' context features, labelled by
+    whether the gold binds them to a union or workforce indicator (anything but ``other``)."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+
+    vocab: dict[str, int] = {}
+    indptr, indices, labels = [0], [], []
+    for ex in examples:
+        for f in ex.xfeats:
+            indices.append(vocab.setdefault(f, len(vocab)))
+        indptr.append(len(indices))
+        labels.append(int(ex.gold != "other"))
+    matrix = csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(labels), len(vocab)))
+    matrix.sum_duplicates()
+    model = LogisticRegression(C=c, solver="liblinear", max_iter=1000)
+    model.fit(matrix, labels, sample_weight=np.array([_weight(ex.doc, weights) for ex in examples]))
+    coef = model.coef_[0]
+    return DomainModel({f: float(coef[j]) for f, j in vocab.items() if abs(coef[j]) >= prune}, float(model.intercept_[0]))
+
+
+def with_domain(examples: Sequence[Example], domain: DomainModel | None = None, *, weights=None) -> list[Example]:
+    """``examples`` with the domain decision added to their ``other`` candidate: from ``domain``,
+    or, to train on, out of fold (each document's probability from a model trained without it,
+    so the indicator scorer learns how far to trust the decision on text it has not seen)."""
+    import dataclasses
+
+    if domain is not None:
+        probabilities = [domain.probability(ex.xfeats) for ex in examples]
+    else:
+        fold_of = folds(ex.doc for ex in examples)
+        probabilities = [0.0] * len(examples)
+        for k in range(FOLDS):
+            model = fit_domain([ex for ex in examples if fold_of[ex.doc] != k], weights=weights)
+            for i, ex in enumerate(examples):
+                if fold_of[ex.doc] == k:
+                    probabilities[i] = model.probability(ex.xfeats)
+    out = []
+    for ex, p in zip(examples, probabilities):
+        cands = dict(ex.cands)
+        cands["other"] = (*cands.get("other", ()), domain_feature(p))
+        out.append(dataclasses.replace(ex, cands=tuple(sorted(cands.items()))))
+    return out
+
+
 def predict(model: IndicatorModel, ex: Example) -> str:
     return model.best(ex.xfeats, {k: list(v) for k, v in ex.cands}, ex.kinds_ok)
 
@@ -383,9 +432,11 @@ def standard_sets(root: Path, shared: Path | None) -> dict[str, list[GoldDocumen
 def fit_binder(examples: Examples, *, meta: dict[str, Any] | None = None) -> BinderModel:
     """The three models of the learned binder, trained on ``examples``."""
     weights = dict.fromkeys(TEAM_SETS, TEAM_WEIGHT)
+    domain = fit_domain(examples.indicator, weights=weights)
     return BinderModel(
-        fit(examples.indicator, c=C_INDICATOR, weights=weights),
+        fit(with_domain(examples.indicator, weights=weights), c=C_INDICATOR, weights=weights),
         fit_ranker(examples.subject, c=C_SUBJECT, weights={**weights, "seeds": SEEDS_SUBJECT_WEIGHT}),
         fit_ranker(examples.period, c=C_PERIOD, weights=weights),
+        domain,
         meta or {},
     )
