@@ -229,15 +229,39 @@ RE_STUDENTS = re.compile("子女|学生|新生|大学|助学")
 
 
 def _people_helped(fig: Figure) -> str | None:
+    """Also people a help campaign reached (开展送清凉等活动10余场次，覆盖…一线工人1300余人次)."""
     q = fig.q
     if q.kind is not Kind.COUNT or q.unit not in ("人", "名", "位", "人次", "户", "户次"):
         return None
     before = fig.text[fig.clause_start : q.start]
     after = fig.text[q.end : fig.clause_end]
     helped = RE_HELP.search(before) or RE_HELP.search(after, 0, 12)
+    if helped is None and RE_REACHED.search(before):
+        helped = RE_CAMPAIGN.search(fig.text, fig.sentence[0], fig.clause_start)
     if helped is None or RE_STUDENTS.search(before) or RE_STUDENTS.search(after, 0, 8):
         return None
     return "assisted_people"
+
+
+RE_REACHED = re.compile("覆盖|惠及|受益|服务")
+RE_CAMPAIGN = re.compile("送温暖|送清凉|慰问|帮扶|救助")
+
+
+#: Items of a contest: 设有玉雕、根雕、石雕三个项目, 决出40个项目的金银铜牌.
+RE_CONTEST = re.compile("竞赛|大赛|比赛|技能赛|运动会|比武|赛事")
+RE_ITEMS = re.compile("(?:个|项)?(?:比赛|竞赛)?(?:项目|工种|赛项)")
+
+
+def _contest_items(fig: Figure) -> str | None:
+    q = fig.q
+    if q.kind is not Kind.COUNT or not RE_ITEMS.match(fig.text, q.end - (1 if q.unit else 0), fig.clause_end):
+        return None
+    article = fig.article
+    if RE_CONTEST.search(fig.text, fig.sentence[0], fig.sentence[1]) or RE_CONTEST.search(
+        fig.text, article.headline_start, article.headline_end
+    ):
+        return "competitions"
+    return None
 
 
 def _alias(fig: Figure) -> str | None:
@@ -352,6 +376,7 @@ INDICATOR_RULES: RuleTable[Figure] = RuleTable(
         Rule("share_after_qizhong", _share_after_qizhong),
         Rule("what_counted_became", _what_became),
         Rule("people_helped", _people_helped),
+        Rule("contest_items", _contest_items),
         Rule("alias", _alias),
         Rule("money_purpose", _purpose),
         Rule("share_of_paragraph_count", _share_of),
