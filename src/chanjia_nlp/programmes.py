@@ -17,7 +17,8 @@ just as often (“点”, “老板”). The evidence, strongest first:
    numbered name (落实“一份责”).
 
 Cue words live in ``lexicons/programme_cues.tsv``, ordinary words that reports quote (产改,
-职工之家) in ``lexicons/programme_generic.txt``: they are never names. Evidence 1-4 and 6 lend the
+职工之家) in ``lexicons/programme_generic.txt``: they are never names, and neither is a quoted list
+of items followed by 等 (“喝水、充电、热饭”等服务), unless its clauses keep a motto's rhythm. Evidence 1-4 and 6 lend the
 kind to the other mentions of the same name in the text (“小产改”即…, 《王大刚考证记》火了), a
 slogan of eight characters or more even where it is repeated without marks; a verb before one
 mention (5) speaks for that mention only. Within a list (供电公司“火花说”、住建局“思享会”) a name
@@ -889,8 +890,9 @@ def _classify_quote_chain(
             or RE_SENTENCE_MARK.search(body)
             or mark.open in figures
             or _suffix(body, cues.end_never, cues.end_never_lengths, shorter=True)
+            or (text.startswith("等", mark.close) and _enumeration(body))
         ):
-            out.append((mark, None, -1))  # an ordinary word, a sentence, a category: never a name
+            out.append((mark, None, -1))  # an ordinary word, a sentence, a category, a list: never a name
             continue
         short = len(body) <= 2
         parallel = not short and _parallel(body) and not RE_DIGIT.search(body)  # “步行15分钟…”: a rule
@@ -1067,6 +1069,21 @@ def _parallel(body: str) -> bool:
         return False
     parts = [p for p in RE_PARALLEL_SPLIT.split(body) if p]
     return len(parts) >= 2 and all(len(p) >= 2 for p in parts)
+
+
+RE_LIST_SPLIT = re.compile(r"[、，,；;]")  # the separators of a list of items
+
+
+def _enumeration(body: str) -> bool:
+    """Whether a quote followed by 等 lists items rather than naming one thing: “喝水、充电、热饭”等
+    服务, “组织入会、宣传教育、心理健康辅导”等工作. A motto's clauses keep one rhythm (three
+    characters or more each, all of one length: “有困难找工会、要维权找工会”等口号); a list's items
+    are plain words of any length."""
+    parts = [p for p in RE_LIST_SPLIT.split(body) if p]
+    if len(parts) < 2:
+        return False
+    lengths = {len(p) for p in parts}
+    return len(lengths) > 1 or min(lengths) < 3
 
 
 def _is_subheading(text: str, mark: _Mark) -> bool:
