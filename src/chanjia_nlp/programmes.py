@@ -896,7 +896,9 @@ def _classify_quote_chain(
             continue
         short = len(body) <= 2
         parallel = not short and _parallel(body) and not RE_DIGIT.search(body)  # “步行15分钟…”: a rule
-        after = after_short if short else after_long
+        # a word of one or two characters needs the head right after its own mark: in
+        # 开展“两节”“送温暖”活动 the head speaks for the campaign, not for the festival before it
+        after = (after_short if mark is last else None) if short else after_long
         own, own_outweighs = _own_kind(body, short, parallel, cues)
         kind, strength = None, 0
         if (known := campaigns.get(body)) is not None:
