@@ -59,7 +59,7 @@ __all__ = ["extract_programmes"]
 _CUES_FILE = "programme_cues.tsv"
 _GENERIC_FILE = "programme_generic.txt"
 _WHERE = frozenset(
-    {"end", "after", "before", "title_near", "title_end", "title_after"}  # around a marked name
+    {"end", "after", "after_de", "before", "title_near", "title_end", "title_after"}  # around a marked name
     | {"line_end", "line_verb", "plan_verb", "plan_end"}  # names without marks
 )
 _KINDS = {k.value: k for k in ProgrammeKind}
@@ -91,6 +91,8 @@ class _Cues:
     after: re.Pattern[str]
     after_reversed: re.Pattern[str]  # the cues spelt backwards: the first match ends last
     after_kind: Mapping[str, ProgrammeKind]
+    after_de: re.Pattern[str]  # a method's head ending the phrase after 的: “…”的建会模式
+    after_de_kind: Mapping[str, ProgrammeKind]
     before: Mapping[str, ProgrammeKind]
     before_lengths: tuple[int, ...]
     title_near: re.Pattern[str]
@@ -133,6 +135,7 @@ def _cues() -> _Cues:
     end_never = {k: v for k, v in by_where["end"].items() if v is None}
     after = {k: v for k, v in by_where["after"].items() if v is not None}
     before = {k: v for k, v in by_where["before"].items() if v is not None}
+    after_de = {k: v for k, v in by_where["after_de"].items() if v is not None}
     title_end = by_where["title_end"]
     name = rf"[{_CJK}A-Za-z0-9+＋·()（）\-]"  # what a caption or a bare plan name is made of
     caption = re.compile(
@@ -163,6 +166,8 @@ def _cues() -> _Cues:
         after=re.compile(_or(after) or "(?!)"),
         after_reversed=re.compile(_or(cue[::-1] for cue in after) or "(?!)"),
         after_kind=MappingProxyType(after),
+        after_de=re.compile("(?:" + (_or(after_de) or "(?!)") + ")$"),
+        after_de_kind=MappingProxyType(after_de),
         before=MappingProxyType(before),
         before_lengths=_lengths(before),
         title_near=re.compile(_or(by_where["title_near"]) or "(?!)"),
@@ -985,6 +990,8 @@ def _after_cues(text: str, close: int, cues: _Cues) -> tuple[ProgrammeKind | Non
         phrase = phrase[1:]  # “…”的目标, but not “…”的特色产业园区为目标
         m = cues.after.match(phrase)
         kind = cues.after_kind[m.group()] if m else None
+        if kind is None and (m := cues.after_de.search(phrase)):
+            kind = cues.after_de_kind[m.group()]  # “重点建、行业建”的建会模式: the method it names
         return kind, kind
     m = cues.after.match(phrase)
     first = cues.after_kind[m.group()] if m else None
