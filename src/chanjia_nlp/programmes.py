@@ -1046,12 +1046,28 @@ def _event_after(text: str, close: int, cues: _Cues) -> bool:
 
 
 def _before_cue(text: str, open_: int, cues: _Cues) -> ProgrammeKind | None:
-    """The kind a verb right before an opening mark gives: 开展“…” → activity."""
+    """The kind a verb right before an opening mark gives: 开展“…” → activity. The verb may stand
+    before the level or the place the name belongs to (被选树为全国“…”, 荣获江南省“…”)."""
     left = text[max(0, open_ - _BEFORE_WINDOW) : open_]
     kind = _ending_cue(left, cues.before, cues.before_lengths)
     if kind is None and left and left[-1] in _TRAILING_PARTICLES:
         kind = _ending_cue(left[:-1], cues.before, cues.before_lengths)
+    if kind is None and (n := _owner_before(text, open_)):
+        left = text[max(0, open_ - n - _BEFORE_WINDOW) : open_ - n]
+        kind = _ending_cue(left.removesuffix("为"), cues.before, cues.before_lengths)
     return kind
+
+
+def _owner_before(text: str, i: int) -> int:
+    """The length of a level word or a region ending right before ``i`` (全国, 江南省), or 0."""
+    g = _grammar()
+    for n in _REGION_LENGTHS:
+        if n <= i and _is_region(text[i - n : i]):
+            return n
+    for n in g.modifier_lengths:
+        if n <= i and text[i - n : i] in g.modifiers:
+            return n
+    return 0
 
 
 def _ending_cue(s: str, table: Mapping[str, ProgrammeKind], lengths: tuple[int, ...]) -> ProgrammeKind | None:
