@@ -488,7 +488,8 @@ def _unmarked_names(text: str, marks: list[_Mark]) -> list[Programme]:
     quoted = [m.body for m in marks if not m.title]
     out: list[Programme] = []
     last_award_end = -1  # the end of the last unit honour, for 、-lists of them
-    for m in g.head_re.finditer(text):
+    heads = list(g.head_re.finditer(text))
+    for k, m in enumerate(heads):
         hs, he = m.span()
         role, kind = g.heads[m.group()]
         start: int | None
@@ -507,7 +508,13 @@ def _unmarked_names(text: str, marks: list[_Mark]) -> list[Programme]:
                     continue  # 各级五一劳动奖获得者: the holders of any such honour
                 start = hs
         else:
-            start = _name_start(text, hs, he, role, kind, g, last_award_end)
+            item = -1  # where this honour starts as a member of a 、-list of unit honours
+            if role == "award":
+                if last_award_end >= 0 and text.startswith("、", last_award_end) and _list_item(text, last_award_end + 1, hs):
+                    item = last_award_end + 1
+                elif text.startswith("、", he) and k + 1 < len(heads) and g.heads[heads[k + 1].group()][0] == "award":
+                    item = -2 if _list_item(text, he + 1, heads[k + 1].start()) else -1  # the first member
+            start = _name_start(text, hs, he, role, kind, g, item)
             if start is None:
                 continue
         if not _outside_marks(marks, start, he) or _quoted_elsewhere(text[start:he], quoted):
@@ -573,16 +580,27 @@ def _is_name_char(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or ch.isdigit() or ch in "·•()（）"
 
 
+def _list_item(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` can open a member of a 、-list of honours before its head: name
+    characters only (市基层工会组织建设|先进单位), a topic of three characters or more."""
+    return _MIN_LICENSED_TOPIC <= end - start <= _MAX_RUN and all(_is_name_char(ch) for ch in text[start:end])
+
+
 def _name_start(
-    text: str, hs: int, he: int, role: str, kind: ProgrammeKind, g: _Grammar, last_award_end: int
+    text: str, hs: int, he: int, role: str, kind: ProgrammeKind, g: _Grammar, item: int = -1
 ) -> int | None:
     """Where the name whose head is ``text[hs:he]`` starts, or ``None`` when nothing makes it a name.
 
     The run of name characters before the head ends at a stop word, a verb or punctuation. The
     name starts at the leftmost modifier of the run; without one, at the run's start, when a
     verb of the head's kind stands right before it (召开…推进会, 荣获…先进单位), or, for unit
-    honours, when it continues a 、-list of them or 称号 follows.
+    honours, when they make a 、-list (``item`` is where a later member starts, -2 marks the first
+    one) or 称号 follows. A member of a list runs from the 、 whatever words it holds (…工会组织建设
+    先进单位). A unit honour of four characters or more is a whole name after a verb of honour
+    that stands right before it, when the phrase ends with it (被评为优秀组织单位。).
     """
+    if item >= 0:
+        return item if _name_checks(text, item, hs, he, role, g) else None
     run = RE_NAME_RUN.search(text, max(0, hs - _MAX_RUN), hs)
     floor = run.start() if run else hs
     stops, lengths = g.stops, g.stop_lengths
@@ -607,26 +625,33 @@ def _name_start(
     if start is not None and stop is None and 0 < start - run_start <= _MAX_PLACE and _all_cjk(text, run_start, start):
         start = run_start  # “…”粤港澳大湾区第四届职业技能大赛: a place the gazetteer lacks opens the name
     if start is None:
-        if hs - run_start < _MIN_LICENSED_TOPIC:
-            return None
         licensed = stop is not None and g.stops[stop] is kind and role in ("meeting", "award")
-        listed = role == "award" and run_start >= 1 and text[run_start - 1] == "、" and last_award_end == run_start - 1
+        if hs - run_start < _MIN_LICENSED_TOPIC:
+            whole = licensed and role == "award" and hs == run_start and he - hs >= 4
+            return hs if whole and (he == len(text) or not _is_name_char(text[he])) else None
+        listed = item == -2
         titled = role == "award" and text.startswith(("称号", "荣誉"), he)
         if not (licensed or listed or titled):
             return None
         start = run_start
+    return start if _name_checks(text, start, hs, he, role, g) else None
+
+
+def _name_checks(text: str, start: int, hs: int, he: int, role: str, g: _Grammar) -> bool:
+    """Whether the words between ``start`` and the head make a name: no figure (共有5个…), no
+    count (首个), no joined levels (省、市…), whole pairs of brackets."""
     topic = _strip_modifiers(text, start, hs, g)
     if role in ("event", "meeting") and he - topic < _MIN_NAME:
-        return None
+        return False
     if RE_DIGIT.search(text, topic, hs) and not RE_EDITION_MODIFIER.search(text, topic, hs):
-        return None
+        return False
     if RE_COUNTED.search(text, topic, hs):
-        return None  # 太仓首个劳模创新工作室: a count of things, not a name
+        return False  # 太仓首个劳模创新工作室: a count of things, not a name
     if any(text[k] in _JOINERS and _modifier_at(text, k + 1, hs, g) for k in range(topic, hs)):
-        return None
+        return False
     if any(text.count(a, start, he) != text.count(b, start, he) for a, b in ("()", "（）")):
-        return None  # 刘娅)2020年…: a name holds whole pairs of brackets
-    return start
+        return False  # 刘娅)2020年…: a name holds whole pairs of brackets
+    return True
 
 
 def _all_cjk(text: str, start: int, end: int) -> bool:
