@@ -358,14 +358,15 @@ def extract_programmes(text: str) -> list[Programme]:
 
 _NAMES_FILE = "programme_names.tsv"
 _ROLES = frozenset(
-    {"event", "meeting", "award", "honour", "fixed", "campaign", "level", "alias", "stop", "verb", "compound"}
+    {"event", "meeting", "award", "honour", "fixed", "campaign", "plan", "level", "alias", "stop", "verb", "compound"}
 )
-_HEAD_ROLES = frozenset({"event", "meeting", "award", "honour", "fixed", "campaign"})
+_HEAD_ROLES = frozenset({"event", "meeting", "award", "honour", "fixed", "campaign", "plan"})
 _MAX_RUN = 30  # characters of a name before its head
 _MIN_UNQUOTED_CAMPAIGN = 3  # characters of a campaign name found without quotes
 _CAMPAIGN_MONEY = ("资金", "款", "金")  # 送温暖资金, 金秋助学金: money named after a campaign
 _MAX_PLACE = 6  # characters of a place before the first modifier, where punctuation opens the run
 _MIN_NAME = 4  # 全国竞赛: after its modifiers, an event's name has four characters or more (技能大赛)
+_MIN_PLAN_TOPIC = 4  # 全国工会职工书屋工程, not 全省民生工程: a plan's topic before its head
 _MIN_LICENSED_TOPIC = 3  # 召开职工大会 is no name: a verb licenses a topic of three characters or more
 _REGION_LENGTHS = (7, 6, 5, 4, 3, 2)  # 中华人民共和国 … 温县
 _JOINERS = "和与及、"  # 甘肃省和全国…运动会: modifiers joined so name a kind of event, not one event
@@ -390,6 +391,14 @@ RE_EDITION_MODIFIER = re.compile(
     re.VERBOSE,
 )
 
+RE_ORGANISATION_AFTER = re.compile(
+    r"""
+    (?:师|局|学院                                # 工程师, 工程局, 工程学院: a trade, an office
+      |[^，,。；;、\s]{0,10}?(?:公司|集团|研究院|设计院)  # 中国…工程第二建设有限公司: a firm
+    )
+    """,
+    re.VERBOSE,
+)
 RE_CLASS_LEVEL = re.compile(r"(?:国家|省|市|县|区)级")  # 省级大赛, 区级工作室: a class, not a name
 RE_NAME_RUN = re.compile(r"[\u4e00-\u9fff0-9０-９·•()（）]+$")  # the characters a name is made of, up to its head
 RE_DIGIT = re.compile(r"[0-9０-９]")  # a figure in a topic: a clause (共有5个先进单位), not a name
@@ -624,6 +633,8 @@ def _name_start(
     start = _first_modifier(text, run_start, hs, g, role)
     if start is not None and stop is None and 0 < start - run_start <= _MAX_PLACE and _all_cjk(text, run_start, start):
         start = run_start  # “…”粤港澳大湾区第四届职业技能大赛: a place the gazetteer lacks opens the name
+    if role == "plan" and (start is None or RE_ORGANISATION_AFTER.match(text, he)):
+        return None  # 民生工程, 工作计划: a plan is a name only with its level, place or year
     if start is None:
         licensed = stop is not None and g.stops[stop] is kind and role in ("meeting", "award")
         if hs - run_start < _MIN_LICENSED_TOPIC:
@@ -642,6 +653,8 @@ def _name_checks(text: str, start: int, hs: int, he: int, role: str, g: _Grammar
     count (首个), no joined levels (省、市…), whole pairs of brackets."""
     topic = _strip_modifiers(text, start, hs, g)
     if role in ("event", "meeting") and he - topic < _MIN_NAME:
+        return False
+    if role == "plan" and hs - topic < _MIN_PLAN_TOPIC:
         return False
     if RE_DIGIT.search(text, topic, hs) and not RE_EDITION_MODIFIER.search(text, topic, hs):
         return False
