@@ -66,7 +66,7 @@ _KINDS = {k.value: k for k in ProgrammeKind}
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff"
 _NUMERALS = "一二三四五六七八九十两双百千万"
-_STOPS = frozenset("，,。；;：:！？!?、\n\r\t 　“”‘’「」『』《》()（）和与及")  # end of the phrase after a mark
+_STOPS = frozenset("，,。；;：:！？!?、\n\r\t 　“”‘’「」『』《》〈〉()（）和与及")  # end of the phrase after a mark
 _CLAUSE_STOPS = frozenset("，,。；;：:！？!?\n")  # the clause a title stands in (、 joins titles)
 _SPEECH_CHARS = frozenset("我你咱了吗呢啊呀吧")  # clauses with these are quoted speech, not a slogan
 _VERBAL_STARTS = frozenset("在为被把将让使是已正也都就还又则即于向从对给由")  # a clause, not a noun, follows
@@ -186,6 +186,7 @@ def _cues() -> _Cues:
 RE_MARKED = re.compile(
     r"""
       《(?P<title>[^《》\n。]{1,100})》       # a title: document, plan, form, song, play, book
+    | 〈(?P<inner_title>[^〈〉《》\n。]{1,100})〉  # a title inside a title (《关于印发〈…方案〉的通知》)
     | “(?P<dq>[^“”《》]{1,40})”              # curly double quotes, the usual marks for names
     | ‘(?P<sq>[^‘’“”《》]{1,40})’            # curly single quotes (also nested in a speech quote)
     | 「(?P<cq>[^「」《》]{1,40})」           # corner brackets
@@ -203,7 +204,8 @@ RE_SPACED_TITLE = re.compile(
 )
 
 RE_NESTED_OPEN = re.compile(r"[‘「『\"]")  # a mark that may open a name inside a double quote
-RE_NESTED_IN_TITLE = re.compile(r"[“‘「『\"]")  # … or inside a title
+RE_NESTED_IN_TITLE = re.compile(r"[“‘「『\"〈]")  # … or inside a title
+_TITLE_GROUPS = frozenset({"title", "inner_title"})
 
 RE_HEAD_COUNT = re.compile(
     rf"""
@@ -730,21 +732,28 @@ def _find_marks(text: str) -> list[_Mark]:
 
     Marks nested in a double quote or a title (“他说：‘有利于…’。”, 《关于深化“智汇江城”工程的
     意见》) follow it: when the quote turns out to be speech, the name inside it still counts, and
-    a name inside a name is a name of its own.
+    a name inside a name is a name of its own, however deep (《关于印发〈推进“…”建设方案〉的通知》).
     """
-    marks = []
+    marks: list[_Mark] = []
     for m in RE_MARKED.finditer(text):
-        mark = _mark(text, *m.span(), m.lastgroup == "title")
+        mark = _mark(text, *m.span(), m.lastgroup in _TITLE_GROUPS)
         if mark is not None:
             marks.append(mark)
-        opens = RE_NESTED_OPEN if m.lastgroup == "dq" else RE_NESTED_IN_TITLE if m.lastgroup == "title" else None
-        if opens is not None and opens.search(text, m.start() + 1, m.end() - 1):
-            for inner in RE_MARKED.finditer(text, m.start() + 1, m.end() - 1):
-                nested = _mark(text, *inner.span(), inner.lastgroup == "title")
-                if nested is not None:
-                    nested.nested = True
-                    marks.append(nested)
+        _find_nested(text, m, marks)
     return marks
+
+
+def _find_nested(text: str, m: re.Match[str], marks: list[_Mark]) -> None:
+    """Append the marks nested in the double quote or title ``m``, and those nested in them."""
+    opens = RE_NESTED_OPEN if m.lastgroup == "dq" else RE_NESTED_IN_TITLE if m.lastgroup in _TITLE_GROUPS else None
+    if opens is None or not opens.search(text, m.start() + 1, m.end() - 1):
+        return
+    for inner in RE_MARKED.finditer(text, m.start() + 1, m.end() - 1):
+        nested = _mark(text, *inner.span(), inner.lastgroup in _TITLE_GROUPS)
+        if nested is not None:
+            nested.nested = True
+            marks.append(nested)
+        _find_nested(text, inner, marks)
 
 
 def _mark(text: str, open_: int, close: int, title: bool) -> _Mark | None:
