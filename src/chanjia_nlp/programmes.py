@@ -31,13 +31,13 @@ a year, an edition (第四届, 首届), a level word (全国, 全省) or a regio
 follows is a name (召开职工之家建设工作推进会). Standard honours (五一劳动奖章) and standing
 campaigns (送温暖) are names on their own; a name the text also quotes counts only where quoted.
 Tighter patterns add repeated-numeral working methods (四强化四构建), formulas (6+X, 1+10+N),
-plans named after a launching verb (实施职业技能提升行动) and caption lines that name an event
-(…职工技能大赛).
+plans named after a launching verb (实施职业技能提升行动), documents named after a verb that
+takes one (贯彻落实…队伍建设意见) and caption lines that name an event (…职工技能大赛).
 
 The span never includes the marks. Records are sorted by start and never cross; a name quoted
 inside another one is a record of its own after it (《关于深入推进“智汇龙川”工程的意见》 gives the
-document and the programme), which is how the annotators mark nested names. Unmarked names never
-nest in anything.
+document and the programme), which is how the annotators mark nested names; so is a quote inside
+an unmarked document (实施助力“两都”建设行动方案). Other unmarked names never nest in anything.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ _CUES_FILE = "programme_cues.tsv"
 _GENERIC_FILE = "programme_generic.txt"
 _WHERE = frozenset(
     {"end", "after", "after_de", "before", "title_near", "title_end", "title_after"}  # around a marked name
-    | {"line_end", "line_verb", "plan_verb", "plan_end"}  # names without marks
+    | {"line_end", "line_verb", "plan_verb", "plan_end", "doc_verb", "doc_end"}  # names without marks
 )
 _KINDS = {k.value: k for k in ProgrammeKind}
 
@@ -102,6 +102,7 @@ class _Cues:
     caption: re.Pattern[str]
     caption_verbs: re.Pattern[str]
     bare_plan: re.Pattern[str]
+    bare_document: re.Pattern[str]
     plan_kind: Mapping[str, ProgrammeKind]  # 计划 → programme, 行动 → activity
     plan_lengths: tuple[int, ...]
     generic: frozenset[str]
@@ -158,6 +159,18 @@ def _cues() -> _Cues:
         """,
         re.VERBOSE,
     )
+    bare_document = re.compile(
+        rf"""
+        (?:{_or(by_where["doc_verb"]) or "(?!)"})      # 贯彻落实, 印发: a verb that takes a document
+        (?P<name>
+            (?![各相有本该])                            # 各项…措施, 相关意见: no particular document
+            (?:[^\W\d_的了和与及等各项类些系这该此其]|[“”‘’]){{6,30}}?  # 新时代高技能人才队伍建设: no figures
+            (?:{_or(by_where["doc_end"]) or "(?!)"})   # … 意见, 行动方案
+        )
+        (?=[，,。；;、和及与\s]|$)                     # and the phrase ends with the name
+        """,
+        re.VERBOSE,
+    )
     return _Cues(
         end=MappingProxyType(end),
         end_lengths=_lengths(end),
@@ -177,6 +190,7 @@ def _cues() -> _Cues:
         caption=caption,
         caption_verbs=re.compile(_or(by_where["line_verb"]) or "(?!)"),
         bare_plan=bare_plan,
+        bare_document=bare_document,
         plan_kind=MappingProxyType({k: v for k, v in by_where["plan_end"].items() if v is not None}),
         plan_lengths=_lengths(by_where["plan_end"]),
         generic=generic,
@@ -340,10 +354,14 @@ def extract_programmes(text: str) -> list[Programme]:
     if marks:
         found.extend(_classify_marks(text, marks, cues))
     outer = [m for m in marks if not m.nested]  # disjoint, in order
-    found.extend(_bare_names(text, outer, cues))
+    bare = _bare_names(text, outer, cues)
+    found.extend(bare)
     found.extend(_unmarked_names(text, outer))
     found.sort(key=lambda p: (p.start, -p.end))
     nested = {(m.start, m.end) for m in marks if m.nested}
+    for p in bare:  # 实施助力“两都”建设行动方案: a quote inside an unmarked document nests in it
+        if p.kind is ProgrammeKind.POLICY_DOCUMENT:
+            nested.update((m.start, m.end) for m in outer if p.start <= m.open and m.close <= p.end)
     out: list[Programme] = []
     last_end = -1
     for p in found:
@@ -1200,6 +1218,11 @@ def _bare_names(text: str, marks: list[_Mark], cues: _Cues) -> list[Programme]:
         if _outside_marks(marks, start, end) and name not in cues.generic and not _quoted_elsewhere(name, quoted):
             kind = cues.plan_kind.get(_suffix(name, cues.plan_kind, cues.plan_lengths, shorter=True) or "")
             out.append(Programme(text=name, start=start, end=end, kind=kind or ProgrammeKind.PROGRAMME))
+    for m in cues.bare_document.finditer(text):
+        start, end = m.span("name")
+        name = m.group("name")
+        if all(m.close <= start or m.open >= end or start <= m.open and m.close <= end for m in marks):
+            out.append(Programme(text=name, start=start, end=end, kind=ProgrammeKind.POLICY_DOCUMENT))
     for m in cues.caption.finditer(text):
         start, end = m.span("name")
         name = m.group("name")
