@@ -66,6 +66,7 @@ _KINDS = {k.value: k for k in ProgrammeKind}
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff"
 _NUMERALS = "一二三四五六七八九十两双百千万"
+_NUMERALS_SET = frozenset(_NUMERALS)
 _STOPS = frozenset("，,。；;：:！？!?、\n\r\t 　“”‘’「」『』《》〈〉()（）和与及")  # end of the phrase after a mark
 _CLAUSE_STOPS = frozenset("，,。；;：:！？!?\n")  # the clause a title stands in (、 joins titles)
 _SPEECH_CHARS = frozenset("我你咱了吗呢啊呀吧")  # clauses with these are quoted speech, not a slogan
@@ -1044,7 +1045,9 @@ def _after_cues(text: str, close: int, cues: _Cues) -> tuple[ProgrammeKind | Non
     """The kinds the head noun after a closing mark gives: “…”创业大赛 → activity.
 
     The phrase runs to the next stop. The first kind is that of a cue right after the mark, the
-    only one a word of one or two characters may use (“薪火”工程, not “家”小微企业活动). The second
+    only one a word of one or two characters may use (“薪火”工程, not “家”小微企业活动), or of a
+    cue after one word of two characters that heads the phrase: the phrase ends with it or a count
+    follows (“四送”服务品牌。, “卫民”暖心驿站5家, not “马东”公路建设现场). The second
     is that of the cue ending last in the phrase, its head (“…”大型青年职工联谊交友活动,
     “…”等一批工作品牌 → 品牌).
     """
@@ -1060,6 +1063,10 @@ def _after_cues(text: str, close: int, cues: _Cues) -> tuple[ProgrammeKind | Non
         return kind, kind
     m = cues.after.match(phrase)
     first = cues.after_kind[m.group()] if m else None
+    if first is None and len(phrase) > 2 and _all_cjk(phrase, 0, 2) and not _NUMERALS_SET.intersection(phrase[:2]):
+        m = cues.after.match(phrase, 2)
+        if m and (m.end() == len(phrase) or _counted_after(text, close + m.end())):
+            first = cues.after_kind[m.group()]
     if not phrase or phrase[0] in _VERBAL_STARTS:
         return first, first  # “…”在比武中脱颖而出: a clause follows, not a head noun
     m = cues.after_reversed.search(phrase[::-1])
