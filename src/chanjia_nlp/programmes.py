@@ -552,6 +552,41 @@ def _unmarked_names(text: str, marks: list[_Mark]) -> list[Programme]:
         out.append(Programme(text=text[start:he], start=start, end=he, kind=kind))
         if role == "award":
             last_award_end = he
+    return _campaign_brands(text, out, g)
+
+
+RE_BRAND_AFTER = re.compile(
+    r"""
+    (?:“[^“”\n]{1,10}”)?                       # “四送”: the brand's own short name
+    [\u4e00-\u9fff]{0,4}?                      # 服务, 系列
+    品牌                                        # a brand
+    """,
+    re.VERBOSE,
+)
+
+
+def _campaign_brands(text: str, found: list[Programme], g: _Grammar) -> list[Programme]:
+    """A 、-list of three or more standing campaigns before a brand is that brand, one programme
+    (擦亮春送岗位、夏送清凉、金秋助学、冬送温暖“四送”服务品牌), not the campaigns one by one."""
+    out: list[Programme] = []
+    i = 0
+    while i < len(found):
+        j = i
+        while (
+            j + 1 < len(found)
+            and found[j].text in g.campaigns
+            and found[j + 1].text in g.campaigns
+            and found[j + 1].start == found[j].end + 1
+            and text[found[j].end] == "、"
+        ):
+            j += 1
+        if j - i >= 2 and found[i].text in g.campaigns and RE_BRAND_AFTER.match(text, found[j].end):
+            start, end = found[i].start, found[j].end
+            out.append(Programme(text=text[start:end], start=start, end=end, kind=ProgrammeKind.PROGRAMME))
+            i = j + 1
+        else:
+            out.append(found[i])
+            i += 1
     return out
 
 
