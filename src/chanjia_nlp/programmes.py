@@ -1104,7 +1104,11 @@ def _after_cues(text: str, close: int, cues: _Cues) -> tuple[ProgrammeKind | Non
             first = cues.after_kind[m.group()]
     if not phrase or phrase[0] in _VERBAL_STARTS:
         return first, first  # “…”在比武中脱颖而出: a clause follows, not a head noun
-    m = cues.after_reversed.search(phrase[::-1])
+    m = None
+    if (cut := phrase.find("等")) > 0:  # “…”公益课堂等群众性文体活动: the list's category follows 等
+        m = cues.after_reversed.search(phrase[:cut][::-1])
+    if m is None:
+        m = cues.after_reversed.search(phrase[::-1])
     if m is None and phrase and text[close + len(phrase) : close + len(phrase) + 1] in ("和", "与", "及"):
         end = close + len(phrase) + 1  # “…”纺织行业劳动和技能竞赛: 和 inside the head phrase
         phrase += text[end - 1] + _phrase_at(RE_AFTER_PHRASE, text, end)
