@@ -980,7 +980,8 @@ def _classify_quote_chain(
     last = chain[-1]
     after_short, after_long = _after_cues(text, last.close, cues)
     before = _before_cue(text, chain[0].open, cues)
-    phrase_ends = last.close >= len(text) or text[last.close] in _STOPS
+    # the quote ends its noun phrase: a stop, or a clause starts (牢记“…”在思想上…)
+    phrase_ends = last.close >= len(text) or text[last.close] in _STOPS or text[last.close] in _VERBAL_STARTS
     # Siblings sharing a stem (“小产改”“中产改”“大产改”) are a family of schemes when a cue
     # around them says they are names at all (“烦心事”“揪心事”“操心事” are just worries).
     cued = before is not None or after_short is not None or after_long is not None
