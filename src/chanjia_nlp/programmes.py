@@ -59,7 +59,7 @@ __all__ = ["extract_programmes"]
 _CUES_FILE = "programme_cues.tsv"
 _GENERIC_FILE = "programme_generic.txt"
 _WHERE = frozenset(
-    {"end", "after", "after_de", "before", "title_near", "title_end", "title_after"}  # around a marked name
+    {"end", "after", "after_near", "after_de", "before", "title_near", "title_end", "title_after"}  # around a marked name
     | {"line_end", "line_verb", "plan_verb", "plan_end", "doc_verb", "doc_end"}  # names without marks
 )
 _KINDS = {k.value: k for k in ProgrammeKind}
@@ -92,6 +92,7 @@ class _Cues:
     after: re.Pattern[str]
     after_reversed: re.Pattern[str]  # the cues spelt backwards: the first match ends last
     after_kind: Mapping[str, ProgrammeKind]
+    after_near: frozenset[str]  # heads that speak for a quote only right after it: “…”工作
     after_de: re.Pattern[str]  # a method's head ending the phrase after 的: “…”的建会模式
     after_de_kind: Mapping[str, ProgrammeKind]
     before: Mapping[str, ProgrammeKind]
@@ -135,7 +136,8 @@ def _cues() -> _Cues:
     generic = frozenset(_lexicon.word_list(_GENERIC_FILE))
     end = {k: v for k, v in by_where["end"].items() if v is not None}
     end_never = {k: v for k, v in by_where["end"].items() if v is None}
-    after = {k: v for k, v in by_where["after"].items() if v is not None}
+    after_near = {k: v for k, v in by_where["after_near"].items() if v is not None}
+    after = {k: v for k, v in by_where["after"].items() if v is not None} | after_near
     before = {k: v for k, v in by_where["before"].items() if v is not None}
     after_de = {k: v for k, v in by_where["after_de"].items() if v is not None}
     title_end = by_where["title_end"]
@@ -180,6 +182,7 @@ def _cues() -> _Cues:
         after=re.compile(_or(after) or "(?!)"),
         after_reversed=re.compile(_or(cue[::-1] for cue in after) or "(?!)"),
         after_kind=MappingProxyType(after),
+        after_near=frozenset(after_near),
         after_de=re.compile("(?:" + (_or(after_de) or "(?!)") + ")$"),
         after_de_kind=MappingProxyType(after_de),
         before=MappingProxyType(before),
@@ -1088,12 +1091,13 @@ def _after_cues(text: str, close: int, cues: _Cues) -> tuple[ProgrammeKind | Non
     “…”等一批工作品牌 → 品牌).
     """
     phrase = RE_AFTER_PHRASE.match(text, close).group()
-    if phrase.startswith("等"):
+    category = phrase.startswith("等")  # what follows 等 names the category of a list of names
+    if category:
         phrase = phrase[1:]  # “…”“…”等活动
     elif phrase.startswith("的"):
         phrase = phrase[1:]  # “…”的目标, but not “…”的特色产业园区为目标
         m = cues.after.match(phrase)
-        kind = cues.after_kind[m.group()] if m else None
+        kind = cues.after_kind[m.group()] if m and m.end() == len(phrase) else None  # not 的工作格局
         if kind is None and (m := cues.after_de.search(phrase)):
             kind = cues.after_de_kind[m.group()]  # “重点建、行业建”的建会模式: the method it names
         return kind, kind
@@ -1114,6 +1118,10 @@ def _after_cues(text: str, close: int, cues: _Cues) -> tuple[ProgrammeKind | Non
         end = close + len(phrase) + 1  # “…”纺织行业劳动和技能竞赛: 和 inside the head phrase
         phrase += text[end - 1] + _phrase_at(RE_AFTER_PHRASE, text, end)
         m = cues.after_reversed.search(phrase[::-1])
+    while m is not None and m.group()[::-1] in cues.after_near and not category and m.end() != len(m.string):
+        # “…”特色产业园区产改工作: 工作 heads the phrase only right after the mark; a head before
+        # it may (“…”建设工作方案 → 建设)
+        m = cues.after_reversed.search(m.string, m.end())
     head = cues.after_kind[m.group()[::-1]] if m else None
     return first, head
 
