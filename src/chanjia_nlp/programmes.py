@@ -394,7 +394,9 @@ _MIN_PLAN_TOPIC = 4  # 全国工会职工书屋工程, not 全省民生工程: a
 _MIN_LICENSED_TOPIC = 3  # 召开职工大会 is no name: a verb licenses a topic of three characters or more
 _REGION_LENGTHS = (7, 6, 5, 4, 3, 2)  # 中华人民共和国 … 温县
 _JOINERS = "和与及、"  # 甘肃省和全国…运动会: modifiers joined so name a kind of event, not one event
-_DETERMINERS = frozenset("该本我各此这其每")  # 该省劳动模范: the province just named, not a level
+_DETERMINERS = frozenset("该本我各此这其每")
+_PRIZE_VERBS = frozenset("颁获抽领得评嘉发受兑设等")  # 颁奖, 获奖, 一等奖: 奖 is no prize's name here
+_PRIZE_NOUNS = frozenset("励金项品杯券惩学牌状章")  # 奖励, 奖金, 奖项: 奖 starts another word  # 该省劳动模范: the province just named, not a level
 
 RE_YEAR_MODIFIER = re.compile(
     r"""
@@ -541,6 +543,8 @@ def _unmarked_names(text: str, marks: list[_Mark]) -> list[Programme]:
                     continue  # 各级五一劳动奖获得者: the holders of any such honour
                 start = hs
         else:
+            if m.group() == "奖" and (text[hs - 1 : hs] in _PRIZE_VERBS or text[he : he + 1] in _PRIZE_NOUNS):
+                continue  # 颁奖, 获奖名单, 奖励, 奖金: the act or the money, not a named prize
             item = -1  # where this honour starts as a member of a 、-list of unit honours
             if role == "award":
                 if last_award_end >= 0 and text.startswith("、", last_award_end) and _list_item(text, last_award_end + 1, hs):
@@ -553,8 +557,8 @@ def _unmarked_names(text: str, marks: list[_Mark]) -> list[Programme]:
         if not _outside_marks(marks, start, he) or _quoted_elsewhere(text[start:he], quoted):
             continue
         out.append(Programme(text=text[start:he], start=start, end=he, kind=kind))
-        if role == "award":
-            last_award_end = he
+        if role == "award" or (role == "fixed" and k + 1 < len(heads) and heads[k + 1].group() == "奖"):
+            last_award_end = he  # 五一劳动奖、兴滇人才奖: a standard honour opens a list of prizes
     return _campaign_brands(text, out, g)
 
 
