@@ -17,8 +17,10 @@ just as often (“点”, “老板”). The evidence, strongest first:
    numbered name (落实“一份责”).
 
 Cue words live in ``lexicons/programme_cues.tsv``, ordinary words that reports quote (产改,
-职工之家) in ``lexicons/programme_generic.txt``: they are never names, and neither is a quoted list
-of items followed by 等 (“喝水、充电、热饭”等服务), unless its clauses keep a motto's rhythm. Evidence 1-4 and 6 lend the
+两新) in ``lexicons/programme_generic.txt``: they are never names, and neither is a quoted list
+of items followed by 等 (“喝水、充电、热饭”等服务), unless its clauses keep a motto's rhythm.
+Standard facility types (职工之家, 工会驿站: ``lexicons/programme_facilities.txt``) are names only
+by evidence outside their marks, not by their own ending. Evidence 1-4 and 6 lend the
 kind to the other mentions of the same name in the text (“小产改”即…, 《王大刚考证记》火了), a
 slogan of eight characters or more even where it is repeated without marks; a verb before one
 mention (5) speaks for that mention only. Within a list (供电公司“火花说”、住建局“思享会”) a name
@@ -58,6 +60,7 @@ __all__ = ["extract_programmes"]
 
 _CUES_FILE = "programme_cues.tsv"
 _GENERIC_FILE = "programme_generic.txt"
+_FACILITIES_FILE = "programme_facilities.txt"
 _WHERE = frozenset(
     {"end", "after", "after_near", "after_de", "before", "title_near", "title_end", "title_after"}  # around a marked name
     | {"line_end", "line_verb", "plan_verb", "plan_end", "doc_verb", "doc_end"}  # names without marks
@@ -108,6 +111,7 @@ class _Cues:
     plan_kind: Mapping[str, ProgrammeKind]  # 计划 → programme, 行动 → activity
     plan_lengths: tuple[int, ...]
     generic: frozenset[str]
+    facilities: frozenset[str]  # 职工之家: a name only with evidence outside its marks
 
 
 _or = _lexicon.literal_regex  # the longest of several words, as a trie
@@ -198,6 +202,7 @@ def _cues() -> _Cues:
         plan_kind=MappingProxyType({k: v for k, v in by_where["plan_end"].items() if v is not None}),
         plan_lengths=_lengths(by_where["plan_end"]),
         generic=generic,
+        facilities=frozenset(_lexicon.word_list(_FACILITIES_FILE)),
     )
 
 
@@ -1014,6 +1019,8 @@ def _classify_quote_chain(
         # 开展“两节”“送温暖”活动 the head speaks for the campaign, not for the festival before it
         after = (after_short if mark is last else None) if short else after_long
         own, own_outweighs = _own_kind(body, short, parallel, cues)
+        if body in cues.facilities:
+            own, own_outweighs = None, False  # 升级“职工之家”: every union has one; 之家 says nothing
         kind, strength = None, 0
         if (known := campaigns.get(body)) is not None:
             kind, strength = known, _STRONG  # a standing campaign: “金秋助学”品牌 is still the campaign
