@@ -81,6 +81,7 @@ _BEFORE_WINDOW = 6  # characters before an opening mark that may hold a cue verb
 _TITLE_WINDOW = 10  # characters of a title's clause, either side, that may make it a work
 _HEADING_PREFIX = 3  # at most this many characters before the quote in a subheading (落实“一份责”)
 _MAX_QUOTE = 40  # longer quotes are speech or sentences
+_MAX_DOCUMENT = 40  # characters of an unmarked document's verb and name
 _MIN_UNMARKED_SLOGAN = 8  # a slogan this long is found again without its quotes
 
 
@@ -99,6 +100,7 @@ class _Cues:
     after_de: re.Pattern[str]  # a method's head ending the phrase after 的: “…”的建会模式
     after_de_kind: Mapping[str, ProgrammeKind]
     before: Mapping[str, ProgrammeKind]
+    before_any: re.Pattern[str]  # any before cue: is one worth looking for behind a level or place
     before_lengths: tuple[int, ...]
     title_near: re.Pattern[str]
     title_end: Mapping[str, ProgrammeKind | None]
@@ -108,6 +110,7 @@ class _Cues:
     caption_verbs: re.Pattern[str]
     bare_plan: re.Pattern[str]
     bare_document: re.Pattern[str]
+    document_tails: tuple[str, ...]  # the last two characters of the doc_end heads (意见, 方案)
     plan_kind: Mapping[str, ProgrammeKind]  # 计划 → programme, 行动 → activity
     plan_lengths: tuple[int, ...]
     generic: frozenset[str]
@@ -174,7 +177,7 @@ def _cues() -> _Cues:
             (?:[^\W\d_的了和与及等各项类些系这该此其]|[“”‘’]){{6,30}}?  # 新时代高技能人才队伍建设: no figures
             (?:{_or(by_where["doc_end"]) or "(?!)"})   # … 意见, 行动方案
         )
-        (?=[，,。；;、和及与\s]|$)                     # and the phrase ends with the name
+        $                                            # searched up to where a head ends its phrase
         """,
         re.VERBOSE,
     )
@@ -190,6 +193,7 @@ def _cues() -> _Cues:
         after_de=re.compile("(?:" + (_or(after_de) or "(?!)") + ")$"),
         after_de_kind=MappingProxyType(after_de),
         before=MappingProxyType(before),
+        before_any=re.compile(_or(before) or "(?!)"),
         before_lengths=_lengths(before),
         title_near=re.compile(_or(by_where["title_near"]) or "(?!)"),
         title_end=MappingProxyType(title_end),
@@ -199,6 +203,7 @@ def _cues() -> _Cues:
         caption_verbs=re.compile(_or(by_where["line_verb"]) or "(?!)"),
         bare_plan=bare_plan,
         bare_document=bare_document,
+        document_tails=tuple(sorted({end[-2:] for end in by_where["doc_end"]})),
         plan_kind=MappingProxyType({k: v for k, v in by_where["plan_end"].items() if v is not None}),
         plan_lengths=_lengths(by_where["plan_end"]),
         generic=generic,
@@ -990,7 +995,7 @@ def _classify_quote_chain(
     """Classify the quotes of one chain: the cue after the last one and the verb before the
     first one speak for all of them."""
     last = chain[-1]
-    after_short, after_long = _after_cues(text, last.close, cues)
+    after_short, after_long = _after_cues(text, last.close, cues, short=len(last.body) <= 2)
     before = _before_cue(text, chain[0].open, cues)
     # the quote ends its noun phrase: a stop, or a clause starts (牢记“…”在思想上…)
     phrase_ends = last.close >= len(text) or text[last.close] in _STOPS or text[last.close] in _VERBAL_STARTS
@@ -1091,13 +1096,16 @@ def _counted_after(text: str, close: int) -> bool:
     return RE_COUNT_AFTER.match(text, close) is not None
 
 
-def _after_cues(text: str, close: int, cues: _Cues) -> tuple[ProgrammeKind | None, ProgrammeKind | None]:
+def _after_cues(
+    text: str, close: int, cues: _Cues, short: bool = False
+) -> tuple[ProgrammeKind | None, ProgrammeKind | None]:
     """The kinds the head noun after a closing mark gives: “…”创业大赛 → activity.
 
     The phrase runs to the next stop. The first kind is that of a cue right after the mark, the
     only one a word of one or two characters may use (“薪火”工程, not “家”小微企业活动), or of a
     cue after one word of two characters that heads the phrase: the phrase ends with it or a count
-    follows (“四送”服务品牌。, “卫民”暖心驿站5家, not “马东”公路建设现场). The second
+    follows (“四送”服务品牌。, “卫民”暖心驿站5家, not “马东”公路建设现场), looked for only when the
+    quote is ``short``. The second
     is that of the cue ending last in the phrase, its head (“…”大型青年职工联谊交友活动,
     “…”等一批工作品牌 → 品牌).
     """
@@ -1114,7 +1122,7 @@ def _after_cues(text: str, close: int, cues: _Cues) -> tuple[ProgrammeKind | Non
         return kind, kind
     m = cues.after.match(phrase)
     first = cues.after_kind[m.group()] if m else None
-    if first is None and len(phrase) > 2 and _all_cjk(phrase, 0, 2) and not _NUMERALS_SET.intersection(phrase[:2]):
+    if short and first is None and len(phrase) > 2 and _all_cjk(phrase, 0, 2) and not _NUMERALS_SET.intersection(phrase[:2]):
         m = cues.after.match(phrase, 2)
         if m and (m.end() == len(phrase) or _counted_after(text, close + m.end())):
             first = cues.after_kind[m.group()]
@@ -1183,10 +1191,22 @@ def _before_cue(text: str, open_: int, cues: _Cues) -> ProgrammeKind | None:
     kind = _ending_cue(left, cues.before, cues.before_lengths)
     if kind is None and left and left[-1] in _TRAILING_PARTICLES:
         kind = _ending_cue(left[:-1], cues.before, cues.before_lengths)
-    if kind is None and (n := _owner_before(text, open_)):
+    if (
+        kind is None
+        and open_ > 0
+        and text[open_ - 1] in _owner_tails()  # 国, 省, 市: a level or a place may end here
+        and cues.before_any.search(text, max(0, open_ - 2 * _BEFORE_WINDOW), open_ - 1)
+        and (n := _owner_before(text, open_))
+    ):
         left = text[max(0, open_ - n - _BEFORE_WINDOW) : open_ - n]
         kind = _ending_cue(left.removesuffix("为"), cues.before, cues.before_lengths)
     return kind
+
+
+@functools.cache
+def _owner_tails() -> frozenset[str]:
+    """The last characters of the level words, aliases and regions (a quick test before the lookup)."""
+    return frozenset({name[-1] for name in _region_names()} | {word[-1] for word in _grammar().modifiers})
 
 
 def _owner_before(text: str, i: int) -> int:
@@ -1263,6 +1283,22 @@ def _is_word_char(ch: str) -> bool:
     return ("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf") and ch not in _NUMERALS
 
 
+_DOCUMENT_BOUNDARY = frozenset("，,。；;、和及与 \t\n\r\u3000")  # what may follow an unmarked document
+
+
+def _document_ends(text: str, tails: tuple[str, ...]) -> list[int]:
+    """Where a head of an unmarked document (…意见, …方案) ends its phrase, in order."""
+    ends = []
+    for tail in tails:
+        i = text.find(tail)
+        while i != -1:
+            end = i + len(tail)
+            if end == len(text) or text[end] in _DOCUMENT_BOUNDARY:
+                ends.append(end)
+            i = text.find(tail, end)
+    return sorted(ends)
+
+
 def _bare_names(text: str, marks: list[_Mark], cues: _Cues) -> list[Programme]:
     """Names without marks: working methods, formulas (6+X), plans after a launching verb, event captions."""
     out = []
@@ -1284,11 +1320,15 @@ def _bare_names(text: str, marks: list[_Mark], cues: _Cues) -> list[Programme]:
         if _outside_marks(marks, start, end) and name not in cues.generic and not _quoted_elsewhere(name, quoted):
             kind = cues.plan_kind.get(_suffix(name, cues.plan_kind, cues.plan_lengths, shorter=True) or "")
             out.append(Programme(text=name, start=start, end=end, kind=kind or ProgrammeKind.PROGRAMME))
-    for m in cues.bare_document.finditer(text):
+    last = 0
+    for head_end in _document_ends(text, cues.document_tails):  # heads are rarer than verbs: read back
+        m = cues.bare_document.search(text, max(last, head_end - _MAX_DOCUMENT), head_end)
+        if m is None:
+            continue
         start, end = m.span("name")
-        name = m.group("name")
-        if all(m.close <= start or m.open >= end or start <= m.open and m.close <= end for m in marks):
-            out.append(Programme(text=name, start=start, end=end, kind=ProgrammeKind.POLICY_DOCUMENT))
+        if all(k.close <= start or k.open >= end or start <= k.open and k.close <= end for k in marks):
+            out.append(Programme(text=m.group("name"), start=start, end=end, kind=ProgrammeKind.POLICY_DOCUMENT))
+            last = end
     for m in cues.caption.finditer(text):
         start, end = m.span("name")
         name = m.group("name")
