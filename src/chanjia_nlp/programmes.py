@@ -1116,7 +1116,8 @@ def _after_cues(
     elif phrase.startswith("的"):
         phrase = phrase[1:]  # “…”的目标, but not “…”的特色产业园区为目标
         m = cues.after.match(phrase)
-        kind = cues.after_kind[m.group()] if m and m.end() == len(phrase) else None  # not 的工作格局
+        whole = m is not None and m.end() == len(phrase) and m.group() not in cues.after_near
+        kind = cues.after_kind[m.group()] if whole else None  # not 的工作格局, not “…”的队伍
         if kind is None and (m := cues.after_de.search(phrase)):
             kind = cues.after_de_kind[m.group()]  # “重点建、行业建”的建会模式: the method it names
         return kind, kind
