@@ -404,9 +404,9 @@ _MIN_PLAN_TOPIC = 4  # 全国工会职工书屋工程, not 全省民生工程: a
 _MIN_LICENSED_TOPIC = 3  # 召开职工大会 is no name: a verb licenses a topic of three characters or more
 _REGION_LENGTHS = (7, 6, 5, 4, 3, 2)  # 中华人民共和国 … 温县
 _JOINERS = "和与及、"  # 甘肃省和全国…运动会: modifiers joined so name a kind of event, not one event
-_DETERMINERS = frozenset("该本我各此这其每")
+_DETERMINERS = frozenset("该本我各此这其每")  # 该省劳动模范: the province just named, not a level
 _PRIZE_VERBS = frozenset("颁获抽领得评嘉发受兑设等")  # 颁奖, 获奖, 一等奖: 奖 is no prize's name here
-_PRIZE_NOUNS = frozenset("励金项品杯券惩罚补学牌状章")  # 奖励, 奖金, 奖补: 奖 starts another word  # 该省劳动模范: the province just named, not a level
+_PRIZE_NOUNS = frozenset("励金项品杯券惩罚补学牌状章")  # 奖励, 奖金, 奖补: 奖 starts another word
 
 RE_YEAR_MODIFIER = re.compile(
     r"""
