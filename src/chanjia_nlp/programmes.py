@@ -62,7 +62,7 @@ _CUES_FILE = "programme_cues.tsv"
 _GENERIC_FILE = "programme_generic.txt"
 _FACILITIES_FILE = "programme_facilities.txt"
 _WHERE = frozenset(
-    {"end", "after", "after_near", "after_de", "before", "title_near", "title_end", "title_after"}  # around a marked name
+    {"end", "after", "after_near", "after_de", "before", "title_near", "title_end", "title_after"}  # around a mark
     | {"line_end", "line_verb", "plan_verb", "plan_end", "doc_verb", "doc_end"}  # names without marks
 )
 _KINDS = {k.value: k for k in ProgrammeKind}
@@ -557,7 +557,8 @@ def _unmarked_names(text: str, marks: list[_Mark]) -> list[Programme]:
                 continue  # 颁奖, 获奖名单, 奖励, 奖金: the act or the money, not a named prize
             item = -1  # where this honour starts as a member of a 、-list of unit honours
             if role == "award":
-                if last_award_end >= 0 and text.startswith("、", last_award_end) and _list_item(text, last_award_end + 1, hs):
+                after_list = last_award_end >= 0 and text.startswith("、", last_award_end)
+                if after_list and _list_item(text, last_award_end + 1, hs):
                     item = last_award_end + 1
                 elif text.startswith("、", he) and k + 1 < len(heads) and g.heads[heads[k + 1].group()][0] == "award":
                     item = -2 if _list_item(text, he + 1, heads[k + 1].start()) else -1  # the first member
@@ -668,9 +669,7 @@ def _list_item(text: str, start: int, end: int) -> bool:
     return _MIN_LICENSED_TOPIC <= end - start <= _MAX_RUN and all(_is_name_char(ch) for ch in text[start:end])
 
 
-def _name_start(
-    text: str, hs: int, he: int, role: str, kind: ProgrammeKind, g: _Grammar, item: int = -1
-) -> int | None:
+def _name_start(text: str, hs: int, he: int, role: str, kind: ProgrammeKind, g: _Grammar, item: int = -1) -> int | None:
     """Where the name whose head is ``text[hs:he]`` starts, or ``None`` when nothing makes it a name.
 
     The run of name characters before the head ends at a stop word, a verb or punctuation. The
@@ -735,9 +734,8 @@ def _name_checks(text: str, start: int, hs: int, he: int, role: str, g: _Grammar
         return False  # 太仓首个劳模创新工作室: a count of things, not a name
     if any(text[k] in _JOINERS and _modifier_at(text, k + 1, hs, g) for k in range(topic, hs)):
         return False
-    if any(text.count(a, start, he) != text.count(b, start, he) for a, b in ("()", "（）")):
-        return False  # 刘娅)2020年…: a name holds whole pairs of brackets
-    return True
+    # 刘娅)2020年…: a name holds whole pairs of brackets
+    return all(text.count(a, start, he) == text.count(b, start, he) for a, b in ("()", "（）"))
 
 
 def _all_cjk(text: str, start: int, end: int) -> bool:
@@ -1116,14 +1114,16 @@ def _after_cues(
     elif phrase.startswith("的"):
         phrase = phrase[1:]  # “…”的目标, but not “…”的特色产业园区为目标
         m = cues.after.match(phrase)
-        whole = m is not None and m.end() == len(phrase) and m.group() not in cues.after_near
-        kind = cues.after_kind[m.group()] if whole else None  # not 的工作格局, not “…”的队伍
+        kind = None
+        if m is not None and m.end() == len(phrase) and m.group() not in cues.after_near:
+            kind = cues.after_kind[m.group()]  # the whole head: not 的工作格局, not “…”的队伍
         if kind is None and (m := cues.after_de.search(phrase)):
             kind = cues.after_de_kind[m.group()]  # “重点建、行业建”的建会模式: the method it names
         return kind, kind
     m = cues.after.match(phrase)
     first = cues.after_kind[m.group()] if m else None
-    if short and first is None and len(phrase) > 2 and _all_cjk(phrase, 0, 2) and not _NUMERALS_SET.intersection(phrase[:2]):
+    gap_word = len(phrase) > 2 and _all_cjk(phrase, 0, 2) and _NUMERALS_SET.isdisjoint(phrase[:2])
+    if short and first is None and gap_word:
         m = cues.after.match(phrase, 2)
         if m and (m.end() == len(phrase) or _counted_after(text, close + m.end())):
             first = cues.after_kind[m.group()]
@@ -1323,12 +1323,12 @@ def _bare_names(text: str, marks: list[_Mark], cues: _Cues) -> list[Programme]:
             out.append(Programme(text=name, start=start, end=end, kind=kind or ProgrammeKind.PROGRAMME))
     last = 0
     for head_end in _document_ends(text, cues.document_tails):  # heads are rarer than verbs: read back
-        m = cues.bare_document.search(text, max(last, head_end - _MAX_DOCUMENT), head_end)
-        if m is None:
+        doc = cues.bare_document.search(text, max(last, head_end - _MAX_DOCUMENT), head_end)
+        if doc is None:
             continue
-        start, end = m.span("name")
+        start, end = doc.span("name")
         if all(k.close <= start or k.open >= end or start <= k.open and k.close <= end for k in marks):
-            out.append(Programme(text=m.group("name"), start=start, end=end, kind=ProgrammeKind.POLICY_DOCUMENT))
+            out.append(Programme(text=doc.group("name"), start=start, end=end, kind=ProgrammeKind.POLICY_DOCUMENT))
             last = end
     for m in cues.caption.finditer(text):
         start, end = m.span("name")
