@@ -30,8 +30,11 @@ Without marks, names are read by a small grammar (``lexicons/programme_names.tsv
 (大赛, 推进会, 先进单位, 劳模) and, leftwards from it, a topic and the modifiers a name opens with —
 a year, an edition (第四届, 首届), a level word (全国, 全省) or a region (湖南省第二届职业技能大赛,
 2025年焦作市…职工技术运动会, 全国劳模). A verb can stand in for the modifier where it says what
-follows is a name (召开职工之家建设工作推进会). Standard honours (五一劳动奖章) and standing
-campaigns (送温暖) are names on their own; a name the text also quotes counts only where quoted.
+follows is a name (召开职工之家建设工作推进会), and unit honours and prizes make names as a
+、-list (…建设示范单位、…示范项目; 五一劳动奖、兴滇人才奖). Plans (…工程, …计划) need a modifier
+and a topic of four characters. Standard honours (五一劳动奖章) and standing campaigns (送温暖)
+are names on their own, and a 、-list of campaigns before a brand is that brand (春送岗位、夏送清凉、
+金秋助学、冬送温暖“四送”服务品牌); a name the text also quotes counts only where quoted.
 Tighter patterns add repeated-numeral working methods (四强化四构建), formulas (6+X, 1+10+N),
 plans named after a launching verb (实施职业技能提升行动), documents named after a verb that
 takes one (贯彻落实…队伍建设意见) and caption lines that name an event (…职工技能大赛).
