@@ -17,7 +17,10 @@ just as often (“点”, “老板”). The evidence, strongest first:
    numbered name (落实“一份责”).
 
 Cue words live in ``lexicons/programme_cues.tsv``, ordinary words that reports quote (产改,
-职工之家) in ``lexicons/programme_generic.txt``: they are never names. Evidence 1-4 and 6 lend the
+两新) in ``lexicons/programme_generic.txt``: they are never names, and neither is a quoted list
+of items followed by 等 (“喝水、充电、热饭”等服务), unless its clauses keep a motto's rhythm.
+Standard facility types (职工之家, 工会驿站: ``lexicons/programme_facilities.txt``) are names only
+by evidence outside their marks, not by their own ending. Evidence 1-4 and 6 lend the
 kind to the other mentions of the same name in the text (“小产改”即…, 《王大刚考证记》火了), a
 slogan of eight characters or more even where it is repeated without marks; a verb before one
 mention (5) speaks for that mention only. Within a list (供电公司“火花说”、住建局“思享会”) a name
@@ -27,16 +30,19 @@ Without marks, names are read by a small grammar (``lexicons/programme_names.tsv
 (大赛, 推进会, 先进单位, 劳模) and, leftwards from it, a topic and the modifiers a name opens with —
 a year, an edition (第四届, 首届), a level word (全国, 全省) or a region (湖南省第二届职业技能大赛,
 2025年焦作市…职工技术运动会, 全国劳模). A verb can stand in for the modifier where it says what
-follows is a name (召开职工之家建设工作推进会). Standard honours (五一劳动奖章) and standing
-campaigns (送温暖) are names on their own; a name the text also quotes counts only where quoted.
+follows is a name (召开职工之家建设工作推进会), and unit honours and prizes make names as a
+、-list (…建设示范单位、…示范项目; 五一劳动奖、兴滇人才奖). Plans (…工程, …计划) need a modifier
+and a topic of four characters. Standard honours (五一劳动奖章) and standing campaigns (送温暖)
+are names on their own, and a 、-list of campaigns before a brand is that brand (春送岗位、夏送清凉、
+金秋助学、冬送温暖“四送”服务品牌); a name the text also quotes counts only where quoted.
 Tighter patterns add repeated-numeral working methods (四强化四构建), formulas (6+X, 1+10+N),
-plans named after a launching verb (实施职业技能提升行动) and caption lines that name an event
-(…职工技能大赛).
+plans named after a launching verb (实施职业技能提升行动), documents named after a verb that
+takes one (贯彻落实…队伍建设意见) and caption lines that name an event (…职工技能大赛).
 
 The span never includes the marks. Records are sorted by start and never cross; a name quoted
 inside another one is a record of its own after it (《关于深入推进“智汇龙川”工程的意见》 gives the
-document and the programme), which is how the annotators mark nested names. Unmarked names never
-nest in anything.
+document and the programme), which is how the annotators mark nested names; so is a quote inside
+an unmarked document (实施助力“两都”建设行动方案). Other unmarked names never nest in anything.
 """
 
 from __future__ import annotations
@@ -57,15 +63,17 @@ __all__ = ["extract_programmes"]
 
 _CUES_FILE = "programme_cues.tsv"
 _GENERIC_FILE = "programme_generic.txt"
+_FACILITIES_FILE = "programme_facilities.txt"
 _WHERE = frozenset(
-    {"end", "after", "before", "title_near", "title_end", "title_after"}  # around a marked name
-    | {"line_end", "line_verb", "plan_verb", "plan_end"}  # names without marks
+    {"end", "after", "after_near", "after_de", "before", "title_near", "title_end", "title_after"}  # around a mark
+    | {"line_end", "line_verb", "plan_verb", "plan_end", "doc_verb", "doc_end"}  # names without marks
 )
 _KINDS = {k.value: k for k in ProgrammeKind}
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff"
 _NUMERALS = "一二三四五六七八九十两双百千万"
-_STOPS = frozenset("，,。；;：:！？!?、\n\r\t 　“”‘’「」『』《》()（）和与及")  # end of the phrase after a mark
+_NUMERALS_SET = frozenset(_NUMERALS)
+_STOPS = frozenset("，,。；;：:！？!?、\n\r\t 　“”‘’「」『』《》〈〉()（）和与及")  # end of the phrase after a mark
 _CLAUSE_STOPS = frozenset("，,。；;：:！？!?\n")  # the clause a title stands in (、 joins titles)
 _SPEECH_CHARS = frozenset("我你咱了吗呢啊呀吧")  # clauses with these are quoted speech, not a slogan
 _VERBAL_STARTS = frozenset("在为被把将让使是已正也都就还又则即于向从对给由")  # a clause, not a noun, follows
@@ -76,6 +84,7 @@ _BEFORE_WINDOW = 6  # characters before an opening mark that may hold a cue verb
 _TITLE_WINDOW = 10  # characters of a title's clause, either side, that may make it a work
 _HEADING_PREFIX = 3  # at most this many characters before the quote in a subheading (落实“一份责”)
 _MAX_QUOTE = 40  # longer quotes are speech or sentences
+_MAX_DOCUMENT = 40  # characters of an unmarked document's verb and name
 _MIN_UNMARKED_SLOGAN = 8  # a slogan this long is found again without its quotes
 
 
@@ -90,7 +99,11 @@ class _Cues:
     after: re.Pattern[str]
     after_reversed: re.Pattern[str]  # the cues spelt backwards: the first match ends last
     after_kind: Mapping[str, ProgrammeKind]
+    after_near: frozenset[str]  # heads that speak for a quote only right after it: “…”工作
+    after_de: re.Pattern[str]  # a method's head ending the phrase after 的: “…”的建会模式
+    after_de_kind: Mapping[str, ProgrammeKind]
     before: Mapping[str, ProgrammeKind]
+    before_any: re.Pattern[str]  # any before cue: is one worth looking for behind a level or place
     before_lengths: tuple[int, ...]
     title_near: re.Pattern[str]
     title_end: Mapping[str, ProgrammeKind | None]
@@ -99,9 +112,12 @@ class _Cues:
     caption: re.Pattern[str]
     caption_verbs: re.Pattern[str]
     bare_plan: re.Pattern[str]
+    bare_document: re.Pattern[str]
+    document_tails: tuple[str, ...]  # the last two characters of the doc_end heads (意见, 方案)
     plan_kind: Mapping[str, ProgrammeKind]  # 计划 → programme, 行动 → activity
     plan_lengths: tuple[int, ...]
     generic: frozenset[str]
+    facilities: frozenset[str]  # 职工之家: a name only with evidence outside its marks
 
 
 _or = _lexicon.literal_regex  # the longest of several words, as a trie
@@ -130,8 +146,10 @@ def _cues() -> _Cues:
     generic = frozenset(_lexicon.word_list(_GENERIC_FILE))
     end = {k: v for k, v in by_where["end"].items() if v is not None}
     end_never = {k: v for k, v in by_where["end"].items() if v is None}
-    after = {k: v for k, v in by_where["after"].items() if v is not None}
+    after_near = {k: v for k, v in by_where["after_near"].items() if v is not None}
+    after = {k: v for k, v in by_where["after"].items() if v is not None} | after_near
     before = {k: v for k, v in by_where["before"].items() if v is not None}
+    after_de = {k: v for k, v in by_where["after_de"].items() if v is not None}
     title_end = by_where["title_end"]
     name = rf"[{_CJK}A-Za-z0-9+＋·()（）\-]"  # what a caption or a bare plan name is made of
     caption = re.compile(
@@ -154,6 +172,18 @@ def _cues() -> _Cues:
         """,
         re.VERBOSE,
     )
+    bare_document = re.compile(
+        rf"""
+        (?:{_or(by_where["doc_verb"]) or "(?!)"})      # 贯彻落实, 印发: a verb that takes a document
+        (?P<name>
+            (?![各相有本该])                            # 各项…措施, 相关意见: no particular document
+            (?:[^\W\d_的了和与及等各项类些系这该此其]|[“”‘’]){{6,30}}?  # 新时代高技能人才队伍建设: no figures
+            (?:{_or(by_where["doc_end"]) or "(?!)"})   # … 意见, 行动方案
+        )
+        $                                            # searched up to where a head ends its phrase
+        """,
+        re.VERBOSE,
+    )
     return _Cues(
         end=MappingProxyType(end),
         end_lengths=_lengths(end),
@@ -162,7 +192,11 @@ def _cues() -> _Cues:
         after=re.compile(_or(after) or "(?!)"),
         after_reversed=re.compile(_or(cue[::-1] for cue in after) or "(?!)"),
         after_kind=MappingProxyType(after),
+        after_near=frozenset(after_near),
+        after_de=re.compile("(?:" + (_or(after_de) or "(?!)") + ")$"),
+        after_de_kind=MappingProxyType(after_de),
         before=MappingProxyType(before),
+        before_any=re.compile(_or(before) or "(?!)"),
         before_lengths=_lengths(before),
         title_near=re.compile(_or(by_where["title_near"]) or "(?!)"),
         title_end=MappingProxyType(title_end),
@@ -171,15 +205,19 @@ def _cues() -> _Cues:
         caption=caption,
         caption_verbs=re.compile(_or(by_where["line_verb"]) or "(?!)"),
         bare_plan=bare_plan,
+        bare_document=bare_document,
+        document_tails=tuple(sorted({end[-2:] for end in by_where["doc_end"]})),
         plan_kind=MappingProxyType({k: v for k, v in by_where["plan_end"].items() if v is not None}),
         plan_lengths=_lengths(by_where["plan_end"]),
         generic=generic,
+        facilities=frozenset(_lexicon.word_list(_FACILITIES_FILE)),
     )
 
 
 RE_MARKED = re.compile(
     r"""
       《(?P<title>[^《》\n。]{1,100})》       # a title: document, plan, form, song, play, book
+    | 〈(?P<inner_title>[^〈〉《》\n。]{1,100})〉  # a title inside a title (《关于印发〈…方案〉的通知》)
     | “(?P<dq>[^“”《》]{1,40})”              # curly double quotes, the usual marks for names
     | ‘(?P<sq>[^‘’“”《》]{1,40})’            # curly single quotes (also nested in a speech quote)
     | 「(?P<cq>[^「」《》]{1,40})」           # corner brackets
@@ -197,7 +235,8 @@ RE_SPACED_TITLE = re.compile(
 )
 
 RE_NESTED_OPEN = re.compile(r"[‘「『\"]")  # a mark that may open a name inside a double quote
-RE_NESTED_IN_TITLE = re.compile(r"[“‘「『\"]")  # … or inside a title
+RE_NESTED_IN_TITLE = re.compile(r"[“‘「『\"〈]")  # … or inside a title
+_TITLE_GROUPS = frozenset({"title", "inner_title"})
 
 RE_HEAD_COUNT = re.compile(
     rf"""
@@ -332,10 +371,14 @@ def extract_programmes(text: str) -> list[Programme]:
     if marks:
         found.extend(_classify_marks(text, marks, cues))
     outer = [m for m in marks if not m.nested]  # disjoint, in order
-    found.extend(_bare_names(text, outer, cues))
+    bare = _bare_names(text, outer, cues)
+    found.extend(bare)
     found.extend(_unmarked_names(text, outer))
     found.sort(key=lambda p: (p.start, -p.end))
     nested = {(m.start, m.end) for m in marks if m.nested}
+    for p in bare:  # 实施助力“两都”建设行动方案: a quote inside an unmarked document nests in it
+        if p.kind is ProgrammeKind.POLICY_DOCUMENT:
+            nested.update((m.start, m.end) for m in outer if p.start <= m.open and m.close <= p.end)
     out: list[Programme] = []
     last_end = -1
     for p in found:
@@ -352,18 +395,21 @@ def extract_programmes(text: str) -> list[Programme]:
 
 _NAMES_FILE = "programme_names.tsv"
 _ROLES = frozenset(
-    {"event", "meeting", "award", "honour", "fixed", "campaign", "level", "alias", "stop", "verb", "compound"}
+    {"event", "meeting", "award", "honour", "fixed", "campaign", "plan", "level", "alias", "stop", "verb", "compound"}
 )
-_HEAD_ROLES = frozenset({"event", "meeting", "award", "honour", "fixed", "campaign"})
+_HEAD_ROLES = frozenset({"event", "meeting", "award", "honour", "fixed", "campaign", "plan"})
 _MAX_RUN = 30  # characters of a name before its head
 _MIN_UNQUOTED_CAMPAIGN = 3  # characters of a campaign name found without quotes
 _CAMPAIGN_MONEY = ("资金", "款", "金")  # 送温暖资金, 金秋助学金: money named after a campaign
 _MAX_PLACE = 6  # characters of a place before the first modifier, where punctuation opens the run
 _MIN_NAME = 4  # 全国竞赛: after its modifiers, an event's name has four characters or more (技能大赛)
+_MIN_PLAN_TOPIC = 4  # 全国工会职工书屋工程, not 全省民生工程: a plan's topic before its head
 _MIN_LICENSED_TOPIC = 3  # 召开职工大会 is no name: a verb licenses a topic of three characters or more
 _REGION_LENGTHS = (7, 6, 5, 4, 3, 2)  # 中华人民共和国 … 温县
 _JOINERS = "和与及、"  # 甘肃省和全国…运动会: modifiers joined so name a kind of event, not one event
 _DETERMINERS = frozenset("该本我各此这其每")  # 该省劳动模范: the province just named, not a level
+_PRIZE_VERBS = frozenset("颁获抽领得评嘉发受兑设等")  # 颁奖, 获奖, 一等奖: 奖 is no prize's name here
+_PRIZE_NOUNS = frozenset("励金项品杯券惩罚补学牌状章")  # 奖励, 奖金, 奖补: 奖 starts another word
 
 RE_YEAR_MODIFIER = re.compile(
     r"""
@@ -384,6 +430,14 @@ RE_EDITION_MODIFIER = re.compile(
     re.VERBOSE,
 )
 
+RE_ORGANISATION_AFTER = re.compile(
+    r"""
+    (?:师|局|学院                                # 工程师, 工程局, 工程学院: a trade, an office
+      |[^，,。；;、\s]{0,10}?(?:公司|集团|研究院|设计院)  # 中国…工程第二建设有限公司: a firm
+    )
+    """,
+    re.VERBOSE,
+)
 RE_CLASS_LEVEL = re.compile(r"(?:国家|省|市|县|区)级")  # 省级大赛, 区级工作室: a class, not a name
 RE_NAME_RUN = re.compile(r"[\u4e00-\u9fff0-9０-９·•()（）]+$")  # the characters a name is made of, up to its head
 RE_DIGIT = re.compile(r"[0-9０-９]")  # a figure in a topic: a clause (共有5个先进单位), not a name
@@ -482,7 +536,8 @@ def _unmarked_names(text: str, marks: list[_Mark]) -> list[Programme]:
     quoted = [m.body for m in marks if not m.title]
     out: list[Programme] = []
     last_award_end = -1  # the end of the last unit honour, for 、-lists of them
-    for m in g.head_re.finditer(text):
+    heads = list(g.head_re.finditer(text))
+    for k, m in enumerate(heads):
         hs, he = m.span()
         role, kind = g.heads[m.group()]
         start: int | None
@@ -501,14 +556,58 @@ def _unmarked_names(text: str, marks: list[_Mark]) -> list[Programme]:
                     continue  # 各级五一劳动奖获得者: the holders of any such honour
                 start = hs
         else:
-            start = _name_start(text, hs, he, role, kind, g, last_award_end)
+            if m.group() == "奖" and (text[hs - 1 : hs] in _PRIZE_VERBS or text[he : he + 1] in _PRIZE_NOUNS):
+                continue  # 颁奖, 获奖名单, 奖励, 奖金: the act or the money, not a named prize
+            item = -1  # where this honour starts as a member of a 、-list of unit honours
+            if role == "award":
+                after_list = last_award_end >= 0 and text.startswith("、", last_award_end)
+                if after_list and _list_item(text, last_award_end + 1, hs):
+                    item = last_award_end + 1
+                elif text.startswith("、", he) and k + 1 < len(heads) and g.heads[heads[k + 1].group()][0] == "award":
+                    item = -2 if _list_item(text, he + 1, heads[k + 1].start()) else -1  # the first member
+            start = _name_start(text, hs, he, role, kind, g, item)
             if start is None:
                 continue
         if not _outside_marks(marks, start, he) or _quoted_elsewhere(text[start:he], quoted):
             continue
         out.append(Programme(text=text[start:he], start=start, end=he, kind=kind))
-        if role == "award":
-            last_award_end = he
+        if role == "award" or (role == "fixed" and k + 1 < len(heads) and heads[k + 1].group() == "奖"):
+            last_award_end = he  # 五一劳动奖、兴滇人才奖: a standard honour opens a list of prizes
+    return _campaign_brands(text, out, g)
+
+
+RE_BRAND_AFTER = re.compile(
+    r"""
+    (?:“[^“”\n]{1,10}”)?                       # “四送”: the brand's own short name
+    [\u4e00-\u9fff]{0,4}?                      # 服务, 系列
+    品牌                                        # a brand
+    """,
+    re.VERBOSE,
+)
+
+
+def _campaign_brands(text: str, found: list[Programme], g: _Grammar) -> list[Programme]:
+    """A 、-list of three or more standing campaigns before a brand is that brand, one programme
+    (擦亮春送岗位、夏送清凉、金秋助学、冬送温暖“四送”服务品牌), not the campaigns one by one."""
+    out: list[Programme] = []
+    i = 0
+    while i < len(found):
+        j = i
+        while (
+            j + 1 < len(found)
+            and found[j].text in g.campaigns
+            and found[j + 1].text in g.campaigns
+            and found[j + 1].start == found[j].end + 1
+            and text[found[j].end] == "、"
+        ):
+            j += 1
+        if j - i >= 2 and found[i].text in g.campaigns and RE_BRAND_AFTER.match(text, found[j].end):
+            start, end = found[i].start, found[j].end
+            out.append(Programme(text=text[start:end], start=start, end=end, kind=ProgrammeKind.PROGRAMME))
+            i = j + 1
+        else:
+            out.append(found[i])
+            i += 1
     return out
 
 
@@ -567,16 +666,25 @@ def _is_name_char(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or ch.isdigit() or ch in "·•()（）"
 
 
-def _name_start(
-    text: str, hs: int, he: int, role: str, kind: ProgrammeKind, g: _Grammar, last_award_end: int
-) -> int | None:
+def _list_item(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` can open a member of a 、-list of honours before its head: name
+    characters only (市基层工会组织建设|先进单位), a topic of three characters or more."""
+    return _MIN_LICENSED_TOPIC <= end - start <= _MAX_RUN and all(_is_name_char(ch) for ch in text[start:end])
+
+
+def _name_start(text: str, hs: int, he: int, role: str, kind: ProgrammeKind, g: _Grammar, item: int = -1) -> int | None:
     """Where the name whose head is ``text[hs:he]`` starts, or ``None`` when nothing makes it a name.
 
     The run of name characters before the head ends at a stop word, a verb or punctuation. The
     name starts at the leftmost modifier of the run; without one, at the run's start, when a
     verb of the head's kind stands right before it (召开…推进会, 荣获…先进单位), or, for unit
-    honours, when it continues a 、-list of them or 称号 follows.
+    honours, when they make a 、-list (``item`` is where a later member starts, -2 marks the first
+    one) or 称号 follows. A member of a list runs from the 、 whatever words it holds (…工会组织建设
+    先进单位). A unit honour of four characters or more is a whole name after a verb of honour
+    that stands right before it, when the phrase ends with it (被评为优秀组织单位。).
     """
+    if item >= 0:
+        return item if _name_checks(text, item, hs, he, role, g) else None
     run = RE_NAME_RUN.search(text, max(0, hs - _MAX_RUN), hs)
     floor = run.start() if run else hs
     stops, lengths = g.stops, g.stop_lengths
@@ -600,27 +708,37 @@ def _name_start(
     start = _first_modifier(text, run_start, hs, g, role)
     if start is not None and stop is None and 0 < start - run_start <= _MAX_PLACE and _all_cjk(text, run_start, start):
         start = run_start  # “…”粤港澳大湾区第四届职业技能大赛: a place the gazetteer lacks opens the name
+    if role == "plan" and (start is None or RE_ORGANISATION_AFTER.match(text, he)):
+        return None  # 民生工程, 工作计划: a plan is a name only with its level, place or year
     if start is None:
-        if hs - run_start < _MIN_LICENSED_TOPIC:
-            return None
         licensed = stop is not None and g.stops[stop] is kind and role in ("meeting", "award")
-        listed = role == "award" and run_start >= 1 and text[run_start - 1] == "、" and last_award_end == run_start - 1
+        if hs - run_start < _MIN_LICENSED_TOPIC:
+            whole = licensed and role == "award" and hs == run_start and he - hs >= 4
+            return hs if whole and (he == len(text) or not _is_name_char(text[he])) else None
+        listed = item == -2
         titled = role == "award" and text.startswith(("称号", "荣誉"), he)
         if not (licensed or listed or titled):
             return None
         start = run_start
+    return start if _name_checks(text, start, hs, he, role, g) else None
+
+
+def _name_checks(text: str, start: int, hs: int, he: int, role: str, g: _Grammar) -> bool:
+    """Whether the words between ``start`` and the head make a name: no figure (共有5个…), no
+    count (首个), no joined levels (省、市…), whole pairs of brackets."""
     topic = _strip_modifiers(text, start, hs, g)
     if role in ("event", "meeting") and he - topic < _MIN_NAME:
-        return None
+        return False
+    if role == "plan" and hs - topic < _MIN_PLAN_TOPIC:
+        return False
     if RE_DIGIT.search(text, topic, hs) and not RE_EDITION_MODIFIER.search(text, topic, hs):
-        return None
+        return False
     if RE_COUNTED.search(text, topic, hs):
-        return None  # 太仓首个劳模创新工作室: a count of things, not a name
+        return False  # 太仓首个劳模创新工作室: a count of things, not a name
     if any(text[k] in _JOINERS and _modifier_at(text, k + 1, hs, g) for k in range(topic, hs)):
-        return None
-    if any(text.count(a, start, he) != text.count(b, start, he) for a, b in ("()", "（）")):
-        return None  # 刘娅)2020年…: a name holds whole pairs of brackets
-    return start
+        return False
+    # 刘娅)2020年…: a name holds whole pairs of brackets
+    return all(text.count(a, start, he) == text.count(b, start, he) for a, b in ("()", "（）"))
 
 
 def _all_cjk(text: str, start: int, end: int) -> bool:
@@ -686,21 +804,28 @@ def _find_marks(text: str) -> list[_Mark]:
 
     Marks nested in a double quote or a title (“他说：‘有利于…’。”, 《关于深化“智汇江城”工程的
     意见》) follow it: when the quote turns out to be speech, the name inside it still counts, and
-    a name inside a name is a name of its own.
+    a name inside a name is a name of its own, however deep (《关于印发〈推进“…”建设方案〉的通知》).
     """
-    marks = []
+    marks: list[_Mark] = []
     for m in RE_MARKED.finditer(text):
-        mark = _mark(text, *m.span(), m.lastgroup == "title")
+        mark = _mark(text, *m.span(), m.lastgroup in _TITLE_GROUPS)
         if mark is not None:
             marks.append(mark)
-        opens = RE_NESTED_OPEN if m.lastgroup == "dq" else RE_NESTED_IN_TITLE if m.lastgroup == "title" else None
-        if opens is not None and opens.search(text, m.start() + 1, m.end() - 1):
-            for inner in RE_MARKED.finditer(text, m.start() + 1, m.end() - 1):
-                nested = _mark(text, *inner.span(), inner.lastgroup == "title")
-                if nested is not None:
-                    nested.nested = True
-                    marks.append(nested)
+        _find_nested(text, m, marks)
     return marks
+
+
+def _find_nested(text: str, m: re.Match[str], marks: list[_Mark]) -> None:
+    """Append the marks nested in the double quote or title ``m``, and those nested in them."""
+    opens = RE_NESTED_OPEN if m.lastgroup == "dq" else RE_NESTED_IN_TITLE if m.lastgroup in _TITLE_GROUPS else None
+    if opens is None or not opens.search(text, m.start() + 1, m.end() - 1):
+        return
+    for inner in RE_MARKED.finditer(text, m.start() + 1, m.end() - 1):
+        nested = _mark(text, *inner.span(), inner.lastgroup in _TITLE_GROUPS)
+        if nested is not None:
+            nested.nested = True
+            marks.append(nested)
+        _find_nested(text, inner, marks)
 
 
 def _mark(text: str, open_: int, close: int, title: bool) -> _Mark | None:
@@ -871,9 +996,10 @@ def _classify_quote_chain(
     """Classify the quotes of one chain: the cue after the last one and the verb before the
     first one speak for all of them."""
     last = chain[-1]
-    after_short, after_long = _after_cues(text, last.close, cues)
+    after_short, after_long = _after_cues(text, last.close, cues, short=len(last.body) <= 2)
     before = _before_cue(text, chain[0].open, cues)
-    phrase_ends = last.close >= len(text) or text[last.close] in _STOPS
+    # the quote ends its noun phrase: a stop, or a clause starts (牢记“…”在思想上…)
+    phrase_ends = last.close >= len(text) or text[last.close] in _STOPS or text[last.close] in _VERBAL_STARTS
     # Siblings sharing a stem (“小产改”“中产改”“大产改”) are a family of schemes when a cue
     # around them says they are names at all (“烦心事”“揪心事”“操心事” are just worries).
     cued = before is not None or after_short is not None or after_long is not None
@@ -889,13 +1015,18 @@ def _classify_quote_chain(
             or RE_SENTENCE_MARK.search(body)
             or mark.open in figures
             or _suffix(body, cues.end_never, cues.end_never_lengths, shorter=True)
+            or (text.startswith("等", mark.close) and _enumeration(body))
         ):
-            out.append((mark, None, -1))  # an ordinary word, a sentence, a category: never a name
+            out.append((mark, None, -1))  # an ordinary word, a sentence, a category, a list: never a name
             continue
         short = len(body) <= 2
         parallel = not short and _parallel(body) and not RE_DIGIT.search(body)  # “步行15分钟…”: a rule
-        after = after_short if short else after_long
+        # a word of one or two characters needs the head right after its own mark: in
+        # 开展“两节”“送温暖”活动 the head speaks for the campaign, not for the festival before it
+        after = (after_short if mark is last else None) if short else after_long
         own, own_outweighs = _own_kind(body, short, parallel, cues)
+        if body in cues.facilities:
+            own, own_outweighs = None, False  # 升级“职工之家”: every union has one; 之家 says nothing
         kind, strength = None, 0
         if (known := campaigns.get(body)) is not None:
             kind, strength = known, _STRONG  # a standing campaign: “金秋助学”品牌 is still the campaign
@@ -966,31 +1097,54 @@ def _counted_after(text: str, close: int) -> bool:
     return RE_COUNT_AFTER.match(text, close) is not None
 
 
-def _after_cues(text: str, close: int, cues: _Cues) -> tuple[ProgrammeKind | None, ProgrammeKind | None]:
+def _after_cues(
+    text: str, close: int, cues: _Cues, short: bool = False
+) -> tuple[ProgrammeKind | None, ProgrammeKind | None]:
     """The kinds the head noun after a closing mark gives: “…”创业大赛 → activity.
 
     The phrase runs to the next stop. The first kind is that of a cue right after the mark, the
-    only one a word of one or two characters may use (“薪火”工程, not “家”小微企业活动). The second
+    only one a word of one or two characters may use (“薪火”工程, not “家”小微企业活动), or of a
+    cue after one word of two characters that heads the phrase: the phrase ends with it or a count
+    follows (“四送”服务品牌。, “卫民”暖心驿站5家, not “马东”公路建设现场), looked for only when the
+    quote is ``short``. The second
     is that of the cue ending last in the phrase, its head (“…”大型青年职工联谊交友活动,
     “…”等一批工作品牌 → 品牌).
     """
     phrase = RE_AFTER_PHRASE.match(text, close).group()
-    if phrase.startswith("等"):
+    category = phrase.startswith("等")  # what follows 等 names the category of a list of names
+    if category:
         phrase = phrase[1:]  # “…”“…”等活动
     elif phrase.startswith("的"):
         phrase = phrase[1:]  # “…”的目标, but not “…”的特色产业园区为目标
         m = cues.after.match(phrase)
-        kind = cues.after_kind[m.group()] if m else None
+        kind = None
+        if m is not None and m.end() == len(phrase) and m.group() not in cues.after_near:
+            kind = cues.after_kind[m.group()]  # the whole head: not 的工作格局, not “…”的队伍
+        if kind is None and (m := cues.after_de.search(phrase)):
+            kind = cues.after_de_kind[m.group()]  # “重点建、行业建”的建会模式: the method it names
         return kind, kind
     m = cues.after.match(phrase)
     first = cues.after_kind[m.group()] if m else None
+    gap_word = len(phrase) > 2 and _all_cjk(phrase, 0, 2) and _NUMERALS_SET.isdisjoint(phrase[:2])
+    if short and first is None and gap_word:
+        m = cues.after.match(phrase, 2)
+        if m and (m.end() == len(phrase) or _counted_after(text, close + m.end())):
+            first = cues.after_kind[m.group()]
     if not phrase or phrase[0] in _VERBAL_STARTS:
         return first, first  # “…”在比武中脱颖而出: a clause follows, not a head noun
-    m = cues.after_reversed.search(phrase[::-1])
+    m = None
+    if (cut := phrase.find("等")) > 0:  # “…”公益课堂等群众性文体活动: the list's category follows 等
+        m = cues.after_reversed.search(phrase[:cut][::-1])
+    if m is None:
+        m = cues.after_reversed.search(phrase[::-1])
     if m is None and phrase and text[close + len(phrase) : close + len(phrase) + 1] in ("和", "与", "及"):
         end = close + len(phrase) + 1  # “…”纺织行业劳动和技能竞赛: 和 inside the head phrase
         phrase += text[end - 1] + _phrase_at(RE_AFTER_PHRASE, text, end)
         m = cues.after_reversed.search(phrase[::-1])
+    while m is not None and m.group()[::-1] in cues.after_near and not category and m.end() != len(m.string):
+        # “…”特色产业园区产改工作: 工作 heads the phrase only right after the mark; a head before
+        # it may (“…”建设工作方案 → 建设)
+        m = cues.after_reversed.search(m.string, m.end())
     head = cues.after_kind[m.group()[::-1]] if m else None
     return first, head
 
@@ -1035,12 +1189,40 @@ def _event_after(text: str, close: int, cues: _Cues) -> bool:
 
 
 def _before_cue(text: str, open_: int, cues: _Cues) -> ProgrammeKind | None:
-    """The kind a verb right before an opening mark gives: 开展“…” → activity."""
+    """The kind a verb right before an opening mark gives: 开展“…” → activity. The verb may stand
+    before the level or the place the name belongs to (被选树为全国“…”, 荣获江南省“…”)."""
     left = text[max(0, open_ - _BEFORE_WINDOW) : open_]
     kind = _ending_cue(left, cues.before, cues.before_lengths)
     if kind is None and left and left[-1] in _TRAILING_PARTICLES:
         kind = _ending_cue(left[:-1], cues.before, cues.before_lengths)
+    if (
+        kind is None
+        and open_ > 0
+        and text[open_ - 1] in _owner_tails()  # 国, 省, 市: a level or a place may end here
+        and cues.before_any.search(text, max(0, open_ - 2 * _BEFORE_WINDOW), open_ - 1)
+        and (n := _owner_before(text, open_))
+    ):
+        left = text[max(0, open_ - n - _BEFORE_WINDOW) : open_ - n]
+        kind = _ending_cue(left.removesuffix("为"), cues.before, cues.before_lengths)
     return kind
+
+
+@functools.cache
+def _owner_tails() -> frozenset[str]:
+    """The last characters of the level words, aliases and regions (a quick test before the lookup)."""
+    return frozenset({name[-1] for name in _region_names()} | {word[-1] for word in _grammar().modifiers})
+
+
+def _owner_before(text: str, i: int) -> int:
+    """The length of a level word or a region ending right before ``i`` (全国, 江南省), or 0."""
+    g = _grammar()
+    for n in _REGION_LENGTHS:
+        if n <= i and _is_region(text[i - n : i]):
+            return n
+    for n in g.modifier_lengths:
+        if n <= i and text[i - n : i] in g.modifiers:
+            return n
+    return 0
 
 
 def _ending_cue(s: str, table: Mapping[str, ProgrammeKind], lengths: tuple[int, ...]) -> ProgrammeKind | None:
@@ -1069,6 +1251,21 @@ def _parallel(body: str) -> bool:
     return len(parts) >= 2 and all(len(p) >= 2 for p in parts)
 
 
+RE_LIST_SPLIT = re.compile(r"[、，,；;]")  # the separators of a list of items
+
+
+def _enumeration(body: str) -> bool:
+    """Whether a quote followed by 等 lists items rather than naming one thing: “喝水、充电、热饭”等
+    服务, “组织入会、宣传教育、心理健康辅导”等工作. A motto's clauses keep one rhythm (three
+    characters or more each, all of one length: “有困难找工会、要维权找工会”等口号); a list's items
+    are plain words of any length."""
+    parts = [p for p in RE_LIST_SPLIT.split(body) if p]
+    if len(parts) < 2:
+        return False
+    lengths = {len(p) for p in parts}
+    return len(lengths) > 1 or min(lengths) < 3
+
+
 def _is_subheading(text: str, mark: _Mark) -> bool:
     """A short line of a verb and the quoted name alone: 落实“一份责”, 做实『四个强化』 推进….
 
@@ -1088,6 +1285,22 @@ def _is_subheading(text: str, mark: _Mark) -> bool:
 def _is_word_char(ch: str) -> bool:
     """A Chinese character that is not a numeral (the 精 of 精一会二通三岗)."""
     return ("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf") and ch not in _NUMERALS
+
+
+_DOCUMENT_BOUNDARY = frozenset("，,。；;、和及与 \t\n\r\u3000")  # what may follow an unmarked document
+
+
+def _document_ends(text: str, tails: tuple[str, ...]) -> list[int]:
+    """Where a head of an unmarked document (…意见, …方案) ends its phrase, in order."""
+    ends = []
+    for tail in tails:
+        i = text.find(tail)
+        while i != -1:
+            end = i + len(tail)
+            if end == len(text) or text[end] in _DOCUMENT_BOUNDARY:
+                ends.append(end)
+            i = text.find(tail, end)
+    return sorted(ends)
 
 
 def _bare_names(text: str, marks: list[_Mark], cues: _Cues) -> list[Programme]:
@@ -1111,6 +1324,15 @@ def _bare_names(text: str, marks: list[_Mark], cues: _Cues) -> list[Programme]:
         if _outside_marks(marks, start, end) and name not in cues.generic and not _quoted_elsewhere(name, quoted):
             kind = cues.plan_kind.get(_suffix(name, cues.plan_kind, cues.plan_lengths, shorter=True) or "")
             out.append(Programme(text=name, start=start, end=end, kind=kind or ProgrammeKind.PROGRAMME))
+    last = 0
+    for head_end in _document_ends(text, cues.document_tails):  # heads are rarer than verbs: read back
+        doc = cues.bare_document.search(text, max(last, head_end - _MAX_DOCUMENT), head_end)
+        if doc is None:
+            continue
+        start, end = doc.span("name")
+        if all(k.close <= start or k.open >= end or start <= k.open and k.close <= end for k in marks):
+            out.append(Programme(text=doc.group("name"), start=start, end=end, kind=ProgrammeKind.POLICY_DOCUMENT))
+            last = end
     for m in cues.caption.finditer(text):
         start, end = m.span("name")
         name = m.group("name")
