@@ -328,9 +328,6 @@ SCOPE_RULES: RuleTable[Figure] = RuleTable(
 )
 
 
-def is_rank(fig: Figure) -> bool:
-    return fig.q.kind is Kind.RANK
-
 
 # --- candidates for the learned ranker --------------------------------------------------------
 

@@ -30,10 +30,10 @@ from .model import (
     DomainModel,
     IndicatorModel,
     Ranker,
-    domain_feature,
     candidate_features,
     context_features,
     document_features,
+    domain_feature,
 )
 
 __all__ = ["Example", "GoldDocument", "collect", "fit", "folds", "gold_set"]
