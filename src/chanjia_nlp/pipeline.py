@@ -146,12 +146,12 @@ def load(
     t2s_mode = _coerce_t2s(t2s)
     binder_mode = _coerce_binder(binder)
     model = str(binder_model) if binder_model is not None else None
-    _make_scorer(binder_mode, model)  # fail now on a model that cannot be read, not on the first document
+    scorer = _make_scorer(binder_mode, model)  # a model that cannot be read fails now, not on the first document
     if kind is Segmenter.pkuseg:
         from .segment import _pkuseg_model
 
         _pkuseg_model(pkuseg_model)  # fail now on a missing model, not on the first document
-    return Pipeline(
+    pipeline = Pipeline(
         segmenter=kind,
         pkuseg_model=str(pkuseg_model) if pkuseg_model is not None else None,
         domain_terms=domain_terms,
@@ -160,6 +160,8 @@ def load(
         binder=binder_mode,
         binder_model=model,
     )
+    pipeline._cache["scorer"] = scorer  # read once, kept
+    return pipeline
 
 
 def _coerce_binder(value: str | Binder) -> Binder:
