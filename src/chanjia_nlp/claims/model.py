@@ -38,6 +38,7 @@ from .. import _lexicon
 from ..errors import ConfigError
 from .aliases import alias_lexicon, kind_fits, strong
 from .context import Document, Figure, measure
+from .indicator import clause_cues
 
 __all__ = ["BinderModel", "BinderScorer", "DomainModel", "IndicatorModel", "Ranker", "candidate_features", "context_features", "default_model"]
 
@@ -132,8 +133,6 @@ def candidate_features(fig: Figure, proposals: Sequence[tuple[str, str]]) -> dic
             add(hit[0].indicator, where if strong(hit) else f"{where}g")
     if fig.match is not None:
         add(fig.match[0].indicator, "match")
-    from .indicator import clause_cues
-
     for n, ident in enumerate(clause_cues(fig)[:3]):
         add(ident, "cue" if n == 0 else "cue2")
     previous = fig.previous_in_sentence()

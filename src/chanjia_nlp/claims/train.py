@@ -258,7 +258,8 @@ def collect(docs: Iterable[GoldDocument], pipeline=None) -> Examples:
 
 
 def _pairs(examples: Sequence[Example], classes: Sequence[str]):
-    """The (figure, candidate) rows: features and whether the candidate is the gold indicator."""
+    """The (figure, candidate) rows: the document, the features, and whether the candidate is
+    the gold indicator."""
     for ex in examples:
         cands = dict(ex.cands)
         for ci, c in enumerate(classes):
@@ -266,43 +267,52 @@ def _pairs(examples: Sequence[Example], classes: Sequence[str]):
             feats.extend(f"s|{f}" for f in cands.get(c, ()))
             if not ex.kinds_ok[ci]:
                 feats.append("s|knf")
-            yield feats, c == ex.gold
+            yield ex.doc, feats, c == ex.gold
 
 
 def _weight(doc: str, weights: dict[str, float] | None) -> float:
     return (weights or {}).get(doc.split("/", 1)[0], 1.0)
 
 
-def fit(
-    examples: Sequence[Example], *, c: float = 0.5, prune: float = 0.01, weights: dict[str, float] | None = None,
-    meta: dict[str, Any] | None = None,
-) -> IndicatorModel:
-    """Train an :class:`IndicatorModel` on ``examples`` (logistic regression over candidate pairs,
-    L2, liblinear: deterministic), dropping weights below ``prune``."""
+def _logistic(rows: Iterable[tuple[Sequence[str], bool, float]], *, c: float, intercept: bool = False):
+    """Fit scikit-learn's logistic regression (L2, liblinear: deterministic) on rows of
+    (binary features, label, sample weight): the weight of each feature seen, and the intercept."""
     import numpy as np
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
 
-    registry = _lexicon.indicators().by_id
-    classes = ("other", *(k for k in registry if k != "other"))
     vocab: dict[str, int] = {}
     indptr, indices, labels, sample = [0], [], [], []
-    for ex, (feats, positive) in zip((ex for ex in examples for _ in classes), _pairs(examples, classes)):
+    for feats, positive, weight in rows:
         for f in feats:
             indices.append(vocab.setdefault(f, len(vocab)))
         indptr.append(len(indices))
         labels.append(int(positive))
-        sample.append(_weight(ex.doc, weights))
+        sample.append(weight)
     matrix = csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(labels), len(vocab)))
     matrix.sum_duplicates()
-    model = LogisticRegression(C=c, solver="liblinear", max_iter=1000, fit_intercept=False)
+    model = LogisticRegression(C=c, solver="liblinear", max_iter=1000, fit_intercept=intercept)
     model.fit(matrix, labels, sample_weight=np.array(sample))
     coef = model.coef_[0]
+    return {f: float(coef[j]) for f, j in vocab.items()}, float(model.intercept_[0]) if intercept else 0.0
+
+
+def fit(
+    examples: Sequence[Example], *, c: float = 0.5, prune: float = 0.01, weights: dict[str, float] | None = None,
+    meta: dict[str, Any] | None = None,
+) -> IndicatorModel:
+    """Train an :class:`IndicatorModel` on ``examples`` (logistic regression over candidate
+    pairs), dropping weights below ``prune``."""
+    registry = _lexicon.indicators().by_id
+    classes = ("other", *(k for k in registry if k != "other"))
+    weight_of = {ex.doc: _weight(ex.doc, weights) for ex in examples}
+    coef, _ = _logistic(
+        ((feats, positive, weight_of[doc]) for doc, feats, positive in _pairs(examples, classes)), c=c
+    )
     index = {k: i for i, k in enumerate(classes)}
     shared: dict[str, float] = {}
     context: dict[str, list[tuple[int, float]]] = {}
-    for feature, j in vocab.items():
-        w = float(coef[j])
+    for feature, w in coef.items():
         if abs(w) < prune:
             continue
         head, _, rest = feature.partition("|")
@@ -324,50 +334,25 @@ def fit_ranker(
 ) -> Ranker:
     """Train a :class:`Ranker` on ``choices`` (logistic regression over candidates: is it right?).
     Choices with no right candidate teach nothing and are left out."""
-    import numpy as np
-    from scipy.sparse import csr_matrix
-    from sklearn.linear_model import LogisticRegression
-
-    vocab: dict[str, int] = {}
-    indptr, indices, labels, sample = [0], [], [], []
-    for choice in choices:
-        if not choice.right:
-            continue
-        for value, feats in choice.candidates:
-            for f in feats:
-                indices.append(vocab.setdefault(f, len(vocab)))
-            indptr.append(len(indices))
-            labels.append(int(value in choice.right))
-            sample.append(_weight(choice.doc, weights))
-    matrix = csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(labels), len(vocab)))
-    matrix.sum_duplicates()
-    model = LogisticRegression(C=c, solver="liblinear", max_iter=1000, fit_intercept=False)
-    model.fit(matrix, labels, sample_weight=np.array(sample))
-    weights = {f: float(model.coef_[0][j]) for f, j in vocab.items() if abs(model.coef_[0][j]) >= prune}
-    return Ranker(weights, {"examples": len(choices), "c": c, "prune": prune, **(meta or {})})
+    coef, _ = _logistic(
+        (
+            (feats, value in choice.right, _weight(choice.doc, weights))
+            for choice in choices if choice.right for value, feats in choice.candidates
+        ),
+        c=c,
+    )
+    return Ranker({f: w for f, w in coef.items() if abs(w) >= prune},
+                  {"examples": len(choices), "c": c, "prune": prune, **(meta or {})})
 
 
 def fit_domain(examples: Sequence[Example], *, c: float = 0.5, prune: float = 0.005,
                weights: dict[str, float] | None = None) -> DomainModel:
     """The domain decision: logistic regression on the figures' context features, labelled by
     whether the gold binds them to a union or workforce indicator (anything but ``other``)."""
-    import numpy as np
-    from scipy.sparse import csr_matrix
-    from sklearn.linear_model import LogisticRegression
-
-    vocab: dict[str, int] = {}
-    indptr, indices, labels = [0], [], []
-    for ex in examples:
-        for f in ex.xfeats:
-            indices.append(vocab.setdefault(f, len(vocab)))
-        indptr.append(len(indices))
-        labels.append(int(ex.gold != "other"))
-    matrix = csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(labels), len(vocab)))
-    matrix.sum_duplicates()
-    model = LogisticRegression(C=c, solver="liblinear", max_iter=1000)
-    model.fit(matrix, labels, sample_weight=np.array([_weight(ex.doc, weights) for ex in examples]))
-    coef = model.coef_[0]
-    return DomainModel({f: float(coef[j]) for f, j in vocab.items() if abs(coef[j]) >= prune}, float(model.intercept_[0]))
+    coef, bias = _logistic(
+        ((ex.xfeats, ex.gold != "other", _weight(ex.doc, weights)) for ex in examples), c=c, intercept=True
+    )
+    return DomainModel({f: w for f, w in coef.items() if abs(w) >= prune}, bias)
 
 
 def with_domain(examples: Sequence[Example], domain: DomainModel | None = None, *, weights=None) -> list[Example]:
