@@ -392,7 +392,8 @@ class BinderScorer:
         self.period = model.period
         self._info: dict[str, Any] = {}
         registry = _lexicon.indicators().by_id
-        self._kinds = [registry[c].kinds if c in registry else frozenset() for c in self.model.classes]
+        self.classes = self.model.classes
+        self._kinds = [registry[c].kinds if c in registry else frozenset() for c in self.classes]
         self._kinds_ok: dict[Any, list[bool]] = {}
 
     def start_document(self, doc: Document) -> None:
@@ -430,6 +431,6 @@ class BinderScorer:
         found = self._kinds_ok.get(fig.q.kind)
         if found is None:
             found = self._kinds_ok[fig.q.kind] = [
-                c == "other" or kind_fits(k, fig.q) for c, k in zip(self.model.classes, self._kinds)
+                c == "other" or kind_fits(k, fig.q) for c, k in zip(self.classes, self._kinds)
             ]
         return found

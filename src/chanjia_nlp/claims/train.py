@@ -170,14 +170,10 @@ class _Recorder(BinderScorer):
         registry = _lexicon.indicators().by_id
         self.classes = ("other", *(c for c in registry if c != "other"))
         self._kinds = [registry[c].kinds for c in self.classes]
+        self._kinds_ok: dict[Any, list[bool]] = {}
 
     def start_document(self, doc) -> None:
         self._info = document_features(doc)
-
-    def kinds_ok(self, fig) -> list[bool]:
-        from .aliases import kind_fits
-
-        return [c == "other" or kind_fits(k, fig.q) for c, k in zip(self.classes, self._kinds)]
 
     def choose(self, fig, proposals):
         rules = proposals[0][1] if proposals else "other"
