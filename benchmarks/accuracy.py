@@ -89,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shared", type=Path, default=SHARED)
     parser.add_argument("--set", action="append", default=[], metavar="NAME=TEXTS:GOLD[:METADATA]")
     parser.add_argument("--no-cv", action="store_true", help="skip the cross-validation")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="write every set's records (and the cross-validated real-dev-cv.jsonl) to DIR")
     args = parser.parse_args(argv)
     if not (args.shared / "tools" / "score.py").is_file():
         print(f"no scorer at {args.shared}/tools/score.py: this benchmark needs ../shared beside the checkout",
@@ -104,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         name, _, paths = spec.partition("=")
         texts, gold, *meta = paths.split(":")
         sets[name] = train.gold_set(name, Path(texts), Path(gold), Path(meta[0]) if meta else None)
-    work = Path(tempfile.mkdtemp())
+    work = args.keep or Path(tempfile.mkdtemp())
+    work.mkdir(parents=True, exist_ok=True)
     learned, rules = chanjia_nlp.load(binder="learned"), chanjia_nlp.load(binder="rules")
     print(HEADER)
     for name, docs in sets.items():

@@ -32,7 +32,7 @@ import bisect
 import datetime
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -92,6 +92,9 @@ class _Gazetteer:
     by_text: Mapping[str, tuple[tuple[Division, bool], ...]]  # name or short → (division, is_full)
     lengths_by_bigram: Mapping[str, tuple[int, ...]]  # first two characters → lengths, longest first
     seed: re.Pattern[str]
+    # Short forms of districts and counties outside Jiangsu: read only where the document confirms them
+    guarded: Mapping[str, tuple[Division, ...]]
+    guarded_seed: re.Pattern[str]
 
 
 @functools.cache
@@ -115,6 +118,7 @@ def _gazetteer() -> _Gazetteer:
 
     by_code: dict[str, Division] = {}
     by_text: dict[str, list[tuple[Division, bool]]] = {}
+    guarded: dict[str, list[Division]] = {}
     for number, row in raw:
         if row["parent_code"] and row["parent_code"] not in coded:
             raise LexiconError("regions.tsv", number, f"parent_code {row['parent_code']!r} is not a code in the file")
@@ -131,9 +135,15 @@ def _gazetteer() -> _Gazetteer:
             by_code[division.code] = division
         by_text.setdefault(division.name, []).append((division, True))
         if division.level in ("district", "town") and division.province != _JIANGSU:
-            continue  # 利通 in 顺利通过, 龙川 in 龙川工匠: elsewhere only full names below the city
+            # 利通 in 顺利通过, 龙川 in 龙川工匠: elsewhere short forms below the city are guarded
+            if division.level == "district":
+                for short in shorts:
+                    if len(short) > 1:
+                        guarded.setdefault(short, []).append(division)
+            continue
         for short in shorts:
             by_text.setdefault(short, []).append((division, False))
+    guarded = {k: v for k, v in guarded.items() if k not in by_text}
     lengths: dict[str, set[int]] = {}
     for text in by_text:
         lengths.setdefault(text[:2], set()).add(len(text))
@@ -146,6 +156,8 @@ def _gazetteer() -> _Gazetteer:
         by_text=MappingProxyType({k: tuple(v) for k, v in by_text.items()}),
         lengths_by_bigram=MappingProxyType({k: tuple(sorted(v, reverse=True)) for k, v in lengths.items()}),
         seed=seed,
+        guarded=MappingProxyType({k: tuple(v) for k, v in guarded.items()}),
+        guarded_seed=re.compile(_bigram_seed({t[:2] for t in guarded})),
     )
 
 
@@ -595,6 +607,78 @@ class _RegionMatch:
         )
 
 
+def _confirmed_shorts(text: str, matches: list[_RegionMatch]) -> list[_RegionMatch]:
+    """Short forms of counties and districts outside Jiangsu (宁远, 黎平) where the document
+    confirms them: it names the county's full name, its city or province (宁远县, 永州, 湖南) or
+    speaks of the whole county in its own voice (全县, 我县); and the short form is a word of its
+    own there (宁远发展, not 健康平稳 or 创新和). Returns ``matches`` with those added."""
+    g = _gazetteer()
+    found: list[tuple[int, int, str]] = []
+    taken = [(m.start, m.end) for m in matches]
+    for m in g.guarded_seed.finditer(text):
+        i = m.start()
+        for length in (3, 2):
+            short = text[i : i + length]
+            if short in g.guarded and not _inside(taken, i, i + length):
+                if not found or found[-1][1] <= i:
+                    found.append((i, i + length, short))
+                break
+    if not found:
+        return matches
+    confirmed: dict[str, tuple[Division, ...]] = {}
+    for short in {short for _, _, short in found}:
+        ok = tuple(d for d in g.guarded[short] if _confirmed(text, d, g.by_code))
+        if ok:
+            confirmed[short] = ok
+    added = [
+        _RegionMatch(s, e, short, tuple((d, False) for d in confirmed[short]))
+        for s, e, short in found
+        if short in confirmed and _whole_word(text, s, e)
+    ]
+    return sorted(matches + added, key=lambda r: r.start) if added else matches
+
+
+def _confirmed(text: str, division: Division, by_code: Mapping[str, Division]) -> bool:
+    """Whether ``text`` names ``division`` in full, or one of the divisions above it, or uses
+    全县/我县/本县 (the level its full name ends with)."""
+    names = [division.name]
+    parent = by_code.get(division.parent_code)
+    for _ in range(_MAX_CHAIN):
+        if parent is None:
+            break
+        names.append(parent.name)
+        names.extend(parent.shorts)
+        parent = by_code.get(parent.parent_code)
+    if any(name in text for name in names):
+        return True
+    level = division.name[-1]
+    return level in "县区市旗" and any(f"{w}{level}" in text for w in "全我本")
+
+
+_WORD_WINDOW = 6  # characters of context segmented on each side of a short form
+
+
+def _whole_word(text: str, start: int, end: int) -> bool:
+    """Whether the segmenter reads ``text[start:end]`` as one word in its context."""
+    lo = max(0, start - _WORD_WINDOW)
+    pos = lo
+    for word in _word_cutter()(text[lo : end + _WORD_WINDOW]):
+        if pos == start:
+            return pos + len(word) == end
+        if pos > start:
+            return False
+        pos += len(word)
+    return False
+
+
+@functools.cache
+def _word_cutter() -> Callable[[str], list[str]]:
+    """jieba (a private tokenizer, dictionary words only), loaded on the first guarded short form."""
+    from .segment import dictionary_segmenter
+
+    return dictionary_segmenter()
+
+
 def _region_matches(text: str) -> list[_RegionMatch]:
     """Leftmost-longest gazetteer names in ``text``."""
     g = _gazetteer()
@@ -811,7 +895,7 @@ def extract_entities(text: str) -> list[Entity]:
         return []
     dates = _dates(text, _match_form(text))
     persons, titles = _persons(text, _spans(dates))
-    matches = _region_matches(text)
+    matches = _confirmed_shorts(text, _region_matches(text))
     orgs = _orgs(text, matches, _spans(dates + persons), titles)
     regions = _regions(matches, _mask(len(text), _spans(dates + persons + orgs)))
     out: list[Entity] = []

@@ -12,15 +12,16 @@ Expensive set-up (the jieba prefix dictionary, the pkuseg model) happens on firs
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, SegmenterUnavailable, value_invalid_msg
 
-__all__ = ["ChineseTokenizer", "Segmenter", "make_nlp", "make_segmenter"]
+__all__ = ["ChineseTokenizer", "Segmenter", "dictionary_segmenter", "make_nlp", "make_segmenter"]
 
 
 class Segmenter(str, Enum):
@@ -100,6 +101,23 @@ def make_segmenter(
         return lambda text: [w for w in tokenizer.cut(text, HMM=True) if w]
     model = _pkuseg_model(pkuseg_model)
     return model.cut
+
+
+def dictionary_segmenter() -> Callable[[str], list[str]]:
+    """jieba's dictionary words only (no HMM guesses for unknown runs), from a private tokenizer
+    with the domain terms: for asking whether a few characters read as a word of their own."""
+    from ._lexicon import jieba_terms
+
+    import jieba
+
+    logger, level = jieba.default_logger, jieba.default_logger.level
+    logger.setLevel(logging.WARNING)  # "Building prefix dict …" is no news for a user of the library
+    try:
+        tokenizer = _jieba_tokenizer(jieba_terms())  # add_word loads the dictionary
+        tokenizer.initialize()
+    finally:
+        logger.setLevel(level)
+    return lambda text: tokenizer.lcut(text, HMM=False)
 
 
 class ChineseTokenizer:
