@@ -27,6 +27,12 @@ RE_FULL_DATE = re.compile(r"(?:19|20)[0-9]{2}\s*年\s*[0-9]{1,2}\s*月\s*[0-9]{1
 _NUM = "一二两三四五六七八九十0-9"
 RE_NEAR_YEARS = re.compile(f"[近这][{_NUM}]+年|[{_NUM}]+年多?(?:来|内)")  # 这两年, 两年内, 一年多来
 RE_THIS_YEAR_BEFORE = re.compile("今年|本年|当年")
+#: A year that dates no figure of the report: the base of a comparison (比2020年增长) or a
+#: body's founding (于1949年5月成立).
+RE_COMPARED_BEFORE = re.compile("(?:比|较|与|同)$")
+RE_FOUNDED_AFTER = re.compile(r"^[0-9\s月日]{0,6}(?:成立|创立|创建|建立|组建)")
+#: A year that opens a span rather than heading a paragraph: 2018年启动…至今, 2018年起.
+RE_SPAN_AFTER_YEAR = re.compile(r"[^，。,；;]{0,24}?(?:至今|以来|起|开始)")
 #: The month a part of the year ends in: 截至今年上半年 is June (the end of the half).
 _PART_END = {"上半年": 6, "一季度": 3, "二季度": 6, "三季度": 9, "前三季度": 9, "四季度": 12, "下半年": 12}
 RE_UP_TO = re.compile("(?:截至|截止|到)(?:今年|本年|当年)?$")
@@ -72,7 +78,8 @@ def period_marks(sentence: str) -> tuple[list, list, list]:
     years = [
         (m.end(), m.start(), m.group(1) + (f"-{int(m.group(2)):02d}" if m.group(2) else "-12" if m.group(3) else ""))
         for m in RE_YEAR.finditer(sentence)
-    ]  # 截至2023年底: December
+        if not RE_COMPARED_BEFORE.search(sentence, max(0, m.start() - 1), m.start())
+    ]  # 截至2023年底: December; 比2020年增长 compares with a year, it dates nothing
     relatives = [(m.end(), m.start(), m) for m in _relative_pattern().finditer(sentence)]
     spans = [
         m.end() for m in _span_pattern().finditer(sentence)
@@ -201,9 +208,11 @@ def _paragraph_year(fig: Figure) -> tuple[str, str] | None:
     if paragraph is None:
         return None
     # Only the paragraph's head is read, so only the head is sliced.
-    lead = fig.doc.half[paragraph.start : min(paragraph.end, paragraph.start + 40)]
-    m = RE_YEAR.match(lead.lstrip())
-    return (m.group(1), "year") if m else None
+    lead = fig.doc.half[paragraph.start : min(paragraph.end, paragraph.start + 40)].lstrip()
+    m = RE_YEAR.match(lead)
+    if m is None or RE_SPAN_AFTER_YEAR.match(lead, m.end()):
+        return None  # 2018年启动…至今: the start of a span, no heading
+    return m.group(1), "year"
 
 
 def _headline(fig: Figure) -> tuple[str, str] | None:
@@ -316,6 +325,23 @@ def _scope_moment(fig: Figure) -> str | None:
     return "as_of" if fig.period_word == "now" else None
 
 
+#: Reports that review one year as a whole: every flow they give is the year's (rule 4, "the
+#: figure's own year"), though no sentence repeats the year.
+_YEARLY_GENRES = ("stats", "summary")
+
+
+def _scope_yearly_report(fig: Figure) -> str | None:
+    """A figure of a statistics bulletin (any measure), or a count or sum of money in a yearly work
+    summary or yearbook entry, that no scope word governs: the year's flow. A placing (全市第三)
+    has none."""
+    genre = _document_period_info(fig)["genre"]
+    if fig.q.kind is Kind.RANK or genre not in _YEARLY_GENRES:
+        return None
+    if genre == "summary" and fig.q.kind not in (Kind.COUNT, Kind.MONEY):
+        return None  # a summary's rates and shares (签订率98%) are levels, not the year's flow
+    return "annual"
+
+
 SCOPE_RULES: RuleTable[Figure] = RuleTable(
     "scope",
     (
@@ -324,6 +350,7 @@ SCOPE_RULES: RuleTable[Figure] = RuleTable(
         Rule("scope_word_in_sentence", _scope_governing),
         Rule("flow_within_year", _scope_annual),
         Rule("stock_now", _scope_moment),
+        Rule("flow_of_yearly_report", _scope_yearly_report),
     ),
 )
 
@@ -348,7 +375,7 @@ def _document_period_info(fig: Figure) -> dict:
         head = doc.half[:400]
         genre = ("gov" if RE_GOV_REPORT.search(head) else "stats" if RE_STATS.search(head)
                  else "summary" if RE_SUMMARY.search(head) else "news")
-        first_year = RE_YEAR.search(doc.half)
+        first_year = next((m for m in RE_YEAR.finditer(doc.half) if _report_year_mention(doc.half, m)), None)
         doc.cache[key] = {
             "genre": genre,
             "event": bool(RE_EVENT.search(doc.half[:300])),
@@ -357,6 +384,13 @@ def _document_period_info(fig: Figure) -> dict:
             "horizons": [(m.start(), m.group(1)) for m in RE_HORIZON.finditer(doc.half)],
         }
     return doc.cache[key]
+
+
+def _report_year_mention(text: str, m: re.Match[str]) -> bool:
+    """Whether a stated year may date the report's figures: not a comparison's base
+    (比2020年增长), not a founding date (于1949年5月成立)."""
+    return not (RE_COMPARED_BEFORE.search(text, max(0, m.start() - 1), m.start())
+                or RE_FOUNDED_AFTER.match(text[m.end() : m.end() + 10]))
 
 
 @functools.lru_cache(maxsize=4096)
