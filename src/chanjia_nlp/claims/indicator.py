@@ -15,7 +15,7 @@ import re
 from .. import _lexicon
 from ..grammar import grammar
 from ..records import Claim, Kind, Quantity
-from .aliases import AliasHit, cue_indicators, kind_fits, strong
+from .aliases import AliasHit, alias_lexicon, cue_indicators, fits, kind_fits, strong
 from .context import Figure, measure
 from .rules import Rule, RuleTable
 
@@ -128,6 +128,47 @@ def _part_of_total(fig: Figure) -> str | None:
     if m is not None and strong(m) and m[0].indicator != fig.total.indicator and fig.total.indicator != "other":
         return None
     return fig.total.indicator
+
+
+#: A count in brackets that ends its line, after at most a short label: 名单 / (8个) / 安亭镇(2个).
+RE_BRACKETED_LINE_END = re.compile(r"\s*[)）]\s*$")
+_LIST_LABEL = 12  # characters of label (a town, a unit) before a bracketed count
+_HEADING_LINES = 3  # lines looked at above a bracketed count for the list's title
+
+
+def _list_heading(fig: Figure) -> str | None:
+    """2021年度…工作室名单 / (8个) / 安亭镇(2个): a bracketed count on a line of its own counts
+    what the list's title above names; a label's count (a town's part) continues the list."""
+    text, q = fig.text, fig.q
+    line_start = text.rfind("\n", 0, q.start) + 1
+    line_end = text.find("\n", q.end)
+    line_end = len(text) if line_end == -1 else line_end
+    before = text[line_start : q.start].rstrip()
+    if not before.endswith(("(", "（")) or len(before) > _LIST_LABEL + 1:
+        return None
+    if not RE_BRACKETED_LINE_END.match(text[q.end : line_end]):
+        return None
+    doc = fig.doc
+    key = ("list_heading", line_start)
+    previous = doc.cache.get(("list_heading_last",))
+    if previous is not None and previous[0] >= text.rfind("\n\n", 0, q.start) and before[:-1].strip():
+        return previous[1]  # 安亭镇(2个) after (8个): a part of the same list
+    end = line_start - 1
+    for _ in range(_HEADING_LINES):
+        if end <= 0:
+            break
+        start = text.rfind("\n", 0, end) + 1
+        lex = alias_lexicon()
+        hits = [(m.start(), m.group()) for m in lex.pattern.finditer(text, start, end)]
+        aliases = _lexicon.indicators().aliases
+        for _, word in reversed(hits):
+            for alias in aliases[word]:
+                if fits(alias, q) and strong((alias, 0, 0)):
+                    doc.cache[("list_heading_last",)] = (line_start, alias.indicator)
+                    doc.cache[key] = alias.indicator
+                    return alias.indicator
+        end = start - 1
+    return None
 
 
 def _compared_rate(fig: Figure) -> str | None:
@@ -372,6 +413,7 @@ INDICATOR_RULES: RuleTable[Figure] = RuleTable(
     (
         Rule("covered_by_previous", _covered),
         Rule("part_of_total", _part_of_total),
+        Rule("list_heading", _list_heading),
         Rule("compared_rate", _compared_rate),
         Rule("share_after_qizhong", _share_after_qizhong),
         Rule("what_counted_became", _what_became),
