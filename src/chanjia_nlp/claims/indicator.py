@@ -293,10 +293,23 @@ RE_CONTEST = re.compile("竞赛|大赛|比赛|技能赛|运动会|比武|赛事"
 RE_ITEMS = re.compile("(?:个|项)?(?:比赛|竞赛)?(?:项目|工种|赛项)")
 
 
+#: Items that won medals or prizes (在2个项目获得银牌) are honours, not contest items.
+RE_ITEMS_WON = re.compile("[^，。；,;]{0,6}?(?:获得?|夺得|斩获|摘得)[^，。；,;]{0,4}?(?:金牌|银牌|铜牌|奖牌|一等奖|二等奖|三等奖|优胜奖)")
+
+
 def _contest_items(fig: Figure) -> str | None:
+    """设有玉雕、根雕、石雕三个项目, 决出40个项目的金银铜牌: items of a contest; and editions of
+    one held (举办六届职工技术运动会): a count of contests."""
     q = fig.q
-    if q.kind is not Kind.COUNT or not RE_ITEMS.match(fig.text, q.end - (1 if q.unit else 0), fig.clause_end):
+    editions = q.unit == "届"
+    if q.kind is not Kind.COUNT:
         return None
+    if not editions:
+        items = RE_ITEMS.match(fig.text, q.end - (1 if q.unit else 0), fig.clause_end)
+        if items is None:
+            return None
+        if RE_ITEMS_WON.match(fig.text, items.end(), fig.clause_end):
+            return "honours"
     article = fig.article
     if RE_CONTEST.search(fig.text, fig.sentence[0], fig.sentence[1]) or RE_CONTEST.search(
         fig.text, article.headline_start, article.headline_end
