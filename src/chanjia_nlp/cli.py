@@ -24,6 +24,7 @@ from .readers import DEFAULT_MAX_BYTES, DEFAULT_MAX_UNPACKED_BYTES, find_files
 from .runner import ENGINES, VERSION, ExtractOptions, FileResult, Summary, iter_results, load_metadata, skip_unchanged
 from .crosscheck.commands import check
 from .normalize import T2S
+from .outputs import atomic_file, escape_name, shown_name, spreadsheet_text
 from .report.commands import report
 from .store.commands import claims, stats
 
@@ -116,7 +117,7 @@ def _writer(stream: IO[str], fmt: str) -> Callable[[dict[str, Any]], Any]:
             record = {**record, "text": None}
             record.update({name: json.dumps(value, ensure_ascii=False) for name, value in record.items()
                            if isinstance(value, list)})  # needs_ocr_pages, warnings: JSON lists in one cell
-        return writer.writerow(record)
+        return writer.writerow({name: spreadsheet_text(value) for name, value in record.items()})  # no formulas
 
     return write_row
 
@@ -132,7 +133,7 @@ def _open_out(out: str) -> Iterator[IO[str]]:
         yield sys.stdout
         sys.stdout.flush()
         return
-    with open(out, "w", encoding="utf-8", newline="") as stream:
+    with atomic_file(out, newline="") as stream:  # whole or not at all
         yield stream
 
 

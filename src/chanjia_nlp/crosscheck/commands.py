@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from ..errors import ConfigError
+from ..outputs import escape_name
 from .export import FORMATS, format_of, summary, write_findings
 from .figures import validate_tolerance
 from .findings import CHECKS, VERDICTS
@@ -110,10 +111,10 @@ def check(
         click.echo("warning: the records carry no document text, so copied text was not looked for; "
                    "extract the reports again with this version of chanjia", err=True)
     found = run_checks(rows, records, money_tolerance=money_tolerance, internal=not no_internal, copies=not no_copies)
-    if db is not None:
-        save_findings(db, found, schema=schema, command=shlex.join(["chanjia", *sys.argv[1:]]))
-    if out is not None:
+    if out is not None:  # first: a database that refuses the findings (read-only) must not lose the file
         write_findings(found, out)
+    if db is not None:
+        save_findings(db, found, schema=schema, command=escape_name(shlex.join(["chanjia", *sys.argv[1:]])))
     _print_summary(found)
     if out is not None or db is not None:
         where = " and ".join(str(w) for w in (out, db and _shown(db)) if w is not None)

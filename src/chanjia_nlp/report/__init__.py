@@ -30,6 +30,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..outputs import atomic_path
 from .charts import claims_by, targets_left_out, totals_by_year, verdict_shares
 from .model import indicator_names
 from .model import build_model
@@ -156,12 +157,8 @@ def write_report(
     """
     out = Path(out_path)
     page = render_report(records, findings=findings, title=title)
-    partial = out.with_name(out.name + ".tmp")
-    try:
+    with atomic_path(out) as partial:
         partial.write_text(page, encoding="utf-8")
-        partial.replace(out)
-    finally:
-        partial.unlink(missing_ok=True)
     return out
 
 

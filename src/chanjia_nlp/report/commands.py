@@ -14,6 +14,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
+from ..errors import OutputError
 from ..store import open as open_store
 from ..store.commands import db_options
 from . import read_jsonl, write_report
@@ -71,5 +72,7 @@ def report(
 def _write(records: Iterable[Mapping[str, Any]], out: Path, **options: Any) -> None:
     try:
         write_report(records, out, **options)
+    except OutputError as exc:
+        raise click.ClickException(str(exc)) from exc
     except OSError as exc:
         raise click.ClickException(f"cannot write {out}: {exc.strerror or exc}; choose another --out") from exc
