@@ -7,6 +7,7 @@ import csv
 import errno
 import json
 import os
+import re
 import resource
 import signal
 import subprocess
@@ -114,10 +115,11 @@ def test_claims_csv_holds_no_formula(tmp_path):
 def test_atomic_file_keeps_the_old_file_when_writing_fails(tmp_path):
     target = tmp_path / "out.jsonl"
     target.write_text("old\n", encoding="utf-8")
-    with pytest.raises(OutputError, match="No space left on device"):
+    with pytest.raises(OSError) as caught:  # not the write failing (say, reading a report): it travels on as it is
         with atomic_file(target) as stream:
             stream.write("new, half written")
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+    assert not isinstance(caught.value, OutputError)
     assert target.read_text(encoding="utf-8") == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]  # no temporary file left
     with pytest.raises(ValueError):  # any other error: the same, and the error itself travels on
@@ -193,3 +195,48 @@ def test_claims_out_fails_whole(tmp_path, corpus_jsonl):
     assert done.returncode != 0 and "Traceback" not in done.stderr and "cannot write claims.csv" in done.stderr
     assert (tmp_path / "claims.csv").read_text(encoding="utf-8") == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("c.sqlite")) == ["claims.csv"]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("\u202egnp.exe.txt", "⟨U+202E⟩gnp.exe.txt"),
+        ("a\u200bb\u200c\u200dc\ufeff", "a⟨U+200B⟩b⟨U+200C⟩⟨U+200D⟩c⟨U+FEFF⟩"),
+        ("line\nbreak\tand\x1b[31mred", "line⟨U+000A⟩break⟨U+0009⟩and⟨U+001B⟩[31mred"),
+        ("\u2066isolate\u2069 \u2028sep\u00ad", "⟨U+2066⟩isolate⟨U+2069⟩ ⟨U+2028⟩sep⟨U+00AD⟩"),
+        ("全区新增高技能人才1200余名", "全区新增高技能人才1200余名"),
+    ],
+)
+def test_visible_shows_control_characters(text, expected):
+    from chanjia_nlp.outputs import visible
+
+    assert visible(text) == expected
+
+
+def test_report_page_outside_its_data_holds_no_control_character(tmp_path):
+    from chanjia_nlp.outputs import INVISIBLE_CATEGORIES
+    import unicodedata
+
+    from chanjia_nlp.report import render_report
+
+    rows = [
+        {"type": "document", "doc_id": "a", "path": "\u202egnp.exe.txt", "status": "error", "error": "x\u202ey"},
+        {"type": "document", "doc_id": "b", "path": "b\u200b.txt", "status": "ok", "text": "省级试点单位25家"},
+        {"type": "quantity", "doc_id": "b", "path": "b\u200b.txt", "start": 6, "end": 9, "text": "25家", "value": "25",
+         "claim": True, "indicator": "pilot_units", "subject": "无锡\u202e市", "kind": "count", "unit": "家"},
+    ]
+    page = render_report(rows, title="审核\u202e报告")
+    outside = page.split('<script type="application/json"')[0]
+    outside = re.sub(r' data-value="[^"]*"', "", outside)  # exact values the page filters on, never shown
+    assert not [c for c in outside if unicodedata.category(c) in INVISIBLE_CATEGORIES - {"Cc"}]
+    assert "审核⟨U+202E⟩报告" in outside and "⟨U+202E⟩gnp.exe.txt" in outside and "x⟨U+202E⟩y" in outside
+    assert "无锡⟨U+202E⟩市" in outside  # the chart of claims per subject
+
+
+def test_cli_error_lines_show_control_characters(tmp_path):
+    (tmp_path / "\u202egnp.exe.txt").write_bytes(b"")
+    (tmp_path / "ok\u200b.txt").write_text("全区新增高技能人才1200余名。", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["extract", str(tmp_path), "--out", str(tmp_path / "o.jsonl")])
+    assert result.exit_code == 1
+    assert "error: ⟨U+202E⟩gnp.exe.txt: the file is empty" in result.output
+    assert "\u202e" not in result.output

@@ -26,7 +26,7 @@ from typing import IO, Any
 
 from .errors import OutputError
 
-__all__ = ["atomic_file", "atomic_path", "escape_name", "shown_name", "spreadsheet_text", "visible"]
+__all__ = ["atomic_file", "atomic_path", "decoded_name", "escape_name", "shown_name", "spreadsheet_text", "visible"]
 
 #: OWASP's rule for CSV injection: a cell starting with one of these is read as a formula (or
 #: as the start of one, after a tab or carriage return) by Excel, LibreOffice and Google Sheets.
@@ -70,25 +70,41 @@ def escape_name(name: str) -> str:
 
 
 def shown_name(name: str) -> str:
-    """A name of :func:`escape_name` as a person reads it: its escaped bytes decoded as GB18030
-    where they read that way (what Chinese Windows writes), else left escaped; invisible
-    characters shown (:func:`visible`)."""
+    """A name of :func:`escape_name` as a person reads it (:func:`decoded_name`), with its
+    invisible characters shown (:func:`visible`)."""
+    return visible(decoded_name(name))
+
+
+def decoded_name(name: str) -> str:
+    """A name of :func:`escape_name` with each part (between ``/``) that holds escaped bytes
+    decoded as GB18030 where its bytes read that way (what Chinese Windows writes), else left
+    escaped."""
     name = escape_name(name)
+    if "\\x" not in name:
+        return name
+    return "/".join(_decoded_part(part) for part in name.split("/"))
 
-    def decode(match: re.Match[str]) -> str:
-        raw = bytes.fromhex(match.group(0).replace("\\x", ""))
-        try:
-            return raw.decode("gb18030")
-        except UnicodeDecodeError:
-            return match.group(0)
 
-    return visible(RE_ESCAPED_BYTES.sub(decode, name))
+def _decoded_part(part: str) -> str:
+    pieces = RE_ESCAPED_BYTES.split(part)
+    if len(pieces) == 1:
+        return part
+    escapes = RE_ESCAPED_BYTES.findall(part)
+    raw = b"".join(
+        piece.encode("utf-8") + (bytes.fromhex(escapes[n].replace("\\x", "")) if n < len(escapes) else b"")
+        for n, piece in enumerate(pieces)
+    )
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return part
 
 
 @contextlib.contextmanager
-def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
+def atomic_path(target: str | os.PathLike[str], *, writes_inside: bool = True) -> Iterator[Path]:
     """A temporary path beside ``target`` to write to; renamed to ``target`` when the block ends
-    without an error, removed otherwise.
+    without an error, removed otherwise. With ``writes_inside`` (the block only writes the
+    file), an ``OSError`` raised in the block is the write failing.
 
     Raises:
         OutputError: the file cannot be written (no space, no permission, no such folder).
@@ -102,6 +118,15 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     partial = Path(name)
     try:
         yield partial
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        if writes_inside:
+            raise _failed(target, exc) from exc
+        raise
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    try:
         if target.exists():  # the new file gets the permissions of the one it replaces
             with contextlib.suppress(OSError):
                 os.chmod(partial, target.stat().st_mode & 0o7777)
@@ -124,12 +149,45 @@ def atomic_file(target: str | os.PathLike[str], *, encoding: str = "utf-8", newl
     Raises:
         OutputError: the file cannot be written.
     """
-    with atomic_path(target) as partial:
+    target = Path(target)
+    with atomic_path(target, writes_inside=False) as partial:
         try:
-            with partial.open("w", encoding=encoding, newline=newline) as stream:
-                yield stream
+            stream = partial.open("w", encoding=encoding, newline=newline)
         except OSError as exc:
-            raise _failed(Path(target), exc) from exc
+            raise _failed(target, exc) from exc
+        try:
+            yield _Guarded(stream, target)
+        finally:
+            try:
+                stream.close()  # the last buffered write
+            except OSError as exc:
+                raise _failed(target, exc) from exc
+
+
+class _Guarded:
+    """A text stream whose failed writes raise :class:`OutputError` (an ``OSError`` raised by
+    the code that writes, say reading a file, travels on as it is)."""
+
+    def __init__(self, stream: IO[str], target: Path) -> None:
+        self._stream, self._target = stream, target
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError as exc:
+            raise _failed(self._target, exc) from exc
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as exc:
+            raise _failed(self._target, exc) from exc
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._stream)
 
 
 def _failed(target: Path, exc: OSError) -> OutputError:

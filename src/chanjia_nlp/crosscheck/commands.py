@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from ..errors import ConfigError
-from ..outputs import escape_name
+from ..outputs import escape_name, shown_name, visible
 from .export import FORMATS, format_of, summary, write_findings
 from .figures import validate_tolerance
 from .findings import CHECKS, VERDICTS
@@ -97,9 +97,15 @@ def check(
             format_of(out)
         except ConfigError as exc:
             raise click.BadParameter(str(exc), param_hint="--out") from None
-    rows, warnings = read_ledgers(ledgers, mapping=mapping)
+    failed: list[str] = []
+
+    def unreadable(path: str, message: str) -> None:  # one line, and the other ledgers are checked
+        failed.append(path)
+        click.echo(f"error: {shown_name(path)}: {visible(message)}", err=True)
+
+    rows, warnings = read_ledgers(ledgers, mapping=mapping, on_error=unreadable)
     for warning in warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(f"warning: {visible(escape_name(warning))}", err=True)
     if records_path is not None:
         records, skipped = read_records(records_path)
         if skipped:
@@ -119,6 +125,8 @@ def check(
     if out is not None or db is not None:
         where = " and ".join(str(w) for w in (out, db and _shown(db)) if w is not None)
         click.echo(f"{len(found)} findings → {where}", err=True)
+    if failed:
+        sys.exit(1)
 
 
 def _shown(db: str) -> str:

@@ -15,6 +15,7 @@ import click
 from click.core import ParameterSource
 
 from ..errors import OutputError
+from ..outputs import shown_name, visible
 from ..store import open as open_store
 from ..store.commands import db_options
 from . import read_jsonl, write_report
@@ -58,7 +59,7 @@ def report(
             raise click.UsageError("give either --db or JSONL files, not both")
 
         def warn(path: str, line: int, problem: str) -> None:
-            click.echo(f"warning: {path}:{line}: {problem}; line skipped", err=True)
+            click.echo(f"warning: {shown_name(path)}:{line}: {visible(problem)}; line skipped", err=True)
 
         _write(_counting(read_jsonl(jsonl, on_error=warn), counts), out, title=title)
     else:
