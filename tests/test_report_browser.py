@@ -264,3 +264,37 @@ def test_a_report_with_nothing_to_show_opens_without_errors(browser, tmp_path, r
         assert opened.problems == []
     finally:
         opened.page.close()
+
+
+#: Names and texts whose control characters would reorder or hide what a person reads.
+BIDI = ["\u202egnp.exe.txt", "报告\u200b\u2066.txt\u2069", "a\u202d\u200fb\u00ad.txt"]
+
+
+def test_control_characters_are_shown_not_obeyed(browser, tmp_path):
+    from chanjia_nlp import extract, to_dict
+
+    text = "惠山区\u202e总工会\u200b\n\n2022年，全区新增高技能人才1200余名。"
+    rows = []
+    for n, name in enumerate(BIDI):
+        rows.append({"type": "document", "doc_id": f"d{n}", "path": name, "status": "ok", "text": text,
+                     "title": f"标题{name}"})
+        rows.extend(to_dict(r, doc_id=f"d{n}", path=name) for r in extract(text))
+    rows.append({"type": "document", "doc_id": "e", "path": "\u202eerror.txt", "status": "error", "error": "bad\u202e"})
+    opened = Page(browser, write_report(rows, tmp_path / "bidi.html").as_uri())
+    try:
+        p = opened.page
+        p.click("a[data-tab=documents]")
+        listed = p.text_content("#doc-list")
+        assert "⟨U+202E⟩gnp.exe.txt" in listed and "报告⟨U+200B⟩⟨U+2066⟩.txt⟨U+2069⟩" in listed
+        assert "⟨U+202D⟩⟨U+200F⟩b⟨U+00AD⟩.txt" in listed
+        p.locator("#doc-list a").first.click()
+        shown = p.text_content("#doc-text") + p.text_content("#doc-head")
+        assert "惠山区⟨U+202E⟩总工会⟨U+200B⟩" in shown and "\u202e" not in shown and "\u200b" not in shown
+        assert p.locator("#doc-text span.ctl").count() == 2
+        p.click("a[data-tab=claims]")
+        assert "\u202e" not in p.text_content("#claim-table")
+        overview = p.text_content("#tab-overview")
+        assert "⟨U+202E⟩error.txt" in overview and "bad⟨U+202E⟩" in overview and "\u202e" not in overview
+        assert opened.problems == []
+    finally:
+        opened.page.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import os
 import shlex
 import signal
 import sys
@@ -24,6 +25,7 @@ from .readers import DEFAULT_MAX_BYTES, DEFAULT_MAX_UNPACKED_BYTES, find_files
 from .runner import ENGINES, VERSION, ExtractOptions, FileResult, Summary, iter_results, load_metadata, skip_unchanged
 from .crosscheck.commands import check
 from .normalize import T2S
+from .outputs import atomic_file, escape_name, shown_name, spreadsheet_text, visible
 from .report.commands import report
 from .store.commands import claims, stats
 
@@ -55,7 +57,7 @@ class _Sinks:
         if self.db is not None:
             self.store = stack.enter_context(store.open(self.db, schema=self.schema))
             self._unchanged = skip_unchanged(self.store)
-            command = shlex.join(["chanjia", *sys.argv[1:]])
+            command = escape_name(shlex.join(["chanjia", *sys.argv[1:]]))  # a name that is not UTF-8 stays storable
             self.run_id = self.store.begin_run(command=command, extractor_version=VERSION)
         if self.out is not None:
             self.write = _writer(stack.enter_context(_open_out(self.out)), self.fmt or _format_of(self.out))
@@ -116,7 +118,7 @@ def _writer(stream: IO[str], fmt: str) -> Callable[[dict[str, Any]], Any]:
             record = {**record, "text": None}
             record.update({name: json.dumps(value, ensure_ascii=False) for name, value in record.items()
                            if isinstance(value, list)})  # needs_ocr_pages, warnings: JSON lists in one cell
-        return writer.writerow(record)
+        return writer.writerow({name: spreadsheet_text(value) for name, value in record.items()})  # no formulas
 
     return write_row
 
@@ -132,7 +134,7 @@ def _open_out(out: str) -> Iterator[IO[str]]:
         yield sys.stdout
         sys.stdout.flush()
         return
-    with open(out, "w", encoding="utf-8", newline="") as stream:
+    with atomic_file(out, newline="") as stream:  # whole or not at all
         yield stream
 
 
@@ -170,10 +172,10 @@ def _warn(result: FileResult, bar: Any) -> None:
     if doc is None:
         return
     if doc["status"] == "error":
-        message = f"error: {doc['path']}: {doc['error']}"
+        message = f"error: {shown_name(doc['path'])}: {visible(doc['error'] or '')}"
     elif doc["needs_ocr_pages"]:
         pages = ", ".join(map(str, doc["needs_ocr_pages"]))
-        message = f"warning: {doc['path']}: pages {pages} have no usable text layer; run OCR on them"
+        message = f"warning: {shown_name(doc['path'])}: pages {pages} have no usable text layer; run OCR on them"
     else:
         return
     if bar is not None:
@@ -268,6 +270,12 @@ def extract(
         raise ConfigError(
             "--workers is for --engine local; a Dask cluster runs as many workers as `dask worker` started"
         )
+    missing = [path for path in paths if not os.path.lexists(path)]
+    if len(missing) == len(paths) and (db or not out):  # a mistyped path: say so, and make no database for it
+        raise ConfigError(
+            f"no such file or folder: {', '.join(shown_name(path) for path in missing)}; check the path "
+            "(nothing was extracted or written)"
+        )
     given = {"title": title, "published": published, "source": source}
     options = ExtractOptions(
         max_bytes=max_bytes, max_unpacked_bytes=max_unpacked_bytes, metadata={k: v for k, v in given.items() if v},
@@ -287,7 +295,7 @@ def extract(
         try:
             for result in results:
                 if result.path in seen:
-                    click.echo(f"warning: two files are both shown as {result.path}; the database keeps one "
+                    click.echo(f"warning: two files are both shown as {shown_name(result.path)}; the database keeps one "
                                "current version per path, so give their common parent folder instead", err=True)
                 with _interrupt_after():
                     written = sinks.add(result)
@@ -302,7 +310,7 @@ def extract(
             sys.exit(130)
         sinks.end(summary)
     for shown in sorted(per_file.keys() - seen):
-        click.echo(f"warning: {metadata_csv}: no file {shown} was given; check its path column", err=True)
+        click.echo(f"warning: {metadata_csv}: no file {visible(shown)} was given; check its path column", err=True)
     if not quiet:
         elapsed = time.perf_counter() - started
         click.echo(f"{summary.describe()} in {elapsed:.1f} s{sinks.describe(summary)}", err=True)

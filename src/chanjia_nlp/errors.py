@@ -10,7 +10,8 @@ The hierarchy::
      ├── LexiconError(ValueError)           a lexicon file is malformed (path and line)
      ├── SegmenterUnavailable(ImportError)  an optional segmenter or its model is missing
      ├── DocumentError                      a file cannot be read or decoded (message says what to do)
-     └── StoreError                         the database cannot be reached or refuses a write
+     ├── StoreError                         the database cannot be reached or refuses a write
+     └── OutputError                        an output file cannot be written (nothing was left half-written)
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ __all__ = [
     "ConfigError",
     "DocumentError",
     "LexiconError",
+    "OutputError",
     "SegmenterUnavailable",
     "StoreError",
     "value_invalid_msg",
@@ -66,3 +68,7 @@ def value_invalid_msg(name: str, value: Any, valid_values: Collection[Any]) -> s
 
 class StoreError(ChanjiaError):
     """The database cannot be reached or refuses a write; nothing partial was stored."""
+
+
+class OutputError(ChanjiaError):
+    """An output file cannot be written (a full disk, no permission); no partial file is left."""

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from .errors import ConfigError, DocumentError
+from .outputs import escape_name
 from .pagehead import read_head
 from .records import Document
 
-__all__ = ["METADATA_FIELDS", "SUPPORTED_SUFFIXES", "decode", "find_files", "read_bytes", "read_document", "sniff_metadata"]
+__all__ = [
+    "METADATA_FIELDS", "SUPPORTED_SUFFIXES", "decode", "find_files", "read_bytes", "read_document", "read_file",
+    "sniff_metadata", "unread_id",
+]
 
 #: Document fields a user may set by hand (``chanjia extract --title/--published/--source/--metadata``).
 METADATA_FIELDS = ("title", "published", "source")
@@ -145,20 +150,11 @@ def read_document(
     ``metadata`` overrides what is read from the document (keys ``title``, ``published``,
     ``source``; a ``None`` value keeps what was read)."""
     path = Path(path)
-    shown = display_path or str(path)
+    shown = escape_name(display_path or str(path))
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise DocumentError(
-                f"the file is {size / 2**20:.0f} MB, over the {max_bytes / 2**20:.0f} MB limit; "
-                "split it or raise --max-bytes"
-            )
-        data = path.read_bytes()
+        data = read_file(path, max_bytes)
     except DocumentError as exc:
         return _failed(shown, b"", str(exc), extractor_version), None
-    except OSError as exc:
-        return _failed(shown, b"", f"cannot read the file ({exc.strerror}); check the path and permissions",
-                       extractor_version), None
     return read_bytes(
         data, path=path, display_path=shown, extractor_version=extractor_version,
         max_unpacked_bytes=max_unpacked_bytes, metadata=metadata,
@@ -179,7 +175,7 @@ def read_bytes(
     from .formats import read_text
 
     path = Path(path)
-    shown = display_path or str(path)
+    shown = escape_name(display_path or str(path))
     try:
         text, fmt, meta = read_text(path, data, max_unpacked_bytes=max_unpacked_bytes)
     except (DocumentError, UnicodeDecodeError) as exc:
@@ -247,9 +243,15 @@ def _title(headline: str | None, file_title: object, fmt: str) -> str | None:
     return headline or file_title
 
 
+def unread_id(path: str) -> str:
+    """The ``doc_id`` of a file whose bytes were not read, or are none or blank: from its path, so two
+    such files never share one (the SHA-256 of no bytes)."""
+    return hashlib.sha256(b"chanjia unread file\x00" + escape_name(path).encode("utf-8")).hexdigest()
+
+
 def _failed(path: str, data: bytes, message: str, version: str) -> Document:
     return Document(
-        doc_id=hashlib.sha256(data).hexdigest(),
+        doc_id=hashlib.sha256(data).hexdigest() if data.strip() else unread_id(path),
         path=path,
         format=Path(path).suffix.lstrip(".").lower() or "txt",
         status="error",
@@ -258,17 +260,113 @@ def _failed(path: str, data: bytes, message: str, version: str) -> Document:
     )
 
 
+#: What a path that is not a regular file is, by its ``stat`` type.
+_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def read_file(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes``. Never blocks: a named pipe, a device
+    (``/dev/zero``, also through a symlink) or a socket is refused before anything is read, and
+    no more than ``max_bytes`` are ever read (a file growing while it is read is refused too).
+
+    Raises:
+        DocumentError: not a regular file, too large, or unreadable; the message says what to do.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        if isinstance(exc, PermissionError) and os.path.isdir(path):
+            raise DocumentError(_folder_problem(path)) from None
+        raise DocumentError(f"cannot read the file ({exc.strerror}); check the path and permissions") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise DocumentError(_folder_problem(path))
+        if not stat.S_ISREG(info.st_mode):
+            kind = next((name for test, name in _KINDS if test(info.st_mode)), "not a regular file")
+            raise DocumentError(f"this is {kind}, not a file; chanjia reads only regular files: give the report file itself")
+        if info.st_size > max_bytes:
+            raise _too_large(info.st_size, max_bytes)
+        chunks, size = [], 0
+        while size <= max_bytes:
+            chunk = os.read(fd, min(max_bytes + 1 - size, 1 << 24))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        data = b"".join(chunks)
+    except OSError as exc:
+        raise DocumentError(f"cannot read the file ({exc.strerror}); check the path and permissions") from None
+    finally:
+        os.close(fd)
+    if len(data) > max_bytes:
+        raise _too_large(len(data), max_bytes)
+    return data
+
+
+def _too_large(size: int, max_bytes: int) -> DocumentError:
+    return DocumentError(
+        f"the file is {size / 2**20:.0f} MB, over the {max_bytes / 2**20:.0f} MB limit; split it or raise --max-bytes"
+    )
+
+
+def _folder_problem(path: str | os.PathLike[str]) -> str:
+    """What stops chanjia from reading the files of a folder (:func:`find_files` gives a folder
+    it cannot look into as one entry)."""
+    try:
+        with os.scandir(path) as entries:
+            next(entries, None)
+    except OSError as exc:
+        return (f"cannot open this folder ({exc.strerror}); give it read and execute permission (chmod u+rx), "
+                "or leave it out")
+    if not os.access(path, os.X_OK):
+        return ("cannot open the files of this folder (it has read but no execute permission); "
+                "give it execute permission (chmod u+x), or leave it out")
+    return "this is a folder, not a file; give it to chanjia extract to read the reports in it"
+
+
 def find_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, str]]:
     """Expand files and folders (recursively) into ``(path, display path)`` pairs, sorted.
 
-    Files named directly are always yielded; inside folders only supported suffixes are.
-    A display path is relative to the folder it was found in.
+    Files named directly are always yielded; inside folders only supported suffixes are (of any
+    kind but folders: a named pipe called ``x.txt`` gets its error record from the reader). A
+    folder that cannot be listed or entered is yielded itself, so it gets one error record too
+    (:func:`read_document` says which permission is missing) and the walk goes on. A display path
+    is relative to the folder it was found in, with the bytes of a name that is not UTF-8 escaped
+    (:func:`~chanjia_nlp.outputs.escape_name`).
     """
     for given in paths:
         given = Path(given)
         if given.is_dir():
-            for found in sorted(p for p in given.rglob("*") if p.is_file()):
-                if found.suffix.lower() in SUPPORTED_SUFFIXES and not found.name.startswith("."):
-                    yield found, str(found.relative_to(given))
+            for found in sorted(_walk(given)):
+                shown = str(found.relative_to(given)) if found != given else str(given)
+                yield found, escape_name(shown)
         else:
-            yield given, str(given)
+            yield given, escape_name(str(given))
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    """Report files under ``folder`` (symlinked folders are not followed), and each folder that
+    cannot be listed or entered."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = list(listing)
+    except OSError:
+        yield folder
+        return
+    if entries and not os.access(folder, os.X_OK):  # names listed, but nothing in it can be opened
+        yield folder
+        return
+    for entry in entries:
+        try:
+            is_folder = entry.is_dir(follow_symlinks=False)
+            is_link_to_folder = not is_folder and entry.is_symlink() and entry.is_dir()
+        except OSError:
+            is_folder = is_link_to_folder = False
+        if is_folder:
+            yield from _walk(Path(entry.path))
+        elif not is_link_to_folder and not entry.name.startswith(".") and Path(entry.name).suffix.lower() in SUPPORTED_SUFFIXES:
+            yield Path(entry.path)

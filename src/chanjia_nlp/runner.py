@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import __version__
-from .errors import ChanjiaError, ConfigError, value_invalid_msg
+from .errors import ChanjiaError, ConfigError, DocumentError, value_invalid_msg
 from .normalize import _coerce_t2s
 from .pipeline import Pipeline, _coerce_binder, load
 from .readers import (
@@ -46,6 +46,8 @@ from .readers import (
     find_files,
     read_bytes,
     read_document,
+    read_file,
+    unread_id,
 )
 from .records import Document, to_dict
 
@@ -210,7 +212,7 @@ def _extract(doc: Document, text: str | None, options: ExtractOptions = ExtractO
 def _crashed(job: _Job, why: str) -> FileResult:
     """The error result of a file whose worker died (a crash in a parser library, out of memory)."""
     doc = Document(
-        doc_id=hashlib.sha256(job.data).hexdigest(), path=job.display_path,
+        doc_id=hashlib.sha256(job.data).hexdigest() if job.data else unread_id(job.display_path), path=job.display_path,
         format=Path(job.path).suffix.lstrip(".").lower() or "txt", status="error",
         error=f"{why} while reading this file; check that it opens, or raise the machine's memory",
         extractor_version=VERSION,
@@ -296,10 +298,11 @@ def _jobs(
 
 
 def _read(path: Path, max_bytes: int) -> bytes | None:
-    """The file's bytes; ``None`` when it is missing, unreadable or larger than ``max_bytes``."""
+    """The file's bytes; ``None`` when it is missing, unreadable, larger than ``max_bytes`` or
+    not a regular file (a named pipe or a device is never read: it could block for ever)."""
     try:
-        return path.read_bytes() if path.stat().st_size <= max_bytes else None
-    except OSError:
+        return read_file(path, max_bytes)
+    except DocumentError:
         return None
 
 

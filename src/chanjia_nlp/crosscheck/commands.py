@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from ..errors import ConfigError
+from ..outputs import escape_name, shown_name, visible
 from .export import FORMATS, format_of, summary, write_findings
 from .figures import validate_tolerance
 from .findings import CHECKS, VERDICTS
@@ -96,9 +97,15 @@ def check(
             format_of(out)
         except ConfigError as exc:
             raise click.BadParameter(str(exc), param_hint="--out") from None
-    rows, warnings = read_ledgers(ledgers, mapping=mapping)
+    failed: list[str] = []
+
+    def unreadable(path: str, message: str) -> None:  # one line, and the other ledgers are checked
+        failed.append(path)
+        click.echo(f"error: {shown_name(path)}: {visible(message)}", err=True)
+
+    rows, warnings = read_ledgers(ledgers, mapping=mapping, on_error=unreadable)
     for warning in warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(f"warning: {visible(escape_name(warning))}", err=True)
     if records_path is not None:
         records, skipped = read_records(records_path)
         if skipped:
@@ -110,14 +117,16 @@ def check(
         click.echo("warning: the records carry no document text, so copied text was not looked for; "
                    "extract the reports again with this version of chanjia", err=True)
     found = run_checks(rows, records, money_tolerance=money_tolerance, internal=not no_internal, copies=not no_copies)
-    if db is not None:
-        save_findings(db, found, schema=schema, command=shlex.join(["chanjia", *sys.argv[1:]]))
-    if out is not None:
+    if out is not None:  # first: a database that refuses the findings (read-only) must not lose the file
         write_findings(found, out)
+    if db is not None:
+        save_findings(db, found, schema=schema, command=escape_name(shlex.join(["chanjia", *sys.argv[1:]])))
     _print_summary(found)
     if out is not None or db is not None:
         where = " and ".join(str(w) for w in (out, db and _shown(db)) if w is not None)
         click.echo(f"{len(found)} findings → {where}", err=True)
+    if failed:
+        sys.exit(1)
 
 
 def _shown(db: str) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from ..errors import ConfigError, value_invalid_msg
+from ..outputs import atomic_file, atomic_path, spreadsheet_text
 from .findings import CHECKS, VERDICTS
 
 __all__ = ["COLUMNS", "FORMATS", "flat_row", "format_of", "summary", "write_findings"]
@@ -82,24 +83,29 @@ def _ordered(findings: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 
 def write_findings(findings: Sequence[Mapping[str, Any]], path: str | Path, *, fmt: str | None = None) -> Path:
     """Write findings to ``path`` as XLSX, CSV (UTF-8 with a BOM, so Excel reads the Chinese) or
-    JSONL, by ``fmt`` or the suffix. Returns the path written.
+    JSONL, by ``fmt`` or the suffix. Returns the path written. The file is written whole or not
+    at all (a temporary file renamed into place); no cell of the CSV or XLSX is a formula (a
+    text that a spreadsheet would run gets a leading ``'``, OWASP's rule).
 
     Raises:
         ConfigError: the format is not one of :data:`FORMATS`.
+        OutputError: the file cannot be written.
     """
     path = Path(path)
     chosen = format_of(path, fmt)
     if chosen == "jsonl":
-        with path.open("w", encoding="utf-8") as f:
+        with atomic_file(path) as f:
             for item in findings:
                 f.write(json.dumps(item, ensure_ascii=False) + "\n")
     elif chosen == "csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as f:
+        with atomic_file(path, encoding="utf-8-sig", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=COLUMNS)
             writer.writeheader()
-            writer.writerows(flat_row(item) for item in _ordered(findings))
+            for item in _ordered(findings):
+                writer.writerow({name: spreadsheet_text(value) for name, value in flat_row(item).items()})
     else:
-        _write_xlsx(findings, path)
+        with atomic_path(path) as partial:
+            _write_xlsx(findings, partial)
     return path
 
 
@@ -110,8 +116,9 @@ def _write_xlsx(findings: Sequence[Mapping[str, Any]], path: Path) -> None:
     from openpyxl.utils import get_column_letter
 
     def clean(value: Any) -> Any:
-        # Control characters from damaged reports are not allowed in a workbook; a cell holds 32,767 characters.
-        return ILLEGAL_CHARACTERS_RE.sub("", value)[:_CELL_LIMIT] if isinstance(value, str) else value
+        # Control characters from damaged reports are not allowed in a workbook; a cell holds 32,767
+        # characters; a text a spreadsheet would run as a formula gets a leading '.
+        return spreadsheet_text(ILLEGAL_CHARACTERS_RE.sub("", value))[:_CELL_LIMIT] if isinstance(value, str) else value
 
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
@@ -145,6 +152,35 @@ def _write_xlsx(findings: Sequence[Mapping[str, Any]], path: Path) -> None:
         for row_cells in page.iter_rows(min_row=2):
             for cell in row_cells:
                 cell.alignment = wrap
+                if cell.data_type == "f":  # never a formula, whatever the text (openpyxl makes "=…" one)
+                    cell.data_type = "s"
         page.freeze_panes = "A2"
         page.auto_filter.ref = page.dimensions
-    book.save(path)
+    _save(book, path)
+
+
+def _save(book: Any, path: Path) -> None:
+    """``book.save(path)``; a write that fails inside lxml (openpyxl streams each sheet to a
+    temporary file through it: a full disk gives ``SerialisationError: IO_ENOSPC``) raises the
+    ``OSError`` it stands for, and the half-written sheet streams lxml leaves behind are closed
+    quietly (not as "Exception ignored" tracebacks on standard error)."""
+    import errno
+    import gc
+    import os
+    import sys
+
+    from lxml.etree import SerialisationError
+
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None if isinstance(unraisable.exc_value, SerialisationError) else hook(unraisable)
+    failure = None
+    try:
+        book.save(path)
+    except SerialisationError as exc:
+        failure = str(exc)  # the exception (and the frames holding the sheet writers) goes here
+    finally:
+        gc.collect()  # the sheet writers' generators, closed while the quiet hook is in place
+        sys.unraisablehook = hook
+    if failure is not None:
+        code = getattr(errno, failure.removeprefix("IO_"), None)
+        raise OSError(code, os.strerror(code)) if isinstance(code, int) else OSError(failure)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -45,19 +45,33 @@ def read_records(path: str | Path) -> tuple[list[dict[str, Any]], int]:
     return records, skipped
 
 
-def read_ledgers(paths: Iterable[str | Path], *, mapping: str | Path | None = None) -> tuple[list[Any], list[str]]:
+def read_ledgers(
+    paths: Iterable[str | Path],
+    *,
+    mapping: str | Path | None = None,
+    on_error: Callable[[str, str], None] | None = None,
+) -> tuple[list[Any], list[str]]:
     """The rows of every ledger file, and the reader's warnings prefixed with their file.
+
+    ``on_error(path, message)``, when given, is told about a ledger that cannot be read, and the
+    others are read on; without it the first such ledger raises.
 
     Raises:
         ConfigError: a bad mapping.
-        DocumentError: a ledger that cannot be read.
+        DocumentError: a ledger that cannot be read (without ``on_error``).
     """
     from ..ledger import read_ledger
 
     rows: list[Any] = []
     warnings: list[str] = []
     for path in paths:
-        ledger = read_ledger(path, mapping=mapping)
+        try:
+            ledger = read_ledger(path, mapping=mapping)
+        except DocumentError as exc:
+            if on_error is None:
+                raise
+            on_error(str(path), str(exc))
+            continue
         rows.extend(ledger.rows)
         warnings.extend(f"{path}: {warning}" for warning in ledger.warnings)
     return rows, warnings

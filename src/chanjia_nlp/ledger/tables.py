@@ -328,9 +328,15 @@ def _read_csv(data: bytes) -> Table:
         dialect = csv.Sniffer().sniff(sample, delimiters=",\t;|")
     except csv.Error:
         dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), dialect))
+        rows = list(reader)
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise DocumentError(
+                f"line {reader.line_num} of the .csv file has a cell over {csv.field_size_limit():,} characters, "
+                "which no 台账 has; check that it is the ledger, re-saved from Excel/WPS as CSV"
+            ) from None
         raise DocumentError(f"the .csv file cannot be parsed ({exc}); re-save it from Excel/WPS as CSV") from exc
     grid = [[(value, "General", False) for value in row[:MAX_COLUMNS]] for row in rows]
     return _table(None, grid, [])

@@ -30,6 +30,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..outputs import atomic_path, decoded_name, shown_name, visible
 from .charts import claims_by, targets_left_out, totals_by_year, verdict_shares
 from .model import indicator_names
 from .model import build_model
@@ -98,6 +99,9 @@ def render_report(
 
     model = build_model(records, findings or ())
     data = model.data
+    for doc in data["docs"]:  # a name that is not UTF-8 shows decoded (GB18030); invisible characters the page marks
+        if isinstance(doc.get("path"), str):
+            doc["path"] = decoded_name(doc["path"])
     names = indicator_names()
     items = data["items"]
     docs = data["docs"]
@@ -128,7 +132,7 @@ def render_report(
     ]
     script = _static("report.js")
     return _environment().get_template("report.html.j2").render(
-        title=title or DEFAULT_TITLE,
+        title=visible(title or DEFAULT_TITLE),
         version=__version__,
         csp=_csp(script),
         style=Markup(_static("report.css")),
@@ -139,7 +143,10 @@ def render_report(
         charts=charts,
         totals=totals_by_year(model.claims, names),
         targets_left_out=targets_left_out(model.claims),
-        errors=[doc for doc in docs if doc.get("status") == "error"],
+        errors=[
+            {"path": shown_name(str(doc.get("path") or "")), "error": visible(str(doc.get("error") or "unknown error"))}
+            for doc in docs if doc.get("status") == "error"
+        ],
     )
 
 
@@ -156,12 +163,8 @@ def write_report(
     """
     out = Path(out_path)
     page = render_report(records, findings=findings, title=title)
-    partial = out.with_name(out.name + ".tmp")
-    try:
+    with atomic_path(out) as partial:
         partial.write_text(page, encoding="utf-8")
-        partial.replace(out)
-    finally:
-        partial.unlink(missing_ok=True)
     return out
 
 

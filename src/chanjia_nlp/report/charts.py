@@ -15,6 +15,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from ..outputs import visible
+
 __all__ = ["Chart", "bar_chart", "claims_by", "targets_left_out", "totals_by_year", "verdict_shares"]
 
 #: What may not appear in a CSS class name made from data.
@@ -50,7 +52,7 @@ def bar_chart(
     top = max((value for _, value, _, _ in rows), default=0) or 1
     height = _ROW * len(rows) + 8
     parts = [
-        f'<svg class="chart" role="img" aria-label="{escape(label)}" viewBox="0 0 {_WIDTH} {height}" '
+        f'<svg class="chart" role="img" aria-label="{escape(visible(label))}" viewBox="0 0 {_WIDTH} {height}" '
         f'width="{_WIDTH}" height="{height}">'
     ]
     for n, (name, value, shown, key) in enumerate(rows):
@@ -61,8 +63,8 @@ def bar_chart(
             attrs = f' data-filter="{escape(filter_field)}" data-value="{escape(key)}" tabindex="0"'
         css = f" {escape(classes[name])}" if classes and name in classes else ""
         parts.append(
-            f'<g class="bar{css}"{attrs}><title>{escape(name)}: {escape(shown)}</title>'
-            f'<text class="label" x="{_LABEL_WIDTH - 8}" y="{y + 15}" text-anchor="end">{escape(_clip(name))}</text>'
+            f'<g class="bar{css}"{attrs}><title>{escape(visible(name))}: {escape(shown)}</title>'
+            f'<text class="label" x="{_LABEL_WIDTH - 8}" y="{y + 15}" text-anchor="end">{escape(visible(_clip(name)))}</text>'
             f'<rect x="{_LABEL_WIDTH}" y="{y + 3}" width="{width:.1f}" height="{_ROW - 6}" rx="2"></rect>'
             f'<text class="value" x="{_LABEL_WIDTH + width + 6:.1f}" y="{y + 15}">{escape(shown)}</text></g>'
         )

@@ -14,6 +14,8 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
+from ..errors import OutputError
+from ..outputs import shown_name, visible
 from ..store import open as open_store
 from ..store.commands import db_options
 from . import read_jsonl, write_report
@@ -57,7 +59,7 @@ def report(
             raise click.UsageError("give either --db or JSONL files, not both")
 
         def warn(path: str, line: int, problem: str) -> None:
-            click.echo(f"warning: {path}:{line}: {problem}; line skipped", err=True)
+            click.echo(f"warning: {shown_name(path)}:{line}: {visible(problem)}; line skipped", err=True)
 
         _write(_counting(read_jsonl(jsonl, on_error=warn), counts), out, title=title)
     else:
@@ -71,5 +73,7 @@ def report(
 def _write(records: Iterable[Mapping[str, Any]], out: Path, **options: Any) -> None:
     try:
         write_report(records, out, **options)
+    except OutputError as exc:
+        raise click.ClickException(str(exc)) from exc
     except OSError as exc:
         raise click.ClickException(f"cannot write {out}: {exc.strerror or exc}; choose another --out") from exc

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import ConfigError
+from ..outputs import atomic_file, atomic_path, spreadsheet_text
 from .database import LEVELS, TARGETS
 from .database import open as open_store
 from .rows import decimal_string
@@ -95,7 +96,7 @@ def claims(
                 table.add_row(*(_cell(value) for value in row), "target" if target else "")
             Console(file=stream, width=None if stream.isatty() else WIDE).print(table)
         elif fmt == "csv":
-            _plain(_json_text(frame)).to_csv(stream, index=False, lineterminator="\n")
+            _plain(_json_text(frame)).map(spreadsheet_text).to_csv(stream, index=False, lineterminator="\n")
         else:
             for record in _plain(frame).to_dict("records"):
                 stream.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -159,11 +160,11 @@ def _format_from(out: Path | None) -> str:
 
 @contextmanager
 def _output(path: Path | None) -> Iterator[IO[str]]:
-    """Standard output, or ``path`` opened for writing."""
+    """Standard output, or ``path`` opened for writing (written whole or not at all)."""
     if path is None:
         yield sys.stdout
         return
-    with path.open("w", encoding="utf-8", newline="") as stream:
+    with atomic_file(path, newline="") as stream:
         yield stream
 
 
@@ -189,7 +190,8 @@ def _write_parquet(frame: pd.DataFrame, out: Path) -> None:
         import pyarrow  # noqa: F401 - pandas writes Parquet through it
     except ImportError:
         raise ConfigError("Parquet output needs pyarrow; pip install 'chanjia_nlp[parquet]'") from None
-    frame.to_parquet(out, index=False)
+    with atomic_path(out) as partial:
+        frame.to_parquet(partial, index=False)
 
 
 def _cell(value: Any) -> str:

@@ -41,8 +41,12 @@ VALID_FORMS = (
 RE_SCHEMA = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 
-def make_engine(target: str | os.PathLike[str], *, schema: str | None = None, create: bool = True) -> tuple[Engine, str]:
-    """The engine for ``target`` and how to name it in messages (no password).
+def make_engine(
+    target: str | os.PathLike[str], *, schema: str | None = None, create: bool = True, readonly: bool = False
+) -> tuple[Engine, str]:
+    """The engine for ``target`` and how to name it in messages (no password). ``readonly``
+    opens a SQLite file read-only (``mode=ro``), and as an immutable file when even that needs
+    a write (a WAL database in a read-only folder has no ``-shm`` file to share).
 
     Raises:
         ConfigError: a URL that is not one of :data:`VALID_FORMS`, or ``schema`` with SQLite.
@@ -58,8 +62,11 @@ def make_engine(target: str | os.PathLike[str], *, schema: str | None = None, cr
             shown = database
             if not create and not Path(database).is_file():
                 raise StoreError(f"no database at {database}; run chanjia extract first, or give --db")
+        if readonly and database not in ("", ":memory:"):
+            uri = Path(database).resolve().as_uri() + ("?immutable=1" if readonly == "immutable" else "?mode=ro")
+            url = URL.create("sqlite", database=uri, query={"uri": "true"})
         engine = create_engine(url, json_serializer=_dumps, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-        event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "connect", _configure_sqlite_readonly if readonly else _configure_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
         return engine, shown
     if schema is not None and not RE_SCHEMA.fullmatch(schema):
@@ -105,6 +112,14 @@ def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+def _configure_sqlite_readonly(dbapi_connection: Any, connection_record: Any) -> None:
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA query_only = ON")
     cursor.close()
 
 

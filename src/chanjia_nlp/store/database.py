@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, Select, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import ConfigError, StoreError, value_invalid_msg
 from ..records import CHECKS, LEVELS, VERDICTS
@@ -106,13 +106,39 @@ def open(target: str | os.PathLike[str], *, schema: str | None = None, create: b
         StoreError: no database (``create=False``), or it cannot be reached.
     """
     engine, shown = make_engine(target, schema=schema, create=create)
+    path = _sqlite_file(engine)
     store = Store(engine, url=shown, schema=schema)
     try:
         store._migrate(create=create)
+    except StoreError:
+        engine.dispose()
+        if path is None or not os.path.isfile(path):
+            raise
+        # A database in a read-only folder (or a read-only file): open it to read.
+        for readonly in (True, "immutable"):
+            engine, shown = make_engine(target, schema=schema, create=False, readonly=readonly)
+            store = Store(engine, url=shown, schema=schema)
+            try:
+                store._migrate(create=False)
+            except StoreError:
+                engine.dispose()
+                if readonly == "immutable":
+                    raise
+                continue
+            return store
+        raise  # pragma: no cover - the loop returns or raises
     except BaseException:
         engine.dispose()
         raise
     return store
+
+
+def _sqlite_file(engine: Engine) -> str | None:
+    """The file of a SQLite engine (``None`` for PostgreSQL or an in-memory database)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    database = engine.url.database or ""
+    return None if database in ("", ":memory:") or database.startswith("file:") else database
 
 
 class Store:
@@ -530,7 +556,7 @@ class Store:
                     if self.schema is not None:
                         conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
                 upgrade(conn, schema=self.schema, where=self.url)
-        except OperationalError as exc:
+        except SQLAlchemyError as exc:  # unreachable, or not a database at all ("file is not a database")
             raise StoreError(f"cannot open {self.url}: {_reason(exc)}; check the path or URL and the server") from exc
 
     def _states(self, *where: Any) -> dict[str, DocumentState]:

@@ -14,11 +14,43 @@
 
   // ---- helpers ---------------------------------------------------------------------------
 
+  // Control and format characters (a right-to-left override, zero-width spaces, a BOM) are shown
+  // as ⟨U+202E⟩, never obeyed: \u202egnp.exe.txt must not read as txt.exe.png.
+  const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
+  const INVISIBLE_ALL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+
+  function codePoint(c) {
+    return 'U+' + c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0');
+  }
+
+  const SHOWN_ATTRIBUTES = new Set(['title', 'aria-label', 'alt']);  // what people read; values stay exact
+
+  function shown(text) {  // for attributes: invisible characters as ⟨U+XXXX⟩
+    return INVISIBLE.test(text) ? text.replace(INVISIBLE_ALL, function (c) { return '⟨' + codePoint(c) + '⟩'; }) : text;
+  }
+
+  function appendText(node, text, keep) {  // text nodes, with each invisible character as a marked ⟨U+XXXX⟩
+    if (!INVISIBLE.test(text)) {
+      node.appendChild(document.createTextNode(text));
+      return;
+    }
+    let from = 0;
+    for (const match of text.matchAll(INVISIBLE_ALL)) {
+      if (keep && keep.includes(match[0])) continue;
+      if (match.index > from) node.appendChild(document.createTextNode(text.slice(from, match.index)));
+      const name = codePoint(match[0]);
+      node.appendChild(el('span', { class: 'ctl', title: name + ' (an invisible control character)' }, '⟨' + name + '⟩'));
+      from = match.index + match[0].length;
+    }
+    if (from < text.length) node.appendChild(document.createTextNode(text.slice(from)));
+  }
+
   function el(tag, attrs, children) {
     const node = document.createElement(tag);
     for (const key in attrs || {}) {
       const value = attrs[key];
-      if (value !== null && value !== undefined && value !== false) node.setAttribute(key, value === true ? '' : String(value));
+      if (value === null || value === undefined || value === false) continue;
+      node.setAttribute(key, value === true ? '' : SHOWN_ATTRIBUTES.has(key) ? shown(String(value)) : String(value));
     }
     append(node, children);
     return node;
@@ -28,7 +60,8 @@
     if (children === null || children === undefined) return node;
     for (const child of Array.isArray(children) ? children : [children]) {
       if (child === null || child === undefined || child === '') continue;
-      node.appendChild(typeof child === 'object' ? child : document.createTextNode(String(child)));
+      if (typeof child === 'object') node.appendChild(child);
+      else appendText(node, String(child), '');
     }
     return node;
   }
@@ -158,7 +191,7 @@
     for (let k = from; k < nodes.length; k++) {
       const node = nodes[k];
       if (typeof node === 'string') {
-        parent.appendChild(document.createTextNode(node));
+        appendText(parent, node, '\n\r\t');
       } else {
         const item = items[node[0]];
         const mark = document.createElement('mark');

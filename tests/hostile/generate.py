@@ -1,0 +1,144 @@
+"""Hostile input, built on demand: one folder per class of issue 14 handled here, several
+variants each, with good reports beside them that must still be stored.
+
+``build(root)`` returns a :class:`Hostile` naming what it made: the paths to give ``chanjia
+extract`` (folders, and special files given directly), the display paths of the good files, and
+the ledgers for ``chanjia check``. Run it by hand with ``python -m tests.hostile.generate DIR``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOD = "惠山区总工会\n\n2022年，全区新增高技能人才1200余名，累计奖励金额近265万元。\n"
+
+
+@dataclass
+class Hostile:
+    """What :func:`build` made."""
+
+    folder: Path  # given to chanjia extract
+    direct: list[str] = field(default_factory=list)  # special files given directly
+    good: set[str] = field(default_factory=set)  # display paths (relative to folder) that must be stored ok
+    bad: set[str] = field(default_factory=set)  # display paths that must get one error record each
+    ledgers: list[Path] = field(default_factory=list)  # good and hostile 台账 for chanjia check
+    bad_ledgers: list[Path] = field(default_factory=list)  # those that cannot be read (one line each)
+    permissions: bool = False  # whether unreadable folders and files were made (they need no root to work)
+
+
+def _write(path: Path, data: bytes | str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
+def _name(raw: bytes) -> str:
+    return os.fsdecode(raw)  # bytes that are not UTF-8 become lone surrogates, as os.listdir gives them
+
+
+def build(root: Path, *, permissions: bool = True) -> Hostile:
+    """Build the hostile folder under ``root``; ``permissions`` adds unreadable folders and files
+    (mode 000, and r without x), which only bind a process without CAP_DAC_OVERRIDE."""
+    folder = root / "reports"
+    made = Hostile(folder=folder, permissions=permissions)
+
+    def good(rel: str, text: str = GOOD) -> None:
+        _write(folder / rel, text)
+        made.good.add(rel)
+
+    def bad(rel: str, data: bytes | str = b"") -> None:
+        _write(folder / rel, data)
+        made.bad.add(rel)
+
+    # good reports beside everything else
+    for name in ("02_district_summary_2022.txt", "08_enterprise_news.txt"):
+        shutil.copy(ROOT / "corpus" / name, _write(folder / "good" / name, b""))
+        made.good.add(f"good/{name}")
+    good("good/短报.txt")
+
+    # 5: only regular files are read: named pipes and devices, also through symlinks
+    special = folder / "c05_special"
+    special.mkdir(parents=True)
+    for rel in ("pipe.txt", "nested/pipe.html"):
+        (special / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.mkfifo(special / rel)
+        made.bad.add(f"c05_special/{rel}")
+    for rel, device in (("zero.txt", "/dev/zero"), ("random.docx", "/dev/urandom"), ("null.pdf", "/dev/null")):
+        os.symlink(device, special / rel)
+        made.bad.add(f"c05_special/{rel}")
+    os.symlink("missing-target.txt", special / "dangling.txt")
+    made.bad.add("c05_special/dangling.txt")
+    direct = root / "direct"
+    direct.mkdir()
+    os.mkfifo(direct / "given.fifo")
+    os.symlink("/dev/zero", direct / "given-zero.txt")
+    made.direct += [str(direct / "given.fifo"), str(direct / "given-zero.txt"), "/dev/zero"]
+    good("c05_special/real.txt")
+
+    # 6: header rules that must stay linear on blank and near-blank openings
+    good("c06_blank/newlines.txt", "\n" * 3000 + GOOD)
+    good("c06_blank/crlf.txt", "\r\n" * 3000 + GOOD)
+    good("c06_blank/spaces.txt", " \n\u3000\t\n" * 1500 + GOOD)
+    good("c06_blank/dates.txt", "2023年\n" * 1500 + GOOD)
+
+    # 12: names that are not UTF-8 (GBK from a Chinese Windows zip), one that is no GB18030 either
+    good("c12_names/" + _name("年度总结".encode("gbk") + b".txt"))
+    good("c12_names/" + _name("惠山".encode("gbk")) + "/" + _name("报告".encode("gbk") + b".txt"))
+    good("c12_names/" + _name(b"\xff\xfe\x80.txt"))
+    bad("c12_names/" + _name("空".encode("gbk") + b".txt"))
+
+    # 23: bidi and invisible characters in names
+    good("c23_bidi/\u202egnp.exe.txt")
+    good("c23_bidi/报告\u200b\u2066.txt")
+    bad("c23_bidi/\u202eempty.txt")
+
+    # 22: report text that a spreadsheet would run
+    good("c22_formula/=cmd.txt", "=cmd|' /C calc'!A0\n\n+1+2 其中全区新增会员1200名。\n@SUM(1) 累计奖励金额近265万元。\n")
+    good("c22_formula/-2+3.txt", "-2+3 全区新增高技能人才1200余名。\n")
+
+    # 3: unreadable and empty files never share one doc_id
+    for n in range(3):
+        bad(f"c03_unread/empty{n}.txt")
+        bad(f"c03_unread/blank{n}.txt", b" \n\t\n")
+
+    # 13: unreadable folders (and files)
+    if permissions:
+        for rel in ("c13_folders/mode000", "c13_folders/deep/er/mode000", "c13_folders/r_no_x"):
+            _write(folder / rel / "inside.txt", GOOD)
+            made.bad.add(rel)
+        os.chmod(folder / "c13_folders/mode000", 0)
+        os.chmod(folder / "c13_folders/deep/er/mode000", 0)
+        os.chmod(folder / "c13_folders/r_no_x", 0o444)
+        bad("c13_folders/unreadable.txt", GOOD)
+        os.chmod(folder / "c13_folders/unreadable.txt", 0)
+        good("c13_folders/readable.txt")
+
+    # ledgers: the corpus one, one with formula cells (22) and names, ones with a giant field (16)
+    ledgers = root / "ledgers"
+    ledgers.mkdir()
+    made.ledgers.append(Path(shutil.copy(ROOT / "corpus/ledger/2023年度产改工作台账.xlsx", ledgers)))
+    header = "序号,单位名称,指标,计量单位,统计期间,完成情况,口径,佐证材料,备注\n"
+    made.ledgers.append(_write(ledgers / "=1+1.csv", header + "1,惠山区总工会,新增高技能人才,人,2022年,=cmd|' /C calc'!A0,新增,@SUM(1),+1+2\n"
+                               "2,惠山区总工会,职工培训人次,人次,2022年,\"45,000\",全年,-1+2,\t=1\n"))
+    for n, size in enumerate((131_073, 400_000)):
+        made.bad_ledgers.append(_write(ledgers / f"huge{n}.csv", header + f"1,惠山区,培训,人次,2022年,\"{'9' * size}\"\n"))
+    made.ledgers += made.bad_ledgers
+    return made
+
+
+def loosen(made: Hostile) -> None:
+    """Give back the permissions :func:`build` took, so the folder can be removed."""
+    for dirpath, dirnames, filenames in os.walk(made.folder):  # top down: a folder opens before it is entered
+        for name in dirnames + filenames:
+            path = os.path.join(dirpath, name)
+            if not os.path.islink(path) and (os.path.isdir(path) or os.path.isfile(path)):
+                os.chmod(path, 0o755)
+
+
+if __name__ == "__main__":  # pragma: no cover - by hand
+    print(build(Path(sys.argv[1])))
