@@ -25,7 +25,7 @@ from .runner import ENGINES, VERSION, ExtractOptions, FileResult, Summary, iter_
 from .crosscheck.commands import check
 from .normalize import T2S
 from .report.commands import report
-from .store.commands import claims, stats
+from .store.commands import claims, stats, table
 
 FORMATS = ("jsonl", "csv")
 #: The database ``chanjia extract`` writes when neither --db nor --out is given.
@@ -317,6 +317,7 @@ def extract(
 
 cli.add_command(claims)
 cli.add_command(stats)
+cli.add_command(table)
 cli.add_command(check)
 cli.add_command(report)
 

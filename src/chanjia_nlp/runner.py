@@ -48,6 +48,7 @@ from .readers import (
     read_document,
 )
 from .records import Document, to_dict
+from .subjects import annotate as annotate_subjects
 
 if TYPE_CHECKING:
     from .store import Store
@@ -196,6 +197,7 @@ def _extract(doc: Document, text: str | None, options: ExtractOptions = ExtractO
                     text, published=doc.published
                 )
             ]
+            annotate_subjects(records)  # subject_code, subject_name: the claims' regions
         except Exception as exc:  # a bug hit by one file must not end a run over thousands: report it as data
             doc = dataclasses.replace(
                 doc, status="error",
