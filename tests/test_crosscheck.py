@@ -21,7 +21,7 @@ from .conftest import HERE, load_cases
 
 FINDING_KEYS = {
     "type", "finding_id", "check", "verdict", "message", "indicator", "subject", "period", "expected", "observed",
-    "gap", "doc_id", "path", "evidence", "ledger",
+    "gap", "doc_id", "path", "evidence", "ledger", "subject_code", "subject_name",
 }
 EVIDENCE_KEYS = {"doc_id", "path", "start", "end", "text", "role"}
 

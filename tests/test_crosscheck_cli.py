@@ -43,7 +43,7 @@ def expected(records) -> list[dict]:
 def test_check_writes_xlsx_with_a_sheet_per_verdict(jsonl, expected, tmp_path):
     out = tmp_path / "findings.xlsx"
     result = CliRunner().invoke(check, [str(LEDGER), "--records", str(jsonl), "--out", str(out)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # the sample ledger has inconsistent and unsupported rows
     assert "1 line is not a JSON record and was skipped" in result.output
     book = load_workbook(out)
     verdicts = [v for v in VERDICTS if any(f["verdict"] == v for f in expected)]
@@ -63,9 +63,37 @@ def test_check_writes_xlsx_with_a_sheet_per_verdict(jsonl, expected, tmp_path):
         assert word in result.output  # the rich table
 
 
+def test_check_prints_the_rows_that_are_not_consistent_and_exits_3(jsonl):
+    result = CliRunner().invoke(check, [str(LEDGER), "--records", str(jsonl)])
+    assert result.exit_code == 3
+    listed = result.output.split("ledger rows not consistent:\n")[1].splitlines()
+    cells = [line.split()[1] for line in listed if line.startswith("  ")]
+    assert cells == ["惠山区!F7", "惠山区!F8", "惠山区!F9", "江都区!F8", "江都区!F12", "惠山区!G16"]
+    assert "  inconsistent 惠山区!F7     台账 45,000, reports 42000: 台账 F7 45,000人次 differs from 4.2万人次" in result.output
+    assert "4 ledger rows are inconsistent or unsupported; exit code 3 (--no-fail to exit 0)" in result.output
+    quiet = CliRunner().invoke(check, [str(LEDGER), "--records", str(jsonl), "--no-fail"])
+    assert quiet.exit_code == 0 and "惠山区!F7" in quiet.output
+
+
+def test_check_exits_0_when_every_row_is_consistent(jsonl, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["单位", "指标", "年度", "数量"])
+    sheet.append(["惠山区", "新增高技能人才", "2022", 2150])
+    sheet.append(["江都区", "签订集体合同", "2022", 177])
+    ledger = tmp_path / "ok.xlsx"
+    book.save(ledger)
+    result = CliRunner().invoke(check, [str(ledger), "--records", str(jsonl), "--no-internal", "--no-copies"])
+    assert result.exit_code == 0, result.output
+    assert "not consistent" not in result.output
+
+
 def test_check_writes_csv_and_jsonl(jsonl, expected, tmp_path):
     for name in ("f.csv", "f.jsonl"):
-        result = CliRunner().invoke(check, [str(LEDGER), "--records", str(jsonl), "--out", str(tmp_path / name)])
+        result = CliRunner().invoke(check, [str(LEDGER), "--records", str(jsonl), "--out", str(tmp_path / name),
+                                            "--no-fail"])
         assert result.exit_code == 0, result.output
     with (tmp_path / "f.csv").open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
@@ -83,7 +111,7 @@ def _fill(records: list[dict], db: str, schema: str | None = None) -> None:
 
 def _check_fills(db: str, extra: list[str], expected: list[dict], schema: str | None = None) -> None:
     result = CliRunner().invoke(check, [str(LEDGER), "--db", db, *extra])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output
     with store.open(db, schema=schema) as st:
         stored = list(st.findings())
     assert sorted(f["finding_id"] for f in stored) == sorted(f["finding_id"] for f in expected)
@@ -92,7 +120,7 @@ def _check_fills(db: str, extra: list[str], expected: list[dict], schema: str | 
         assert (finding["verdict"], finding["message"]) == (by_id[finding["finding_id"]]["verdict"],
                                                             by_id[finding["finding_id"]]["message"])
     # a second run updates the same findings instead of adding them again
-    assert CliRunner().invoke(check, [str(LEDGER), "--db", db, *extra]).exit_code == 0
+    assert CliRunner().invoke(check, [str(LEDGER), "--db", db, *extra, "--no-fail"]).exit_code == 0
     with store.open(db, schema=schema) as st:
         assert len(list(st.findings())) == len(stored)
 

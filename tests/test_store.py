@@ -104,11 +104,14 @@ def corpus(tmp_path_factory) -> list[tuple[dict, list[dict]]]:
 
 def in_store_order(pairs) -> list[dict]:
     """Records as ``Store.records()`` yields them: documents by path, each followed by its
-    records by offset (quantities, programmes, entities at the same offset, else as given)."""
+    records by offset (quantities, programmes, entities at the same offset, else as given), claims
+    with the subject codes the store gives them."""
+    from chanjia_nlp.subjects import annotate
+
     out = []
     for doc, records in sorted(pairs, key=lambda pair: pair[0]["path"]):
         out.append(doc)
-        out.extend(sorted(records, key=lambda r: (r["start"], RANK[r["type"]])))
+        out.extend(sorted(annotate([dict(r) for r in records]), key=lambda r: (r["start"], RANK[r["type"]])))
     return out
 
 
@@ -553,15 +556,15 @@ FINDINGS = [
     {
         "type": "finding", "finding_id": "f-ledger-1", "check": "ledger", "verdict": "inconsistent",
         "message": "台账 reports 1200 高技能人才; the report says 1180.50", "indicator": "high_skilled_talent",
-        "subject": "惠山区", "period": "2022", "expected": "1200", "observed": "1180.50", "gap": "-19.50",
-        "doc_id": "d1", "path": "huishan.txt",
+        "subject": "惠山区", "subject_code": "320206", "subject_name": "惠山区", "period": "2022",
+        "expected": "1200", "observed": "1180.50", "gap": "-19.50", "doc_id": "d1", "path": "huishan.txt",
         "evidence": [{"doc_id": "d1", "path": "huishan.txt", "start": 12, "end": 19, "text": "1180.50名", "role": "contradicts"}],
         "ledger": {"file": "台账.xlsx", "sheet": "技能", "row": 7, "column": "C", "cell": "C7", "value": "1200"},
     },
     {
         "type": "finding", "finding_id": "f-sum-1", "check": "sum", "verdict": "flagged",
-        "message": "其中 parts add up to 99.9% of the total", "indicator": None, "subject": None, "period": None,
-        "expected": "100", "observed": "99.9", "gap": "-0.1", "doc_id": "d2", "path": "jiangdu.txt",
+        "message": "其中 parts add up to 99.9% of the total", "indicator": None, "subject": None, "subject_code": None,
+        "subject_name": None, "period": None, "expected": "100", "observed": "99.9", "gap": "-0.1", "doc_id": "d2", "path": "jiangdu.txt",
         "evidence": [
             {"doc_id": "d2", "path": "jiangdu.txt", "start": 3, "end": 8, "text": "412人", "role": "total"},
             {"doc_id": "d2", "path": "jiangdu.txt", "start": 20, "end": 25, "text": "11.2%", "role": "part"},
@@ -570,8 +573,8 @@ FINDINGS = [
     },
     {
         "type": "finding", "finding_id": "f-uncovered-1", "check": "uncovered_claim", "verdict": "uncovered",
-        "message": "no 台账 row supports this claim", "indicator": "pilot_units", "subject": "无锡市", "period": "2023",
-        "expected": None, "observed": "25", "gap": None, "doc_id": None, "path": None,
+        "message": "no 台账 row supports this claim", "indicator": "pilot_units", "subject": "无锡市", "subject_code": "320200",
+        "subject_name": "无锡市", "period": "2023", "expected": None, "observed": "25", "gap": None, "doc_id": None, "path": None,
         "evidence": [{"doc_id": "d3", "path": "wuxi.txt", "start": 0, "end": 3, "text": "25家", "role": "source"}],
         "ledger": None,
     },
@@ -613,6 +616,13 @@ BAD_FINDINGS = [  # (what the broken finding has, what the error says)
     ({"ledger": {"row": "7"}}, "ledger row = '7' is not int"),
     ({"message": None}, "has no 'message'"),
 ]
+
+
+def test_findings_without_subject_codes_get_them(db):
+    written = {k: v for k, v in FINDINGS[0].items() if k not in ("subject_code", "subject_name")}
+    db.write_findings([{**written, "subject": "惠山区总工会"}])
+    (back,) = db.findings()
+    assert (back["subject"], back["subject_code"], back["subject_name"]) == ("惠山区总工会", "320206", "惠山区")
 
 
 def test_a_bad_finding_stores_none(db):
@@ -731,7 +741,13 @@ def test_a_new_database_starts_at_the_newest_version(target, monkeypatch):
 
 
 #: The columns each schema version added, newest last: a database at version k lacks those of k+1….
-ADDED_IN = {2: ("documents", ("published_source", "warnings")), 3: ("quantities", ("target", "why"))}
+ADDED_IN = {
+    2: [("documents", ("published_source", "warnings"))],
+    3: [("quantities", ("target", "why"))],
+    4: [("quantities", ("subject_code", "subject_name")), ("findings", ("subject_code", "subject_name"))],
+}
+#: Indexes on columns a later version added (dropped with them).
+ADDED_INDEXES = {4: ["ix_quantities_subject_code"]}
 
 
 def _as_version_1(target: Target, corpus) -> None:
@@ -743,10 +759,20 @@ def _as_version_1(target: Target, corpus) -> None:
         old_records = [{k: v for k, v in r.items() if k not in ("target", "why")} for r in records]
         opened.write_document(old, old_records, opened.begin_run())
         with opened.engine.begin() as conn:
-            for version, (table, names) in sorted(ADDED_IN.items(), reverse=True):
-                for name in names:
-                    conn.execute(text(f'ALTER TABLE {table} DROP COLUMN "{name}"'))
+            for version, added in sorted(ADDED_IN.items(), reverse=True):
+                for index in ADDED_INDEXES.get(version, ()):
+                    conn.execute(text(f"DROP INDEX {index}"))
+                for table, names in added:
+                    for name in names:
+                        conn.execute(text(f'ALTER TABLE {table} DROP COLUMN "{name}"'))
                 conn.execute(schema.schema_version.delete().where(schema.schema_version.c.version == version))
+
+
+def _expected_subjects(records: list[dict]) -> dict[int, tuple[str | None, str | None]]:
+    from chanjia_nlp.subjects import annotate
+
+    return {r["start"]: (r["subject_code"], r["subject_name"]) for r in annotate([dict(r) for r in records])
+            if r["type"] == "quantity" and r["claim"]}
 
 
 def _columns(opened: Store, table: str) -> dict[str, str]:
@@ -761,6 +787,10 @@ def test_a_version_1_database_gains_the_publication_and_claim_fields(target, cor
         [stored] = list(opened.records(types=["document"]))
         assert stored["published_source"] is None and stored["warnings"] is None  # unknown, not made up
         assert all(r["target"] is None and r["why"] is None for r in opened.records(types=["quantity"]))
+        old_claims = {r["start"]: (r["subject_code"], r["subject_name"]) for r in opened.records(types=["quantity"])
+                      if r["claim"]}
+        assert old_claims == _expected_subjects(corpus[0][1])  # filled in from the stored entities
+        assert {code for code, _ in old_claims.values()} >= {"320206", "320213"}  # 惠山区, 梁溪区
         doc, records = corpus[1]
         assert opened.write_document(doc, records, opened.begin_run()) == "inserted"
         again = {d["path"]: d for d in opened.records(types=["document"])}[doc["path"]]

@@ -27,7 +27,7 @@ from .crosscheck.commands import check
 from .normalize import T2S
 from .outputs import atomic_file, escape_name, shown_name, spreadsheet_text, visible
 from .report.commands import report
-from .store.commands import claims, stats
+from .store.commands import claims, stats, table
 
 FORMATS = ("jsonl", "csv")
 #: The database ``chanjia extract`` writes when neither --db nor --out is given.
@@ -325,6 +325,7 @@ def extract(
 
 cli.add_command(claims)
 cli.add_command(stats)
+cli.add_command(table)
 cli.add_command(check)
 cli.add_command(report)
 

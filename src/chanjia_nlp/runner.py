@@ -50,6 +50,7 @@ from .readers import (
     unread_id,
 )
 from .records import Document, to_dict
+from .subjects import annotate as annotate_subjects
 
 if TYPE_CHECKING:
     from .store import Store
@@ -198,6 +199,7 @@ def _extract(doc: Document, text: str | None, options: ExtractOptions = ExtractO
                     text, published=doc.published
                 )
             ]
+            annotate_subjects(records)  # subject_code, subject_name: the claims' regions
         except Exception as exc:  # a bug hit by one file must not end a run over thousands: report it as data
             doc = dataclasses.replace(
                 doc, status="error",

@@ -52,6 +52,28 @@ def _print_summary(found: list[dict[str, Any]]) -> None:
     Console(file=sys.stdout, width=22 + sum(len(v) + 3 for v in verdicts)).print(table)
 
 
+#: Ledger verdicts that make ``chanjia check`` exit with :data:`EXIT_FINDINGS`.
+FAILING = ("inconsistent", "unsupported")
+#: The exit code when a ledger row is inconsistent or unsupported (``--no-fail``: 0).
+EXIT_FINDINGS = 3
+_AGREEING = ("consistent", "consistent_within_qualifier")
+
+
+def _print_rows(found: list[dict[str, Any]]) -> None:
+    """The ledger rows that are not consistent, one line each: cell, values, message."""
+    rows = [f for f in found if f.get("check") in ("ledger", "ledger_total") and f.get("verdict") not in _AGREEING]
+    if not rows:
+        return
+    click.echo(f"{len(rows)} ledger rows not consistent:")
+    for f in rows:
+        ledger = f.get("ledger") or {}
+        cell = "!".join(str(x) for x in (ledger.get("sheet"), ledger.get("cell") or ledger.get("row")) if x) or "?"
+        values = f"台账 {ledger.get('value') or f.get('observed') or '?'}"
+        if f.get("check") == "ledger" and f.get("expected") is not None:
+            values += f", reports {f['expected']}"
+        click.echo(f"  {f['verdict']:<12} {cell:<10} {values}: {f.get('message')}")
+
+
 @click.command()
 @click.argument("ledgers", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
@@ -70,17 +92,21 @@ def _print_summary(found: list[dict[str, Any]]) -> None:
               help="Relative rounding threshold for money (0.005 = 0.5%).")
 @click.option("--no-internal", is_flag=True, help="Skip the checks of the reports against themselves (sums, shares, conflicts).")
 @click.option("--no-copies", is_flag=True, help="Skip the search for text copied between subjects.")
+@click.option("--no-fail", is_flag=True,
+              help=f"Exit 0 even when a ledger row is {' or '.join(FAILING)} (otherwise {EXIT_FINDINGS}).")
 def check(
     ledgers: tuple[Path, ...], db: str | None, schema: str | None, records_path: Path | None, mapping: Path | None,
-    out: Path | None, money_tolerance: Decimal, no_internal: bool, no_copies: bool,
+    out: Path | None, money_tolerance: Decimal, no_internal: bool, no_copies: bool, no_fail: bool,
 ) -> None:
     """Check 台账 (ledger) files against the claims of the reports, and the reports against
     themselves: totals and their 其中 parts, shares, conflicting figures, copied text.
 
     Every ledger row gets a verdict (consistent, consistent_within_qualifier, inconsistent,
     unsupported, ambiguous) with the report spans it rests on; claims of the ledger's subjects
-    that no row covers are listed as uncovered. Prints a table of the verdicts; --out writes the
-    findings, --db also stores them in the database.
+    that no row covers are listed as uncovered. Prints a table of the verdicts and, beneath it,
+    the ledger rows that are not consistent (cell, values, message); --out writes the findings,
+    --db also stores them in the database. Exits 3 when a ledger row is inconsistent or
+    unsupported (0 with --no-fail), 2 for bad options.
 
     Example:
 
@@ -122,11 +148,18 @@ def check(
     if db is not None:
         save_findings(db, found, schema=schema, command=escape_name(shlex.join(["chanjia", *sys.argv[1:]])))
     _print_summary(found)
+    _print_rows(found)
     if out is not None or db is not None:
         where = " and ".join(str(w) for w in (out, db and _shown(db)) if w is not None)
         click.echo(f"{len(found)} findings → {where}", err=True)
+    failing = sum(1 for f in found if f.get("check") == "ledger" and f.get("verdict") in FAILING)
+    if failing and not no_fail:
+        click.echo(f"{failing} ledger rows are {' or '.join(FAILING)}; exit code {EXIT_FINDINGS} "
+                   "(--no-fail to exit 0)", err=True)
     if failed:
-        sys.exit(1)
+        sys.exit(1)  # a ledger that could not be read is an error, whatever the others found
+    if failing and not no_fail:
+        sys.exit(EXIT_FINDINGS)
 
 
 def _shown(db: str) -> str:

@@ -20,8 +20,12 @@ non-zero digit, in base units)::
     at_most 以下 以内      (-∞, v]
     range, vague          [low, high]          as the record states them (数百 → [200, 900])
 
-The bound v itself is allowed for 余 and 近 although the words exclude it: the other figure may
-have been rounded to it. Money is also given a relative rounding threshold (``money_tolerance``,
+Reading a report figure against itself or its parts, the bound v itself is allowed for 余 and 近
+although the words exclude it: the other figure may have been rounded to it. Against a 台账 cell
+(:func:`.verdicts.compare`) a ``more_than`` figure (余, 多, 超, 超过, 逾, 过, 大于) rules out its
+stated number: 300 against ``超过300名`` and 200 against ``200多场次`` are inconsistent (``以上`` and
+``不少于`` include it). Money keeps its rounding threshold, and a ledger cell written to a coarser
+precision (600 in a 万元 column) its rounding, so 600万元 against ``600多万元`` stays within the qualifier. Money is also given a relative rounding threshold (``money_tolerance``,
 0.5% by default): an exact money figure's reading and its interval widen by that share of v.
 A non-exact figure's exact reading is v alone, so 台账 2,648,000 against ``近265万元`` is within the
 qualifier, not consistent.
@@ -87,6 +91,7 @@ class Interval:
     low: Decimal | None
     high: Decimal | None
     high_open: bool = False
+    low_open: bool = False
 
     @classmethod
     def point(cls, value: Decimal) -> Interval:
@@ -94,20 +99,25 @@ class Interval:
 
     def overlaps(self, other: Interval) -> bool:
         """Whether some number lies in both intervals."""
-        lows = [x for x in (self.low, other.low) if x is not None]
+        lows = [(x, o) for x, o in ((self.low, self.low_open), (other.low, other.low_open)) if x is not None]
         highs = [(x, o) for x, o in ((self.high, self.high_open), (other.high, other.high_open)) if x is not None]
         if not lows or not highs:
             return True
-        low = max(lows)
+        low = max(x for x, _ in lows)
         high = min(x for x, _ in highs)
         if low < high:
             return True
-        return low == high and not any(o for x, o in highs if x == high)
+        return low == high and not any(o for x, o in highs if x == high) and not any(o for x, o in lows if x == low)
+
+    def excluding_low(self) -> Interval:
+        """This interval without its lower bound itself (超过300 rules out 300)."""
+        return Interval(self.low, self.high, self.high_open, low_open=self.low is not None)
 
     def widen(self, by: Decimal) -> Interval:
         """This interval grown by ``by`` at both ends."""
         return Interval(
-            None if self.low is None else self.low - by, None if self.high is None else self.high + by, self.high_open
+            None if self.low is None else self.low - by, None if self.high is None else self.high + by, self.high_open,
+            self.low_open and not by,
         )
 
 

@@ -25,7 +25,8 @@ __all__ = ["CHECKS", "LEDGER_VERDICTS", "ROLES", "VERDICTS", "evidence", "clean_
 ROLES = ("supports", "contradicts", "total", "part", "copy", "source")
 
 
-_TEXT_FIELDS = ("indicator", "indicator_text", "subject", "level", "period", "scope", "qualifier", "kind", "unit",
+_TEXT_FIELDS = ("indicator", "indicator_text", "subject", "subject_code", "subject_name", "level", "period", "scope",
+                "qualifier", "kind", "unit",
                 "currency", "sentence", "number_text", "value", "low", "high")
 
 
@@ -101,9 +102,16 @@ def finding(
     path: str | None = None,
     evidence: Iterable[Mapping[str, Any]] = (),
     ledger: Mapping[str, Any] | None = None,
+    subject_code: str | None = None,
 ) -> dict[str, Any]:
     """A finding dict in the shared format; ``finding_id`` hashes the check, the ledger cell and
-    the evidence spans, so the same finding gets the same id on every run."""
+    the evidence spans, so the same finding gets the same id on every run. ``subject_code`` and
+    ``subject_name`` are the subject's canonical region (:mod:`chanjia_nlp.subjects`);
+    ``subject_code`` given (a claim's own, which knows its document's region) wins over the one
+    the subject alone gives."""
+    from ..subjects import canonical_subject
+
+    canonical = canonical_subject(subject, subject_code)
     spans = [dict(e) for e in evidence]
     basis = [
         check,
@@ -119,6 +127,8 @@ def finding(
         "message": message,
         "indicator": indicator,
         "subject": subject,
+        "subject_code": canonical.code,
+        "subject_name": canonical.name,
         "period": period,
         "expected": decimal_text(expected),
         "observed": decimal_text(observed),

@@ -39,7 +39,7 @@ from ..grammar import is_target
 from .figures import Figure, figure_from_claim, figure_from_row, format_amount, validate_tolerance
 from .findings import clean_claim, evidence, finding, ledger_ref
 from .keys import period_range, periods_match, scope_of, subject_key, subject_label, year_of
-from .verdicts import all_agree, compare, gap_percent, judge_sum, qualifier_words
+from .verdicts import all_agree, compare, gap_percent, judge_sum, qualifier_words, says_more_than
 
 __all__ = ["check_ledger", "ledger_totals", "row_is_target", "text_similarity"]
 
@@ -238,7 +238,8 @@ def _check_row(row: Any, index: _Index, approx: Decimal) -> tuple[dict[str, Any]
         size = format_amount(gap, Decimal(1), _base_unit(row)) if gap is not None else "?"
         where = next(_where(c) for c in candidates if c.figure is best)
         percent = f" ({gap_percent(gap, reported)})" if gap is not None and reported else ""
-        message = f"{shown} differs from {best.text} ({where}): gap {'+' if gap and gap > 0 else ''}{size}{percent}{note}"
+        message = (f"{shown} differs from {best.text} ({where}): gap {'+' if gap and gap > 0 else ''}{size}{percent}"
+                   f"{says_more_than(figure, best)}{note}")
         return finding(verdict="inconsistent", message=message, expected=reported, gap=gap, **common), candidates
     return finding(verdict="ambiguous", message=f"{shown}: the reports give different values: {listed}{note}",
                    **common), candidates
@@ -332,7 +333,7 @@ def _uncovered(rows: Sequence[Any], index: _Index, covered: set[tuple[Any, Any]]
                 f"{subject_label(r.get('subject'))} {r.get('period')}: no ledger row covers it",
                 indicator=indicator, subject=subject_label(r.get("subject")), period=r.get("period"),
                 observed=claim.figure.value, doc_id=r.get("doc_id"), path=r.get("path"),
-                evidence=[evidence(r, "source")],
+                evidence=[evidence(r, "source")], subject_code=r.get("subject_code"),
             ))
     out.sort(key=lambda f: (f["path"] or "", f["evidence"][0]["start"]))
     return out

@@ -12,21 +12,48 @@ from .figures import Figure, Interval, format_amount, sum_intervals
 
 __all__ = [
     "Judgement", "agree", "all_agree", "compare", "gap_percent", "judge_share", "judge_sum", "qualifier_words",
+    "says_more_than",
 ]
 
 _HUNDRED = Decimal(100)
 
 
+#: A figure with this qualifier (余, 多, 超, 超过, 逾, 过, 大于) says more than its number: against a
+#: 台账 cell the number itself is ruled out (以上, at_least, includes it).
+EXCLUDING = "more_than"
+
+
+def _allowed(figure: Figure) -> Interval:
+    """What a figure's words allow against the other side: its interval (money widened by the
+    threshold), without its stated number when it says more than that."""
+    interval = figure.reading(qualified=True)
+    return interval.excluding_low() if figure.qualifier == EXCLUDING and not figure.slack else interval
+
+
 def compare(ledger: Figure, claim: Figure) -> str:
     """How a report figure bears on a ledger figure: ``consistent`` (their exact readings meet),
     ``consistent_within_qualifier`` (only what the qualifier words allow meets) or ``contradicts``.
-    The money threshold widens the report figure."""
+    The money threshold widens the report figure. A figure that says more than its number
+    (``超过300名``, ``200多场次``, or a ledger's ``300余``) is never consistent with that number
+    itself: 300 against ``超过300名`` contradicts."""
+    excluding = EXCLUDING in (ledger.qualifier, claim.qualifier)
     exact = claim.reading(qualified=False)
-    if exact is not None and ledger.exact is not None and ledger.exact.overlaps(exact):
+    if not excluding and exact is not None and ledger.exact is not None and ledger.exact.overlaps(exact):
         return "consistent"
-    if ledger.interval.overlaps(claim.reading(qualified=True)):
+    if _allowed(ledger).overlaps(_allowed(claim)):
         return "consistent_within_qualifier"
     return "contradicts"
+
+
+def says_more_than(ledger: Figure, claim: Figure) -> str:
+    """`` (the report says more than 300名, which rules out 300 itself)`` when a contradiction comes
+    from 超过/余/多 ruling out the stated number, else ``""``."""
+    for side, figure, other in (("the report", claim, ledger), ("the 台账", ledger, claim)):
+        if figure.qualifier == EXCLUDING and figure.value is not None and other.value is not None:
+            if other.value <= figure.value:
+                amount = figure.show(figure.value)
+                return f" ({side} says more than {amount} ({figure.text}), which rules out {amount} itself)"
+    return ""
 
 
 def agree(a: Figure, b: Figure) -> bool:

@@ -56,6 +56,20 @@ class LedgerRow:
     raw: dict[str, str]
     """Role → the cell text as written."""
 
+    @property
+    def subject_code(self) -> str | None:
+        """The division code of the subject (惠山区总工会 → 320206), see :mod:`chanjia_nlp.subjects`."""
+        from ..subjects import canonical_subject
+
+        return canonical_subject(self.subject).code
+
+    @property
+    def subject_name(self) -> str | None:
+        """The subject's canonical name (惠山 → 惠山区; an organisation keeps its name)."""
+        from ..subjects import canonical_subject
+
+        return canonical_subject(self.subject).name
+
 
 @dataclass(frozen=True)
 class Ledger:

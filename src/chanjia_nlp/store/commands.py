@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -27,7 +27,7 @@ from .rows import decimal_string
 if TYPE_CHECKING:
     import pandas as pd  # the store makes the frames; `chanjia extract` never loads pandas for this module
 
-__all__ = ["claims", "db_options", "stats"]
+__all__ = ["claims", "db_options", "stats", "table"]
 
 CLAIM_FORMATS = ("table", "csv", "jsonl", "parquet")
 #: What the claims table shows on a terminal; csv, jsonl and parquet carry every column.
@@ -51,7 +51,12 @@ def db_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @click.command()
 @db_options
 @click.option("--indicator", metavar="ID", help="Only this indicator id (see lexicons/indicators.yaml).")
-@click.option("--subject", metavar="TEXT", help="Only subjects containing this (无锡 matches 无锡市).")
+@click.option(
+    "--subject", metavar="TEXT",
+    help="Only this region and what lies under it (无锡: 无锡市, its districts, towns and organisations; "
+    "惠山区总工会 is 惠山区); a name that is no region: subjects containing it.",
+)
+@click.option("--subject-exact", is_flag=True, help="Match --subject against the subject as written only (无锡 ⊂ 无锡市).")
 @click.option("--period", metavar="YEAR", help="Only this year (2022) or year-month (2022-03).")
 @click.option("--level", type=click.Choice(LEVELS), help="Only claims about things of this level.")
 @click.option(
@@ -62,8 +67,8 @@ def db_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--format", "fmt", type=click.Choice(CLAIM_FORMATS), help="Default: from the --out suffix, else table.")
 @click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of standard output.")
 def claims(
-    db: str, schema: str | None, indicator: str | None, subject: str | None, period: str | None,
-    level: str | None, targets: str, fmt: str | None, out: Path | None,
+    db: str, schema: str | None, indicator: str | None, subject: str | None, subject_exact: bool,
+    period: str | None, level: str | None, targets: str, fmt: str | None, out: Path | None,
 ) -> None:
     """List the claims in the database, filtered by indicator, subject, period and level, with
     or without targets (the target column says which claims are planned, not achieved).
@@ -81,7 +86,9 @@ def claims(
     if fmt == "parquet" and out is None:
         raise click.UsageError("--format parquet writes a file; give --out FILE.parquet")
     with open_store(db, schema=schema, create=False) as st:
-        frame = st.claims(indicator=indicator, subject=subject, period=period, level=level, targets=targets)
+        frame = st.claims(
+            indicator=indicator, subject=subject, period=period, level=level, targets=targets, subject_exact=subject_exact
+        )
     if fmt == "parquet":
         _write_parquet(_json_text(frame), out)
         return
@@ -199,3 +206,133 @@ def _cell(value: Any) -> str:
         return ""
     return decimal_string(value) if isinstance(value, Decimal) else str(value)
 
+
+
+TABLE_FORMATS = ("table", "csv", "jsonl", "xlsx", "parquet")
+#: What the assessment table shows on a terminal; the files carry every column.
+TABLE_SHOWN = ("region", "indicator", "year", "target", "text", "value", "scope", "basis", "evidence", "ledger")
+
+
+@click.command("table")
+@db_options
+@click.option("--by", type=click.Choice(("district", "city", "province")), default="district", show_default=True,
+              help="The level of the regions: districts and counties, cities, provinces.")
+@click.option("--indicator", metavar="ID", help="Only this indicator id (see lexicons/indicators.yaml).")
+@click.option("--year", metavar="YEAR", help="Only this year (2022).")
+@click.option("--subject", metavar="REGION", help="Only this region and the regions under it (无锡, 惠山区).")
+@click.option(
+    "--targets", type=click.Choice(TARGETS), default="include", show_default=True,
+    help="Rows of targets (planned, 力争/计划) beside the achieved ones, without them, or only them.",
+)
+@click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), help="Default: from the --out suffix, else table.")
+@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of standard output.")
+def table(
+    db: str, schema: str | None, by: str, indicator: str | None, year: str | None, subject: str | None,
+    targets: str, fmt: str | None, out: Path | None,
+) -> None:
+    """The assessment table: for each region, indicator and year, the figure to score, chosen by
+    a stated policy (a stock: the latest of the year, year-end first; a flow: the year's figure,
+    else its additions added up; never two kinds or units; targets in rows of their own), with its
+    evidence (document, 第N段, sentence, span), the other candidates and why each lost, and the
+    台账 value and verdict when `chanjia check --db` has checked a ledger.
+
+    Example:
+
+    \b
+        chanjia extract corpus/ && chanjia check corpus/ledger/2023年度产改工作台账.xlsx
+        chanjia table --by district
+        chanjia table --by city --year 2022 --out table.xlsx
+    """
+    fmt = fmt or _table_format_from(out)
+    if fmt in ("xlsx", "parquet") and out is None:
+        raise click.UsageError(f"--format {fmt} writes a file; give --out FILE.{fmt}")
+    with open_store(db, schema=schema, create=False) as st:
+        frame = st.table(by=by, indicator=indicator, year=year, subject=subject, targets=targets)
+    if fmt == "xlsx":
+        _write_table_xlsx(frame, out)
+        return
+    if fmt == "parquet":
+        _write_parquet(_flat_table(frame), out)
+        return
+    with _output(out) as stream:
+        if fmt == "table":
+            shown = Table(title=f"{len(frame)} rows (by {by})", title_justify="left")
+            for name in TABLE_SHOWN:
+                shown.add_column(name, justify="right" if name == "value" else "left", overflow="fold",
+                                 no_wrap=name in ("indicator", "year", "basis"))
+            for row in frame.to_dict("records"):
+                ledger = ""
+                if row["ledger_verdict"]:
+                    ledger = f"{_cell(row['ledger_value'])} {row['ledger_verdict']} ({row['ledger_cell']})"
+                shown.add_row(
+                    row["region"], row["indicator"], str(row["year"]), "target" if row["target"] else "",
+                    _cell(row["text"]), _cell(row["value"]), _cell(row["scope"]), row["basis"],
+                    _where(row), ledger,
+                )
+            Console(file=stream, width=None if stream.isatty() else WIDE).print(shown)
+        elif fmt == "csv":
+            _flat_table(frame).to_csv(stream, index=False, lineterminator="\n")
+        else:
+            for row in frame.to_dict("records"):
+                stream.write(json.dumps(row, ensure_ascii=False, default=_json_value) + "\n")
+
+
+def _table_format_from(out: Path | None) -> str:
+    suffix = out.suffix.lower().lstrip(".") if out is not None else ""
+    return suffix if suffix in TABLE_FORMATS else "table"
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return decimal_string(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _where(row: Mapping[str, Any]) -> str:
+    """``02_district_summary_2022.txt · 第9段 · 718–725``: where the chosen figure stands."""
+    spans = row.get("evidence") or []
+    return "\n".join(
+        f"{span['path']} · 第{span['paragraph']}段 · {span['start']}–{span['end']}" for span in spans
+    )
+
+
+def _flat_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with one cell per value: evidence as ``path · 第N段 · sentence`` lines, the
+    candidates as ``text (why it lost)`` lines, decimals as exact strings."""
+    flat = frame.copy()
+    flat["evidence"] = [
+        "\n".join(f"{s['path']} · 第{s['paragraph']}段 · {s['start']}–{s['end']} · {s['sentence']}" for s in spans or [])
+        or None
+        for spans in flat["evidence"]
+    ]
+    flat["candidates"] = [
+        "\n".join(f"{c['text']} ({c['path']}:{c['start']}): {c['lost']}" for c in cands or []) or None
+        for cands in flat["candidates"]
+    ]
+    for name in ("value", "low", "high", "ledger_value"):
+        flat[name] = flat[name].map(lambda v: decimal_string(v) if isinstance(v, Decimal) else None)
+    return flat.astype(object).where(flat.notna(), None)
+
+
+def _write_table_xlsx(frame: pd.DataFrame, out: Path) -> None:
+    """One sheet, numbers as numbers (value, ledger value), the rest as text."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    flat = _flat_table(frame)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "assessment"
+    sheet.append(list(flat.columns))
+    for row in flat.to_dict("records"):
+        cells = []
+        for name, value in row.items():
+            if name in ("value", "low", "high", "ledger_value") and value is not None:
+                number = Decimal(value)
+                value = int(number) if number == number.to_integral_value() else float(number)
+            elif isinstance(value, str):
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)[:32767]
+            cells.append(value)
+        sheet.append(cells)
+    sheet.freeze_panes = "A2"
+    book.save(out)

@@ -49,7 +49,7 @@ _CHUNK = 200  # documents per query when streaming records
 _CLAIM_COLUMNS = (
     "doc_id", "path", "start", "end", "text", "value", "low", "high", "qualifier", "kind", "unit", "currency",
     "indicator", "indicator_text", "subject", "level", "period", "scope", "target", "parent", "sentence", "repeated",
-    "damaged", "why",
+    "damaged", "why", "subject_code", "subject_name",
 )
 #: What :meth:`Store.claims` does with targets (claims planned or aimed at, not achieved).
 TARGETS = ("include", "exclude", "only")
@@ -207,6 +207,7 @@ class Store:
                 nothing of the document is stored.
         """
         path = doc.get("path")
+        records = _with_subjects(records)
         try:
             if doc.get("type", "document") != "document":
                 raise ValueError(f"expected a document record, not a {doc.get('type')!r} record")
@@ -360,6 +361,7 @@ class Store:
         level: str | None = None,
         doc_id: str | None = None,
         targets: str = "include",
+        subject_exact: bool = False,
     ) -> pd.DataFrame:
         """The current claims, one row per claim (by path, then offset), with the ``title`` and
         ``published`` date of their document. ``value``, ``low``, ``high`` hold ``Decimal``
@@ -369,10 +371,15 @@ class Store:
 
         Args:
             indicator: an indicator id of ``lexicons/indicators.yaml``.
-            subject: part of the subject (``无锡`` matches ``无锡市``).
+            subject: a region (``无锡``, ``无锡市``, ``惠山区总工会``): the claims about it and about
+                everything under it (its districts, towns and organisations), by ``subject_code``.
+                Anything else (``星光工匠学院``), or any subject with ``subject_exact``: part of the
+                subject as written (``无锡`` matches ``无锡市`` but not ``惠山区``).
             period: a year (``2022``, which matches ``2022-03`` too) or a year-month.
             level: national, provincial, city, district, town, park or enterprise.
             doc_id: one document.
+            subject_exact: match ``subject`` against the subject as written only, as before
+                subjects had codes.
             targets: ``include`` (the default) keeps targets (figures planned or aimed at,
                 ``target`` true) beside what was achieved; ``exclude`` leaves them out, e.g. to add
                 figures up; ``only`` keeps only them. Claims stored before targets were marked
@@ -396,7 +403,7 @@ class Store:
                 raise ConfigError(value_invalid_msg("indicator", indicator, indicators().ids))
             query = query.where(q.indicator == indicator)
         if subject is not None:
-            query = query.where(q.subject.contains(subject, autoescape=True))
+            query = query.where(_subject_filter(subject, exact=subject_exact))
         if period is not None:
             if not RE_PERIOD.fullmatch(period):
                 raise ConfigError(f"`period` = {period!r} is invalid; give a year (2022) or a year-month (2022-03)")
@@ -422,10 +429,56 @@ class Store:
         frame["target"] = frame["target"].astype("boolean")
         return frame
 
+    def table(
+        self,
+        by: str = "district",
+        indicator: str | None = None,
+        year: int | str | None = None,
+        subject: str | None = None,
+        targets: str = "include",
+        ledger: bool = True,
+    ) -> pd.DataFrame:
+        """The assessment table (:mod:`chanjia_nlp.assessment`): one row per region at level
+        ``by`` (district, city, province), indicator, year and target-or-not, with the figure the
+        policy chose, its evidence, the candidates it was chosen over (``candidates``: dicts with
+        ``lost``, why each lost), and with ``ledger`` the 台账 value and verdict of the stored
+        ``chanjia check`` findings. ``value``, ``low``, ``high`` and ``ledger_value`` hold
+        ``Decimal`` objects. ``subject`` keeps one region and the regions under it.
+
+        Raises:
+            ConfigError: an unknown level, indicator or ``targets``, a year that is no year, or a
+                subject that is no region.
+        """
+        from ..assessment import COLUMNS, assessment_table
+        from ..subjects import resolve_region
+
+        if indicator is not None:
+            from .._lexicon import indicators
+
+            if indicator not in indicators().ids:
+                raise ConfigError(value_invalid_msg("indicator", indicator, indicators().ids))
+        if year is not None and not re.fullmatch(r"[0-9]{4}", str(year)):
+            raise ConfigError(f"`year` = {year!r} is invalid; give a year such as 2022")
+        region = None
+        if subject is not None:
+            found = resolve_region(subject)
+            if found is None:
+                raise ConfigError(f"`subject` = {subject!r} is no district, city or province of the gazetteer; "
+                                  "give one such as 无锡, 惠山区 or 江苏省")
+            region = found.code
+        records = self.records(types=["document", "quantity"])
+        found_ledger = list(self.findings(check="ledger")) if ledger else []
+        rows = assessment_table(records, found_ledger, by=by, indicator=indicator, year=year, region=region,
+                                targets=targets)
+        import pandas as pd
+
+        return pd.DataFrame(rows, columns=list(COLUMNS), dtype=object)
+
     def stats(self) -> dict[str, Any]:
         """Counts for a quick look: current documents by status, records by type, claims per
         indicator, per subject and per year (of ``period``), findings per check and verdict.
-        Lists are most frequent first (years in order); ``None`` stands for "not stated".
+        Lists are most frequent first (years in order); ``None`` stands for "not stated". Subjects
+        are counted by their canonical name (``惠山``, ``惠山区`` and ``惠山区总工会`` are one 惠山区).
 
         Claims are counted whole (``claims``) and apart: ``achieved`` and ``targets`` (figures
         planned or aimed at, ``target`` true), at the top and in every row of the lists. Claims
@@ -444,7 +497,7 @@ class Store:
             per = {
                 label: [(key, count, int(targets or 0)) for key, count, targets in
                         conn.execute(select(column, n, planned).where(*claims).group_by(column)).all()]
-                for label, column in (("indicator", q.indicator), ("subject", q.subject), ("year", year))
+                for label, column in (("indicator", q.indicator), ("subject", func.coalesce(q.subject_name, q.subject)), ("year", year))
             }
             checks = conn.execute(
                 select(findings.c.check, findings.c.verdict, n).group_by(findings.c.check, findings.c.verdict)
@@ -621,6 +674,31 @@ class Store:
             raise StoreError(f"{what} from {self.url}: {_reason(exc)}") from exc
 
 
+def _subject_filter(subject: str, *, exact: bool) -> Any:
+    """Claims about ``subject``: a region and everything under it (by code), else the text."""
+    q = quantities.c
+    written = q.subject.contains(subject, autoescape=True)
+    if exact:
+        return written
+    from ..subjects import codes_under, resolve_region
+
+    region = resolve_region(subject)
+    if region is None:
+        return or_(written, q.subject_name.contains(subject, autoescape=True))
+    return q.subject_code.in_(sorted(codes_under(region.code)))
+
+
+def _with_subjects(records: Sequence[Mapping[str, Any]]) -> Sequence[Mapping[str, Any]]:
+    """The records, with ``subject_code`` and ``subject_name`` on claims that lack them (records
+    made by ``to_dict`` rather than ``chanjia extract``), organisations under the document's region."""
+    if all("subject_code" in r for r in records if r.get("type") == "quantity"):
+        return records
+    from ..subjects import annotate
+
+    copies = [dict(r) if r.get("type") == "quantity" and "subject_code" not in r else r for r in records]
+    return annotate(copies)  # type: ignore[arg-type]
+
+
 def _finding_row(finding: Mapping[str, Any]) -> dict[str, Any]:
     if finding.get("check") not in CHECKS:
         raise ValueError(value_invalid_msg("check", finding.get("check"), CHECKS))
@@ -629,6 +707,12 @@ def _finding_row(finding: Mapping[str, Any]) -> dict[str, Any]:
     ledger = finding.get("ledger")
     if ledger is not None and not isinstance(ledger, Mapping):
         raise ValueError(f"finding {finding.get('finding_id')}: `ledger` must be an object or null")
+    if "subject_code" not in finding:  # a finding made before findings carried subject codes
+        from ..subjects import canonical_subject
+
+        subject = finding.get("subject")
+        code, name = canonical_subject(subject if isinstance(subject, str) else None)
+        finding = {**finding, "subject_code": code, "subject_name": name}
     row = _FINDINGS.to_row(finding)
     cell = ledger or {}
     for column, key, kind in (("ledger_file", "file", str), ("ledger_sheet", "sheet", str),

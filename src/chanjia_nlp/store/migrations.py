@@ -44,12 +44,63 @@ def _add_columns(table: str, *names: str) -> Migration:
     return migrate
 
 
+def _subjects(connection: Connection) -> None:
+    """Version 4: ``subject_code`` and ``subject_name`` on claims and findings, and an index by
+    code; the claims and findings stored before get them (claims from their document's entities,
+    so an organisation hangs under the document's main region, as when extracted now)."""
+    from sqlalchemy import bindparam, update
+
+    from ..subjects import canonical_subject, document_region
+    from .schema import entities, findings, quantities
+
+    _add_columns("quantities", "subject_code", "subject_name")(connection)
+    _add_columns("findings", "subject_code", "subject_name")(connection)
+    index = next(i for i in quantities.indexes if i.name == "ix_quantities_subject_code")
+    index.create(connection, checkfirst=True)
+    q, e = quantities.c, entities.c
+    claims: dict[int, list[tuple[int, str | None]]] = {}
+    for key, version, subject in connection.execute(select(q.id, q.version_id, q.subject).where(q.claim.is_(True))):
+        claims.setdefault(version, []).append((key, subject))
+    named: dict[int, list[dict[str, str | None]]] = {}
+    for version, label, text, normalized in connection.execute(
+        select(e.version_id, e.label, e.text, e.normalized).order_by(e.version_id, e.start)
+    ):
+        if version in claims:
+            named.setdefault(version, []).append({"label": label, "text": text, "normalized": normalized})
+    rows = []
+    for version, found in claims.items():
+        region = document_region(named.get(version, ()))
+        for key, subject in found:
+            code, name = canonical_subject(subject, region)
+            rows.append({"key": key, "code": code, "name": name})
+    if rows:
+        connection.execute(
+            update(quantities).where(q.id == bindparam("key"))
+            .values(subject_code=bindparam("code"), subject_name=bindparam("name")),
+            rows,
+        )
+    f = findings.c
+    rows = [
+        {"key": key, "code": code, "name": name}
+        for key, subject in connection.execute(select(f.id, f.subject))
+        for code, name in [canonical_subject(subject)]
+    ]
+    if rows:
+        connection.execute(
+            update(findings).where(f.id == bindparam("key"))
+            .values(subject_code=bindparam("code"), subject_name=bindparam("name")),
+            rows,
+        )
+
+
 #: ``(description, function)`` in version order.
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("create documents, quantities, programmes, entities, findings, runs", _create_all),
     ("add documents.published_source and documents.warnings", _add_columns("documents", "published_source", "warnings")),
     ("add quantities.target and quantities.why (claims planned, not achieved; what decided each field)",
      _add_columns("quantities", "target", "why")),
+    ("add subject_code and subject_name to quantities and findings (the division a subject is or hangs under), "
+     "filled in for what was stored before", _subjects),
 ]
 
 

@@ -202,9 +202,12 @@ quantities = Table(
     Column("parent", Integer),
     Column("target", Boolean),  # planned, not achieved: never added to achieved totals
     Column("why", _json()),  # the rule or model that decided each claim field
+    Column("subject_code", String(16)),  # schema version 4: the division the subject is or hangs under
+    Column("subject_name", Text),  # schema version 4: the division's full name, or the organisation's
     *_versioned(),
     Index("ix_quantities_indicator", "indicator"),
     Index("ix_quantities_subject", "subject"),
+    Index("ix_quantities_subject_code", "subject_code"),
     Index("ix_quantities_period", "period"),
     Index("ix_quantities_claim", "claim"),
 )
@@ -241,6 +244,8 @@ findings = Table(
     Column("message", Text, nullable=False),
     Column("indicator", String(64)),
     Column("subject", Text),
+    Column("subject_code", String(16)),  # schema version 4
+    Column("subject_name", Text),  # schema version 4
     Column("period", String(16)),
     Column("expected", ExactDecimal()),
     Column("observed", ExactDecimal()),
