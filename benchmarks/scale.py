@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     texts = corpus_texts(args.folder)
     extract(texts[0])  # lexicons and models loaded before timing
     print(f"extract() seconds per MB, medians of {args.repeats}; ratio = per-MB cost / the {sizes[0]} MB cost")
-    print(f"{'case':<15}" + "".join(f"{s:>8g} MB" for s in sizes) + "   worst ratio")
+    print(f"{'case':<15}" + "".join(f"{f'{s:g} MB':>17}" for s in sizes) + "   worst ratio")
     worst_all = 0.0
     for case in cases:
         per_mb = []
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             per_mb.append(seconds(extract, docs, args.repeats) / mb)
         ratios = [p / per_mb[0] for p in per_mb]
         worst_all = max(worst_all, max(ratios))
-        cells = "".join(f"{p:>7.2f}s ({r:.2f})"[-11:].rjust(11) for p, r in zip(per_mb, ratios))
+        cells = "".join(f"{f'{p:.2f} s ({r:.2f})':>17}" for p, r in zip(per_mb, ratios))
         print(f"{case:<15}{cells}   {max(ratios):.2f}")
     verdict = "met" if worst_all <= 1.3 else "NOT met"
     print(f"worst growth of the per-MB cost: {worst_all:.2f}× (target ≤ 1.3×): {verdict}")

@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 import chanjia_nlp
@@ -166,3 +168,13 @@ def test_a_yearly_report_dates_its_figures_by_its_headline_not_its_issue_date():
     claims = {r.quantity.text: r for r in chanjia_nlp.extract(text) if isinstance(r, Claim)}
     assert claims["１２．６万人次"].period == "2022"
     assert claims["2分"].period == "2021"
+
+
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(1, 6)), max_size=12))
+def test_outermost_alias_hits_are_those_no_other_contains(spans):
+    # The one-sweep filter gives what its definition says, however the hits overlap or repeat.
+    from chanjia_nlp.claims.aliases import _outermost
+
+    found = sorted(((object(), a, a + n) for a, n in spans), key=lambda hit: hit[1])
+    expected = [c for c in found if not any(o is not c and o[1] <= c[1] and c[2] <= o[2] for o in found)]
+    assert _outermost(found) == expected

@@ -78,9 +78,11 @@ class Structure:
     paragraph_starts: tuple[int, ...] = ()
     sentence_ends: tuple[int, ...] = ()
     clause_breaks: tuple[int, ...] = ()
+    article_starts: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "paragraph_starts", tuple(p.start for p in self.paragraphs))
+        object.__setattr__(self, "article_starts", tuple(a.start for a in self.articles))
         ends = tuple(m.end() for m in RE_SENTENCE_BREAK.finditer(self.text))
         object.__setattr__(self, "sentence_ends", ends)
         object.__setattr__(self, "clause_breaks", tuple(m.start() for m in RE_CLAUSE_BREAK.finditer(self.text)))
@@ -110,13 +112,16 @@ class Structure:
         return None
 
     def article_at(self, offset: int) -> Article:
-        for article in self.articles:
-            if article.start <= offset < article.end:
-                return article
+        """The article holding ``offset`` (articles tile the text in order: a bisect)."""
+        i = bisect.bisect_right(self.article_starts, offset) - 1
+        if i >= 0 and offset < self.articles[i].end:
+            return self.articles[i]
         return self.articles[-1]
 
     def paragraphs_in(self, article: Article) -> list[Paragraph]:
-        return [p for p in self.paragraphs if article.start <= p.start < article.end]
+        lo = bisect.bisect_left(self.paragraph_starts, article.start)
+        hi = bisect.bisect_left(self.paragraph_starts, article.end)
+        return list(self.paragraphs[lo:hi])
 
 
 def _is_headline(text: str) -> bool:
@@ -167,10 +172,11 @@ def analyse(text: str) -> Structure:
     ordered = sorted(i for i in starts if i < len(paragraphs))
     merged = [i for n, i in enumerate(ordered) if n == 0 or i - 1 not in starts or not _heading(bodies[i - 1])]
     articles = []
+    starts = [p.start for p in paragraphs]
     for n, i in enumerate(merged):
         begin = 0 if n == 0 else paragraphs[i].start
         finish = paragraphs[merged[n + 1]].start if n + 1 < len(merged) else len(text)
-        articles.append(_article(text, paragraphs, begin, finish))
+        articles.append(_article(text, paragraphs, starts, begin, finish))
     if not articles:
         articles.append(Article(0, len(text), 0, 0))
     return Structure(text, tuple(paragraphs), tuple(articles))
@@ -199,9 +205,10 @@ def _heading(body: str) -> bool:
     return bool(RE_SECTION.match(body)) or _is_headline(body)
 
 
-def _article(text: str, paragraphs: list[Paragraph], start: int, end: int) -> Article:
-    """An article from ``start`` to ``end``; its headline is its leading short paragraphs."""
-    inside = [p for p in paragraphs if start <= p.start < end]
+def _article(text: str, paragraphs: list[Paragraph], starts: list[int], start: int, end: int) -> Article:
+    """An article from ``start`` to ``end`` (``starts``: where each paragraph starts); its
+    headline is its leading short paragraphs."""
+    inside = paragraphs[bisect.bisect_left(starts, start) : bisect.bisect_left(starts, end)]
     head_end = start
     headline_start = inside[0].start if inside else start
     while inside and RE_CAPTION.match(text[inside[0].start : inside[0].end].strip().rsplit("\n", 1)[-1]):

@@ -135,7 +135,27 @@ def fitting(occ: Occurrences, q: Quantity, start: int, end: int) -> list[AliasHi
             if fits(alias, q):
                 found.append((alias, a, b))
                 break
-    return [c for c in found if not any(o is not c and o[1] <= c[1] and c[2] <= o[2] for o in found)]
+    return _outermost(found)
+
+
+def _outermost(found: list[AliasHit]) -> list[AliasHit]:
+    """The hits no other hit contains (an equal span counts as containing), in text order: one
+    sweep over the hits sorted by start, longest first, so a long run of aliases stays linear."""
+    if len(found) < 2:
+        return found
+    order = sorted(range(len(found)), key=lambda i: (found[i][1], -found[i][2]))
+    dropped = set()
+    reach = -1  # the furthest end of the hits that start before (or at) the current one
+    previous, previous_i = None, -1
+    for i in order:
+        span = (found[i][1], found[i][2])
+        if span == previous:
+            dropped.update((i, previous_i))  # two hits of one span contain each other
+        elif reach >= span[1]:
+            dropped.add(i)
+        reach = max(reach, span[1])
+        previous, previous_i = span, i
+    return [c for i, c in enumerate(found) if i not in dropped]
 
 
 @functools.cache
@@ -148,11 +168,17 @@ def strong(hit: AliasHit) -> bool:
     return hit[0].text not in _generic_heads()
 
 
+@functools.lru_cache(maxsize=1024)
+def cues_in(context: str) -> frozenset[str]:
+    """The cue words of ``context`` (a clause shared by several figures is read once)."""
+    return frozenset(m.group() for m in alias_lexicon().cue_pattern.finditer(context))
+
+
 def cue_indicators(context: str, q: Quantity) -> list[str]:
     """The indicators of the cue words in ``context`` that fit ``q``, longest cue first (then in
     lexicon order)."""
     lex = alias_lexicon()
-    present = {m.group() for m in lex.cue_pattern.finditer(context)}
+    present = cues_in(context)
     if not present:
         return []
     out: list[str] = []

@@ -23,6 +23,10 @@ from .aliases import AliasHit, Occurrences, fitting
 __all__ = ["Document", "Figure", "geometry", "measure", "qizhong_parents"]
 
 CLAUSE_BREAK = "，,；;：:。！？!?\n"
+#: How far a figure's sentence and clause reach on each side, in characters. Real sentences are
+#: far shorter (the longest in the real reports we measure on: about 250, clauses 170).
+MAX_SENTENCE_REACH = 600
+MAX_CLAUSE_REACH = 250
 _RE_ITEM_BREAK = re.compile(f"[{re.escape(CLAUSE_BREAK)}、]")  # the end of a clause or enumeration item
 _PERSON_UNITS = frozenset("人名位")
 
@@ -112,18 +116,22 @@ def geometry(text: str, quantities: Sequence[Quantity], structure: Structure) ->
     previous_end = 0
     for q in quantities:
         sentence = structure.sentence_at(q.start, q.end)
-        clause_start = structure.clause_start(q.start, sentence[0])
+        # Text without punctuation (a table dump, a damaged scan) would make every figure read all
+        # of it: a figure's sentence and clause reach a bounded distance from it.
+        sentence = (max(sentence[0], q.start - MAX_SENTENCE_REACH), min(sentence[1], q.end + MAX_SENTENCE_REACH))
+        clause_start = max(structure.clause_start(q.start, sentence[0]), q.start - MAX_CLAUSE_REACH)
         item_start = max(clause_start, previous_end)
         enumeration = text.rfind("、", item_start, q.start)
         if enumeration != -1:
             item_start = enumeration + 1  # 省级试点单位25家、市级试点单位67家
         while item_start < q.start and text[item_start] in "、，, ":
             item_start += 1
-        m = _RE_ITEM_BREAK.search(text, q.end, sentence[1])
-        clause_end = m.start() if m else sentence[1]
+        m = _RE_ITEM_BREAK.search(text, q.end, min(sentence[1], q.end + MAX_CLAUSE_REACH))
+        clause_end = m.start() if m else min(sentence[1], q.end + MAX_CLAUSE_REACH)
         governing = sentence[0]
-        while governing > 0 and text[governing - 1] in "；;":
+        while governing > 0 and text[governing - 1] in "；;" and q.start - governing < MAX_SENTENCE_REACH:
             governing = structure.sentence_at(governing - 1, governing - 1)[0]
+        governing = max(governing, q.start - MAX_SENTENCE_REACH)
         out.append((sentence, clause_start, item_start, clause_end, governing))
         previous_end = q.end
     return out
