@@ -25,6 +25,9 @@ RE_MASTHEAD_AFTER = re.compile("日报|晚报|工人报|新闻网|电视台|融�
 RE_LEVEL_BODY = re.compile(r"(?=[省市县区镇])(?<![^，,；;。：:\n])[省市县区镇](?:总工会|产改办|产改联席会议|人社局|财政)")
 RE_WHOLE_AREA = re.compile(r"(?=[全我本该])(?<![^，,；;：:。\n\s覆盖])[全我本该](省|市|县|区|镇|街道)")  # at a clause's head
 RE_PARTNER_BEFORE = re.compile("(?:联合|会同|携手|协同|联手|携)[^，。；,;]{0,12}$")
+#: Where an event took place (在琼海召开, 于郴州市举行): a venue, not whose work is reported.
+RE_VENUE_BEFORE = re.compile("(?:在|于|赴)$")
+RE_VENUE_AFTER = re.compile("[^，。；,;\n]{0,8}?(?:召开|举行|举办|开幕|闭幕|落幕|开赛|启幕)")
 RE_LEADING_TIME = re.compile(
     r"\s*(?:(?:19|20)[0-9]{2}年(?:[0-9]{1,2}月)?|今年|去年|目前|截至目前|近年来|[上下]半年|[一二三四]季度|[^，,。]{0,8}期间)[，,]?"
 )
@@ -151,9 +154,16 @@ def _partner(doc: Document, e: Entity, sentence_start: int) -> bool:
     return RE_PARTNER_BEFORE.search(doc.text, max(sentence_start, e.start - 14), e.start) is not None
 
 
+def _venue(text: str, e: Entity) -> bool:
+    """在琼海召开, 于郴州市举行: the place of a meeting or contest, not a subject."""
+    return (e.label is EntityLabel.REGION and RE_VENUE_BEFORE.search(text, max(0, e.start - 1), e.start) is not None
+            and RE_VENUE_AFTER.match(text, e.end) is not None)
+
+
 def _in_sentence(fig: Figure) -> str | None:
     s = fig.sentence[0]
-    found = [e for e in _candidates(fig, s, fig.q.start) if e.end <= fig.q.start and not _partner(fig.doc, e, s)]
+    found = [e for e in _candidates(fig, s, fig.q.start)
+             if e.end <= fig.q.start and not _partner(fig.doc, e, s) and not _venue(fig.text, e)]
     return found[-1].text if found else None
 
 
@@ -188,7 +198,7 @@ def _in_paragraph(fig: Figure) -> str | None:
     paragraph = fig.paragraph
     if paragraph is None:
         return None
-    found = _candidates(fig, paragraph.start, fig.q.start)
+    found = [e for e in _candidates(fig, paragraph.start, fig.q.start) if not _venue(fig.text, e)]
     return found[0].text if found else None
 
 
@@ -198,13 +208,13 @@ def _topic(fig: Figure) -> str | None:
 
 def _headline(fig: Figure) -> str | None:
     article = fig.article
-    found = _candidates(fig, article.headline_start, article.headline_end)
+    found = [e for e in _candidates(fig, article.headline_start, article.headline_end) if not _venue(fig.text, e)]
     return found[0].text if found else None
 
 
 def _lead(fig: Figure) -> str | None:
     article = fig.article
-    found = _candidates(fig, article.start, fig.q.start)
+    found = [e for e in _candidates(fig, article.start, fig.q.start) if not _venue(fig.text, e)]
     return found[0].text if found else None
 
 
@@ -285,7 +295,7 @@ def _kind_of(e: Entity) -> str:
 
 
 def _near(text: str, e: Entity) -> list[str]:
-    out = []
+    out = ["venue"] if _venue(text, e) else []
     before = text[max(0, e.start - 2) : e.start]
     for w in _BEFORE_WORDS:
         if before.endswith(w):
@@ -336,10 +346,10 @@ def subject_candidates(fig: Figure, proposals: list[tuple[str, str]]) -> dict[st
             add(e.text, "para", f"para_r{rank}", _kind_of(e), *_near(text, e))
     article = fig.article
     for rank, e in enumerate(doc.between(article.headline_start, article.headline_end)[:3]):
-        add(e.text, "head", f"head_r{rank}", _kind_of(e))
+        add(e.text, "head", f"head_r{rank}", _kind_of(e), *_near(text, e))
     lead_end = min(q.start, article.start + 200)
     for rank, e in enumerate(doc.between(max(article.start, article.headline_end), lead_end)[:3]):
-        add(e.text, "lead", f"lead_r{rank}", _kind_of(e))
+        add(e.text, "lead", f"lead_r{rank}", _kind_of(e), *_near(text, e))
     regions, names = _main_names(fig)
     for rank, (name, count) in enumerate(regions[:3]):
         add(name, f"main_r{rank}", f"main_n{min(count, 4)}")
