@@ -25,7 +25,7 @@ from ..records import Claim, Entity, EntityLabel, Kind, Quantity
 from ..structure import Structure
 from .aliases import Occurrences
 from .context import Document, Figure, geometry, qizhong_parents
-from .indicator import INDICATOR_RULES, counted_alias, indicator_text, remember
+from .indicator import DOMAIN_RULES, INDICATOR_RULES, counted_alias, indicator_text, remember
 from .subject import SUBJECT_RULES, named_entities
 from .target import TARGET_RULES
 from .time import PERIOD_RULES, SCOPE_RULES
@@ -118,10 +118,13 @@ def bind_claims(
         if fig.total is None:
             parent = None  # 六大其中…: a total that is no claim has no parts to check
         why: list[tuple[str, str]] = []
-        if scorer is not None:
+        if scorer is not None:  # (asked for every figure: a training recorder counts on it)
             indicator, decided_by = scorer.choose(fig, INDICATOR_RULES.proposals(fig))
         else:
             indicator, decided_by = INDICATOR_RULES.decide(fig)
+        domain, domain_by = DOMAIN_RULES.decide(fig)
+        if domain is not None:
+            indicator, decided_by = domain, domain_by
         fig.indicator = indicator
         why.append(("indicator", decided_by))
         if scorer is not None and scorer.period is not None:

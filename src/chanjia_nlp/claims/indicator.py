@@ -136,6 +136,26 @@ _LIST_LABEL = 12  # characters of label (a town, a unit) before a bracketed coun
 _HEADING_LINES = 3  # lines looked at above a bracketed count for the list's title
 
 
+#: A government's own yearly report (政府工作报告, read to a people's congress), not a union's.
+RE_GOVERNMENT_REPORT = re.compile("政府工作报告|人民政府")
+RE_UNION_REPORT = re.compile("工会|职工代表大会|职代会")
+#: Words of union and workforce work: a clause holding one may still be about it.
+RE_UNION_WORK = re.compile("工会|职工|劳模|劳动模范|工匠|会员|技能人才|产业工人|劳动者|农民工|集体合同|困难群众")
+
+
+def _government_report(fig: Figure) -> str | None:
+    """A county's patents, rankings and parks in a government work report (政府工作报告) are the
+    economy's: other, unless the clause speaks of union or workforce work."""
+    doc = fig.doc
+    key = ("government_report",)
+    if key not in doc.cache:
+        head = doc.text[:300]
+        doc.cache[key] = bool(RE_GOVERNMENT_REPORT.search(head)) and not RE_UNION_REPORT.search(head)
+    if not doc.cache[key]:
+        return None
+    return None if RE_UNION_WORK.search(fig.text, fig.sentence[0], fig.sentence[1]) else "other"
+
+
 def _list_heading(fig: Figure) -> str | None:
     """2021年度…工作室名单 / (8个) / 安亭镇(2个): a bracketed count on a line of its own counts
     what the list's title above names; a label's count (a town's part) continues the list."""
@@ -443,6 +463,11 @@ INDICATOR_RULES: RuleTable[Figure] = RuleTable(
         Rule("default_other", lambda fig: "other"),
     ),
 )
+
+
+#: Decisions about what a whole document is that no figure's context can overturn: they come
+#: before the indicator rules and before the learned scorer (which never sees these figures).
+DOMAIN_RULES: RuleTable[Figure] = RuleTable("domain", (Rule("government_report", _government_report),))
 
 
 def remember(doc_last: dict, claim: Claim, q: Quantity) -> None:
