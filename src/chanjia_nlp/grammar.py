@@ -108,9 +108,7 @@ def _words(entries: Any, where: str) -> tuple[Word, ...]:
 @functools.cache
 def grammar() -> Grammar:
     """Load and compile ``lexicons/grammar.yaml`` (once)."""
-    import yaml
-
-    data = yaml.safe_load(_lexicon.lexicon_path(FILE).read_text(encoding="utf-8"))
+    data = _lexicon.read_yaml(FILE)
     if not isinstance(data, dict):
         raise LexiconError(FILE, 0, "expected a mapping of word classes")
     words: dict[str, tuple[Word, ...]] = {}
