@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,7 +19,8 @@ from .conftest import load_cases
 def test_normalize_table(case):
     n = normalize(case["raw"], **case.get("options", {}))
     assert n.text == case["text"]
-    assert len(n.text) == len(case["raw"])
+    assert len(n.text) == len(case["raw"]) - len(n.dropped)  # only invisible characters are dropped
+    assert all(unicodedata.category(n.raw[i]) in ("Cf", "Mn", "Me", "Zs") for i in n.dropped)
     if "t2s" in case:
         assert n.t2s is case["t2s"]
     for normalized, raw in case.get("spans", {}).items():
@@ -63,6 +66,7 @@ _PIECES = [
     "(市总工会供图)", "（晚报记者 潘凡）", "- 3 -", "第2页", "本版图片由区总工会提供", "惠山区总工会", "數百", "数百",
     "家", "萬元", "1200餘名", "臺灣職工會議", "近265万元", "１２００余名", "９８％", "\u3000", "\u00a0", "一、", "两三个",
 ]
+_PIECES += ["\u200b", "\ufeff", "\u00ad", "\u0301", "\u2009", "\u202f", "\u202e", "3\u2009000万元", "1\u200b200余名"]
 _report = st.lists(st.sampled_from(_PIECES), max_size=40).map("".join)
 _options = st.fixed_dictionaries(
     {"t2s": st.sampled_from(["auto", "always", "never"]), "join_cut_sentences": st.booleans()}
@@ -73,11 +77,18 @@ _options = st.fixed_dictionaries(
 @given(st.one_of(_report, st.text(max_size=80)), _options, st.booleans())
 def test_every_span_slices_back_under_any_normalization(text, options, width):
     n = normalize(text, width=width, **options)
-    assert len(n.text) == len(text)
-    assert sorted(n.reordered) == sorted(text)  # a permutation of pieces, nothing lost or added
+    dropped = set(n.dropped)
+    kept = [c for i, c in enumerate(text) if i not in dropped]
+    assert len(n.text) == len(kept)
+    assert sorted(n.reordered) == sorted(kept)  # a permutation of pieces, only invisible characters dropped
     for start in range(len(n.text)):
         s, e = n.to_raw(start, start + 1)
         assert e - s == 1 and n.reordered[start] == text[s]
+    if not n.moved:  # without moves every span slices back to the raw text it was read from
+        for start in range(len(n.text)):
+            for end in range(start + 1, min(len(n.text), start + 8) + 1):
+                s, e = n.to_raw(start, end)
+                assert "".join(c for i, c in enumerate(text[s:e], s) if i not in dropped) == n.reordered[start:end]
     for r in chanjia_nlp.load(**options).extract(text):
         q = r.quantity if isinstance(r, Claim) else r
         assert text[q.start : q.end] == q.text

@@ -21,6 +21,7 @@ Metadata keys (each present only when known):
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
@@ -40,6 +41,9 @@ BOMB_MIN_BYTES = 10 * 1024 * 1024
 #: A PDF page with at least this many characters, under GOOD_CHAR_SHARE of them readable, is garbage.
 GARBAGE_MIN_CHARS = 50
 GOOD_CHAR_SHARE = 0.05
+#: A text may hold this many control or undecodable characters whatever its length (a short note
+#: with one damaged byte is text); past that, at most 5% of its first 4096 characters.
+DAMAGED_CHARS = 4
 
 SUPPORTED = "chanjia reads .txt, .docx, .pdf and .html reports"
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -259,8 +263,13 @@ def _describe_binary(data: bytes) -> str | None:
         return None
     head = data[:4096]
     if b"\x00" in head:
-        return "binary data"
-    controls = sum(1 for b in head if b < 32 and b not in b"\t\n\r\f\x1a\x1b")
+        from .readers import _utf16_without_bom, few_nuls
+
+        if _utf16_without_bom(head) is not None:  # UTF-16 without a BOM: ASCII characters have a NUL byte
+            return None
+        if not few_nuls(head):  # a few NULs are damage in a text (read as U+FFFD), many are binary data
+            return "binary data"
+    controls = sum(1 for b in head if 0 < b < 32 and b not in b"\t\n\r\f\x1a\x1b")  # NULs counted above
     if controls > len(head) * 0.05:
         return "binary data"
     return None
@@ -270,16 +279,26 @@ def _describe_binary(data: bytes) -> str | None:
 
 
 def _read_txt(data: bytes) -> tuple[str, str, dict]:
-    from .readers import decode  # NOTE: lazily, readers may come to import this module
+    from .readers import decode_report  # NOTE: lazily, readers imports this module
 
     try:
-        text, encoding = decode(data)
+        decoded = decode_report(data)
     except UnicodeDecodeError as exc:
         raise DocumentError("the text is not valid UTF-8; re-save it as UTF-8") from exc
+    text = decoded.text
     controls = sum(1 for c in text[:4096] if c < " " and c not in "\t\n\r\f") + text[:4096].count("\ufffd")
-    if controls > min(len(text), 4096) * 0.05:
+    if controls > max(DAMAGED_CHARS, min(len(text), 4096) * 0.05):
         raise DocumentError(f"the file is binary data, not text; {SUPPORTED}, so export it as one of those")
-    return text, "txt", {"encoding": encoding}
+    return text, "txt", _decoding_meta(decoded)
+
+
+def _decoding_meta(decoded) -> dict:
+    """``encoding``, and ``warnings`` naming the lines read in another encoding or damaged."""
+    meta: dict = {"encoding": decoded.encoding}
+    warnings = decoded.warnings()
+    if warnings:
+        meta["warnings"] = warnings
+    return meta
 
 
 # --- docx --------------------------------------------------------------------------------------
@@ -306,13 +325,20 @@ def _read_docx(data: bytes, *, max_unpacked_bytes: int) -> tuple[str, str, dict]
     from docx.opc.exceptions import PackageNotFoundError
     from lxml import etree
 
+    _docx_parser()
     try:
         document = docx.Document(io.BytesIO(data))
+        entities = _drop_entities(document.element)
         text = "\n\n".join(_docx_blocks(document.element.body, document))
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, zlib.error, etree.XMLSyntaxError,
             PackageNotFoundError) as exc:
         raise DocumentError(damaged.format(type(exc).__name__)) from exc
     metadata: dict = {}
+    if entities:
+        metadata["warnings"] = (
+            f"the document holds {entities} XML entit{'y' if entities == 1 else 'ies'} (&name;), left out unread: "
+            "an entity can make a reader fetch a file or a web address; the text around it was kept",
+        )
     props = document.core_properties
     title = _real_title(props.title)
     if title:
@@ -323,14 +349,54 @@ def _read_docx(data: bytes, *, max_unpacked_bytes: int) -> tuple[str, str, dict]
 
 
 def _check_zip_bomb(infos: list[zipfile.ZipInfo], packed: int, max_unpacked_bytes: int) -> None:
-    """Refuse a zip whose declared sizes are too large; zipfile never inflates past a declared size."""
+    """Refuse a zip whose declared sizes are too large; zipfile never inflates past a declared size.
+
+    With the default limit, a zip that inflates more than BOMB_RATIO times, to more than
+    BOMB_MIN_BYTES, is refused too; a limit given by the user (``--max-unpacked-bytes``) is the
+    only rule, as the message promises."""
     unpacked = sum(info.file_size for info in infos)
     ratio = unpacked / max(packed, 1)
-    if unpacked > max_unpacked_bytes or (ratio > BOMB_RATIO and unpacked > BOMB_MIN_BYTES):
+    by_ratio = max_unpacked_bytes == DEFAULT_MAX_UNPACKED_BYTES and ratio > BOMB_RATIO and unpacked > BOMB_MIN_BYTES
+    if unpacked > max_unpacked_bytes or by_ratio:
         raise DocumentError(
             f"the .docx unpacks to {unpacked / 2**20:.0f} MB ({ratio:.0f} times its size) and looks like a zip bomb; "
             "if it is a real report, raise --max-unpacked-bytes"
+            + (" (a given limit replaces the ratio rule)" if by_ratio else "")
         )
+
+
+@functools.cache
+def _docx_parser() -> None:
+    """Let python-docx read text nodes over 10 MB (one run of a long report: lxml's
+    ``huge_tree``), with entities still never resolved and no network access; sizes stay bounded
+    by the zip-bomb check. Set once per process."""
+    from docx.oxml import parser
+    from lxml import etree
+
+    huge = etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True, load_dtd=False,
+                           huge_tree=True)
+    huge.set_element_class_lookup(parser.element_class_lookup)
+    parser.oxml_parser = huge
+
+
+def _drop_entities(root) -> int:
+    """Remove the entity references (``&xxe;``, never resolved) from a parsed part, keeping the text
+    after each (its tail): python-docx reads a ``<w:t>`` only up to its first child. Returns how many."""
+    from lxml import etree
+
+    count = 0
+    for entity in list(root.iter(etree.Entity)):
+        parent = entity.getparent()
+        if parent is None:
+            continue
+        tail, before = entity.tail or "", entity.getprevious()
+        if before is not None:
+            before.tail = (before.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+        parent.remove(entity)
+        count += 1
+    return count
 
 
 def _docx_blocks(container, document) -> list[str]:
@@ -484,12 +550,18 @@ def _read_html(data: bytes) -> tuple[str, str, dict]:
     import lxml.html  # lazily, like the other formats' parsers
     from lxml import etree
 
-    text, encoding = _decode_html(data)
+    decoded = _decode_html(data)
+    text = RE_XML_DECL.sub("", decoded.text)
+    metadata = _decoding_meta(decoded)
     try:
-        root = lxml.html.document_fromstring(RE_XML_DECL.sub("", text))
+        root = lxml.html.document_fromstring(text)
     except (etree.ParserError, ValueError) as exc:
-        raise DocumentError("the HTML page has no content; save the page again, or copy its text into a .txt") from exc
-    metadata: dict = {"encoding": encoding}
+        root = None
+        if not _html_han(text):
+            raise DocumentError("the HTML page has no content; save the page again, or copy its text into a .txt") from exc
+    if root is None or len(RE_CJK.findall(root.text_content())) < LOST_SHARE * _html_han(text):
+        # libxml2 stops at a nesting depth of 256 and drops the rest of the page: read it without a tree
+        return _read_html_flat(text, metadata)
     title = " ".join((root.findtext(".//title") or "").split())
     if title:
         metadata["title"] = title
@@ -506,9 +578,15 @@ def _read_html(data: bytes) -> tuple[str, str, dict]:
     return body, "html", metadata
 
 
-def _decode_html(data: bytes) -> tuple[str, str]:
-    """The page's text: by BOM, else the charset its ``<meta>`` declares, else as a .txt is."""
-    from .readers import decode
+def _decode_html(data: bytes):
+    """The page's text (a :class:`~chanjia_nlp.readers.Decoded`): by BOM, else the charset its
+    ``<meta>`` declares when the bytes agree, else as a .txt is.
+
+    A label the bytes contradict is not taken: bytes that are valid UTF-8 (with non-ASCII
+    characters) are UTF-8 whatever the label says, and a page labelled with a Western single-byte
+    charset (iso-8859-1, windows-1252: every byte "decodes", as mojibake) whose bytes read as
+    Chinese text in GB18030, Big5 or UTF-8 is read so."""
+    from .readers import Decoded, decode_report
 
     if not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
         m = RE_META_CHARSET.search(data[:8192])
@@ -517,13 +595,103 @@ def _decode_html(data: bytes) -> tuple[str, str]:
             if charset in ("gb2312", "gbk", "x-gbk", "gb_2312-80"):
                 charset = "gb18030"  # pages labelled GB2312 are GBK in practice; GB18030 reads both
             try:
-                return data.decode(charset), charset
+                text = data.decode(charset)
             except (LookupError, UnicodeDecodeError):
-                pass  # a wrong label: detect instead
+                text = None  # a wrong label: detect instead
+            if text is not None and _label_holds(data, charset):
+                return Decoded(text, charset)
     try:
-        return decode(data)
+        decoded = decode_report(data)
     except UnicodeDecodeError as exc:
         raise DocumentError("the page is not valid UTF-8; save it again as UTF-8") from exc
+    return decoded
+
+
+def _label_holds(data: bytes, charset: str) -> bool:
+    """Whether the bytes of a page agree with the charset it declares (see :func:`_decode_html`)."""
+    from .readers import PLAUSIBLE_SHARE, _plausible_share, decode_report
+
+    if data.isascii() or charset.replace("_", "-") in ("utf-8", "utf8"):
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return False  # valid UTF-8 with non-ASCII characters is UTF-8, never GBK or Latin-1 by chance
+    if not RE_SINGLE_BYTE_CHARSET.match(charset):
+        return True
+    try:
+        detected = decode_report(data)
+    except DocumentError:
+        return True
+    han = len(RE_CJK.findall(detected.text))
+    high = sum(1 for c in detected.text if ord(c) > 0x7F)
+    return not (han and han >= 0.5 * high and _plausible_share(detected.text) >= PLAUSIBLE_SHARE)
+
+
+#: Charsets in which every byte is a character: a label of one never fails to decode, so it is
+#: checked against the bytes.
+RE_SINGLE_BYTE_CHARSET = re.compile(r"^(?:iso[-_]?8859[-_]?[0-9]+|latin[-_]?[0-9]|l[0-9]|windows-125[0-9]|cp125[0-9]|"
+                                    r"us-ascii|ascii|ansi_x3\.4-1968|cp819|ibm819|x-user-defined|macintosh|koi8-[ru])$")
+#: A tree whose text holds fewer than this share of the page's Chinese characters lost part of the page.
+LOST_SHARE = 0.9
+RE_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+RE_HTML_TAG = re.compile(r"<[^>]*>")
+
+
+def _html_han(text: str) -> int:
+    """The Chinese characters of a page's text outside tags and comments (no parser: no depth limit)."""
+    return len(RE_CJK.findall(RE_HTML_TAG.sub("", RE_HTML_COMMENT.sub("", text))))
+
+
+def _read_html_flat(text: str, metadata: dict) -> tuple[str, str, dict]:
+    """A page read without a tree (Python's event parser): all its text but scripts, styles and
+    site chrome, block elements as paragraphs. For pages nested deeper than libxml2 goes."""
+    import html.parser
+
+    parts: list[str] = []
+    title: list[str] = []
+    skipping: list[str] = []
+
+    class Flat(html.parser.HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag in HTML_DROP_TAGS:
+                skipping.append(tag)
+            elif tag == "title":
+                skipping.append(tag)
+            elif tag == "br":
+                parts.append("\n")
+            elif tag in HTML_BLOCK_TAGS:
+                parts.append("\n\n")
+
+        def handle_endtag(self, tag):
+            if skipping and tag == skipping[-1]:
+                skipping.pop()
+            elif tag in HTML_CELL_TAGS:
+                parts.append("\t")
+            elif tag in HTML_BLOCK_TAGS:
+                parts.append("\n\n")
+
+        def handle_data(self, data):
+            if skipping == ["title"]:
+                title.append(data)
+            elif not skipping:
+                parts.append(RE_HTML_SPACE.sub(" ", data))
+
+    parser = Flat(convert_charrefs=True)
+    parser.feed(text)
+    parser.close()
+    lines = [line for line in _paragraph_lines("".join(parts)) if not RE_CHROME_LINE.match(line)]
+    body = "\n\n".join(lines)
+    if not body.strip():
+        raise DocumentError("the HTML page has no article text; save the page again, or copy its text into a .txt")
+    page_title = " ".join("".join(title).split())
+    if page_title:
+        metadata["title"] = page_title
+    metadata["warnings"] = (*metadata.get("warnings", ()), "the page is nested deeper than the HTML parser follows, so "
+                            "its text was read without the page layout (menus and side bars may be in it)")
+    return body, "html", metadata
 
 
 def _html_meta(root) -> dict:
@@ -585,8 +753,13 @@ def _html_lines(element) -> list[str]:
             parts.append("\n\n")
 
     walk(element)
+    return _paragraph_lines("".join(parts))
+
+
+def _paragraph_lines(joined: str) -> list[str]:
+    """The non-blank lines of text with blocks split by blank lines and cells by tabs."""
     paragraphs = []
-    for block in "".join(parts).split("\n\n"):
+    for block in joined.split("\n\n"):
         lines = []
         for line in block.split("\n"):
             cells = [cell.strip() for cell in line.split("\t")]

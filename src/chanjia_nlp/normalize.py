@@ -10,12 +10,17 @@ extractors read a normalized text in which
   whatever the width option: text copied out of PDFs carries them,
 - traditional characters are simplified, one character for one, with OpenCC's ``t2s`` character
   table (when the text is detected as traditional, or always, or never: the ``t2s`` option),
+- invisible and format characters are dropped: zero-width spaces and joiners, the BOM, the soft
+  hyphen, bidi controls anywhere; combining marks after a digit; a thin or narrow space between
+  two digits (``资金3\u2009000万元`` reads ``资金3000万元``, ``1\u200b200余名`` ``1200余名``),
 - a caption, byline or page number that interrupts a sentence is moved to the end of the line the
   sentence resumes on, so the sentence reads whole.
 
 Every normalized position maps back to a raw one (:meth:`Normalized.to_raw`), so records keep
-``raw[start:end] == text``. The conversions keep the length; only the moves reorder, and a span the
-raw text does not hold in one piece (``数百|…caption…|家``) maps to its first piece (``数百``).
+``raw[start:end] == text``. The conversions keep the length; the drops shorten the text (a span
+across a dropped character maps to the raw span that holds it: ``3\u2009000万元``), and the moves
+reorder it (a span the raw text does not hold in one piece, ``数百|…caption…|家``, maps to its first
+piece, ``数百``).
 
 >>> n = normalize("带领数百\\n\\n(市总工会供图)\\n\\n家企业。")
 >>> n.text
@@ -50,6 +55,17 @@ class T2S(StrEnum):
 #: A text is traditional when at least this share of its CJK characters have a simplified form.
 TRADITIONAL_SHARE = 0.05
 
+#: Characters that are never text: dropped wherever they stand.
+_FORMAT_CHARS = "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff\ufff9-\ufffb"
+_DIGIT = "[0-9\uff10-\uff19]"
+_DROP = re.compile(
+    f"""
+    [{_FORMAT_CHARS}]+                                             # zero-width, BOM, soft hyphen, bidi controls
+    | (?<={_DIGIT})[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+  # combining marks on a digit
+    | (?<={_DIGIT})[\u2006-\u200a\u202f](?={_DIGIT})             # a thin or narrow space grouping digits
+    """,
+    re.VERBOSE,
+)
 _SPACES = str.maketrans({"\u00a0": " ", "\u3000": " ", "\u2007": " ", "\u202f": " "})
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LINE = re.compile(r"[^\n]*\n?")
@@ -86,23 +102,25 @@ class Normalized:
     raw_starts: tuple[int, ...]
     t2s: bool = False
     moved: tuple[tuple[int, int], ...] = ()  # raw spans moved out of a sentence they interrupted
+    dropped: tuple[int, ...] = ()  # raw positions of the invisible characters dropped, ascending
 
     @property
     def same_offsets(self) -> bool:
-        """Whether every normalized offset is the raw offset (no moves)."""
-        return not self.moved
+        """Whether every normalized offset is the raw offset (no moves, no drops)."""
+        return not self.moved and not self.dropped
 
     @property
     def reordered(self) -> str:
-        """The raw characters in normalized order: what a sentence looks like to a reader."""
-        if not self.moved:
+        """The raw characters in normalized order (without the dropped ones): what a sentence
+        looks like to a reader, offset for offset with :attr:`text`."""
+        if self.same_offsets:
             return self.raw
         bounds = (*self.starts[1:], len(self.text))
         return "".join(self.raw[r : r + (e - s)] for s, e, r in zip(self.starts, bounds, self.raw_starts))
 
     def raw_offset(self, pos: int) -> int:
         """The raw position of normalized position ``pos`` (``len(text)`` maps to ``len(raw)``)."""
-        if not self.moved:
+        if self.same_offsets:
             return pos
         if pos >= len(self.text):
             return len(self.raw)
@@ -110,14 +128,28 @@ class Normalized:
         return self.raw_starts[i] + pos - self.starts[i]
 
     def to_raw(self, start: int, end: int) -> tuple[int, int]:
-        """The raw span of normalized ``[start, end)``. A span across a move is cut at the end
-        of the piece it starts in, so the raw span is one piece of text that was written so."""
-        if not self.moved or end <= start:
+        """The raw span of normalized ``[start, end)``. A span across dropped characters holds
+        them (``3\u2009000万元``); a span across a move is cut at the end of the piece it starts
+        in, so the raw span is one piece of text that was written so."""
+        if self.same_offsets or end <= start:
             return start, end
         i = bisect.bisect_right(self.starts, start) - 1
-        piece_end = self.starts[i + 1] if i + 1 < len(self.starts) else len(self.text)
         raw_start = self.raw_starts[i] + start - self.starts[i]
-        return raw_start, raw_start + min(end, piece_end) - start
+        while True:
+            piece_end = self.starts[i + 1] if i + 1 < len(self.starts) else len(self.text)
+            if end <= piece_end:
+                return raw_start, self.raw_starts[i] + end - self.starts[i]
+            raw_end = self.raw_starts[i] + piece_end - self.starts[i]
+            if i + 1 >= len(self.starts) or not self._only_dropped(raw_end, self.raw_starts[i + 1]):
+                return raw_start, raw_end
+            i += 1
+
+    def _only_dropped(self, start: int, end: int) -> bool:
+        """Whether raw ``[start, end)`` holds dropped characters alone (the pieces on either side
+        were written next to each other)."""
+        if end < start:
+            return False
+        return bisect.bisect_left(self.dropped, end) - bisect.bisect_left(self.dropped, start) == end - start
 
 
 def normalize(
@@ -136,7 +168,8 @@ def normalize(
         ConfigError: an unknown ``t2s`` value.
     """
     mode = _coerce_t2s(t2s)
-    text = to_halfwidth(raw).translate(_SPACES) if width else raw
+    kept, dropped = _drop_invisible(raw)
+    text = to_halfwidth(kept).translate(_SPACES) if width else kept
     text = radicals_to_ideographs(text)
     converted = False
     if mode is T2S.always or (mode is T2S.auto and _reads_traditional(text)):
@@ -144,18 +177,51 @@ def normalize(
         converted = simplified != text
         text = simplified
     pieces = _cut_sentence_moves(text) if join_cut_sentences else []
-    if not pieces:
+    if not pieces and not dropped:
         return Normalized(raw, text, (0,), (0,), converted)
+    # kept runs: text [kept_starts[k], kept_starts[k + 1]) is raw [kept_raw[k], …): a run ends at each drop
+    kept_starts, kept_raw = [], []
+    at = done = 0
+    for position in (*dropped, len(raw)):
+        if position > at:
+            kept_starts.append(done)
+            kept_raw.append(at)
+            done += position - at
+        at = position + 1
+    if not kept_starts:  # nothing but invisible characters
+        kept_starts, kept_raw = [0], [0]
+
+    def raw_of(pos: int) -> int:
+        k = bisect.bisect_right(kept_starts, pos) - 1
+        return kept_raw[k] + pos - kept_starts[k]
+
     starts, raw_starts, chunks, moved = [], [], [], []
     pos = 0
-    for raw_start, raw_end, was_moved in pieces:
-        starts.append(pos)
-        raw_starts.append(raw_start)
-        chunks.append(text[raw_start:raw_end])
-        pos += raw_end - raw_start
+    for start, end, was_moved in pieces or [(0, len(text), False)]:
+        chunks.append(text[start:end])
+        k = bisect.bisect_right(kept_starts, start) - 1
+        at = start
+        while at < end:  # one map piece per kept run the piece spans
+            starts.append(pos + at - start)
+            raw_starts.append(kept_raw[k] + at - kept_starts[k])
+            k += 1
+            at = min(end, kept_starts[k]) if k < len(kept_starts) else end
+        pos += end - start
         if was_moved:
-            moved.append((raw_start, raw_end))
-    return Normalized(raw, "".join(chunks), tuple(starts), tuple(raw_starts), converted, tuple(moved))
+            moved.append((raw_of(start), raw_of(end - 1) + 1))
+    return Normalized(raw, "".join(chunks), tuple(starts) or (0,), tuple(raw_starts) or (0,), converted, tuple(moved),
+                      dropped)
+
+
+def _drop_invisible(raw: str) -> tuple[str, tuple[int, ...]]:
+    """``raw`` without its invisible and format characters (see the module docstring), and the
+    positions they had."""
+    if _DROP.search(raw) is None:  # the common case
+        return raw, ()
+    dropped: list[int] = []
+    for m in _DROP.finditer(raw):
+        dropped.extend(range(m.start(), m.end()))
+    return _DROP.sub("", raw), tuple(dropped)
 
 
 def _coerce_t2s(value: str | T2S) -> T2S:

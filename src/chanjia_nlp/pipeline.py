@@ -7,8 +7,11 @@ demand with the segmenter chosen at :func:`load` time.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import os
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -74,7 +77,10 @@ class Pipeline:
         structure = analyse(work)
         entities = extract_entities(work)
         quantities = []
+        damaged = _damaged_line(work)
         for q in extract_quantities(work):
+            if damaged is not None and not q.damaged and damaged(q.start):
+                q = dataclasses.replace(q, damaged=True)
             s, e = structure.sentence_at(q.start, q.end)
             while s < e and work[s].isspace():
                 s += 1
@@ -201,6 +207,17 @@ def _to_raw(record: Record, norm: Normalized) -> Record:
     if start == record.start and end == record.end and text == record.text:
         return record
     return dataclasses.replace(record, start=start, end=end, text=text)
+
+
+def _damaged_line(text: str) -> Callable[[int], bool] | None:
+    """Whether position ``i`` is on a line that holds U+FFFD (bytes the reader could not decode:
+    :func:`~chanjia_nlp.readers.decode_report`), or ``None`` when no line does. A figure on such a
+    line may have lost digits or its words, so it is marked ``damaged``, never trusted."""
+    if "\ufffd" not in text:
+        return None
+    breaks = [m.start() for m in re.finditer("\n", text)]
+    lines = {bisect.bisect_left(breaks, m.start()) for m in re.finditer("\ufffd", text)}
+    return lambda i: bisect.bisect_left(breaks, i) in lines
 
 
 def _as_date(value: str | date | None) -> date | None:

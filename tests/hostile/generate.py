@@ -18,6 +18,108 @@ ROOT = Path(__file__).resolve().parents[2]
 GOOD = "惠山区总工会\n\n2022年，全区新增高技能人才1200余名，累计奖励金额近265万元。\n"
 
 
+# -- variants of the classes whose files must be read (kept: the text around the damage) ------------------------
+
+LINE = "全区新增高技能人才1200余名。\n"
+DAMAGED_LINE = "工会会员3600名，奖励265万元。\n"
+
+
+def mixed_text() -> dict[str, tuple[bytes, tuple[int, ...]]]:
+    """21: text files that are mostly one encoding, each with the (1-based) lines whose bytes
+    cannot all be read (their figures are damaged); every other line reads whole."""
+    utf8, gb = (LINE * 3).encode(), DAMAGED_LINE.encode("gb18030")
+    cesu_pair = b"\xed\xa0\xbd\xed\xb8\x80"  # U+1F600 as two surrogates, one by one (CESU-8)
+    lone = b"\xed\xa0\x80"  # half a surrogate pair
+    return {
+        "utf8_one_gb_line.txt": (utf8 + gb + utf8, ()),
+        "utf8_bom_gb_lines.txt": (b"\xef\xbb\xbf" + utf8 + gb + utf8 + gb, ()),
+        "gb_one_utf8_line.txt": ((LINE * 3).encode("gb18030") + DAMAGED_LINE.encode() + (LINE * 3).encode("gb18030"), ()),
+        "cesu_pair.txt": (utf8 + cesu_pair + DAMAGED_LINE.encode() + utf8, ()),
+        "lone_surrogate.txt": (utf8 + lone + DAMAGED_LINE.encode() + utf8, (4,)),
+        "stray_byte.txt": (utf8 + b"\xff" + DAMAGED_LINE.encode() + utf8 + b"\x80\x80\n", (4, 8)),
+        "few_nuls.txt": (utf8 + b"\x00\x00" + DAMAGED_LINE.encode() + utf8, (4,)),
+        "gb_with_a_bad_byte.txt": ((LINE * 3).encode("gb18030") + b"\xff" + DAMAGED_LINE.encode("gb18030"), (4,)),
+        "big5_with_a_bad_byte.txt": ("全區職工書屋覆蓋率達到98%。\n".encode("big5") * 3 + b"\x80"
+                                     + "會員3600名，獎勵265萬元。\n".encode("big5"), (4,)),
+    }
+
+
+def utf16_without_bom() -> dict[str, bytes]:
+    """21: short UTF-16 files without a BOM (the README promises them), with and without ASCII."""
+    return {
+        "utf16le_short.txt": "职工1200名".encode("utf-16-le"),
+        "utf16be_short.txt": "职工1200名".encode("utf-16-be"),
+        "utf16le_lines.txt": (LINE * 2).encode("utf-16-le"),
+        "utf16le_chinese_only.txt": "全区新增高技能人才一千二百余名，覆盖全部职工书屋。".encode("utf-16-le"),
+    }
+
+
+def mislabelled_html() -> dict[str, bytes]:
+    """18: pages whose ``<meta charset>`` the bytes contradict."""
+    body = "<p>全区新增高技能人才1200余名，累计奖励金额近265万元。</p>"
+
+    def page(label: str, encoding: str, http_equiv: bool = False) -> bytes:
+        text = f"<html><head>{{meta}}<title>惠山区</title></head><body>{body}</body></html>"
+        if encoding == "big5":
+            text = text.replace("区", "區").replace("余", "餘").replace("计", "計").replace("奖励", "獎勵").replace(
+                "额", "額").replace("万", "萬")
+        meta = (f'<meta http-equiv="Content-Type" content="text/html; charset={label}">' if http_equiv
+                else f'<meta charset="{label}">')
+        return text.replace("{meta}", meta).encode(encoding)
+
+    return {
+        "latin1_label_gbk_bytes.html": page("iso-8859-1", "gbk"),
+        "cp1252_label_gbk_bytes.html": page("windows-1252", "gbk", http_equiv=True),
+        "latin1_label_utf8_bytes.html": page("ISO-8859-1", "utf-8"),
+        "gbk_label_utf8_bytes.html": page("gbk", "utf-8"),
+        "ascii_label_big5_bytes.html": page("us-ascii", "big5"),
+    }
+
+
+def deep_html() -> dict[str, bytes]:
+    """19: pages nested deeper than libxml2 follows (256), the text before, inside and after."""
+    def page(depth: int, tag: str = "div") -> bytes:
+        return (f"<html><head><title>深</title></head><body><p>之前新增会员300名。</p>{f'<{tag}>' * depth}"
+                f"<p>深处新增高技能人才1200余名。</p>{f'</{tag}>' * depth}<p>之后累计奖励金额近265万元。</p>"
+                "<script>var x = '脚本里的999名';</script></body></html>").encode()
+
+    return {"depth300.html": page(300), "depth3000_span.html": page(3000, "span"), "depth100000.html": page(100_000)}
+
+
+def docx_with_entities() -> dict[str, bytes]:
+    """20: a .docx whose paragraph holds an XML entity (external file, web address, internal, parameter)."""
+    import io
+    import zipfile
+
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("PLACEHOLDER")
+    document.add_paragraph("第二段新增会员300名。")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    entities = {
+        "xxe_file.docx": '<!ENTITY xxe SYSTEM "file:///etc/passwd">',
+        "xxe_web.docx": '<!ENTITY xxe SYSTEM "http://127.0.0.1:9/secret">',
+        "xxe_internal.docx": '<!ENTITY xxe "内部实体">',
+        "xxe_parameter.docx": '<!ENTITY % p SYSTEM "file:///etc/passwd"> %p; <!ENTITY xxe "x">',
+    }
+    made = {}
+    for name, entity in entities.items():
+        source, out = zipfile.ZipFile(io.BytesIO(buffer.getvalue())), io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            for info in source.infolist():
+                content = source.read(info.filename)
+                if info.filename == "word/document.xml":
+                    declaration, rest = content.split(b"?>", 1)
+                    run = "<w:t>全区&xxe;新增高技能人才1200余名</w:t></w:r><w:r><w:t>奖励265万元</w:t>".encode()
+                    content = (declaration + b"?>\n<!DOCTYPE w:document [" + entity.encode() + b"]>"
+                               + rest.replace(b"<w:t>PLACEHOLDER</w:t>", run))
+                archive.writestr(info.filename, content)
+        made[name] = out.getvalue()
+    return made
+
+
 @dataclass
 class Hostile:
     """What :func:`build` made."""
@@ -117,6 +219,21 @@ def build(root: Path, *, permissions: bool = True) -> Hostile:
         bad("c13_folders/unreadable.txt", GOOD)
         os.chmod(folder / "c13_folders/unreadable.txt", 0)
         good("c13_folders/readable.txt")
+
+    # 21: mixed encodings, UTF-16 without a BOM, a few NULs: read, damaged lines flagged
+    for name, (data, _) in mixed_text().items():
+        _write(folder / "c21_encodings" / name, data)
+        made.good.add(f"c21_encodings/{name}")
+    for name, data in utf16_without_bom().items():
+        _write(folder / "c21_encodings" / name, data)
+        made.good.add(f"c21_encodings/{name}")
+    bad("c21_encodings/mostly_nuls.txt", b"\x00" * 200 + LINE.encode())
+
+    # 18: a charset label the bytes contradict; 19: pages nested past libxml2's depth; 20: entities in a .docx
+    for rel, variants in (("c18_charset", mislabelled_html()), ("c19_deep", deep_html()), ("c20_xxe", docx_with_entities())):
+        for name, data in variants.items():
+            _write(folder / rel / name, data)
+            made.good.add(f"{rel}/{name}")
 
     # ledgers: the corpus one, one with formula cells (22) and names, ones with a giant field (16)
     ledgers = root / "ledgers"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ from openpyxl import load_workbook
 from chanjia_nlp.outputs import FORMULA_STARTS, escape_name, spreadsheet_text
 
 from ..conftest import fresh_pg_schema
-from .generate import Hostile, build, loosen
+from .generate import Hostile, build, loosen, mixed_text
 
 #: A hang guard, not a timing assertion: a run that blocks on a pipe or loops would never end.
 BUDGET_SECONDS = 300
@@ -81,6 +82,8 @@ def test_extract_with_one_and_two_workers_into_sqlite(hostile, tmp_path):
     if hostile.permissions:
         assert "error: c13_folders/mode000: cannot open this folder (Permission denied)" in first.stderr
         assert "error: c13_folders/r_no_x: cannot open the files of this folder" in first.stderr
+    damaged = {row[0] for row in sqlite3.connect(db1).execute("SELECT DISTINCT path FROM quantities WHERE damaged")}
+    assert damaged == {f"c21_encodings/{name}" for name, (_, lines) in mixed_text().items() if lines}
     second = chanjia("extract", str(hostile.folder), *hostile.direct, "--db", db2, "--workers", "2", cwd=tmp_path)
     _check_run(second, _documents(db2), hostile)
     assert _documents(db2) == stored
