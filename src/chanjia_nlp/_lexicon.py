@@ -308,15 +308,21 @@ class Indicators:
 INDICATOR_KINDS = KINDS | {"score", "rank"}
 
 
-@functools.cache
 def read_yaml(name: str) -> object:
-    """A lexicon YAML file parsed once per process, with libyaml's C loader where PyYAML has it
-    (ten times faster than the pure-Python one on ``indicators.yaml``). Callers must not change
-    what it returns."""
+    """A lexicon YAML file parsed once per process (again when the file changes), with libyaml's
+    C loader where PyYAML has it (ten times faster than the pure-Python one on
+    ``indicators.yaml``). Callers must not change what it returns."""
+    path = lexicon_path(name)
+    stat = path.stat()
+    return _parsed_yaml(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed_yaml(path: str, mtime_ns: int, size: int) -> object:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(lexicon_path(name).read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (a safe loader)
+    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (a safe loader)
 
 
 @functools.cache
