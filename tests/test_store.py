@@ -748,6 +748,8 @@ ADDED_IN = {
 }
 #: Indexes on columns a later version added (dropped with them).
 ADDED_INDEXES = {4: ["ix_quantities_subject_code"]}
+#: The tables each schema version added.
+ADDED_TABLES = {5: ["reviews", "users"]}
 
 
 def _as_version_1(target: Target, corpus) -> None:
@@ -759,6 +761,10 @@ def _as_version_1(target: Target, corpus) -> None:
         old_records = [{k: v for k, v in r.items() if k not in ("target", "why")} for r in records]
         opened.write_document(old, old_records, opened.begin_run())
         with opened.engine.begin() as conn:
+            for version, tables in sorted(ADDED_TABLES.items(), reverse=True):
+                for table in tables:
+                    conn.execute(text(f"DROP TABLE {table}"))
+                conn.execute(schema.schema_version.delete().where(schema.schema_version.c.version == version))
             for version, added in sorted(ADDED_IN.items(), reverse=True):
                 for index in ADDED_INDEXES.get(version, ()):
                     conn.execute(text(f"DROP INDEX {index}"))
@@ -797,13 +803,14 @@ def test_a_version_1_database_gains_the_publication_and_claim_fields(target, cor
         assert (again["published_source"], again["warnings"]) == (doc["published_source"], doc["warnings"])
         claims = [r for r in opened.records(types=["quantity"]) if r["path"] == doc["path"] and r["claim"]]
         assert claims and all(r["why"] for r in claims)  # what version 1 could not hold
-        migrated = {t.name: _columns(opened, t.name) for t in schema.RECORD_TABLES.values()}
+        migrated = {t.name: _columns(opened, t.name) for t in (*schema.RECORD_TABLES.values(), schema.reviews, schema.users)}
     if target.schema is None:
         fresh = contextlib.nullcontext((str(tmp_path / "fresh.sqlite"), None))
     else:
         fresh = fresh_pg_schema()
     with fresh as (url, name), Target(url, name).open() as opened:  # the tables a new database gets
-        assert migrated == {t.name: _columns(opened, t.name) for t in schema.RECORD_TABLES.values()}
+        assert migrated == {t.name: _columns(opened, t.name)
+                            for t in (*schema.RECORD_TABLES.values(), schema.reviews, schema.users)}
 
 
 def test_a_database_from_a_newer_chanjia_refuses_to_open(target):

@@ -40,6 +40,10 @@ districts' chosen figures are added up when they are all of one kind, unit and s
 (``sum_of_districts``), and the row says which districts it covers: a sum of the districts the
 reports name is not the city's total.
 
+Claims reviewed in ``chanjia serve`` take part as their latest decision leaves them (the store
+hands them over reviewed: corrected fields, rejected figures left out), and ``reviewed_by`` names
+who reviewed the chosen figures.
+
 Each row's evidence names the document (title and path), the paragraph (``第N段``: the N-th
 non-blank line of the text), the sentence and the character span (``raw[start:end] == text``).
 When ledger findings are given (``chanjia check --db``), the row carries the 台账 value, cell and
@@ -69,7 +73,7 @@ BASES = ("stock_year_end", "stock_latest", "annual", "increment", "sum_of_increm
 COLUMNS = (
     "level", "region_code", "region", "indicator", "year", "target", "value", "low", "high", "qualifier", "text",
     "kind", "unit", "currency", "scope", "basis", "note", "title", "path", "paragraph", "sentence", "start", "end",
-    "evidence", "candidates", "ledger_value", "ledger_cell", "ledger_verdict", "ledger_message",
+    "evidence", "candidates", "ledger_value", "ledger_cell", "ledger_verdict", "ledger_message", "reviewed_by",
 )
 _PEOPLE = {"名": "人", "位": "人", "人": "人"}
 _YEAR_END_WORDS = ("年末", "年底", "年终")
@@ -173,6 +177,7 @@ class _Candidate:
             "text": r.get("text"), "value": self.value, "kind": r.get("kind"), "unit": r.get("unit"),
             "scope": r.get("scope"), "period": r.get("period"), "level": r.get("level"), "subject": r.get("subject"),
             "path": r.get("path"), "start": r.get("start"), "end": r.get("end"), "lost": self.lost,
+            "reviewed_by": r.get("reviewed_by"),
         }
 
 
@@ -303,6 +308,8 @@ def _row(level: str, code: str, indicator: str, year: int, target: bool, chosen:
             high=_decimal(first.get("high")) if len(chosen) == 1 else None,
             **{k: evidence[0][k] for k in ("title", "path", "paragraph", "sentence", "start", "end")},
         )
+        reviewers = sorted({str(c.get("reviewed_by")) for c in chosen if c.get("reviewed_by")})
+        row["reviewed_by"] = ", ".join(reviewers) or None
     return row
 
 

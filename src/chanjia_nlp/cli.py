@@ -27,6 +27,7 @@ from .crosscheck.commands import check
 from .normalize import T2S
 from .outputs import atomic_file, escape_name, shown_name, spreadsheet_text, visible
 from .report.commands import report
+from .serve.commands import reviews, serve, users
 from .store.commands import claims, stats, table
 
 FORMATS = ("jsonl", "csv")
@@ -328,6 +329,9 @@ cli.add_command(stats)
 cli.add_command(table)
 cli.add_command(check)
 cli.add_command(report)
+cli.add_command(serve)
+cli.add_command(users)
+cli.add_command(reviews)
 
 
 def main() -> None:

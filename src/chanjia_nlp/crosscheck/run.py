@@ -78,7 +78,8 @@ def read_ledgers(
 
 
 def database_records(db: str, *, schema: str | None = None) -> list[dict[str, Any]]:
-    """The current documents (with their text) and quantities of the assessment database.
+    """The current documents (with their text) and quantities of the assessment database, each
+    reviewed figure as its latest review decision leaves it (rejected ones left out).
 
     Raises:
         StoreError: there is no database at ``db``, or it cannot be read.
@@ -86,7 +87,7 @@ def database_records(db: str, *, schema: str | None = None) -> list[dict[str, An
     from .. import store
 
     with store.open(db, schema=schema, create=False) as st:
-        return list(st.records(types=["document", "quantity"]))
+        return list(st.records(types=["document", "quantity"], reviewed=True))  # reviewed values win
 
 
 def save_findings(db: str, findings: Sequence[Mapping[str, Any]], *, schema: str | None = None,

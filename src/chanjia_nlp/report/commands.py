@@ -64,7 +64,7 @@ def report(
         _write(_counting(read_jsonl(jsonl, on_error=warn), counts), out, title=title)
     else:
         with open_store(db, schema=schema, create=False) as opened:
-            _write(_counting(opened.records(), counts), out, findings=_counting(opened.findings(), counts), title=title)
+            _write(_counting(opened.records(reviewed=True), counts), out, findings=_counting(opened.findings(), counts), title=title)
     click.echo(
         f"{counts['document']} documents, {counts['claim']} claims, {counts['finding']} findings → {out}", err=True
     )

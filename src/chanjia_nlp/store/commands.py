@@ -35,6 +35,7 @@ TABLE_COLUMNS = ("path", "text", "value", "indicator", "subject", "level", "peri
 #: Columns of nested values: JSON text in CSV and Parquet, objects in JSONL.
 JSON_COLUMNS = ("why",)
 DECIMAL_COLUMNS = ("value", "low", "high")
+_DONE = {"confirm": "confirmed", "correct": "corrected"}
 #: Table width when the output is a file or a pipe, not a terminal: wide enough not to fold.
 WIDE = 160
 
@@ -73,6 +74,9 @@ def claims(
     """List the claims in the database, filtered by indicator, subject, period and level, with
     or without targets (the target column says which claims are planned, not achieved).
 
+    A figure reviewed in `chanjia serve` is listed as its latest decision leaves it (the review
+    column says `corrected, reviewed by NAME`); a rejected one is left out.
+
     Values are exact decimals: strings in CSV and JSONL, decimal columns in Parquet. The why
     column (what decided each field) is an object in JSONL, JSON text in CSV and Parquet.
 
@@ -95,12 +99,15 @@ def claims(
     with _output(out) as stream:
         if fmt == "table":
             table = Table(title=f"{len(frame)} claims", title_justify="left")
-            for name in TABLE_COLUMNS:
-                wraps = name in ("path", "text", "subject")  # ids, codes and numbers stay on one line
+            reviewed = bool(frame["reviewed_by"].notna().any())  # the review column once anything is reviewed
+            for name in (*TABLE_COLUMNS, *(("review",) if reviewed else ())):
+                wraps = name in ("path", "text", "subject", "review")  # ids, codes and numbers stay on one line
                 table.add_column(name, justify="right" if name == "value" else "left", no_wrap=not wraps, overflow="fold")
             planned = frame["target"].fillna(False).astype(bool)  # NA: stored before targets were marked
-            for row, target in zip(frame[list(TABLE_COLUMNS[:-1])].itertuples(index=False), planned, strict=True):
-                table.add_row(*(_cell(value) for value in row), "target" if target else "")
+            for row, target, action, who in zip(frame[list(TABLE_COLUMNS[:-1])].itertuples(index=False), planned,
+                                                 frame["review"], frame["reviewed_by"], strict=True):
+                review = f"{_DONE.get(action, action)}, reviewed by {who}" if isinstance(who, str) else ""
+                table.add_row(*(_cell(value) for value in row), "target" if target else "", *((review,) if reviewed else ()))
             Console(file=stream, width=None if stream.isatty() else WIDE).print(table)
         elif fmt == "csv":
             _plain(_json_text(frame)).map(spreadsheet_text).to_csv(stream, index=False, lineterminator="\n")
@@ -264,10 +271,11 @@ def table(
                 ledger = ""
                 if row["ledger_verdict"]:
                     ledger = f"{_cell(row['ledger_value'])} {row['ledger_verdict']} ({row['ledger_cell']})"
+                where = _where(row) + (f"\nreviewed by {row['reviewed_by']}" if row.get("reviewed_by") else "")
                 shown.add_row(
                     row["region"], row["indicator"], str(row["year"]), "target" if row["target"] else "",
                     _cell(row["text"]), _cell(row["value"]), _cell(row["scope"]), row["basis"],
-                    _where(row), ledger,
+                    where, ledger,
                 )
             Console(file=stream, width=None if stream.isatty() else WIDE).print(shown)
         elif fmt == "csv":

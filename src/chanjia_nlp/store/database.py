@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,7 @@ from ..errors import ConfigError, StoreError, value_invalid_msg
 from ..records import CHECKS, LEVELS, VERDICTS
 from .connect import WRITE, make_engine
 from .migrations import current_version, newest_version, upgrade
+from .reviews import ReviewsMixin, apply_review, matches
 from .rows import RowMapper
 from .schema import CURRENT, RECORD_TABLES, documents, entities, findings, programmes, quantities, runs
 
@@ -141,7 +143,7 @@ def _sqlite_file(engine: Engine) -> str | None:
     return None if database in ("", ":memory:") or database.startswith("file:") else database
 
 
-class Store:
+class Store(ReviewsMixin):
     """The assessment database. Make one with :func:`open`; use it as a context manager."""
 
     def __init__(self, engine: Engine, *, url: str, schema: str | None = None) -> None:
@@ -280,9 +282,12 @@ class Store:
         types: Iterable[str] | None = None,
         doc_ids: Iterable[str] | None = None,
         paths: Iterable[str] | None = None,
+        reviewed: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """The current records as OUTPUT.md dicts, document by document (by path): the
-        ``document`` record (with ``text``), then its records by ``start``.
+        ``document`` record (with ``text``), then its records by ``start``. With ``reviewed``,
+        quantities are as their latest review decision leaves them (with ``reviewed_by``): the
+        corrected fields, and a rejected figure left out.
 
         Raises:
             ConfigError: a type that is not document, quantity, programme or entity.
@@ -297,7 +302,10 @@ class Store:
             query = query.where(documents.c.doc_id.in_(_as_list(doc_ids)))
         if paths is not None:
             query = query.where(documents.c.path.in_(_as_list(paths)))
-        return self._stream(query.order_by(self._bytewise(documents.c.path), documents.c.version_id), wanted)
+        stream = self._stream(query.order_by(self._bytewise(documents.c.path), documents.c.version_id), wanted)
+        if not reviewed or "quantity" not in wanted:
+            return stream
+        return _reviewed(stream, self.latest_reviews())
 
     def _stream(self, query: Select[Any], wanted: tuple[str, ...]) -> Iterator[dict[str, Any]]:
         with self._reading("cannot read records") as conn:
@@ -369,6 +377,10 @@ class Store:
         nullable boolean (missing for claims stored before chanjia marked targets); ``why`` holds
         the dict of the rules or model that decided each field.
 
+        A figure reviewed (``chanjia serve``) is as its latest decision leaves it, and filtered
+        as such: ``reviewed_by``, ``reviewed_at`` (ISO text, UTC) and ``review`` (``confirm`` or
+        ``correct``) say so; a rejected one is left out. Unreviewed claims have them ``None``.
+
         Args:
             indicator: an indicator id of ``lexicons/indicators.yaml``.
             subject: a region (``无锡``, ``无锡市``, ``惠山区总工会``): the claims about it and about
@@ -420,9 +432,37 @@ class Store:
             query = query.where(q.target.is_(True))
         import pandas as pd
 
+        latest = self.latest_reviews()
         with self._reading("cannot read claims") as conn:
             result = conn.execute(query.order_by(self._bytewise(q.path), q.start, q.id))
-            frame = pd.DataFrame(result.all(), columns=list(result.keys()), dtype=object)
+            columns = [*result.keys(), "reviewed_by", "reviewed_at", "review"]
+            rows = [dict(row._mapping) for row in result]
+            if latest:
+                # Reviewed figures: as their latest decision leaves them, filtered as reviewed.
+                rows = [row for row in rows if (row["doc_id"], row["start"], row["end"]) not in latest]
+                reviewed_docs = sorted({key[0] for key in latest})
+                every = (
+                    select(*(q[name] for name in _CLAIM_COLUMNS), q.claim, documents.c.title, documents.c.published)
+                    .join_from(quantities, documents, documents.c.version_id == q.version_id)
+                    .where(q.superseded_by.is_(None), q.doc_id.in_(reviewed_docs))
+                )
+                for row in conn.execute(every):
+                    item = dict(row._mapping)
+                    review = latest.get((item["doc_id"], item["start"], item["end"]))
+                    if review is None:
+                        continue
+                    item = apply_review(item, review)
+                    if item is not None:
+                        item["reviewed_at"] = item["reviewed_at"].isoformat()
+                        for name in ("value", "low", "high"):
+                            item[name] = None if item.get(name) is None else Decimal(str(item[name]))
+                    if item is not None and matches(item, indicator=indicator, subject=subject, period=period,
+                                                    level=level, doc_id=doc_id, targets=targets,
+                                                    subject_exact=subject_exact):
+                        item.pop("claim", None)
+                        rows.append(item)
+                rows.sort(key=lambda row: (row["path"], row["start"]))  # code points: as the query orders
+            frame = pd.DataFrame([[row.get(name) for name in columns] for row in rows], columns=columns, dtype=object)
         for name in ("start", "end"):
             frame[name] = frame[name].astype("int64")
         frame["parent"] = frame["parent"].astype("Int64")
@@ -466,7 +506,7 @@ class Store:
                 raise ConfigError(f"`subject` = {subject!r} is no district, city or province of the gazetteer; "
                                   "give one such as 无锡, 惠山区 or 江苏省")
             region = found.code
-        records = self.records(types=["document", "quantity"])
+        records = self.records(types=["document", "quantity"], reviewed=True)
         found_ledger = list(self.findings(check="ledger")) if ledger else []
         rows = assessment_table(records, found_ledger, by=by, indicator=indicator, year=year, region=region,
                                 targets=targets)
@@ -672,6 +712,21 @@ class Store:
                 yield conn
         except SQLAlchemyError as exc:
             raise StoreError(f"{what} from {self.url}: {_reason(exc)}") from exc
+
+
+def _reviewed(stream: Iterator[dict[str, Any]], latest: Mapping[tuple[str, int, int], Mapping[str, Any]]
+              ) -> Iterator[dict[str, Any]]:
+    """The records of ``stream`` with each reviewed quantity as its latest decision leaves it."""
+    for record in stream:
+        if record.get("type") == "quantity" and latest:
+            review = latest.get((record.get("doc_id"), record.get("start"), record.get("end")))
+            if review is not None:
+                changed = apply_review(record, review)
+                if changed is None:
+                    continue
+                changed["reviewed_at"] = changed["reviewed_at"].isoformat()
+                record = changed
+        yield record
 
 
 def _subject_filter(subject: str, *, exact: bool) -> Any:

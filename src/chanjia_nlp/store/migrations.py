@@ -93,6 +93,14 @@ def _subjects(connection: Connection) -> None:
         )
 
 
+def _reviews(connection: Connection) -> None:
+    """Version 5: the ``users`` who may sign in to ``chanjia serve`` and the ``reviews`` they make."""
+    from .schema import reviews, users
+
+    users.create(connection, checkfirst=True)
+    reviews.create(connection, checkfirst=True)
+
+
 #: ``(description, function)`` in version order.
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("create documents, quantities, programmes, entities, findings, runs", _create_all),
@@ -101,6 +109,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
      _add_columns("quantities", "target", "why")),
     ("add subject_code and subject_name to quantities and findings (the division a subject is or hangs under), "
      "filled in for what was stored before", _subjects),
+    ("add users (who may sign in to chanjia serve) and reviews (every decision on a figure)", _reviews),
 ]
 
 

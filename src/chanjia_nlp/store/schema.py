@@ -49,8 +49,10 @@ __all__ = [
     "programmes",
     "quantities",
     "record_fields",
+    "reviews",
     "runs",
     "schema_version",
+    "users",
 ]
 
 
@@ -265,6 +267,41 @@ findings = Table(
     Index("ix_findings_verdict", "verdict"),
     Index("ix_findings_doc_id", "doc_id"),
     Index("ix_findings_indicator", "indicator"),
+)
+
+#: Who may sign in to ``chanjia serve`` (schema version 5): a password hash (argon2) and a role.
+users = Table(
+    "users",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("password_hash", Text, nullable=False),
+    Column("role", String(16), nullable=False),  # reviewer | viewer
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Every review decision on a figure (schema version 5), never updated or deleted: a figure is
+#: its document (``doc_id``, the bytes) and its span; ``version`` counts the decisions on it (1 for
+#: the first), and the unique index makes a decision based on a stale version fail, so two
+#: reviewers never overwrite each other unseen. ``before`` and ``after`` are the claim fields.
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", _key(), primary_key=True),
+    Column("doc_id", String(64), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("action", String(16), nullable=False),  # confirm | correct | reject
+    Column("reviewer", String(64), nullable=False),
+    Column("reviewed_at", DateTime(timezone=True), nullable=False),
+    Column("before", _json()),
+    Column("after", _json()),
+    Column("note", Text),
+    Column("source", String(16), nullable=False),  # serve | import
+    Index("ux_reviews_figure_version", "doc_id", "start", "end", "version", unique=True),
+    Index("ix_reviews_reviewer", "reviewer"),
 )
 
 #: The table each stored record type goes to.

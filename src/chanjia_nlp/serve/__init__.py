@@ -1,0 +1,522 @@
+"""``chanjia serve``: a small web app where assessors review every figure of the database.
+
+Starlette (run by uvicorn), the project's Jinja2 with autoescape on, no script at all in the
+pages (plain HTML forms; the Content-Security-Policy allows none). Views: the documents (each
+with its figures linked in the text), the claims (filtered by subject, indicator and period), the
+assessment table (reviewed values win, ``reviewed by NAME``) and the cross-check findings. Each
+figure has a page with its context, the forms to confirm, correct or reject it with a note, and
+its history of decisions.
+
+Security: no page or API answers without a session (pages redirect to ``/login``, ``/api/…``
+answers 401); sessions are a signed cookie (HttpOnly, SameSite=Strict, Secure unless
+``secure_cookies=False``) that expires after 12 hours; every POST carries the session's CSRF
+token (403 without it); viewers may look but not decide (403). A decision names the version of the
+figure it was based on: a stale one is refused with 409 and the other reviewer's decision shown,
+and the form keeps what was typed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import ipaddress
+import secrets
+from collections.abc import AsyncIterator, Mapping
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from ..errors import ChanjiaError, ConfigError, StoreError
+from .auth import csrf_token, same_token, verify_password
+
+__all__ = ["check_host", "create_app"]
+
+SESSION_SECONDS = 12 * 3600
+PAGE = 200
+CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
+       "frame-ancestors 'none'; base-uri 'none'")
+_PUBLIC = ("/login", "/favicon.ico")
+
+
+def check_host(host: str, allow_remote: bool) -> None:
+    """Refuse to listen beyond this machine unless asked to.
+
+    Raises:
+        ConfigError: ``host`` is not a loopback address and ``allow_remote`` is false.
+    """
+    if host == "localhost":
+        return
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback and not allow_remote:
+        raise ConfigError(
+            f"--host {host} would let other machines reach the review server; give --allow-remote as well "
+            "(and put it behind HTTPS), or keep the default 127.0.0.1"
+        )
+
+
+@functools.cache
+def _environment() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("chanjia_nlp", "serve/templates"),
+        autoescape=True,  # every value is escaped, whatever template or suffix
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["number"] = _number
+    env.filters["urlpart"] = lambda text: quote(str(text), safe="")
+    return env
+
+
+def _number(value: Any) -> str:
+    """A decimal with thousands separators: ``2650000`` → ``2,650,000``."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return str(value)
+    text = format(number, "f")
+    whole, _, frac = text.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    whole = whole.lstrip("-")
+    grouped = f"{int(whole):,}" if whole.isdigit() else whole
+    return sign + grouped + (f".{frac}" if frac else "")
+
+
+def _indicator_names() -> dict[str, str]:
+    from .._lexicon import indicators
+
+    found = indicators()
+    return {ident: found.by_id[ident].name_zh for ident in found.ids}
+
+
+def create_app(db: str, *, schema: str | None = None, secret: str | None = None, secure_cookies: bool = True) -> Any:
+    """The Starlette app serving the database ``db``.
+
+    Raises:
+        StoreError: there is no database at ``db``.
+    """
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.sessions import SessionMiddleware
+    from starlette.routing import Route
+
+    from .. import store
+
+    opened = store.open(db, schema=schema, create=False)
+    views = _Views(opened)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        yield
+        opened.close()
+
+    routes = [
+        Route("/", views.home),
+        Route("/login", views.login, methods=["GET", "POST"]),
+        Route("/logout", views.logout, methods=["POST"]),
+        Route("/documents", views.documents),
+        Route("/documents/{doc_id}", views.document),
+        Route("/claims", views.claims),
+        Route("/figure/{doc_id}/{start:int}/{end:int}", views.figure, methods=["GET", "POST"]),
+        Route("/table", views.table),
+        Route("/findings", views.findings),
+        Route("/api/claims", views.api_claims),
+        Route("/api/figure/{doc_id}/{start:int}/{end:int}", views.api_figure, methods=["GET", "POST"]),
+    ]
+    middleware = [
+        Middleware(SessionMiddleware, secret_key=secret or secrets.token_urlsafe(48), session_cookie="chanjia_session",
+                   max_age=SESSION_SECONDS, same_site="strict", https_only=secure_cookies),
+        Middleware(_Guard),
+    ]
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app.state.store = opened
+    return app
+
+
+class _Guard:
+    """Pure ASGI middleware: a session for everything but the sign-in page, CSRF on every POST,
+    and the security headers on every answer."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        from starlette.requests import Request
+        from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse
+
+        async def send_with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                for name, value in (("content-security-policy", CSP), ("x-content-type-options", "nosniff"),
+                                    ("referrer-policy", "no-referrer"), ("x-frame-options", "DENY"),
+                                    ("cache-control", "no-store")):
+                    headers.append((name.encode(), value.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        request = Request(scope, receive)
+        session = scope["session"]
+        if "csrf" not in session:
+            session["csrf"] = csrf_token()
+        path = scope["path"]
+        api = path.startswith("/api/")
+        if path not in _PUBLIC and not session.get("user"):
+            if api:
+                response: Any = JSONResponse({"error": "sign in first (POST /login)"}, status_code=401)
+            else:
+                response = RedirectResponse("/login?" + urlencode({"next": path}), status_code=303)
+            await response(scope, receive, send_with_headers)
+            return
+        if scope["method"] == "POST":
+            given = request.headers.get("x-csrf-token")
+            if given is None and request.headers.get("content-type", "").startswith(
+                    ("application/x-www-form-urlencoded", "multipart/form-data")):
+                form = await request.form()
+                given = form.get("csrf")
+                scope["chanjia.form"] = form  # read once; the view takes it from here
+            if not same_token(session.get("csrf"), given):
+                message = "the form has no valid CSRF token; reload the page and send it again"
+                response = JSONResponse({"error": message}, status_code=403) if api else PlainTextResponse(message, 403)
+                await response(scope, receive, send_with_headers)
+                return
+        await self.app(scope, receive, send_with_headers)
+
+
+async def _form(request: Any) -> Mapping[str, Any]:
+    return request.scope.get("chanjia.form") or await request.form()
+
+
+class _Views:
+    def __init__(self, opened: Any) -> None:
+        self.store = opened
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def user(self, request: Any) -> dict[str, Any] | None:
+        name = request.session.get("user")
+        found = self.store.user(name) if name else None
+        return found
+
+    def page(self, request: Any, template: str, status: int = 200, **context: Any) -> Any:
+        from starlette.responses import HTMLResponse
+
+        user = self.user(request)
+        context.setdefault("title", "Sign in" if template.startswith("login") else "chanjia")
+        html = _environment().get_template(template).render(
+            user=user, csrf=request.session.get("csrf", ""), path=request.url.path, indicator_names=_indicator_names(),
+            **context,
+        )
+        return HTMLResponse(html, status_code=status)
+
+    def refused(self, request: Any, message: str, status: int) -> Any:
+        if request.url.path.startswith("/api/"):
+            from starlette.responses import JSONResponse
+
+            return JSONResponse({"error": message}, status_code=status)
+        return self.page(request, "message.html.j2", status=status, message=message, title="Refused")
+
+    # -- sign in ---------------------------------------------------------------------------
+
+    async def home(self, request: Any) -> Any:
+        from starlette.responses import RedirectResponse
+
+        return RedirectResponse("/claims", status_code=303)
+
+    async def login(self, request: Any) -> Any:
+        from starlette.concurrency import run_in_threadpool
+        from starlette.responses import RedirectResponse
+
+        target = request.query_params.get("next") or "/claims"
+        if not target.startswith("/") or target.startswith("//"):
+            target = "/claims"  # never off this site
+        if request.method == "GET":
+            return self.page(request, "login.html.j2", error=None, next=target, name="")
+        form = await _form(request)
+        name, password = str(form.get("name") or ""), str(form.get("password") or "")
+        found = await run_in_threadpool(self.store.user, name) if name else None
+        ok = await run_in_threadpool(verify_password, found["password_hash"] if found else None, password)
+        if not ok:
+            return self.page(request, "login.html.j2", status=401, error="wrong name or password", next=target,
+                             name=name)
+        request.session.clear()
+        request.session.update(user=found["name"], csrf=csrf_token())  # a new token for the new session
+        return RedirectResponse(target, status_code=303)
+
+    async def logout(self, request: Any) -> Any:
+        from starlette.responses import RedirectResponse
+
+        request.session.clear()
+        return RedirectResponse("/login", status_code=303)
+
+    # -- views -----------------------------------------------------------------------------
+
+    def documents(self, request: Any) -> Any:
+        frame = self.store.documents()
+        rows = frame.to_dict("records")
+        return self.page(request, "documents.html.j2", documents=rows, title="Documents")
+
+    def document(self, request: Any) -> Any:
+        doc_id = request.path_params["doc_id"]
+        docs = [d for d in self.store.records(types=["document"], doc_ids=[doc_id])]
+        if not docs:
+            return self.refused(request, "no such document; it may have been extracted again", 404)
+        doc = docs[0]
+        claims = self.store.claims(doc_id=doc_id)
+        latest = self.store.latest_reviews(doc_ids=[doc_id])
+        figures = []
+        for record in self.store.records(types=["quantity"], doc_ids=[doc_id]):
+            if record.get("claim"):
+                review = latest.get((doc_id, record["start"], record["end"]))
+                figures.append((record, review))
+        segments = _segments(doc.get("text") or "", figures)
+        return self.page(request, "document.html.j2", doc=doc, segments=segments, claims=len(claims),
+                         title=doc.get("title") or doc.get("path"))
+
+    def claims(self, request: Any) -> Any:
+        params = request.query_params
+        filters = {name: (params.get(name) or "").strip() or None for name in ("subject", "indicator", "period")}
+        error = None
+        try:
+            frame = self.store.claims(**filters)
+        except ConfigError as exc:
+            error, frame = str(exc), self.store.claims().iloc[0:0]
+        try:
+            page = max(1, int(params.get("page") or 1))
+        except ValueError:
+            page = 1
+        rows = frame.to_dict("records")
+        shown = rows[(page - 1) * PAGE: page * PAGE]
+        latest = self.store.latest_reviews(doc_ids={r["doc_id"] for r in shown}) if shown else {}
+        for row in shown:
+            review = latest.get((row["doc_id"], row["start"], row["end"]))
+            row["version"] = review["version"] if review else 0
+        query = {k: v for k, v in filters.items() if v}
+        return self.page(request, "claims.html.j2", rows=shown, total=len(rows), page=page, pages=max(1, -(-len(rows) // PAGE)),
+                         filters=filters, query=urlencode(query), error=error, title="Claims")
+
+    def table(self, request: Any) -> Any:
+        params = request.query_params
+        by = params.get("by") or "district"
+        year = (params.get("year") or "").strip() or None
+        subject = (params.get("subject") or "").strip() or None
+        error = None
+        try:
+            frame = self.store.table(by=by, year=year, subject=subject)
+            rows = frame.to_dict("records")
+        except ConfigError as exc:
+            error, rows = str(exc), []
+        doc_ids = {d["path"]: d["doc_id"] for d in self.store.documents().to_dict("records")}
+        for row in rows:
+            row["doc_id"] = doc_ids.get(row.get("path"))
+            evidence = row.get("evidence") or []
+            row["end"] = evidence[0]["end"] if len(evidence) == 1 else None
+        return self.page(request, "table.html.j2", rows=rows, by=by, year=year or "", subject=subject or "",
+                         error=error, title="Assessment table")
+
+    def findings(self, request: Any) -> Any:
+        rows = list(self.store.findings())
+        return self.page(request, "findings.html.j2", rows=rows, title="Cross-check findings")
+
+    async def figure(self, request: Any) -> Any:
+        from starlette.concurrency import run_in_threadpool
+        from starlette.responses import RedirectResponse
+
+        key = (request.path_params["doc_id"], request.path_params["start"], request.path_params["end"])
+        if request.method == "GET":
+            return await run_in_threadpool(self._figure_page, request, key, None, None, 200)
+        user = await run_in_threadpool(self.user, request)
+        if user is None or user["role"] != "reviewer":
+            return self.refused(request, "viewers may look but not review; ask for a reviewer account", 403)
+        form = await _form(request)
+        try:
+            decided = await run_in_threadpool(self._decide, key, dict(form), user["name"])
+        except _Refused as exc:
+            return await run_in_threadpool(self._figure_page, request, key, exc.message, dict(form), exc.status)
+        url = f"/figure/{quote(key[0], safe='')}/{key[1]}/{key[2]}?saved={decided['version']}"
+        return RedirectResponse(url, status_code=303)
+
+    def _decide(self, key: tuple[str, int, int], form: Mapping[str, Any], reviewer: str) -> dict[str, Any]:
+        from ..store.reviews import EDITABLE, ReviewConflict
+
+        action = str(form.get("action") or "")
+        try:
+            based_on = int(str(form.get("version")))
+        except ValueError:
+            raise _Refused("the form does not say which version of the figure it was based on; reload the page", 400)
+        changes = None
+        if action == "correct":
+            figure = self.store.figure(*key)
+            if figure is None:
+                raise _Refused("there is no such figure; reload the page", 404)
+            current = figure["reviewed"] or figure
+            changes = {}
+            for name in EDITABLE:
+                if name not in form:
+                    continue
+                given = form.get(name)
+                was = current.get(name)
+                if name == "target":
+                    if (str(given).lower() in ("true", "1", "on", "yes")) != bool(was):
+                        changes[name] = given
+                elif (str(given).strip() or None) != (None if was is None else str(was)):
+                    changes[name] = given
+            if not changes:
+                raise _Refused("nothing was changed; change a field to correct the figure, or confirm it", 400)
+        note = str(form.get("note") or "").strip() or None
+        try:
+            return self.store.review(*key, action, reviewer=reviewer, based_on=based_on, changes=changes, note=note)
+        except ReviewConflict as exc:
+            raise _Refused(str(exc), 409) from None
+        except ConfigError as exc:
+            raise _Refused(str(exc), 400) from None
+        except StoreError as exc:
+            raise _Refused(str(exc), 404 if "no figure" in str(exc) else 500) from None
+
+    def _figure_page(self, request: Any, key: tuple[str, int, int], error: str | None,
+                     typed: Mapping[str, Any] | None, status: int) -> Any:
+        from ..store.reviews import QUALIFIERS, SCOPES
+
+        figure = self.store.figure(*key)
+        if figure is None:
+            return self.refused(request, "there is no such figure; it may have been extracted again", 404)
+        history = self.store.reviews(*key)
+        text = figure.pop("document_text") or ""
+        start, end = key[1], key[2]
+        lo = max(0, text.rfind("\n", 0, start) + 1, start - 300)
+        hi = text.find("\n", end)
+        hi = min(len(text) if hi < 0 else hi, end + 300)
+        current = figure["reviewed"] or figure  # rejected: the figure as extracted
+        form = dict(current)
+        if typed is not None and typed.get("action") == "correct":
+            form.update({k: v for k, v in typed.items() if k not in ("csrf", "version", "action")})
+        saved = request.query_params.get("saved")
+        return self.page(
+            request, "figure.html.j2", status=status, figure=figure, history=history, before=text[lo:start],
+            span=text[start:end], after=text[end:hi], form=form, error=error, saved=saved,
+            qualifiers=QUALIFIERS, scopes=SCOPES, note=(typed or {}).get("note") or "",
+            title=f"{figure['text']} · {figure.get('title') or figure['path']}",
+        )
+
+    # -- API -------------------------------------------------------------------------------
+
+    def api_claims(self, request: Any) -> Any:
+        from starlette.responses import JSONResponse
+
+        params = request.query_params
+        filters = {name: params.get(name) or None for name in ("subject", "indicator", "period")}
+        try:
+            frame = self.store.claims(**filters)
+        except ChanjiaError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        rows = [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+        return JSONResponse({"claims": rows})
+
+    async def api_figure(self, request: Any) -> Any:
+        from starlette.concurrency import run_in_threadpool
+        from starlette.responses import JSONResponse
+
+        key = (request.path_params["doc_id"], request.path_params["start"], request.path_params["end"])
+        if request.method == "POST":
+            user = await run_in_threadpool(self.user, request)
+            if user is None or user["role"] != "reviewer":
+                return JSONResponse({"error": "viewers may look but not review"}, status_code=403)
+            try:
+                body = await request.json()
+            except ValueError:
+                return JSONResponse({"error": "send a JSON object"}, status_code=400)
+            if not isinstance(body, dict):
+                return JSONResponse({"error": "send a JSON object"}, status_code=400)
+            form = {"action": body.get("action"), "version": body.get("version"), "note": body.get("note"),
+                    **{k: v for k, v in (body.get("changes") or {}).items()}}
+            try:
+                decided = await run_in_threadpool(self._decide_api, key, form, user["name"])
+            except _Refused as exc:
+                return JSONResponse({"error": exc.message}, status_code=exc.status)
+            return JSONResponse({k: _plain(v) for k, v in decided.items()})
+        figure = await run_in_threadpool(self.store.figure, *key)
+        if figure is None:
+            return JSONResponse({"error": "no such figure"}, status_code=404)
+        figure.pop("document_text", None)
+        return JSONResponse(_plain(figure))
+
+    def _decide_api(self, key: tuple[str, int, int], form: Mapping[str, Any], reviewer: str) -> dict[str, Any]:
+        from ..store.reviews import EDITABLE, ReviewConflict
+
+        changes = {k: v for k, v in form.items() if k in EDITABLE} or None
+        try:
+            based_on = int(form.get("version"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise _Refused("give the version the decision is based on", 400) from None
+        try:
+            return self.store.review(*key, str(form.get("action") or ""), reviewer=reviewer, based_on=based_on,
+                                     changes=changes, note=form.get("note"))
+        except ReviewConflict as exc:
+            raise _Refused(str(exc), 409) from None
+        except ConfigError as exc:
+            raise _Refused(str(exc), 400) from None
+        except StoreError as exc:
+            raise _Refused(str(exc), 404 if "no figure" in str(exc) else 500) from None
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: decimals as strings, times as ISO text, NaN as null."""
+    from datetime import datetime
+
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, float) and value != value:
+        return None
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy and pandas scalars
+        try:
+            return _plain(value.item())
+        except (AttributeError, ValueError):
+            return str(value)
+    try:
+        import pandas as pd
+
+        if value is pd.NA or value is pd.NaT:
+            return None
+    except ImportError:  # pragma: no cover
+        pass
+    return value
+
+
+def _segments(text: str, figures: list[tuple[dict[str, Any], dict[str, Any] | None]]) -> list[dict[str, Any]]:
+    """The text cut into plain runs and figures (each with its review state), for the template."""
+    out: list[dict[str, Any]] = []
+    at = 0
+    for record, review in sorted(figures, key=lambda f: f[0]["start"]):
+        start, end = record["start"], record["end"]
+        if start < at or end > len(text):
+            continue
+        if start > at:
+            out.append({"text": text[at:start], "figure": None})
+        state = review["action"] if review else "open"
+        out.append({"text": text[start:end], "figure": record, "state": state})
+        at = end
+    if at < len(text):
+        out.append({"text": text[at:], "figure": None})
+    return out

@@ -1,0 +1,413 @@
+"""Review decisions: assessors confirm, correct or reject each figure; the reviewed value wins.
+
+A *figure* is a quantity of a stored document, named by its document (``doc_id``, the SHA-256 of
+the file's bytes) and its span (``start``, ``end``): re-extracting the same file keeps its reviews,
+a changed file (new bytes, new ``doc_id``) starts without them. Every decision is a new row of
+``reviews`` (schema version 5), never updated or deleted, so a figure's history shows them all.
+
+Optimistic concurrency: a decision names the ``version`` it was based on (how many decisions the
+figure had when the reviewer looked at it). A decision based on a stale version is refused with
+:class:`ReviewConflict`, never stored over the other one. The check is the unique index on
+(figure, version): of two writers deciding at once on SQLite or PostgreSQL, the second one fails.
+
+:func:`apply_review` gives a record as reviewed: the latest decision's fields (``after``), with
+``reviewed_by``, ``reviewed_at`` and ``review`` (the action); a rejected figure gives ``None``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from ..errors import ConfigError, StoreError, value_invalid_msg
+from ..records import LEVELS
+from .connect import WRITE
+from .schema import CURRENT, documents, quantities, reviews, users
+
+__all__ = [
+    "ACTIONS", "EDITABLE", "QUALIFIERS", "ROLES", "SCOPES", "SNAPSHOT", "ReviewConflict", "apply_review",
+    "check_changes", "interval",
+]
+
+#: What a reviewer may decide on a figure.
+ACTIONS = ("confirm", "correct", "reject")
+#: Who may sign in: reviewers decide, viewers only look.
+ROLES = ("reviewer", "viewer")
+#: The fields a correction may change (ANNOTATION.md names and values).
+EDITABLE = ("value", "qualifier", "indicator", "subject", "period", "scope", "target")
+QUALIFIERS = ("exact", "approx", "more_than", "at_least", "less_than", "at_most", "range", "vague")
+SCOPES = ("as_of", "increment", "cumulative", "annual")
+#: The fields ``before`` and ``after`` keep: the figure and its claim fields.
+SNAPSHOT = (
+    "value", "low", "high", "qualifier", "kind", "unit", "currency", "claim", "indicator", "indicator_text",
+    "subject", "level", "period", "scope", "target",
+)
+RE_PERIOD = re.compile(r"[0-9]{4}(?:-(?:0[1-9]|1[0-2]|H[12]|Q[1-4]))?")
+RE_NAME = re.compile(r"[^\s/\\<>&\"']{1,64}")
+
+
+class ReviewConflict(StoreError):
+    """The figure was decided on by someone else since the version a decision was based on."""
+
+    def __init__(self, message: str, latest: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.latest = dict(latest) if latest else None
+
+
+def interval(value: str | None, qualifier: str) -> tuple[str | None, str | None]:
+    """``(low, high)`` of a value under a qualifier (ANNOTATION.md §1).
+
+    >>> interval("300", "more_than"), interval("265", "less_than"), interval("5", "exact")
+    (('300', None), (None, '265'), ('5', '5'))
+    """
+    if value is None:
+        return None, None
+    if qualifier == "exact":
+        return value, value
+    if qualifier in ("more_than", "at_least"):
+        return value, None
+    if qualifier in ("less_than", "at_most"):
+        return None, value
+    return None, None
+
+
+def check_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of a correction, checked and normalized (empty text is ``None``).
+
+    Raises:
+        ConfigError: a field that may not be corrected, or a value that is not one of the valid ones.
+    """
+    out: dict[str, Any] = {}
+    for name, raw in changes.items():
+        if name not in EDITABLE:
+            raise ConfigError(value_invalid_msg("field", name, EDITABLE))
+        value = raw.strip() if isinstance(raw, str) else raw
+        if value == "":
+            value = None
+        if name == "value" and value is not None:
+            try:
+                number = Decimal(str(value).replace(",", ""))
+            except InvalidOperation:
+                raise ConfigError(f"value {value!r} is not a number; give digits such as 1200 or 2650000") from None
+            if not number.is_finite():
+                raise ConfigError(f"value {value!r} is not a finite number; give digits such as 1200")
+            value = format(number, "f")
+        elif name == "qualifier" and value not in QUALIFIERS:
+            raise ConfigError(value_invalid_msg("qualifier", value, QUALIFIERS))
+        elif name == "scope" and value is not None and value not in SCOPES:
+            raise ConfigError(value_invalid_msg("scope", value, SCOPES))
+        elif name == "period" and value is not None and not RE_PERIOD.fullmatch(str(value)):
+            raise ConfigError(f"period {value!r} is invalid; give a year (2022) or a year-month (2022-03)")
+        elif name == "indicator" and value is not None:
+            from .._lexicon import indicators
+
+            if value not in indicators().ids and value != "other":
+                raise ConfigError(value_invalid_msg("indicator", value, (*indicators().ids, "other")))
+        elif name == "target":
+            if isinstance(value, str):
+                if value.lower() not in ("true", "false", "1", "0", "on", "off", "yes", "no"):
+                    raise ConfigError(f"target {value!r} is invalid; give true or false")
+                value = value.lower() in ("true", "1", "on", "yes")
+            elif value is not None and not isinstance(value, bool):
+                raise ConfigError(f"target {value!r} is invalid; give true or false")
+            value = bool(value)
+        elif name == "subject" and value is not None and (not isinstance(value, str) or len(value) > 200):
+            raise ConfigError("subject must be a name of at most 200 characters, such as 惠山区")
+        out[name] = value
+    return out
+
+
+def snapshot(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The reviewable fields of a record, decimals as strings."""
+    out = {}
+    for name in SNAPSHOT:
+        value = record.get(name)
+        out[name] = format(value, "f") if isinstance(value, Decimal) else value
+    return out
+
+
+def apply_review(record: Mapping[str, Any], review: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """``record`` (a quantity dict) as the latest decision on it leaves it: ``None`` when rejected;
+    else the decision's fields, ``reviewed_by``, ``reviewed_at`` and ``review`` (the action). A
+    corrected subject gets its canonical ``subject_code`` and ``subject_name`` again."""
+    if review is None:
+        return dict(record)
+    if review["action"] == "reject":
+        return None
+    out = dict(record)
+    after = review.get("after") or {}
+    for name in SNAPSHOT:
+        if name in after:
+            out[name] = after[name]
+    if isinstance(record.get("value"), Decimal) and out.get("value") is not None:
+        for name in ("value", "low", "high"):  # keep the caller's type: Decimal in, Decimal out
+            out[name] = None if out.get(name) is None else Decimal(str(out[name]))
+    if after.get("subject") != record.get("subject") and "subject_code" in record:
+        from ..subjects import canonical_subject
+
+        out["subject_code"], out["subject_name"] = canonical_subject(out.get("subject"))
+    out["reviewed_by"] = review["reviewer"]
+    out["reviewed_at"] = review["reviewed_at"]
+    out["review"] = review["action"]
+    return out
+
+
+def check_user(name: str, role: str) -> None:
+    if not isinstance(name, str) or not RE_NAME.fullmatch(name):
+        raise ConfigError(f"user name {name!r} is invalid; give 1 to 64 characters without spaces, slashes, <, > or quotes")
+    if role not in ROLES:
+        raise ConfigError(value_invalid_msg("role", role, ROLES))
+
+
+def _review_dict(row: Any) -> dict[str, Any]:
+    item = dict(row._mapping)
+    moment = item.get("reviewed_at")
+    if isinstance(moment, datetime):
+        item["reviewed_at"] = (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC))
+    return item
+
+
+class ReviewsMixin:
+    """The :class:`~chanjia_nlp.store.Store` methods for users and reviews."""
+
+    engine: Any
+    url: str
+
+    # -- users -----------------------------------------------------------------------------
+
+    def add_user(self, name: str, password_hash: str, role: str = "reviewer") -> None:
+        """Add a user who may sign in to ``chanjia serve`` (``password_hash`` from
+        :func:`chanjia_nlp.serve.auth.hash_password`).
+
+        Raises:
+            ConfigError: a name or role that is not valid.
+            StoreError: the user exists already.
+        """
+        check_user(name, role)
+        if self.user(name) is not None:
+            raise StoreError(f"there is a user {name} already; choose another name")
+        try:
+            with self._writing(f"cannot add user {name}") as conn:  # type: ignore[attr-defined]
+                conn.execute(users.insert().values(name=name, password_hash=password_hash, role=role,
+                                                   created_at=datetime.now(UTC)))
+        except StoreError as exc:
+            if isinstance(exc.__cause__, IntegrityError):
+                raise StoreError(f"there is a user {name} already; choose another name") from None
+            raise
+
+    def user(self, name: str) -> dict[str, Any] | None:
+        """The user ``name`` (``name``, ``password_hash``, ``role``), or ``None``."""
+        with self._reading("cannot read users") as conn:  # type: ignore[attr-defined]
+            row = conn.execute(select(users).where(users.c.name == name)).first()
+        return dict(row._mapping) if row is not None else None
+
+    def users(self) -> list[dict[str, Any]]:
+        """Every user (name, role, created_at), by name; no password hashes."""
+        u = users.c
+        with self._reading("cannot read users") as conn:  # type: ignore[attr-defined]
+            return [dict(r._mapping) for r in conn.execute(select(u.name, u.role, u.created_at).order_by(u.name))]
+
+    # -- reviews ---------------------------------------------------------------------------
+
+    def figure(self, doc_id: str, start: int, end: int) -> dict[str, Any] | None:
+        """The current quantity at ``doc_id``, ``start``–``end`` (a record dict with its
+        document's ``title``), with ``version`` (decisions so far) and ``reviewed`` (it as the
+        latest decision leaves it, ``None`` when rejected); ``None`` when there is no such figure."""
+        from .database import _MAPPERS
+
+        mapper = _MAPPERS["quantity"]
+        q = quantities.c
+        with self._reading("cannot read the figure") as conn:  # type: ignore[attr-defined]
+            row = conn.execute(
+                select(*mapper.columns(), documents.c.title, documents.c.text.label("document_text"))
+                .join_from(quantities, documents, documents.c.version_id == q.version_id)
+                .where(q.doc_id == doc_id, q.start == start, q.end == end, q.superseded_by.is_(None), CURRENT)
+            ).first()
+            if row is None:
+                return None
+            history = self._history(conn, doc_id, start, end)
+        record = mapper.to_record(row)
+        record["title"] = row.title
+        record["document_text"] = row.document_text
+        latest = history[-1] if history else None
+        record["version"] = latest["version"] if latest else 0
+        record["latest_review"] = latest
+        record["reviewed"] = apply_review(record, latest)
+        return record
+
+    def reviews(self, doc_id: str | None = None, start: int | None = None, end: int | None = None,
+                reviewer: str | None = None) -> list[dict[str, Any]]:
+        """Review decisions, oldest first (of one figure with ``doc_id``, ``start``, ``end``)."""
+        r = reviews.c
+        query = select(reviews).order_by(r.id)
+        if doc_id is not None:
+            query = query.where(r.doc_id == doc_id)
+        if start is not None:
+            query = query.where(r.start == start)
+        if end is not None:
+            query = query.where(r.end == end)
+        if reviewer is not None:
+            query = query.where(r.reviewer == reviewer)
+        with self._reading("cannot read reviews") as conn:  # type: ignore[attr-defined]
+            return [_review_dict(row) for row in conn.execute(query)]
+
+    def _history(self, conn: Connection, doc_id: str, start: int, end: int) -> list[dict[str, Any]]:
+        r = reviews.c
+        found = conn.execute(
+            select(reviews).where(r.doc_id == doc_id, r.start == start, r.end == end).order_by(r.version)
+        )
+        return [_review_dict(row) for row in found]
+
+    def latest_reviews(self, doc_ids: Iterable[str] | None = None) -> dict[tuple[str, int, int], dict[str, Any]]:
+        """The latest decision on each reviewed figure, by ``(doc_id, start, end)``."""
+        r = reviews.c
+        newest = (
+            select(r.doc_id, r.start, r.end, func.max(r.version).label("version"))
+            .group_by(r.doc_id, r.start, r.end)
+        )
+        if doc_ids is not None:
+            newest = newest.where(r.doc_id.in_(list(doc_ids)))
+        newest = newest.subquery()
+        query = select(reviews).join(
+            newest,
+            and_(r.doc_id == newest.c.doc_id, r.start == newest.c.start, r.end == newest.c.end,
+                 r.version == newest.c.version),
+        )
+        with self._reading("cannot read reviews") as conn:  # type: ignore[attr-defined]
+            return {(row.doc_id, row.start, row.end): _review_dict(row) for row in conn.execute(query)}
+
+    def review(
+        self,
+        doc_id: str,
+        start: int,
+        end: int,
+        action: str,
+        *,
+        reviewer: str,
+        based_on: int,
+        changes: Mapping[str, Any] | None = None,
+        note: str | None = None,
+        source: str = "serve",
+        reviewed_at: datetime | None = None,
+    ) -> dict[str, Any]:
+        """Store one decision on a figure and return it (with its ``version``).
+
+        ``based_on`` is the version the reviewer saw (:meth:`figure`'s ``version``); ``changes``
+        the corrected fields (:data:`EDITABLE`), for ``correct`` only.
+
+        Raises:
+            ConfigError: an unknown action, a correction without changes, a field that is not valid.
+            StoreError: there is no such figure.
+            ReviewConflict: someone decided on the figure since ``based_on``; nothing is stored.
+        """
+        if action not in ACTIONS:
+            raise ConfigError(value_invalid_msg("action", action, ACTIONS))
+        if not isinstance(based_on, int) or isinstance(based_on, bool) or based_on < 0:
+            raise ConfigError(f"based_on = {based_on!r} is invalid; give the figure's version (0 before any review)")
+        fixed = check_changes(changes or {})
+        if action == "correct" and not fixed:
+            raise ConfigError("a correction needs at least one changed field: " + ", ".join(EDITABLE))
+        if action != "correct" and fixed:
+            raise ConfigError(f"{action} takes no changed fields; use correct to change {', '.join(sorted(fixed))}")
+        if note is not None and len(note) > 4000:
+            raise ConfigError("the note is longer than 4000 characters; shorten it")
+        from .database import _MAPPERS
+
+        mapper = _MAPPERS["quantity"]
+        q, r = quantities.c, reviews.c
+        moment = reviewed_at or datetime.now(UTC)
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(**{WRITE: True})
+                with conn.begin():
+                    row = conn.execute(
+                        select(*mapper.columns()).where(
+                            q.doc_id == doc_id, q.start == start, q.end == end, q.superseded_by.is_(None))
+                    ).first()
+                    if row is None:
+                        raise StoreError(f"there is no figure at {doc_id[:12]}… {start}–{end}; "
+                                         "reload the page (the document may have been extracted again)")
+                    record = mapper.to_record(row)
+                    history = self._history(conn, doc_id, start, end)
+                    latest = history[-1] if history else None
+                    current = latest["version"] if latest else 0
+                    if current != based_on:
+                        raise ReviewConflict(_conflict_message(latest, based_on), latest)
+                    before = snapshot(apply_review(record, latest) or record)
+                    if action == "reject":
+                        after = None
+                    else:
+                        after = dict(before)
+                        after.update(fixed)
+                        if "value" in fixed or "qualifier" in fixed:
+                            if after.get("qualifier") in ("range", "vague") and "value" in fixed:
+                                raise ConfigError("a range or vague amount has no single value; "
+                                                  "choose another qualifier or leave the value out")
+                            after["low"], after["high"] = interval(after.get("value"), after.get("qualifier"))
+                        if after.get("indicator"):
+                            after["claim"] = True
+                    values = dict(doc_id=doc_id, path=record["path"], start=start, end=end, text=record["text"],
+                                  version=based_on + 1, action=action, reviewer=reviewer, reviewed_at=moment,
+                                  before=before, after=after, note=note or None, source=source)
+                    key = conn.execute(reviews.insert().values(**values).returning(r.id)).scalar()
+        except IntegrityError:
+            latest = self._latest_of(doc_id, start, end)
+            raise ReviewConflict(_conflict_message(latest, based_on), latest) from None
+        except SQLAlchemyError as exc:
+            from .database import _reason
+
+            raise StoreError(f"cannot store the review: {_reason(exc)}") from exc
+        return {"id": key, **values}
+
+    def _latest_of(self, doc_id: str, start: int, end: int) -> dict[str, Any] | None:
+        with self._reading("cannot read reviews") as conn:  # type: ignore[attr-defined]
+            history = self._history(conn, doc_id, start, end)
+        return history[-1] if history else None
+
+
+def _conflict_message(latest: Mapping[str, Any] | None, based_on: int) -> str:
+    if latest is None:
+        return "this figure's reviews changed since you opened it; reload it and decide again"
+    when = latest["reviewed_at"].strftime("%Y-%m-%d %H:%M") if isinstance(latest.get("reviewed_at"), datetime) else ""
+    return (f"{latest['reviewer']} already decided on this figure ({latest['action']}, {when} UTC) after the version "
+            f"you saw; nothing was overwritten: reload it, look at their decision and decide again")
+
+
+def matches(record: Mapping[str, Any], *, indicator: str | None = None, subject: str | None = None,
+            period: str | None = None, level: str | None = None, doc_id: str | None = None,
+            targets: str = "include", subject_exact: bool = False) -> bool:
+    """Whether a (reviewed) claim passes the filters of :meth:`Store.claims`, as its SQL would."""
+    if record.get("claim") is not True:
+        return False
+    if indicator is not None and record.get("indicator") != indicator:
+        return False
+    got = record.get("period") or ""
+    if period is not None and not (got == period or got.startswith(f"{period}-")):
+        return False
+    if level is not None and record.get("level") != level:
+        return False
+    if level is not None and level not in LEVELS:
+        return False
+    if doc_id is not None and record.get("doc_id") != doc_id:
+        return False
+    planned = record.get("target") is True
+    if (targets == "exclude" and planned) or (targets == "only" and not planned):
+        return False
+    if subject is not None:
+        written = record.get("subject") or ""
+        if subject_exact:
+            return subject in written
+        from ..subjects import codes_under, resolve_region
+
+        region = resolve_region(subject)
+        if region is None:
+            return subject in written or subject in (record.get("subject_name") or "")
+        return record.get("subject_code") in codes_under(region.code)
+    return True
+
