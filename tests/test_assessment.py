@@ -175,6 +175,7 @@ def test_the_table_command(tmp_path):
     out = tmp_path / "table.csv"
     assert runner.invoke(cli, ["table", "--db", str(db), "--out", str(out)]).exit_code == 0
     csv_text = out.read_text(encoding="utf-8")
+    assert csv_text.startswith("\ufefflevel,")  # a byte-order mark: Excel reads the Chinese
     assert "huishan_2022.txt · 第3段 · " in csv_text and "80家 (huishan_2022.txt:" in csv_text
     book = tmp_path / "table.xlsx"
     assert runner.invoke(cli, ["table", "--db", str(db), "--by", "city", "--out", str(book)]).exit_code == 0

@@ -144,7 +144,8 @@ def check(
                    "extract the reports again with this version of chanjia", err=True)
     found = run_checks(rows, records, money_tolerance=money_tolerance, internal=not no_internal, copies=not no_copies)
     if out is not None:  # first: a database that refuses the findings (read-only) must not lose the file
-        write_findings(found, out)
+        documents = {r.get("doc_id"): r.get("text") for r in records if r.get("type") == "document"}
+        write_findings(found, out, documents=documents)
     if db is not None:
         save_findings(db, found, schema=schema, command=escape_name(shlex.join(["chanjia", *sys.argv[1:]])))
     _print_summary(found)

@@ -198,7 +198,8 @@ def _check_row(row: Any, index: _Index, approx: Decimal) -> tuple[dict[str, Any]
     candidates, weak, other = _candidates(row, index, target)
     common = dict(
         check="ledger", indicator=row.indicator, subject=subject_label(row.subject), period=row.period,
-        observed=figure.value, ledger=ledger_ref(row),
+        observed=figure.value, ledger=ledger_ref(row), kind=row.kind, unit=_base_unit(row).strip() or None,
+        currency=row.currency,
     )
     shown = _row_text(row, figure)
     if not candidates:
@@ -286,6 +287,7 @@ def ledger_totals(rows: Iterable[Any], *, approx_tolerance: Decimal = Decimal("0
             check="ledger_total", verdict=judgement.verdict, message=judgement.message,
             indicator=row.indicator, subject=subject_label(row.subject), period=row.period,
             expected=judgement.expected, observed=judgement.observed, gap=judgement.gap, ledger=ledger_ref(row),
+            kind=row.kind, unit=_base_unit(row).strip() or None, currency=row.currency,
         ))
     return out
 
@@ -334,6 +336,7 @@ def _uncovered(rows: Sequence[Any], index: _Index, covered: set[tuple[Any, Any]]
                 indicator=indicator, subject=subject_label(r.get("subject")), period=r.get("period"),
                 observed=claim.figure.value, doc_id=r.get("doc_id"), path=r.get("path"),
                 evidence=[evidence(r, "source")], subject_code=r.get("subject_code"),
+                kind=r.get("kind"), unit=r.get("unit"), currency=r.get("currency"),
             ))
     out.sort(key=lambda f: (f["path"] or "", f["evidence"][0]["start"]))
     return out
