@@ -175,6 +175,7 @@ def test_the_table_command(tmp_path):
     out = tmp_path / "table.csv"
     assert runner.invoke(cli, ["table", "--db", str(db), "--out", str(out)]).exit_code == 0
     csv_text = out.read_text(encoding="utf-8")
+    assert csv_text.startswith("\ufefflevel,")  # a byte-order mark: Excel reads the Chinese
     assert "huishan_2022.txt · 第3段 · " in csv_text and "80家 (huishan_2022.txt:" in csv_text
     book = tmp_path / "table.xlsx"
     assert runner.invoke(cli, ["table", "--db", str(db), "--by", "city", "--out", str(book)]).exit_code == 0
@@ -227,3 +228,17 @@ def test_the_corpus_table_has_one_row_per_district_indicator_and_year(corpus_db)
     by_cell = dict(zip(checked["ledger_cell"], checked["ledger_verdict"]))
     assert by_cell["江都区!F8"] == "inconsistent" and by_cell["惠山区!F7"] == "inconsistent"
     assert by_cell["江都区!F11"] == "consistent"
+
+
+def test_the_readmes_first_query_returns_rows_on_the_corpus(corpus_db):
+    """The first `chanjia claims` query the README shows, run on the corpus the README extracts."""
+    import shlex
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    line = next(line for line in readme.splitlines() if line.startswith("chanjia claims --"))
+    args = shlex.split(line.split("#")[0])[1:]
+    result = CliRunner().invoke(cli, [*args, "--db", str(corpus_db), "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(row) for row in result.output.splitlines()]
+    assert len(rows) >= 3 and any(not r["target"] for r in rows), args
+    assert all(r["indicator"] == "pilot_units" for r in rows)

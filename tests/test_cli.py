@@ -84,7 +84,8 @@ def test_all_good_exits_zero_and_writes_csv(tmp_path):
     out = tmp_path / "out.csv"
     result = CliRunner().invoke(cli, ["extract", str(tmp_path / "r.txt"), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert out.read_bytes().startswith(b"\xef\xbb\xbftype,")  # a byte-order mark: Excel reads the Chinese
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
     assert rows[0]["type"] == "document"
     quantities = [r for r in rows if r["type"] == "quantity"]
     assert [q["text"] for q in quantities] == ["1200余名", "近265万元"]
@@ -418,7 +419,7 @@ def test_csv_says_where_the_date_came_from(tmp_path):
     result = CliRunner().invoke(cli, ["extract", str(tmp_path), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "warning: 1 documents state no publication date" in result.output
-    docs = {r["path"]: r for r in csv.DictReader(out.open(encoding="utf-8")) if r["type"] == "document"}
+    docs = {r["path"]: r for r in csv.DictReader(out.open(encoding="utf-8-sig")) if r["type"] == "document"}
     assert (docs["dated.txt"]["published"], docs["dated.txt"]["published_source"]) == ("2023-04-06", "text")
     assert docs["dated.txt"]["warnings"] == "[]"
     assert (docs["undated.txt"]["published"], docs["undated.txt"]["published_source"]) == ("", "")

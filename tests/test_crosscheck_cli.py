@@ -53,10 +53,18 @@ def test_check_writes_xlsx_with_a_sheet_per_verdict(jsonl, expected, tmp_path):
         assert rows[0] == COLUMNS
         assert len(rows) - 1 == sum(f["verdict"] == verdict for f in expected)
         assert {r[0] for r in rows[1:]} == {verdict}
-    inconsistent = {r[7]: r for r in book["inconsistent"].iter_rows(min_row=2, values_only=True)}
-    assert inconsistent["F7"][5] == "2023年度产改工作台账.xlsx" and inconsistent["F7"][6] == "惠山区"
-    assert inconsistent["F7"][8] == "45,000" and inconsistent["F7"][9] == "4.2万人次" and inconsistent["F7"][12] == "3000"
-    assert "02_district_summary_2022.txt:718-724 (contradicts)" in inconsistent["F7"][15]
+    col = {name: i for i, name in enumerate(COLUMNS)}
+    inconsistent = {r[col["ledger_cell"]]: r for r in book["inconsistent"].iter_rows(min_row=2, values_only=True)}
+    f7 = inconsistent["F7"]
+    assert f7[col["ledger_file"]] == "2023年度产改工作台账.xlsx" and f7[col["ledger_sheet"]] == "惠山区"
+    assert f7[col["subject_code"]] == "320206" and f7[col["subject_name"]] == "惠山区"
+    assert f7[col["ledger_value"]] == "45,000" and f7[col["reported"]] == "4.2万人次"
+    assert f7[col["gap"]] == 3000 and f7[col["observed"]] == 45000 and f7[col["expected"]] == 42000  # numbers
+    assert "02_district_summary_2022.txt:718-724 (contradicts)" in f7[col["evidence_location"]]
+    assert "02_district_summary_2022.txt · 第" in f7[col["evidence"]] and "4.2万人次" in f7[col["evidence"]]
+    cells = {c.column_letter: c for c in book["inconsistent"][2]}
+    gap = next(c for c in book["inconsistent"][1] if c.value == "gap").column_letter
+    assert cells[gap].data_type == "n" and "人次" in cells[gap].number_format
     summary = list(book["summary"].iter_rows(values_only=True))
     assert summary[0] == ("check", *verdicts, "total") and summary[-1][-1] == len(expected)
     for word in ("ledger", "ledger_total", "uncovered_claim", "inconsistent"):
@@ -190,7 +198,8 @@ def test_export_survives_control_characters(tmp_path):
                                                           "text": "一\x00二" + "三" * 40000, "role": "copy"}]}
     write_findings([finding], tmp_path / "f.xlsx")
     (row,) = load_workbook(tmp_path / "f.xlsx")["flagged"].iter_rows(min_row=2, values_only=True)
-    assert row[13] == "flagged: " and row[14].startswith("一二三") and len(row[14]) == 32767
+    message, text = row[COLUMNS.index("message")], row[COLUMNS.index("evidence_text")]
+    assert message == "flagged: " and text.startswith("一二三") and len(text) == 32767
 
 
 def test_export_rejects_an_unknown_format(tmp_path):

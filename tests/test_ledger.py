@@ -586,7 +586,7 @@ def test_inferred_columns_round_trip_as_mapping(tmp_path):
         ({"valeu": "B"}, "unknown role 'valeu'; valid roles: index, subject"),
         ({"表": {"amount": "B"}}, "unknown role 'amount'"),
         ({"value": "B", "indicators": {"职工书屋": "libraries"}}, "no indicator id; it must be one of: propaganda_events"),
-        ({"subject": ["A", "B"]}, "only money, value may have several"),
+        ({"subject": ["A", "B"]}, "only money, target, value may have several"),
         ({"header": 0, "value": "B"}, "row number from 1"),
         (["value"], "must be a mapping"),
     ],
@@ -610,8 +610,8 @@ def test_mapping_naming_unknown_column_or_sheet(tmp_path):
 
 
 def test_roles_are_the_documented_ones():
-    assert ROLES == ("index", "subject", "indicator_text", "scope", "value", "money", "unit", "period", "level",
-                     "evidence", "note", "ignore")
+    assert ROLES == ("index", "subject", "indicator_text", "scope", "value", "money", "target", "rate", "unit",
+                     "period", "level", "evidence", "note", "ignore")
 
 
 @pytest.mark.parametrize(
@@ -636,7 +636,7 @@ def test_ledger_row_is_the_shared_interface():
     assert [f.name for f in dataclasses.fields(LedgerRow)] == [
         "file", "sheet", "row", "subject", "indicator_text", "indicator", "indicator_score", "indicator_method",
         "scope", "value", "low", "high", "qualifier", "precision", "kind", "unit", "currency", "period", "level",
-        "evidence", "note", "is_total", "total_of", "cells", "raw"]
+        "evidence", "note", "is_total", "total_of", "cells", "raw", "target"]
     assert [f.name for f in dataclasses.fields(Ledger)][:3] == ["rows", "warnings", "columns"]
     with pytest.raises(TypeError):
         LedgerRow("a.xlsx")  # keyword-only

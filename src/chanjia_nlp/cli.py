@@ -24,6 +24,7 @@ from .errors import ChanjiaError, ConfigError
 from .readers import DEFAULT_MAX_BYTES, DEFAULT_MAX_UNPACKED_BYTES, find_files
 from .runner import ENGINES, VERSION, ExtractOptions, FileResult, Summary, iter_results, load_metadata, skip_unchanged
 from .crosscheck.commands import check
+from .exports import CSV_ENCODING
 from .normalize import T2S
 from .outputs import atomic_file, escape_name, shown_name, spreadsheet_text, visible
 from .report.commands import report
@@ -61,7 +62,8 @@ class _Sinks:
             command = escape_name(shlex.join(["chanjia", *sys.argv[1:]]))  # a name that is not UTF-8 stays storable
             self.run_id = self.store.begin_run(command=command, extractor_version=VERSION)
         if self.out is not None:
-            self.write = _writer(stack.enter_context(_open_out(self.out)), self.fmt or _format_of(self.out))
+            fmt = self.fmt or _format_of(self.out)
+            self.write = _writer(stack.enter_context(_open_out(self.out, csv=fmt == "csv")), fmt)
 
     def skip(self, display_path: str, doc_id: str) -> bool:
         """Whether the database holds this file unchanged (asked once the sinks are open)."""
@@ -130,12 +132,13 @@ def _format_of(out: str) -> str:
 
 
 @contextlib.contextmanager
-def _open_out(out: str) -> Iterator[IO[str]]:
+def _open_out(out: str, *, csv: bool = False) -> Iterator[IO[str]]:
     if out == "-":
         yield sys.stdout
         sys.stdout.flush()
         return
-    with atomic_file(out, newline="") as stream:  # whole or not at all
+    # whole or not at all; a CSV file with a byte-order mark, which Excel needs to read the Chinese
+    with atomic_file(out, newline="", encoding=CSV_ENCODING if csv else "utf-8") as stream:
         yield stream
 
 

@@ -122,7 +122,7 @@ _make_quantity = _slot_filler(Quantity)
 #: ``level`` values of a claim (ANNOTATION.md §2), widest first.
 LEVELS = ("national", "provincial", "city", "district", "town", "park", "enterprise")
 #: ``check`` values of a ``finding`` record: what rule made it.
-CHECKS = ("ledger", "sum", "share", "conflict", "ledger_total", "copied_text", "uncovered_claim")
+CHECKS = ("ledger", "sum", "share", "conflict", "ledger_total", "ledger_rate", "copied_text", "uncovered_claim")
 #: ``verdict`` values of a ledger row's finding.
 LEDGER_VERDICTS = ("consistent", "consistent_within_qualifier", "inconsistent", "unsupported", "ambiguous")
 #: Every ``verdict`` of a ``finding``, in the order reports list them: ledger rows, internal checks

@@ -14,6 +14,7 @@ from ..errors import ConfigError
 from ..outputs import escape_name, shown_name, visible
 from .export import FORMATS, format_of, summary, write_findings
 from .figures import validate_tolerance
+from ..ledger.layout import ROLES
 from .findings import CHECKS, VERDICTS
 from .run import database_records, read_ledgers, read_records, run_checks, save_findings
 
@@ -61,7 +62,8 @@ _AGREEING = ("consistent", "consistent_within_qualifier")
 
 def _print_rows(found: list[dict[str, Any]]) -> None:
     """The ledger rows that are not consistent, one line each: cell, values, message."""
-    rows = [f for f in found if f.get("check") in ("ledger", "ledger_total") and f.get("verdict") not in _AGREEING]
+    rows = [f for f in found if f.get("check") in ("ledger", "ledger_total", "ledger_rate")
+            and f.get("verdict") not in _AGREEING]
     if not rows:
         return
     click.echo(f"{len(rows)} ledger rows not consistent:")
@@ -72,6 +74,15 @@ def _print_rows(found: list[dict[str, Any]]) -> None:
         if f.get("check") == "ledger" and f.get("expected") is not None:
             values += f", reports {f['expected']}"
         click.echo(f"  {f['verdict']:<12} {cell:<10} {values}: {f.get('message')}")
+
+
+def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from ..ledger.reader import check_period
+
+    try:
+        return check_period(value)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @click.command()
@@ -85,7 +96,11 @@ def _print_rows(found: list[dict[str, Any]]) -> None:
 @click.option("--records", "records_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Read claims from this JSONL file (chanjia extract --out x.jsonl).")
 @click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Ledger column and indicator mapping file, passed to the ledger reader.")
+              help="A YAML file naming the ledger's columns by role, per sheet: "
+              "'Sheet1: {subject: B, indicator_text: C, target: D, value: E, rate: F}' (or '\"*\"' for every "
+              "sheet), and 'indicators: {指标文字: indicator_id}'. Roles: " + ", ".join(ROLES) + ".")
+@click.option("--period", metavar="YEAR", callback=_period,
+              help="The year of sheets with no 年度 column (default: the year of the title, else of the 填报日期).")
 @click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help=f"Write the findings here ({', '.join('.' + f for f in FORMATS)}).")
 @click.option("--money-tolerance", type=_Share(), default="0.005", show_default=True,
@@ -96,7 +111,7 @@ def _print_rows(found: list[dict[str, Any]]) -> None:
               help=f"Exit 0 even when a ledger row is {' or '.join(FAILING)} (otherwise {EXIT_FINDINGS}).")
 def check(
     ledgers: tuple[Path, ...], db: str | None, schema: str | None, records_path: Path | None, mapping: Path | None,
-    out: Path | None, money_tolerance: Decimal, no_internal: bool, no_copies: bool, no_fail: bool,
+    period: str | None, out: Path | None, money_tolerance: Decimal, no_internal: bool, no_copies: bool, no_fail: bool,
 ) -> None:
     """Check 台账 (ledger) files against the claims of the reports, and the reports against
     themselves: totals and their 其中 parts, shares, conflicting figures, copied text.
@@ -129,7 +144,7 @@ def check(
         failed.append(path)
         click.echo(f"error: {shown_name(path)}: {visible(message)}", err=True)
 
-    rows, warnings = read_ledgers(ledgers, mapping=mapping, on_error=unreadable)
+    rows, warnings = read_ledgers(ledgers, mapping=mapping, on_error=unreadable, period=period)
     for warning in warnings:
         click.echo(f"warning: {visible(escape_name(warning))}", err=True)
     if records_path is not None:
@@ -144,7 +159,8 @@ def check(
                    "extract the reports again with this version of chanjia", err=True)
     found = run_checks(rows, records, money_tolerance=money_tolerance, internal=not no_internal, copies=not no_copies)
     if out is not None:  # first: a database that refuses the findings (read-only) must not lose the file
-        write_findings(found, out)
+        documents = {r.get("doc_id"): r.get("text") for r in records if r.get("type") == "document"}
+        write_findings(found, out, documents=documents)
     if db is not None:
         save_findings(db, found, schema=schema, command=escape_name(shlex.join(["chanjia", *sys.argv[1:]])))
     _print_summary(found)

@@ -1,16 +1,24 @@
 """Findings out: JSONL (the full records), CSV and XLSX (one flat row per finding; the workbook has
-a summary sheet and one sheet per verdict, which is what assessors open)."""
+a summary sheet and one sheet per verdict, which is what assessors open).
+
+Each flat row carries the subject as written and its canonical region (``subject_code``,
+``subject_name``), and its evidence twice: ``evidence`` as a person looks it up (``path · 第N段 ·
+sentence``, the N-th non-blank line of the document) and ``evidence_location`` as a program does
+(``path:start-end (role)``, character offsets). In the workbook ``expected``, ``observed`` and
+``gap`` are numbers with the number format of their unit (see :mod:`chanjia_nlp.exports`)."""
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path, PurePath
 from typing import Any
 
 from ..errors import ConfigError, value_invalid_msg
+from ..exports import CSV_ENCODING, no_formulas, put_number, sheet_text
 from ..outputs import atomic_file, atomic_path, spreadsheet_text
 from .findings import CHECKS, VERDICTS
 
@@ -19,21 +27,52 @@ __all__ = ["COLUMNS", "FORMATS", "flat_row", "format_of", "summary", "write_find
 FORMATS = ("xlsx", "csv", "jsonl")
 #: The columns of the CSV and of each verdict sheet, in order.
 COLUMNS = (
-    "verdict", "check", "subject", "indicator", "period", "ledger_file", "ledger_sheet", "ledger_cell",
-    "ledger_value", "reported", "expected", "observed", "gap", "message", "evidence_text", "evidence_location",
-    "finding_id",
+    "verdict", "check", "subject", "subject_code", "subject_name", "indicator", "period", "ledger_file",
+    "ledger_sheet", "ledger_cell", "ledger_value", "reported", "expected", "observed", "gap", "message",
+    "evidence_text", "evidence", "evidence_location", "finding_id",
 )
-_CELL_LIMIT = 32767
-_WIDTHS = {"message": 70, "evidence_text": 60, "evidence_location": 40, "reported": 30, "ledger_file": 24}
+#: The columns holding figures: numbers in the workbook.
+NUMBER_COLUMNS = ("expected", "observed", "gap")
+_WIDTHS = {"message": 70, "evidence_text": 60, "evidence": 70, "evidence_location": 40, "reported": 30,
+           "ledger_file": 24}
+RE_SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 
 
 def _location(span: Mapping[str, Any]) -> str:
-    name = PurePath(str(span.get("path") or span.get("doc_id") or "?")).name
-    return f"{name}:{span.get('start')}-{span.get('end')} ({span.get('role')})"
+    path = str(span.get("path") or span.get("doc_id") or "?")
+    return f"{path}:{span.get('start')}-{span.get('end')} ({span.get('role')})"
 
 
-def flat_row(finding: Mapping[str, Any]) -> dict[str, Any]:
-    """One finding as a flat row of :data:`COLUMNS`: evidence texts and locations one per line."""
+def _sentence(text: str, start: int, end: int) -> str:
+    """The sentence of ``text`` around ``start:end``: from the last 。！？；or line end before it to the next."""
+    before = [m.end() for m in RE_SENTENCE_END.finditer(text, 0, start)]
+    after = RE_SENTENCE_END.search(text, end)
+    return text[before[-1] if before else 0: after.end() if after else len(text)].strip()
+
+
+def evidence_line(span: Mapping[str, Any], documents: Mapping[Any, str | None] | None = None) -> str:
+    """``path · 第N段 · sentence`` for an evidence span: the paragraph (the N-th non-blank line) and
+    sentence come from the document's text when ``documents`` ({doc_id: text}) has it; without
+    it the span's own sentence (or text) stands, with no paragraph."""
+    from ..assessment import paragraph_number
+
+    path = str(span.get("path") or span.get("doc_id") or "?")
+    text = (documents or {}).get(span.get("doc_id"))
+    start, end = span.get("start"), span.get("end")
+    sentence = span.get("sentence") if isinstance(span.get("sentence"), str) else None
+    parts = [path]
+    if isinstance(text, str) and type(start) is int and type(end) is int and 0 <= start <= end <= len(text):
+        number = paragraph_number(text, start)
+        if number is not None:
+            parts.append(f"第{number}段")
+        sentence = sentence or _sentence(text, start, end)
+    parts.append(" ".join((sentence or str(span.get("text") or "")).split()))
+    return " · ".join(parts)
+
+
+def flat_row(finding: Mapping[str, Any], documents: Mapping[Any, str | None] | None = None) -> dict[str, Any]:
+    """One finding as a flat row of :data:`COLUMNS`: evidence texts and locations one per line
+    (``documents``, {doc_id: text}, gives the paragraph numbers of :func:`evidence_line`)."""
     ledger = finding.get("ledger") or {}
     spans = finding.get("evidence") or []
     reported = [s.get("text") or "" for s in spans if s.get("role") in ("supports", "contradicts", "total", "part")]
@@ -41,6 +80,8 @@ def flat_row(finding: Mapping[str, Any]) -> dict[str, Any]:
         "verdict": finding.get("verdict"),
         "check": finding.get("check"),
         "subject": finding.get("subject"),
+        "subject_code": finding.get("subject_code"),
+        "subject_name": finding.get("subject_name"),
         "indicator": finding.get("indicator"),
         "period": finding.get("period"),
         "ledger_file": PurePath(str(ledger["file"])).name if ledger.get("file") else None,
@@ -53,6 +94,7 @@ def flat_row(finding: Mapping[str, Any]) -> dict[str, Any]:
         "gap": finding.get("gap"),
         "message": finding.get("message"),
         "evidence_text": "\n".join(s.get("text") or "" for s in spans) or None,
+        "evidence": "\n".join(evidence_line(s, documents) for s in spans) or None,
         "evidence_location": "\n".join(_location(s) for s in spans) or None,
         "finding_id": finding.get("finding_id"),
     }
@@ -81,11 +123,13 @@ def _ordered(findings: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return sorted(findings, key=lambda f: (rank.get(f.get("verdict"), 99), check.get(f.get("check"), 99)))
 
 
-def write_findings(findings: Sequence[Mapping[str, Any]], path: str | Path, *, fmt: str | None = None) -> Path:
+def write_findings(findings: Sequence[Mapping[str, Any]], path: str | Path, *, fmt: str | None = None,
+                   documents: Mapping[Any, str | None] | None = None) -> Path:
     """Write findings to ``path`` as XLSX, CSV (UTF-8 with a BOM, so Excel reads the Chinese) or
     JSONL, by ``fmt`` or the suffix. Returns the path written. The file is written whole or not
     at all (a temporary file renamed into place); no cell of the CSV or XLSX is a formula (a
-    text that a spreadsheet would run gets a leading ``'``, OWASP's rule).
+    text that a spreadsheet would run gets a leading ``'``, OWASP's rule). ``documents``
+    ({doc_id: text}) gives the ``第N段`` of the evidence column.
 
     Raises:
         ConfigError: the format is not one of :data:`FORMATS`.
@@ -98,27 +142,22 @@ def write_findings(findings: Sequence[Mapping[str, Any]], path: str | Path, *, f
             for item in findings:
                 f.write(json.dumps(item, ensure_ascii=False) + "\n")
     elif chosen == "csv":
-        with atomic_file(path, encoding="utf-8-sig", newline="") as f:
+        with atomic_file(path, encoding=CSV_ENCODING, newline="") as f:
             writer = csv.DictWriter(f, fieldnames=COLUMNS)
             writer.writeheader()
             for item in _ordered(findings):
-                writer.writerow({name: spreadsheet_text(value) for name, value in flat_row(item).items()})
+                writer.writerow({name: spreadsheet_text(value) for name, value in flat_row(item, documents).items()})
     else:
         with atomic_path(path) as partial:
-            _write_xlsx(findings, partial)
+            _write_xlsx(findings, partial, documents)
     return path
 
 
-def _write_xlsx(findings: Sequence[Mapping[str, Any]], path: Path) -> None:
+def _write_xlsx(findings: Sequence[Mapping[str, Any]], path: Path,
+                documents: Mapping[Any, str | None] | None = None) -> None:
     from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
-
-    def clean(value: Any) -> Any:
-        # Control characters from damaged reports are not allowed in a workbook; a cell holds 32,767
-        # characters; a text a spreadsheet would run as a formula gets a leading '.
-        return spreadsheet_text(ILLEGAL_CHARACTERS_RE.sub("", value))[:_CELL_LIMIT] if isinstance(value, str) else value
 
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
@@ -142,9 +181,12 @@ def _write_xlsx(findings: Sequence[Mapping[str, Any]], path: Path) -> None:
     for verdict in verdicts:
         page = book.create_sheet(verdict)
         page.append(list(COLUMNS))
-        for item in _ordered(f for f in findings if f.get("verdict") == verdict):
-            row = flat_row(item)
-            page.append([clean(row[c]) for c in COLUMNS])
+        for n, item in enumerate(_ordered(f for f in findings if f.get("verdict") == verdict), start=2):
+            row = flat_row(item, documents)
+            page.append([None if c in NUMBER_COLUMNS else sheet_text(row[c]) for c in COLUMNS])
+            for name in NUMBER_COLUMNS:  # numbers, formatted for what they count (元, %, 人次)
+                put_number(page.cell(n, COLUMNS.index(name) + 1), row[name], item.get("kind"), item.get("unit"),
+                           item.get("currency"))
         for cell in page[1]:
             cell.font = bold
         for i, column in enumerate(COLUMNS, 1):
@@ -152,8 +194,7 @@ def _write_xlsx(findings: Sequence[Mapping[str, Any]], path: Path) -> None:
         for row_cells in page.iter_rows(min_row=2):
             for cell in row_cells:
                 cell.alignment = wrap
-                if cell.data_type == "f":  # never a formula, whatever the text (openpyxl makes "=…" one)
-                    cell.data_type = "s"
+        no_formulas(page)  # never a formula, whatever the text (openpyxl makes "=…" one)
         page.freeze_panes = "A2"
         page.auto_filter.ref = page.dimensions
     _save(book, path)

@@ -60,8 +60,9 @@ def decimal_text(value: Decimal | None) -> str | None:
 
 def evidence(claim: Mapping[str, Any], role: str, *, start: int | None = None, end: int | None = None,
              text: str | None = None) -> dict[str, Any]:
-    """An evidence span: a record's own span, or (``start``, ``end``, ``text``) in its document."""
-    return {
+    """An evidence span: a record's own span (with its ``sentence``), or (``start``, ``end``,
+    ``text``) in its document."""
+    span = {
         "doc_id": claim.get("doc_id"),
         "path": claim.get("path"),
         "start": claim.get("start") if start is None else start,
@@ -69,6 +70,9 @@ def evidence(claim: Mapping[str, Any], role: str, *, start: int | None = None, e
         "text": claim.get("text") if text is None else text,
         "role": role,
     }
+    if start is None and isinstance(claim.get("sentence"), str):
+        span["sentence"] = claim["sentence"]
+    return span
 
 
 def ledger_ref(row: Any, role: str = "value") -> dict[str, Any]:
@@ -103,12 +107,16 @@ def finding(
     evidence: Iterable[Mapping[str, Any]] = (),
     ledger: Mapping[str, Any] | None = None,
     subject_code: str | None = None,
+    kind: str | None = None,
+    unit: str | None = None,
+    currency: str | None = None,
 ) -> dict[str, Any]:
     """A finding dict in the shared format; ``finding_id`` hashes the check, the ledger cell and
     the evidence spans, so the same finding gets the same id on every run. ``subject_code`` and
     ``subject_name`` are the subject's canonical region (:mod:`chanjia_nlp.subjects`);
     ``subject_code`` given (a claim's own, which knows its document's region) wins over the one
-    the subject alone gives."""
+    the subject alone gives. ``kind``, ``unit`` and ``currency`` (when given) say what ``expected``,
+    ``observed`` and ``gap`` count (``None`` when unknown), for the number formats of a workbook."""
     from ..subjects import canonical_subject
 
     canonical = canonical_subject(subject, subject_code)
@@ -119,7 +127,7 @@ def finding(
         [[e["doc_id"], e["start"], e["end"], e["role"]] for e in spans],
     ]
     digest = hashlib.sha256(json.dumps(basis, ensure_ascii=False).encode("utf-8")).hexdigest()[:20]
-    return {
+    out = {
         "type": "finding",
         "finding_id": digest,
         "check": check,
@@ -138,3 +146,5 @@ def finding(
         "evidence": spans,
         "ledger": dict(ledger) if ledger else None,
     }
+    out.update(kind=kind, unit=unit, currency=currency)
+    return out

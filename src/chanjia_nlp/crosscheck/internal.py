@@ -126,7 +126,7 @@ def _doc_finding(check: str, judgement, claim: Mapping[str, Any], spans: list[di
         check=check, verdict=judgement.verdict, message=judgement.message, indicator=claim.get("indicator"),
         subject=subject_label(claim.get("subject")), period=claim.get("period"), expected=judgement.expected,
         observed=judgement.observed, gap=judgement.gap, doc_id=claim.get("doc_id"), path=claim.get("path"),
-        evidence=spans,
+        evidence=spans, kind=claim.get("kind"), unit=claim.get("unit"), currency=claim.get("currency"),
     )
 
 

@@ -39,9 +39,9 @@ from ..grammar import is_target
 from .figures import Figure, figure_from_claim, figure_from_row, format_amount, validate_tolerance
 from .findings import clean_claim, evidence, finding, ledger_ref
 from .keys import period_range, periods_match, scope_of, subject_key, subject_label, year_of
-from .verdicts import all_agree, compare, gap_percent, judge_sum, qualifier_words, says_more_than
+from .verdicts import all_agree, compare, gap_percent, judge_share, judge_sum, qualifier_words, says_more_than
 
-__all__ = ["check_ledger", "ledger_totals", "row_is_target", "text_similarity"]
+__all__ = ["check_ledger", "ledger_rates", "ledger_totals", "row_is_target", "text_similarity"]
 
 _NO_UNCOVERED_INDICATORS = frozenset({"other"})
 
@@ -132,8 +132,9 @@ def _label(row: Any) -> str:
 
 def row_is_target(row: Any) -> bool:
     """Whether a ledger row declares a plan or aim rather than what was done: its indicator text
-    or 口径 says so (``2023年目标``, ``计划培训人次``, ``力争新增``; not ``完成年度目标``)."""
-    return is_target(row.indicator_text) or is_target(row.scope)
+    or 口径 says so (``2023年目标``, ``计划培训人次``, ``力争新增``; not ``完成年度目标``), or it was read
+    from a target column (目标值, 计划数)."""
+    return getattr(row, "target", False) is True or is_target(row.indicator_text) or is_target(row.scope)
 
 
 class _Index:
@@ -198,7 +199,8 @@ def _check_row(row: Any, index: _Index, approx: Decimal) -> tuple[dict[str, Any]
     candidates, weak, other = _candidates(row, index, target)
     common = dict(
         check="ledger", indicator=row.indicator, subject=subject_label(row.subject), period=row.period,
-        observed=figure.value, ledger=ledger_ref(row),
+        observed=figure.value, ledger=ledger_ref(row), kind=row.kind, unit=_base_unit(row).strip() or None,
+        currency=row.currency,
     )
     shown = _row_text(row, figure)
     if not candidates:
@@ -286,6 +288,61 @@ def ledger_totals(rows: Iterable[Any], *, approx_tolerance: Decimal = Decimal("0
             check="ledger_total", verdict=judgement.verdict, message=judgement.message,
             indicator=row.indicator, subject=subject_label(row.subject), period=row.period,
             expected=judgement.expected, observed=judgement.observed, gap=judgement.gap, ledger=ledger_ref(row),
+            kind=row.kind, unit=_base_unit(row).strip() or None, currency=row.currency,
+        ))
+    return out
+
+
+def ledger_rates(rows: Iterable[Any], *, approx_tolerance: Decimal = Decimal("0.05")) -> list[dict[str, Any]]:
+    """``ledger_rate`` findings: a 完成率 cell against the completed figure ÷ the target of its row
+    (the rows of one sheet row read from a target and a value column), flagged when the rate
+    the cell states is not what the two figures give within its written precision; a rate that
+    agrees gives no finding. A rate written without % (1.125, or 112.5) is read as a share of 1
+    when that is what fits."""
+    from ..ledger import parse_figure
+
+    rows = list(rows)
+    by_place: dict[tuple[Any, Any, int], list[Any]] = defaultdict(list)
+    for row in rows:
+        by_place[(row.file, row.sheet, row.row)].append(row)
+    out = []
+    for place, found in by_place.items():
+        targets = [r for r in found if getattr(r, "target", False) and r.value is not None]
+        done = [r for r in found if not getattr(r, "target", False) and r.value is not None
+                and (r.raw or {}).get("rate")]
+        if len(targets) != 1 or len(done) != 1:
+            continue
+        target, row = targets[0], done[0]
+        written = row.raw["rate"]
+        parsed = parse_figure(written)
+        if parsed is None or parsed.value is None or not target.value:
+            continue
+        ratio = row.value / target.value * 100
+        percent = parsed if parsed.kind == "percent" else None
+        if percent is None:  # a bare number: a share of 1 (1.125) or of 100 (112.5), whichever fits
+            scale = Decimal(100) if abs(parsed.value * 100 - ratio) < abs(parsed.value - ratio) else Decimal(1)
+            percent = replace(parsed, value=parsed.value * scale, low=parsed.low * scale if parsed.low is not None else None,
+                              high=parsed.high * scale if parsed.high is not None else None,
+                              precision=parsed.precision * scale if parsed.precision is not None else None,
+                              kind="percent", unit="%")
+        share_row = replace(row, value=percent.value, low=percent.low, high=percent.high, qualifier=percent.qualifier,
+                            precision=percent.precision, kind="percent", unit="%", currency=None,
+                            raw={**row.raw, "value": written}, cells={**row.cells, "value": row.cells.get("rate")})
+        count = figure_from_row(row, approx_tolerance=approx_tolerance)
+        total = figure_from_row(target, approx_tolerance=approx_tolerance)
+        share = figure_from_row(share_row, approx_tolerance=approx_tolerance)
+        if count is None or total is None or share is None:
+            continue
+        total_text = f"{_cell(target)} {total.text}"
+        judgement = judge_share(replace(count, text=f"{_cell(row)} {count.text}"), total.reading(qualified=True),
+                                total_text, replace(share, text=f"{_cell(share_row)} {share.text}"))
+        if judgement.verdict is None:
+            continue
+        message = judgement.message.replace(" of ", " ÷ the target ", 1)
+        out.append(finding(
+            check="ledger_rate", verdict=judgement.verdict, message=message, indicator=row.indicator,
+            subject=subject_label(row.subject), period=row.period, expected=judgement.expected,
+            observed=judgement.observed, gap=judgement.gap, ledger=ledger_ref(row, "rate"), kind="percent", unit="%",
         ))
     return out
 
@@ -334,6 +391,7 @@ def _uncovered(rows: Sequence[Any], index: _Index, covered: set[tuple[Any, Any]]
                 indicator=indicator, subject=subject_label(r.get("subject")), period=r.get("period"),
                 observed=claim.figure.value, doc_id=r.get("doc_id"), path=r.get("path"),
                 evidence=[evidence(r, "source")], subject_code=r.get("subject_code"),
+                kind=r.get("kind"), unit=r.get("unit"), currency=r.get("currency"),
             ))
     out.sort(key=lambda f: (f["path"] or "", f["evidence"][0]["start"]))
     return out
@@ -376,6 +434,7 @@ def check_ledger(
             covered.update(c.id for c in used)
     if totals:
         out.extend(ledger_totals(rows, approx_tolerance=approx))
+        out.extend(ledger_rates(rows, approx_tolerance=approx))
     if uncovered:
         out.extend(_uncovered(rows, index, covered))
     return out

@@ -50,9 +50,11 @@ def read_ledgers(
     *,
     mapping: str | Path | None = None,
     on_error: Callable[[str, str], None] | None = None,
+    period: str | None = None,
 ) -> tuple[list[Any], list[str]]:
     """The rows of every ledger file, and the reader's warnings prefixed with their file.
 
+    ``period`` is the year of sheets without 年度 (see :func:`chanjia_nlp.ledger.read_ledger`).
     ``on_error(path, message)``, when given, is told about a ledger that cannot be read, and the
     others are read on; without it the first such ledger raises.
 
@@ -66,7 +68,7 @@ def read_ledgers(
     warnings: list[str] = []
     for path in paths:
         try:
-            ledger = read_ledger(path, mapping=mapping)
+            ledger = read_ledger(path, mapping=mapping, period=period)
         except DocumentError as exc:
             if on_error is None:
                 raise

@@ -26,14 +26,16 @@ from .tables import Cell, Table, column_letter
 
 __all__ = [
     "Column", "ColumnMapping", "Layout", "MULTI_ROLES", "ROLES", "check_mapping", "column_words", "find_layout",
-    "has_own_text", "header_key", "header_role", "load_mapping",
+    "has_own_text", "header_key", "header_role", "load_mapping", "mapping_hint",
 ]
 
 #: Column roles, in the order ``Ledger.columns`` lists them.
-ROLES = ("index", "subject", "indicator_text", "scope", "value", "money", "unit", "period", "level",
-         "evidence", "note", "ignore")
+ROLES = ("index", "subject", "indicator_text", "scope", "value", "money", "target", "rate", "unit", "period",
+         "level", "evidence", "note", "ignore")
 #: Roles several columns may have: each figure column gives its own ledger row.
-MULTI_ROLES = frozenset({"value", "money"})
+MULTI_ROLES = frozenset({"value", "money", "target"})
+#: Words of a header that make a figure column a target column (目标人数, 计划完成数).
+TARGET_WORDS = ("目标", "计划", "任务数")
 #: Keys of a per-sheet mapping besides the roles.
 MAPPING_KEYS = ("header",)
 #: The reserved top-level mapping key for indicator overrides: {indicator text: id}.
@@ -109,9 +111,13 @@ def header_role(text: str) -> str | None:
         if candidate in lexicon.words:
             return lexicon.words[candidate]
     unit = header_unit(text)
+    if any(lexicon.words[w] == "rate" and w in key for w in lexicon.by_length):
+        return "rate"  # 年度完成率: checked against completed ÷ target, never a value
+    if any(w in key for w in TARGET_WORDS) and (unit is not None or base.endswith(("数", "值", "额", "量"))):
+        return "target"  # 目标人数, 计划培训人次（人次）: planned, compared with the reports' targets
     ignore = next((w for w in lexicon.by_length if lexicon.words[w] == "ignore" and w in key), None)
     if ignore is not None:
-        return "ignore"  # 计划完成数, 目标人数: a plan is not a result
+        return "ignore"  # 目标任务 (in words), 联系电话
     if unit is not None:
         return "money" if unit.kind == "money" or _contains_role(base, "money") else "value"
     for word in lexicon.by_length:
@@ -267,7 +273,7 @@ def find_layout(table: Table, mapping: Mapping[str, object] | None = None) -> tu
     if not layout.figures:
         warnings.append(
             f"{_sheet(table)}: the header in row {header_rows[-1] + 1} names no figure column (数量, 金额, 人次…); "
-            "give one with mapping={'value': <column letter or header>}"
+            + mapping_hint(table.name, {"value": "<column letter or header>"})
         )
         return None, warnings
     warnings.extend(_unread_figure_columns(table, layout))
@@ -292,7 +298,8 @@ def _mapped_header_row(table: Table, mapping: Mapping[str, object], likeliest: i
         found = ", ".join(f"{cell.ref.rstrip('0123456789')}={cell.text!r}" for cell in row if cell.text) or "none"
         raise ConfigError(
             f"{_sheet(table)}: the mapping names column {named[0]!r}, "
-            f"which no row of its first {HEADER_SCAN_ROWS} holds; the headers found are: {found}"
+            f"which no row of its first {HEADER_SCAN_ROWS} holds; the headers found are: {found}; "
+            + mapping_hint(table.name, {"value": "<column letter>"})
         )
     indices = [_letter_index(s) for role, spec in mapping.items() if role in MULTI_ROLES for s in _as_list(spec)]
     for r, row in enumerate(table.rows):
@@ -300,7 +307,7 @@ def _mapped_header_row(table: Table, mapping: Mapping[str, object], likeliest: i
             return max(r - 1, 0)
     raise ConfigError(
         f"{_sheet(table)}: no header row was found and the mapped figure columns hold no figures; "
-        "give the header row with mapping={'header': <row number>}"
+        "give the header row: " + mapping_hint(table.name, {"header": "<row number>"})
     )
 
 
@@ -433,7 +440,8 @@ def _resolve(table: Table, spec: str, headers: Mapping[int, str], width: int) ->
     found = ", ".join(f"{column_letter(c + 1)}={h!r}" for c, h in headers.items()) or "none"
     raise ConfigError(
         f"{_sheet(table)}: the mapping names column {spec!r}, which is neither a column letter within "
-        f"A–{column_letter(max(width, 1))} nor a header; the headers found are: {found}"
+        f"A–{column_letter(max(width, 1))} nor a header; the headers found are: {found}; "
+        + mapping_hint(table.name, {"value": "<column letter>"})
     )
 
 
@@ -448,12 +456,28 @@ def _unread_figure_columns(table: Table, layout: Layout) -> list[str]:
         if len(texts) >= 2 and sum(parse_figure(t) is not None for t in texts) >= 0.8 * len(texts):
             out.append(
                 f"{_sheet(table)}: column {column_letter(c + 1)} ({header!r}) holds figures but its header names no "
-                f"role, so it was not read; map it with mapping={{'value': '{column_letter(c + 1)}'}}"
+                f"role, so it was not read; " + mapping_hint(table.name, {"value": column_letter(c + 1)})
             )
     return out
 
 
 # --- mapping files -----------------------------------------------------------------------------
+
+
+def mapping_hint(sheet: str | None, example: Mapping[str, object]) -> str:
+    """What to do about columns the reader could not name, on one line: the YAML of a mapping
+    file for ``chanjia check --mapping`` (the same dict is ``mapping=`` in Python), and the roles.
+
+    >>> mapping_hint("Sheet1", {"value": "F"})
+    'map the columns in a YAML file passed with --mapping FILE.yaml (mapping= in Python), e.g. "Sheet1": {value: F, subject: <column>, indicator_text: <column>}; roles: index, subject, indicator_text, scope, value, money, target, rate, unit, period, level, evidence, note, ignore, and header: <row number>'
+    """
+    key = json.dumps(sheet if sheet is not None else "*", ensure_ascii=False)
+    items = {**example}
+    for role in ("subject", "indicator_text"):
+        items.setdefault(role, "<column>")
+    shown = ", ".join(f"{role}: {value}" for role, value in items.items())
+    return (f"map the columns in a YAML file passed with --mapping FILE.yaml (mapping= in Python), e.g. {key}: "
+            f"{{{shown}}}; roles: {', '.join(ROLES)}, and header: <row number>")
 
 
 @dataclass(frozen=True)

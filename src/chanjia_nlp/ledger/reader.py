@@ -9,6 +9,7 @@ empty by merging or by hand is inherited from the row above.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -21,6 +22,7 @@ from .figures import Figure, parse_figure, unit_word
 from .indicators import IndicatorMatch, map_indicator
 from .layout import (
     HEADER_SCAN_ROWS, Column, ColumnMapping, Layout, column_words, find_layout, has_own_text, header_key, load_mapping,
+    mapping_hint,
 )
 from .rows import Ledger, LedgerRow
 from .tables import Cell, Table, read_tables
@@ -33,9 +35,29 @@ NOTE_MIN_CHARS = 40
 SUBTOTAL_WORDS = ("小计", "分计")
 #: How a section heading row starts: 一、思想政治引领, （二）技能提升.
 RE_SECTION = re.compile(r"[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]")
+#: Words before the date a form was filled in (填报日期：2024年1月8日).
+FILL_DATE_WORDS = ("填报日期", "填报时间", "填表日期", "填表时间", "制表日期", "制表时间", "报送日期", "报送时间")
+#: A form filled in during these months reports the year before (a 2023 台账 filled in in January 2024).
+LAST_YEARS_MONTHS = (1, 2)
+RE_YEAR_OPTION = re.compile(r"(?:19|20)[0-9]{2}")
 
 
-def read_ledger(path: str | os.PathLike[str], *, mapping: str | Path | Mapping[str, object] | None = None) -> Ledger:
+def check_period(period: object) -> str | None:
+    """``--period`` as a year string, ``None`` kept.
+
+    Raises:
+        ConfigError: it is not a year from 1900 to 2099.
+    """
+    if period is None:
+        return None
+    text = str(period).strip()
+    if not RE_YEAR_OPTION.fullmatch(text):
+        raise ConfigError(f"--period (period=) must be a year such as 2023, not {period!r}")
+    return text
+
+
+def read_ledger(path: str | os.PathLike[str], *, mapping: str | Path | Mapping[str, object] | None = None,
+                period: int | str | None = None) -> Ledger:
     """Read a 台账 (.xlsx, .xls, .csv, or the tables of a .docx) into one :class:`LedgerRow` per
     figure, with the warnings met and the columns inferred per sheet (``Ledger.columns``; give
     them back, edited, as ``mapping`` to override).
@@ -45,12 +67,22 @@ def read_ledger(path: str | os.PathLike[str], *, mapping: str | Path | Mapping[s
     evidence note ignore`` and optionally ``header`` (the header's row number), plus
     ``indicators: {indicator text: id}`` to fix a mapping.
 
+    Columns: a target column (目标值, 计划数) gives rows with ``target`` set, compared with the
+    reports' targets only; a completion-rate column (完成率) is kept in each row's ``cells`` and
+    ``raw`` as ``rate`` and checked against completed ÷ target, never read as a value.
+
+    The period of a row: its 年度/期间 cell, else its column header's year (a ``2023年`` column),
+    else ``period`` (``--period``), else the year the title, caption or sheet name states, else
+    the year of the 填报日期 (a form filled in in January or February reports the year before);
+    a warning says which, and a sheet with none of these is compared with every year.
+
     Raises:
         ConfigError: a bad mapping (unknown role, sheet, column or indicator id), at once.
         DocumentError: a file that is empty, encrypted, damaged, not a spreadsheet, or has no sheet
             with a recognisable header; the one-line message says what to do.
     """
     config = load_mapping(mapping)
+    period = check_period(period)
     shown = os.fspath(path)
     try:
         data = Path(path).read_bytes()
@@ -71,12 +103,12 @@ def read_ledger(path: str | os.PathLike[str], *, mapping: str | Path | Mapping[s
             if any(cell.text for row in table.rows for cell in row) and not found:
                 warnings.append(
                     f"{_where(table)} has no header row naming its columns (指标, 单位, 数量, 金额…) in its "
-                    f"first {HEADER_SCAN_ROWS} rows and was not read; give the columns with "
-                    f"mapping={{'{key}': {{role: column}}}}"
+                    f"first {HEADER_SCAN_ROWS} rows and was not read; "
+                    + mapping_hint(table.name, {"value": "<column letter>", "header": "<row number>"})
                 )
             continue
         columns[key] = layout.as_mapping()
-        sheet = _SheetReader(shown, table, layout, config.indicators)
+        sheet = _SheetReader(shown, table, layout, config.indicators, period)
         rows.extend(sheet.read())
         warnings.extend(sheet.warnings)
         if sheet.notes:
@@ -137,6 +169,8 @@ class _SheetReader:
     table: Table
     layout: Layout
     overrides: Mapping[str, str]
+    given_period: str | None = None
+    """``--period``: the year of rows whose sheet states none in a 年度 column or header."""
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     period: tuple[str, str] | None = field(init=False)
@@ -153,6 +187,8 @@ class _SheetReader:
         self.roles = {c.role: c for c in reversed(self.layout.columns)}
         self.period = self._sheet_period()
         self.default_subject = self._title_subject()
+        if "period" not in self.roles and not any(c.period for c in self.layout.figures):
+            self._say_period()
 
     def read(self) -> list[LedgerRow]:
         layout, rows = self.layout, self.table.rows
@@ -261,14 +297,61 @@ class _SheetReader:
                 return period, ref
         return None
 
+    def _say_period(self) -> None:
+        """For a sheet with no 年度 column: the period its rows get (``--period``, the title's year,
+        or the 填报日期's), said in a warning."""
+        where = _where(self.table)
+        if self.given_period is not None:
+            self.period = (self.given_period, "period")
+            self.warnings.append(f"{where} has no 年度 column: its figures are read as {self.given_period}, "
+                                 "as --period says")
+            return
+        if self.period is not None:
+            year, ref = self.period
+            source = f"the {ref}" if ref in ("caption", "sheet name") else f"the title ({ref})"
+            self.warnings.append(f"{where} has no 年度 column: its figures are read as {year}, the year of {source}; "
+                                 "give --period YEAR to read them as another year")
+            return
+        filled = self._fill_date()
+        if filled is not None:
+            (year, month), ref, text = filled
+            year_read = year - 1 if month in LAST_YEARS_MONTHS else year
+            self.period = (str(year_read), ref)
+            why = " (a form filled in in January or February reports the year before)" if year_read != year else ""
+            self.warnings.append(f"{where} has no 年度 column: its figures are read as {year_read}, from the 填报日期 "
+                                 f"{text!r} in {ref}{why}; give --period YEAR to read them as another year")
+            return
+        self.warnings.append(f"{where} states no year (no 年度 column, no year in its title, no 填报日期): its figures "
+                             "are compared with the reports of every year; give --period YEAR")
+
+    def _fill_date(self) -> tuple[tuple[int, int], str, str] | None:
+        """The year and month of the date the form was filled in (填报日期：2024年1月8日), the cell
+        and the date as written: after the word in its cell, or in the next cell of the row."""
+        for row in self.table.rows:
+            for c, cell in enumerate(row):
+                key = header_key(cell.text) if cell.text else ""
+                word = next((w for w in FILL_DATE_WORDS if w in key), None)
+                if word is None:
+                    continue
+                rest = key.split(word, 1)[1].lstrip(":：")
+                texts = [rest] + [other.text for other in row[c + 1:c + 3] if other.text]
+                for text in texts:
+                    found = parse_period(text)
+                    if found is not None:
+                        year, _, month = found.partition("-")
+                        return (int(year), int(month) if month.isdigit() else 12), cell.ref, text
+        return None
+
     def _title_subject(self) -> tuple[str, str, bool] | None:
-        """Without a subject column: the region or organisation the title names."""
+        """Without a subject column: the region or organisation the title, caption or sheet name names."""
         from ..entities import extract_entities
         from ..records import EntityLabel
 
         candidates = [(cell.text, cell.ref) for cell in self.layout.titles]
         if self.table.title:
             candidates.append((self.table.title, "caption"))
+        if self.table.name:
+            candidates.append((self.table.name, "sheet name"))  # a sheet per district: 惠山区, 江都区
         for text, ref in candidates:
             for entity in extract_entities(text):
                 if entity.label in (EntityLabel.ORG, EntityLabel.REGION):
@@ -282,7 +365,7 @@ class _SheetReader:
         """What one figure cell (``None``: an item listed without one) and its row say."""
         cells: dict[str, str] = {}
         raw: dict[str, str] = {}
-        for role in ("index", "scope", "unit", "period", "level", "evidence", "note"):
+        for role in ("index", "scope", "unit", "period", "level", "evidence", "note", "rate"):
             found = self._cell(row, self.roles.get(role))
             if found is not None and found.text:
                 cells[role], raw[role] = found.origin or found.ref, found.text
@@ -321,7 +404,9 @@ class _SheetReader:
             period = column.period
             cells["period"] = column.ref
         elif self.period is not None:
-            period, cells["period"] = self.period
+            period, ref = self.period
+            if ref != "period":  # --period names no cell
+                cells["period"] = ref
         return _Draft(
             figure=figure,
             kind=figure.kind if figure else (header.kind if header else None),
@@ -367,6 +452,7 @@ class _SheetReader:
             total_of=total_of,
             cells=draft.cells,
             raw=raw,
+            target=column is not None and column.role == "target",
         )
 
     def _indicator(self, text: str | None, kind: str | None, unit: str | None, row: int) -> IndicatorMatch:
@@ -381,7 +467,7 @@ class _SheetReader:
             guess = f" (best guess {match.guess!r}, score {match.score:.2f})" if match.guess else ""
             self.warnings.append(
                 f"{_where(self.table)} row {row}: no indicator fits {text!r}{guess}; "
-                f"map it with mapping={{'indicators': {{{text!r}: <id>}}}}"
+                f"map it in the YAML file of --mapping: indicators: {{{json.dumps(text, ensure_ascii=False)}: <id>}}"
             )
         return match
 

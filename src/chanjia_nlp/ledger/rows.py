@@ -54,7 +54,9 @@ class LedgerRow:
     cells: dict[str, str]
     """Role → cell reference, e.g. {"value": "F7"}."""
     raw: dict[str, str]
-    """Role → the cell text as written."""
+    """Role → the cell text as written (``rate``: the row's 完成率 cell, checked, never a value)."""
+    target: bool = False
+    """A figure of a target column (目标值, 计划数): planned or aimed at, compared with targets only."""
 
     @property
     def subject_code(self) -> str | None:

@@ -18,7 +18,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ..errors import ConfigError
+from ..exports import CSV_ENCODING, no_formulas, put_number, sheet_text, write_parquet
 from ..outputs import atomic_file, atomic_path, spreadsheet_text
 from .database import LEVELS, TARGETS
 from .database import open as open_store
@@ -29,13 +29,16 @@ if TYPE_CHECKING:
 
 __all__ = ["claims", "db_options", "stats", "table"]
 
-CLAIM_FORMATS = ("table", "csv", "jsonl", "parquet")
+CLAIM_FORMATS = ("table", "csv", "jsonl", "xlsx", "parquet")
 #: What the claims table shows on a terminal; csv, jsonl and parquet carry every column.
 TABLE_COLUMNS = ("path", "text", "value", "indicator", "subject", "level", "period", "scope", "target")
 #: Columns of nested values: JSON text in CSV and Parquet, objects in JSONL.
 JSON_COLUMNS = ("why",)
 DECIMAL_COLUMNS = ("value", "low", "high")
 _DONE = {"confirm": "confirmed", "correct": "corrected"}
+#: The Parquet types of the claims' columns that are not text (see :mod:`chanjia_nlp.exports`).
+CLAIM_INTEGERS = ("start", "end", "parent")
+CLAIM_BOOLEANS = ("target", "repeated", "damaged")
 #: Table width when the output is a file or a pipe, not a terminal: wide enough not to fold.
 WIDE = 160
 
@@ -77,26 +80,33 @@ def claims(
     A figure reviewed in `chanjia serve` is listed as its latest decision leaves it (the review
     column says `corrected, reviewed by NAME`); a rejected one is left out.
 
-    Values are exact decimals: strings in CSV and JSONL, decimal columns in Parquet. The why
-    column (what decided each field) is an object in JSONL, JSON text in CSV and Parquet.
+    Values are exact decimals: strings in CSV and JSONL, numbers with a format for their unit in
+    XLSX, decimal128(38, 6) in Parquet (the same schema on every export, so files concatenate).
+    CSV files are UTF-8 with a byte-order mark, which Excel needs for Chinese. The why column
+    (what decided each field) is an object in JSONL, JSON text in CSV, XLSX and Parquet.
 
     Example:
 
     \b
         chanjia claims --indicator pilot_units --subject 无锡 --period 2023 --format csv
         chanjia claims --period 2023 --targets only
+        chanjia claims --subject 惠山区 --out claims.xlsx
     """
     fmt = fmt or _format_from(out)
-    if fmt == "parquet" and out is None:
-        raise click.UsageError("--format parquet writes a file; give --out FILE.parquet")
+    if fmt in ("xlsx", "parquet") and out is None:
+        raise click.UsageError(f"--format {fmt} writes a file; give --out FILE.{fmt}")
     with open_store(db, schema=schema, create=False) as st:
         frame = st.claims(
             indicator=indicator, subject=subject, period=period, level=level, targets=targets, subject_exact=subject_exact
         )
     if fmt == "parquet":
-        _write_parquet(_json_text(frame), out)
+        write_parquet(_json_text(frame), out, decimals=DECIMAL_COLUMNS, integers=CLAIM_INTEGERS,
+                      booleans=CLAIM_BOOLEANS)
         return
-    with _output(out) as stream:
+    if fmt == "xlsx":
+        _write_claims_xlsx(_json_text(frame), out)
+        return
+    with _output(out, csv=fmt == "csv") as stream:
         if fmt == "table":
             table = Table(title=f"{len(frame)} claims", title_justify="left")
             reviewed = bool(frame["reviewed_by"].notna().any())  # the review column once anything is reviewed
@@ -169,16 +179,17 @@ def stats(db: str, schema: str | None, fmt: str, top: int) -> None:
 
 def _format_from(out: Path | None) -> str:
     suffix = out.suffix.lower().lstrip(".") if out is not None else ""
-    return suffix if suffix in ("csv", "jsonl", "parquet") else "table"
+    return suffix if suffix in ("csv", "jsonl", "xlsx", "parquet") else "table"
 
 
 @contextmanager
-def _output(path: Path | None) -> Iterator[IO[str]]:
-    """Standard output, or ``path`` opened for writing (written whole or not at all)."""
+def _output(path: Path | None, *, csv: bool = False) -> Iterator[IO[str]]:
+    """Standard output, or ``path`` opened for writing (written whole or not at all; a CSV file
+    in UTF-8 with a byte-order mark, so Excel reads the Chinese)."""
     if path is None:
         yield sys.stdout
         return
-    with atomic_file(path, newline="") as stream:
+    with atomic_file(path, newline="", encoding=CSV_ENCODING if csv else "utf-8") as stream:
         yield stream
 
 
@@ -199,13 +210,47 @@ def _json_text(frame: pd.DataFrame) -> pd.DataFrame:
     return flat
 
 
-def _write_parquet(frame: pd.DataFrame, out: Path) -> None:
-    try:
-        import pyarrow  # noqa: F401 - pandas writes Parquet through it
-    except ImportError:
-        raise ConfigError("Parquet output needs pyarrow; pip install 'chanjia_nlp[parquet]'") from None
+def _write_claims_xlsx(frame: pd.DataFrame, out: Path) -> None:
+    """One sheet of claims: value, low and high numbers formatted for their unit, the rest text."""
+    from openpyxl import Workbook
+
+    from ..crosscheck.export import _save
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "claims"
+    columns = list(frame.columns)
+    sheet.append(columns)
+    _figures_rows(sheet, _plain(frame).to_dict("records"), columns, DECIMAL_COLUMNS)
+    _finish_sheet(sheet)
     with atomic_path(out) as partial:
-        frame.to_parquet(partial, index=False)
+        _save(book, partial)
+
+
+def _figures_rows(sheet: Any, rows: list[dict[str, Any]], columns: list[str], figures: tuple[str, ...]) -> None:
+    """Append ``rows``: the ``figures`` columns as numbers in the row's kind and unit, the rest as text."""
+    for n, row in enumerate(rows, start=sheet.max_row + 1):
+        sheet.append([None if name in figures else sheet_text(_sheet_value(row.get(name))) for name in columns])
+        for name in figures:
+            if name in columns:
+                put_number(sheet.cell(n, columns.index(name) + 1), row.get(name), row.get("kind"), row.get("unit"),
+                           row.get("currency"))
+
+
+def _sheet_value(value: Any) -> Any:
+    if value is None or isinstance(value, (int, float, str, bool)):
+        return value
+    return str(value)
+
+
+def _finish_sheet(sheet: Any) -> None:
+    from openpyxl.styles import Font
+
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    no_formulas(sheet)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
 
 
 def _cell(value: Any) -> str:
@@ -217,6 +262,8 @@ def _cell(value: Any) -> str:
 
 TABLE_FORMATS = ("table", "csv", "jsonl", "xlsx", "parquet")
 #: What the assessment table shows on a terminal; the files carry every column.
+TABLE_DECIMALS = ("value", "low", "high", "ledger_value")
+TABLE_INTEGERS = ("year", "paragraph", "start", "end")
 TABLE_SHOWN = ("region", "indicator", "year", "target", "text", "value", "scope", "basis", "evidence", "ledger")
 
 
@@ -259,9 +306,10 @@ def table(
         _write_table_xlsx(frame, out)
         return
     if fmt == "parquet":
-        _write_parquet(_flat_table(frame), out)
+        write_parquet(_flat_table(frame, decimals=False), out, decimals=TABLE_DECIMALS, integers=TABLE_INTEGERS,
+                      booleans=("target",))
         return
-    with _output(out) as stream:
+    with _output(out, csv=fmt == "csv") as stream:
         if fmt == "table":
             shown = Table(title=f"{len(frame)} rows (by {by})", title_justify="left")
             for name in TABLE_SHOWN:
@@ -279,7 +327,7 @@ def table(
                 )
             Console(file=stream, width=None if stream.isatty() else WIDE).print(shown)
         elif fmt == "csv":
-            _flat_table(frame).to_csv(stream, index=False, lineterminator="\n")
+            _flat_table(frame).map(spreadsheet_text).to_csv(stream, index=False, lineterminator="\n")
         else:
             for row in frame.to_dict("records"):
                 stream.write(json.dumps(row, ensure_ascii=False, default=_json_value) + "\n")
@@ -304,12 +352,13 @@ def _where(row: Mapping[str, Any]) -> str:
     )
 
 
-def _flat_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """The table with one cell per value: evidence as ``path · 第N段 · sentence`` lines, the
-    candidates as ``text (why it lost)`` lines, decimals as exact strings."""
+def _flat_table(frame: pd.DataFrame, *, decimals: bool = True) -> pd.DataFrame:
+    """The table with one cell per value: evidence as ``path · 第N段 · sentence`` lines (with the
+    span), the candidates as ``text (why it lost)`` lines, decimals as exact strings (kept as
+    ``Decimal`` without ``decimals``)."""
     flat = frame.copy()
     flat["evidence"] = [
-        "\n".join(f"{s['path']} · 第{s['paragraph']}段 · {s['start']}–{s['end']} · {s['sentence']}" for s in spans or [])
+        "\n".join(f"{s['path']} · 第{s['paragraph']}段 · {s['sentence']} ({s['start']}–{s['end']})" for s in spans or [])
         or None
         for spans in flat["evidence"]
     ]
@@ -317,30 +366,34 @@ def _flat_table(frame: pd.DataFrame) -> pd.DataFrame:
         "\n".join(f"{c['text']} ({c['path']}:{c['start']}): {c['lost']}" for c in cands or []) or None
         for cands in flat["candidates"]
     ]
-    for name in ("value", "low", "high", "ledger_value"):
-        flat[name] = flat[name].map(lambda v: decimal_string(v) if isinstance(v, Decimal) else None)
+    if decimals:
+        for name in TABLE_DECIMALS:
+            flat[name] = flat[name].map(lambda v: decimal_string(v) if isinstance(v, Decimal) else None)
     return flat.astype(object).where(flat.notna(), None)
 
 
 def _write_table_xlsx(frame: pd.DataFrame, out: Path) -> None:
-    """One sheet, numbers as numbers (value, ledger value), the rest as text."""
+    """The assessment sheet, then one sheet per 台账 verdict (the rows with that verdict): figures
+    as numbers formatted for their unit (value, low, high, ledger value), the rest as text."""
     from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    from ..crosscheck.export import _save
+    from ..records import VERDICTS
 
     flat = _flat_table(frame)
+    columns = list(flat.columns)
+    rows = flat.to_dict("records")
     book = Workbook()
     sheet = book.active
     sheet.title = "assessment"
-    sheet.append(list(flat.columns))
-    for row in flat.to_dict("records"):
-        cells = []
-        for name, value in row.items():
-            if name in ("value", "low", "high", "ledger_value") and value is not None:
-                number = Decimal(value)
-                value = int(number) if number == number.to_integral_value() else float(number)
-            elif isinstance(value, str):
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)[:32767]
-            cells.append(value)
-        sheet.append(cells)
-    sheet.freeze_panes = "A2"
-    book.save(out)
+    pages = [(sheet, rows)]
+    for verdict in VERDICTS:
+        chosen = [r for r in rows if r.get("ledger_verdict") == verdict]
+        if chosen:
+            pages.append((book.create_sheet(verdict), chosen))
+    for page, page_rows in pages:
+        page.append(columns)
+        _figures_rows(page, page_rows, columns, TABLE_DECIMALS)
+        _finish_sheet(page)
+    with atomic_path(out) as partial:
+        _save(book, partial)
