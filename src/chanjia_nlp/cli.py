@@ -134,6 +134,8 @@ def _format_of(out: str) -> str:
 @contextlib.contextmanager
 def _open_out(out: str, *, csv: bool = False) -> Iterator[IO[str]]:
     if out == "-":
+        if csv and not sys.stdout.isatty():
+            sys.stdout.write("\ufeff")  # a redirect makes a file that Excel opens
         yield sys.stdout
         sys.stdout.flush()
         return

@@ -184,9 +184,12 @@ def _format_from(out: Path | None) -> str:
 
 @contextmanager
 def _output(path: Path | None, *, csv: bool = False) -> Iterator[IO[str]]:
-    """Standard output, or ``path`` opened for writing (written whole or not at all; a CSV file
-    in UTF-8 with a byte-order mark, so Excel reads the Chinese)."""
+    """Standard output, or ``path`` opened for writing (written whole or not at all). CSV is UTF-8
+    with a byte-order mark, so Excel reads the Chinese: in a file, and on standard output unless
+    it is a terminal (a shell redirect makes a file too)."""
     if path is None:
+        if csv and not sys.stdout.isatty():
+            sys.stdout.write("\ufeff")  # `chanjia claims --format csv > x.csv` opens in Excel too
         yield sys.stdout
         return
     with atomic_file(path, newline="", encoding=CSV_ENCODING if csv else "utf-8") as stream:
