@@ -147,3 +147,9 @@ def test_mixed_fraction_round_trip(whole, numerator, denominator):
     text = f"{format_number(Decimal(whole), style='chinese')}又{denominator}分之{numerator}"
     assert parse_number(text) == normalize_decimal(Decimal(whole) + Decimal(numerator) / Decimal(denominator))
 
+
+@given(st.integers(min_value=1, max_value=10**12 - 1).map(Decimal), st.sampled_from(["-", "－", "−", "负", "負"]))
+def test_leading_sign_round_trip(value, sign):
+    assert parse_number(f"{sign}{format_number(value, style='arabic')}") == -value
+    assert parse_number(f"{sign}{format_number(value, style='chinese')}") == -value
+

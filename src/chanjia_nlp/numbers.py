@@ -213,10 +213,26 @@ def parse_number(text: str) -> Decimal | None:
     Decimal('1.5')
     >>> parse_number("两三") is None
     True
+    >>> parse_number("负三十二")
+    Decimal('-32')
     """
     if not isinstance(text, str):
         raise TypeError(f"parse_number() takes a str, not {type(text).__name__}")
-    return parse_halfwidth(radicals_to_ideographs(to_halfwidth(text)).strip())
+    text = radicals_to_ideographs(to_halfwidth(text)).strip()
+    if text[:1] in _SIGNS and text[1:2] not in _SIGNS:
+        value = _parse_unsigned(text[1:])  # -10000, −3.5, 负三十二, 負四十五億
+        return None if value is None else -value
+    return _parse_unsigned(text)
+
+
+_SIGNS = frozenset("-−负負")  # a leading minus (full-width － is made - first)
+
+
+def _parse_unsigned(text: str) -> Decimal | None:
+    """:func:`parse_halfwidth`, and a decimal written without its 0 (``.5``: issue 13 item 22)."""
+    if text[:1] == "." and text[1:].isdigit():
+        text = "0" + text
+    return parse_halfwidth(text)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -224,6 +240,8 @@ def parse_halfwidth(text: str) -> Decimal | None:
     """:func:`parse_number` for text already in half-width form (cached: reports repeat numbers)."""
     if not text:
         return None
+    if "點" in text:
+        return parse_halfwidth(text.replace("點", _DECIMAL_POINT))  # 點, the traditional 点
     if text.startswith(_PERCENT_WORDS):
         return parse_halfwidth(text[len(_PERCENT_WORDS) :]) if len(text) > 3 else None
     if _MIXED_WORD in text:

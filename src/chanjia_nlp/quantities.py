@@ -88,7 +88,7 @@ class _Grammar:
 def _grammar() -> _Grammar:
     """Compile the patterns from the lexicons, once per process."""
     numerals = _lexicon.numerals()
-    cn = "".join(sorted(numerals)) + "几"
+    cn = "".join(sorted(numerals)) + "几幾"
     # 参 is the 大写 3 after OpenCC t2s (參), and the first character of 参加, 参与: no numeral starts
     # there, so the scan does not stop at every 参加; _build reads it before the places it stands
     # before (参万肆仟…: issue 13 item 16).
@@ -104,11 +104,11 @@ def _grammar() -> _Grammar:
     small_place = "(?:百(?!分)|千(?![瓦克米]))"  # 百分之, 百分点, 百分位 start no multiplier
     # Written as a trie (one character decides each step), so a number with no multiplier after it
     # fails at the first character.
-    mult = rf"(?=[万亿百千个])(?:万[万亿]?|亿|{small_place}(?:万亿?|亿)?|个亿)"
+    mult = rf"(?=[万萬亿億百千个])(?:[万萬][万萬亿億]?|[亿億]|{small_place}(?:[万萬][亿億]?|[亿億])?|个[亿億])"
     # Arabic digits with Chinese places after them (5万4千6百, 1千零1, 2千零30万, 3亿5000万: issue 13
     # item 2): the places and digits after the first digits, and the places that close them (2亿8千万).
-    place = "(?:[十百万亿]|千(?![瓦克米]))"
-    mixed_places = rf"(?P<places>(?=[十百千万亿])(?:(?:{place}+零?[0-9]+)+(?:[十百]|千(?![瓦克米]))?[万亿]?|十))?"
+    place = "(?:[十百万萬亿億]|千(?![瓦克米]))"
+    mixed_places = rf"(?P<places>(?=[十百千万萬亿億])(?:(?:{place}+零?[0-9]+)+(?:[十百]|千(?![瓦克米]))?[万萬亿億]?|十))?"
     sep = _or(_RANGE_SEPARATOR_WORDS)
     # N与M之间 (between N and M: issue 13 item 23), read by _build where a number stops before 与/和
     unit_words = _or(units)
@@ -119,7 +119,7 @@ def _grammar() -> _Grammar:
     fraction_part = rf"(?:{fraction_arabic}|[{cn}]+)"
     # Fractions with Arabic digits or a whole number before 又 (3分之1, 千分之2.4, 一百分之2,
     # 一又二分之一, 3又一千分之23: issue 13 items 20, 21), matched where the scan stops at a 分 or 又
-    fraction = rf"(?:{fraction_part}又)?{fraction_part}分之(?:[{cn}]+(?:点[{cn}]+)?|{fraction_arabic})"
+    fraction = rf"(?:{fraction_part}又)?{fraction_part}分之(?:[{cn}]+(?:[点點][{cn}]+)?|{fraction_arabic})"
     vague_phrases = _or(w for w in _lexicon.vague_words() if len(w) > 1)
     # A candidate starts at a numeral character: the lookahead lets `re` skip every other
     # position at C speed. A qualifier prefix (近, 超过) is looked up behind the match, not
@@ -140,9 +140,9 @@ def _grammar() -> _Grammar:
         (?:(?<=[{ctx_before}])(?P<ctx>))?                 # 近, 超过, 第, ? just before
         (?>(?P<num>
             (?:
-                百分之(?:(?!百分)[{cn}])+(?:点[{cn}]+)?       # 百分之九十八, 百分之一点五 (not 百分位's 百)
+                百分之(?:(?!百分)[{cn}])+(?:[点點][{cn}]+)?       # 百分之九十八, 百分之一点五 (not 百分位's 百)
               | 百分之(?:{arabic})                           # 百分之98
-              | [{cn}]+分之[{cn}]+(?:点[{cn}]+)?             # 三分之一 (3分之1, 千分之2.4, 一又二分之一:
+              | [{cn}]+分之[{cn}]+(?:[点點][{cn}]+)?             # 三分之一 (3分之1, 千分之2.4, 一又二分之一:
                                                             #   g.fraction, from _build)
               | {vague_phrases}                             # 成千上万
               | 数(?=[十百千万亿])[十百千万亿]+               # 数百, 数千万
@@ -153,15 +153,15 @@ def _grammar() -> _Grammar:
                                                             # 1-2, 3万-5万,
             (?:(?:{mult})?(?P<left_unit>{_or(units)})?[ ]?{sep}[ ]?(?:{arabic})  #   300元至800元, 1万(含)-5万
               (?(left_unit)(?=(?:{mult})?(?P=left_unit))))?  #   …with the same unit on both ends (5人至10家 is two)
-          | (?=[{cn}点{seps}]*?[万亿几])(?P<cn_free>        # 三万五, 十几 (a 万, 亿 or 几 ahead)
-                [{cn}]+(?:点[{cn}]+)?(?:{sep}[{cn}]+)?)
-          | [{cn}]+(?:点[{cn}]+)?(?:{sep}[{cn}]+)?          # 三万五千, 两三, 三至五, 一点五
+          | (?=[{cn}点點{seps}]*?[万萬亿億几幾])(?P<cn_free>        # 三万五, 十几 (a 万, 亿 or 几 ahead)
+                [{cn}]+(?:[点點][{cn}]+)?(?:{sep}[{cn}]+)?)
+          | [{cn}]+(?:[点點][{cn}]+)?(?:{sep}[{cn}]+)?          # 三万五千, 两三, 三至五, 一点五
         ))
         <SPACE>                                           # (the spaced form: 共有 25 家, 3.8 万余名)
         (?P<inf1>{_or(infix)})?                          # 600余万元, 十多个
         (?P<mult>{mult})?<SPACE2>                        # 万, 亿, 百万 (spaced: 3.8 万 元)
         (?P<tail>[0-9](?![0-9.,])|(?<=万)[0-9]{{4}}(?![0-9.,]))?  # 13万2, 1万2000
-        (?:(?P<inf2>{_or(infix)})(?P<mult2>[万亿])?)?     # 3.8万余名, 817万多元, 3千余万元, 500万余亿
+        (?:(?P<inf2>{_or(infix)})(?P<mult2>[万萬亿億])?)?     # 3.8万余名, 817万多元, 3千余万元, 500万余亿
         (?P<unit>{_or(units)})?                          # 名, 人次, 万元 → 元, %
         (?P<suf>{_or(suffix)})?                          # 以上, 左右
         (?(inf1)|(?(mult)|(?(tail)|(?(inf2)|(?(unit)|(?(suf)|  # nothing after the numeral:
@@ -453,14 +453,14 @@ RE_SERVICE_RADIUS = re.compile(r"[^，。；、,;:：\s]{0,6}圈")  # 15分钟(�
 _PREFIXES_WITH_RULES = frozenset({"约", "上", "过"})  # 签约3家, 会上3家, 通过3项: _build decides
 _GUO_NOT_AFTER = frozenset("经通超不度跨越穿错难胜路走闯")  # 经过, 通过, 不过 …: 过 ends a word
 _SUFFIXES_WITH_RULES = frozenset({"上下", "+"})  # 上下班, 5+2 模式: _build decides
-_FAST_NOT_BEFORE = frozenset("?0123456789×*:：/-−负“‘.")  # a lost digit (the slow path flags it), 7×24, 20:17
+_FAST_NOT_BEFORE = frozenset("?0123456789×*:：/-−负“‘.兆")  # a lost digit (the slow path flags it), 7×24, 20:17
 _MONTH_WORDS = ("月", "多月", "半月", "工作日")  # 3个月: a duration, not a count of 个
 
 
 _NUM_GROUP = 2  # index of the (?P<num>) group: lastindex == 2 means nothing after the numeral matched
 _MULT_GROUP = 8  # index of the (?P<mult>) group: a space after it may stand before the unit (3.8万 元)
 _MAY_BE_SPACED = (_NUM_GROUP, _MULT_GROUP)
-RE_STANDS_ALONE = re.compile(r"[万亿几/]|分之|^数|^成")  # 12万, 三万五, 数百, 几十, 成千上万, 百分之十, 1/3
+RE_STANDS_ALONE = re.compile(r"[万萬亿億几幾/]|分之|^数|^成")  # 12万, 三万五, 数百, 几十, 成千上万, 百分之十, 1/3
 
 
 _MAY_FOLLOW_ALONE = frozenset("大又与和")  # 六大举措, 一又二分之一, 5000与10000元之间
@@ -698,9 +698,11 @@ def _smaller_units(
 
 
 def _discount(num: str) -> Decimal | None:
-    """The tenths of a discount: ``8`` (8折), ``8.5``, ``八五`` (八五折: 8.5 tenths), ``七``; a
-    discount is under ten tenths."""
+    """The tenths of a discount: ``8`` (8折), ``8.5``, ``八五`` and ``85`` (八五折, 85折: 8.5 tenths),
+    ``七``; a discount is under ten tenths."""
     value = parse_halfwidth(num)
+    if value is not None and 10 < value < 100 and num.isdigit() and value % 10:
+        value = value / 10  # 85折, 95折: two digits are tenths and hundredths
     if value is None and len(num) == 2:
         first, second = parse_halfwidth(num[0]), parse_halfwidth(num[1])
         if first is not None and second is not None and first < 10 and second < 10:
@@ -759,8 +761,8 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
             num, num_start, before = "0." + num, num_start - 1, _char_before(norm, num_start - 1)  # .5人
             pre = _prefix_before(norm, num_start, g)  # 约.25万元
             pre_start = num_start - len(pre) if pre else num_start
-    if unit_text is None and norm.startswith(_AMBIGUOUS_MULTIPLIER, end):
-        return None  # 3兆: 10^6 in mainland usage, 10^12 elsewhere; refused, never guessed
+    if (unit_text is None and norm.startswith(_AMBIGUOUS_MULTIPLIER, end)) or before == _AMBIGUOUS_MULTIPLIER:
+        return None  # 3兆, 四十九兆九千…億元: 10^6 in mainland usage, 10^12 elsewhere; refused, never guessed
     unit = g.units[unit_text] if unit_text else None
     if unit is not None and unit.tally and not _in_tally(norm, num_start, end, g):
         if suf:
@@ -777,7 +779,7 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
     one = False  # 一 that is a figure: a medal (斩获一金) or closing a phrase after its noun (一座、)
     if num == "一" or num == "壹":
         one = (
-            (unit is not None and unit.tally) or ext is not None
+            (unit is not None and (unit.tally or unit.text == "折")) or ext is not None  # 斩获一金, 一折
             or _one_after_noun(norm, num_start, end, unit_text)
         )
         if not (pre or inf1 or inf2 or suf or one):
@@ -908,7 +910,7 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
 
     if unit is None and kind not in (Kind.PERCENT, Kind.RATIO):
         # Without a unit a number needs something else that says it is an amount.
-        has_mult = mult_text is not None or "万" in num or "亿" in num
+        has_mult = mult_text is not None or any(c in _BIG_PLACES for c in num)
         counts_as_amount = (
             vague_or_range is Qualifier.VAGUE
             or (has_mult and (is_arabic or qualifier is not Qualifier.EXACT or _has_digit(num)))
