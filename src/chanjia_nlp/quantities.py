@@ -60,7 +60,8 @@ class _Grammar:
     session: re.Pattern[str]  # what follows the 届 of a congress's numbering (十届五次, 十五届人大)
     session_numerals: frozenset[str]
     units: Mapping[str, _lexicon.Unit]
-    fast_units: Mapping[str, tuple[Kind, str, str | None]]  # unit text → kind, unit, currency, for
+    fast_units: Mapping[str, tuple[Kind, str, str | None, bool]]  # unit text → kind, unit, currency, and
+    # whether what follows or precedes it may call a rule (156元5角, 港币500元), for
     # the units the fast path takes: scale 1, after any numeral, no duration, no rule in _build but 个's
     prefix: Mapping[str, Qualifier]
     infix: Mapping[str, Qualifier]
@@ -195,6 +196,7 @@ def _grammar() -> _Grammar:
     # Currency words that may stand before the number (港币两千九百六十元, 美元5000万): the money units
     # other than the plain yuan words a number is followed by.
     currency_words = [t for t, u in units.items() if u.kind == "money" and u.currency and t not in _PLAIN_YUAN]
+    extendable = frozenset(sub_units) | half_units | {"个"}
     # What reports a placing, searched in the few characters before a 第 or 前 (the text up to it is
     # the search's end, so `$` is the 第): a verb (位居, 排名; 居 alone), or the field ranked in
     # (全省, 全市 … 第四: 增速全市第一, 全省同类开发区第四), with up to 8 characters between.
@@ -242,7 +244,8 @@ def _grammar() -> _Grammar:
         session_numerals=frozenset("0123456789" + cn),
         units=units,
         fast_units=MappingProxyType({
-            text: (_KINDS[unit.kind], unit.text, unit.currency) for text, unit in units.items()
+            text: (_KINDS[unit.kind], unit.text, unit.currency, text in extendable or text in _PLAIN_YUAN)
+            for text, unit in units.items()
             if unit.scale == 1 and not unit.arabic_only and not unit.tally and unit.kind != "duration"
             and (unit.text == "个" or unit.text not in _UNITS_WITH_RULES)
         }),
@@ -260,7 +263,7 @@ def _grammar() -> _Grammar:
         suffix_re=re.compile(_or(suffix)),
         half_units=half_units,
         ge_half=ge_half,
-        extendable=frozenset(sub_units) | half_units | {"个"},
+        extendable=extendable,
         extension_starts=frozenset("半0123456789十拾" + digits),
         currency_before=re.compile(_or(currency_words) + "$"),
         currency_ends=frozenset(w[-1] for w in currency_words),
@@ -349,7 +352,6 @@ def _iter_numbers(text: str, norm: str, g: _Grammar) -> Iterator[Quantity]:
     blocked = _blocked_spans(norm, g)
     prefixes = g.prefixes_by_last_char
     fast_units = g.fast_units
-    extension_starts, extendable, currency_ends = g.extension_starts, g.extendable, g.currency_ends
     previous_end = 0  # end of the last quantity yielded: a prefix may not reach into it
     rank_end = -1  # end of the last rank yielded: 居全国第17、长三角第2 continues its list
     # The last 《 before the candidate, and the next one: a title mark close before a number sends it
@@ -395,9 +397,7 @@ def _iter_numbers(text: str, norm: str, g: _Grammar) -> Iterator[Quantity]:
             or before in _FAST_NOT_BEFORE or (before.isascii() and before.isalpha())
             or (unit_text == "个" and (suf or norm.startswith(_MONTH_WORDS, end)))
             # 156元5角, 一吨半, 5000元与10000元之间; 港币500元: rules of their own
-            or (unit_text in extendable and norm[end : end + 1] in extension_starts)
-            or norm.startswith(_BETWEEN_SEPARATORS, end)
-            or (unit_text in _PLAIN_YUAN and _char_before(norm, num_start - len(pre) if pre else num_start) in currency_ends)
+            or (unit[3] and _unit_calls_a_rule(norm, end, num_start - len(pre) if pre else num_start, unit_text, g))
             or pre in _PREFIXES_WITH_RULES or suf in _SUFFIXES_WITH_RULES
             or num_start - last_title <= _TITLE_REACH
             or (value := parse_halfwidth(num)) is None
@@ -411,7 +411,7 @@ def _iter_numbers(text: str, norm: str, g: _Grammar) -> Iterator[Quantity]:
                 num_start -= len(pre)  # the span starts at the prefix, whatever word qualifies
             low = value if qualifier in _LOW_IS_VALUE else None
             high = value if qualifier in _HIGH_IS_VALUE else None
-            kind, unit_out, currency = unit
+            kind, unit_out, currency, _ = unit
             q = _make_quantity(
                 text[num_start:end], num_start, end, value, low, high, qualifier, kind,
                 unit_out, currency, text[m.start() : m.end(_NUM_GROUP)], False, None, False,
@@ -419,6 +419,17 @@ def _iter_numbers(text: str, norm: str, g: _Grammar) -> Iterator[Quantity]:
         if q is not None:
             previous_end = q.end
             yield q
+
+
+def _unit_calls_a_rule(norm: str, end: int, start: int, unit_text: str, g: _Grammar) -> bool:
+    """Whether a figure of the fast path with one of the units that have rules around them (个, 元,
+    吨 …) needs them: smaller units or 半 after it (156元5角, 一吨半, 1个半小时), N与M之间 (5000元与
+    10000元之间), or a currency word before it (港币500元)."""
+    return (
+        (unit_text in g.extendable and norm[end : end + 1] in g.extension_starts)
+        or norm.startswith(_BETWEEN_SEPARATORS, end)
+        or (unit_text in _PLAIN_YUAN and _char_before(norm, start) in g.currency_ends)
+    )
 
 
 def _char_before(norm: str, at: int) -> str:
