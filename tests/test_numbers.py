@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chanjia_nlp.errors import ConfigError
-from chanjia_nlp.numbers import format_number, parse_number, parse_range, parse_vague, to_halfwidth
+from chanjia_nlp.numbers import format_number, normalize_decimal, parse_number, parse_range, parse_vague, to_halfwidth
 
 from .conftest import load_cases
 
@@ -87,3 +87,69 @@ def test_parse_never_raises_on_numeral_soup(text):
     parse_number(text)
     parse_range(text)
     parse_vague(text)
+
+
+# Issue 13: every written style of a number parses back to it. 大写 is the Chinese style in the
+# financial characters; "mixed places" writes the Chinese style's digits in Arabic (5万4千6百, 2千零3十).
+_DAXIE = str.maketrans("一二三四五六七八九十百千万亿", "壹贰叁肆伍陆柒捌玖拾佰仟萬億")
+_ARABIC_DIGITS = str.maketrans("一二三四五六七八九", "123456789")
+
+
+def daxie(value: Decimal) -> str:
+    return format_number(value, style="chinese").translate(_DAXIE)
+
+
+def arabic_places(value: Decimal) -> str:
+    chinese = format_number(value, style="chinese")
+    return ("1" if chinese.startswith("十") else "") + chinese.translate(_ARABIC_DIGITS)  # 1十5万, as digits are written
+
+
+def arabic_sections(value: Decimal) -> str:
+    """Arabic digits in 万/亿 sections: 1亿2345万6789, 1万零500, 3亿零20万."""
+    n = int(value)
+    out, gap = [], False
+    for size, mark in ((10**8, "亿"), (10**4, "万"), (1, "")):
+        count, n = divmod(n, size)
+        if count:
+            if out and (gap or count < 1000):
+                out.append("零")  # a place skipped: 1万零500, 1亿零20万
+            out.append(f"{count}{mark}")
+            gap = False
+        elif out:
+            gap = True
+    return "".join(out) or "0"
+
+
+@given(integers)
+def test_daxie_round_trip(value):
+    assert parse_number(daxie(value)) == value
+
+
+@given(integers)
+def test_arabic_places_round_trip(value):
+    assert parse_number(arabic_places(value)) == value
+
+
+@given(integers)
+def test_arabic_sections_round_trip(value):
+    assert parse_number(arabic_sections(value)) == value
+
+
+@given(st.integers(min_value=1, max_value=10**6 - 1).map(Decimal), st.sampled_from([" ", "\u3000", "\t"]))
+def test_surrounding_space_round_trip(value, space):
+    assert parse_number(f"{space}{format_number(value, style='arabic')}{space}") == value
+
+
+@given(st.integers(min_value=0, max_value=10**4), st.integers(min_value=1, max_value=99), st.integers(min_value=2, max_value=10**4))
+def test_mixed_fraction_round_trip(whole, numerator, denominator):
+    if numerator >= denominator:
+        numerator = denominator - 1
+    text = f"{format_number(Decimal(whole), style='chinese')}又{denominator}分之{numerator}"
+    assert parse_number(text) == normalize_decimal(Decimal(whole) + Decimal(numerator) / Decimal(denominator))
+
+
+@given(st.integers(min_value=1, max_value=10**12 - 1).map(Decimal), st.sampled_from(["-", "－", "−", "负", "負"]))
+def test_leading_sign_round_trip(value, sign):
+    assert parse_number(f"{sign}{format_number(value, style='arabic')}") == -value
+    assert parse_number(f"{sign}{format_number(value, style='chinese')}") == -value
+

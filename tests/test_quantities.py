@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chanjia_nlp import Kind, Qualifier, extract_quantities, quantities
+from chanjia_nlp.numbers import format_number
 
 from .conftest import assert_spans, load_cases
 
@@ -68,6 +69,9 @@ CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 # Text made of the pieces the grammar is built from, so the properties reach deep into it.
 PIECES = list("零〇一二两三四五六七八九十百千万亿壹贰拾佰仟0123456789.,-—~至到第数几余多近超约上以下左右%％人名家个元美年月日分之点大“”《》，。\n ")
 PIECES += ["百分之", "万元", "人次", "以上", "不少于", "个百分点", "成千上万", "亿美元", "位居全市", "五一", "二十大", "１２"]
+# issue 13: the forms of the number grammar's new rules
+PIECES += ["又", "分之", "角", "毛", "块", "半", "小时", "兆", "参", "叁", "佰", "与", "和", "之间", "折", "对折", "@", "a@b.cn",
+           "个亿", "(含)", "港币", "零", "间", "升", "千克", "百分位"]
 soup = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
 
 
@@ -106,6 +110,9 @@ FAST_PIECES = list("0123456789.,万亿千百余多近超约上第?×*a《》“�
     # the rules of real reports: ranks (前3名, 全市第一), medals, datelines, signs, fractions, 过万, 届次
     "前", "全市", "居", "金", "银", "优胜奖", "斩获", ":", "/", "-", "负", "过", "经过", "届", "全委", "（含）以上",
     "千瓦时", "http://a.cn/1 ", " ",
+    # issue 13: what sends a figure from the fast path to the rules, and the new shapes
+    "元", "角", "分", "半", "小时", "个", "港币", "与", "和", "之间", "万万", "个亿", "兆", ".", "(含)", "零", "又", "分之", "折",
+    "吨", "块", "@", "间", "升", "千",
 ]
 
 
@@ -148,3 +155,59 @@ def test_damaged_digits_are_flagged_never_guessed(text, span):
 @pytest.mark.parametrize("text", ["汽车零部件企业", "实行7×24小时受理", "服务零距离"])
 def test_words_with_numerals_are_not_quantities(text):
     assert extract_quantities(text) == []
+
+
+# Issue 13: a figure written in each style a report uses is read back as the number it states,
+# and its span slices back to the raw text.
+_DAXIE = str.maketrans("一二三四五六七八九十百千万亿", "壹贰叁肆伍陆柒捌玖拾佰仟萬億")
+_ARABIC_DIGITS = str.maketrans("一二三四五六七八九", "123456789")
+_FULLWIDTH = {ord(c): ord(c) + 0xFEE0 for c in "0123456789,.-%"}
+
+
+def _styles(value: Decimal) -> dict[str, str]:
+    chinese = format_number(value, style="chinese")
+    return {
+        "arabic": format_number(value, style="arabic"),
+        "fullwidth": format_number(value, style="arabic").translate(_FULLWIDTH),
+        "chinese": chinese,
+        "daxie": chinese.translate(_DAXIE),
+        "mixed-places": ("1" if chinese.startswith("十") else "") + chinese.translate(_ARABIC_DIGITS),  # 1十5万
+        "mixed-wan": format_number(value, style="mixed"),
+    }
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=2, max_value=10**12 - 1).map(Decimal), st.sampled_from(["人", "名", "人次", "元", "家"]),
+       st.sampled_from(["", " "]))
+def test_each_style_reads_back(value, unit, space):
+    for style, written in _styles(value).items():
+        if style == "daxie" and value < 10 and unit != "元":
+            continue  # a lone 大写 digit before a count is a word character (陆家嘴, 队伍): guarded on purpose
+        text = f"全年累计服务职工{written}{space if style in ('arabic', 'fullwidth', 'mixed-wan') else ''}{unit}。"
+        (q,) = extract_quantities(text)
+        assert_spans(text, [q])
+        assert (style, q.value, q.unit) == (style, value, unit)
+        assert q.text.endswith(unit)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.decimals(min_value=Decimal("0.1"), max_value=Decimal(999), places=1), st.sampled_from(["-", "－", "负"]),
+       st.sampled_from(["%", "个百分点"]))
+def test_a_written_sign_reads_back_negative(value, sign, unit):
+    written = format_number(value, style="arabic")
+    text = f"利润总额同比增长{sign}{written}{unit}，较上年下降{written}{unit}。"
+    first, second = extract_quantities(text)
+    assert_spans(text, [first, second])
+    assert (first.value, second.value) == (-value, value)
+    assert first.text.startswith(sign)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=1, max_value=9999), st.integers(min_value=1, max_value=9), st.integers(min_value=0, max_value=9))
+def test_yuan_and_its_smaller_units_read_back(yuan, jiao, fen):
+    written = f"{yuan}元{jiao}角" + (f"{fen}分" if fen else "")
+    text = f"职工食堂每餐补贴{written}。"
+    (q,) = extract_quantities(text)
+    assert_spans(text, [q])
+    assert (q.text, q.value, q.unit, q.currency) == (written, Decimal(yuan) + Decimal(jiao) / 10 + Decimal(fen) / 100, "元", "CNY")
+

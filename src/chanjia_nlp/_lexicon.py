@@ -19,6 +19,7 @@ from types import MappingProxyType
 from .errors import LexiconError
 
 __all__ = [
+    "SubUnit",
     "Unit",
     "exclusions",
     "jieba_terms",
@@ -30,9 +31,11 @@ __all__ = [
     "read_lines",
     "read_rows",
     "session_bodies",
+    "sub_units",
     "units",
     "vague_words",
     "word_list",
+    "worded_amounts",
 ]
 
 KINDS = frozenset(
@@ -128,6 +131,45 @@ def units() -> Mapping[str, Unit]:
         out[row["unit"]] = Unit(
             row["unit"], row["kind"], row["currency"] or None, row["after"] == "arabic", scale, row["after"] == "tally"
         )
+    return MappingProxyType(out)
+
+
+@dataclass(frozen=True, slots=True)
+class SubUnit:
+    """A smaller unit written after a unit (``sub_units.tsv``): 角 after 元, 分钟 after 小时."""
+
+    minor: str
+    """The smaller unit's word; empty for the abbreviated next place (一块二)."""
+    per: Decimal
+    unit: Unit
+    """What the whole mention reports: its unit text, kind and currency."""
+
+
+@functools.cache
+def sub_units() -> Mapping[str, tuple[SubUnit, ...]]:
+    """Major unit text → its smaller units, in increasing ``per`` (元 → 角, 毛, 分)."""
+    out: dict[str, list[SubUnit]] = {}
+    name = "sub_units.tsv"
+    for number, row in read_rows(name, ("major", "minor", "per", "unit", "kind", "currency")):
+        if row["kind"] not in KINDS:
+            raise LexiconError(name, number, f"unknown kind {row['kind']!r}; valid: {sorted(KINDS)}")
+        per = _decimal(name, number, row["per"])
+        if per <= 1 or per != per.to_integral_value():
+            raise LexiconError(name, number, "per must be a whole number above 1")
+        unit = Unit(row["unit"], row["kind"], row["currency"] or None, False)
+        out.setdefault(row["major"], []).append(SubUnit(row["minor"], per, unit))
+    return MappingProxyType({k: tuple(sorted(v, key=lambda s: s.per)) for k, v in out.items()})
+
+
+@functools.cache
+def worded_amounts() -> Mapping[str, tuple[Decimal, str, str]]:
+    """Word → (value, kind, unit) for amounts written without a numeral (对折 → 50 percent, 折)."""
+    out = {}
+    name = "worded_amounts.tsv"
+    for number, row in read_rows(name, ("word", "value", "kind", "unit")):
+        if row["kind"] not in KINDS:
+            raise LexiconError(name, number, f"unknown kind {row['kind']!r}; valid: {sorted(KINDS)}")
+        out[row["word"]] = (_decimal(name, number, row["value"]), row["kind"], row["unit"])
     return MappingProxyType(out)
 
 

@@ -56,6 +56,7 @@ RE_SPLIT_MIXED = re.compile(r"[0-9][0-9,]*(?:\.[0-9]+)?|.")
 _DECIMAL_POINT = "点"
 _PERCENT_WORDS = "百分之"
 _FRACTION_WORD = "分之"
+_MIXED_WORD = "又"  # 一又二分之一: a whole number and a fraction
 
 
 RE_FULLWIDTH_RUN = re.compile("[\uff01-\uff5e\u3000\u00a0]+")
@@ -123,6 +124,7 @@ def _parse_integer_part(tokens: list[tuple[str, Decimal]]) -> Decimal | None:
     last_big: Decimal | None = None  # the last 万/亿 (must decrease, or combine: 万亿)
     last_unit: Decimal | None = None  # the last place marker of any kind
     after_zero = False
+    started_bare = False  # the numeral opens with its 万/亿 (万万 is no numeral, 10万万 is)
     for i, (role, value) in enumerate(tokens):
         if role in ("digit", "arabic"):
             if pending is not None:
@@ -147,10 +149,15 @@ def _parse_integer_part(tokens: list[tuple[str, Decimal]]) -> Decimal | None:
         else:  # big: 万, 亿
             bare = pending is None and section == 0 and total == 0
             if pending is not None:
-                section += pending
+                section += _colloquial_tail(pending, last_small, after_zero)
                 pending = None
             if value == last_big:
-                return None  # 万万, 一万二万
+                if roles[i - 1] != "big" or started_bare:
+                    return None  # 万万 alone, 一万二万
+                total *= value  # 10万万: a 万 of 万 (10^9), as 万亿 is a 亿 of 万
+                continue
+            if i == 0:
+                started_bare = True
             if last_big is not None and value < last_big:
                 total += section * value  # 一亿二千万: 二千 is under the 亿
             else:
@@ -162,16 +169,33 @@ def _parse_integer_part(tokens: list[tuple[str, Decimal]]) -> Decimal | None:
                 total = base * value
             section, last_small, last_big, last_unit, after_zero = Decimal(0), None, value, value, False
     if pending is not None:
-        if last_unit is not None and not after_zero and last_unit >= 100 and pending == pending.to_integral_value():
+        if _writes_out_lower_places(pending, last_unit, after_zero):
+            section += pending  # 1万2000, 3亿45000000: the places under the 万/亿 written out
+        elif last_unit is not None and not after_zero and last_unit >= 100 and pending == pending.to_integral_value():
             bare_start = roles[0] == "big" or (roles[0] == "small" and tokens[0][1] > 10)
             if pending >= 10 or bare_start:
                 return None  # 一百25 is not a numeral; 万一 has no number before its 万
-                return None  # 一百25 is not a numeral
             # Abbreviated next place: 三万五 = 35000, 一千二 = 1200, 13万2 = 132000.
             section += pending * last_unit / 10
         else:
             section += pending
     return total + section
+
+
+def _colloquial_tail(pending: Decimal, last_small: Decimal | None, after_zero: bool) -> Decimal:
+    """A digit closing a section before its 万/亿: ``一百二万`` is 一百二 (120) 万, as ``一百二`` alone is
+    120 (issue 13 item 27); after 十 or a 零 the digit is the units (十二万, 一百零二万)."""
+    if last_small is not None and last_small >= 100 and not after_zero and pending < 10 and pending == pending.to_integral_value():
+        return pending * last_small / 10
+    return pending
+
+
+def _writes_out_lower_places(pending: Decimal, last_unit: Decimal | None, after_zero: bool) -> bool:
+    """Whether Arabic digits after a 万 or 亿 fill every place under it (``1万2000``: four digits
+    under 万), rather than abbreviate the next place (``13万2``) or break the numeral (``一百25``)."""
+    if last_unit is None or last_unit < 10000 or after_zero or pending != pending.to_integral_value():
+        return False
+    return len(str(int(pending))) == len(str(int(last_unit))) - 1
 
 
 def parse_number(text: str) -> Decimal | None:
@@ -189,10 +213,26 @@ def parse_number(text: str) -> Decimal | None:
     Decimal('1.5')
     >>> parse_number("两三") is None
     True
+    >>> parse_number("负三十二")
+    Decimal('-32')
     """
     if not isinstance(text, str):
         raise TypeError(f"parse_number() takes a str, not {type(text).__name__}")
-    return parse_halfwidth(radicals_to_ideographs(to_halfwidth(text)).strip())
+    text = radicals_to_ideographs(to_halfwidth(text)).strip()
+    if text[:1] in _SIGNS and text[1:2] not in _SIGNS:
+        value = _parse_unsigned(text[1:])  # -10000, −3.5, 负三十二, 負四十五億
+        return None if value is None else -value
+    return _parse_unsigned(text)
+
+
+_SIGNS = frozenset("-−负負")  # a leading minus (full-width － is made - first)
+
+
+def _parse_unsigned(text: str) -> Decimal | None:
+    """:func:`parse_halfwidth`, and a decimal written without its 0 (``.5``: issue 13 item 22)."""
+    if text[:1] == "." and text[1:].isdigit():
+        text = "0" + text
+    return parse_halfwidth(text)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -200,8 +240,12 @@ def parse_halfwidth(text: str) -> Decimal | None:
     """:func:`parse_number` for text already in half-width form (cached: reports repeat numbers)."""
     if not text:
         return None
+    if "點" in text:
+        return parse_halfwidth(text.replace("點", _DECIMAL_POINT))  # 點, the traditional 点
     if text.startswith(_PERCENT_WORDS):
         return parse_halfwidth(text[len(_PERCENT_WORDS) :]) if len(text) > 3 else None
+    if _MIXED_WORD in text:
+        return _parse_mixed_fraction(text)
     if _FRACTION_WORD in text:
         denominator, _, numerator = text.partition(_FRACTION_WORD)
         d, n = parse_halfwidth(denominator), parse_halfwidth(numerator)
@@ -215,6 +259,18 @@ def parse_halfwidth(text: str) -> Decimal | None:
         return None
     value = _parse_integer_part(tokens)
     return None if value is None else normalize_decimal(value)
+
+
+def _parse_mixed_fraction(text: str) -> Decimal | None:
+    """``一又二分之一`` → 1.5, ``3又一千分之23`` → 3.023: a whole number, 又, then a proper fraction
+    (issue 13 item 20)."""
+    whole_text, _, fraction_text = text.partition(_MIXED_WORD)
+    if _FRACTION_WORD not in fraction_text or _MIXED_WORD in fraction_text:
+        return None
+    whole, fraction = parse_halfwidth(whole_text), parse_halfwidth(fraction_text)
+    if whole is None or fraction is None or whole != whole.to_integral_value() or not 0 < fraction < 1:
+        return None
+    return normalize_decimal(whole + fraction)
 
 
 def _parse_chinese_decimal(text: str) -> Decimal | None:

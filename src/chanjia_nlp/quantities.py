@@ -23,9 +23,14 @@ from .records import Kind, Qualifier, Quantity, _make_quantity
 
 __all__ = ["extract_quantities", "iter_quantities"]
 
-_MULTIPLIERS = ("万亿", "百万", "千万", "百亿", "千亿", "万", "亿", "千", "百")
 _RANGE_SEPARATORS = ("——", "—", "–", "-", "~", "至", "到")
-_UNITS_WITH_RULES = frozenset({"分", "个", "版", "届", "篇"})  # units _build checks one by one
+_BETWEEN_SEPARATORS = ("与", "和")  # 5000与10000元之间: a range only before 之间
+_INCLUDED = ("(含)", "（含）")  # 1万(含)-5万元: the left end is in the range (issue 13 item 14)
+#: The separators as the scan reads them: 1万(含)-5万 is one word in the trie, not an optional group
+#: every number would try.
+_RANGE_SEPARATOR_WORDS = _RANGE_SEPARATORS + tuple(i + s for i in _INCLUDED for s in _RANGE_SEPARATORS)
+_UNITS_WITH_RULES = frozenset({"分", "个", "版", "届", "篇", "间", "升", "折"})  # units _build checks one by one
+_PLAIN_YUAN = frozenset({"元", "圆", "块钱", "人民币元"})  # yuan words: a currency before the number says whose
 _DAMAGED_BEFORE = frozenset("?0123456789")  # a digit lost just before: the slow path flags it
 _TIME_AFTER = frozenset("年月日天周时秒号点届岁")  # a unitless number before these is time or age
 _DA_NOT_COUNT = frozenset("会学家众概力约都型量批")  # 大会, 大学 … are not "N大 + noun" counts
@@ -55,7 +60,8 @@ class _Grammar:
     session: re.Pattern[str]  # what follows the 届 of a congress's numbering (十届五次, 十五届人大)
     session_numerals: frozenset[str]
     units: Mapping[str, _lexicon.Unit]
-    fast_units: Mapping[str, tuple[Kind, str, str | None]]  # unit text → kind, unit, currency, for
+    fast_units: Mapping[str, tuple[Kind, str, str | None, bool]]  # unit text → kind, unit, currency, and
+    # whether what follows or precedes it may call a rule (156元5角, 港币500元), for
     # the units the fast path takes: scale 1, after any numeral, no duration, no rule in _build but 个's
     prefix: Mapping[str, Qualifier]
     infix: Mapping[str, Qualifier]
@@ -64,21 +70,57 @@ class _Grammar:
     tally_next: re.Pattern[str]  # a medal count right after another (3金|2银)
     number_chars: frozenset[str]  # numerals and the last characters of units: 3人-5% is no sign
     tally_ends: frozenset[str]  # the last characters of the medal words
+    sub_units: Mapping[str, tuple[_lexicon.SubUnit, ...]]  # 元 → 角, 毛, 分; 小时 → 分钟
+    fraction: re.Pattern[str]  # 3分之1, 千分之2.4, 一又二分之一: the fractions the scan leaves to _build
+    between: re.Pattern[str]  # 5000与10000元之间: a range the scan leaves to _build
+    sub_amount: re.Pattern[str]  # the amount before a smaller unit (5 of 156元5角, 三十 of 三十分钟)
+    suffix_re: re.Pattern[str]  # a suffix qualifier after the smaller units (156元5角以上)
+    half_units: frozenset[str]  # units a trailing 半 adds half of: 吨, 成, 小时 (一吨半, 三成半)
+    ge_half: tuple[tuple[str, str], ...]  # N个半 + the rest of a 个 unit: (小时, 个小时), (百分点, 个百分点)
+    extendable: frozenset[str]  # units that may take smaller units or a 半 after them
+    extension_starts: frozenset[str]  # what may start those: 半 and the digits
+    currency_before: re.Pattern[str]  # a currency word written before the number (港币两千九百六十元)
+    worded: re.Pattern[str]  # amounts written as a word (对折), searched for apart from the numbers
+    worded_values: Mapping[str, tuple[Decimal, str, str]]
+    currency_ends: frozenset[str]  # the last characters of those words
 
 
 @functools.cache
 def _grammar() -> _Grammar:
     """Compile the patterns from the lexicons, once per process."""
     numerals = _lexicon.numerals()
-    cn = "".join(sorted(numerals)) + "几"
+    cn = "".join(sorted(numerals)) + "几幾"
+    # 参 is the 大写 3 after OpenCC t2s (參), and the first character of 参加, 参与: no numeral starts
+    # there, so the scan does not stop at every 参加; _build reads it before the places it stands
+    # before (参万肆仟…: issue 13 item 16).
+    cn_start = cn.replace(_CAN, "")
     quals = _lexicon.qualifiers()
     prefix = {word: Qualifier(q) for word, q in quals["prefix"]}
     infix = {word: Qualifier(q) for word, q in quals["infix"]}
     suffix = {word: Qualifier(q) for word, q in quals["suffix"]}
     units = _lexicon.units()
     arabic = r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?"
-    mult = _or(_MULTIPLIERS).replace("千", "千(?![瓦克米])")  # the 千 of 千瓦时, 千克, 千米 is the unit's
-    sep = _or(_RANGE_SEPARATORS)
+    # Multipliers: 万, 亿, 百, 千 and their products (百万, 千亿, 万亿, 千万亿, 10万万; issue 13 item 19),
+    # with the colloquial 个 before 亿 (两个亿: item 12). The 千 of 千瓦时, 千克, 千米 is the unit's.
+    small_place = "(?:百(?!分)|千(?![瓦克米]))"  # 百分之, 百分点, 百分位 start no multiplier
+    # Written as a trie (one character decides each step), so a number with no multiplier after it
+    # fails at the first character.
+    mult = rf"(?=[万萬亿億百千个])(?:[万萬][万萬亿億]?|[亿億]|{small_place}(?:[万萬][亿億]?|[亿億])?|个[亿億])"
+    # Arabic digits with Chinese places after them (5万4千6百, 1千零1, 2千零30万, 3亿5000万: issue 13
+    # item 2): the places and digits after the first digits, and the places that close them (2亿8千万).
+    place = "(?:[十百万萬亿億]|千(?![瓦克米]))"
+    mixed_places = rf"(?P<places>(?=[十百千万萬亿億])(?:(?:{place}+零?[0-9]+)+(?:[十百]|千(?![瓦克米]))?[万萬亿億]?|十))?"
+    sep = _or(_RANGE_SEPARATOR_WORDS)
+    # N与M之间 (between N and M: issue 13 item 23), read by _build where a number stops before 与/和
+    unit_words = _or(units)
+    between = "[与和]".join(
+        rf"(?P<{e}>{arabic}|[{cn}]+)(?P<{e}_mult>{mult})?(?P<{e}_unit>{unit_words})?" for e in ("low", "high")
+    ) + "(?=之间)"
+    fraction_arabic = r"[0-9]+(?:\.[0-9]+)?"
+    fraction_part = rf"(?:{fraction_arabic}|[{cn}]+)"
+    # Fractions with Arabic digits or a whole number before 又 (3分之1, 千分之2.4, 一百分之2,
+    # 一又二分之一, 3又一千分之23: issue 13 items 20, 21), matched where the scan stops at a 分 or 又
+    fraction = rf"(?:{fraction_part}又)?{fraction_part}分之(?:[{cn}]+(?:[点點][{cn}]+)?|{fraction_arabic})"
     vague_phrases = _or(w for w in _lexicon.vague_words() if len(w) > 1)
     # A candidate starts at a numeral character: the lookahead lets `re` skip every other
     # position at C speed. A qualifier prefix (近, 超过) is looked up behind the match, not
@@ -95,45 +137,66 @@ def _grammar() -> _Grammar:
     ctx_before = re.escape("".join(sorted(set(by_last) | {"第", "前", "?"})))
     seps = re.escape("".join(sorted(set("".join(_RANGE_SEPARATORS)))))
     source = rf"""
-        (?=[0-9{cn}数成])                                 # only where a numeral starts
+        (?=[0-9{cn_start}数成])                           # only where a numeral starts
         (?:(?<=[{ctx_before}])(?P<ctx>))?                 # 近, 超过, 第, ? just before
         (?>(?P<num>
             (?:
-                百分之[{cn}]+(?:点[{cn}]+)?                 # 百分之九十八, 百分之一点五
+                百分之(?:(?!百分)[{cn}])+(?:[点點][{cn}]+)?       # 百分之九十八, 百分之一点五 (not 百分位's 百)
               | 百分之(?:{arabic})                           # 百分之98
-              | [{cn}]+分之[{cn}]+(?:点[{cn}]+)?             # 三分之一
+              | [{cn}]+分之[{cn}]+(?:[点點][{cn}]+)?             # 三分之一 (3分之1, 千分之2.4, 一又二分之一:
+                                                            #   g.fraction, from _build)
               | {vague_phrases}                             # 成千上万
               | 数(?=[十百千万亿])[十百千万亿]+               # 数百, 数千万
               | [0-9](?<![0-9/.][0-9])[0-9]{{0,2}}+/[0-9]{{1,3}}+(?![0-9./])  # 1/3: a fraction or a date
             )(?P<free>)
-          | (?<![0-9])(?<![0-9][.])(?<![0-9第][ ])(?:{arabic})  # 25, 3.8, 1,227 (never from inside one, nor
+          | (?<![0-9])(?<![0-9][.])(?<![0-9第][ ])(?:{arabic}){mixed_places}  # 25, 3.8, 1,227, 5万4千 (never from inside one, nor
                                                             # from spaced-out digits 1 2 0 0, nor 第 3), ranges:
                                                             # 1-2, 3万-5万,
-            (?:(?:{mult})?(?P<left_unit>{_or(units)})?[ ]?(?:{sep})[ ]?(?:{arabic})  #   300元至800元
+            (?:(?:{mult})?(?P<left_unit>{_or(units)})?[ ]?{sep}[ ]?(?:{arabic})  #   300元至800元, 1万(含)-5万
               (?(left_unit)(?=(?:{mult})?(?P=left_unit))))?  #   …with the same unit on both ends (5人至10家 is two)
-          | (?=[{cn}点{seps}]*?[万亿几])(?P<cn_free>        # 三万五, 十几 (a 万, 亿 or 几 ahead)
-                [{cn}]+(?:点[{cn}]+)?(?:(?:{sep})[{cn}]+)?)
-          | [{cn}]+(?:点[{cn}]+)?(?:(?:{sep})[{cn}]+)?       # 三万五千, 两三, 三至五, 一点五
+          | (?=[{cn}点點{seps}]*?[万萬亿億几幾])(?P<cn_free>        # 三万五, 十几 (a 万, 亿 or 几 ahead)
+                [{cn}]+(?:[点點][{cn}]+)?(?:{sep}[{cn}]+)?)
+          | [{cn}]+(?:[点點][{cn}]+)?(?:{sep}[{cn}]+)?          # 三万五千, 两三, 三至五, 一点五
         ))
         <SPACE>                                           # (the spaced form: 共有 25 家, 3.8 万余名)
         (?P<inf1>{_or(infix)})?                          # 600余万元, 十多个
-        (?P<mult>{mult})?                                # 万, 亿, 百万
+        (?P<mult>{mult})?<SPACE2>                        # 万, 亿, 百万 (spaced: 3.8 万 元)
         (?P<tail>[0-9](?![0-9.,])|(?<=万)[0-9]{{4}}(?![0-9.,]))?  # 13万2, 1万2000
-        (?P<inf2>{_or(infix)})?                          # 3.8万余名, 817万多元
+        (?:(?P<inf2>{_or(infix)})(?P<mult2>[万萬亿億])?)?     # 3.8万余名, 817万多元, 3千余万元, 500万余亿
         (?P<unit>{_or(units)})?                          # 名, 人次, 万元 → 元, %
         (?P<suf>{_or(suffix)})?                          # 以上, 左右
         (?(inf1)|(?(mult)|(?(tail)|(?(inf2)|(?(unit)|(?(suf)|  # nothing after the numeral:
             <ALONE>))))))                                   #   only a form or context that may stand alone
-        """
+        <END>"""
     # A numeral with nothing after it stands alone in a few forms and contexts, or as 六大 (举措); one
     # followed by a space goes on to Python, which tries the spaced form (PDF and HTML text put a
     # space between digits and unit: 共有 25 家). The spaced form is the same pattern with that space.
-    alone = r"(?(free)|(?(cn_free)|(?(ctx)|(?=[大 ]))))"
-    quantity = re.compile(source.replace("<SPACE>", "").replace("<ALONE>", alone), re.VERBOSE)
-    spaced = re.compile(source.replace("<SPACE>", "[ ]").replace("<ALONE>", "(?!)"), re.VERBOSE)
+    alone = r"(?(free)|(?(cn_free)|(?(places)|(?(ctx)|(?=[大 又与和])))))"
+    quantity = re.compile(
+        source.replace("<SPACE>", "").replace("<SPACE2>", "").replace("<ALONE>", alone).replace("<END>", ""), re.VERBOSE
+    )
+    spaced = re.compile(  # a space may follow the numeral and the multiplier, never end the figure
+        source.replace("<SPACE>", "[ ]?").replace("<SPACE2>", "(?(mult)[ ]?)").replace("<ALONE>", "(?!)")
+        .replace("<END>", "(?<![ ])"),
+        re.VERBOSE,
+    )
     assert quantity.groupindex["num"] == _NUM_GROUP and quantity.groupindex["suf"] == quantity.groups
+    assert quantity.groupindex["mult"] == _MULT_GROUP
     assert spaced.groupindex == quantity.groupindex
     ordinal = rf"[0-9]+|[{cn}]+"
+    sub_units = _lexicon.sub_units()
+    digits = "".join(c for c, (_, role) in numerals.items() if role == "digit")
+    # 一吨半, 三成半, 两小时半: units of measure written with Chinese characters (not the counts of
+    # things, 一个半 … is read by ge_half, nor symbols and Arabic-only units: 5%, 3分)
+    half_units = frozenset(
+        text for text, unit in units.items()
+        if unit.kind != "count" and not unit.arabic_only and not unit.tally and "\u4e00" <= text[0] <= "\u9fff"
+    )
+    ge_half = tuple(sorted(((t[1:], t) for t in units if t.startswith("个") and len(t) > 1), key=lambda p: -len(p[0])))
+    # Currency words that may stand before the number (港币两千九百六十元, 美元5000万): the money units
+    # other than the plain yuan words a number is followed by.
+    currency_words = [t for t, u in units.items() if u.kind == "money" and u.currency and t not in _PLAIN_YUAN]
+    extendable = frozenset(sub_units) | half_units | {"个"}
     # What reports a placing, searched in the few characters before a 第 or 前 (the text up to it is
     # the search's end, so `$` is the 第): a verb (位居, 排名; 居 alone), or the field ranked in
     # (全省, 全市 … 第四: 增速全市第一, 全省同类开发区第四), with up to 8 characters between.
@@ -181,7 +244,8 @@ def _grammar() -> _Grammar:
         session_numerals=frozenset("0123456789" + cn),
         units=units,
         fast_units=MappingProxyType({
-            text: (_KINDS[unit.kind], unit.text, unit.currency) for text, unit in units.items()
+            text: (_KINDS[unit.kind], unit.text, unit.currency, text in extendable or text in _PLAIN_YUAN)
+            for text, unit in units.items()
             if unit.scale == 1 and not unit.arabic_only and not unit.tally and unit.kind != "duration"
             and (unit.text == "个" or unit.text not in _UNITS_WITH_RULES)
         }),
@@ -192,6 +256,19 @@ def _grammar() -> _Grammar:
         tally_next=re.compile(rf"[0-9{cn}]+{_or(u for u in units if units[u].tally)}"),
         tally_ends=frozenset(u[-1] for u in units if units[u].tally),
         number_chars=frozenset(cn) | frozenset(u[-1] for u in units),
+        sub_units=sub_units,
+        fraction=re.compile(fraction),
+        between=re.compile(between),
+        sub_amount=re.compile(rf"[0-9]{{1,2}}(?![0-9.])|[{digits}十拾]{{1,3}}"),
+        suffix_re=re.compile(_or(suffix)),
+        half_units=half_units,
+        ge_half=ge_half,
+        extendable=extendable,
+        extension_starts=frozenset("半0123456789十拾" + digits),
+        currency_before=re.compile(_or(currency_words) + "$"),
+        currency_ends=frozenset(w[-1] for w in currency_words),
+        worded=re.compile(_or(_lexicon.worded_amounts(), searched=True)),
+        worded_values=_lexicon.worded_amounts(),
     )
 
 
@@ -238,6 +315,40 @@ def iter_quantities(text: str) -> Iterator[Quantity]:
         raise TypeError(f"expected str, not {type(text).__name__}; decode bytes before extracting")
     g = _grammar()
     norm = _match_form(text)
+    words = g.worded.search(norm)
+    numbers = _iter_numbers(text, norm, g)
+    if words is None:
+        return numbers  # the common case: no amount written as a word
+    return _merge_words(numbers, text, norm, g, words.start())
+
+
+def _merge_words(numbers: Iterator[Quantity], text: str, norm: str, g: _Grammar, first: int) -> Iterator[Quantity]:
+    """The figures of ``numbers`` and the amounts written as words (对折), in text order; a word
+    inside a figure is no amount of its own."""
+    words = []
+    for m in g.worded.finditer(norm, first):
+        value, kind, unit = g.worded_values[m.group()]
+        words.append(_make_quantity(
+            text[m.start() : m.end()], m.start(), m.end(), value, value, value, Qualifier.EXACT, _KINDS[kind],
+            unit, None, text[m.start() : m.end()], False, None, False,
+        ))
+    i, previous_end = 0, 0
+    for q in numbers:
+        while i < len(words) and words[i].start < q.start:
+            if words[i].start >= previous_end and words[i].end <= q.start:
+                previous_end = words[i].end
+                yield words[i]
+            i += 1
+        previous_end = q.end
+        yield q
+    for w in words[i:]:
+        if w.start >= previous_end:
+            previous_end = w.end
+            yield w
+
+
+def _iter_numbers(text: str, norm: str, g: _Grammar) -> Iterator[Quantity]:
+    """The figures written with numerals, in order."""
     blocked = _blocked_spans(norm, g)
     prefixes = g.prefixes_by_last_char
     fast_units = g.fast_units
@@ -269,21 +380,24 @@ def iter_quantities(text: str) -> Iterator[Quantity]:
                 if num_start - len(word) >= previous_end and norm.startswith(word, num_start - len(word)):
                     pre = word
                     break
-        if m.lastindex == _NUM_GROUP and norm.startswith(" ", m.end()):
-            m = g.spaced.match(norm, num_start) or m  # 共有 25 家
+        if m.lastindex in _MAY_BE_SPACED and norm.startswith(" ", m.end()):
+            m = g.spaced.match(norm, num_start) or m  # 共有 25 家, 3.8 万 元
         if pre is None and m.lastindex == _NUM_GROUP and not _could_stand_alone(norm, m):
             continue  # 一线, 2022年, 一是: a bare numeral
         # The commonest shapes, 25家, 467人, 3.8万名, 1200余名, 近265万元, 98%以上 (Arabic digits and
         # a unit with no rule of its own): what _build's rules give them, without walking them.
-        _, num, _, _, _, inf1, mult_text, tail, inf2, unit_text, suf = m.groups()
+        _, num, _, _, _, _, inf1, mult_text, tail, inf2, mult2, unit_text, suf = m.groups()
         unit = fast_units.get(unit_text)
         while next_title < num_start:
             last_title, next_title = next_title, _find_or_end(norm, "《", next_title + 1)
+        end = m.end()
         if (
-            unit is None or tail or num_start in blocked or not ("1" <= num[0] <= "9" or num[:2] == "0.")
+            unit is None or tail or mult2 or num_start in blocked or not ("1" <= num[0] <= "9" or num[:2] == "0.")
             or not num.isascii()
             or before in _FAST_NOT_BEFORE or (before.isascii() and before.isalpha())
-            or (unit_text == "个" and (suf or norm.startswith(_MONTH_WORDS, m.end())))
+            or (unit_text == "个" and (suf or norm.startswith(_MONTH_WORDS, end)))
+            # 156元5角, 一吨半, 5000元与10000元之间; 港币500元: rules of their own
+            or (unit[3] and _unit_calls_a_rule(norm, end, num_start - len(pre) if pre else num_start, unit_text, g))
             or pre in _PREFIXES_WITH_RULES or suf in _SUFFIXES_WITH_RULES
             or num_start - last_title <= _TITLE_REACH
             or (value := parse_halfwidth(num)) is None
@@ -291,14 +405,13 @@ def iter_quantities(text: str) -> Iterator[Quantity]:
             q = _build(m, pre, text, norm, g, blocked)
         else:
             if mult_text:
-                value = normalize_decimal(value * parse_halfwidth(mult_text))
+                value = normalize_decimal(value * _multiplier(mult_text))
             qualifier = _qualifier(g, pre, inf1, inf2, suf)
             if pre:
                 num_start -= len(pre)  # the span starts at the prefix, whatever word qualifies
             low = value if qualifier in _LOW_IS_VALUE else None
             high = value if qualifier in _HIGH_IS_VALUE else None
-            end = m.end()
-            kind, unit_out, currency = unit
+            kind, unit_out, currency, _ = unit
             q = _make_quantity(
                 text[num_start:end], num_start, end, value, low, high, qualifier, kind,
                 unit_out, currency, text[m.start() : m.end(_NUM_GROUP)], False, None, False,
@@ -306,6 +419,34 @@ def iter_quantities(text: str) -> Iterator[Quantity]:
         if q is not None:
             previous_end = q.end
             yield q
+
+
+def _unit_calls_a_rule(norm: str, end: int, start: int, unit_text: str, g: _Grammar) -> bool:
+    """Whether a figure of the fast path with one of the units that have rules around them (个, 元,
+    吨 …) needs them: smaller units or 半 after it (156元5角, 一吨半, 1个半小时), N与M之间 (5000元与
+    10000元之间), or a currency word before it (港币500元)."""
+    return (
+        (unit_text in g.extendable and norm[end : end + 1] in g.extension_starts)
+        or norm.startswith(_BETWEEN_SEPARATORS, end)
+        or (unit_text in _PLAIN_YUAN and _char_before(norm, start) in g.currency_ends)
+    )
+
+
+def _char_before(norm: str, at: int) -> str:
+    """The character before ``at``, or ``""`` at the start."""
+    return norm[at - 1] if at > 0 else ""
+
+
+@functools.lru_cache(maxsize=64)
+def _multiplier(text: str) -> Decimal:
+    """The value of a multiplier: 万 10^4, 千万亿 10^15, 10万万's 万万 10^8, 两个亿's 个亿 10^8
+    (the product of its places; 个 is the colloquial classifier before 亿)."""
+    table = _lexicon.numerals()
+    value = _ONE
+    for c in text:
+        if c != "个":
+            value *= table[c][0]
+    return value
 
 
 def _qualifier(g: _Grammar, pre: str | None, inf1: str | None, inf2: str | None, suf: str | None) -> Qualifier:
@@ -323,12 +464,17 @@ RE_SERVICE_RADIUS = re.compile(r"[^，。；、,;:：\s]{0,6}圈")  # 15分钟(�
 _PREFIXES_WITH_RULES = frozenset({"约", "上", "过"})  # 签约3家, 会上3家, 通过3项: _build decides
 _GUO_NOT_AFTER = frozenset("经通超不度跨越穿错难胜路走闯")  # 经过, 通过, 不过 …: 过 ends a word
 _SUFFIXES_WITH_RULES = frozenset({"上下", "+"})  # 上下班, 5+2 模式: _build decides
-_FAST_NOT_BEFORE = frozenset("?0123456789×*:：/-−负“‘")  # a lost digit (the slow path flags it), 7×24, 20:17
+_FAST_NOT_BEFORE = frozenset("?0123456789×*:：/-−负“‘.兆")  # a lost digit (the slow path flags it), 7×24, 20:17
 _MONTH_WORDS = ("月", "多月", "半月", "工作日")  # 3个月: a duration, not a count of 个
 
 
 _NUM_GROUP = 2  # index of the (?P<num>) group: lastindex == 2 means nothing after the numeral matched
-RE_STANDS_ALONE = re.compile(r"[万亿几/]|分之|^数|^成")  # 12万, 三万五, 数百, 几十, 成千上万, 百分之十, 1/3
+_MULT_GROUP = 8  # index of the (?P<mult>) group: a space after it may stand before the unit (3.8万 元)
+_MAY_BE_SPACED = (_NUM_GROUP, _MULT_GROUP)
+RE_STANDS_ALONE = re.compile(r"[万萬亿億几幾/]|分之|^数|^成")  # 12万, 三万五, 数百, 几十, 成千上万, 百分之十, 1/3
+
+
+_MAY_FOLLOW_ALONE = frozenset("大又与和")  # 六大举措, 一又二分之一, 5000与10000元之间
 
 
 def _could_stand_alone(norm: str, m: re.Match[str]) -> bool:
@@ -337,13 +483,13 @@ def _could_stand_alone(norm: str, m: re.Match[str]) -> bool:
         return True
     end = m.end()
     start = m.start()
-    return norm[end : end + 1] == "大" or (start > 0 and norm[start - 1] == "?")
+    return norm[end : end + 1] in _MAY_FOLLOW_ALONE or (start > 0 and norm[start - 1] == "?")
 
 
 
 
-_BLOCK_MARKS = ("届", "://", "www.")  # found in the same scan as the set phrases
-_SPECIAL_ENDS = frozenset("届分/.")  # the last characters of 届, 十分, ://, www.
+_BLOCK_MARKS = ("届", "://", "www.", "@")  # found in the same scan as the set phrases
+_SPECIAL_ENDS = frozenset("届分/.@")  # the last characters of 届, 十分, ://, www., @
 
 
 def _blocked_spans(norm: str, g: _Grammar) -> frozenset[int]:
@@ -364,6 +510,8 @@ def _blocked_spans(norm: str, g: _Grammar) -> frozenset[int]:
         elif last == "分":
             if not norm.startswith("之", end):  # 十分之一 is no 十分
                 update(range(start, end))
+        elif last == "@":
+            update(range(*_email_span(norm, start)))  # 100yuan@gh.cn: nothing in an e-mail address
         elif start >= url_end and m.group() in _BLOCK_MARKS:  # :// or www.
             start, url_end = _url_span(norm, start)
             update(range(start, url_end))
@@ -380,6 +528,21 @@ def _url_span(norm: str, at: int) -> tuple[int, int]:
     while end < len(norm) and norm[end].isascii() and not norm[end].isspace():
         end += 1
     return start, end
+
+
+_EMAIL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
+
+
+def _email_span(norm: str, at: int) -> tuple[int, int]:
+    """The e-mail address around the ``@`` at ``at`` (its local part and domain), or an empty span
+    when one side is missing (@全体职工 is a mention of people, no address)."""
+    start = at
+    while start > 0 and norm[start - 1] in _EMAIL_CHARS:
+        start -= 1
+    end = at + 1
+    while end < len(norm) and norm[end] in _EMAIL_CHARS:
+        end += 1
+    return (start, end) if start < at and end > at + 1 else (at, at)
 
 
 def _session_numbers(norm: str, at: int, g: _Grammar) -> list[int]:
@@ -437,10 +600,151 @@ def _money_context(norm: str, start: int, cues: tuple[str, ...]) -> bool:
     return any(cue in clause for cue in cues)
 
 
+_AMBIGUOUS_MULTIPLIER = "兆"  # 10^6 in mainland usage, 10^12 elsewhere (issue 13 item 19)
+#: Words a unit starts as another word: 升 as a verb (由5升至8, 升为), 折 in 折合, 间 in 间隔.
+_UNIT_NOT_BEFORE = {
+    "升": frozenset("至到为高级格学职值温幅了入任调降华迁旗空"),
+    "折": frozenset("合算旧叠扣射腾服线返成价"),
+    "间": frozenset("隔距断歇接"),
+}
+_HALF = "半"
+_HALF_NOT_BEFORE = frozenset("年月日天小岁导成径数价场程身途夜山岛个票拉职百分")  # 一吨半年, 半导体: a word's 半
+
+
+def _prefix_before(norm: str, at: int, g: _Grammar) -> str | None:
+    """The qualifier word (近, 约, 超过) ending right before ``at``, if any."""
+    for word in g.prefixes_by_last_char.get(_char_before(norm, at), ()):
+        if norm.startswith(word, at - len(word)):
+            return word
+    return None
+
+
+def _opens_with_a_point(norm: str, at: int) -> bool:
+    """Whether the ``.`` at ``at`` opens a decimal written without its 0 (``.5人``, issue 13 item
+    22): it follows no digit, letter or other point (No.5, 1.2.5 stay as they are)."""
+    c = norm[at - 1 : at]
+    return not c or not (c.isascii() and (c.isalnum() or c in "./-"))
+
+
+@dataclass(frozen=True, slots=True)
+class _Extension:
+    """What follows a unit and belongs to its amount: smaller units (156元5角: 0.5 more 元; 两小时十分:
+    2 × 60 + 10 分钟) or a 半 (一吨半). The value becomes ``value * scale + add`` in ``unit``."""
+
+    end: int
+    unit: _lexicon.Unit
+    scale: Decimal
+    add: Decimal
+
+
+def _unit_extension(norm: str, end: int, unit_text: str, g: _Grammar) -> _Extension | None:
+    """Smaller units or a 半 right after the unit ending at ``end``, if any."""
+    if norm.startswith(_HALF, end):
+        return _half_after(norm, end, unit_text, g)
+    rows = g.sub_units.get(unit_text)
+    return _smaller_units(norm, end, unit_text, rows, g) if rows else None
+
+
+def _half_after(norm: str, end: int, unit_text: str, g: _Grammar) -> _Extension | None:
+    """``一吨半``, ``三成半``, ``两小时半`` (half a unit more), and ``1个半小时``, ``3个半百分点``, where the
+    半 stands inside the unit that takes 个 (issue 13 item 11)."""
+    at = end + len(_HALF)
+    if unit_text == "个":
+        for rest, whole in g.ge_half:
+            if norm.startswith(rest, at):
+                return _Extension(at + len(rest), g.units[whole], _ONE, Decimal("0.5"))
+        return None
+    if unit_text not in g.half_units or norm[at : at + 1] in _HALF_NOT_BEFORE:
+        return None
+    return _Extension(at, g.units[unit_text], _ONE, Decimal("0.5"))
+
+
+_SMALL_UNIT_MAY_FOLLOW = frozenset("的钱")  # 两小时十分的课, 三毛五分钱
+
+
+def _smaller_units(
+    norm: str, end: int, major: str, rows: tuple[_lexicon.SubUnit, ...], g: _Grammar
+) -> _Extension | None:
+    """``156元5角``, ``壹拾壹元壹角壹分``, ``十块三毛``, ``一块二``, ``两小时十分``, ``一个小时三十分钟``:
+    the amounts in smaller units after a unit, each unit smaller than the one before."""
+    pos, add, last_per, row = end, Decimal(0), _ONE, None
+    while True:
+        amount = g.sub_amount.match(norm, pos)
+        if amount is None:
+            break
+        after = amount.end()
+        found = None
+        for candidate in rows:
+            if (
+                candidate.per > last_per and candidate.minor and norm.startswith(candidate.minor, after)
+                and (found is None or len(candidate.minor) > len(found.minor))
+            ):
+                found = candidate
+        if found is None and row is None:
+            # the next place abbreviated (一块二): one digit closing the amount
+            found = next((r for r in rows if not r.minor), None)
+            nxt = norm[after : after + 1]
+            if found is None or after - pos != 1 or nxt.isdigit() or "\u4e00" <= nxt <= "\u9fff":
+                break
+        if found is None:
+            break
+        value = parse_halfwidth(amount.group())
+        if value is None or not 0 < value < found.per or value != value.to_integral_value():
+            break
+        stop = after + len(found.minor)
+        if found.minor == "分":
+            nxt = norm[stop : stop + 1]
+            if "\u4e00" <= nxt <= "\u9fff" and nxt not in _SMALL_UNIT_MAY_FOLLOW:
+                break  # 十分重要: the 分 starts a word
+        in_major = found.unit.text == major
+        if not in_major and row is not None:
+            break  # a value in the smaller unit (分钟) takes one smaller unit only
+        add += value / found.per if in_major else value
+        pos, last_per, row = stop, found.per, found
+    if row is None:
+        return None
+    if row.unit.text == major:
+        return _Extension(pos, row.unit, _ONE, add)
+    return _Extension(pos, row.unit, row.per, add)  # in the smaller unit, so that the value stays exact
+
+
+def _discount(num: str) -> Decimal | None:
+    """The tenths of a discount: ``8`` (8折), ``8.5``, ``八五`` and ``85`` (八五折, 85折: 8.5 tenths),
+    ``七``; a discount is under ten tenths."""
+    value = parse_halfwidth(num)
+    if value is not None and 10 < value < 100 and num.isdigit() and value % 10:
+        value = value / 10  # 85折, 95折: two digits are tenths and hundredths
+    if value is None and len(num) == 2:
+        first, second = parse_halfwidth(num[0]), parse_halfwidth(num[1])
+        if first is not None and second is not None and first < 10 and second < 10:
+            value = first + second / 10
+    return value if value is not None and 0 < value < 10 else None
+
+
+def _ends_a_between(norm: str, num_start: int, g: _Grammar) -> bool:
+    """Whether the number at ``num_start`` closes ``N与M间`` / ``N和M间`` (between N and M)."""
+    return (
+        num_start > 1
+        and norm[num_start - 1] in _BETWEEN_SEPARATORS
+        and norm[num_start - 2] in g.number_chars | _DIGIT_CHARS
+    )
+
+
+_DIGIT_CHARS = frozenset("0123456789")
+
+
+def _currency_before(norm: str, start: int, g: _Grammar) -> str | None:
+    """A currency word written right before the figure at ``start`` (港币两千九百六十元: HKD)."""
+    if start == 0 or norm[start - 1] not in g.currency_ends:
+        return None
+    m = g.currency_before.search(norm, max(0, start - 6), start)
+    return m.group() if m else None
+
+
 def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar, blocked) -> Quantity | None:
     """Turn one candidate (the anchored match and the prefix before it) into a quantity, or
     ``None`` when it is not one."""
-    _, num, _, _, _, inf1, mult_text, tail, inf2, unit_text, suf = m.groups()
+    _, num, _, _, _, _, inf1, mult_text, tail, inf2, mult2, unit_text, suf = m.groups()
     num_start, num_end = m.span(_NUM_GROUP)
     pre_start = num_start - len(pre) if pre else num_start
     end = m.end()
@@ -451,15 +755,44 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
         return None  # G20, No.5, 7×24
     if num in ("零", "〇"):
         return None  # 零部件, 零距离: a lone zero is a word, not a figure
+    if norm.startswith(_FRACTION_MARKS, num_end) and (f := g.fraction.match(norm, num_start)) is not None:
+        if pre in ("上", "过") or (pre == "约" and pre_start > 0 and norm[pre_start - 1] in _YUE_NOT_AFTER):
+            pre = None
+        return _fraction(f, pre, text, norm, g)  # 3分之1, 千分之2.4, 一又二分之一
+    if norm.startswith(_BETWEEN_SEPARATORS, end) and (b := g.between.match(norm, num_start)) is not None:
+        return _between(b, text, g)  # 5000与10000元之间
+    if before == _CAN and num[0] in _FINANCIAL_PLACES and _has_financial_digit(num):
+        num, num_start, before = _CAN + num, num_start - 1, _char_before(norm, num_start - 1)  # 参万肆仟
+        pre, pre_start = None, num_start
+    if before == "." and num.isdigit():
+        if not _opens_with_a_point(norm, num_start - 1):
+            if _char_before(norm, num_start - 1).isalpha():
+                return None  # No.5: a label's number
+        else:
+            num, num_start, before = "0." + num, num_start - 1, _char_before(norm, num_start - 1)  # .5人
+            pre = _prefix_before(norm, num_start, g)  # 约.25万元
+            pre_start = num_start - len(pre) if pre else num_start
+    if (unit_text is None and norm.startswith(_AMBIGUOUS_MULTIPLIER, end)) or before == _AMBIGUOUS_MULTIPLIER:
+        return None  # 3兆, 四十九兆九千…億元: 10^6 in mainland usage, 10^12 elsewhere; refused, never guessed
     unit = g.units[unit_text] if unit_text else None
     if unit is not None and unit.tally and not _in_tally(norm, num_start, end, g):
         if suf:
             return None
         unit = unit_text = None  # 压降两金: a medal word is a unit only in a tally
         end = m.start("unit")
+    ext = None  # smaller units or a 半 after the unit: 156元5角, 两小时十分, 一吨半, 1个半小时
+    if unit_text in g.extendable and not suf and norm[end : end + 1] in g.extension_starts:
+        ext = _unit_extension(norm, end, unit_text, g)
+        if ext is not None:
+            end, unit, unit_text = ext.end, ext.unit, ext.unit.text
+            if (suf_m := g.suffix_re.match(norm, end)) is not None:
+                suf, end = suf_m.group(), suf_m.end()  # 156元5角以上
     one = False  # 一 that is a figure: a medal (斩获一金) or closing a phrase after its noun (一座、)
     if num == "一" or num == "壹":
-        one = (unit is not None and unit.tally) or _one_after_noun(norm, num_start, end, unit_text)
+        one = (
+            (unit is not None and (unit.tally or unit.text == "折")) or ext is not None  # 斩获一金, 一折
+            or _one_after_noun(norm, num_start, end, unit_text)
+        )
         if not (pre or inf1 or inf2 or suf or one):
             return None  # 一个, 一家: a generic "a/one" (the rule at the end, decided before the work)
     if (inf1 == "来" or inf2 == "来") and not (mult_text or unit_text):
@@ -473,8 +806,8 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
             return None  # 02版, 00002版, 007号: a page label or code; 20:17:14: a clock time; 2023/4/6
         if "/" in num:
             return _slash_fraction(m, pre, text, norm, g)
-    if not is_arabic and _lone_financial_numeral(num):
-        return None  # 队伍, 陆续: a single 大写 digit inside an ordinary word
+    if not is_arabic and _lone_financial_numeral(num) and not (unit is not None and unit.kind == "money"):
+        return None  # 队伍, 陆续, 参加: a single 大写 digit inside an ordinary word (贰元 is money)
 
     # What the numeral is worth: a value, or an interval for ranges and vague amounts.
     kind: Kind | None = None
@@ -489,9 +822,10 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
         if unit_text is not None:
             return None
     else:
-        value = parse_halfwidth(num)
+        value = parse_halfwidth(num) if unit_text != "折" else _discount(num)
         if value is None:
-            bounds = _parse_range_text(num) if not num.startswith("数") else None
+            mult = _multiplier(mult_text) if mult_text else _ONE
+            bounds = _parse_range_text(num, mult) if not num.startswith("数") else None
             if bounds is not None:
                 vague_or_range = Qualifier.RANGE
             else:
@@ -519,7 +853,9 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
     elif pre in ("上", "过"):
         pre = None  # 上, 过 are qualifiers only before a bare 百/千/万/亿 (会上3家 is exact, 过3家 too)
 
-    mult = parse_halfwidth(mult_text) if mult_text else _ONE
+    mult = _multiplier(mult_text) if mult_text else _ONE
+    if mult2:
+        mult *= _multiplier(mult2)  # 500万余亿, 3千余万元: the 余 stands between two multipliers
     if tail:
         if not is_arabic or mult_text not in ("万", "亿") or value != value.to_integral_value():
             return None
@@ -530,8 +866,13 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
         value = value * mult if value is not None else None
         # 3万至5万元: the left end has its own 万, the trailing one belongs to the right end.
         own = vague_or_range is Qualifier.RANGE and _left_has_multiplier(num)
-        low = low * mult if low is not None and not own else low
         high = high * mult if high is not None else None
+        if low is not None and not own and (low * mult < high or vague_or_range is not Qualifier.RANGE):
+            low = low * mult  # 3-5万: the right end's 万 is shared; 500到1万: it is not
+    if ext is not None:
+        if value is None:
+            return None  # 两三元五角: smaller units after a range or a vague amount are no amount
+        value = value * ext.scale + ext.add
 
     # The unit: some units only follow Arabic digits (分), some must not be read as units.
     if unit is not None:
@@ -549,6 +890,11 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
             elif ut == "篇":
                 if _writes_an_essay(norm, pre_start, end):
                     return None  # 做好…两篇文章: the idiom for two lines of work, no articles
+            elif ut in _UNIT_NOT_BEFORE:
+                if after in _UNIT_NOT_BEFORE[ut]:
+                    return None  # 由5升至8, 折合: a verb, not the unit
+                if ut == "间" and _ends_a_between(norm, num_start, g):
+                    return None  # 10000与20000间: 间 is 'between', no rooms
             else:  # 版, 届
                 if is_arabic and (len(num) == 4 and num.startswith(("19", "20")) or "." in num):
                     return None  # (2021版), 2.0版: an edition or version
@@ -575,7 +921,7 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
 
     if unit is None and kind not in (Kind.PERCENT, Kind.RATIO):
         # Without a unit a number needs something else that says it is an amount.
-        has_mult = mult_text is not None or "万" in num or "亿" in num
+        has_mult = mult_text is not None or any(c in _BIG_PLACES for c in num)
         counts_as_amount = (
             vague_or_range is Qualifier.VAGUE
             or (has_mult and (is_arabic or qualifier is not Qualifier.EXACT or _has_digit(num)))
@@ -589,7 +935,9 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
         if da:
             end += 1
             kind = Kind.COUNT
-        elif _money_context(norm, span_start, g.money_cues) and (has_mult or vague_or_range):
+        elif (has_mult or vague_or_range) and (
+            _money_context(norm, span_start, g.money_cues) or _currency_before(norm, span_start, g) is not None
+        ):
             kind = Kind.MONEY
     if kind is None:
         kind = Kind.COUNT
@@ -602,6 +950,7 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
     if norm.rfind("《", max(0, num_start - 60), num_start) != -1 and _in_short_quotes(norm, num_start, end):
         return None
 
+    prefix_currency = _currency_before(norm, span_start, g) if kind is Kind.MONEY else None
     if damaged_start is not None:
         # 1?3人次: digits were lost in conversion. Keep the mention, flagged, and never guess it.
         span_start = min(span_start, damaged_start)
@@ -610,7 +959,7 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
         if qualifier in (Qualifier.RANGE, Qualifier.VAGUE):
             qualifier = Qualifier.EXACT
     elif vague_or_range is None:
-        if mult is not _ONE or (unit is not None and unit.scale != 1):
+        if mult is not _ONE or ext is not None or (unit is not None and unit.scale != 1):
             value = normalize_decimal(value)  # 3.8 × 10000 = 38000.0 → 38000
         if pre is None and kind in _SIGNED_KINDS and _minus_before(norm, num_start, g):
             value, span_start = -value, num_start - 1  # 增长-0.5%, 负40%: the sign is written
@@ -621,6 +970,9 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
         low, high = normalize_decimal(low), normalize_decimal(high)
     currency = unit.currency if unit is not None else ("CNY" if kind is Kind.MONEY else None)
     unit_out = unit.text if unit is not None else None
+    if prefix_currency is not None and (unit is None or unit.text in _PLAIN_YUAN):
+        kind, currency = Kind.MONEY, g.units[prefix_currency].currency  # 港币两千九百六十元, 美元5000万
+        unit_out = unit_out or prefix_currency
     if kind is Kind.PERCENT and unit_out is None:
         unit_out = "%"
     return _make_quantity(
@@ -680,7 +1032,7 @@ _FRACTION_FOLLOWERS = frozenset("的左")  # 1/3的企业, 1/3左右
 def _slash_fraction(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar) -> Quantity | None:
     """``超过1/3的企业`` → a ratio of 1/3 (issue 13 item 17). N/M is a fraction only where it cannot
     be a date (1/3 may be 3 January): a qualifier before it or 的 after it, and N < M; else nothing."""
-    _, num, _, _, _, inf1, mult_text, tail, inf2, unit_text, suf = m.groups()
+    _, num, _, _, _, _, inf1, mult_text, tail, inf2, _, unit_text, suf = m.groups()
     numerator, _, denominator = num.partition("/")
     n, d = Decimal(numerator), Decimal(denominator)
     end = m.end()
@@ -699,6 +1051,57 @@ def _slash_fraction(m: re.Match[str], pre: str | None, text: str, norm: str, g: 
     )
 
 
+_FRACTION_MARKS = ("分之", "又")
+
+
+def _fraction(f: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar) -> Quantity | None:
+    """A fraction the scan leaves to the rules: ``3分之1``, ``千分之2.4``, ``一百分之2``, ``一又二分之一``
+    (issue 13 items 20, 21), a ratio like 三分之一, with the qualifiers around it."""
+    value = parse_halfwidth(f.group())
+    if value is None:
+        return None
+    start, end = f.span()
+    suf = None
+    if (suf_m := g.suffix_re.match(norm, end)) is not None:
+        suf, end = suf_m.group(), suf_m.end()
+    qualifier = _qualifier(g, pre, None, None, suf)
+    span_start = start - len(pre) if pre else start
+    low = value if qualifier in _LOW_IS_VALUE else None
+    high = value if qualifier in _HIGH_IS_VALUE else None
+    return _make_quantity(
+        text[span_start:end], span_start, end, value, low, high, qualifier, Kind.RATIO, None, None,
+        text[start : f.end()], False, None, False,
+    )
+
+
+def _between(b: re.Match[str], text: str, g: _Grammar) -> Quantity | None:
+    """``5000与10000元之间``, ``三与五万元之间``: a range between two numbers (issue 13 item 23), with the
+    unit of either end (both ends' units must agree) and the right end's multiplier shared where the
+    left end has none and it keeps low below high."""
+    low, high = parse_halfwidth(b.group("low")), parse_halfwidth(b.group("high"))
+    low_unit, high_unit = b.group("low_unit"), b.group("high_unit")
+    if low is None or high is None or (low_unit and high_unit and low_unit != high_unit):
+        return None
+    if b.group("low_mult"):
+        low *= _multiplier(b.group("low_mult"))
+    if b.group("high_mult"):
+        high_mult = _multiplier(b.group("high_mult"))
+        high *= high_mult
+        if not b.group("low_mult") and not low_unit and low * high_mult < high:
+            low *= high_mult  # 3与5万元之间: 3万 to 5万
+    unit_text = high_unit or low_unit
+    if not low < high or unit_text is None:
+        return None  # a range needs its measure (10000与20000之间 alone is no amount)
+    unit = g.units[unit_text]
+    if unit.tally or unit.arabic_only or unit.scale != 1:
+        return None
+    start, end = b.span()
+    return _make_quantity(
+        text[start:end], start, end, None, normalize_decimal(low), normalize_decimal(high), Qualifier.RANGE,
+        _KINDS[unit.kind], unit.text, unit.currency, text[start : b.end("high")], False, None, False,
+    )
+
+
 def _damaged_start(norm: str, num_start: int) -> int | None:
     """Where a figure starts if digits before ``num_start`` were lost to ``?`` (``1?3人次``)."""
     i = num_start
@@ -707,7 +1110,15 @@ def _damaged_start(norm: str, num_start: int) -> int | None:
     return i if "?" in norm[i:num_start] else None
 
 
-_LEFT_UNIT = re.compile(r"(?<=[0-9万亿千百])[^0-9万亿千百.]+$")  # 300元至800元: the left end's own unit
+@functools.cache
+def _left_unit() -> re.Pattern[str]:
+    """What follows the left end's number in a range: 300元至800元's 元, 1万(含)-5万's (含); never
+    a Chinese numeral (一百二十至一百五十 keeps its 二十)."""
+    cn = re.escape("".join(_lexicon.numerals()))
+    return re.compile(rf"(?<=[0-9{cn}])[^0-9.{cn}]+$")
+
+
+_BIG_PLACES = "万亿萬億"
 
 
 def _has_digit(num: str) -> bool:
@@ -716,32 +1127,71 @@ def _has_digit(num: str) -> bool:
     return any(table.get(c, (0, ""))[1] == "digit" for c in num)
 
 
+def _separator_in(num: str) -> str | None:
+    """The range separator written in ``num`` (3-5, 三至五, 5000与10000), if any."""
+    for sep in (*_RANGE_SEPARATORS, *_BETWEEN_SEPARATORS):
+        if sep in num:
+            return sep
+    return None
+
+
 def _left_has_multiplier(num: str) -> bool:
     """``3万-5`` (the left end carries its own 万) as opposed to ``3-5``."""
-    for sep in _RANGE_SEPARATORS:
-        if sep in num:
-            return _LEFT_UNIT.sub("", num.partition(sep)[0].strip())[-1] in "万亿千百"
-    return False
+    sep = _separator_in(num)
+    return sep is not None and _left_unit().sub("", num.partition(sep)[0].strip())[-1] in "万亿千百"
 
 
-def _parse_range_text(num: str) -> tuple[Decimal, Decimal] | None:
-    """``1-2``, ``3万-5万``, ``20%-30``, ``三至五`` (explicit separators) or ``两三``, ``三四十``
-    (adjacent digits)."""
-    for sep in _RANGE_SEPARATORS:
-        if sep in num:
-            left, _, right = num.partition(sep)
-            left, right = _LEFT_UNIT.sub("", left.strip()), right.strip()
-            low, high = parse_halfwidth(left), parse_halfwidth(right)
-            if low is None or high is None:
-                return None
-            # 3万至5万元: the right end's 万 comes after the match; compare in the same units.
-            scale = parse_halfwidth(left[-1]) if left[-1] in "万亿千百" and right[-1].isdigit() else 1
-            return (low, high) if low < high * scale else None
-    return parse_range(num)
+def _shared_places(left: str, right: str) -> Decimal:
+    """The places the left end of a Chinese range shares with the right one (issue 13 item 3):
+    两到三万 (万), 三到五千万 (千万: the left end is a bare digit, the right a digit and places),
+    七千到九千亿 (亿: the right end's 万/亿 that the left end lacks); else 1."""
+    table = _lexicon.numerals()
+    roles = [table.get(c, (0, ""))[1] for c in right]
+    if (
+        all(table.get(c, (0, ""))[1] == "digit" for c in left) and roles[:1] == ["digit"] and len(roles) > 1
+        and all(r in ("small", "big") for r in roles[1:])
+    ):
+        return _multiplier(right[1:])
+    if not any(c in _BIG_PLACES for c in left):
+        trailing = len(right) - len(right.rstrip(_BIG_PLACES))
+        if trailing and trailing < len(right):
+            return _multiplier(right[-trailing:])
+    return _ONE
 
 
-_FINANCIAL_DIGITS = frozenset("壹贰貳叁參肆伍陆陸柒捌玖")
-_FINANCIAL_PLACES = frozenset("拾佰仟万亿萬億")
+def _parse_range_text(num: str, mult: Decimal = _ONE) -> tuple[Decimal, Decimal] | None:
+    """``1-2``, ``3万-5万``, ``20%-30``, ``三至五``, ``两到三万`` (explicit separators) or ``两三``,
+    ``三四十`` (adjacent digits). ``mult`` is the multiplier written after the right end (500到1 万):
+    the ends are compared with it."""
+    sep = _separator_in(num)
+    if sep is None:
+        return parse_range(num)
+    left, _, right = num.partition(sep)
+    left, right = _left_unit().sub("", left.strip()), right.strip()
+    if not left or not right:
+        return None
+    low, high = parse_halfwidth(left), parse_halfwidth(right)
+    if low is None or high is None:
+        return None
+    if not right[0].isdigit() and not left[0].isdigit():
+        shared = _shared_places(left, right)
+        if shared != 1 and low * shared < high:
+            return low * shared, high
+    # 3万至5万元: the right end's 万 comes after the match; compare in the same units.
+    scale = _multiplier(left[-1]) if left[-1] in "万亿千百" and right[-1].isdigit() else 1
+    return (low, high) if low < high * scale * mult else None
+
+
+_FINANCIAL_DIGITS = frozenset("壹贰貳叁參参肆伍陆陸柒捌玖")
+_CAN = "参"  # 參, the 大写 3, after OpenCC t2s
+
+
+def _has_financial_digit(num: str) -> bool:
+    """Whether ``num`` is written in 大写 (万肆仟, 佰 are; 万四千 is not)."""
+    return any(c in _FINANCIAL_DIGITS or c in "拾佰仟萬億" for c in num)
+
+
+_FINANCIAL_PLACES = frozenset("拾佰仟万亿萬億十百千")  # 伍千元, 壹百元: 大写 digits with 小写 places
 
 
 def _lone_financial_numeral(num: str) -> bool:
@@ -878,7 +1328,7 @@ def _rank_bound(g: _Grammar, text: str, norm: str, m: re.Match[str]) -> Quantity
     """A bound on a placing after 前: 排名全省前三 and 前3名 (rank, at most 3), 前50% (percent, at
     most 50). The 前 must start the bound (不是 目前, 提前, 此前): a placing verb or field comes just
     before it, or no word does (…各1名,前3名之后)."""
-    _, num, _, _, _, inf1, mult_text, tail, inf2, unit_text, suf = m.groups()
+    _, num, _, _, _, _, inf1, mult_text, tail, inf2, _, unit_text, suf = m.groups()
     start = m.start() - 1
     if inf1 or mult_text or tail or inf2 or suf or unit_text not in (None, "名", "位", "%"):
         return None
