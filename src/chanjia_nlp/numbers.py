@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from decimal import Decimal
+from decimal import Context, Decimal
 
 from ._lexicon import numerals, vague_words
 
@@ -347,15 +347,19 @@ def parse_vague(text: str) -> tuple[Decimal, Decimal] | None:
     return None if low is None or high is None else (low, high)
 
 
+#: Room for every digit a text may hold (the default context keeps 28 and refuses to quantize more).
+_WIDE = Context(prec=1000, Emax=999_999, Emin=-999_999)
+
+
 def normalize_decimal(value: Decimal) -> Decimal:
     """Drop trailing zeros without exponent notation: 2.650E+6 → 2650000, 1.50 → 1.5.
 
     >>> normalize_decimal(Decimal("38000.0"))
     Decimal('38000')
     """
-    if value == value.to_integral_value():
-        return value.quantize(Decimal(1))
-    return value.normalize()
+    if value == value.to_integral_value(context=_WIDE):
+        return value.quantize(Decimal(1), context=_WIDE)
+    return value.normalize(_WIDE)
 
 
 _CN_DIGITS = "零一二三四五六七八九"

@@ -401,6 +401,7 @@ def _iter_numbers(text: str, norm: str, g: _Grammar) -> Iterator[Quantity]:
             or pre in _PREFIXES_WITH_RULES or suf in _SUFFIXES_WITH_RULES
             or num_start - last_title <= _TITLE_REACH
             or (value := parse_halfwidth(num)) is None
+            or value.adjusted() + (_multiplier(mult_text).adjusted() if mult_text else 0) >= _MAX_FIGURE_EXPONENT
         ):
             q = _build(m, pre, text, norm, g, blocked)
         else:
@@ -857,8 +858,8 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
     if mult2:
         mult *= _multiplier(mult2)  # 500万余亿, 3千余万元: the 余 stands between two multipliers
     if tail:
-        if not is_arabic or mult_text not in ("万", "亿") or value != value.to_integral_value():
-            return None
+        if not is_arabic or mult_text not in ("万", "亿") or value is None or value != value.to_integral_value():
+            return None  # (a range has no single value to extend: 0-8亿1)
         # 13万2: the next place abbreviated (132000); 1万2000: the lower places written out (12000)
         value = value * mult + (Decimal(tail) if len(tail) == 4 else Decimal(tail) * mult / 10)
         mult = _ONE
@@ -968,6 +969,9 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
     else:
         value = None
         low, high = normalize_decimal(low), normalize_decimal(high)
+    absurd = any(_absurd(v) for v in (value, low, high))
+    if absurd:
+        value = low = high = None  # 29 digits of 1: a mistyped or damaged figure, kept and flagged
     currency = unit.currency if unit is not None else ("CNY" if kind is Kind.MONEY else None)
     unit_out = unit.text if unit is not None else None
     if prefix_currency is not None and (unit is None or unit.text in _PLAIN_YUAN):
@@ -977,8 +981,17 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
         unit_out = "%"
     return _make_quantity(
         text[span_start:end], span_start, end, value, low, high, qualifier, kind, unit_out, currency,
-        text[num_start:num_end], damaged_start is not None, None, False,
+        text[num_start:num_end], damaged_start is not None or absurd, None, False,
     )
+
+
+#: More digits than any reported figure has (10^20 yuan is hundreds of times the world's output):
+#: such a figure is mistyped or damaged; it is kept, flagged ``damaged``, and given no value.
+_MAX_FIGURE_EXPONENT = 20
+
+
+def _absurd(value: Decimal | None) -> bool:
+    return value is not None and value.is_finite() and value.adjusted() >= _MAX_FIGURE_EXPONENT
 
 
 _WIN_ENDS = frozenset("获得夺摘揽")  # 斩获, 获得, 勇夺, 摘得, 揽获 3金

@@ -22,6 +22,7 @@ from xml.etree import ElementTree
 
 from ..errors import DocumentError
 from ..formats import OLE_MAGIC, OTHER_MAGIC, ZIP_MAGIC
+from ..numbers import normalize_decimal
 from ..readers import decode
 
 __all__ = ["Cell", "Table", "column_letter", "decode_csv", "read_tables"]
@@ -442,6 +443,5 @@ def _cell_text(value: object, number_format: str) -> str:
 
 
 def _plain(number: Decimal) -> str:
-    if number == number.to_integral_value():
-        return format(number.quantize(Decimal(1)), "f")
-    return format(number.normalize(), "f")
+    """A cell's number as plain digits, however many (a 1E+30 cell is 1 and 30 zeros)."""
+    return format(normalize_decimal(number), "f")
