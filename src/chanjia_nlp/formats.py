@@ -16,7 +16,10 @@ Metadata keys (each present only when known):
 - ``published``: the publication date, ISO (HTML ``<meta>``: ``publishdate``, ``article:published_time``…)
 - ``source``: the publishing body or author (HTML ``<meta>``)
 - ``pages``: the page count (``pdf``)
-- ``needs_ocr_pages``: 1-based numbers of PDF pages with no usable text layer
+- ``needs_ocr_pages``: 1-based numbers of PDF pages with no usable text layer that were not OCR'd
+- ``ocr_pages``, ``ocr_lines``, ``ocr_uncertain``, ``warnings``: pages read by OCR, each recognised
+  line's offsets, page, confidence and box, and the spans under the confidence threshold
+  (:mod:`chanjia_nlp.ocr`; image files, and scanned PDF pages)
 """
 
 from __future__ import annotations
@@ -142,7 +145,7 @@ HTML_SOURCE_META = ("source", "contentsource", "author")
 
 
 def read_text(
-    path: Path, data: bytes, *, max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES
+    path: Path, data: bytes, *, max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES, ocr: str = "auto"
 ) -> tuple[str, str, dict]:
     """``(text, format, metadata)`` for a report file.
 
@@ -150,6 +153,8 @@ def read_text(
         path: the file's path; only its extension is used, as a hint after the content.
         data: the file's bytes.
         max_unpacked_bytes: a .docx that unpacks to more than this is refused as a zip bomb.
+        ocr: ``auto`` (OCR image files and PDF pages without a usable text layer), ``always``
+            (every PDF page) or ``never`` (see :mod:`chanjia_nlp.ocr`).
 
     Raises:
         DocumentError: a one-line message saying what is wrong and what to do.
@@ -157,11 +162,18 @@ def read_text(
     >>> read_text(Path("a.txt"), "职工1.2万人".encode("gb18030"))
     ('职工1.2万人', 'txt', {'encoding': 'gb18030'})
     """
+    from .ocr import IMAGE_SUFFIXES, coerce_mode, image_kind, read_image
+
+    coerce_mode(ocr)
+    suffix = Path(path).suffix.lower()
+    kind = image_kind(data, suffix)
+    if kind is not None and suffix in IMAGE_SUFFIXES:  # an image named as one: a scan or photo
+        return read_image(data, kind, mode=ocr)
     fmt = sniff_format(Path(path), data)
     if fmt == "docx":
         return _read_docx(data, max_unpacked_bytes=max_unpacked_bytes)
     if fmt == "pdf":
-        return _read_pdf(data)
+        return _read_pdf(data, ocr=ocr)
     if fmt == "html":
         return _read_html(data)
     if fmt == "doc":
@@ -437,9 +449,12 @@ def _docx_blocks(container, document) -> list[str]:
 RE_PDF_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def _read_pdf(data: bytes) -> tuple[str, str, dict]:
+def _read_pdf(data: bytes, *, ocr: str = "auto") -> tuple[str, str, dict]:
     import pypdfium2 as pdfium  # lazily, it loads a native library
 
+    from . import ocr as ocr_module
+
+    use_ocr = ocr != "never" and ocr_module.available()
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -449,6 +464,11 @@ def _read_pdf(data: bytes) -> tuple[str, str, dict]:
     try:
         pages: list[str] = []
         needs_ocr: list[int] = []
+        read = ocr_module.OcrText()  # text-layer pages and OCR'd pages, in page order
+        if use_ocr and len(pdf) > ocr_module.MAX_OCR_PAGES:
+            raise DocumentError(
+                f"the PDF has {len(pdf)} pages, more than the {ocr_module.MAX_OCR_PAGES} OCR reads; split it"
+            )
         for number in range(1, len(pdf) + 1):
             page = pdf[number - 1]
             try:
@@ -457,20 +477,29 @@ def _read_pdf(data: bytes) -> tuple[str, str, dict]:
                     text = _page_text(textpage)
                 finally:
                     textpage.close()
+                text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0c", "").strip()
+                usable = _usable_page_text(text)
+                if use_ocr and (ocr == "always" or not usable):
+                    read.add_page(ocr_module.recognise(ocr_module.render_page(page), number), number)
+                    pages.append("")
+                elif usable:
+                    pages.append(text)
+                    read.add_text(text)
+                else:
+                    needs_ocr.append(number)
             finally:
                 page.close()
-            text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0c", "").strip()
-            if _usable_page_text(text):
-                pages.append(text)
-            else:
-                needs_ocr.append(number)
         info = pdf.get_metadata_dict()
     except pdfium.PdfiumError as exc:
         raise DocumentError(f"the PDF is damaged ({exc}); open it and save or print it to PDF again") from exc
     finally:
         pdf.close()
-    if not pages:
-        raise DocumentError("the PDF has no text layer (a scan); run OCR on it first")
+    if not read.text.strip():
+        if read.pages:
+            raise DocumentError("no text was recognised in the scanned PDF; check that it is a readable scan (200-300 dpi)")
+        how = (" (OCR is off: --ocr never; use --ocr auto)" if ocr == "never"
+               else f": install it with {ocr_module.INSTALL}")
+        raise DocumentError(f"the PDF has no text layer (a scan); run OCR on it first{how}")
     metadata: dict = {"pages": len(pages) + len(needs_ocr)}
     title = _real_title(info.get("Title"))
     if title:
@@ -482,7 +511,10 @@ def _read_pdf(data: bytes) -> tuple[str, str, dict]:
             metadata["created"] = created
     if needs_ocr:
         metadata["needs_ocr_pages"] = needs_ocr
-    return "\n\n".join(pages), "pdf", metadata
+    if read.pages:
+        metadata.update(read.metadata())
+        ocr_module.remember(read.text, read.uncertain())
+    return read.text, "pdf", metadata
 
 
 def _page_text(textpage) -> str:
