@@ -208,3 +208,37 @@ def test_a_pdf_with_a_text_page_and_a_scanned_page_gives_both_pages_figures():
     assert "1200余名" in text and "860万元" in text
     never, _, meta_never = read_text(Path("mixed.pdf"), bytes(pdf.output()), ocr="never")
     assert never == "Union report 2023: 326 new unions." and meta_never["needs_ocr_pages"] == [2]
+
+
+# --- layout and the damaged path, without the engine ------------------------------------------------
+
+
+def line(text, x0, y0, x1, y1, chars=None):
+    return ocr.OcrLine(text, 0.99, 1, (x0, y0, x1, y1), tuple(chars or [0.99] * len(text)))
+
+
+def test_rows_are_read_top_to_bottom_left_to_right_and_word_wrap_is_joined():
+    lines = [
+        line("新增高技能人才12", 40, 100, 800, 140),  # runs to the right edge: wraps into the next row
+        line("2023年，全区", 40, 40, 400, 80),
+        line("职工之家", 500, 42, 800, 82),  # same row, far right: a tab apart
+        line("00余名。", 40, 160, 300, 200),
+        line("投入资金860万元。", 40, 220, 800, 260),  # ends a sentence at the edge: its own paragraph
+        line("下一段。", 40, 280, 200, 320),
+    ]
+    text, pieces = ocr.page_text(lines)
+    assert text == "2023年，全区\t职工之家\n新增高技能人才1200余名。\n投入资金860万元。\n下一段。"
+    for start, end, piece in pieces:
+        assert text[start:end] == piece.text
+
+
+def test_a_figure_on_or_next_to_a_doubtful_character_is_damaged_others_are_not():
+    from chanjia_nlp import extract
+
+    text = "全区新增高技能人才1200余名，培训职工3.5万人次。"
+    at = text.index("1200")
+    ocr.remember(text, ((at - 1, at),))  # the character just before the figure is doubtful
+    quantities = [getattr(r, "quantity", r) for r in extract(text) if r.type == "quantity"]
+    assert {q.text: q.damaged for q in quantities} == {"1200余名": True, "3.5万人次": False}
+    ocr.remember(text, ())
+    assert not any(getattr(r, "quantity", r).damaged for r in extract(text) if r.type == "quantity")

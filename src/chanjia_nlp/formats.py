@@ -1,4 +1,5 @@
-"""Reading report files of any supported format (.txt, .docx, .pdf, .html) into plain text.
+"""Reading report files of any supported format (.txt, .docx, .pdf, .html, and scans by OCR:
+images and PDF pages without a text layer, see :mod:`chanjia_nlp.ocr`) into plain text.
 
 The format is chosen by the file's content (its magic bytes) first and its extension second,
 so a ``.txt`` that is really a PDF is read as a PDF. Every failure raises
@@ -35,8 +36,8 @@ from .errors import DocumentError
 
 __all__ = ["FORMATS", "read_text"]
 
-#: The formats :func:`read_text` returns, in the order the messages name them.
-FORMATS = ("txt", "docx", "pdf", "html")
+#: The formats :func:`read_text` returns, in the order the messages name them (``image``: read by OCR).
+FORMATS = ("txt", "docx", "pdf", "html", "image")
 DEFAULT_MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 #: A zip that inflates more than this many times over, to more than BOMB_MIN_BYTES, is refused.
 BOMB_RATIO = 100

@@ -215,10 +215,12 @@ def page_text(lines: list[OcrLine]) -> tuple[str, list[tuple[int, int, OcrLine]]
     at = 0
     for i, row in enumerate(rows):
         height = max(l.box[3] - l.box[1] for l in row)
+        tabbed = False
         for j, line in enumerate(row):
             if j:
                 gap = line.box[0] - row[j - 1].box[2]
                 sep = "\t" if gap > 2 * height else (" " if gap > height / 2 else "")
+                tabbed = tabbed or sep == "\t"
                 parts.append(sep)
                 at += len(sep)
             pieces.append((at, at + len(line.text), line))
@@ -226,8 +228,8 @@ def page_text(lines: list[OcrLine]) -> tuple[str, list[tuple[int, int, OcrLine]]
             at += len(line.text)
         if i + 1 < len(rows):
             # a row reaching the right edge (within two characters) wraps into the next one
-            # and does not end a sentence
-            wraps = (row[-1].box[2] >= right - 2 * height and rows[i + 1][0].box[0] <= left + height
+            # and does not end a sentence; a row of cells far apart (a table's) never does
+            wraps = (not tabbed and row[-1].box[2] >= right - 2 * height and rows[i + 1][0].box[0] <= left + height
                      and not row[-1].text.endswith(SENTENCE_ENDS))
             sep = "" if wraps else "\n"
             parts.append(sep)
@@ -353,13 +355,8 @@ def in_spans(spans: tuple[tuple[int, int], ...]):
     starts = [s for s, _ in spans]
 
     def covers(start: int, end: int) -> bool:
-        i = bisect.bisect_right(starts, max(end - 1, start))
-        while i > 0:
-            s, e = spans[i - 1]
-            if e > start:
-                return s < end
-            return False
-        return False
+        i = bisect.bisect_left(starts, end)  # the spans starting before ``end``; the last ends furthest
+        return i > 0 and spans[i - 1][1] > start
 
     return covers
 
