@@ -466,10 +466,6 @@ def _read_pdf(data: bytes, *, ocr: str = "auto") -> tuple[str, str, dict]:
         pages: list[str] = []
         needs_ocr: list[int] = []
         read = ocr_module.OcrText()  # text-layer pages and OCR'd pages, in page order
-        if use_ocr and len(pdf) > ocr_module.MAX_OCR_PAGES:
-            raise DocumentError(
-                f"the PDF has {len(pdf)} pages, more than the {ocr_module.MAX_OCR_PAGES} OCR reads; split it"
-            )
         for number in range(1, len(pdf) + 1):
             page = pdf[number - 1]
             try:
@@ -480,7 +476,7 @@ def _read_pdf(data: bytes, *, ocr: str = "auto") -> tuple[str, str, dict]:
                     textpage.close()
                 text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0c", "").strip()
                 usable = _usable_page_text(text)
-                if use_ocr and (ocr == "always" or not usable):
+                if use_ocr and (ocr == "always" or not usable) and len(read.pages) < ocr_module.MAX_OCR_PAGES:
                     read.add_page(ocr_module.recognise(ocr_module.render_page(page), number), number)
                     pages.append("")
                 elif usable:
@@ -514,6 +510,10 @@ def _read_pdf(data: bytes, *, ocr: str = "auto") -> tuple[str, str, dict]:
         metadata["needs_ocr_pages"] = needs_ocr
     if read.pages:
         metadata.update(read.metadata())
+        if needs_ocr:  # past the OCR page limit
+            metadata["warnings"].append(
+                f"only the first {ocr_module.MAX_OCR_PAGES} scanned pages were read by OCR; split the PDF to read the rest"
+            )
         ocr_module.remember(read.text, read.uncertain())
     return read.text, "pdf", metadata
 

@@ -56,7 +56,8 @@ RENDER_DPI = 200
 DETECT_MAX_SIDE = 1600
 #: A row ending in one of these ends its paragraph even when it reaches the right edge.
 SENTENCE_ENDS = ("。", "！", "？", "；", "：", ":", ";")
-#: At most this many pages (PDF pages or image frames) are OCR'd per file.
+#: At most this many pages (PDF pages or image frames) are OCR'd per file: an image with more is
+#: refused, a PDF's later scanned pages are listed in ``needs_ocr_pages`` with a warning.
 MAX_OCR_PAGES = 300
 
 #: Image files read by OCR: magic bytes and what they are.
