@@ -17,7 +17,7 @@ caught, not only a substitution). The mean character probability PP-OCR reports 
 hides a misread digit (a blurred 1200 read as 20 scores 0.96 for its line), so it is not used.
 A character under :data:`CONFIDENCE_THRESHOLD` is *uncertain*: a figure with an uncertain
 character in it or right next to it is marked ``damaged`` by the pipeline (never corrected).
-Lines scored under :data:`DROP_SCORE` are not read at all. The uncertain spans of the last texts read are kept in this
+Lines whose characters' mean confidence is under :data:`DROP_SCORE` are not read at all. The uncertain spans of the last texts read are kept in this
 process (:func:`uncertain_spans`), so ``Pipeline.extract(text)`` finds them for the text
 :func:`~chanjia_nlp.readers.read_document` returned.
 """
@@ -97,8 +97,8 @@ def available() -> bool:
 
 @dataclass(frozen=True, slots=True)
 class OcrLine:
-    """One recognised line: its text, score (the engine's mean), page (from 1), box ``(x0, y0,
-    x1, y1)`` in pixels, and each character's confidence."""
+    """One recognised line: its text, score (the mean of its characters' confidences), page (from
+    1), box ``(x0, y0, x1, y1)`` in pixels, and each character's confidence."""
 
     text: str
     score: float
