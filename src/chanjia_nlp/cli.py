@@ -181,7 +181,10 @@ def _warn(result: FileResult, bar: Any) -> None:
         message = f"error: {shown_name(doc['path'])}: {visible(doc['error'] or '')}"
     elif doc["needs_ocr_pages"]:
         pages = ", ".join(map(str, doc["needs_ocr_pages"]))
-        message = f"warning: {shown_name(doc['path'])}: pages {pages} have no usable text layer; run OCR on them"
+        from .ocr import INSTALL, available
+
+        how = "" if available() else f" (install it: {INSTALL})"
+        message = f"warning: {shown_name(doc['path'])}: pages {pages} have no usable text layer; run OCR on them{how}"
     elif any("recognised with confidence under" in w for w in doc.get("warnings") or ()):
         unsure = next(w for w in doc["warnings"] if "recognised with confidence under" in w)
         message = f"warning: {shown_name(doc['path'])}: {visible(unsure)}"
