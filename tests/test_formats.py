@@ -178,12 +178,12 @@ def test_encrypted_pdf():
 
 def test_pdf_without_text_layer():
     with pytest.raises(DocumentError, match=r"no text layer \(a scan\); run OCR"):
-        read_text(Path("r.pdf"), ascii_pdf(["", ""]))
+        read_text(Path("r.pdf"), ascii_pdf(["", ""]), ocr="never")  # with OCR: tests/test_ocr.py
 
 
 def test_pdf_pages_needing_ocr_are_listed():
     garbage = "#$%&*+-=~^" * 12
-    text, _, meta = read_text(Path("r.pdf"), ascii_pdf(["Union report 2023.", garbage, ""]))
+    text, _, meta = read_text(Path("r.pdf"), ascii_pdf(["Union report 2023.", garbage, ""]), ocr="never")
     assert text == "Union report 2023."
     assert meta["needs_ocr_pages"] == [2, 3]
 
@@ -286,7 +286,7 @@ def test_cli_reports_pdf_pages_needing_ocr(tmp_path):
 
     (tmp_path / "r.pdf").write_bytes(ascii_pdf(["Union report 2023: 326 new unions.", "#$%&*+-=~^" * 12]))
     out = tmp_path / "out.jsonl"
-    result = CliRunner().invoke(cli, ["extract", str(tmp_path), "--out", str(out)])
+    result = CliRunner().invoke(cli, ["extract", str(tmp_path), "--out", str(out), "--ocr", "never"])
     assert result.exit_code == 0, result.output
     doc = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
     assert doc["format"] == "pdf" and doc["needs_ocr_pages"] == [2]

@@ -181,7 +181,13 @@ def _warn(result: FileResult, bar: Any) -> None:
         message = f"error: {shown_name(doc['path'])}: {visible(doc['error'] or '')}"
     elif doc["needs_ocr_pages"]:
         pages = ", ".join(map(str, doc["needs_ocr_pages"]))
-        message = f"warning: {shown_name(doc['path'])}: pages {pages} have no usable text layer; run OCR on them"
+        from .ocr import INSTALL, available
+
+        how = "" if available() else f" (install it: {INSTALL})"
+        message = f"warning: {shown_name(doc['path'])}: pages {pages} have no usable text layer; run OCR on them{how}"
+    elif any("recognised with confidence under" in w for w in doc.get("warnings") or ()):
+        unsure = next(w for w in doc["warnings"] if "recognised with confidence under" in w)
+        message = f"warning: {shown_name(doc['path'])}: {visible(unsure)}"
     else:
         return
     if bar is not None:
@@ -248,15 +254,21 @@ def cli() -> None:
     "--binder-model", type=click.Path(exists=True, dir_okay=False), default=None,
     help="A model written by scripts/train_binder.py instead of the one shipped.",
 )
+@click.option(
+    "--ocr", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+    help="Read scans by OCR (needs pip install 'chanjia_nlp[ocr]'): image files and PDF pages without a "
+    "usable text layer (auto), every PDF page (always), or nothing (never: a scan is reported, not read). "
+    "Figures OCR is unsure of are marked damaged.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary on standard error.")
 def extract(
     paths: tuple[str, ...], db: str | None, schema: str | None, out: str | None, fmt: str | None,
     workers: int | None, engine: str, scheduler: str | None, force: bool, progress: bool, title: str | None,
     published: str | None, source: str | None, metadata_csv: str | None, max_bytes: int, max_unpacked_bytes: int,
-    t2s: str, binder: str, binder_model: str | None, quiet: bool,
+    t2s: str, binder: str, binder_model: str | None, ocr: str, quiet: bool,
 ) -> None:
     """Extract records from report files and folders (searched recursively for .txt, .docx,
-    .pdf and .html) into the assessment database, or a JSONL/CSV file.
+    .pdf and .html, and images when OCR is installed) into the assessment database, or a JSONL/CSV file.
 
     Writes one `document` record per file (with its text), one `quantity` record per figure
     (claims carry `claim: true` and their indicator, subject, period, scope), and `programme`
@@ -285,7 +297,7 @@ def extract(
     given = {"title": title, "published": published, "source": source}
     options = ExtractOptions(
         max_bytes=max_bytes, max_unpacked_bytes=max_unpacked_bytes, metadata={k: v for k, v in given.items() if v},
-        t2s=t2s, binder=binder, binder_model=binder_model,
+        t2s=t2s, binder=binder, binder_model=binder_model, ocr=ocr,
     )
     per_file = load_metadata(metadata_csv) if metadata_csv else {}
     summary, seen, started = Summary(), set(), time.perf_counter()

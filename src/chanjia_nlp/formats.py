@@ -1,4 +1,5 @@
-"""Reading report files of any supported format (.txt, .docx, .pdf, .html) into plain text.
+"""Reading report files of any supported format (.txt, .docx, .pdf, .html, and scans by OCR:
+images and PDF pages without a text layer, see :mod:`chanjia_nlp.ocr`) into plain text.
 
 The format is chosen by the file's content (its magic bytes) first and its extension second,
 so a ``.txt`` that is really a PDF is read as a PDF. Every failure raises
@@ -16,7 +17,10 @@ Metadata keys (each present only when known):
 - ``published``: the publication date, ISO (HTML ``<meta>``: ``publishdate``, ``article:published_time``…)
 - ``source``: the publishing body or author (HTML ``<meta>``)
 - ``pages``: the page count (``pdf``)
-- ``needs_ocr_pages``: 1-based numbers of PDF pages with no usable text layer
+- ``needs_ocr_pages``: 1-based numbers of PDF pages with no usable text layer that were not OCR'd
+- ``ocr_pages``, ``ocr_lines``, ``ocr_uncertain``, ``warnings``: pages read by OCR, each recognised
+  line's offsets, page, confidence and box, and the spans under the confidence threshold
+  (:mod:`chanjia_nlp.ocr`; image files, and scanned PDF pages)
 """
 
 from __future__ import annotations
@@ -32,8 +36,8 @@ from .errors import DocumentError
 
 __all__ = ["FORMATS", "read_text"]
 
-#: The formats :func:`read_text` returns, in the order the messages name them.
-FORMATS = ("txt", "docx", "pdf", "html")
+#: The formats :func:`read_text` returns, in the order the messages name them (``image``: read by OCR).
+FORMATS = ("txt", "docx", "pdf", "html", "image")
 DEFAULT_MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 #: A zip that inflates more than this many times over, to more than BOMB_MIN_BYTES, is refused.
 BOMB_RATIO = 100
@@ -142,7 +146,7 @@ HTML_SOURCE_META = ("source", "contentsource", "author")
 
 
 def read_text(
-    path: Path, data: bytes, *, max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES
+    path: Path, data: bytes, *, max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES, ocr: str = "auto"
 ) -> tuple[str, str, dict]:
     """``(text, format, metadata)`` for a report file.
 
@@ -150,6 +154,8 @@ def read_text(
         path: the file's path; only its extension is used, as a hint after the content.
         data: the file's bytes.
         max_unpacked_bytes: a .docx that unpacks to more than this is refused as a zip bomb.
+        ocr: ``auto`` (OCR image files and PDF pages without a usable text layer), ``always``
+            (every PDF page) or ``never`` (see :mod:`chanjia_nlp.ocr`).
 
     Raises:
         DocumentError: a one-line message saying what is wrong and what to do.
@@ -157,11 +163,18 @@ def read_text(
     >>> read_text(Path("a.txt"), "职工1.2万人".encode("gb18030"))
     ('职工1.2万人', 'txt', {'encoding': 'gb18030'})
     """
+    from .ocr import IMAGE_SUFFIXES, coerce_mode, image_kind, read_image
+
+    coerce_mode(ocr)
+    suffix = Path(path).suffix.lower()
+    kind = image_kind(data, suffix)
+    if kind is not None and suffix in IMAGE_SUFFIXES:  # an image named as one: a scan or photo
+        return read_image(data, kind, mode=ocr)
     fmt = sniff_format(Path(path), data)
     if fmt == "docx":
         return _read_docx(data, max_unpacked_bytes=max_unpacked_bytes)
     if fmt == "pdf":
-        return _read_pdf(data)
+        return _read_pdf(data, ocr=ocr)
     if fmt == "html":
         return _read_html(data)
     if fmt == "doc":
@@ -437,9 +450,12 @@ def _docx_blocks(container, document) -> list[str]:
 RE_PDF_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def _read_pdf(data: bytes) -> tuple[str, str, dict]:
+def _read_pdf(data: bytes, *, ocr: str = "auto") -> tuple[str, str, dict]:
     import pypdfium2 as pdfium  # lazily, it loads a native library
 
+    from . import ocr as ocr_module
+
+    use_ocr = ocr != "never" and ocr_module.available()
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -449,6 +465,7 @@ def _read_pdf(data: bytes) -> tuple[str, str, dict]:
     try:
         pages: list[str] = []
         needs_ocr: list[int] = []
+        read = ocr_module.OcrText()  # text-layer pages and OCR'd pages, in page order
         for number in range(1, len(pdf) + 1):
             page = pdf[number - 1]
             try:
@@ -457,20 +474,29 @@ def _read_pdf(data: bytes) -> tuple[str, str, dict]:
                     text = _page_text(textpage)
                 finally:
                     textpage.close()
+                text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0c", "").strip()
+                usable = _usable_page_text(text)
+                if use_ocr and (ocr == "always" or not usable) and len(read.pages) < ocr_module.MAX_OCR_PAGES:
+                    read.add_page(ocr_module.recognise(ocr_module.render_page(page), number), number)
+                    pages.append("")
+                elif usable:
+                    pages.append(text)
+                    read.add_text(text)
+                else:
+                    needs_ocr.append(number)
             finally:
                 page.close()
-            text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0c", "").strip()
-            if _usable_page_text(text):
-                pages.append(text)
-            else:
-                needs_ocr.append(number)
         info = pdf.get_metadata_dict()
     except pdfium.PdfiumError as exc:
         raise DocumentError(f"the PDF is damaged ({exc}); open it and save or print it to PDF again") from exc
     finally:
         pdf.close()
-    if not pages:
-        raise DocumentError("the PDF has no text layer (a scan); run OCR on it first")
+    if not read.text.strip():
+        if read.pages:
+            raise DocumentError("no text was recognised in the scanned PDF; check that it is a readable scan (200-300 dpi)")
+        how = (" (OCR is off: --ocr never; use --ocr auto)" if ocr == "never"
+               else f": install it with {ocr_module.INSTALL}")
+        raise DocumentError(f"the PDF has no text layer (a scan); run OCR on it first{how}")
     metadata: dict = {"pages": len(pages) + len(needs_ocr)}
     title = _real_title(info.get("Title"))
     if title:
@@ -482,7 +508,14 @@ def _read_pdf(data: bytes) -> tuple[str, str, dict]:
             metadata["created"] = created
     if needs_ocr:
         metadata["needs_ocr_pages"] = needs_ocr
-    return "\n\n".join(pages), "pdf", metadata
+    if read.pages:
+        metadata.update(read.metadata())
+        if needs_ocr:  # past the OCR page limit
+            metadata["warnings"].append(
+                f"only the first {ocr_module.MAX_OCR_PAGES} scanned pages were read by OCR; split the PDF to read the rest"
+            )
+        ocr_module.remember(read.text, read.uncertain())
+    return read.text, "pdf", metadata
 
 
 def _page_text(textpage) -> str:

@@ -78,8 +78,11 @@ class Pipeline:
         entities = extract_entities(work)
         quantities = []
         damaged = _damaged_line(work)
+        unsure = _uncertain_ocr(text, norm)
         for q in extract_quantities(work):
             if damaged is not None and not q.damaged and damaged(q.start):
+                q = dataclasses.replace(q, damaged=True)
+            if unsure is not None and not q.damaged and unsure(q.start, q.end):
                 q = dataclasses.replace(q, damaged=True)
             s, e = structure.sentence_at(q.start, q.end)
             while s < e and work[s].isspace():
@@ -218,6 +221,26 @@ def _damaged_line(text: str) -> Callable[[int], bool] | None:
     breaks = [m.start() for m in re.finditer("\n", text)]
     lines = {bisect.bisect_left(breaks, m.start()) for m in re.finditer("\ufffd", text)}
     return lambda i: bisect.bisect_left(breaks, i) in lines
+
+
+def _uncertain_ocr(text: str, norm) -> Callable[[int, int], bool] | None:
+    """Whether ``[start, end)`` of the normalized text holds, or is next to, a character OCR
+    recognised with low confidence (:func:`chanjia_nlp.ocr.uncertain_spans`: ``text`` was OCR'd in
+    this process), or ``None`` when none is. A figure there may be misread (a dropped digit shows
+    as doubt on its neighbour), so it is marked ``damaged``."""
+    from .ocr import in_spans, uncertain_spans
+
+    spans = uncertain_spans(text)
+    if not spans:
+        return None
+    covers = in_spans(spans)
+
+    def unsure(start: int, end: int) -> bool:
+        if not norm.same_offsets:
+            start, end = norm.to_raw(start, end)
+        return covers(max(start - 1, 0), end + 1)
+
+    return unsure
 
 
 def _as_date(value: str | date | None) -> date | None:

@@ -328,6 +328,7 @@ def read_document(
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES,
     metadata: Mapping[str, str | None] | None = None,
+    ocr: str = "auto",
 ) -> tuple[Document, str | None]:
     """Read one file (.txt, .docx, .pdf, .html, by content first): its :class:`Document` record
     and its text (``None`` when it failed). The text of a .docx, .pdf or .html file is the plain
@@ -343,7 +344,7 @@ def read_document(
         return _failed(shown, b"", str(exc), extractor_version), None
     return read_bytes(
         data, path=path, display_path=shown, extractor_version=extractor_version,
-        max_unpacked_bytes=max_unpacked_bytes, metadata=metadata,
+        max_unpacked_bytes=max_unpacked_bytes, metadata=metadata, ocr=ocr,
     )
 
 
@@ -355,6 +356,7 @@ def read_bytes(
     extractor_version: str = "",
     max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES,
     metadata: Mapping[str, str | None] | None = None,
+    ocr: str = "auto",
 ) -> tuple[Document, str | None]:
     """:func:`read_document` on bytes already read (a worker on another machine gets the bytes,
     not the file); ``path`` gives the name the format is guessed from."""
@@ -363,7 +365,7 @@ def read_bytes(
     path = Path(path)
     shown = escape_name(display_path or str(path))
     try:
-        text, fmt, meta = read_text(path, data, max_unpacked_bytes=max_unpacked_bytes)
+        text, fmt, meta = read_text(path, data, max_unpacked_bytes=max_unpacked_bytes, ocr=ocr)
     except (DocumentError, UnicodeDecodeError) as exc:
         message = str(exc) if isinstance(exc, DocumentError) else "the text is not valid UTF-8; re-save it as UTF-8"
         return _failed(shown, data, message, extractor_version), None
@@ -514,6 +516,13 @@ def _folder_problem(path: str | os.PathLike[str]) -> str:
     return "this is a folder, not a file; give it to chanjia extract to read the reports in it"
 
 
+def _suffixes() -> tuple[str, ...]:
+    """The suffixes a folder walk picks up: report formats, and images when OCR is installed."""
+    from .ocr import IMAGE_SUFFIXES, available
+
+    return SUPPORTED_SUFFIXES + IMAGE_SUFFIXES if available() else SUPPORTED_SUFFIXES
+
+
 def find_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, str]]:
     """Expand files and folders (recursively) into ``(path, display path)`` pairs, sorted.
 
@@ -554,5 +563,5 @@ def _walk(folder: Path) -> Iterator[Path]:
             is_folder = is_link_to_folder = False
         if is_folder:
             yield from _walk(Path(entry.path))
-        elif not is_link_to_folder and not entry.name.startswith(".") and Path(entry.name).suffix.lower() in SUPPORTED_SUFFIXES:
+        elif not is_link_to_folder and not entry.name.startswith(".") and Path(entry.name).suffix.lower() in _suffixes():
             yield Path(entry.path)

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from . import __version__
 from .errors import ChanjiaError, ConfigError, DocumentError, value_invalid_msg
 from .normalize import _coerce_t2s
+from .ocr import coerce_mode as coerce_ocr
 from .pipeline import Pipeline, _coerce_binder, load
 from .readers import (
     DEFAULT_MAX_BYTES,
@@ -121,11 +122,13 @@ class ExtractOptions:
     t2s: str = "auto"  # traditional → simplified before extracting: auto, always, never (see load())
     binder: str = "auto"  # how claims get their indicator, subject and period: auto, learned, rules (see load())
     binder_model: str | None = None  # a model file of scripts/train_binder.py instead of the shipped one
+    ocr: str = "auto"  # scans: auto (pages without a text layer, images), always, never (see chanjia_nlp.ocr)
 
     def __post_init__(self) -> None:
         _check_metadata(self.metadata, where="")
         _coerce_t2s(self.t2s)
         _coerce_binder(self.binder)
+        coerce_ocr(self.ocr)
         if self.binder_model is not None:
             _pipeline(self.t2s, self.binder, self.binder_model)  # a model that cannot be read raises now, not per file
         if self.max_bytes < 1 or self.max_unpacked_bytes < 1:
@@ -184,7 +187,7 @@ def process_bytes(
     """
     doc, text = read_bytes(
         data, path=path, display_path=display_path, extractor_version=VERSION,
-        max_unpacked_bytes=options.max_unpacked_bytes, metadata=options.metadata,
+        max_unpacked_bytes=options.max_unpacked_bytes, metadata=options.metadata, ocr=options.ocr,
     )
     return _extract(doc, text, options)
 
@@ -288,7 +291,7 @@ def _jobs(
         if data is None:  # missing, unreadable or too large: the reader's error record says which
             doc, text = read_document(
                 path, display_path=shown, extractor_version=VERSION, max_bytes=options.max_bytes,
-                max_unpacked_bytes=options.max_unpacked_bytes, metadata=file_options.metadata,
+                max_unpacked_bytes=options.max_unpacked_bytes, metadata=file_options.metadata, ocr=options.ocr,
             )
             yield _extract(doc, text, options)
             continue
