@@ -40,7 +40,7 @@ def findings(records) -> list[dict[str, Any]]:
     claims = [r for r in records if r.get("claim")]
     hostile = next(r for r in claims if r["doc_id"] == "hostile")
     return [
-        finding("ledger", "inconsistent", [evidence(claims[10], "contradicts")],
+        finding("ledger", "inconsistent", [evidence(claims[10], "contradicts")], expected="1200", observed="90", gap="-1110",
                 ledger={"file": "台账.xlsx", "sheet": "2022", "row": 5, "column": "D", "cell": "D5", "value": "90"}),
         finding("ledger", "consistent", [evidence(hostile, "supports")], message=HOSTILE[1],
                 ledger={"file": HOSTILE[0], "sheet": HOSTILE[3], "row": 2, "column": "B", "cell": "B2", "value": "1"}),
@@ -147,6 +147,18 @@ def test_cross_check_evidence_links_to_the_span(page, records, findings):
     row.locator(".evidence a").click()
     expected = findings[0]["evidence"][0]
     assert "".join(p.locator("#doc-text mark.focus").all_text_contents()) == expected["text"]
+    assert page.problems == []
+
+
+def test_ledger_value_and_reported_value_sit_under_their_own_headers(page, findings):
+    """``observed`` is the 台账's value, ``expected`` the report's: each under its own column."""
+    p = page.page
+    p.click("a[data-tab=checks]")
+    headers = p.locator("#ledger-table thead th").all_text_contents()
+    row = p.locator("#ledger-table tbody tr").filter(has_text="台账.xlsx › 2022 › D5 = 90")
+    cells = row.locator("td").all_text_contents()
+    shown = dict(zip(headers, cells))
+    assert (shown["Ledger value"], shown["Reported"], shown["Gap"]) == ("90", "1200", "-1110")
     assert page.problems == []
 
 

@@ -587,7 +587,7 @@
         fragment.appendChild(el('tr', { class: 'verdict-' + token(f.verdict) }, [
           el('td', null, badge(f.verdict)), el('td', null, f.check), el('td', null, ledgerCell(f.ledger)),
           el('td', { title: names[f.indicator] || null }, f.indicator), el('td', null, f.subject), el('td', null, f.period),
-          el('td', { class: 'num' }, f.expected), el('td', { class: 'num' }, f.observed), el('td', { class: 'num' }, f.gap),
+          el('td', { class: 'num' }, f.observed), el('td', { class: 'num' }, f.expected), el('td', { class: 'num' }, f.gap),
           el('td', null, f.message), el('td', null, evidenceLinks(f)),
         ]));
       }
