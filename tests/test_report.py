@@ -88,6 +88,31 @@ def evidence(row: dict[str, Any], role: str, start: int | None = None, end: int 
             "role": role}
 
 
+#: A made-up summary with money, a stock and a year (no real report's text).
+MONEY_TEXT = "2022年，惠山区总工会筹集帮扶资金620余万元，发放慰问金1,200,000元。截至年底，全区共有工会会员3000人。"
+
+
+def money_records() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A document of :data:`MONEY_TEXT` with its records, and two ledger findings on it: the
+    620余万元 contradicted by a 台账 that says 600万元, the 3000 members confirmed."""
+    doc = {"type": "document", "doc_id": "m", "path": "惠山区_2022.txt", "title": "惠山区总结", "status": "ok",
+           "text": MONEY_TEXT}
+    rows = [doc, *(to_dict(r, doc_id="m", path=doc["path"]) for r in chanjia_nlp.extract(MONEY_TEXT))]
+    funds = next(r for r in rows if r.get("text") == "620余万元")
+    members = next(r for r in rows if r.get("text") == "3000人")
+    money = {"kind": "money", "unit": "元", "currency": "CNY"}
+    ledger = {"file": "台账.xlsx", "sheet": "2022", "row": 3, "column": "C", "cell": "C3", "value": "600万元"}
+    found = [
+        finding("ledger", "inconsistent", [evidence(funds, "contradicts")], indicator="assistance_funds",
+                subject="惠山区", period="2022", expected="6200000", observed="6000000", gap="-200000",
+                ledger=ledger, **money),
+        finding("ledger", "consistent", [evidence(members, "supports")], indicator="union_members", subject="惠山区",
+                period="2022", expected="3000", observed="3000", gap="0", kind="count", unit="人",
+                ledger={**ledger, "row": 4, "cell": "C4", "value": "3000"}),
+    ]
+    return rows, found
+
+
 def page_data(html: str) -> dict[str, Any]:
     tree = lxml.html.fromstring(html)
     (script,) = tree.xpath("//script[@id='report-data']")
@@ -282,7 +307,8 @@ def test_claims_carry_target_and_why():
         assert [field for field, _ in item["why"]] == [f for f in order if f in row["why"]]
     assert targets > 5
     html = render_report(rows)
-    assert f"<dt>of them targets (计划)</dt><dd>{targets}</dd>" in html
+    assert f"<dt>其中目标（计划）</dt><dd>{targets}</dd>" in html
+    assert f"<dt>of them targets (计划)</dt><dd>{targets}</dd>" in render_report(rows, lang="en")
 
 
 @pytest.mark.parametrize(("target", "why", "expected"), [
@@ -353,7 +379,9 @@ def test_messy_rows_give_fewer_marks_not_errors(rows, expected):
              "unplaced": sum("unplaced" in i for i in data["items"]), "skipped": data["skipped"]}
     assert found == expected
     html = render_report(rows)
-    assert page_data(html) == json.loads(json.dumps(data))
+    shown = page_data(html)
+    assert shown.pop("ui")["lang"] == "zh"
+    assert shown == json.loads(json.dumps(data))
 
 
 # ---- mark trees -------------------------------------------------------------------------------
@@ -479,6 +507,42 @@ def test_report_command_reads_jsonl_records_and_findings(tmp_path):
     assert "records.jsonl:" in result.stderr and result.stderr.count("line skipped") == 2
     data = page_data(out.read_text(encoding="utf-8"))
     assert len(data["findings"]) == 1 and sum(i["type"] == "claim" for i in data["items"]) == claims
+
+
+def test_the_page_speaks_chinese_by_default_and_english_on_request():
+    rows, found = money_records()
+    zh, en = render_report(rows, findings=found), render_report(rows, findings=found, lang="en")
+    trees = {lang: lxml.html.fromstring(html) for lang, html in (("zh", zh), ("en", en))}
+    tabs = {lang: tree.xpath("//nav[@class='tabs']/a/text()") for lang, tree in trees.items()}
+    assert tabs == {"zh": ["概览", "文件", "数据", "台账核对"], "en": ["Overview", "Documents", "Claims", "Cross-checks"]}
+    assert [tree.get("lang") for tree in trees.values()] == ["zh-Hans", "en"]
+    headers = {lang: tree.xpath("//table[@id='ledger-table']//th/text()")[6:9] for lang, tree in trees.items()}
+    assert headers == {"zh": ["台账数值", "报告数值", "差额"], "en": ["Ledger value", "Reported", "Gap"]}
+    assert trees["zh"].findtext(".//title") == "chanjia 数据审核报告"
+    assert [tree.xpath("string(//button[@type='reset'])") for tree in trees.values()] == ["清除", "Clear"]
+    ui = page_data(zh)["ui"]
+    assert ui["verdicts"] == {**ui["verdicts"], "consistent": "一致", "consistent_within_qualifier": "在限定范围内一致",
+                              "inconsistent": "不一致", "unsupported": "无依据", "ambiguous": "存疑"}
+    assert ui["scopes"] == {"as_of": "存量", "increment": "新增", "cumulative": "累计", "annual": "全年"}
+    data = page_data(en)
+    assert data["ui"]["verdicts"]["consistent_within_qualifier"] == "consistent within qualifier"
+    assert data["indicators"]["assistance_funds"] == chanjia_nlp._lexicon.indicators().by_id["assistance_funds"].name_zh
+    shown = {item["text"]: item["shown"] for item in data["items"] if item["type"] == "claim"}
+    assert shown == {"620余万元": "620万元", "1,200,000元": "120万元", "3000人": "3,000 人"}
+    numbers = [(f["observed_shown"], f["expected_shown"], f["gap_shown"]) for f in data["findings"]]
+    assert numbers == [("600万元", "620万元", "-20万元"), ("3,000 人", "3,000 人", "0 人")]
+
+
+def test_report_command_takes_a_language(tmp_path):
+    rows, found = money_records()
+    records = write_jsonl(tmp_path / "records.jsonl", [*rows, *found])
+    for options, lang in (([], "zh"), (["--lang", "en"], "en")):
+        out = tmp_path / f"report-{lang}.html"
+        result = CliRunner().invoke(report, [str(records), "-o", str(out), *options])
+        assert result.exit_code == 0, result.output
+        assert page_data(out.read_text(encoding="utf-8"))["ui"]["lang"] == lang
+    result = CliRunner().invoke(report, [str(records), "-o", str(tmp_path / "x.html"), "--lang", "fr"])
+    assert result.exit_code == 2 and "fr" in result.output
 
 
 def test_report_command_without_a_database_says_what_to_do(tmp_path, monkeypatch):

@@ -16,10 +16,16 @@ import pytest
 
 from chanjia_nlp.report import write_report
 
-from .test_report import HOSTILE, corpus_records, cross_check_findings, evidence, finding, hostile_records
+from chanjia_nlp._lexicon import indicators
+
+from .test_report import (
+    HOSTILE, corpus_records, cross_check_findings, evidence, finding, hostile_records, money_records,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
+#: Screenshots of the report's layouts and languages, to look at (not kept in git).
+SHOTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]' installs it"
@@ -55,7 +61,7 @@ def report_url(records, findings, tmp_path_factory) -> str:
         for e in f["evidence"]:
             text = next(r["text"] for r in records if r["type"] == "document" and r["doc_id"] == e["doc_id"])
             e["text"] = text[e["start"]:e["end"]]
-    out = write_report(records, tmp_path_factory.mktemp("report") / "report.html", findings=findings, title="corpus")
+    out = write_report(records, tmp_path_factory.mktemp("report") / "report.html", findings=findings, title="corpus", lang="en")
     return out.as_uri()
 
 
@@ -158,7 +164,7 @@ def test_ledger_value_and_reported_value_sit_under_their_own_headers(page, findi
     row = p.locator("#ledger-table tbody tr").filter(has_text="台账.xlsx › 2022 › D5 = 90")
     cells = row.locator("td").all_text_contents()
     shown = dict(zip(headers, cells))
-    assert (shown["Ledger value"], shown["Reported"], shown["Gap"]) == ("90", "1200", "-1110")
+    assert (shown["Ledger value"], shown["Reported"], shown["Gap"]) == ("90", "1,200", "-1,110")
     assert page.problems == []
 
 
@@ -267,7 +273,7 @@ def test_targets_show_a_badge_a_filter_and_why_in_the_card(page, records):
                  id="one-unreadable"),
 ])
 def test_a_report_with_nothing_to_show_opens_without_errors(browser, tmp_path, rows):
-    url = write_report(rows, tmp_path / "empty.html").as_uri()
+    url = write_report(rows, tmp_path / "empty.html", lang="en").as_uri()
     opened = Page(browser, url)
     try:
         for tab in ("documents", "claims", "checks"):
@@ -307,6 +313,42 @@ def test_control_characters_are_shown_not_obeyed(browser, tmp_path):
         assert "\u202e" not in p.text_content("#claim-table")
         overview = p.text_content("#tab-overview")
         assert "⟨U+202E⟩error.txt" in overview and "bad⟨U+202E⟩" in overview and "\u202e" not in overview
+        assert opened.problems == []
+    finally:
+        opened.page.close()
+
+
+#: What the claims and ledger tables show for the made-up money document, by language.
+SHOWN = {
+    "zh": {"scope": "全年", "stock": "存量", "verdicts": ["不一致", "一致"],
+           "indicator": indicators().by_id["assistance_funds"].name_zh, "more": "多于", "count": "数据 1–3，共 3 条"},
+    "en": {"scope": "annual", "stock": "stock (as of)", "verdicts": ["inconsistent", "consistent"],
+           "indicator": "assistance_funds", "more": "more_than", "count": "Claims 1–3 of 3"},
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_tables_speak_the_report_language(browser, tmp_path, lang):
+    rows, found = money_records()
+    url = write_report(rows, tmp_path / f"{lang}.html", findings=found, lang=lang).as_uri()
+    opened = Page(browser, url)
+    try:
+        p, want = opened.page, SHOWN[lang]
+        p.click("a[data-tab=claims]")
+        assert p.text_content("#claim-count") == want["count"]
+        table = p.locator("#claim-table tbody tr").evaluate_all(
+            "rows => rows.map(r => [r.cells[1].textContent, r.cells[2].textContent, r.cells[4].textContent, "
+            "r.cells[7].textContent, r.cells[9].textContent, r.cells[3].textContent])")
+        by_text = {row[0]: row[1:] for row in table}
+        assert by_text["620余万元"] == ["620万元", want["indicator"], want["scope"], want["verdicts"][0], want["more"]]
+        assert by_text["1,200,000元"][:2] == ["120万元", want["indicator"]]
+        assert by_text["3000人"][0] == "3,000 人" and by_text["3000人"][2] == want["stock"]
+        SHOTS.mkdir(exist_ok=True)
+        p.screenshot(path=str(SHOTS / f"report-claims-{lang}.png"))
+        p.click("a[data-tab=checks]")
+        ledger = p.locator("#ledger-table tbody tr").evaluate_all(
+            "rows => rows.map(r => [r.cells[0].textContent, r.cells[6].textContent, r.cells[7].textContent])")
+        assert ledger == [[want["verdicts"][0], "600万元", "620万元"], [want["verdicts"][1], "3,000 人", "3,000 人"]]
         assert opened.problems == []
     finally:
         opened.page.close()

@@ -19,6 +19,7 @@ from ..outputs import shown_name, visible
 from ..store import open as open_store
 from ..store.commands import db_options
 from . import read_jsonl, write_report
+from .i18n import LANGUAGES
 
 __all__ = ["report"]
 
@@ -36,9 +37,13 @@ def _counting(rows: Iterable[Mapping[str, Any]], counts: Counter[str]) -> Iterat
     "--out", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Write the HTML report here."
 )
 @click.option("--title", help="The report's title.")
+@click.option(
+    "--lang", type=click.Choice(LANGUAGES), default="zh", show_default=True,
+    help="The page's language: zh (Chinese: verdicts, scopes, indicator names) or en.",
+)
 @click.pass_context
 def report(
-    ctx: click.Context, jsonl: tuple[Path, ...], db: str, schema: str | None, out: Path, title: str | None
+    ctx: click.Context, jsonl: tuple[Path, ...], db: str, schema: str | None, out: Path, title: str | None, lang: str
 ) -> None:
     """Write a self-contained HTML report to review the figures: each document with its claims,
     figures, programmes and entities highlighted, a filterable claims table, the cross-check
@@ -52,6 +57,7 @@ def report(
     \b
         chanjia report --db chanjia.sqlite -o report.html
         chanjia report corpus.jsonl findings.jsonl -o report.html --title "惠山区 2022"
+        chanjia report --db chanjia.sqlite -o report-en.html --lang en
     """
     counts: Counter[str] = Counter()
     if jsonl:
@@ -61,10 +67,10 @@ def report(
         def warn(path: str, line: int, problem: str) -> None:
             click.echo(f"warning: {shown_name(path)}:{line}: {visible(problem)}; line skipped", err=True)
 
-        _write(_counting(read_jsonl(jsonl, on_error=warn), counts), out, title=title)
+        _write(_counting(read_jsonl(jsonl, on_error=warn), counts), out, title=title, lang=lang)
     else:
         with open_store(db, schema=schema, create=False) as opened:
-            _write(_counting(opened.records(reviewed=True), counts), out, findings=_counting(opened.findings(), counts), title=title)
+            _write(_counting(opened.records(reviewed=True), counts), out, findings=_counting(opened.findings(), counts), title=title, lang=lang)
     click.echo(
         f"{counts['document']} documents, {counts['claim']} claims, {counts['finding']} findings → {out}", err=True
     )
