@@ -608,3 +608,76 @@ def test_report_command_reads_the_store(database, tmp_path):
     # target and why come back from the database as extract wrote them
     stored = Counter((i["text"], i.get("target", False), json.dumps(dict(i["why"]), sort_keys=True)) for i in shown)
     assert stored == Counter((r["text"], r["target"], json.dumps(r["why"], sort_keys=True)) for r in rows if r.get("claim"))
+
+
+#: Made-up one-line reports: who, when, how many 职工书屋.
+SCOPED_TEXTS = {
+    "huishan-2022": "2022年，惠山区总工会新建职工书屋15家。",
+    "binhu-2022": "2022年，滨湖区新建职工书屋9家。",
+    "huishan-2021": "2021年，惠山区新建职工书屋7家。",
+    "luoshe-2022": "2022年，惠山区洛社镇新建职工书屋3家。",
+}
+
+
+def scoped_rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The records of :data:`SCOPED_TEXTS` and four findings: one on each 2022 district's claim,
+    and two 台账 rows no report states (惠山区 and 滨湖区, 2022)."""
+    from chanjia_nlp.subjects import annotate
+
+    rows: list[dict[str, Any]] = []
+    for doc_id, text in SCOPED_TEXTS.items():
+        base = next(r for r in corpus_records() if r["type"] == "document" and r["status"] == "ok")
+        rows.append({**base, "doc_id": doc_id, "path": f"{doc_id}.txt", "title": doc_id, "text": text})
+        rows.extend(annotate([to_dict(r, doc_id=doc_id, path=f"{doc_id}.txt") for r in chanjia_nlp.extract(text)]))
+    claim = {r["doc_id"]: r for r in rows if r.get("claim")}
+    found = [
+        {**finding("ledger", "consistent", [evidence(claim["huishan-2022"], "supports")]), "finding_id": "f1"},
+        {**finding("ledger", "inconsistent", [evidence(claim["binhu-2022"], "contradicts")]), "finding_id": "f2"},
+        {**finding("ledger", "unsupported", [], subject="惠山区", period="2022"), "finding_id": "f3"},
+        {**finding("ledger", "unsupported", [], subject="滨湖区", period="2022"), "finding_id": "f4"},
+    ]
+    return rows, found
+
+
+def scoped_page(html: str) -> tuple[list[str], list[str], list[str]]:
+    data = page_data(html)
+    return ([d["path"] for d in data["docs"]], [i["text"] for i in data["items"] if i["type"] == "claim"],
+            [f["id"] for f in data["findings"]])
+
+
+#: What ``--subject 惠山 --period 2022`` keeps: the district, its union and its town, in 2022.
+HUISHAN_2022 = (["huishan-2022.txt", "luoshe-2022.txt"], ["15家", "3家"], ["f1", "f3"])
+
+
+def test_report_command_keeps_one_district_and_year_from_the_store(database, tmp_path):
+    rows, found = scoped_rows()
+    with store.open(database["db"], schema=database["schema"]) as opened:
+        run = opened.begin_run("test")
+        for doc in (r for r in rows if r["type"] == "document"):
+            opened.write_document(doc, [r for r in rows if r["type"] != "document" and r["doc_id"] == doc["doc_id"]], run)
+        opened.write_findings(found, run)
+    options = ["--db", database["db"], *(["--schema", database["schema"]] if database["schema"] else [])]
+    out = tmp_path / "huishan.html"
+    result = CliRunner().invoke(report, [*options, "-o", str(out), "--subject", "惠山", "--period", "2022"])
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert scoped_page(html) == HUISHAN_2022
+    assert "<title>chanjia 数据审核报告 · 惠山 · 2022</title>" in html
+    result = CliRunner().invoke(report, [*options, "-o", str(out), "--subject", "惠山"])
+    assert result.exit_code == 0, result.output
+    docs, claims, _ = scoped_page(out.read_text(encoding="utf-8"))
+    assert docs == ["huishan-2021.txt", "huishan-2022.txt", "luoshe-2022.txt"] and sorted(claims) == ["15家", "3家", "7家"]
+    result = CliRunner().invoke(report, [*options, "-o", str(out)])
+    assert len(scoped_page(out.read_text(encoding="utf-8"))[0]) == 4
+
+
+def test_report_command_keeps_one_district_and_year_from_jsonl(tmp_path):
+    rows, found = scoped_rows()
+    records = write_jsonl(tmp_path / "records.jsonl", [*rows, *found])
+    out = tmp_path / "huishan.html"
+    result = CliRunner().invoke(report, [str(records), "-o", str(out), "--subject", "惠山", "--period", "2022"])
+    assert result.exit_code == 0, result.output
+    assert scoped_page(out.read_text(encoding="utf-8")) == HUISHAN_2022
+    assert "2 documents, 2 claims, 2 findings" in result.stderr
+    result = CliRunner().invoke(report, [str(records), "-o", str(out), "--period", "22"])
+    assert result.exit_code == 2 and "no year" in result.output

@@ -6,6 +6,7 @@ them as one line.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -19,7 +20,8 @@ from ..outputs import shown_name, visible
 from ..store import open as open_store
 from ..store.commands import db_options
 from . import read_jsonl, write_report
-from .i18n import LANGUAGES
+from .i18n import LANGUAGES, words
+from .scope import findings_in_scope, in_scope
 
 __all__ = ["report"]
 
@@ -28,6 +30,12 @@ def _counting(rows: Iterable[Mapping[str, Any]], counts: Counter[str]) -> Iterat
     for row in rows:
         counts["claim" if row.get("claim") is True else str(row.get("type"))] += 1
         yield row
+
+
+def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"\d{4}(-\d{2})?", value):
+        raise click.BadParameter(f"{value!r} is no year (2022) or year-month (2022-03)")
+    return value
 
 
 @click.command()
@@ -41,9 +49,15 @@ def _counting(rows: Iterable[Mapping[str, Any]], counts: Counter[str]) -> Iterat
     "--lang", type=click.Choice(LANGUAGES), default="zh", show_default=True,
     help="The page's language: zh (Chinese: verdicts, scopes, indicator names) or en.",
 )
+@click.option(
+    "--subject", help="Only the claims about this subject: a region (惠山, 无锡市) with everything under it, "
+    "else part of the subject as written; the documents that state them and the findings about them.",
+)
+@click.option("--period", callback=_period, help="Only the claims of this year (2022) or year-month (2022-03).")
 @click.pass_context
 def report(
-    ctx: click.Context, jsonl: tuple[Path, ...], db: str, schema: str | None, out: Path, title: str | None, lang: str
+    ctx: click.Context, jsonl: tuple[Path, ...], db: str, schema: str | None, out: Path, title: str | None, lang: str,
+    subject: str | None, period: str | None,
 ) -> None:
     """Write a self-contained HTML report to review the figures: each document with its claims,
     figures, programmes and entities highlighted, a filterable claims table, the cross-check
@@ -58,8 +72,12 @@ def report(
         chanjia report --db chanjia.sqlite -o report.html
         chanjia report corpus.jsonl findings.jsonl -o report.html --title "惠山区 2022"
         chanjia report --db chanjia.sqlite -o report-en.html --lang en
+        chanjia report --db chanjia.sqlite -o 惠山-2022.html --subject 惠山 --period 2022
     """
     counts: Counter[str] = Counter()
+    scoped = subject is not None or period is not None
+    if scoped and title is None:
+        title = " · ".join([words(lang)["text"]["title"], *(part for part in (subject, period) if part)])
     if jsonl:
         if ParameterSource.COMMANDLINE in (ctx.get_parameter_source("db"), ctx.get_parameter_source("schema")):
             raise click.UsageError("give either --db or JSONL files, not both")
@@ -67,10 +85,25 @@ def report(
         def warn(path: str, line: int, problem: str) -> None:
             click.echo(f"warning: {shown_name(path)}:{line}: {visible(problem)}; line skipped", err=True)
 
-        _write(_counting(read_jsonl(jsonl, on_error=warn), counts), out, title=title, lang=lang)
+        rows: Iterable[Mapping[str, Any]] = read_jsonl(jsonl, on_error=warn)
+        if scoped:
+            rows = list(rows)
+            kept: set[Any] = set()
+            found = [row for row in rows if row.get("type") == "finding"]
+            records = list(in_scope(rows, subject=subject, period=period, kept=kept))
+            rows = [*records, *findings_in_scope(found, kept, subject=subject, period=period)]
+        _write(_counting(rows, counts), out, title=title, lang=lang)
     else:
         with open_store(db, schema=schema, create=False) as opened:
-            _write(_counting(opened.records(reviewed=True), counts), out, findings=_counting(opened.findings(), counts), title=title, lang=lang)
+            records: Iterable[Mapping[str, Any]] = opened.records(reviewed=True)
+            found_rows: Iterable[Mapping[str, Any]] = opened.findings()
+            if scoped:
+                claims = opened.claims(subject=subject, period=period)
+                keys = set(zip(claims["doc_id"], claims["start"].astype(int), claims["end"].astype(int), strict=True))
+                kept = set()
+                records = in_scope(records, subject=subject, period=period, claims=keys, kept=kept)
+                found_rows = findings_in_scope(found_rows, kept, subject=subject, period=period)
+            _write(_counting(records, counts), out, findings=_counting(found_rows, counts), title=title, lang=lang)
     click.echo(
         f"{counts['document']} documents, {counts['claim']} claims, {counts['finding']} findings → {out}", err=True
     )
