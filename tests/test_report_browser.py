@@ -8,6 +8,7 @@ target claim's hover card (its badge and the ``why`` lines) to ``tests/artifacts
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -349,6 +350,62 @@ def test_the_tables_speak_the_report_language(browser, tmp_path, lang):
         ledger = p.locator("#ledger-table tbody tr").evaluate_all(
             "rows => rows.map(r => [r.cells[0].textContent, r.cells[6].textContent, r.cells[7].textContent])")
         assert ledger == [[want["verdicts"][0], "600万元", "620万元"], [want["verdicts"][1], "3,000 人", "3,000 人"]]
+        assert opened.problems == []
+    finally:
+        opened.page.close()
+
+
+BOX_EDGES = """els => els.map(e => Math.round(e.getBoundingClientRect().right))"""
+
+
+def test_print_shows_every_row_keeps_colours_and_cuts_no_column(page, records):
+    p = page.page
+    claims = sum(bool(r.get("claim")) for r in records)
+    assert claims > 100  # more than one screen page: printing must show the rest
+    p.set_viewport_size({"width": 1047, "height": 800})  # A4 landscape less 10 mm margins, in CSS pixels
+    p.click("a[data-tab=claims]")
+    rows = p.locator("#claim-table tbody tr")
+    assert rows.count() == 100
+    badge = p.locator("#claim-table .badge[class*=verdict-]").first
+    colour = badge.evaluate("b => getComputedStyle(b).backgroundColor")
+    p.emulate_media(media="print")
+    sync_api.expect(rows).to_have_count(claims)
+    assert p.locator("#claim-filters").is_hidden() and p.locator("#claim-pager").is_hidden()
+    adjust, printed = badge.evaluate(
+        "b => { const s = getComputedStyle(b); return [s.printColorAdjust || s.webkitPrintColorAdjust, s.backgroundColor]; }")
+    assert (adjust, printed) == ("exact", colour) and colour not in ("rgba(0, 0, 0, 0)", "rgb(255, 255, 255)")
+    width = p.evaluate("document.documentElement.clientWidth")
+    assert max(p.locator("#claim-table th").evaluate_all(BOX_EDGES)) <= width
+    assert p.evaluate("document.documentElement.scrollWidth") <= width
+    SHOTS.mkdir(exist_ok=True)
+    pdf = p.pdf(path=str(SHOTS / "report-print.pdf"), format="A4", landscape=True, print_background=True,
+                margin={"top": "10mm", "bottom": "10mm", "left": "10mm", "right": "10mm"})
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", pdf)) > 3
+    p.emulate_media(media="screen")
+    sync_api.expect(rows).to_have_count(100)
+    p.click("a[data-tab=checks]")
+    p.emulate_media(media="print")
+    assert max(p.locator("#ledger-table th").evaluate_all(BOX_EDGES)) <= width
+    assert page.problems == []
+
+
+def test_a_phone_shows_the_text_full_width_and_scrolls_tables_in_their_box(browser, report_url, records):
+    opened = Page(browser, report_url)
+    try:
+        p = opened.page
+        p.set_viewport_size({"width": 390, "height": 844})
+        claim = next(r for r in records if r.get("claim") and r.get("indicator") == "pilot_units")
+        p.click("a[data-tab=claims]")
+        box = p.locator("#claim-table").locator("xpath=..")
+        inner, outer = box.evaluate("b => [b.scrollWidth, b.clientWidth]")
+        assert outer <= 390 < inner  # the table is wider than the phone: it scrolls inside its box
+        assert p.evaluate("document.documentElement.scrollWidth") <= 390  # the page itself does not
+        p.locator("#claim-table a.goto").filter(has_text=claim["text"]).first.click()
+        text = p.locator("#doc-text").bounding_box()
+        assert text is not None and text["width"] >= 390 - 2 * 30
+        assert p.evaluate("document.documentElement.scrollWidth") <= 390
+        SHOTS.mkdir(exist_ok=True)
+        p.screenshot(path=str(SHOTS / "report-phone.png"))
         assert opened.problems == []
     finally:
         opened.page.close()

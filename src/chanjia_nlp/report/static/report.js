@@ -124,6 +124,31 @@
     return seen;
   }
 
+  // ---- printing: every row of the paged tables, not only the page on screen -------------
+
+  const printHooks = [];  // functions(printing) that widen a table to all its rows, or put it back
+  let printing = false;
+
+  function setPrinting(on) {
+    if (on === printing) return;
+    printing = on;
+    for (const hook of printHooks) hook(on);
+  }
+
+  function pagedForPrint(state, redraw) {  // a paged table that shows all its rows while printing
+    let size = null;
+    printHooks.push(function (on) {
+      if (on) { size = state.size; state.size = 0; } else if (size !== null) { state.size = size; size = null; }
+      redraw();
+    });
+    if (printing) { size = state.size; state.size = 0; }
+  }
+
+  window.addEventListener('beforeprint', function () { setPrinting(true); });
+  window.addEventListener('afterprint', function () { setPrinting(false); });
+  const printMedia = window.matchMedia('print');
+  printMedia.addEventListener('change', function () { setPrinting(printMedia.matches); });
+
   // ---- tabs and routing ------------------------------------------------------------------
 
   const rendered = {};
@@ -593,6 +618,7 @@
     fillSelect(form.elements.verdict, ledgerIds.map(function (n) { return findings[n].verdict; }), verdictName);
     const state = { verdict: '', page: 0, size: 100 };
     const body = document.querySelector('#ledger-table tbody');
+    let drawLedger = function () {};
     const draw = function () {
       const wanted = state.verdict === '' ? null : JSON.parse(state.verdict);
       const rows = ledgerIds.filter(function (n) { return wanted === null || findings[n].verdict === wanted; });
@@ -614,6 +640,8 @@
         : UI.text.no_ledger;
     };
     form.addEventListener('change', function () { state.verdict = form.elements.verdict.value; state.page = 0; draw(); });
+    drawLedger = draw;
+    pagedForPrint(state, function () { drawLedger(); });
     draw();
     document.getElementById('uncovered-count').textContent = String(uncovered.length);
     cardList(document.getElementById('uncovered-findings'), uncovered, 'Every claim of the 台账 subjects and years is covered.');
@@ -652,6 +680,8 @@
   const measureHeader = function () { document.documentElement.style.setProperty('--head', header.offsetHeight + 'px'); };
   window.addEventListener('resize', measureHeader);
   measureHeader();
+  pagedForPrint(claimState, renderClaims);
+  if (printMedia.matches) setPrinting(true);
   renderClaims();
   performance.mark('chanjia:table-rendered');
   document.documentElement.dataset.ready = 'true';
