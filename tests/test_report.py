@@ -381,6 +381,7 @@ def test_messy_rows_give_fewer_marks_not_errors(rows, expected):
     html = render_report(rows)
     shown = page_data(html)
     assert shown.pop("ui")["lang"] == "zh"
+    assert re.fullmatch("[0-9a-f]{16}", shown.pop("report_id"))
     assert shown == json.loads(json.dumps(data))
 
 
@@ -649,13 +650,21 @@ def scoped_page(html: str) -> tuple[list[str], list[str], list[str]]:
 HUISHAN_2022 = (["huishan-2022.txt", "luoshe-2022.txt"], ["15家", "3家"], ["f1", "f3"])
 
 
-def test_report_command_keeps_one_district_and_year_from_the_store(database, tmp_path):
+def scoped_store(db: str, schema: str | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A database of :func:`scoped_rows` (records and findings), and the reviewer account alice."""
     rows, found = scoped_rows()
-    with store.open(database["db"], schema=database["schema"]) as opened:
+    with store.open(db, schema=schema) as opened:
         run = opened.begin_run("test")
         for doc in (r for r in rows if r["type"] == "document"):
             opened.write_document(doc, [r for r in rows if r["type"] != "document" and r["doc_id"] == doc["doc_id"]], run)
         opened.write_findings(found, run)
+        opened.add_user("alice", "not-a-real-hash", "reviewer")
+        opened.add_user("victor", "not-a-real-hash", "viewer")
+    return rows, found
+
+
+def test_report_command_keeps_one_district_and_year_from_the_store(database, tmp_path):
+    scoped_store(database["db"], database["schema"])
     options = ["--db", database["db"], *(["--schema", database["schema"]] if database["schema"] else [])]
     out = tmp_path / "huishan.html"
     result = CliRunner().invoke(report, [*options, "-o", str(out), "--subject", "惠山", "--period", "2022"])
@@ -681,3 +690,47 @@ def test_report_command_keeps_one_district_and_year_from_jsonl(tmp_path):
     assert "2 documents, 2 claims, 2 findings" in result.stderr
     result = CliRunner().invoke(report, [str(records), "-o", str(out), "--period", "22"])
     assert result.exit_code == 2 and "no year" in result.output
+
+
+def offline_file(path: Path, decisions: list[dict[str, Any]], reviewer: str | None = "alice") -> Path:
+    path.write_text(json.dumps({"format": "chanjia-offline-reviews", "version": 1, "reviewer": reviewer,
+                                "decisions": decisions}, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def decision(row: dict[str, Any], action: str, based_on: int = 0, **changes: Any) -> dict[str, Any]:
+    return {"doc_id": row["doc_id"], "path": row["path"], "start": row["start"], "end": row["end"], "text": row["text"],
+            "action": action, "changes": changes, "based_on": based_on, "reviewed_at": "2026-01-02T03:04:05.000Z"}
+
+
+def test_reviews_import_makes_the_checks_of_the_server(tmp_path):
+    from chanjia_nlp.serve.commands import reviews
+
+    db = str(tmp_path / "chanjia.sqlite")
+    rows, _ = scoped_store(db)
+    claim = {r["doc_id"]: r for r in rows if r.get("claim")}
+    with store.open(db) as opened:  # someone decided on 滨湖's figure after the report was written
+        opened.review(claim["binhu-2022"]["doc_id"], claim["binhu-2022"]["start"], claim["binhu-2022"]["end"],
+                      "confirm", reviewer="alice", based_on=0)
+    file = offline_file(tmp_path / "r.json", [
+        decision(claim["huishan-2022"], "correct", value="16"),
+        decision(claim["binhu-2022"], "reject"),  # stale: based on version 0
+        decision(claim["huishan-2021"], "correct", qualifier="bogus"),
+        decision(claim["luoshe-2022"], "reject"),
+    ])
+    for options, message in ((["--reviewer", "victor"], "victor is no reviewer"), (["--reviewer", "nobody"], "nobody")):
+        result = CliRunner().invoke(reviews, ["import", str(file), "--db", db, *options])
+        assert result.exit_code != 0 and message in str(result.exception or result.output)
+    result = CliRunner().invoke(reviews, ["import", str(file), "--db", db])
+    assert result.exit_code == 1
+    assert "2 decisions stored, 2 refused" in result.stderr and "someone decided on it since" in result.stderr
+    assert "qualifier" in result.stderr
+    with store.open(db) as opened:
+        stored = [(r["text"], r["action"], r["reviewer"], r["source"], (r["after"] or {}).get("value"))
+                  for r in opened.reviews()]
+    assert stored == [("9家", "confirm", "alice", "serve", "9"), ("15家", "correct", "alice", "import", "16"),
+                      ("3家", "reject", "alice", "import", None)]
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "something else"}', encoding="utf-8")
+    result = CliRunner().invoke(reviews, ["import", str(bad), "--db", db])
+    assert result.exit_code != 0 and "not a review file" in str(result.exception)

@@ -409,3 +409,59 @@ def test_a_phone_shows_the_text_full_width_and_scrolls_tables_in_their_box(brows
         assert opened.problems == []
     finally:
         opened.page.close()
+
+
+def test_offline_review_three_figures_export_and_import(browser, tmp_path):
+    """Confirm, correct and reject three figures in the HTML file, reload (the browser keeps
+    them), export, and ``chanjia reviews import``: the database holds exactly those decisions."""
+    from click.testing import CliRunner
+
+    from chanjia_nlp import store
+    from chanjia_nlp.report.commands import report
+    from chanjia_nlp.serve.commands import reviews
+
+    from .test_report import scoped_store
+
+    db = str(tmp_path / "chanjia.sqlite")
+    scoped_store(db)
+    out = tmp_path / "report.html"
+    assert CliRunner().invoke(report, ["--db", db, "-o", str(out)]).exit_code == 0
+    opened = Page(browser, out.as_uri())
+    try:
+        p = opened.page
+        p.click("a[data-tab=claims]")
+        p.fill("#reviewer", "alice")
+        p.locator("#reviewer").dispatch_event("change")
+
+        def row(text: str):
+            return p.locator("#claim-table tbody tr").filter(has=p.locator("a.goto", has_text=text))
+
+        row("15家").locator("button[data-review=confirm]").click()
+        row("9家").locator("button[data-review=correct]").click()
+        row("9家").locator("input").fill("1x")
+        row("9家").locator("button[data-review=save]").click()
+        assert row("9家").locator(".flag").text_content() == "请输入数字（以元、人等为单位），如 6500000"
+        row("9家").locator("input").fill("10")
+        row("9家").locator("input").press("Enter")
+        row("7家").locator("button[data-review=reject]").click()
+        p.reload()
+        p.wait_for_selector("html[data-ready=true]")
+        p.click("a[data-tab=claims]")
+        decided = {t: row(t).locator(".decision").text_content() for t in ("15家", "9家", "7家")}
+        assert decided == {"15家": "已确认", "9家": "已更正 → 10", "7家": "已驳回"}
+        assert row("3家").locator(".decision").count() == 0
+        assert p.input_value("#reviewer") == "alice"
+        with p.expect_download() as info:
+            p.click("#review-export")
+        exported = tmp_path / "decisions.json"
+        info.value.save_as(exported)
+        assert opened.problems == []
+    finally:
+        opened.page.close()
+    result = CliRunner().invoke(reviews, ["import", str(exported), "--db", db])
+    assert result.exit_code == 0, result.output
+    with store.open(db) as opened_store:
+        stored = sorted((r["text"], r["action"], r["reviewer"], r["source"], (r["after"] or {}).get("value"))
+                        for r in opened_store.reviews())
+    assert stored == [("15家", "confirm", "alice", "import", "15"), ("7家", "reject", "alice", "import", None),
+                      ("9家", "correct", "alice", "import", "10")]

@@ -95,7 +95,7 @@ def report(
         _write(_counting(rows, counts), out, title=title, lang=lang)
     else:
         with open_store(db, schema=schema, create=False) as opened:
-            records: Iterable[Mapping[str, Any]] = opened.records(reviewed=True)
+            records: Iterable[Mapping[str, Any]] = _versioned(opened.records(reviewed=True), opened.latest_reviews())
             found_rows: Iterable[Mapping[str, Any]] = opened.findings()
             if scoped:
                 claims = opened.claims(subject=subject, period=period)
@@ -107,6 +107,17 @@ def report(
     click.echo(
         f"{counts['document']} documents, {counts['claim']} claims, {counts['finding']} findings → {out}", err=True
     )
+
+
+def _versioned(
+    records: Iterable[Mapping[str, Any]], latest: Mapping[tuple[str, int, int], Mapping[str, Any]]
+) -> Iterator[Mapping[str, Any]]:
+    """The records, each reviewed figure with ``review_version`` (how many decisions it has had):
+    what an offline decision in the page is based on, so `chanjia reviews import` refuses one
+    made on a figure someone decided on since."""
+    for row in records:
+        review = latest.get((row.get("doc_id"), row.get("start"), row.get("end"))) if latest else None
+        yield {**row, "review_version": review["version"]} if review else row
 
 
 def _write(records: Iterable[Mapping[str, Any]], out: Path, **options: Any) -> None:

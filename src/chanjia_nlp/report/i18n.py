@@ -60,6 +60,11 @@ TEXT = {
         "first": "« 首页", "previous": "‹ 上一页", "next": "下一页 ›", "last": "末页 »", "page": "第 {page} 页，共 {pages} 页",
         "none": "（无）", "achieved": "已完成", "target_values": "目标 / 计划", "show_more": "显示更多",
         "claims_n": "{n} 条数据",
+        "review": "审核", "reviewer": "审核人", "export_reviews": "导出审核结果", "confirm": "确认", "correct": "更正",
+        "reject": "驳回", "undo": "撤销", "save": "保存", "confirmed": "已确认", "corrected": "已更正", "rejected": "已驳回",
+        "reviews_n": "本浏览器中保存了 {n} 项审核决定；导出后用 chanjia reviews import 写入数据库。",
+        "not_a_number": "请输入数字（以元、人等为单位），如 6500000", "not_saved": "浏览器无法保存审核决定：请先导出。",
+        "new_value": "新数值",
     },
     "en": {
         "title": "chanjia review report", "documents": "documents", "claims": "claims", "findings": "findings",
@@ -82,6 +87,12 @@ TEXT = {
         "first": "« first", "previous": "‹ previous", "next": "next ›", "last": "last »", "page": "page {page} of {pages}",
         "none": "(none)", "achieved": "achieved", "target_values": "targets / 计划", "show_more": "show more",
         "claims_n": "{n} claims",
+        "review": "Review", "reviewer": "Reviewer", "export_reviews": "Export decisions", "confirm": "confirm",
+        "correct": "correct", "reject": "reject", "undo": "undo", "save": "save", "confirmed": "confirmed",
+        "corrected": "corrected", "rejected": "rejected",
+        "reviews_n": "{n} decisions kept in this browser; export them and load them with chanjia reviews import.",
+        "not_a_number": "Give a number (in 元, persons …), such as 6500000",
+        "not_saved": "This browser cannot keep decisions: export them now.", "new_value": "new value",
     },
 }
 

@@ -174,6 +174,8 @@ class _Builder:
             item.update(_compact([("damaged", row.get("damaged") is True), ("repeated", row.get("repeated") is True)]))
             if "value" in item and not item.get("damaged"):
                 item.update(_compact([("shown", _shown(item, item["value"]))]))
+            version = _offset(row.get("review_version"))  # decisions on it so far: an offline review's based_on
+            item.update(_compact([("version", version), ("reviewed_by", _text(row.get("reviewed_by")))]))
             if is_claim:
                 item.update(_compact((name, _text(row.get(name))) for name in _CLAIM_FIELDS))
                 item.update(_compact([

@@ -503,8 +503,92 @@
       el('td', null, [targetBadge(c)].concat(flagsOf(c).map(function (flag) {
         return el('span', { class: 'flag ' + token(flag) }, flag + ' ');
       }))),
+      reviewCell(i),
     ]);
   }
+
+  // ---- offline review: decisions kept in this browser, exported for chanjia reviews import ----
+
+  const REVIEW_KEY = 'chanjia-reviews:' + DATA.report_id;
+  const DONE = { confirm: 'confirmed', correct: 'corrected', reject: 'rejected' };
+  let decisions = {};
+  try { decisions = JSON.parse(localStorage.getItem(REVIEW_KEY) || '{}') || {}; } catch (error) { decisions = {}; }
+  const reviewerInput = document.getElementById('reviewer');
+  try { reviewerInput.value = localStorage.getItem('chanjia-reviewer') || ''; } catch (error) { /* no storage */ }
+
+  function figureKey(c) { return docs[c.doc].id + ':' + c.start + ':' + c.end; }
+
+  function reviewable(c) { return docs[c.doc].id !== undefined && docs[c.doc].id !== null && c.start !== undefined && c.end !== undefined; }
+
+  function saveDecisions() {
+    let note = say('reviews_n', { n: Object.keys(decisions).length });
+    try { localStorage.setItem(REVIEW_KEY, JSON.stringify(decisions)); } catch (error) { note = UI.text.not_saved; }
+    document.getElementById('review-count').textContent = note;
+  }
+
+  function decide(i, action, changes) {
+    const c = items[i];
+    decisions[figureKey(c)] = {
+      doc_id: docs[c.doc].id, path: docs[c.doc].path, start: c.start, end: c.end, text: c.text || '', action: action,
+      changes: changes || {}, based_on: c.version || 0, reviewed_at: new Date().toISOString(),
+    };
+    saveDecisions();
+    renderClaims();
+  }
+
+  function reviewCell(i) {
+    const c = items[i];
+    const cell = el('td', { class: 'review-cell' });
+    if (!reviewable(c)) return cell;
+    const d = decisions[figureKey(c)];
+    const button = function (action, label) { return el('button', { type: 'button', 'data-review': action }, label); };
+    if (d) {
+      const what = UI.text[DONE[d.action]] + (d.changes && d.changes.value !== undefined ? ' → ' + d.changes.value : '');
+      return append(cell, [el('span', { class: 'decision decision-' + token(d.action) }, what), ' ', button('undo', UI.text.undo)]);
+    }
+    return append(cell, [button('confirm', UI.text.confirm), button('correct', UI.text.correct), button('reject', UI.text.reject)]);
+  }
+
+  function askValue(cell, i) {
+    const input = el('input', { type: 'text', inputmode: 'decimal', size: 10, value: items[i].value || '', 'aria-label': UI.text.new_value });
+    const save = el('button', { type: 'button', 'data-review': 'save' }, UI.text.save);
+    const problem = el('span', { class: 'flag' });
+    cell.replaceChildren(input, save, problem);
+    input.focus();
+    const done = function () {
+      const value = input.value.trim().replace(/[,，]/g, '');
+      if (!/^-?[0-9]+(\.[0-9]+)?$/.test(value)) { problem.textContent = UI.text.not_a_number; return; }
+      decide(i, 'correct', { value: value });
+    };
+    save.addEventListener('click', done);
+    input.addEventListener('keydown', function (event) { if (event.key === 'Enter') { event.preventDefault(); done(); } });
+  }
+
+  claimBody.addEventListener('click', function (event) {
+    const button = event.target.closest('button[data-review]');
+    if (!button) return;
+    const i = Number(button.closest('tr').dataset.i);
+    const action = button.dataset.review;
+    if (action === 'undo') { delete decisions[figureKey(items[i])]; saveDecisions(); renderClaims(); }
+    else if (action === 'correct') askValue(button.closest('td'), i);
+    else if (action === 'confirm' || action === 'reject') decide(i, action);
+  });
+
+  reviewerInput.addEventListener('change', function () {
+    try { localStorage.setItem('chanjia-reviewer', reviewerInput.value.trim()); } catch (error) { /* no storage */ }
+  });
+
+  document.getElementById('review-export').addEventListener('click', function () {
+    const file = {
+      format: 'chanjia-offline-reviews', version: 1, report: DATA.report_id, reviewer: reviewerInput.value.trim() || null,
+      exported_at: new Date().toISOString(), decisions: Object.keys(decisions).map(function (key) { return decisions[key]; }),
+    };
+    const blob = new Blob([JSON.stringify(file, null, 1)], { type: 'application/json' });
+    const link = el('a', { href: URL.createObjectURL(blob), download: 'chanjia-reviews-' + DATA.report_id + '.json' });
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+  });
 
   function renderClaims() {
     const rows = filteredClaims();
@@ -681,6 +765,7 @@
   window.addEventListener('resize', measureHeader);
   measureHeader();
   pagedForPrint(claimState, renderClaims);
+  if (Object.keys(decisions).length) saveDecisions();
   if (printMedia.matches) setPrinting(true);
   renderClaims();
   performance.mark('chanjia:table-rendered');
