@@ -346,6 +346,12 @@ def test_the_tables_speak_the_report_language(browser, tmp_path, lang):
         assert by_text["3000人"][0] == "3,000 人" and by_text["3000人"][2] == want["stock"]
         SHOTS.mkdir(exist_ok=True)
         p.screenshot(path=str(SHOTS / f"report-claims-{lang}.png"))
+        p.locator("#claim-table a.goto").filter(has_text="620余万元").click()
+        p.locator("#doc-text mark.focus").first.hover()
+        labels = p.locator("#card dt").all_text_contents()
+        assert labels[:3] == (["数值", "区间", "限定"] if lang == "zh" else ["value", "low–high", "qualifier"])
+        assert p.locator("#card dd").first.text_content() == "620万元"
+        p.click("a[data-tab=claims]")
         p.click("a[data-tab=checks]")
         ledger = p.locator("#ledger-table tbody tr").evaluate_all(
             "rows => rows.map(r => [r.cells[0].textContent, r.cells[6].textContent, r.cells[7].textContent])")

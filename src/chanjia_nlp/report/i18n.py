@@ -40,6 +40,15 @@ QUALIFIERS = {
     "en": {},
 }
 
+#: The field names of a figure's hover card (English shows the field names as they are).
+LABELS = {
+    "zh": {"value": "数值", "low–high": "区间", "qualifier": "限定", "kind": "类型", "unit": "单位", "currency": "币种",
+           "indicator": "指标", "counted": "统计对象", "subject": "单位/地区", "period": "时间", "scope": "口径",
+           "level": "层级", "part of": "属于", "doubtful": "存疑", "label": "类别", "normalized": "规范名称",
+           "role": "作用", "code": "代码"},
+    "en": {},
+}
+
 #: Words of the page (template and script), by key.
 TEXT = {
     "zh": {
@@ -64,7 +73,9 @@ TEXT = {
         "reject": "驳回", "undo": "撤销", "save": "保存", "confirmed": "已确认", "corrected": "已更正", "rejected": "已驳回",
         "reviews_n": "本浏览器中保存了 {n} 项审核决定；导出后用 chanjia reviews import 写入数据库。",
         "not_a_number": "请输入数字（以元、人等为单位），如 6500000", "not_saved": "浏览器无法保存审核决定：请先导出。",
-        "new_value": "新数值",
+        "new_value": "新数值", "doc_not_read": "未能读取", "doc_damaged": "{n} 处损坏",
+        "all_covered": "台账所涉单位和年份的数据都已覆盖。", "no_internal": "没有内部核对发现的问题。",
+        "no_copies": "没有发现重复文字。",
     },
     "en": {
         "title": "chanjia review report", "documents": "documents", "claims": "claims", "findings": "findings",
@@ -93,16 +104,19 @@ TEXT = {
         "reviews_n": "{n} decisions kept in this browser; export them and load them with chanjia reviews import.",
         "not_a_number": "Give a number (in 元, persons …), such as 6500000",
         "not_saved": "This browser cannot keep decisions: export them now.", "new_value": "new value",
+        "doc_not_read": "not read", "doc_damaged": "{n} damaged",
+        "all_covered": "Every claim of the 台账 subjects and years is covered.",
+        "no_internal": "No internal-check findings.", "no_copies": "No copied text found.",
     },
 }
 
 
 def words(lang: str) -> dict[str, Any]:
-    """Everything the page says in ``lang``: ``text`` by key, ``verdicts``, ``scopes`` and ``qualifiers`` by id."""
+    """Everything the page says in ``lang``: ``text`` by key, ``verdicts``, ``scopes``, ``qualifiers`` and card ``labels`` by id."""
     if lang not in LANGUAGES:
         raise ValueError(f"unknown report language {lang!r}: choose one of {', '.join(LANGUAGES)}")
     return {"lang": lang, "text": TEXT[lang], "verdicts": VERDICTS[lang], "scopes": SCOPES[lang],
-            "qualifiers": QUALIFIERS[lang]}
+            "qualifiers": QUALIFIERS[lang], "labels": LABELS[lang]}
 
 
 def _plain(number: Decimal) -> str:

@@ -200,8 +200,8 @@
     docs.forEach(function (doc, n) {
       const counts = doc.counts || {};
       const line = [say('claims_n', { n: counts.claim || 0 })];
-      if (doc.status === 'error') line.push('not read');
-      if (counts.damaged) line.push(counts.damaged + ' damaged');
+      if (doc.status === 'error') line.push(UI.text.doc_not_read);
+      if (counts.damaged) line.push(say('doc_damaged', { n: counts.damaged }));
       fragment.appendChild(el('li', { class: doc.status === 'error' ? 'error' : null, 'data-doc': n }, [
         el('a', { href: '#doc-' + n }, [doc.path, el('small', null, [doc.title, doc.title ? ' · ' : '', line.join(' · ')])]),
       ]));
@@ -300,11 +300,13 @@
 
   function cardRows(item) {
     const rows = [];
-    const add = function (label, value) { if (value !== undefined && value !== null && value !== '') rows.push([label, value]); };
+    const add = function (label, value) {
+      if (value !== undefined && value !== null && value !== '') rows.push([UI.labels[label] || label, value]);
+    };
     if (item.type === 'claim' || item.type === 'quantity') {
       add('value', item.damaged ? 'none: digits lost in conversion' : item.shown || [item.value, item.unit].filter(Boolean).join(' '));
       add('low–high', interval(item));
-      add('qualifier', item.qualifier);
+      add('qualifier', UI.qualifiers[item.qualifier] || item.qualifier);
       add('kind', item.kind);
       add('unit', item.unit);
       add('currency', item.currency);
@@ -728,9 +730,9 @@
     pagedForPrint(state, function () { drawLedger(); });
     draw();
     document.getElementById('uncovered-count').textContent = String(uncovered.length);
-    cardList(document.getElementById('uncovered-findings'), uncovered, 'Every claim of the 台账 subjects and years is covered.');
-    cardList(document.getElementById('internal-findings'), internal, 'No internal-check findings.');
-    cardList(document.getElementById('copied-findings'), copied, 'No copied text found.');
+    cardList(document.getElementById('uncovered-findings'), uncovered, UI.text.all_covered);
+    cardList(document.getElementById('internal-findings'), internal, UI.text.no_internal);
+    cardList(document.getElementById('copied-findings'), copied, UI.text.no_copies);
   }
 
   function cardList(list, ids, empty) {
