@@ -104,8 +104,10 @@ def render_report(
     t = ui["text"]
     model = build_model(records, findings or ())
     data = model.data
-    # Offline review decisions are kept in the browser under this report's identity.
-    data["report_id"] = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:16]
+    # Offline review decisions are kept in the browser under the identity of the documents
+    # reviewed: a report written again of the same documents finds its decisions again.
+    ids = sorted(str(doc.get("id")) for doc in data["docs"])
+    data["report_id"] = hashlib.sha256("\n".join(ids).encode("utf-8")).hexdigest()[:16]
     data["ui"] = ui
     for doc in data["docs"]:  # a name that is not UTF-8 shows decoded (GB18030); invisible characters the page marks
         if isinstance(doc.get("path"), str):
