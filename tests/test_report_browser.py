@@ -15,12 +15,17 @@ from typing import Any
 
 import pytest
 
+from chanjia_nlp._lexicon import indicators
 from chanjia_nlp.report import write_report
 
-from chanjia_nlp._lexicon import indicators
-
 from .test_report import (
-    HOSTILE, corpus_records, cross_check_findings, evidence, finding, hostile_records, money_records,
+    HOSTILE,
+    corpus_records,
+    cross_check_findings,
+    evidence,
+    finding,
+    hostile_records,
+    money_records,
 )
 
 CHROMIUM = Path("/usr/bin/chromium")

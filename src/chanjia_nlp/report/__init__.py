@@ -33,8 +33,7 @@ from markupsafe import Markup
 from ..outputs import atomic_path, decoded_name, shown_name, visible
 from .charts import claims_by, targets_left_out, totals_by_year, verdict_shares
 from .i18n import words
-from .model import indicator_names
-from .model import build_model
+from .model import build_model, indicator_names
 
 __all__ = ["read_jsonl", "render_report", "write_report"]
 

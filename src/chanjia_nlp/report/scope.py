@@ -14,7 +14,7 @@ from typing import Any
 
 from ..store.reviews import matches
 
-__all__ = ["in_scope", "findings_in_scope"]
+__all__ = ["findings_in_scope", "in_scope"]
 
 Key = tuple[Any, Any, Any]
 

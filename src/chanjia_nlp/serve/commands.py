@@ -200,7 +200,7 @@ def _decision_args(item: Any) -> tuple[tuple[str, int, int], str, int, dict[str,
     moment = None
     if isinstance(item.get("reviewed_at"), str):
         try:
-            moment = datetime.fromisoformat(item["reviewed_at"].replace("Z", "+00:00"))
+            moment = datetime.fromisoformat(item["reviewed_at"])
         except ValueError:
             raise ConfigError(f"reviewed_at {item['reviewed_at']!r} is no ISO time") from None
         moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
