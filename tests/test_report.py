@@ -88,6 +88,31 @@ def evidence(row: dict[str, Any], role: str, start: int | None = None, end: int 
             "role": role}
 
 
+#: A made-up summary with money, a stock and a year (no real report's text).
+MONEY_TEXT = "2022年，惠山区总工会筹集帮扶资金620余万元，发放慰问金1,200,000元。截至年底，全区共有工会会员3000人。"
+
+
+def money_records() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A document of :data:`MONEY_TEXT` with its records, and two ledger findings on it: the
+    620余万元 contradicted by a 台账 that says 600万元, the 3000 members confirmed."""
+    doc = {"type": "document", "doc_id": "m", "path": "惠山区_2022.txt", "title": "惠山区总结", "status": "ok",
+           "text": MONEY_TEXT}
+    rows = [doc, *(to_dict(r, doc_id="m", path=doc["path"]) for r in chanjia_nlp.extract(MONEY_TEXT))]
+    funds = next(r for r in rows if r.get("text") == "620余万元")
+    members = next(r for r in rows if r.get("text") == "3000人")
+    money = {"kind": "money", "unit": "元", "currency": "CNY"}
+    ledger = {"file": "台账.xlsx", "sheet": "2022", "row": 3, "column": "C", "cell": "C3", "value": "600万元"}
+    found = [
+        finding("ledger", "inconsistent", [evidence(funds, "contradicts")], indicator="assistance_funds",
+                subject="惠山区", period="2022", expected="6200000", observed="6000000", gap="-200000",
+                ledger=ledger, **money),
+        finding("ledger", "consistent", [evidence(members, "supports")], indicator="union_members", subject="惠山区",
+                period="2022", expected="3000", observed="3000", gap="0", kind="count", unit="人",
+                ledger={**ledger, "row": 4, "cell": "C4", "value": "3000"}),
+    ]
+    return rows, found
+
+
 def page_data(html: str) -> dict[str, Any]:
     tree = lxml.html.fromstring(html)
     (script,) = tree.xpath("//script[@id='report-data']")
@@ -282,7 +307,8 @@ def test_claims_carry_target_and_why():
         assert [field for field, _ in item["why"]] == [f for f in order if f in row["why"]]
     assert targets > 5
     html = render_report(rows)
-    assert f"<dt>of them targets (计划)</dt><dd>{targets}</dd>" in html
+    assert f"<dt>其中目标（计划）</dt><dd>{targets}</dd>" in html
+    assert f"<dt>of them targets (计划)</dt><dd>{targets}</dd>" in render_report(rows, lang="en")
 
 
 @pytest.mark.parametrize(("target", "why", "expected"), [
@@ -353,7 +379,10 @@ def test_messy_rows_give_fewer_marks_not_errors(rows, expected):
              "unplaced": sum("unplaced" in i for i in data["items"]), "skipped": data["skipped"]}
     assert found == expected
     html = render_report(rows)
-    assert page_data(html) == json.loads(json.dumps(data))
+    shown = page_data(html)
+    assert shown.pop("ui")["lang"] == "zh"
+    assert re.fullmatch("[0-9a-f]{16}", shown.pop("report_id"))
+    assert shown == json.loads(json.dumps(data))
 
 
 # ---- mark trees -------------------------------------------------------------------------------
@@ -481,6 +510,42 @@ def test_report_command_reads_jsonl_records_and_findings(tmp_path):
     assert len(data["findings"]) == 1 and sum(i["type"] == "claim" for i in data["items"]) == claims
 
 
+def test_the_page_speaks_chinese_by_default_and_english_on_request():
+    rows, found = money_records()
+    zh, en = render_report(rows, findings=found), render_report(rows, findings=found, lang="en")
+    trees = {lang: lxml.html.fromstring(html) for lang, html in (("zh", zh), ("en", en))}
+    tabs = {lang: tree.xpath("//nav[@class='tabs']/a/text()") for lang, tree in trees.items()}
+    assert tabs == {"zh": ["概览", "文件", "数据", "台账核对"], "en": ["Overview", "Documents", "Claims", "Cross-checks"]}
+    assert [tree.get("lang") for tree in trees.values()] == ["zh-Hans", "en"]
+    headers = {lang: tree.xpath("//table[@id='ledger-table']//th/text()")[6:9] for lang, tree in trees.items()}
+    assert headers == {"zh": ["台账数值", "报告数值", "差额"], "en": ["Ledger value", "Reported", "Gap"]}
+    assert trees["zh"].findtext(".//title") == "chanjia 数据审核报告"
+    assert [tree.xpath("string(//button[@type='reset'])") for tree in trees.values()] == ["清除", "Clear"]
+    ui = page_data(zh)["ui"]
+    assert ui["verdicts"] == {**ui["verdicts"], "consistent": "一致", "consistent_within_qualifier": "在限定范围内一致",
+                              "inconsistent": "不一致", "unsupported": "无依据", "ambiguous": "存疑"}
+    assert ui["scopes"] == {"as_of": "存量", "increment": "新增", "cumulative": "累计", "annual": "全年"}
+    data = page_data(en)
+    assert data["ui"]["verdicts"]["consistent_within_qualifier"] == "consistent within qualifier"
+    assert data["indicators"]["assistance_funds"] == chanjia_nlp._lexicon.indicators().by_id["assistance_funds"].name_zh
+    shown = {item["text"]: item["shown"] for item in data["items"] if item["type"] == "claim"}
+    assert shown == {"620余万元": "620万元", "1,200,000元": "120万元", "3000人": "3,000 人"}
+    numbers = [(f["observed_shown"], f["expected_shown"], f["gap_shown"]) for f in data["findings"]]
+    assert numbers == [("600万元", "620万元", "-20万元"), ("3,000 人", "3,000 人", "0 人")]
+
+
+def test_report_command_takes_a_language(tmp_path):
+    rows, found = money_records()
+    records = write_jsonl(tmp_path / "records.jsonl", [*rows, *found])
+    for options, lang in (([], "zh"), (["--lang", "en"], "en")):
+        out = tmp_path / f"report-{lang}.html"
+        result = CliRunner().invoke(report, [str(records), "-o", str(out), *options])
+        assert result.exit_code == 0, result.output
+        assert page_data(out.read_text(encoding="utf-8"))["ui"]["lang"] == lang
+    result = CliRunner().invoke(report, [str(records), "-o", str(tmp_path / "x.html"), "--lang", "fr"])
+    assert result.exit_code == 2 and "fr" in result.output
+
+
 def test_report_command_without_a_database_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("CHANJIA_DB", raising=False)
@@ -544,3 +609,128 @@ def test_report_command_reads_the_store(database, tmp_path):
     # target and why come back from the database as extract wrote them
     stored = Counter((i["text"], i.get("target", False), json.dumps(dict(i["why"]), sort_keys=True)) for i in shown)
     assert stored == Counter((r["text"], r["target"], json.dumps(r["why"], sort_keys=True)) for r in rows if r.get("claim"))
+
+
+#: Made-up one-line reports: who, when, how many 职工书屋.
+SCOPED_TEXTS = {
+    "huishan-2022": "2022年，惠山区总工会新建职工书屋15家。",
+    "binhu-2022": "2022年，滨湖区新建职工书屋9家。",
+    "huishan-2021": "2021年，惠山区新建职工书屋7家。",
+    "luoshe-2022": "2022年，惠山区洛社镇新建职工书屋3家。",
+}
+
+
+def scoped_rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The records of :data:`SCOPED_TEXTS` and four findings: one on each 2022 district's claim,
+    and two 台账 rows no report states (惠山区 and 滨湖区, 2022)."""
+    from chanjia_nlp.subjects import annotate
+
+    rows: list[dict[str, Any]] = []
+    for doc_id, text in SCOPED_TEXTS.items():
+        base = next(r for r in corpus_records() if r["type"] == "document" and r["status"] == "ok")
+        rows.append({**base, "doc_id": doc_id, "path": f"{doc_id}.txt", "title": doc_id, "text": text})
+        rows.extend(annotate([to_dict(r, doc_id=doc_id, path=f"{doc_id}.txt") for r in chanjia_nlp.extract(text)]))
+    claim = {r["doc_id"]: r for r in rows if r.get("claim")}
+    found = [
+        {**finding("ledger", "consistent", [evidence(claim["huishan-2022"], "supports")]), "finding_id": "f1"},
+        {**finding("ledger", "inconsistent", [evidence(claim["binhu-2022"], "contradicts")]), "finding_id": "f2"},
+        {**finding("ledger", "unsupported", [], subject="惠山区", period="2022"), "finding_id": "f3"},
+        {**finding("ledger", "unsupported", [], subject="滨湖区", period="2022"), "finding_id": "f4"},
+    ]
+    return rows, found
+
+
+def scoped_page(html: str) -> tuple[list[str], list[str], list[str]]:
+    data = page_data(html)
+    return ([d["path"] for d in data["docs"]], [i["text"] for i in data["items"] if i["type"] == "claim"],
+            [f["id"] for f in data["findings"]])
+
+
+#: What ``--subject 惠山 --period 2022`` keeps: the district, its union and its town, in 2022.
+HUISHAN_2022 = (["huishan-2022.txt", "luoshe-2022.txt"], ["15家", "3家"], ["f1", "f3"])
+
+
+def scoped_store(db: str, schema: str | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A database of :func:`scoped_rows` (records and findings), and the reviewer account alice."""
+    rows, found = scoped_rows()
+    with store.open(db, schema=schema) as opened:
+        run = opened.begin_run("test")
+        for doc in (r for r in rows if r["type"] == "document"):
+            opened.write_document(doc, [r for r in rows if r["type"] != "document" and r["doc_id"] == doc["doc_id"]], run)
+        opened.write_findings(found, run)
+        opened.add_user("alice", "not-a-real-hash", "reviewer")
+        opened.add_user("victor", "not-a-real-hash", "viewer")
+    return rows, found
+
+
+def test_report_command_keeps_one_district_and_year_from_the_store(database, tmp_path):
+    scoped_store(database["db"], database["schema"])
+    options = ["--db", database["db"], *(["--schema", database["schema"]] if database["schema"] else [])]
+    out = tmp_path / "huishan.html"
+    result = CliRunner().invoke(report, [*options, "-o", str(out), "--subject", "惠山", "--period", "2022"])
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert scoped_page(html) == HUISHAN_2022
+    assert "<title>chanjia 数据审核报告 · 惠山 · 2022</title>" in html
+    result = CliRunner().invoke(report, [*options, "-o", str(out), "--subject", "惠山"])
+    assert result.exit_code == 0, result.output
+    docs, claims, _ = scoped_page(out.read_text(encoding="utf-8"))
+    assert docs == ["huishan-2021.txt", "huishan-2022.txt", "luoshe-2022.txt"] and sorted(claims) == ["15家", "3家", "7家"]
+    result = CliRunner().invoke(report, [*options, "-o", str(out)])
+    assert len(scoped_page(out.read_text(encoding="utf-8"))[0]) == 4
+
+
+def test_report_command_keeps_one_district_and_year_from_jsonl(tmp_path):
+    rows, found = scoped_rows()
+    records = write_jsonl(tmp_path / "records.jsonl", [*rows, *found])
+    out = tmp_path / "huishan.html"
+    result = CliRunner().invoke(report, [str(records), "-o", str(out), "--subject", "惠山", "--period", "2022"])
+    assert result.exit_code == 0, result.output
+    assert scoped_page(out.read_text(encoding="utf-8")) == HUISHAN_2022
+    assert "2 documents, 2 claims, 2 findings" in result.stderr
+    result = CliRunner().invoke(report, [str(records), "-o", str(out), "--period", "22"])
+    assert result.exit_code == 2 and "no year" in result.output
+
+
+def offline_file(path: Path, decisions: list[dict[str, Any]], reviewer: str | None = "alice") -> Path:
+    path.write_text(json.dumps({"format": "chanjia-offline-reviews", "version": 1, "reviewer": reviewer,
+                                "decisions": decisions}, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def decision(row: dict[str, Any], action: str, based_on: int = 0, **changes: Any) -> dict[str, Any]:
+    return {"doc_id": row["doc_id"], "path": row["path"], "start": row["start"], "end": row["end"], "text": row["text"],
+            "action": action, "changes": changes, "based_on": based_on, "reviewed_at": "2026-01-02T03:04:05.000Z"}
+
+
+def test_reviews_import_makes_the_checks_of_the_server(tmp_path):
+    from chanjia_nlp.serve.commands import reviews
+
+    db = str(tmp_path / "chanjia.sqlite")
+    rows, _ = scoped_store(db)
+    claim = {r["doc_id"]: r for r in rows if r.get("claim")}
+    with store.open(db) as opened:  # someone decided on 滨湖's figure after the report was written
+        opened.review(claim["binhu-2022"]["doc_id"], claim["binhu-2022"]["start"], claim["binhu-2022"]["end"],
+                      "confirm", reviewer="alice", based_on=0)
+    file = offline_file(tmp_path / "r.json", [
+        decision(claim["huishan-2022"], "correct", value="16"),
+        decision(claim["binhu-2022"], "reject"),  # stale: based on version 0
+        decision(claim["huishan-2021"], "correct", qualifier="bogus"),
+        decision(claim["luoshe-2022"], "reject"),
+    ])
+    for options, message in ((["--reviewer", "victor"], "victor is no reviewer"), (["--reviewer", "nobody"], "nobody")):
+        result = CliRunner().invoke(reviews, ["import", str(file), "--db", db, *options])
+        assert result.exit_code != 0 and message in str(result.exception or result.output)
+    result = CliRunner().invoke(reviews, ["import", str(file), "--db", db])
+    assert result.exit_code == 1
+    assert "2 decisions stored, 2 refused" in result.stderr and "someone decided on it since" in result.stderr
+    assert "qualifier" in result.stderr
+    with store.open(db) as opened:
+        stored = [(r["text"], r["action"], r["reviewer"], r["source"], (r["after"] or {}).get("value"))
+                  for r in opened.reviews()]
+    assert stored == [("9家", "confirm", "alice", "serve", "9"), ("15家", "correct", "alice", "import", "16"),
+                      ("3家", "reject", "alice", "import", None)]
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "something else"}', encoding="utf-8")
+    result = CliRunner().invoke(reviews, ["import", str(bad), "--db", db])
+    assert result.exit_code != 0 and "not a review file" in str(result.exception)

@@ -8,18 +8,30 @@ target claim's hover card (its badge and the ``why`` lines) to ``tests/artifacts
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from chanjia_nlp._lexicon import indicators
 from chanjia_nlp.report import write_report
 
-from .test_report import HOSTILE, corpus_records, cross_check_findings, evidence, finding, hostile_records
+from .test_report import (
+    HOSTILE,
+    corpus_records,
+    cross_check_findings,
+    evidence,
+    finding,
+    hostile_records,
+    money_records,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
+#: Screenshots of the report's layouts and languages, to look at (not kept in git).
+SHOTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]' installs it"
@@ -40,7 +52,7 @@ def findings(records) -> list[dict[str, Any]]:
     claims = [r for r in records if r.get("claim")]
     hostile = next(r for r in claims if r["doc_id"] == "hostile")
     return [
-        finding("ledger", "inconsistent", [evidence(claims[10], "contradicts")],
+        finding("ledger", "inconsistent", [evidence(claims[10], "contradicts")], expected="1200", observed="90", gap="-1110",
                 ledger={"file": "台账.xlsx", "sheet": "2022", "row": 5, "column": "D", "cell": "D5", "value": "90"}),
         finding("ledger", "consistent", [evidence(hostile, "supports")], message=HOSTILE[1],
                 ledger={"file": HOSTILE[0], "sheet": HOSTILE[3], "row": 2, "column": "B", "cell": "B2", "value": "1"}),
@@ -55,7 +67,7 @@ def report_url(records, findings, tmp_path_factory) -> str:
         for e in f["evidence"]:
             text = next(r["text"] for r in records if r["type"] == "document" and r["doc_id"] == e["doc_id"])
             e["text"] = text[e["start"]:e["end"]]
-    out = write_report(records, tmp_path_factory.mktemp("report") / "report.html", findings=findings, title="corpus")
+    out = write_report(records, tmp_path_factory.mktemp("report") / "report.html", findings=findings, title="corpus", lang="en")
     return out.as_uri()
 
 
@@ -147,6 +159,18 @@ def test_cross_check_evidence_links_to_the_span(page, records, findings):
     row.locator(".evidence a").click()
     expected = findings[0]["evidence"][0]
     assert "".join(p.locator("#doc-text mark.focus").all_text_contents()) == expected["text"]
+    assert page.problems == []
+
+
+def test_ledger_value_and_reported_value_sit_under_their_own_headers(page, findings):
+    """``observed`` is the 台账's value, ``expected`` the report's: each under its own column."""
+    p = page.page
+    p.click("a[data-tab=checks]")
+    headers = p.locator("#ledger-table thead th").all_text_contents()
+    row = p.locator("#ledger-table tbody tr").filter(has_text="台账.xlsx › 2022 › D5 = 90")
+    cells = row.locator("td").all_text_contents()
+    shown = dict(zip(headers, cells))
+    assert (shown["Ledger value"], shown["Reported"], shown["Gap"]) == ("90", "1,200", "-1,110")
     assert page.problems == []
 
 
@@ -255,7 +279,7 @@ def test_targets_show_a_badge_a_filter_and_why_in_the_card(page, records):
                  id="one-unreadable"),
 ])
 def test_a_report_with_nothing_to_show_opens_without_errors(browser, tmp_path, rows):
-    url = write_report(rows, tmp_path / "empty.html").as_uri()
+    url = write_report(rows, tmp_path / "empty.html", lang="en").as_uri()
     opened = Page(browser, url)
     try:
         for tab in ("documents", "claims", "checks"):
@@ -298,3 +322,157 @@ def test_control_characters_are_shown_not_obeyed(browser, tmp_path):
         assert opened.problems == []
     finally:
         opened.page.close()
+
+
+#: What the claims and ledger tables show for the made-up money document, by language.
+SHOWN = {
+    "zh": {"scope": "全年", "stock": "存量", "verdicts": ["不一致", "一致"],
+           "indicator": indicators().by_id["assistance_funds"].name_zh, "more": "多于", "count": "数据 1–3，共 3 条"},
+    "en": {"scope": "annual", "stock": "stock (as of)", "verdicts": ["inconsistent", "consistent"],
+           "indicator": "assistance_funds", "more": "more_than", "count": "Claims 1–3 of 3"},
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_tables_speak_the_report_language(browser, tmp_path, lang):
+    rows, found = money_records()
+    url = write_report(rows, tmp_path / f"{lang}.html", findings=found, lang=lang).as_uri()
+    opened = Page(browser, url)
+    try:
+        p, want = opened.page, SHOWN[lang]
+        p.click("a[data-tab=claims]")
+        assert p.text_content("#claim-count") == want["count"]
+        table = p.locator("#claim-table tbody tr").evaluate_all(
+            "rows => rows.map(r => [r.cells[1].textContent, r.cells[2].textContent, r.cells[4].textContent, "
+            "r.cells[7].textContent, r.cells[9].textContent, r.cells[3].textContent])")
+        by_text = {row[0]: row[1:] for row in table}
+        assert by_text["620余万元"] == ["620万元", want["indicator"], want["scope"], want["verdicts"][0], want["more"]]
+        assert by_text["1,200,000元"][:2] == ["120万元", want["indicator"]]
+        assert by_text["3000人"][0] == "3,000 人" and by_text["3000人"][2] == want["stock"]
+        SHOTS.mkdir(exist_ok=True)
+        p.screenshot(path=str(SHOTS / f"report-claims-{lang}.png"))
+        p.locator("#claim-table a.goto").filter(has_text="620余万元").click()
+        p.locator("#doc-text mark.focus").first.hover()
+        labels = p.locator("#card dt").all_text_contents()
+        assert labels[:3] == (["数值", "区间", "限定"] if lang == "zh" else ["value", "low–high", "qualifier"])
+        assert p.locator("#card dd").first.text_content() == "620万元"
+        p.click("a[data-tab=claims]")
+        p.click("a[data-tab=checks]")
+        ledger = p.locator("#ledger-table tbody tr").evaluate_all(
+            "rows => rows.map(r => [r.cells[0].textContent, r.cells[6].textContent, r.cells[7].textContent])")
+        assert ledger == [[want["verdicts"][0], "600万元", "620万元"], [want["verdicts"][1], "3,000 人", "3,000 人"]]
+        assert opened.problems == []
+    finally:
+        opened.page.close()
+
+
+BOX_EDGES = """els => els.map(e => Math.round(e.getBoundingClientRect().right))"""
+
+
+def test_print_shows_every_row_keeps_colours_and_cuts_no_column(page, records):
+    p = page.page
+    claims = sum(bool(r.get("claim")) for r in records)
+    assert claims > 100  # more than one screen page: printing must show the rest
+    p.set_viewport_size({"width": 1047, "height": 800})  # A4 landscape less 10 mm margins, in CSS pixels
+    p.click("a[data-tab=claims]")
+    rows = p.locator("#claim-table tbody tr")
+    assert rows.count() == 100
+    badge = p.locator("#claim-table .badge[class*=verdict-]").first
+    colour = badge.evaluate("b => getComputedStyle(b).backgroundColor")
+    p.emulate_media(media="print")
+    sync_api.expect(rows).to_have_count(claims)
+    assert p.locator("#claim-filters").is_hidden() and p.locator("#claim-pager").is_hidden()
+    adjust, printed = badge.evaluate(
+        "b => { const s = getComputedStyle(b); return [s.printColorAdjust || s.webkitPrintColorAdjust, s.backgroundColor]; }")
+    assert (adjust, printed) == ("exact", colour) and colour not in ("rgba(0, 0, 0, 0)", "rgb(255, 255, 255)")
+    width = p.evaluate("document.documentElement.clientWidth")
+    assert max(p.locator("#claim-table th").evaluate_all(BOX_EDGES)) <= width
+    assert p.evaluate("document.documentElement.scrollWidth") <= width
+    SHOTS.mkdir(exist_ok=True)
+    pdf = p.pdf(path=str(SHOTS / "report-print.pdf"), format="A4", landscape=True, print_background=True,
+                margin={"top": "10mm", "bottom": "10mm", "left": "10mm", "right": "10mm"})
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", pdf)) > 3
+    p.emulate_media(media="screen")
+    sync_api.expect(rows).to_have_count(100)
+    p.click("a[data-tab=checks]")
+    p.emulate_media(media="print")
+    assert max(p.locator("#ledger-table th").evaluate_all(BOX_EDGES)) <= width
+    assert page.problems == []
+
+
+def test_a_phone_shows_the_text_full_width_and_scrolls_tables_in_their_box(browser, report_url, records):
+    opened = Page(browser, report_url)
+    try:
+        p = opened.page
+        p.set_viewport_size({"width": 390, "height": 844})
+        claim = next(r for r in records if r.get("claim") and r.get("indicator") == "pilot_units")
+        p.click("a[data-tab=claims]")
+        box = p.locator("#claim-table").locator("xpath=..")
+        inner, outer = box.evaluate("b => [b.scrollWidth, b.clientWidth]")
+        assert outer <= 390 < inner  # the table is wider than the phone: it scrolls inside its box
+        assert p.evaluate("document.documentElement.scrollWidth") <= 390  # the page itself does not
+        p.locator("#claim-table a.goto").filter(has_text=claim["text"]).first.click()
+        text = p.locator("#doc-text").bounding_box()
+        assert text is not None and text["width"] >= 390 - 2 * 30
+        assert p.evaluate("document.documentElement.scrollWidth") <= 390
+        SHOTS.mkdir(exist_ok=True)
+        p.screenshot(path=str(SHOTS / "report-phone.png"))
+        assert opened.problems == []
+    finally:
+        opened.page.close()
+
+
+def test_offline_review_three_figures_export_and_import(browser, tmp_path):
+    """Confirm, correct and reject three figures in the HTML file, reload (the browser keeps
+    them), export, and ``chanjia reviews import``: the database holds exactly those decisions."""
+    from click.testing import CliRunner
+
+    from chanjia_nlp import store
+    from chanjia_nlp.report.commands import report
+    from chanjia_nlp.serve.commands import reviews
+
+    from .test_report import scoped_store
+
+    db = str(tmp_path / "chanjia.sqlite")
+    scoped_store(db)
+    out = tmp_path / "report.html"
+    assert CliRunner().invoke(report, ["--db", db, "-o", str(out)]).exit_code == 0
+    opened = Page(browser, out.as_uri())
+    try:
+        p = opened.page
+        p.click("a[data-tab=claims]")
+        p.fill("#reviewer", "alice")
+        p.locator("#reviewer").dispatch_event("change")
+
+        def row(text: str):
+            return p.locator("#claim-table tbody tr").filter(has=p.locator("a.goto", has_text=text))
+
+        row("15家").locator("button[data-review=confirm]").click()
+        row("9家").locator("button[data-review=correct]").click()
+        row("9家").locator("input").fill("1x")
+        row("9家").locator("button[data-review=save]").click()
+        assert row("9家").locator(".flag").text_content() == "请输入数字（以元、人等为单位），如 6500000"
+        row("9家").locator("input").fill("10")
+        row("9家").locator("input").press("Enter")
+        row("7家").locator("button[data-review=reject]").click()
+        p.reload()
+        p.wait_for_selector("html[data-ready=true]")
+        p.click("a[data-tab=claims]")
+        decided = {t: row(t).locator(".decision").text_content() for t in ("15家", "9家", "7家")}
+        assert decided == {"15家": "已确认", "9家": "已更正 → 10", "7家": "已驳回"}
+        assert row("3家").locator(".decision").count() == 0
+        assert p.input_value("#reviewer") == "alice"
+        with p.expect_download() as info:
+            p.click("#review-export")
+        exported = tmp_path / "decisions.json"
+        info.value.save_as(exported)
+        assert opened.problems == []
+    finally:
+        opened.page.close()
+    result = CliRunner().invoke(reviews, ["import", str(exported), "--db", db])
+    assert result.exit_code == 0, result.output
+    with store.open(db) as opened_store:
+        stored = sorted((r["text"], r["action"], r["reviewer"], r["source"], (r["after"] or {}).get("value"))
+                        for r in opened_store.reviews())
+    assert stored == [("15家", "confirm", "alice", "import", "15"), ("7家", "reject", "alice", "import", None),
+                      ("9家", "correct", "alice", "import", "10")]

@@ -32,8 +32,8 @@ from markupsafe import Markup
 
 from ..outputs import atomic_path, decoded_name, shown_name, visible
 from .charts import claims_by, targets_left_out, totals_by_year, verdict_shares
-from .model import indicator_names
-from .model import build_model
+from .i18n import words
+from .model import build_model, indicator_names
 
 __all__ = ["read_jsonl", "render_report", "write_report"]
 
@@ -82,6 +82,7 @@ def render_report(
     *,
     findings: Iterable[Mapping[str, Any]] | None = None,
     title: str | None = None,
+    lang: str = "zh",
 ) -> str:
     """The report of ``records`` as one HTML page.
 
@@ -91,14 +92,22 @@ def render_report(
             shows the sentences of the document's figures). ``finding`` dicts among them are
             findings too.
         findings: finding dicts from cross-checking, if they come separately.
-        title: the page title; default ``chanjia review report``.
+        title: the page title; default ``chanjia 数据审核报告`` (``chanjia review report`` in English).
+        lang: ``zh`` (the default: tabs, verdicts, scopes and indicator names in Chinese) or ``en``.
 
     Rows that are not records are left out and counted in a note; nothing raises on messy rows.
     """
     from .. import __version__
 
+    ui = words(lang)
+    t = ui["text"]
     model = build_model(records, findings or ())
     data = model.data
+    # Offline review decisions are kept in the browser under the identity of the documents
+    # reviewed: a report written again of the same documents finds its decisions again.
+    ids = sorted(str(doc.get("id")) for doc in data["docs"])
+    data["report_id"] = hashlib.sha256("\n".join(ids).encode("utf-8")).hexdigest()[:16]
+    data["ui"] = ui
     for doc in data["docs"]:  # a name that is not UTF-8 shows decoded (GB18030); invisible characters the page marks
         if isinstance(doc.get("path"), str):
             doc["path"] = decoded_name(doc["path"])
@@ -126,13 +135,15 @@ def render_report(
     if data["skipped"]:
         notes.append(f"{data['skipped']} rows were not records or findings and are left out.")
     charts = [
-        claims_by(model.claims, "indicator", title="Claims per indicator", names=names, limit=50),
-        claims_by(model.claims, "subject", title="Claims per subject", limit=20),
-        verdict_shares(model.findings, title="Verdict shares"),
+        claims_by(model.claims, "indicator", title=t["chart_indicator"], names=names, limit=50),
+        claims_by(model.claims, "subject", title=t["chart_subject"], limit=20),
+        verdict_shares(model.findings, title=t["chart_verdicts"]),
     ]
     script = _static("report.js")
     return _environment().get_template("report.html.j2").render(
-        title=visible(title or DEFAULT_TITLE),
+        title=visible(title or t["title"]),
+        lang="zh-Hans" if lang == "zh" else "en",
+        t=t,
         version=__version__,
         csp=_csp(script),
         style=Markup(_static("report.css")),
@@ -156,13 +167,14 @@ def write_report(
     *,
     findings: Iterable[Mapping[str, Any]] | None = None,
     title: str | None = None,
+    lang: str = "zh",
 ) -> Path:
     """Write the report of ``records`` (and ``findings``) to ``out_path``; see :func:`render_report`.
 
     The file is written whole or not at all (a temporary file renamed into place).
     """
     out = Path(out_path)
-    page = render_report(records, findings=findings, title=title)
+    page = render_report(records, findings=findings, title=title, lang=lang)
     with atomic_path(out) as partial:
         partial.write_text(page, encoding="utf-8")
     return out

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from .._lexicon import indicators as _indicators
+from .i18n import shown_value
 from .marks import mark_tree
 
 __all__ = ["Model", "build_model"]
@@ -24,7 +25,10 @@ _NESTING = {"evidence": 0, "programme": 1, "claim": 2, "quantity": 3, "entity": 
 _SPAN_TYPES = ("quantity", "programme", "entity")
 _QUANTITY_FIELDS = ("value", "low", "high", "qualifier", "kind", "unit", "currency")
 _CLAIM_FIELDS = ("indicator", "indicator_text", "subject", "level", "period", "scope")
-_FINDING_FIELDS = ("check", "verdict", "message", "indicator", "subject", "period", "expected", "observed", "gap")
+_FINDING_FIELDS = (
+    "check", "verdict", "message", "indicator", "subject", "period", "expected", "observed", "gap", "kind", "unit",
+    "currency",
+)
 _LEDGER_FIELDS = ("file", "sheet", "row", "column", "cell", "value")
 _DOCUMENT_FIELDS = ("title", "published", "source", "format", "status", "error")
 _ENTITY_FIELDS = ("label", "normalized", "role", "code")
@@ -60,6 +64,11 @@ def _text(value: Any) -> str | None:
     if isinstance(value, int | float):
         return str(value)
     return None
+
+
+def _shown(fields: Mapping[str, Any], value: Any) -> str | None:
+    """``value`` (of a figure or finding with these ``kind``, ``unit``, ``currency``) as the page shows it."""
+    return shown_value(value, kind=fields.get("kind"), unit=fields.get("unit"), currency=fields.get("currency"))
 
 
 def _why(value: Any) -> list[list[str]]:
@@ -163,6 +172,10 @@ class _Builder:
         if kind == "quantity":
             item.update(_compact((name, _text(row.get(name))) for name in _QUANTITY_FIELDS))
             item.update(_compact([("damaged", row.get("damaged") is True), ("repeated", row.get("repeated") is True)]))
+            if "value" in item and not item.get("damaged"):
+                item.update(_compact([("shown", _shown(item, item["value"]))]))
+            version = _offset(row.get("review_version"))  # decisions on it so far: an offline review's based_on
+            item.update(_compact([("version", version), ("reviewed_by", _text(row.get("reviewed_by")))]))
             if is_claim:
                 item.update(_compact((name, _text(row.get(name))) for name in _CLAIM_FIELDS))
                 item.update(_compact([
@@ -188,6 +201,9 @@ class _Builder:
     def finding(self, row: Mapping[str, Any]) -> None:
         number = len(self.findings)
         out = _compact((name, _text(row.get(name))) for name in _FINDING_FIELDS)
+        for name in ("expected", "observed", "gap"):  # as the page shows them: 万元, separators
+            if name in out:
+                out.update(_compact([(name + "_shown", _shown(out, out[name]))]))
         out["id"] = _text(row.get("finding_id")) or f"finding-{number + 1}"
         out["check"] = out.get("check") or "unknown"
         out["verdict"] = out.get("verdict") or "unknown"

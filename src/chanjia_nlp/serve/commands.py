@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -163,3 +165,91 @@ def reviews_export(db: str, schema: str | None, fmt: str, out: Path) -> None:
         f"{counts['correct']} corrected, {counts['reject']} rejected) → {out}/gold",
         err=True,
     )
+
+
+#: What ``chanjia reviews import`` reads: the file the report's "export decisions" button writes.
+OFFLINE_FORMAT = "chanjia-offline-reviews"
+
+
+def _offline_decisions(path: Path) -> tuple[str | None, list[dict[str, Any]]]:
+    """The reviewer and the decisions of an offline review file; ConfigError when it is none."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}; give the file the report's export button wrote") from None
+    if not isinstance(data, dict) or data.get("format") != OFFLINE_FORMAT or not isinstance(data.get("decisions"), list):
+        raise ConfigError(f"{path} is not a review file of a chanjia report (format {OFFLINE_FORMAT})")
+    reviewer = data.get("reviewer") if isinstance(data.get("reviewer"), str) and data.get("reviewer") else None
+    return reviewer, data["decisions"]
+
+
+def _decision_args(item: Any) -> tuple[tuple[str, int, int], str, int, dict[str, Any], str | None, datetime | None]:
+    """One decision's figure, action, based_on, changes, note and time, checked for shape (the
+    store checks the values)."""
+    if not isinstance(item, dict):
+        raise ConfigError("a decision is not a JSON object")
+    doc_id, start, end = item.get("doc_id"), item.get("start"), item.get("end")
+    if not isinstance(doc_id, str) or not all(isinstance(n, int) and not isinstance(n, bool) for n in (start, end)):
+        raise ConfigError("a decision does not name its figure (doc_id, start, end)")
+    action = item.get("action")
+    changes = item.get("changes") or {}
+    if not isinstance(action, str) or not isinstance(changes, dict):
+        raise ConfigError("a decision has no action, or changes that are not an object")
+    based_on = item.get("based_on", 0)
+    note = item.get("note") if isinstance(item.get("note"), str) else None
+    moment = None
+    if isinstance(item.get("reviewed_at"), str):
+        try:
+            moment = datetime.fromisoformat(item["reviewed_at"])
+        except ValueError:
+            raise ConfigError(f"reviewed_at {item['reviewed_at']!r} is no ISO time") from None
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return (doc_id, start, end), action, based_on, changes, note, moment
+
+
+@reviews.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@db_options
+@click.option("--reviewer", help="Who made the decisions (an account with the reviewer role); "
+              "default: the name typed in the report.")
+def reviews_import(file: Path, db: str, schema: str | None, reviewer: str | None) -> None:
+    """Store the decisions made offline in an HTML report (its "export decisions" file) in the
+    reviews table, with the checks `chanjia serve` makes: the reviewer must be an account with
+    the reviewer role, each correction must be valid, and a decision on a figure someone decided
+    on since the report was written is refused, never stored over theirs. The other decisions
+    are stored; the exit status is 1 when any was refused.
+
+    Example:
+
+    \b
+        chanjia reviews import chanjia-reviews-1a2b.json --db chanjia.sqlite
+    """
+    from ..errors import StoreError
+    from ..outputs import visible
+    from ..store.reviews import ReviewConflict
+
+    named, decisions = _offline_decisions(file)
+    name = reviewer or named
+    if not name:
+        raise ConfigError(f"{file} names no reviewer; give --reviewer NAME (an account made with chanjia users add)")
+    stored = refused = 0
+    with open_store(db, schema=schema, create=False) as st:
+        account = st.user(name)
+        if account is None or account["role"] != "reviewer":
+            raise ConfigError(f"{visible(name)} is no reviewer here; add the account with "
+                              f"chanjia users add {visible(name)} --role reviewer, or give --reviewer")
+        for number, item in enumerate(decisions, 1):
+            try:
+                key, action, based_on, changes, note, moment = _decision_args(item)
+                st.review(*key, action, reviewer=name, based_on=based_on, changes=changes, note=note,
+                          source="import", reviewed_at=moment)
+            except (ConfigError, StoreError) as exc:  # ReviewConflict is a StoreError
+                refused += 1
+                what = f"{item.get('path')} “{item.get('text')}”" if isinstance(item, dict) else f"decision {number}"
+                kind = "refused (someone decided on it since)" if isinstance(exc, ReviewConflict) else "refused"
+                click.echo(f"warning: {visible(str(what))}: {kind}: {visible(str(exc))}", err=True)
+            else:
+                stored += 1
+    click.echo(f"{stored} decisions stored, {refused} refused ({name}, from {file.name})", err=True)
+    if refused:
+        raise SystemExit(1)

@@ -9,6 +9,8 @@
   const items = DATA.items;
   const findings = DATA.findings;
   const names = DATA.indicators;
+  const UI = DATA.ui;
+  const ZH = UI.lang === 'zh';
   const LEDGER_CHECKS = new Set(['ledger', 'ledger_total']);
   const collator = new Intl.Collator('zh-Hans-CN', { numeric: true });
 
@@ -70,8 +72,21 @@
     return String(value || '').replace(/[^A-Za-z0-9_-]/g, '');
   }
 
+  function say(key, vars) {  // a sentence of the page in its language, with {name} filled in
+    return UI.text[key].replace(/\{(\w+)\}/g, function (whole, name) { return String(vars[name]); });
+  }
+
+  function verdictName(verdict) { return UI.verdicts[verdict] || verdict; }
+
+  function scopeName(scope) { return scope ? UI.scopes[scope] || scope : scope; }
+
   function badge(verdict) {
-    return el('span', { class: 'badge verdict-' + token(verdict) }, verdict || 'none');
+    return el('span', { class: 'badge verdict-' + token(verdict), title: verdict || null }, verdictName(verdict) || UI.text.none);
+  }
+
+  function indicatorCell(id) {  // Chinese: the registry's name, the id on hover; English: the id, the name on hover
+    if (ZH) return el('td', { title: id || null }, names[id] || id);
+    return el('td', { title: names[id] || null }, id);
   }
 
   const TARGET = 'target / 计划';
@@ -89,6 +104,7 @@
   }
 
   function indicatorLabel(id) {
+    if (ZH) return names[id] || id || '';
     return id && names[id] ? id + ' — ' + names[id] : (id || '');
   }
 
@@ -107,6 +123,31 @@
     }
     return seen;
   }
+
+  // ---- printing: every row of the paged tables, not only the page on screen -------------
+
+  const printHooks = [];  // functions(printing) that widen a table to all its rows, or put it back
+  let printing = false;
+
+  function setPrinting(on) {
+    if (on === printing) return;
+    printing = on;
+    for (const hook of printHooks) hook(on);
+  }
+
+  function pagedForPrint(state, redraw) {  // a paged table that shows all its rows while printing
+    let size = null;
+    printHooks.push(function (on) {
+      if (on) { size = state.size; state.size = 0; } else if (size !== null) { state.size = size; size = null; }
+      redraw();
+    });
+    if (printing) { size = state.size; state.size = 0; }
+  }
+
+  window.addEventListener('beforeprint', function () { setPrinting(true); });
+  window.addEventListener('afterprint', function () { setPrinting(false); });
+  const printMedia = window.matchMedia('print');
+  printMedia.addEventListener('change', function () { setPrinting(printMedia.matches); });
 
   // ---- tabs and routing ------------------------------------------------------------------
 
@@ -158,9 +199,9 @@
     const fragment = document.createDocumentFragment();
     docs.forEach(function (doc, n) {
       const counts = doc.counts || {};
-      const line = [(counts.claim || 0) + ' claims'];
-      if (doc.status === 'error') line.push('not read');
-      if (counts.damaged) line.push(counts.damaged + ' damaged');
+      const line = [say('claims_n', { n: counts.claim || 0 })];
+      if (doc.status === 'error') line.push(UI.text.doc_not_read);
+      if (counts.damaged) line.push(say('doc_damaged', { n: counts.damaged }));
       fragment.appendChild(el('li', { class: doc.status === 'error' ? 'error' : null, 'data-doc': n }, [
         el('a', { href: '#doc-' + n }, [doc.path, el('small', null, [doc.title, doc.title ? ' · ' : '', line.join(' · ')])]),
       ]));
@@ -259,11 +300,13 @@
 
   function cardRows(item) {
     const rows = [];
-    const add = function (label, value) { if (value !== undefined && value !== null && value !== '') rows.push([label, value]); };
+    const add = function (label, value) {
+      if (value !== undefined && value !== null && value !== '') rows.push([UI.labels[label] || label, value]);
+    };
     if (item.type === 'claim' || item.type === 'quantity') {
-      add('value', item.damaged ? 'none: digits lost in conversion' : [item.value, item.unit].filter(Boolean).join(' '));
+      add('value', item.damaged ? 'none: digits lost in conversion' : item.shown || [item.value, item.unit].filter(Boolean).join(' '));
       add('low–high', interval(item));
-      add('qualifier', item.qualifier);
+      add('qualifier', UI.qualifiers[item.qualifier] || item.qualifier);
       add('kind', item.kind);
       add('unit', item.unit);
       add('currency', item.currency);
@@ -271,7 +314,7 @@
       add('counted', item.indicator_text);
       add('subject', item.subject);
       add('period', item.period);
-      add('scope', item.scope);
+      add('scope', item.scope && scopeName(item.scope) !== item.scope ? scopeName(item.scope) + ' (' + item.scope + ')' : item.scope);
       add('level', item.level);
       if (item.total !== undefined) add('part of', items[item.total].text + ' (the total at offset ' + item.parent + ')');
       else if (item.parent !== undefined) add('part of', 'the total at offset ' + item.parent);
@@ -344,9 +387,9 @@
       return b;
     };
     nav.replaceChildren(
-      button('« first', 0, state.page === 0), button('‹ previous', state.page - 1, state.page === 0),
-      el('span', null, 'page ' + (state.page + 1) + ' of ' + pages),
-      button('next ›', state.page + 1, state.page >= pages - 1), button('last »', pages - 1, state.page >= pages - 1),
+      button(UI.text.first, 0, state.page === 0), button(UI.text.previous, state.page - 1, state.page === 0),
+      el('span', null, say('page', { page: state.page + 1, pages: pages })),
+      button(UI.text.next, state.page + 1, state.page >= pages - 1), button(UI.text.last, pages - 1, state.page >= pages - 1),
     );
     return [state.page * size, Math.min(total, (state.page + 1) * size)];
   }
@@ -358,7 +401,7 @@
       return a === null ? 1 : b === null ? -1 : collator.compare(a, b);
     });
     for (const value of ordered) {
-      const text = (value === null ? '(none)' : label(value)) + ' (' + counts.get(value) + ')';
+      const text = (value === null ? UI.text.none : label(value)) + ' (' + counts.get(value) + ')';
       select.appendChild(el('option', { value: JSON.stringify(value) }, text));
     }
   }
@@ -451,19 +494,103 @@
     return el('tr', { 'data-i': i, class: css || null }, [
       el('td', { class: 'path' }, el('a', { href: '#doc-' + c.doc }, doc.path)),
       el('td', null, el('a', { href: '#item-' + i, class: 'goto', 'data-item': i }, c.text || '(no text)')),
-      el('td', { class: 'num' }, c.damaged ? '—' : [c.value || '', c.unit ? ' ' + c.unit : '']),
-      el('td', null, c.qualifier),
-      el('td', { title: names[c.indicator] || null }, c.indicator),
+      el('td', { class: 'num', title: c.value || null }, c.damaged ? '—' : c.shown || [c.value || '', c.unit ? ' ' + c.unit : '']),
+      el('td', { title: c.qualifier || null }, UI.qualifiers[c.qualifier] || c.qualifier),
+      indicatorCell(c.indicator),
       el('td', null, c.subject),
       el('td', null, c.period),
-      el('td', null, c.scope),
+      el('td', { title: c.scope || null }, scopeName(c.scope)),
       el('td', null, c.level),
       el('td', null, verdicts.map(badge)),
       el('td', null, [targetBadge(c)].concat(flagsOf(c).map(function (flag) {
         return el('span', { class: 'flag ' + token(flag) }, flag + ' ');
       }))),
+      reviewCell(i),
     ]);
   }
+
+  // ---- offline review: decisions kept in this browser, exported for chanjia reviews import ----
+
+  const REVIEW_KEY = 'chanjia-reviews:' + DATA.report_id;
+  const DONE = { confirm: 'confirmed', correct: 'corrected', reject: 'rejected' };
+  let decisions = {};
+  try { decisions = JSON.parse(localStorage.getItem(REVIEW_KEY) || '{}') || {}; } catch (error) { decisions = {}; }
+  const reviewerInput = document.getElementById('reviewer');
+  try { reviewerInput.value = localStorage.getItem('chanjia-reviewer') || ''; } catch (error) { /* no storage */ }
+
+  function figureKey(c) { return docs[c.doc].id + ':' + c.start + ':' + c.end; }
+
+  function reviewable(c) { return docs[c.doc].id !== undefined && docs[c.doc].id !== null && c.start !== undefined && c.end !== undefined; }
+
+  function saveDecisions() {
+    let note = say('reviews_n', { n: Object.keys(decisions).length });
+    try { localStorage.setItem(REVIEW_KEY, JSON.stringify(decisions)); } catch (error) { note = UI.text.not_saved; }
+    document.getElementById('review-count').textContent = note;
+  }
+
+  function decide(i, action, changes) {
+    const c = items[i];
+    decisions[figureKey(c)] = {
+      doc_id: docs[c.doc].id, path: docs[c.doc].path, start: c.start, end: c.end, text: c.text || '', action: action,
+      changes: changes || {}, based_on: c.version || 0, reviewed_at: new Date().toISOString(),
+    };
+    saveDecisions();
+    renderClaims();
+  }
+
+  function reviewCell(i) {
+    const c = items[i];
+    const cell = el('td', { class: 'review-cell' });
+    if (!reviewable(c)) return cell;
+    const d = decisions[figureKey(c)];
+    const button = function (action, label) { return el('button', { type: 'button', 'data-review': action }, label); };
+    if (d) {
+      const what = UI.text[DONE[d.action]] + (d.changes && d.changes.value !== undefined ? ' → ' + d.changes.value : '');
+      return append(cell, [el('span', { class: 'decision decision-' + token(d.action) }, what), ' ', button('undo', UI.text.undo)]);
+    }
+    return append(cell, [button('confirm', UI.text.confirm), button('correct', UI.text.correct), button('reject', UI.text.reject)]);
+  }
+
+  function askValue(cell, i) {
+    const input = el('input', { type: 'text', inputmode: 'decimal', size: 10, value: items[i].value || '', 'aria-label': UI.text.new_value });
+    const save = el('button', { type: 'button', 'data-review': 'save' }, UI.text.save);
+    const problem = el('span', { class: 'flag' });
+    cell.replaceChildren(input, save, problem);
+    input.focus();
+    const done = function () {
+      const value = input.value.trim().replace(/[,，]/g, '');
+      if (!/^-?[0-9]+(\.[0-9]+)?$/.test(value)) { problem.textContent = UI.text.not_a_number; return; }
+      decide(i, 'correct', { value: value });
+    };
+    save.addEventListener('click', done);
+    input.addEventListener('keydown', function (event) { if (event.key === 'Enter') { event.preventDefault(); done(); } });
+  }
+
+  claimBody.addEventListener('click', function (event) {
+    const button = event.target.closest('button[data-review]');
+    if (!button) return;
+    const i = Number(button.closest('tr').dataset.i);
+    const action = button.dataset.review;
+    if (action === 'undo') { delete decisions[figureKey(items[i])]; saveDecisions(); renderClaims(); }
+    else if (action === 'correct') askValue(button.closest('td'), i);
+    else if (action === 'confirm' || action === 'reject') decide(i, action);
+  });
+
+  reviewerInput.addEventListener('change', function () {
+    try { localStorage.setItem('chanjia-reviewer', reviewerInput.value.trim()); } catch (error) { /* no storage */ }
+  });
+
+  document.getElementById('review-export').addEventListener('click', function () {
+    const file = {
+      format: 'chanjia-offline-reviews', version: 1, report: DATA.report_id, reviewer: reviewerInput.value.trim() || null,
+      exported_at: new Date().toISOString(), decisions: Object.keys(decisions).map(function (key) { return decisions[key]; }),
+    };
+    const blob = new Blob([JSON.stringify(file, null, 1)], { type: 'application/json' });
+    const link = el('a', { href: URL.createObjectURL(blob), download: 'chanjia-reviews-' + DATA.report_id + '.json' });
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+  });
 
   function renderClaims() {
     const rows = filteredClaims();
@@ -471,10 +598,10 @@
     const fragment = document.createDocumentFragment();
     for (let k = range[0]; k < range[1]; k++) fragment.appendChild(claimRow(rows[k]));
     claimBody.replaceChildren(fragment);
-    const filtered = rows.length < claimIds.length ? ' (filtered from ' + claimIds.length + ')' : '';
+    const filtered = rows.length < claimIds.length ? say('filtered_from', { all: claimIds.length }) : '';
     document.getElementById('claim-count').textContent = rows.length
-      ? 'Claims ' + (range[0] + 1) + '–' + range[1] + ' of ' + rows.length + filtered
-      : 'No claims match.';
+      ? say('claims_range', { from: range[0] + 1, to: range[1], total: rows.length }) + filtered
+      : UI.text.no_claims;
     claimBody.dataset.total = String(rows.length);
     for (const b of document.querySelectorAll('#claim-table [data-sort]')) {
       if (b.dataset.sort === claimState.sort) b.dataset.dir = String(claimState.dir); else delete b.dataset.dir;
@@ -498,9 +625,9 @@
   fillSelect(claimForm.elements.verdict, [].concat.apply([], claimIds.map(function (i) {
     const verdicts = verdictsOf(items[i]);
     return verdicts.length ? verdicts : [null];
-  })), String);
+  })), verdictName);
   fillSelect(claimForm.elements.target, claimIds.map(function (i) { return Boolean(items[i].target); }), function (value) {
-    return value ? 'targets / 计划' : 'achieved';
+    return value ? UI.text.target_values : UI.text.achieved;
   });
   claimForm.addEventListener('change', readClaimForm);
   claimForm.addEventListener('input', function (event) { if (event.target.name === 'q') readClaimForm(); });
@@ -574,9 +701,10 @@
       else internal.push(n);
     });
     const form = document.getElementById('ledger-filters');
-    fillSelect(form.elements.verdict, ledgerIds.map(function (n) { return findings[n].verdict; }), String);
+    fillSelect(form.elements.verdict, ledgerIds.map(function (n) { return findings[n].verdict; }), verdictName);
     const state = { verdict: '', page: 0, size: 100 };
     const body = document.querySelector('#ledger-table tbody');
+    let drawLedger = function () {};
     const draw = function () {
       const wanted = state.verdict === '' ? null : JSON.parse(state.verdict);
       const rows = ledgerIds.filter(function (n) { return wanted === null || findings[n].verdict === wanted; });
@@ -586,28 +714,31 @@
         const f = findings[rows[k]];
         fragment.appendChild(el('tr', { class: 'verdict-' + token(f.verdict) }, [
           el('td', null, badge(f.verdict)), el('td', null, f.check), el('td', null, ledgerCell(f.ledger)),
-          el('td', { title: names[f.indicator] || null }, f.indicator), el('td', null, f.subject), el('td', null, f.period),
-          el('td', { class: 'num' }, f.expected), el('td', { class: 'num' }, f.observed), el('td', { class: 'num' }, f.gap),
+          indicatorCell(f.indicator), el('td', null, f.subject), el('td', null, f.period),
+          el('td', { class: 'num' }, f.observed_shown || f.observed), el('td', { class: 'num' }, f.expected_shown || f.expected),
+          el('td', { class: 'num' }, f.gap_shown || f.gap),
           el('td', null, f.message), el('td', null, evidenceLinks(f)),
         ]));
       }
       body.replaceChildren(fragment);
       document.getElementById('ledger-count').textContent = ledgerIds.length
-        ? rows.length + ' of ' + ledgerIds.length + ' ledger findings'
-        : 'No ledger findings: cross-check a 台账 to fill this table.';
+        ? say('ledger_count', { shown: rows.length, all: ledgerIds.length })
+        : UI.text.no_ledger;
     };
     form.addEventListener('change', function () { state.verdict = form.elements.verdict.value; state.page = 0; draw(); });
+    drawLedger = draw;
+    pagedForPrint(state, function () { drawLedger(); });
     draw();
     document.getElementById('uncovered-count').textContent = String(uncovered.length);
-    cardList(document.getElementById('uncovered-findings'), uncovered, 'Every claim of the 台账 subjects and years is covered.');
-    cardList(document.getElementById('internal-findings'), internal, 'No internal-check findings.');
-    cardList(document.getElementById('copied-findings'), copied, 'No copied text found.');
+    cardList(document.getElementById('uncovered-findings'), uncovered, UI.text.all_covered);
+    cardList(document.getElementById('internal-findings'), internal, UI.text.no_internal);
+    cardList(document.getElementById('copied-findings'), copied, UI.text.no_copies);
   }
 
   function cardList(list, ids, empty) {
     const step = 100;
     let shown = 0;
-    const more = el('li', { class: 'more' }, el('button', { type: 'button' }, 'show more'));
+    const more = el('li', { class: 'more' }, el('button', { type: 'button' }, UI.text.show_more));
     const draw = function () {
       const fragment = document.createDocumentFragment();
       for (const n of ids.slice(shown, shown + step)) {
@@ -635,6 +766,9 @@
   const measureHeader = function () { document.documentElement.style.setProperty('--head', header.offsetHeight + 'px'); };
   window.addEventListener('resize', measureHeader);
   measureHeader();
+  pagedForPrint(claimState, renderClaims);
+  if (Object.keys(decisions).length) saveDecisions();
+  if (printMedia.matches) setPrinting(true);
   renderClaims();
   performance.mark('chanjia:table-rendered');
   document.documentElement.dataset.ready = 'true';
