@@ -17,7 +17,7 @@ from sqlalchemy import inspect, text
 from chanjia_nlp import cli as cli_module
 from chanjia_nlp import runner
 from chanjia_nlp.cli import cli
-from chanjia_nlp.errors import ChanjiaError
+from chanjia_nlp.errors import ChanjiaError, ConfigError
 from chanjia_nlp.store import migrations
 
 from .test_store import CORPUS, _as_version_1, _pg_target, corpus, db, target  # noqa: F401 - fixtures
@@ -80,9 +80,31 @@ def test_removed_files_leave_claims_and_prune_drops_them(db, corpus):
     # an unreadable folder protects what is under it; a prefix that is no folder of it does not match
     assert db.mark_removed(db.begin_run(), ["/r/y"], seen=[], keep_under=["/r/y"]) == []
     assert db.mark_removed(db.begin_run(), ["/r/y/b"], seen=[]) == []
-    assert db.remove(db.begin_run(), ["y/b.txt"]) == [("y/b.txt", "/r/y/b.txt")]  # by display path
+    assert db.remove(db.begin_run(), ["/r/y/b.txt/"], paths=["y/b.txt"]) == [("y/b.txt", "/r/y/b.txt")]  # by display path
     assert db.prune() == 2
     assert db.history("x/a.txt") == [] and db.stats()["removed"] == 0 and db.stats()["quantities"] == 0
+
+
+def test_remove_by_a_display_path_two_files_share_is_refused(db, corpus):
+    (a, a_records), (b, b_records) = corpus[1], corpus[2]
+    run = db.begin_run()
+    db.write_document(_doc(a, "年度总结.txt"), a_records, run, location="/r/惠山/年度总结.txt")
+    db.write_document(_doc(b, "年度总结.txt"), b_records, run, location="/r/江都/年度总结.txt")
+    with pytest.raises(ConfigError, match="display path of several files"):
+        db.remove(db.begin_run(), ["/cwd/年度总结.txt"], paths=["年度总结.txt"])
+    assert db.stats()["documents"]["ok"] == 2
+    assert db.remove(db.begin_run(), ["/r/江都"]) == [("年度总结.txt", "/r/江都/年度总结.txt")]  # a folder
+
+
+def test_a_duplicate_whose_original_changes_is_orphaned(db, corpus):
+    (doc, records), (other, other_records) = corpus[1], corpus[2]
+    run = db.begin_run()
+    db.write_document(_doc(doc, "a.txt"), records, run, location="/r/a.txt")
+    assert db.write_document(_doc(doc, "b.txt"), records, run, location="/r/b.txt") == "duplicate"
+    assert db.write_document(_doc(other, "a.txt"), other_records, db.begin_run(), location="/r/a.txt") == "replaced"
+    assert db.orphaned_duplicates() == ["/r/b.txt"]
+    assert db.write_document(_doc(doc, "b.txt"), records, db.begin_run(), location="/r/b.txt") == "replaced"
+    assert db.stats()["documents"]["ok"] == 2 and db.stats()["duplicates"] == 0
 
 
 def test_a_duplicate_whose_original_is_removed_is_orphaned(db, corpus):

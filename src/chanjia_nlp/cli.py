@@ -446,8 +446,7 @@ def remove(paths: tuple[str, ...], db: str, schema: str | None) -> None:
     with store.open(db, schema=schema, create=False) as st:
         command = escape_name(shlex.join(["chanjia", *sys.argv[1:]]))
         run_id = st.begin_run(command=command, extractor_version=VERSION)
-        wanted = [*(locate(path) for path in paths), *(escape_name(path) for path in paths)]
-        gone = st.remove(run_id, wanted)
+        gone = st.remove(run_id, [locate(path) for path in paths], paths=[escape_name(path) for path in paths])
         for result in _promote_orphans(st, ExtractOptions(), None):
             st.write_document(result.doc, result.records, run_id, location=result.location)
         st.end_run(run_id, {"removed": len(gone)})

@@ -313,19 +313,29 @@ class Store(ReviewsMixin):
         return self._remove(run_id, lambda location: _inside(location, under) and not _inside(location, keep_under),
                             set(seen))
 
-    def remove(self, run_id: str, locations: Iterable[str]) -> list[tuple[str, str]]:
-        """Mark ``removed`` the current documents at ``locations`` or inside them (folders), or
-        whose display path is one of them. Returns their ``(path, location)``."""
-        wanted = list(locations)
-        return self._remove(run_id, lambda location, path=None: _inside(location, wanted), set(), by_path=set(wanted))
+    def remove(self, run_id: str, locations: Iterable[str], paths: Iterable[str] = ()) -> list[tuple[str, str]]:
+        """Mark ``removed`` the current documents at ``locations`` or inside them (folders); a
+        display path of ``paths`` names the one document shown so when no location matched.
+        Returns their ``(path, location)``.
+
+        Raises:
+            ConfigError: a display path that several current documents share (give the file's path).
+        """
+        wanted, shown = list(locations), set(paths)
+        return self._remove(run_id, lambda location: _inside(location, wanted), set(), by_path=shown)
 
     def _remove(self, run_id: str, chosen: Any, seen: set[str], by_path: set[str] = frozenset()) -> list[tuple[str, str]]:
         d = documents.c
         now = _now()
         with self._writing("cannot mark removed files") as conn:
             rows = conn.execute(select(d.version_id, d.path, d.location).where(CURRENT)).all()
-            gone = [row for row in rows
-                    if row.location not in seen and (chosen(row.location or row.path) or row.path in by_path)]
+            gone = [row for row in rows if row.location not in seen and chosen(row.location or row.path)]
+            if not gone and by_path:
+                gone = [row for row in rows if row.path in by_path]
+                shared = sorted({row.path for row in gone if sum(other.path == row.path for other in gone) > 1})
+                if shared:
+                    raise ConfigError(f"{', '.join(shared)} is the display path of several files; give the file's "
+                                      "own path (chanjia claims shows where each is)")
             keys = [row.version_id for row in gone]
             for at in range(0, len(keys), 500):
                 chunk = keys[at : at + 500]
