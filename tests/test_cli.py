@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from chanjia_nlp import store
 from chanjia_nlp.cli import cli
 
 from .conftest import ROOT
@@ -287,7 +288,11 @@ def test_two_files_shown_as_one_path_are_warned_about(tmp_path):
     args = ["extract", str(tmp_path / "a"), str(tmp_path / "b"), "--db", str(tmp_path / "x.sqlite")]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0
-    assert "warning: two files are both shown as r.txt" in result.output and "(1 inserted, 1 replaced)" in result.output
+    assert "warning: two files are both shown as r.txt" in result.output and "(2 inserted)" in result.output
+    with store.open(str(tmp_path / "x.sqlite")) as st:  # two files at two locations: two documents
+        assert st.stats()["claims"] == 2 and sorted(st.documents()["path"]) == ["r.txt", "r.txt"]
+    result = CliRunner().invoke(cli, [*args, "--root", str(tmp_path)])
+    assert result.exit_code == 0 and "two files are both shown" not in result.output
 
 
 def test_out_with_db_writes_both(good_folder, tmp_path):
@@ -346,14 +351,14 @@ def _run_together(db: list[str], first: Path, second: Path) -> None:
 
 def _inserted_once(target: str, schema: str | None = None) -> None:
     """The two runs' summaries: 300 documents inserted between them, the 100 both were given
-    found stored already by the later one (skipped, or unchanged when it lost the race)."""
+    (the same bytes in two folders) stored by the later one as duplicate submissions."""
     from chanjia_nlp import store
 
     with store.open(target, schema=schema) as st:
         summaries = list(st.runs()["summary"])
     assert len(summaries) == 2
     assert sum(s.get("inserted", 0) for s in summaries) == 300
-    assert sum(s.get("skipped", 0) + s.get("unchanged", 0) for s in summaries) == 100
+    assert sum(s.get("duplicate", 0) for s in summaries) == 100
 
 
 def test_two_concurrent_runs_into_one_sqlite_database(generated, expected_generated, tmp_path):

@@ -189,7 +189,8 @@ def test_every_record_field_has_a_column(corpus):
 def test_decimals_are_exact_to_the_last_digit(db, value):
     written = format(value, "f")  # trailing zeros too: 1.50 stays 1.50
     path = f"{uuid.uuid4().hex}.txt"
-    doc = {"type": "document", "doc_id": "d", "path": path, "status": "ok", "extractor_version": "t"}
+    # one doc_id per file: the same doc_id (the same bytes) at another path would be a duplicate
+    doc = {"type": "document", "doc_id": path, "path": path, "status": "ok", "extractor_version": "t"}
     quantity = {
         "type": "quantity", "text": "x", "start": 0, "end": 1, "value": written, "low": written, "high": None,
         "qualifier": "exact", "kind": "money", "claim": True, "indicator": "other",
@@ -197,7 +198,7 @@ def test_decimals_are_exact_to_the_last_digit(db, value):
     db.write_document(doc, [quantity], db.begin_run())
     [_, back] = db.records(paths=[path])
     assert (back["value"], back["low"], back["high"]) == (written, written, None)
-    assert db.claims(doc_id="d").set_index("path").loc[path, "value"] == Decimal(written)
+    assert db.claims(doc_id=path).set_index("path").loc[path, "value"] == Decimal(written)
 
 
 # -- versions and history -----------------------------------------------------------------
@@ -230,7 +231,7 @@ def test_changed_document_replaces_and_keeps_history(db, corpus):
     assert db.history(old["path"]) == [
         {
             "doc_id": old["doc_id"], "path": old["path"], "extractor_version": old["extractor_version"],
-            "status": "ok", "run_id": first, "superseded_by": second,
+            "status": "ok", "run_id": first, "superseded_by": second, "removed": False,
             "stored_at": db.history(old["path"])[0]["stored_at"], "superseded_at": db.history(old["path"])[0]["superseded_at"],
             "quantities": count(old_records, "quantity"), "programmes": count(old_records, "programme"),
             "entities": count(old_records, "entity"),
@@ -420,7 +421,7 @@ def test_a_lost_race_on_postgresql_is_retried(pg_target, corpus, monkeypatch):
             # Another writer has inserted the path and not committed yet.
             holder.execute(
                 schema.documents.insert().values(
-                    doc_id=doc["doc_id"], path=doc["path"], status="ok", extractor_version=doc["extractor_version"],
+                    doc_id=doc["doc_id"], path=doc["path"], location=doc["path"], status="ok", extractor_version=doc["extractor_version"],
                     title=doc["title"], published=doc["published"], published_source=doc["published_source"],
                     source=doc["source"], run_id=run_id, stored_at=pd.Timestamp.now(tz="UTC").to_pydatetime(),
                 )
@@ -745,16 +746,19 @@ ADDED_IN = {
     2: [("documents", ("published_source", "warnings"))],
     3: [("quantities", ("target", "why"))],
     4: [("quantities", ("subject_code", "subject_name")), ("findings", ("subject_code", "subject_name"))],
+    6: [("documents", ("location", "duplicate_of", "removed")), ("runs", ("root",))],
 }
 #: Indexes on columns a later version added (dropped with them).
-ADDED_INDEXES = {4: ["ix_quantities_subject_code"]}
+ADDED_INDEXES = {4: ["ix_quantities_subject_code"], 6: ["ux_documents_current_location"]}
+#: Indexes a later version dropped (made again when going back before it).
+DROPPED_INDEXES = {6: ["CREATE UNIQUE INDEX ux_documents_current_path ON documents (path) WHERE superseded_by IS NULL"]}
 #: The tables each schema version added.
 ADDED_TABLES = {5: ["reviews", "users"]}
 
 
-def _as_version_1(target: Target, corpus) -> None:
-    """A database as chanjia left it at schema version 1, one document stored in it: the newest
-    schema without what later versions added, and their rows out of ``schema_version``."""
+def _as_version_1(target: Target, corpus, keep: int = 1) -> None:
+    """A database as chanjia left it at schema version ``keep`` (1), one document stored in it: the
+    newest schema without what later versions added, and their rows out of ``schema_version``."""
     with target.open() as opened:
         doc, records = corpus[0]
         old = {key: value for key, value in doc.items() if key not in ("published_source", "warnings")}
@@ -762,15 +766,21 @@ def _as_version_1(target: Target, corpus) -> None:
         opened.write_document(old, old_records, opened.begin_run())
         with opened.engine.begin() as conn:
             for version, tables in sorted(ADDED_TABLES.items(), reverse=True):
+                if version <= keep:
+                    continue
                 for table in tables:
                     conn.execute(text(f"DROP TABLE {table}"))
                 conn.execute(schema.schema_version.delete().where(schema.schema_version.c.version == version))
             for version, added in sorted(ADDED_IN.items(), reverse=True):
+                if version <= keep:
+                    continue
                 for index in ADDED_INDEXES.get(version, ()):
                     conn.execute(text(f"DROP INDEX {index}"))
                 for table, names in added:
                     for name in names:
                         conn.execute(text(f'ALTER TABLE {table} DROP COLUMN "{name}"'))
+                for ddl in DROPPED_INDEXES.get(version, ()):
+                    conn.execute(text(ddl))
                 conn.execute(schema.schema_version.delete().where(schema.schema_version.c.version == version))
 
 

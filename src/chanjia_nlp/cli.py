@@ -21,7 +21,7 @@ import click
 
 from . import __version__, store
 from .errors import ChanjiaError, ConfigError
-from .readers import DEFAULT_MAX_BYTES, DEFAULT_MAX_UNPACKED_BYTES, find_files
+from .readers import DEFAULT_MAX_BYTES, DEFAULT_MAX_UNPACKED_BYTES, common_root, find_files, locate
 from .runner import ENGINES, VERSION, ExtractOptions, FileResult, Summary, iter_results, load_metadata, skip_unchanged
 from .crosscheck.commands import check
 from .exports import CSV_ENCODING
@@ -47,8 +47,9 @@ CSV_COLUMNS = (
 class _Sinks:
     """Where a run's records go: the store (one transaction per document), a JSONL/CSV stream, or both."""
 
-    def __init__(self, db: str | None, schema: str | None, out: str | None, fmt: str | None) -> None:
-        self.db, self.schema, self.out, self.fmt = db, schema, out, fmt
+    def __init__(self, db: str | None, schema: str | None, out: str | None, fmt: str | None,
+                 root: str | None = None) -> None:
+        self.db, self.schema, self.out, self.fmt, self.root = db, schema, out, fmt, root
         self.store: store.Store | None = None
         self.write: Callable[[dict[str, Any]], Any] | None = None
         self.run_id: str | None = None
@@ -60,7 +61,8 @@ class _Sinks:
             self.store = stack.enter_context(store.open(self.db, schema=self.schema))
             self._unchanged = skip_unchanged(self.store)
             command = escape_name(shlex.join(["chanjia", *sys.argv[1:]]))  # a name that is not UTF-8 stays storable
-            self.run_id = self.store.begin_run(command=command, extractor_version=VERSION)
+            self.run_id = self.store.begin_run(command=command, extractor_version=VERSION,
+                                               root=escape_name(self.root) if self.root else None)
         if self.out is not None:
             fmt = self.fmt or _format_of(self.out)
             self.write = _writer(stack.enter_context(_open_out(self.out, csv=fmt == "csv")), fmt)
@@ -76,7 +78,9 @@ class _Sinks:
         if self.write is not None:
             for record in (result.doc, *result.records):
                 self.write(record)
-        return self.store.write_document(result.doc, result.records, self.run_id) if self.store is not None else None
+        if self.store is None:
+            return None
+        return self.store.write_document(result.doc, result.records, self.run_id, location=result.location)
 
     def end(self, summary: Summary, *, interrupted: bool = False) -> None:
         if self.store is not None:
@@ -172,6 +176,54 @@ def _advance(bar: Any) -> None:
         bar.update(task.id, advance=1, rate=f"{task.speed or 0:.1f} files/s")
 
 
+def _promote_orphans(st: store.Store, options: ExtractOptions, root: str | None) -> Iterator[FileResult]:
+    """The files stored as duplicates of a document that is gone or changed since, extracted
+    again: the first of the same bytes becomes the document, the others its duplicates."""
+    states = st.document_states()
+    orphans = [location for location in st.orphaned_duplicates() if os.path.isfile(location)]
+    if orphans:
+        for result in iter_results(orphans, options=options, root=root):
+            if result.doc is not None and result.location in states:
+                result.doc["path"] = states[result.location].path  # shown as before
+            yield result
+
+
+def _note_other_extractors(st: store.Store) -> None:
+    """One line when the database holds documents another extractor (other rules, lexicons or
+    model) made: they are extracted again as the run reaches them."""
+    others = {version: n for version, n in st.extractor_versions().items() if version != VERSION}
+    if others:
+        total = sum(others.values())
+        versions = ", ".join(sorted(others))
+        click.echo(f"note: {total} stored documents were extracted by another extractor ({versions}); the files of "
+                   f"this run are extracted again with {VERSION}", err=True)
+
+
+def _warn_duplicate(st: store.Store | None, result: FileResult, root: str | None, bar: Any) -> None:
+    state = st.document_state(result.location) if st is not None else None
+    original = state.duplicate_of if state is not None and state.duplicate_of else "another file"
+    if root and original.startswith(root.rstrip("/") + "/"):
+        original = original[len(root.rstrip("/")) + 1 :]
+    message = (f"warning: {shown_name(result.path)} is a duplicate submission of {shown_name(original)} (the same "
+               "bytes): stored as one document with two locations, its figures counted once")
+    if bar is not None:
+        bar.console.print(message, markup=False, highlight=False, soft_wrap=True)
+    else:
+        click.echo(message, err=True)
+
+
+#: Removed files named one by one, at most this many.
+REMOVED_SHOWN = 20
+
+
+def _warn_removed(gone: list[tuple[str, str]], why: str = "is gone from its folder") -> None:
+    for path, location in gone[:REMOVED_SHOWN]:
+        click.echo(f"removed: {shown_name(location or path)} {why}; it is out of claims, stats "
+                   "and the table, kept as history (chanjia prune drops it)", err=True)
+    if len(gone) > REMOVED_SHOWN:
+        click.echo(f"removed: … and {len(gone) - REMOVED_SHOWN} more files gone from the folders given", err=True)
+
+
 def _warn(result: FileResult, bar: Any) -> None:
     """An ``error:`` or ``warning:`` line on standard error for a file that needs attention."""
     doc = result.doc
@@ -260,12 +312,18 @@ def cli() -> None:
     "usable text layer (auto), every PDF page (always), or nothing (never: a scan is reported, not read). "
     "Figures OCR is unsure of are marked damaged.",
 )
+@click.option(
+    "--root", type=click.Path(file_okay=False, path_type=str),
+    help="The folder the reports are filed under: display paths are relative to it, and it is stored with the "
+    "run (default: the common folder of the paths given; display paths then relative to each folder given). "
+    "A file is identified by where it is and its bytes, never by its display path.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary on standard error.")
 def extract(
     paths: tuple[str, ...], db: str | None, schema: str | None, out: str | None, fmt: str | None,
     workers: int | None, engine: str, scheduler: str | None, force: bool, progress: bool, title: str | None,
     published: str | None, source: str | None, metadata_csv: str | None, max_bytes: int, max_unpacked_bytes: int,
-    t2s: str, binder: str, binder_model: str | None, ocr: str, quiet: bool,
+    t2s: str, binder: str, binder_model: str | None, ocr: str, quiet: bool, root: str | None = None,
 ) -> None:
     """Extract records from report files and folders (searched recursively for .txt, .docx,
     .pdf and .html, and images when OCR is installed) into the assessment database, or a JSONL/CSV file.
@@ -300,25 +358,41 @@ def extract(
         t2s=t2s, binder=binder, binder_model=binder_model, ocr=ocr,
     )
     per_file = load_metadata(metadata_csv) if metadata_csv else {}
+    if root is not None and not os.path.isdir(root):
+        raise ConfigError(f"--root {shown_name(root)} is not a folder; give the folder the reports are filed under")
+    # A file is identified by its location (the resolved file), never by its display path; --root
+    # only makes display paths relative to one folder. The run records the root (default: the
+    # common folder of the paths given).
+    shown_from = os.path.realpath(root) if root is not None else None
+    root = shown_from or common_root(paths)
     summary, seen, started = Summary(), set(), time.perf_counter()
+    located: set[str] = set()
+    unreadable: list[str] = []
     with contextlib.ExitStack() as stack:
-        sinks = _Sinks(db or (None if out else DEFAULT_DB), schema, out, fmt)
+        sinks = _Sinks(db or (None if out else DEFAULT_DB), schema, out, fmt, root)
         results = iter_results(  # checks the engine options before anything is opened
             paths, options=options, metadata=per_file, workers=workers or 1, engine=engine, scheduler=scheduler,
-            skip=None if force else sinks.skip,
+            skip=None if force else sinks.skip, root=shown_from,
         )
         stack.enter_context(contextlib.closing(results))  # stops the workers, also on Ctrl-C
         sinks.open(stack)
+        if sinks.store is not None and not force:
+            _note_other_extractors(sinks.store)
         bar = stack.enter_context(_progress_bar(paths, enabled=progress and not quiet))
         try:
             for result in results:
                 if result.path in seen:
-                    click.echo(f"warning: two files are both shown as {shown_name(result.path)}; the database keeps one "
-                               "current version per path, so give their common parent folder instead", err=True)
+                    click.echo(f"warning: two files are both shown as {shown_name(result.path)}; both are stored (a "
+                               "file is known by where it is), but to tell them apart in listings give --root", err=True)
                 with _interrupt_after():
                     written = sinks.add(result)
                 summary.add(result, written)
                 seen.add(result.path)
+                located.add(result.location)
+                if result.status == "error":
+                    unreadable.append(result.location)
+                if written == "duplicate":
+                    _warn_duplicate(sinks.store, result, root, bar)
                 _warn(result, bar)
                 _advance(bar)
         except KeyboardInterrupt:
@@ -326,6 +400,14 @@ def extract(
             done = summary.documents.total()
             click.echo(f"interrupted after {done} files; run the same command again to resume", err=True)
             sys.exit(130)
+        if sinks.store is not None:
+            walked = [locate(path) for path in paths if os.path.isdir(path)]
+            gone = sinks.store.mark_removed(sinks.run_id, walked, located, keep_under=unreadable) if walked else []
+            if gone:
+                summary.written["removed"] += len(gone)
+            _warn_removed(gone)
+            for result in _promote_orphans(sinks.store, options, shown_from):
+                summary.written[sinks.add(result)] += 1
         sinks.end(summary)
     for shown in sorted(per_file.keys() - seen):
         click.echo(f"warning: {metadata_csv}: no file {visible(shown)} was given; check its path column", err=True)
@@ -339,6 +421,52 @@ def extract(
             )
     if summary.documents["error"]:
         sys.exit(1)
+
+
+@cli.command()
+@click.option("--db", default=DEFAULT_DB, show_default=True, envvar="CHANJIA_DB", metavar="PATH_OR_URL",
+              help="The database: a SQLite file, or postgresql+psycopg://USER@HOST/DB.")
+@click.option("--schema", help="The PostgreSQL schema the tables are in.")
+def prune(db: str, schema: str | None) -> None:
+    """Delete the history of files marked removed (gone from their folder, or `chanjia remove`d).
+
+    Example:
+
+    \b
+        chanjia prune --db chanjia.sqlite
+    """
+    with store.open(db, schema=schema, create=False) as st:
+        dropped = st.prune()
+    click.echo(f"{dropped} removed document versions deleted from {st.url}", err=True)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option("--db", default=DEFAULT_DB, show_default=True, envvar="CHANJIA_DB", metavar="PATH_OR_URL",
+              help="The database: a SQLite file, or postgresql+psycopg://USER@HOST/DB.")
+@click.option("--schema", help="The PostgreSQL schema the tables are in.")
+def remove(paths: tuple[str, ...], db: str, schema: str | None) -> None:
+    """Mark files (or every file under a folder) removed: out of claims, stats and the table, kept
+    as history until `chanjia prune`. A path is the file's path (it need not exist any more) or its
+    display path as `chanjia claims` shows it.
+
+    Example:
+
+    \b
+        chanjia remove reports/惠山/年度总结.txt
+    """
+    with store.open(db, schema=schema, create=False) as st:
+        command = escape_name(shlex.join(["chanjia", *sys.argv[1:]]))
+        run_id = st.begin_run(command=command, extractor_version=VERSION)
+        gone = st.remove(run_id, [locate(path) for path in paths], paths=[escape_name(path) for path in paths])
+        for result in _promote_orphans(st, ExtractOptions(), None):
+            st.write_document(result.doc, result.records, run_id, location=result.location)
+        st.end_run(run_id, {"removed": len(gone)})
+    _warn_removed(gone, "was removed")
+    if not gone:
+        raise ConfigError(f"no current document is stored at {', '.join(shown_name(p) for p in paths)}; "
+                          "check the path (chanjia claims shows the paths stored)")
+    click.echo(f"{len(gone)} documents marked removed in {st.url}", err=True)
 
 
 cli.add_command(claims)

@@ -523,24 +523,65 @@ def _suffixes() -> tuple[str, ...]:
     return SUPPORTED_SUFFIXES + IMAGE_SUFFIXES if available() else SUPPORTED_SUFFIXES
 
 
-def find_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, str]]:
+def locate(path: str | os.PathLike[str]) -> str:
+    """The location that identifies a file: its absolute path, the folders' symbolic links
+    resolved (the same file given as ``big/g0/a.txt`` or through ``big/`` is one location), with
+    the bytes of a name that is not UTF-8 escaped. The file's own name is kept: a link is a
+    location of its own (when it leads to a stored file, the same bytes make it a duplicate)."""
+    found = os.path.abspath(path)
+    try:
+        found = os.path.join(os.path.realpath(os.path.dirname(found)), os.path.basename(found))
+    except (OSError, ValueError):
+        pass
+    return escape_name(found)
+
+
+def common_root(paths: Iterable[str | os.PathLike[str]]) -> str | None:
+    """The folder display paths are relative to by default: the common folder of ``paths`` (a
+    folder given counts as itself, a file as the folder it is in); ``None`` when there is none."""
+    folders = []
+    for given in paths:
+        folder = os.path.realpath(given)
+        folders.append(folder if os.path.isdir(folder) else os.path.dirname(folder))
+    try:
+        return os.path.commonpath(folders) if folders else None
+    except ValueError:  # different drives
+        return None
+
+
+def find_files(paths: Iterable[str | os.PathLike[str]], root: str | os.PathLike[str] | None = None
+               ) -> Iterator[tuple[Path, str]]:
     """Expand files and folders (recursively) into ``(path, display path)`` pairs, sorted.
 
     Files named directly are always yielded; inside folders only supported suffixes are (of any
     kind but folders: a named pipe called ``x.txt`` gets its error record from the reader). A
     folder that cannot be listed or entered is yielded itself, so it gets one error record too
     (:func:`read_document` says which permission is missing) and the walk goes on. A display path
-    is relative to the folder it was found in, with the bytes of a name that is not UTF-8 escaped
-    (:func:`~chanjia_nlp.outputs.escape_name`).
+    is relative to the folder it was found in (to ``root`` when given and the file is inside it),
+    with the bytes of a name that is not UTF-8 escaped (:func:`~chanjia_nlp.outputs.escape_name`).
     """
+    base = os.path.realpath(root) if root is not None else None
     for given in paths:
         given = Path(given)
         if given.is_dir():
             for found in sorted(_walk(given)):
                 shown = str(found.relative_to(given)) if found != given else str(given)
-                yield found, escape_name(shown)
+                yield found, escape_name(_relative(found, base) or shown)
         else:
-            yield given, escape_name(str(given))
+            yield given, escape_name(_relative(given, base) or str(given))
+
+
+def _relative(path: Path, base: str | None) -> str | None:
+    """``path`` relative to the folder ``base`` when it is inside it, else ``None``."""
+    if base is None:
+        return None
+    try:
+        found = os.path.realpath(path)
+    except (OSError, ValueError):
+        return None
+    if found == base or not found.startswith(base.rstrip(os.sep) + os.sep):
+        return None
+    return os.path.relpath(found, base)
 
 
 def _walk(folder: Path) -> Iterator[Path]:

@@ -45,6 +45,7 @@ from .readers import (
     DEFAULT_MAX_UNPACKED_BYTES,
     METADATA_FIELDS,
     find_files,
+    locate,
     read_bytes,
     read_document,
     read_file,
@@ -70,8 +71,48 @@ __all__ = [
 
 #: Where :func:`iter_results` runs the extraction.
 ENGINES = ("local", "dask")
-#: The ``extractor_version`` every document record carries.
-VERSION = __version__
+
+
+@functools.cache
+def extractor_digest() -> str:
+    """A digest of what decides the records: every lexicon file and every shipped model file
+    (names and bytes), computed once per process. It changes when a rule, a lexicon or the model
+    changes, even when the package version does not."""
+    from importlib import resources
+
+    packaged = resources.files("chanjia_nlp").joinpath("lexicons")
+    source = Path(__file__).resolve().parents[2] / "lexicons"
+    return folders_digest([Path(str(packaged)) if packaged.is_dir() else source, Path(__file__).resolve().parent / "models"])
+
+
+def folders_digest(folders: Iterable[Path]) -> str:
+    """12 hex digits of SHA-256 over the names and bytes of every file in ``folders``."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        try:
+            files = sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        except OSError:
+            files = []
+        for file in files:
+            if file.suffix == ".pyc":
+                continue
+            digest.update(f"{file.parent.name}/{file.relative_to(folder).as_posix()}\0".encode())
+            try:
+                digest.update(file.read_bytes())
+            except OSError:
+                digest.update(b"<unreadable>")
+            digest.update(b"\0")
+    return digest.hexdigest()[:12]
+
+
+def extractor_version(package: str = __version__) -> str:
+    """``0.1.0+lex.1a2b3c4d5e6f``: the package version and :func:`extractor_digest`."""
+    return f"{package}+lex.{extractor_digest()}"
+
+
+#: The ``extractor_version`` every document record carries: the package version and a digest of
+#: the lexicons and the shipped model, so a database built by other rules is extracted again.
+VERSION = extractor_version()
 #: Batches in flight per worker: enough to keep workers busy, few enough to bound memory.
 WINDOW_PER_WORKER = 4
 #: Files sent to a worker at once, up to this many or this many bytes: one task per small file
@@ -147,6 +188,7 @@ class FileResult:
     doc_id: str
     doc: dict[str, Any] | None
     records: list[dict[str, Any]]
+    location: str | None = None  # the resolved file (see readers.locate): what identifies it in the store
 
     @property
     def skipped(self) -> bool:
@@ -234,6 +276,7 @@ def iter_results(
     engine: str = "local",
     scheduler: Any = None,
     skip: Callable[[str, str], bool] | None = None,
+    root: str | os.PathLike[str] | None = None,
 ) -> Iterator[FileResult]:
     """Extract every file under ``paths`` (files, and folders searched recursively), streaming
     one :class:`FileResult` per file in the order they finish.
@@ -248,8 +291,10 @@ def iter_results(
         scheduler: for ``dask``: the scheduler address (``tcp://HOST:8786``), a
             ``distributed.Client``, or a cluster object such as ``distributed.LocalCluster``.
             The client reads the files and sends their bytes, so workers need no shared folder.
-        skip: ``skip(display_path, doc_id)`` is asked before a file is extracted; ``True`` yields
-            a skipped result without extracting (see :func:`skip_unchanged`).
+        skip: ``skip(location, doc_id)`` is asked before a file is extracted (``location``: the
+            resolved file, :func:`~chanjia_nlp.readers.locate`); ``True`` yields a skipped result
+            without extracting (see :func:`skip_unchanged`).
+        root: display paths are relative to this folder (for files inside it).
 
     Raises:
         ConfigError: at once, for an unknown engine, ``workers`` below 1, a missing or unusable
@@ -267,12 +312,32 @@ def iter_results(
         raise ConfigError("a scheduler is only used by the dask engine; add --engine dask or drop --scheduler")
     for shown, row in (metadata or {}).items():
         _check_metadata(row, where=f"metadata for {shown}")
-    jobs = _jobs(paths, options, metadata or {}, skip)
+    where: dict[str, deque[str]] = {}  # display path → the locations of the files shown so, in order
+    jobs = _jobs(paths, options, metadata or {}, skip, root, where)
     if engine == "dask":
-        return _run_dask(_batched(jobs), _client(scheduler))
-    if workers == 1:
-        return (job if isinstance(job, FileResult) else process_bytes(*job) for job in jobs)
-    return _run_pool(_batched(jobs), workers)
+        results = _run_dask(_batched(jobs), _client(scheduler))
+    elif workers == 1:
+        results = (job if isinstance(job, FileResult) else process_bytes(*job) for job in jobs)
+    else:
+        results = _run_pool(_batched(jobs), workers)
+    return _located(results, where)
+
+
+def _located(results: Iterator[FileResult], where: dict[str, deque[str]]) -> Iterator[FileResult]:
+    """The results with their ``location``: results come back in the order they finish (and
+    from other processes), so it is found again from the display path."""
+    try:
+        for result in results:
+            if result.location is None:
+                found = where.get(result.path)
+                result = dataclasses.replace(result, location=found.popleft() if found else locate(result.path))
+                if found is not None and not found:
+                    del where[result.path]
+            yield result
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()
 
 
 def _jobs(
@@ -280,10 +345,13 @@ def _jobs(
     options: ExtractOptions,
     metadata: Mapping[str, Mapping[str, str]],
     skip: Callable[[str, str], bool] | None,
+    root: Any = None,
+    where: dict[str, deque[str]] | None = None,
 ) -> Iterator[_Job | FileResult]:
     """Read and hash each file in this process: a job to extract, or a result already known
     (skipped, or unreadable)."""
-    for path, shown in find_files(paths):
+    for path, shown in find_files(paths, root):
+        location = locate(path)
         file_options = options
         if shown in metadata:
             file_options = dataclasses.replace(options, metadata={**options.metadata, **metadata[shown]})
@@ -293,12 +361,14 @@ def _jobs(
                 path, display_path=shown, extractor_version=VERSION, max_bytes=options.max_bytes,
                 max_unpacked_bytes=options.max_unpacked_bytes, metadata=file_options.metadata, ocr=options.ocr,
             )
-            yield _extract(doc, text, options)
+            yield dataclasses.replace(_extract(doc, text, options), location=location)
             continue
         doc_id = hashlib.sha256(data).hexdigest()
-        if skip is not None and skip(shown, doc_id):
-            yield FileResult(path=shown, doc_id=doc_id, doc=None, records=[])
+        if skip is not None and skip(location, doc_id):
+            yield FileResult(path=shown, doc_id=doc_id, doc=None, records=[], location=location)
         else:
+            if where is not None:
+                where.setdefault(shown, deque()).append(location)
             yield _Job(data, str(path), shown, file_options)
 
 
@@ -529,18 +599,22 @@ def _run_dask(batches: Iterator[list[_Job] | FileResult], client_owned: tuple[An
     return stream()
 
 
-def skip_unchanged(store: Store, *, extractor_version: str = VERSION) -> Callable[[str, str], bool]:
+def skip_unchanged(store: Store, *, extractor_version: str | None = None) -> Callable[[str, str], bool]:
     """A ``skip`` for :func:`iter_results`: a file is skipped when the store already holds it at
-    the same path with the same bytes (``doc_id``), the same extractor version, and status ``ok``
-    (files that failed are tried again)."""
+    the same location with the same bytes (``doc_id``), the same extractor version, and status
+    ``ok`` (files that failed are tried again); a duplicate submission whose original is gone or
+    changed is extracted again, to be stored as the document itself."""
 
-    def skip(display_path: str, doc_id: str) -> bool:
-        state = store.document_state(display_path)
+    wanted = extractor_version or VERSION  # read now: the version of this process's extractor
+
+    def skip(location: str, doc_id: str) -> bool:
+        state = store.document_state(location)
         return (
             state is not None
             and state.doc_id == doc_id
-            and state.extractor_version == extractor_version
+            and state.extractor_version == wanted
             and state.status == "ok"
+            and state.original_current
         )
 
     return skip
@@ -596,6 +670,9 @@ class Summary:
         """Count one result, and the store's answer to writing it (``inserted`` …)."""
         self.documents[result.status] += 1
         self.undated += result.status == "ok" and not result.doc.get("published")
+        if outcome == "duplicate":  # the same bytes as a document stored: its figures are that one's
+            self.written[outcome] += 1
+            return
         for record in result.records:
             self.records[record["type"]] += 1
             self.records["claim"] += bool(record.get("claim"))

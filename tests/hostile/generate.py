@@ -131,6 +131,7 @@ class Hostile:
     ledgers: list[Path] = field(default_factory=list)  # good and hostile 台账 for chanjia check
     bad_ledgers: list[Path] = field(default_factory=list)  # those that cannot be read (one line each)
     permissions: bool = False  # whether unreadable folders and files were made (they need no root to work)
+    copies: list[set[str]] = field(default_factory=list)  # 1: display paths of files with the same bytes
 
 
 def _write(path: Path, data: bytes | str) -> Path:
@@ -162,6 +163,18 @@ def build(root: Path, *, permissions: bool = True) -> Hostile:
         shutil.copy(ROOT / "corpus" / name, _write(folder / "good" / name, b""))
         made.good.add(f"good/{name}")
     good("good/短报.txt")
+
+    # 1: identity is the location and the bytes: one name in two folders (other bytes), identical
+    # copies under other names and in a sub-folder, a symlink to a stored file
+    good("c01_identity/惠山/年度总结.txt", "惠山区总工会\n\n2022年，全区新增会员1200名。\n")
+    good("c01_identity/江都/年度总结.txt", "江都区总工会\n\n2022年，全区新增会员1300名。\n")
+    copy = "锡山区总工会\n\n2022年，全区建成职工之家45个，新增会员2100名。\n"
+    copies = {"c01_identity/copies/总结(1).txt", "c01_identity/copies/总结.txt", "c01_identity/copies/z/总结 - 副本.txt"}
+    for rel in sorted(copies):
+        good(rel, copy)
+    os.symlink("年度总结.txt", folder / "c01_identity/惠山/link.txt")
+    made.good.add("c01_identity/惠山/link.txt")
+    made.copies += [copies, {"c01_identity/惠山/link.txt", "c01_identity/惠山/年度总结.txt"}]
 
     # 5: only regular files are read: named pipes and devices, also through symlinks
     special = folder / "c05_special"

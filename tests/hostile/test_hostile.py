@@ -71,6 +71,27 @@ def _check_run(done: subprocess.CompletedProcess, stored: list[tuple[str, str, s
     assert sum(line.startswith("error: ") for line in lines) == len(errors)  # one line each
 
 
+def _check_identity(db: str, made: Hostile) -> None:
+    """1: every copy is a duplicate submission of its original, with no records of its own; one
+    name in two folders is two documents; and a re-run over the folder adds nothing."""
+    with sqlite3.connect(db) as conn:
+        dup = dict(conn.execute(
+            "SELECT d.path, o.path FROM documents d JOIN documents o ON o.location = d.duplicate_of "
+            "AND o.superseded_by IS NULL WHERE d.superseded_by IS NULL AND d.path LIKE 'c01_%'"
+        ).fetchall())
+        counted = conn.execute(
+            "SELECT count(*) FROM quantities q JOIN documents d ON d.version_id = q.version_id "
+            "WHERE d.duplicate_of IS NOT NULL"
+        ).fetchone()[0]
+        names = conn.execute("SELECT count(DISTINCT doc_id) FROM documents WHERE superseded_by IS NULL "
+                             "AND path LIKE 'c01_identity/%/年度总结.txt'").fetchone()[0]
+    for group in made.copies:  # one of each group is the document (whichever was stored first), the rest copies of it
+        [original] = group - dup.keys()
+        assert {dup[path] for path in group - {original}} == {original}
+    assert set(dup) == set().union(*made.copies) - {min(g - dup.keys()) for g in made.copies}
+    assert counted == 0 and names == 2
+
+
 def test_extract_with_one_and_two_workers_into_sqlite(hostile, tmp_path):
     db1, db2 = str(tmp_path / "one.sqlite"), str(tmp_path / "two.sqlite")
     first = chanjia("extract", str(hostile.folder), *hostile.direct, "--db", db1, cwd=tmp_path)
@@ -82,6 +103,7 @@ def test_extract_with_one_and_two_workers_into_sqlite(hostile, tmp_path):
     if hostile.permissions:
         assert "error: c13_folders/mode000: cannot open this folder (Permission denied)" in first.stderr
         assert "error: c13_folders/r_no_x: cannot open the files of this folder" in first.stderr
+    _check_identity(db1, hostile)
     damaged = {row[0] for row in sqlite3.connect(db1).execute("SELECT DISTINCT path FROM quantities WHERE damaged")}
     assert damaged == {f"c21_encodings/{name}" for name, (_, lines) in mixed_text().items() if lines}
     second = chanjia("extract", str(hostile.folder), *hostile.direct, "--db", db2, "--workers", "2", cwd=tmp_path)

@@ -162,7 +162,8 @@ def check(
         documents = {r.get("doc_id"): r.get("text") for r in records if r.get("type") == "document"}
         write_findings(found, out, documents=documents)
     if db is not None:
-        save_findings(db, found, schema=schema, command=escape_name(shlex.join(["chanjia", *sys.argv[1:]])))
+        save_findings(db, found, schema=schema, command=escape_name(shlex.join(["chanjia", *sys.argv[1:]])),
+                      ledgers=[escape_name(str(path)) for path in ledgers if str(path) not in failed])
     _print_summary(found)
     _print_rows(found)
     if out is not None or db is not None:

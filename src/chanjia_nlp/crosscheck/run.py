@@ -93,9 +93,10 @@ def database_records(db: str, *, schema: str | None = None) -> list[dict[str, An
 
 
 def save_findings(db: str, findings: Sequence[Mapping[str, Any]], *, schema: str | None = None,
-                  command: str | None = None) -> str:
+                  command: str | None = None, ledgers: Sequence[str] = ()) -> str:
     """Store findings in the database as one run (counts by check and verdict as its summary);
-    returns the run id. A finding stored before is updated, not added again.
+    returns the run id. A finding stored before is updated, not added again; the ``ledger``
+    findings stored for the files ``ledgers`` (checked again) are replaced by the new ones.
 
     Raises:
         StoreError: the database refuses the write; nothing was stored.
@@ -105,7 +106,7 @@ def save_findings(db: str, findings: Sequence[Mapping[str, Any]], *, schema: str
     counts = Counter(f"{f.get('check')}:{f.get('verdict')}" for f in findings)
     with store.open(db, schema=schema, create=False) as st:
         run_id = st.begin_run(command=command)
-        st.write_findings(findings, run_id=run_id)
+        st.write_findings(findings, run_id=run_id, replace_ledgers=[str(path) for path in ledgers])
         st.end_run(run_id, dict(counts))
     return run_id
 

@@ -151,7 +151,9 @@ def stats(db: str, schema: str | None, fmt: str, top: int) -> None:
     totals = Table(title="documents and records", title_justify="left")
     totals.add_column("what")
     totals.add_column("count", justify="right")
-    lines = [*(("documents " + k, v) for k, v in docs.items()), ("quantities", numbers["quantities"]),
+    lines = [*(("documents " + k, v) for k, v in docs.items()),
+             ("duplicate submissions (counted once)", numbers["duplicates"]),
+             ("removed (kept as history)", numbers["removed"]), ("quantities", numbers["quantities"]),
              ("claims", numbers["claims"]), ("  achieved", numbers["achieved"]), ("  targets", numbers["targets"]),
              *((k, numbers[k]) for k in ("programmes", "entities", "runs"))]
     for what, count in lines:

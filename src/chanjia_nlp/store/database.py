@@ -67,6 +67,9 @@ class DocumentState:
     status: str
     run_id: str
     stored_at: datetime
+    location: str | None = None
+    duplicate_of: str | None = None  # the location of the document it is a copy of
+    original_current: bool = True  # a duplicate: whether that document is still current with these bytes
 
 
 class _Writes:
@@ -75,9 +78,17 @@ class _Writes:
     def __init__(self, insert: Any) -> None:
         d = documents.c
         self.current = (
-            select(d.version_id, *(d[name] for name in _SAME_VERSION))
-            .where(d.path == bindparam("at_path"), CURRENT)
-            .with_for_update()  # PostgreSQL: a second writer of the path waits here
+            select(d.version_id, d.location, d.duplicate_of, *(d[name] for name in _SAME_VERSION))
+            .where(or_(d.location == bindparam("at_location"), d.location == bindparam("legacy")), CURRENT)
+            .order_by(d.version_id)
+            .with_for_update()  # PostgreSQL: a second writer of the location waits here
+        )
+        self.original = (
+            select(d.location)
+            .where(d.doc_id == bindparam("same_doc"), d.location != bindparam("not_at"), d.status == "ok",
+                   d.duplicate_of.is_(None), CURRENT)
+            .order_by(d.version_id)
+            .limit(3)
         )
         self.supersede = [
             update(table)
@@ -86,7 +97,7 @@ class _Writes:
             for table in (documents, quantities, programmes, entities)
         ]
         self.version = (
-            insert(documents).on_conflict_do_nothing(index_elements=["path"], index_where=CURRENT).returning(d.version_id)
+            insert(documents).on_conflict_do_nothing(index_elements=["location"], index_where=CURRENT).returning(d.version_id)
         )
         self.children = {kind: RECORD_TABLES[kind].insert() for kind in _CHILDREN}
 
@@ -167,7 +178,8 @@ class Store(ReviewsMixin):
 
     # -- runs and documents ------------------------------------------------------------------
 
-    def begin_run(self, command: str | None = None, extractor_version: str | None = None) -> str:
+    def begin_run(self, command: str | None = None, extractor_version: str | None = None,
+                  root: str | None = None) -> str:
         """Record the start of a run; returns its id (a uuid4 hex) for :meth:`write_document`."""
         from .. import __version__
 
@@ -175,7 +187,8 @@ class Store(ReviewsMixin):
         with self._writing(f"cannot record the run in {self.url}") as conn:
             conn.execute(
                 runs.insert().values(
-                    run_id=run_id, command=command, extractor_version=extractor_version or __version__, started=_now()
+                    run_id=run_id, command=command, extractor_version=extractor_version or __version__, started=_now(),
+                    root=root,
                 )
             )
         return run_id
@@ -187,22 +200,42 @@ class Store(ReviewsMixin):
             if done.rowcount != 1:
                 raise StoreError(f"there is no run {run_id} in {self.url}; start one with begin_run()")
 
-    def document_state(self, path: str) -> DocumentState | None:
-        """The current document at display path ``path``, or ``None`` when none is stored."""
-        return self._states(documents.c.path == path).get(path)
+    def document_state(self, location: str) -> DocumentState | None:
+        """The current document at ``location`` (the resolved file :func:`chanjia_nlp.runner.iter_results`
+        gives; its display path for documents written without one), or ``None`` when none is stored."""
+        return self._states(documents.c.location == location).get(location)
 
     def document_states(self) -> dict[str, DocumentState]:
-        """The current document of every stored path, by path (one query for a whole run)."""
+        """The current document of every stored location, by location (one query for a whole run)."""
         return self._states()
 
-    def write_document(self, doc: Mapping[str, Any], records: Sequence[Mapping[str, Any]], run_id: str) -> str:
+    def orphaned_duplicates(self) -> list[str]:
+        """The locations of duplicate submissions whose original is no longer current with their
+        bytes (removed, or changed): each is to be extracted again, to be stored as the document."""
+        return sorted(location for location, state in self._states(documents.c.duplicate_of.is_not(None)).items()
+                      if not state.original_current)
+
+    def extractor_versions(self) -> dict[str, int]:
+        """How many current documents each extractor version made."""
+        d = documents.c
+        with self._reading("cannot read extractor versions") as conn:
+            return dict(conn.execute(select(d.extractor_version, func.count()).where(CURRENT)
+                                     .group_by(d.extractor_version)).all())
+
+    def write_document(self, doc: Mapping[str, Any], records: Sequence[Mapping[str, Any]], run_id: str,
+                       *, location: str | None = None) -> str:
         """Store one document and its records, in one transaction.
 
         ``doc`` is a ``document`` record dict (it may carry ``text``); ``records`` its quantity,
         programme and entity dicts. Returns ``"inserted"``, ``"replaced"`` (another document or
         extractor version, status or metadata was current at the path: it is kept as history,
-        superseded by ``run_id``) or ``"unchanged"`` (the same document is current already, e.g.
-        a concurrent run stored it first; nothing is written).
+        superseded by ``run_id``), ``"unchanged"`` (the same document is current already, e.g.
+        a concurrent run stored it first; nothing is written) or ``"duplicate"`` (the same bytes
+        are current at another location: this location is stored as a duplicate submission of it,
+        without records of its own, so its figures are never counted twice).
+
+        ``location`` identifies the file (default: its display path): a version replaces the
+        current one at the same location, never one at the same display path elsewhere.
 
         Raises:
             StoreError: a record does not fit its table, or the database refuses the write;
@@ -214,6 +247,8 @@ class Store(ReviewsMixin):
             if doc.get("type", "document") != "document":
                 raise ValueError(f"expected a document record, not a {doc.get('type')!r} record")
             version = _MAPPERS["document"].to_row(doc)
+            version["location"] = location if location is not None else version["path"]
+            version["legacy"] = version["path"]  # a version stored before locations (schema 5)
             fixed = {"doc_id": version["doc_id"], "path": version["path"]}
             rows: dict[str, list[dict[str, Any]]] = {kind: [] for kind in _CHILDREN}
             for record in records:
@@ -236,12 +271,26 @@ class Store(ReviewsMixin):
     ) -> str:
         now = _now()
         writes = self._writes
-        current = conn.execute(writes.current, {"at_path": version["path"]}).first()
-        if current is not None:
-            if all(current._mapping[name] == version.get(name) for name in _SAME_VERSION):
+        location = version["location"]
+        found = conn.execute(writes.current, {"at_location": location, "legacy": version["legacy"]}).all()
+        if conn.dialect.name == "postgresql" and version["status"] == "ok":
+            # Two writers of the same bytes at two locations: one after the other, so one is the duplicate.
+            conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"chanjia_nlp.doc:{version['doc_id']}"))))
+        original = None
+        if version["status"] == "ok":
+            replacing = {row.location for row in found}  # a version stored before locations is taken over, not copied
+            original = next((at for at in conn.execute(writes.original, {"same_doc": version["doc_id"], "not_at": location})
+                             .scalars() if at not in replacing), None)
+        version = {**{k: v for k, v in version.items() if k != "legacy"}, "duplicate_of": original}  # retried: keep the caller's
+        current = next((row for row in found if row.location == location), found[0] if found else None)
+        if current is not None and len(found) == 1 and current.location == location:
+            if current.duplicate_of == original and all(current._mapping[name] == version.get(name) for name in _SAME_VERSION):
                 return "unchanged"
+        for old in found:
             for statement in writes.supersede:
-                conn.execute(statement, {"old": current.version_id, "by": run_id, "when": now})
+                conn.execute(statement, {"old": old.version_id, "by": run_id, "when": now})
+        if original is not None:
+            rows = {kind: [] for kind in rows}  # a duplicate submission: its figures are the original's
         key = conn.execute(writes.version, {**version, "run_id": run_id, "stored_at": now}).scalar()
         if key is None:
             raise _Conflict
@@ -251,7 +300,63 @@ class Store(ReviewsMixin):
                     row["version_id"] = key
                     row["run_id"] = run_id
                 conn.execute(writes.children[kind], kind_rows)  # executemany: one statement per table
+        if original is not None:
+            return "duplicate"
         return "inserted" if current is None else "replaced"
+
+    def mark_removed(self, run_id: str, under: Iterable[str], seen: Iterable[str],
+                     keep_under: Iterable[str] = ()) -> list[tuple[str, str]]:
+        """Mark ``removed`` every current document whose location is one of ``under`` or inside
+        one of them (folders a run walked whole) but not in ``seen`` (the files it found), nor
+        inside one of ``keep_under`` (folders it could not read). They stay as history, superseded
+        by ``run_id``, out of claims, stats and the table. Returns their ``(path, location)``."""
+        return self._remove(run_id, lambda location: _inside(location, under) and not _inside(location, keep_under),
+                            set(seen))
+
+    def remove(self, run_id: str, locations: Iterable[str], paths: Iterable[str] = ()) -> list[tuple[str, str]]:
+        """Mark ``removed`` the current documents at ``locations`` or inside them (folders); a
+        display path of ``paths`` names the one document shown so when no location matched.
+        Returns their ``(path, location)``.
+
+        Raises:
+            ConfigError: a display path that several current documents share (give the file's path).
+        """
+        wanted, shown = list(locations), set(paths)
+        return self._remove(run_id, lambda location: _inside(location, wanted), set(), by_path=shown)
+
+    def _remove(self, run_id: str, chosen: Any, seen: set[str], by_path: set[str] = frozenset()) -> list[tuple[str, str]]:
+        d = documents.c
+        now = _now()
+        with self._writing("cannot mark removed files") as conn:
+            rows = conn.execute(select(d.version_id, d.path, d.location).where(CURRENT)).all()
+            gone = [row for row in rows if row.location not in seen and chosen(row.location or row.path)]
+            if not gone and by_path:
+                gone = [row for row in rows if row.path in by_path]
+                shared = sorted({row.path for row in gone if sum(other.path == row.path for other in gone) > 1})
+                if shared:
+                    raise ConfigError(f"{', '.join(shared)} is the display path of several files; give the file's "
+                                      "own path (chanjia claims shows where each is)")
+            keys = [row.version_id for row in gone]
+            for at in range(0, len(keys), 500):
+                chunk = keys[at : at + 500]
+                conn.execute(update(documents).where(d.version_id.in_(chunk))
+                             .values(superseded_by=run_id, superseded_at=now, removed=True))
+                for table in (quantities, programmes, entities):
+                    conn.execute(update(table).where(table.c.version_id.in_(chunk), table.c.superseded_by.is_(None))
+                                 .values(superseded_by=run_id))
+        return sorted((row.path, row.location) for row in gone)
+
+    def prune(self) -> int:
+        """Delete the history of removed files (documents marked ``removed`` and their records);
+        returns how many document versions were deleted."""
+        d = documents.c
+        with self._writing("cannot prune removed files") as conn:
+            keys = conn.execute(select(d.version_id).where(d.removed.is_(True))).scalars().all()
+            for at in range(0, len(keys), 500):
+                chunk = keys[at : at + 500]
+                for table in (quantities, programmes, entities, documents):
+                    conn.execute(table.delete().where(table.c.version_id.in_(chunk)))
+        return len(keys)
 
     def history(self, path: str) -> list[dict[str, Any]]:
         """The superseded versions of ``path``, oldest first: ``doc_id``, ``extractor_version``,
@@ -261,8 +366,8 @@ class Store(ReviewsMixin):
         with self._reading(f"cannot read the history of {path}") as conn:
             versions = conn.execute(
                 select(d.version_id, d.doc_id, d.path, d.extractor_version, d.status, d.run_id, d.superseded_by,
-                       d.stored_at, d.superseded_at)
-                .where(d.path == path, d.superseded_by.is_not(None))
+                       d.stored_at, d.superseded_at, d.removed)
+                .where(or_(d.path == path, d.location == path), d.superseded_by.is_not(None))
                 .order_by(d.version_id)
             ).all()
             counts = self._counts(conn, [v.version_id for v in versions])
@@ -271,6 +376,7 @@ class Store(ReviewsMixin):
             item = dict(v._mapping)
             key = item.pop("version_id")
             item["stored_at"], item["superseded_at"] = _utc(item["stored_at"]), _utc(item["superseded_at"])
+            item["removed"] = bool(item["removed"])  # gone from its folder, not replaced
             item.update(counts.get(key, dict.fromkeys(("quantities", "claims", "programmes", "entities"), 0)))
             out.append(item)
         return out
@@ -297,7 +403,7 @@ class Store(ReviewsMixin):
         for kind in wanted:
             if kind not in valid:
                 raise ConfigError(value_invalid_msg("types", kind, valid))
-        query = select(documents.c.version_id).where(CURRENT)
+        query = select(documents.c.version_id).where(CURRENT, documents.c.duplicate_of.is_(None))
         if doc_ids is not None:
             query = query.where(documents.c.doc_id.in_(_as_list(doc_ids)))
         if paths is not None:
@@ -348,18 +454,38 @@ class Store(ReviewsMixin):
         query = (
             select(*(documents.c[name] for name in names), documents.c.run_id, documents.c.stored_at,
                    func.coalesce(counts.c.quantities, 0).label("quantities"),
-                   func.coalesce(counts.c.claims, 0).label("claims"))
+                   func.coalesce(counts.c.claims, 0).label("claims"), documents.c.location)
             .select_from(documents.outerjoin(counts, counts.c.version_id == documents.c.version_id))
-            .where(CURRENT)
-            .order_by(self._bytewise(documents.c.path))
+            .where(CURRENT, documents.c.duplicate_of.is_(None))
+            .order_by(self._bytewise(documents.c.path), documents.c.location)
         )
         import pandas as pd
 
+        copies: dict[str, list[str]] = {}
+        for row in self.duplicates():
+            copies.setdefault(row["duplicate_of"], []).append(row["path"])
         with self._reading("cannot read documents") as conn:
             result = conn.execute(query)
             frame = pd.DataFrame(result.all(), columns=list(result.keys()))
         frame["stored_at"] = pd.to_datetime(frame["stored_at"], utc=True)
+        frame["duplicates"] = pd.Series([copies.get(location, []) for location in frame["location"]], dtype=object)
         return frame
+
+    def duplicates(self) -> list[dict[str, Any]]:
+        """The duplicate submissions: current files whose bytes are current at another location
+        (listed and counted once, as that document). Each: ``path`` and ``location`` of the copy,
+        ``doc_id``, and ``duplicate_of`` (the location of the document) with ``original_path``."""
+        d = documents.c
+        original = documents.alias("original")
+        o = original.c
+        with self._reading("cannot read duplicates") as conn:
+            rows = conn.execute(
+                select(d.path, d.location, d.doc_id, d.duplicate_of, o.path.label("original_path"))
+                .select_from(documents.outerjoin(original, (o.location == d.duplicate_of) & o.superseded_by.is_(None)))
+                .where(CURRENT, d.duplicate_of.is_not(None))
+                .order_by(self._bytewise(d.path), d.location)
+            ).all()
+        return [dict(row._mapping) for row in rows]
 
     def claims(
         self,
@@ -529,7 +655,11 @@ class Store(ReviewsMixin):
         n = func.count().label("n")
         planned = func.sum(case((q.target.is_(True), 1), else_=0)).label("targets")
         with self._reading("cannot read statistics") as conn:
-            status = dict(conn.execute(select(documents.c.status, n).where(CURRENT).group_by(documents.c.status)).all())
+            status = dict(conn.execute(select(documents.c.status, n).where(CURRENT, documents.c.duplicate_of.is_(None))
+                                       .group_by(documents.c.status)).all())
+            duplicates = conn.execute(select(func.count()).select_from(documents)
+                                      .where(CURRENT, documents.c.duplicate_of.is_not(None))).scalar()
+            removed = conn.execute(select(func.count()).select_from(documents).where(documents.c.removed.is_(True))).scalar()
             totals = {
                 name: conn.execute(select(func.count()).select_from(table).where(table.c.superseded_by.is_(None))).scalar()
                 for name, table in (("quantities", quantities), ("programmes", programmes), ("entities", entities))
@@ -545,6 +675,8 @@ class Store(ReviewsMixin):
             run_count = conn.execute(select(func.count()).select_from(runs)).scalar()
         return {
             "documents": {"ok": status.pop("ok", 0), "error": status.pop("error", 0), **status},
+            "duplicates": duplicates,  # copies of a current document's bytes at other locations, not counted
+            "removed": removed,  # versions of files gone from their folder, kept as history
             **totals,
             "claims": sum(count for _, count, _ in per["indicator"]),
             "achieved": sum(count - targets for _, count, targets in per["indicator"]),
@@ -573,10 +705,13 @@ class Store(ReviewsMixin):
 
     # -- findings ----------------------------------------------------------------------------
 
-    def write_findings(self, found: Iterable[Mapping[str, Any]], run_id: str | None = None) -> int:
+    def write_findings(self, found: Iterable[Mapping[str, Any]], run_id: str | None = None,
+                       *, replace_ledgers: Iterable[str] = ()) -> int:
         """Store findings (dicts of the shared finding interface) in one transaction; a finding
         whose ``finding_id`` is stored already is updated, not added again. Returns how many
-        distinct findings were written.
+        distinct findings were written. ``replace_ledgers``: ledger files checked again; their
+        stored ``ledger`` findings are deleted first (in the same transaction), so a revised 台账
+        replaces its findings instead of adding to them.
 
         Raises:
             StoreError: a finding with an unknown check or verdict, or a field of the wrong type;
@@ -589,7 +724,8 @@ class Store(ReviewsMixin):
                 rows[row["finding_id"]] = row  # the last of two with one id wins, as a later write would
         except ValueError as exc:
             raise StoreError(f"cannot store findings: {exc}; none were stored") from None
-        if not rows:
+        replaced = set(replace_ledgers)
+        if not rows and not replaced:
             return 0
         now = _now()
         for row in rows.values():
@@ -600,7 +736,12 @@ class Store(ReviewsMixin):
             index_elements=["finding_id"], set_={name: insert.excluded[name] for name in changing}
         )
         with self._writing("cannot store findings (none were stored)") as conn:
-            conn.execute(statement, list(rows.values()))
+            wanted = sorted(replaced)
+            for at in range(0, len(wanted), 500):
+                conn.execute(findings.delete().where(findings.c.check == "ledger",
+                                                     findings.c.ledger_file.in_(wanted[at : at + 500])))
+            if rows:
+                conn.execute(statement, list(rows.values()))
         return len(rows)
 
     def findings(
@@ -656,12 +797,21 @@ class Store(ReviewsMixin):
         d = documents.c
         with self._reading("cannot read document states") as conn:
             found = conn.execute(
-                select(d.path, d.doc_id, d.extractor_version, d.status, d.run_id, d.stored_at).where(CURRENT, *where)
+                select(d.path, d.location, d.duplicate_of, d.doc_id, d.extractor_version, d.status, d.run_id,
+                       d.stored_at).where(CURRENT, *where)
             ).all()
+            originals = {}
+            wanted = sorted({row.duplicate_of for row in found if row.duplicate_of is not None})
+            for at in range(0, len(wanted), 500):
+                originals.update(conn.execute(
+                    select(d.location, d.doc_id).where(CURRENT, d.duplicate_of.is_(None), d.location.in_(wanted[at : at + 500]))
+                ).all())
         return {
-            row.path: DocumentState(
+            (row.location or row.path): DocumentState(
                 path=row.path, doc_id=row.doc_id, extractor_version=row.extractor_version, status=row.status,
-                run_id=row.run_id, stored_at=_utc(row.stored_at),
+                run_id=row.run_id, stored_at=_utc(row.stored_at), location=row.location or row.path,
+                duplicate_of=row.duplicate_of,
+                original_current=row.duplicate_of is None or originals.get(row.duplicate_of) == row.doc_id,
             )
             for row in found
         }
@@ -712,6 +862,11 @@ class Store(ReviewsMixin):
                 yield conn
         except SQLAlchemyError as exc:
             raise StoreError(f"{what} from {self.url}: {_reason(exc)}") from exc
+
+
+def _inside(location: str, folders: Iterable[str]) -> bool:
+    """Whether ``location`` is one of ``folders`` or inside one of them."""
+    return any(location == folder or location.startswith(folder.rstrip("/") + "/") for folder in folders)
 
 
 def _reviewed(stream: Iterator[dict[str, Any]], latest: Mapping[tuple[str, int, int], Mapping[str, Any]]

@@ -101,6 +101,23 @@ def _reviews(connection: Connection) -> None:
     reviews.create(connection, checkfirst=True)
 
 
+def _locations(connection: Connection) -> None:
+    """Version 6: documents are identified by their location, not their display path.
+    ``documents.location`` (the stored display path for what was stored before: the folder it was
+    relative to was not recorded; the next run over it takes the version over), ``duplicate_of``
+    and ``removed``; ``runs.root``; the unique index of current versions moves from the path to
+    the location."""
+    from .schema import documents
+
+    _add_columns("documents", "location", "duplicate_of", "removed")(connection)
+    _add_columns("runs", "root")(connection)
+    d = documents.c
+    connection.execute(documents.update().where(d.location.is_(None)).values(location=d.path))
+    connection.exec_driver_sql("DROP INDEX IF EXISTS ux_documents_current_path")
+    index = next(i for i in documents.indexes if i.name == "ux_documents_current_location")
+    index.create(connection, checkfirst=True)
+
+
 #: ``(description, function)`` in version order.
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("create documents, quantities, programmes, entities, findings, runs", _create_all),
@@ -110,6 +127,8 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("add subject_code and subject_name to quantities and findings (the division a subject is or hangs under), "
      "filled in for what was stored before", _subjects),
     ("add users (who may sign in to chanjia serve) and reviews (every decision on a figure)", _reviews),
+    ("identify documents by location: add documents.location, duplicate_of, removed and runs.root; "
+     "one current version per location", _locations),
 ]
 
 

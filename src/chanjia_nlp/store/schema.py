@@ -122,6 +122,7 @@ runs = Table(
     Column("started", DateTime(timezone=True), nullable=False),
     Column("finished", DateTime(timezone=True)),
     Column("summary", _json()),
+    Column("root", Text),  # schema version 6: the folder display paths are relative to
 )
 
 
@@ -156,12 +157,20 @@ documents = Table(
     *_versioned(),
     Column("stored_at", DateTime(timezone=True), nullable=False),
     Column("superseded_at", DateTime(timezone=True)),
+    # schema version 6: what identifies a document is its location (the resolved file), not its
+    # display path; a copy of bytes stored at another location is a duplicate submission of it
+    # (``duplicate_of`` = that location, no records of its own); a file gone from its folder is
+    # ``removed`` (kept as history, superseded by the run that found it gone).
+    Column("location", Text),
+    Column("duplicate_of", Text),
+    Column("removed", Boolean),
     Index("ix_documents_path", "path"),
     Index("ix_documents_doc_id", "doc_id"),
 )
-#: The current version of a path is unique: of two writers inserting it, one fails (ON CONFLICT).
+#: The current version of a location is unique: of two writers inserting it, one fails (ON CONFLICT).
 CURRENT = documents.c.superseded_by.is_(None)
-Index("ux_documents_current_path", documents.c.path, unique=True, sqlite_where=CURRENT, postgresql_where=CURRENT)
+Index("ux_documents_current_location", documents.c.location, unique=True, sqlite_where=CURRENT,
+      postgresql_where=CURRENT)
 
 
 def _span(kind: str) -> list[Any]:
@@ -316,7 +325,7 @@ RECORD_TABLES: dict[str, Table] = {
 #: ``ledger`` object into columns that can be indexed and filtered on).
 BOOKKEEPING = frozenset({
     "id", "version_id", "extra", "run_id", "superseded_by", "stored_at", "superseded_at",
-    "ledger_file", "ledger_sheet", "ledger_row", "ledger_column",
+    "ledger_file", "ledger_sheet", "ledger_row", "ledger_column", "location", "duplicate_of", "removed",
 })
 
 
