@@ -18,7 +18,7 @@ from chanjia_nlp import store
 from chanjia_nlp.cli import cli
 from chanjia_nlp.errors import DocumentError, StoreError
 from chanjia_nlp.outputs import decoded_name, escape_name, shown_name
-from chanjia_nlp.readers import find_files, read_document, read_file, sniff_metadata
+from chanjia_nlp.readers import read_document, read_file, sniff_metadata
 
 from .conftest import ROOT
 from .hostile.test_hostile import SETPRIV

@@ -8,7 +8,6 @@ cases run ``chanjia`` in this process on both too.
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner

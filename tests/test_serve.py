@@ -8,7 +8,6 @@ import json
 import re
 import threading
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
