@@ -324,3 +324,59 @@ def test_summary_counts_documents_records_and_writes(corpus_results):
     assert counts["claims"] == sum(bool(r.get("claim")) for r in records) > 0
     assert summary.describe().startswith("11 documents (10 ok, 0 error, 1 skipped), ")
     assert counts["undated"] == sum(not result.doc["published"] for result in corpus_results)
+
+
+def test_workers_exit_when_the_run_is_killed(tmp_path):
+    # Issue 14 class 8: kill -9 of `chanjia extract --workers 2` must not leave its worker
+    # processes (nor the forkserver) alive, blocked on a pipe.
+    import subprocess
+    import sys
+    import time
+
+    psutil = pytest.importorskip("psutil")
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    text = (ROOT / "corpus" / "02_district_summary_2022.txt").read_text(encoding="utf-8")
+    for n in range(600):
+        (folder / f"r{n:04d}.txt").write_text(f"{text}\n编号{n}。\n", encoding="utf-8")
+    run = subprocess.Popen(
+        [sys.executable, "-m", "chanjia_nlp", "extract", str(folder), "--workers", "2", "--out",
+         str(tmp_path / "out.jsonl"), "--quiet"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    children: list = []
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and run.poll() is None:
+            children = psutil.Process(run.pid).children(recursive=True)
+            if len(children) >= 3:  # the forkserver and two workers
+                break
+            time.sleep(0.2)
+        assert run.poll() is None and len(children) >= 2, "the run ended or never started its workers"
+        time.sleep(2)  # the workers have loaded the pipeline and are working
+        children = psutil.Process(run.pid).children(recursive=True)
+        os.kill(run.pid, signal.SIGKILL)
+        run.wait(10)
+
+        def alive() -> list:
+            out = []
+            for child in children:
+                try:
+                    if child.status() != psutil.STATUS_ZOMBIE:
+                        out.append(child)
+                except psutil.NoSuchProcess:
+                    pass
+            return out
+
+        deadline = time.monotonic() + 15
+        while alive() and time.monotonic() < deadline:
+            time.sleep(0.25)
+        assert not alive(), [(c.pid, c.name()) for c in alive()]
+    finally:
+        for child in children:
+            try:
+                child.kill()
+            except psutil.NoSuchProcess:
+                pass
+        if run.poll() is None:
+            run.kill()

@@ -26,6 +26,8 @@ import multiprocessing
 import os
 import re
 import signal
+import threading
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -404,10 +406,30 @@ def _process_batch(batch: list[tuple[bytes, str, str, ExtractOptions]]) -> list[
     return [process_bytes(*job) for job in batch]
 
 
-def _start_worker() -> None:
-    """Pool initializer: leave Ctrl-C to the main process, and load the pipeline once."""
+#: How often a worker looks whether the process that started the run is still there.
+PARENT_CHECK_SECONDS = 1.0
+
+
+def _start_worker(parent: int | None = None) -> None:
+    """Pool initializer: leave Ctrl-C to the main process, exit when it is gone (``kill -9`` of
+    the run must not leave workers blocked on a pipe), and load the pipeline once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent,), name="chanjia-parent-watch", daemon=True).start()
     _pipeline().extract(WARM_UP_TEXT)
+
+
+def _exit_with(parent: int) -> None:
+    """Exit this worker at once when the process ``parent`` no longer exists (with forkserver
+    the worker's own parent is the server, so the run's process is watched by its id)."""
+    while True:
+        time.sleep(PARENT_CHECK_SECONDS)
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except OSError:
+            pass  # it exists but is not ours to signal
 
 
 def _new_pool(workers: int) -> ProcessPoolExecutor:
@@ -418,7 +440,9 @@ def _new_pool(workers: int) -> ProcessPoolExecutor:
     """
     # Never fork: the parent may run threads (the progress bar, a database driver).
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method), initializer=_start_worker)
+    pool = ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context(method), initializer=_start_worker, initargs=(os.getpid(),)
+    )
     try:
         pool.submit(int).result()
     except BrokenProcessPool as exc:
