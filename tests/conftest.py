@@ -100,3 +100,18 @@ def pg_schema() -> Iterator[tuple[str, str]]:
     """A fresh PostgreSQL schema for one test (see :func:`fresh_pg_schema`)."""
     with fresh_pg_schema() as found:
         yield found
+
+
+#: Debian's Chromium, which the browser tests drive through Playwright (never a browser of its own).
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium for one test module (the modules skip first where it is missing)."""
+    from playwright import sync_api
+
+    with sync_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield launched
+        launched.close()

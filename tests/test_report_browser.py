@@ -18,6 +18,7 @@ import pytest
 from chanjia_nlp._lexicon import indicators
 from chanjia_nlp.report import write_report
 
+from .conftest import CHROMIUM
 from .test_report import (
     HOSTILE,
     corpus_records,
@@ -28,7 +29,6 @@ from .test_report import (
     money_records,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
 #: Screenshots of the report's layouts and languages, to look at (not kept in git).
 SHOTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -69,14 +69,6 @@ def report_url(records, findings, tmp_path_factory) -> str:
             e["text"] = text[e["start"]:e["end"]]
     out = write_report(records, tmp_path_factory.mktemp("report") / "report.html", findings=findings, title="corpus", lang="en")
     return out.as_uri()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 class Page:

@@ -16,16 +16,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from chanjia_nlp import store
 
-from .conftest import ROOT, fresh_pg_schema
+from .conftest import CHROMIUM, ROOT, fresh_pg_schema
 from .serve_samples import HOSTILE_NAME, fill
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' installs playwright")
@@ -87,14 +85,6 @@ def served(request, tmp_path_factory):
             st.add_user("bob", hash_password("bob-password1"), "reviewer")
             with _server(args) as base:
                 yield base, st, request.param
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 def _page(browser, base: str, name: str, password: str, viewport=(1440, 900)):

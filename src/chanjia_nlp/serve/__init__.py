@@ -346,7 +346,7 @@ class _Views:
         return RedirectResponse(url, status_code=303)
 
     def _decide(self, key: tuple[str, int, int], form: Mapping[str, Any], reviewer: str) -> dict[str, Any]:
-        from ..store.reviews import EDITABLE, ReviewConflict
+        from ..store.reviews import EDITABLE
 
         action = str(form.get("action") or "")
         try:
@@ -373,8 +373,14 @@ class _Views:
             if not changes:
                 raise _Refused("nothing was changed; change a field to correct the figure, or confirm it", 400)
         note = str(form.get("note") or "").strip() or None
+        return self._review(key, action, reviewer=reviewer, based_on=based_on, changes=changes, note=note)
+
+    def _review(self, key: tuple[str, int, int], action: str, **decision: Any) -> dict[str, Any]:
+        """Store one decision; the store's refusals become HTTP answers (409 stale, 400 bad, 404 gone)."""
+        from ..store.reviews import ReviewConflict
+
         try:
-            return self.store.review(*key, action, reviewer=reviewer, based_on=based_on, changes=changes, note=note)
+            return self.store.review(*key, action, **decision)
         except ReviewConflict as exc:
             raise _Refused(str(exc), 409) from None
         except ConfigError as exc:
@@ -450,22 +456,15 @@ class _Views:
         return JSONResponse(_plain(figure))
 
     def _decide_api(self, key: tuple[str, int, int], form: Mapping[str, Any], reviewer: str) -> dict[str, Any]:
-        from ..store.reviews import EDITABLE, ReviewConflict
+        from ..store.reviews import EDITABLE
 
         changes = {k: v for k, v in form.items() if k in EDITABLE} or None
         try:
             based_on = int(form.get("version"))  # type: ignore[arg-type]
         except (TypeError, ValueError):
             raise _Refused("give the version the decision is based on", 400) from None
-        try:
-            return self.store.review(*key, str(form.get("action") or ""), reviewer=reviewer, based_on=based_on,
-                                     changes=changes, note=form.get("note"))
-        except ReviewConflict as exc:
-            raise _Refused(str(exc), 409) from None
-        except ConfigError as exc:
-            raise _Refused(str(exc), 400) from None
-        except StoreError as exc:
-            raise _Refused(str(exc), 404 if "no figure" in str(exc) else 500) from None
+        return self._review(key, str(form.get("action") or ""), reviewer=reviewer, based_on=based_on,
+                            changes=changes, note=form.get("note"))
 
 
 class _Refused(Exception):
