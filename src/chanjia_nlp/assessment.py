@@ -82,11 +82,9 @@ _YEAR_END_WORDS = ("年末", "年底", "年终")
 @functools.cache
 def _primary_kinds() -> Mapping[str, str]:
     """Each indicator's own kind: the first of its ``kinds`` in ``lexicons/indicators.yaml``."""
-    import yaml
+    from ._lexicon import read_yaml
 
-    from ._lexicon import lexicon_path
-
-    entries = yaml.safe_load(lexicon_path("indicators.yaml").read_text(encoding="utf-8"))
+    entries = read_yaml("indicators.yaml")
     return {e["id"]: e["kinds"][0] for e in entries if e.get("kinds")}
 
 

@@ -125,10 +125,9 @@ class _Model:
 @functools.cache
 def _model() -> _Model:
     """Train the n-gram model on the alias lexicon: names, aliases (with their units), cues."""
-    import yaml
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    entries = yaml.safe_load(_lexicon.lexicon_path("indicators.yaml").read_text(encoding="utf-8"))
+    entries = _lexicon.read_yaml("indicators.yaml")
     phrases, labels, kinds_of = [], [], {}
     for entry in entries:
         ident = entry["id"]

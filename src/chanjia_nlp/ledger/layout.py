@@ -60,10 +60,8 @@ class _ColumnWords:
 @functools.cache
 def column_words() -> _ColumnWords:
     """``lexicons/ledger_columns.yaml``, checked: every role known, no word under two roles."""
-    import yaml
-
     name = "ledger_columns.yaml"
-    data = yaml.safe_load(_lexicon.lexicon_path(name).read_text(encoding="utf-8"))
+    data = _lexicon.read_yaml(name)
     if not isinstance(data, dict) or not isinstance(data.get("roles"), dict):
         raise LexiconError(name, 0, "expected a mapping with `roles`, `ambiguous`, `totals`, `notes`, `blanks`")
     for key in ("ambiguous", "totals", "notes", "blanks"):
