@@ -14,6 +14,8 @@ from .rules import Rule, RuleTable
 __all__ = ["TARGET_RULES"]
 
 RE_BY_YEAR = re.compile(r"(?:到|至|截至|截止)((?:19|20)[0-9]{2})\s*年")
+#: A year just before 至 opens a span (2014年至2016年, 2024至2025年): its end is no year aimed at.
+RE_SPAN_START = re.compile(r"(?:19|20)[0-9]{2}\s*年?\s*(?:[0-9]{1,2}\s*月(?:份)?\s*)?$")
 
 
 def _target_word(fig: Figure) -> bool | None:
@@ -26,6 +28,8 @@ def _by_future_year(fig: Figure) -> bool | None:
     an achievement)."""
     for m in RE_BY_YEAR.finditer(fig.doc.half, fig.governing_start, fig.q.start):
         if m.group().startswith(("截至", "截止")):
+            continue
+        if m.group().startswith("至") and RE_SPAN_START.search(fig.doc.half, max(0, m.start() - 12), m.start()):
             continue
         year = int(m.group(1))
         published = fig.doc.published

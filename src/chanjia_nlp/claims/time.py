@@ -36,6 +36,8 @@ RE_SPAN_AFTER_YEAR = re.compile(r"[^，。,；;]{0,24}?(?:至今|以来|起|开�
 #: The month a part of the year ends in: 截至今年上半年 is June (the end of the half).
 _PART_END = {"上半年": 6, "一季度": 3, "二季度": 6, "三季度": 9, "前三季度": 9, "四季度": 12, "下半年": 12}
 RE_UP_TO = re.compile("(?:截至|截止|到)(?:今年|本年|当年)?$")
+#: A span of years (2014年至2016年, 2024至2025年, 2021—2023年): a running total over it.
+RE_YEARS_SPAN = re.compile(r"(?:19|20)[0-9]{2}\s*年?\s*[—–\-~至到]\s*(?:19|20)[0-9]{2}\s*年(?!底|末|[0-9]{1,2}\s*月)")
 RE_MONTHS_SPAN = re.compile(r"[0-9一二三四五六七八九十]{1,2}\s*[至到\-—~]\s*[0-9一二三四五六七八九十]{1,2}\s*月")  # 1至6月
 
 
@@ -65,7 +67,7 @@ def _span_pattern() -> re.Pattern[str]:
     return re.compile(
         f"(?=[近这连以多{_NUM}])"
         f"(?:[近这][{_NUM}]+年|连续[{_NUM}]+年|(?!一年[来内])[{_NUM}]+年多?(?:来|内)|{words}"
-        r"|(?:19|20)[0-9]{2}\s*[—–\-~至到]\s*(?:19|20)[0-9]{2}年"
+        r"|(?:19|20)[0-9]{2}\s*年?\s*[—–\-~至到]\s*(?:19|20)[0-9]{2}\s*年"
         r"|(?:19|20)[0-9]{2}年?\s*[、和及与]\s*(?:19|20)[0-9]{2}年)"
     )
 
@@ -321,6 +323,13 @@ def _scope_annual(fig: Figure) -> str | None:
     return None
 
 
+def _scope_years_span(fig: Figure) -> str | None:
+    """2014年至2016年，全市法院受理…53732件: a total over the span of years (rule 2)."""
+    if fig.period_word != "span":
+        return None
+    return "cumulative" if RE_YEARS_SPAN.search(fig.doc.half, fig.governing_start, fig.q.start) else None
+
+
 def _scope_moment(fig: Figure) -> str | None:
     return "as_of" if fig.period_word == "now" else None
 
@@ -348,6 +357,7 @@ SCOPE_RULES: RuleTable[Figure] = RuleTable(
         Rule("standard", _scope_standard),
         Rule("scope_word_in_clause", _scope_in_clause),
         Rule("scope_word_in_sentence", _scope_governing),
+        Rule("span_of_years", _scope_years_span),
         Rule("flow_within_year", _scope_annual),
         Rule("stock_now", _scope_moment),
         Rule("flow_of_yearly_report", _scope_yearly_report),
