@@ -304,3 +304,15 @@ def test_a_domain_model_is_a_logistic_regression():
     assert domain.probability(["a=工会"] * 100) == pytest.approx(1.0)  # no overflow
     assert [domain_feature(p) for p in (0.0, 0.39, 0.5, 0.99, 1.0)] == ["union0", "union1", "union2", "union4", "union4"]
     assert DomainModel.from_json(domain.to_json()) == domain
+
+
+def test_the_ranker_does_not_overrule_a_year_heading_the_paragraph():
+    # Published in April 2014, the paragraph reviews 2013: its later sentences state no year, and
+    # the year at the head of the paragraph dates them (where the ranker overruled that rule on real
+    # reports it was wrong). A time word of the figure's own sentence is still weighed by the ranker.
+    text = ("某市总工会开展劳动竞赛\n2013年，全市开展了多种形式的劳动竞赛。全市有10465家企事业单位参加，"
+            "参赛职工134万人，其中非公企业职工77.5万人。")
+    learned = _claims(chanjia_nlp.load(binder="learned").extract(text, published="2014-04-21"))
+    for figure in ("10465家", "134万人", "77.5万人"):
+        assert learned[figure].period == "2013", learned[figure]
+    assert dict(learned["10465家"].why)["period"] == "year_heading_paragraph"

@@ -659,7 +659,13 @@ _WORD_WINDOW = 6  # characters of context segmented on each side of a short form
 
 
 def _whole_word(text: str, start: int, end: int) -> bool:
-    """Whether the segmenter reads ``text[start:end]`` as one word in its context."""
+    """Whether the segmenter reads ``text[start:end]`` as one word in its context, and no commoner
+    word straddles either of its edges (惠民生: 民生 outweighs 惠民, the county)."""
+    frequency = _word_frequency()
+    own = frequency(text[start:end])
+    for lo, hi in ((start - 1, start + 1), (end - 1, end + 1)):
+        if lo >= 0 and hi <= len(text) and frequency(text[lo:hi]) > own:
+            return False
     lo = max(0, start - _WORD_WINDOW)
     pos = lo
     for word in _word_cutter()(text[lo : end + _WORD_WINDOW]):
@@ -669,6 +675,13 @@ def _whole_word(text: str, start: int, end: int) -> bool:
             return False
         pos += len(word)
     return False
+
+
+@functools.cache
+def _word_frequency() -> Callable[[str], int]:
+    from .segment import dictionary_frequency
+
+    return dictionary_frequency()
 
 
 @functools.cache

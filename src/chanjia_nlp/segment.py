@@ -12,6 +12,7 @@ Expensive set-up (the jieba prefix dictionary, the pkuseg model) happens on firs
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Callable, Iterable
@@ -106,6 +107,18 @@ def make_segmenter(
 def dictionary_segmenter() -> Callable[[str], list[str]]:
     """jieba's dictionary words only (no HMM guesses for unknown runs), from a private tokenizer
     with the domain terms: for asking whether a few characters read as a word of their own."""
+    tokenizer = _dictionary_tokenizer()
+    return lambda text: tokenizer.lcut(text, HMM=False)
+
+
+def dictionary_frequency() -> Callable[[str], int]:
+    """How often jieba's dictionary (with the domain terms) counts a word; 0 for no word."""
+    freq = _dictionary_tokenizer().FREQ
+    return lambda word: freq.get(word) or 0
+
+
+@functools.cache
+def _dictionary_tokenizer() -> Any:
     from ._lexicon import jieba_terms
 
     import jieba
@@ -117,7 +130,7 @@ def dictionary_segmenter() -> Callable[[str], list[str]]:
         tokenizer.initialize()
     finally:
         logger.setLevel(level)
-    return lambda text: tokenizer.lcut(text, HMM=False)
+    return tokenizer
 
 
 class ChineseTokenizer:

@@ -178,6 +178,12 @@ def _named_in(doc: Document, start: int, end: int) -> set[str]:
     return found
 
 
+#: Period rules the ranker does not overrule when they answer first (no time word in the figure's
+#: sentence): the year heading the paragraph (2013年，武汉市开展…。全市有10465家…) and the one
+#: year the headline states. Where the ranker disagreed with them on real reports, they were right.
+TRUSTED_PERIOD_RULES = frozenset({"year_heading_paragraph", "year_in_headline"})
+
+
 @dataclass(frozen=True)
 class IndicatorModel:
     """A trained scorer: shared candidate weights, per-indicator context weights and biases.
@@ -421,6 +427,9 @@ class BinderScorer:
         """The period, the word that fixed it (when a rule's answer was taken) and what decided."""
         from .time import period_candidates
 
+        if proposals and proposals[0][0] in TRUSTED_PERIOD_RULES:
+            value, word = proposals[0][1]
+            return value, word, proposals[0][0]
         candidates = period_candidates(fig, list(proposals))
         value = self.period.best(candidates) if self.period is not None else None
         word = next((w for _, (v, w) in proposals if v == value), None)

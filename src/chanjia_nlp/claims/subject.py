@@ -85,6 +85,8 @@ def _clause_openers() -> tuple[str, ...]:
 
 #: Words after a name and before its verb: 华澄重工每年举办…, 鑫源新材料已建成…
 _TRAILING = ("每年", "每月", "今年", "去年", "全年", "已经", "已", "共", "还", "也", "均", "都")
+#: A clause head that names a measure (三次产业结构比, 城镇化率, 粮食总产量) is what is counted, no body.
+_MEASURE_ENDINGS = ("比", "率", "值", "量", "额", "比重", "增速", "增幅", "指数", "面积", "结构", "收入", "总数")
 _NOT_A_TOPIC_START = "全各该本积持深进推加不更要大坚围着精常认努切通依在为与对把将由从和及其共已委年每我"
 
 
@@ -122,6 +124,8 @@ def topic(text: str, start: int, end: int) -> str | None:
     found = head[: stop.start()]
     if found[0] in _NOT_A_TOPIC_START or not all("\u4e00" <= c <= "\u9fff" for c in found) or "的" in found:
         return None
+    if found.endswith(_MEASURE_ENDINGS):
+        return None  # 三次产业结构比为…: a measure, not who reports it
     if alias_lexicon().pattern.search(found) or found.endswith(tuple(_generic_orgs())):
         return None  # 试点企业覆盖, 考核细则, 联席会议: the counted thing or a bare body, not a name
     for word in _TRAILING:
