@@ -316,3 +316,12 @@ def test_the_ranker_does_not_overrule_a_year_heading_the_paragraph():
     for figure in ("10465家", "134万人", "77.5万人"):
         assert learned[figure].period == "2013", learned[figure]
     assert dict(learned["10465家"].why)["period"] == "year_heading_paragraph"
+
+
+def test_a_year_that_opens_a_span_dates_no_report():
+    # 自2011年至今 is the start of a span: no candidate year for the article's figures, which
+    # (with no publication date to resolve 今天) have no period.
+    text = ("全总表彰五一劳动奖\n全国总工会今天上午表彰全国五一劳动奖状92个、全国五一劳动奖章695个。"
+            "农民工所占比例占到15.0%，是自2011年至今比例最高的一次。")
+    learned = _claims(chanjia_nlp.load(binder="learned").extract(text))
+    assert [learned[f].period for f in ("92个", "695个", "15.0%")] == [None, None, None]

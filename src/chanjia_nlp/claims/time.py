@@ -129,6 +129,8 @@ def resolve_period(
         elif year is None or spoken is None:
             if found is None or found[1] is None:  # nothing to resolve against
                 found = (start, None, "relative")
+        elif m.group("month") and m.group("which") is None and review:
+            found = (start, f"{year}-{int(m.group('month')):02d}", "month")  # 10月份 in a review: of the year reviewed
         elif m.group("month"):
             month = int(m.group("month"))
             # 去年3月; a bare 12月 in a report published in March means the December before it.
@@ -177,11 +179,31 @@ def _report_year(fig: Figure) -> tuple[str | None, str | None]:
         published = doc.published
         if (
             year is None and published is not None and published.month <= REVIEW_MONTHS
-            and RE_REVIEW.search(doc.half, 0, min(len(doc.half), article.headline_end + 300))
+            and (RE_REVIEW.search(doc.half, 0, min(len(doc.half), article.headline_end + 300))
+                 or _opens_with_year(doc.half, article, published.year - 1))
         ):
             year, word = str(published.year - 1), "review"
         doc.cache[key] = (year, word)
     return doc.cache[key]
+
+
+def _opens_with_year(half: str, article, year: int) -> bool:
+    """Whether the article's body opens with the year before its publication (2015年，区总工会…
+    in a page of March 2016): it reviews that year, though no word says 总结."""
+    body = half[article.headline_end : min(article.end, article.headline_end + 120)]
+    for line in body.split("\n"):
+        line = line.strip()
+        if not line or not "\u4e00" <= line[0] <= "\u9fff" and not line[0].isdigit():
+            continue
+        if RE_DATELINE_LINE.match(line):
+            continue  # 时间:2016年3月1日, 来源:…: the page's own lines
+        m = RE_YEAR.match(line)
+        return m is not None and m.group(1) == str(year) and not m.group(2) and not RE_OPENS_SPAN.match(line, m.end())
+    return False
+
+
+#: A line of the page's own (date, source, author) before the article's first sentence.
+RE_DATELINE_LINE = re.compile(r"(?:时间|日期|发布时间|发布日期|来源|作者|编辑|记者|通讯员)[:：\s]|(?:19|20)[0-9]{2}[-/年.][0-9]{1,2}[-/月.][0-9]{1,2}日?\s")
 
 
 def _marks(fig: Figure) -> tuple[list, list, list]:
@@ -400,7 +422,12 @@ def _report_year_mention(text: str, m: re.Match[str]) -> bool:
     """Whether a stated year may date the report's figures: not a comparison's base
     (比2020年增长), not a founding date (于1949年5月成立)."""
     return not (RE_COMPARED_BEFORE.search(text, max(0, m.start() - 1), m.start())
-                or RE_FOUNDED_AFTER.match(text[m.end() : m.end() + 10]))
+                or RE_FOUNDED_AFTER.match(text[m.end() : m.end() + 10])
+                or RE_OPENS_SPAN.match(text, m.end()))
+
+
+#: A year that opens a span (自2011年至今, 2014年至2016年, 2019年以来): it dates no report.
+RE_OPENS_SPAN = re.compile(r"\s*(?:至今|以来|起|开始|[至到—–\-~]\s*(?:19|20)[0-9]{2})")
 
 
 @functools.lru_cache(maxsize=4096)
