@@ -31,6 +31,8 @@ RE_THIS_YEAR_BEFORE = re.compile("今年|本年|当年")
 #: body's founding (于1949年5月成立).
 RE_COMPARED_BEFORE = re.compile("(?:比|较|与|同)$")
 RE_FOUNDED_AFTER = re.compile(r"^[0-9\s月日]{0,6}(?:成立|创立|创建|建立|组建)")
+#: A year that opens a report's title rather than heading a paragraph (2020年某县政府工作报告).
+RE_REPORT_TITLE_AFTER_YEAR = re.compile(r"[^，。,；;\n]{0,16}?(?:工作报告|工作总结|执行情况)")
 #: A year that opens a span rather than heading a paragraph: 2018年启动…至今, 2018年起.
 RE_SPAN_AFTER_YEAR = re.compile(r"[^，。,；;]{0,24}?(?:至今|以来|起|开始)")
 #: The month a part of the year ends in: 截至今年上半年 is June (the end of the half).
@@ -157,10 +159,22 @@ def headline_year(half: str, article) -> tuple[str | None, str | None]:
     article's figures that fix no period of their own. A full date under the title
     ((2023年1月18日)) is when it was issued."""
     headline = RE_FULL_DATE.sub("", half[article.headline_start : article.headline_end])
+    executed = RE_EXECUTED.search(headline)
+    if executed is not None:  # 2015年…计划执行情况与2016年…计划: the year whose plan was carried out
+        return executed.group(1), "report"
     years = {m.group(1) for m in RE_YEAR.finditer(headline)}
     if len(years) == 1 and not _span_pattern().search(headline):
-        return years.pop(), "headline"
+        year = years.pop()
+        if RE_GOV_WORK_REPORT.search(headline):
+            return str(int(year) - 1), "report"  # 2020年政府工作报告 is read in 2020 and reviews 2019
+        return year, "headline"
     return None, None
+
+
+#: A report on how a year's plan or budget was carried out reviews that year.
+RE_EXECUTED = re.compile(r"((?:19|20)[0-9]{2})\s*年[^\n。]{0,24}?(?:执行情况|执行结果)")
+#: A government's work report, titled by the year it is delivered in.
+RE_GOV_WORK_REPORT = re.compile("政府工作报告")
 
 
 #: A report that reviews a year: read early in year Y, its 全年, 一年来 and 过去一年 are year Y−1.
@@ -221,7 +235,7 @@ def _time_word(fig: Figure) -> tuple[str | None, str] | None:
     """The last time word before the figure in its governing sentence (or a span: no period)."""
     year, word = _report_year(fig)
     period, word = resolve_period(
-        _marks(fig), fig.q.start - fig.governing_start, fig.doc.published, year, review=word == "review"
+        _marks(fig), fig.q.start - fig.governing_start, fig.doc.published, year, review=word in ("review", "report")
     )
     return (period, word) if word is not None else None
 
@@ -236,6 +250,8 @@ def _paragraph_year(fig: Figure) -> tuple[str, str] | None:
     m = RE_YEAR.match(lead)
     if m is None or RE_SPAN_AFTER_YEAR.match(lead, m.end()):
         return None  # 2018年启动…至今: the start of a span, no heading
+    if RE_REPORT_TITLE_AFTER_YEAR.match(lead, m.end()):
+        return None  # 2020年某县政府工作报告——…: a report's title, the year it was delivered in
     return m.group(1), "year"
 
 
@@ -338,7 +354,7 @@ def _scope_governing(fig: Figure) -> str | None:
 def _scope_annual(fig: Figure) -> str | None:
     """A flow within a year: the figure's own year, 全年/今年 in the sentence, a month span."""
     governing = fig.text[fig.governing_start : fig.q.start]
-    if fig.period_word in ("year", "this", "last", "month") or grammar().scope_patterns[4][1].search(governing):
+    if fig.period_word in ("year", "this", "last", "month", "report") or grammar().scope_patterns[4][1].search(governing):
         return "annual"
     if "月" in governing and RE_MONTHS_SPAN.search(governing):
         return "annual"
