@@ -408,7 +408,7 @@ def _valid_day(year: int, month: int, day: int) -> bool:
 
 def _dates(text: str, norm: str) -> list[Entity]:
     """Dates in ``norm`` (``text`` with ASCII digits), as entities over ``text``."""
-    out = []
+    out: list[Entity] = []
     for m in RE_DATE.finditer(norm):
         start, year = m.start(), int(m.group("year"))
         if start >= 2 and norm[start - 1] in _RANGE_BEFORE and norm[start - 2].isdigit():
@@ -426,15 +426,15 @@ def _dates(text: str, norm: str) -> list[Entity]:
                     )
                 )
             continue
-        month = int(m.group("month")) if m.group("month") else None
-        day = int(m.group("day")) if m.group("day") else None
-        out.append(_written_date(text, m, year, month, day))
+        written_month = int(m.group("month")) if m.group("month") else None
+        written_day = int(m.group("day")) if m.group("day") else None
+        out.append(_written_date(text, m, year, written_month, written_day))
     if "年" in norm and any(ch in norm for ch in "〇○零"):
         for m in RE_CN_DATE.finditer(norm):
             year = int("".join(str(_CN_VALUE[ch]) for ch in m.group("year")))
-            month = _cn_small(m.group("month")) if m.group("month") else None
-            day = _cn_small(m.group("day")) if m.group("day") else None
-            out.append(_written_date(text, m, year, month, day))
+            cn_month = _cn_small(m.group("month")) if m.group("month") else None
+            cn_day = _cn_small(m.group("day")) if m.group("day") else None
+            out.append(_written_date(text, m, year, cn_month, cn_day))
         out.sort(key=lambda e: e.start)
     return out
 

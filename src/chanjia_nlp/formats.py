@@ -213,7 +213,7 @@ def _read_doc(path: Path, data: bytes) -> tuple[str, str, dict]:
                 text = (Path(folder) / "report.txt").read_text(encoding="utf-8-sig")
             else:
                 done = subprocess.run(
-                    [antiword, "-m", "UTF-8.txt", str(source)], capture_output=True, timeout=_CONVERT_TIMEOUT, check=True
+                    [antiword or "antiword", "-m", "UTF-8.txt", str(source)], capture_output=True, timeout=_CONVERT_TIMEOUT, check=True
                 )
                 text = done.stdout.decode("utf-8", errors="replace")
         except (OSError, subprocess.SubprocessError) as exc:

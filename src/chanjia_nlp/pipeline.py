@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import ConfigError
 from .normalize import T2S, Normalized, _coerce_t2s, normalize
 from .quantities import extract_quantities
-from .records import Claim, Quantity, Record
+from .records import Claim, Document, Entity, Programme, Quantity, Record
 from .segment import Segmenter, coerce_segmenter
 
 __all__ = ["Binder", "Pipeline", "extract", "load"]
@@ -201,10 +201,20 @@ def _to_raw(record: Record, norm: Normalized) -> Record:
     """``record`` with its offsets and text in the raw text (it was found in ``norm.text``)."""
     if isinstance(record, Claim):
         parent = norm.to_raw(record.parent, record.parent + 1)[0] if record.parent is not None else None
-        quantity = _to_raw(record.quantity, norm)
+        quantity = _span_to_raw(record.quantity, norm)
         if quantity is record.quantity and parent == record.parent:
             return record
         return dataclasses.replace(record, quantity=quantity, parent=parent)
+    if isinstance(record, Document):
+        return record  # no offsets
+    return _span_to_raw(record, norm)
+
+
+_Located = TypeVar("_Located", bound=Quantity | Programme | Entity)
+
+
+def _span_to_raw(record: _Located, norm: Normalized) -> _Located:
+    """A record with a span, its offsets and text moved to the raw text."""
     start, end = norm.to_raw(record.start, record.end)
     text = norm.raw[start:end]
     if start == record.start and end == record.end and text == record.text:

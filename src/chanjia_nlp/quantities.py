@@ -454,8 +454,9 @@ def _qualifier(g: _Grammar, pre: str | None, inf1: str | None, inf2: str | None,
     """The qualifier the words give: a suffix (以上), else an infix (余), else a prefix (近)."""
     if suf:
         return g.suffix[suf]
-    if inf1 or inf2:
-        return g.infix[inf2 or inf1]
+    infix = inf2 or inf1
+    if infix:
+        return g.infix[infix]
     if pre:
         return g.prefix[pre]
     return Qualifier.EXACT
@@ -850,7 +851,7 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
             return None
         if pre == "上" and num.startswith("百") and not (inf1 or inf2 or suf or mult_text):
             # 上百 when not a bound is vague (ANNOTATION.md: 上百 → [100, 900]; 上千 stays at_least)
-            vague_or_range, low, high, value = Qualifier.VAGUE, value, value * 9, None
+            vague_or_range, low, high, value = Qualifier.VAGUE, value, value * 9 if value is not None else None, None
     elif pre in ("上", "过"):
         pre = None  # 上, 过 are qualifiers only before a bare 百/千/万/亿 (会上3家 is exact, 过3家 too)
 
@@ -868,7 +869,7 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
         # 3万至5万元: the left end has its own 万, the trailing one belongs to the right end.
         own = vague_or_range is Qualifier.RANGE and _left_has_multiplier(num)
         high = high * mult if high is not None else None
-        if low is not None and not own and (low * mult < high or vague_or_range is not Qualifier.RANGE):
+        if low is not None and not own and (high is not None and low * mult < high or vague_or_range is not Qualifier.RANGE):
             low = low * mult  # 3-5万: the right end's 万 is shared; 500到1万: it is not
     if ext is not None:
         if value is None:
@@ -959,14 +960,14 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
         vague_or_range = None
         if qualifier in (Qualifier.RANGE, Qualifier.VAGUE):
             qualifier = Qualifier.EXACT
-    elif vague_or_range is None:
+    elif vague_or_range is None and value is not None:  # (a figure with no range has a value)
         if mult is not _ONE or ext is not None or (unit is not None and unit.scale != 1):
             value = normalize_decimal(value)  # 3.8 × 10000 = 38000.0 → 38000
         if pre is None and kind in _SIGNED_KINDS and _minus_before(norm, num_start, g):
             value, span_start = -value, num_start - 1  # 增长-0.5%, 负40%: the sign is written
         low = value if qualifier in _LOW_IS_VALUE else None
         high = value if qualifier in _HIGH_IS_VALUE else None
-    else:
+    elif low is not None and high is not None:  # (a range or vague amount has both ends)
         value = None
         low, high = normalize_decimal(low), normalize_decimal(high)
     absurd = any(_absurd(v) for v in (value, low, high))

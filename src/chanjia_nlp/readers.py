@@ -156,19 +156,19 @@ def decode_report(data: bytes) -> Decoded:
         if "\ufffd" not in text and RE_HAN.search(text) and _plausible_share(text) >= PLAUSIBLE_SHARE:
             return _with_nuls(Decoded(text, encoding))
     try:
-        text = data.decode("gb18030")
+        gb = data.decode("gb18030")
     except UnicodeDecodeError:
-        text = None
-    if text is not None and _plausible_share(text) >= PLAUSIBLE_SHARE:
-        return _with_nuls(Decoded(text, "gb18030"))
+        gb = None
+    if gb is not None and _plausible_share(gb) >= PLAUSIBLE_SHARE:
+        return _with_nuls(Decoded(gb, "gb18030"))
     try:
         big5 = data.decode("big5hkscs")
     except UnicodeDecodeError:
         big5 = None
-    if big5 is not None and (text is None or _plausible_share(big5) > _plausible_share(text)):
+    if big5 is not None and (gb is None or _plausible_share(big5) > _plausible_share(gb)):
         return _with_nuls(Decoded(big5, "big5"))
-    if text is not None:
-        return _with_nuls(Decoded(text, "gb18030"))
+    if gb is not None:
+        return _with_nuls(Decoded(gb, "gb18030"))
     best = None  # GB18030 or Big5 with a few lines that are not: the one that reads more lines, and better
     for codec, name in (("gb18030", "gb18030"), ("big5hkscs", "big5")):
         ok = [_valid(line, codec) for line in lines]
@@ -182,10 +182,10 @@ def decode_report(data: bytes) -> Decoded:
         return _with_nuls(_by_lines(data, best[1], encoding=best[2]))
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    if best is None:
+    guess = from_bytes(data).best()
+    if guess is None:
         raise DocumentError("the text is in no encoding chanjia can read; re-save it as UTF-8")
-    return _with_nuls(Decoded(str(best), best.encoding))
+    return _with_nuls(Decoded(str(guess), guess.encoding))
 
 
 RE_HAN = re.compile(r"[\u4e00-\u9fff]")

@@ -206,7 +206,8 @@ def make_nlp(
         }
     }
     nlp = spacy.blank("zh", config=config)
-    nlp.tokenizer.initialize()
+    tokenizer: Any = nlp.tokenizer  # our ChineseTokenizer (the config above names it)
+    tokenizer.initialize()
     for name in components:
         factory = _components.FACTORIES.get(name)
         if factory is None:

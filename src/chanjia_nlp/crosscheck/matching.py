@@ -65,6 +65,14 @@ class _Claim:
         return self._figure
 
     @property
+    def found(self) -> Figure:
+        """The figure of a claim :func:`_candidates` kept (it keeps only claims with a figure)."""
+        figure = self.figure
+        if figure is None:  # not reached through _candidates
+            raise LookupError(f"the claim at {self.id} states no figure")
+        return figure
+
+    @property
     def id(self) -> tuple[Any, Any]:
         return (self.record.get("doc_id"), self.record.get("start"))
 
@@ -219,26 +227,26 @@ def _check_row(row: Any, index: _Index, approx: Decimal) -> tuple[dict[str, Any]
     note = " (the reports give no year)" if weak else ""
     if target:
         note += " (a target row, against the reports' targets)"
-    judged = [(c, compare(figure, c.figure)) for c in candidates]
+    judged = [(c, compare(figure, c.found)) for c in candidates]
     supporting = [c for c, v in judged if v != "contradicts"]
     spans = [evidence(c.record, "supports" if v != "contradicts" else "contradicts") for c, v in judged]
     first = candidates[0].record
     common.update(doc_id=first.get("doc_id"), path=first.get("path"), evidence=spans)
-    listed = ", ".join(f"{c.figure.text} ({_where(c)})" for c in candidates)
-    agreeing = all_agree([c.figure for c in candidates])
-    best = min(candidates, key=_width).figure
+    listed = ", ".join(f"{c.found.text} ({_where(c)})" for c in candidates)
+    agreeing = all_agree([c.found for c in candidates])
+    best = min(candidates, key=_width).found
     reported = best.value if best.value is not None else _nearest(best, figure.value)
     gap = figure.value - reported if figure.value is not None and reported is not None else None
     if agreeing and len(supporting) == len(candidates):
         common.update(expected=reported, gap=gap)
         if any(v == "consistent" for _, v in judged):
             return finding(verdict="consistent", message=f"{shown} matches {listed}{note}", **common), candidates
-        words = qualifier_words([figure, *(c.figure for c in candidates)])
+        words = qualifier_words([figure, *(c.found for c in candidates)])
         return finding(verdict="consistent_within_qualifier", message=f"{shown} agrees with {listed} within {words}{note}",
                        **common), candidates
     if agreeing and not supporting:
         size = format_amount(gap, Decimal(1), _base_unit(row)) if gap is not None else "?"
-        where = next(_where(c) for c in candidates if c.figure is best)
+        where = next(_where(c) for c in candidates if c.found is best)
         percent = f" ({gap_percent(gap, reported)})" if gap is not None and reported else ""
         message = (f"{shown} differs from {best.text} ({where}): gap {'+' if gap and gap > 0 else ''}{size}{percent}"
                    f"{says_more_than(figure, best)}{note}")
@@ -249,7 +257,7 @@ def _check_row(row: Any, index: _Index, approx: Decimal) -> tuple[dict[str, Any]
 
 def _width(claim: _Claim) -> tuple[int, Decimal]:
     """How precise a claim is: exact before qualified, then the narrower interval."""
-    f = claim.figure
+    f = claim.found
     interval = f.reading(qualified=True)
     if interval.low is None or interval.high is None:
         return (2, Decimal(0))
@@ -276,11 +284,11 @@ def ledger_totals(rows: Iterable[Any], *, approx_tolerance: Decimal = Decimal("0
             continue
         total = figure_from_row(row, approx_tolerance=approx_tolerance)
         parts = [by_place.get((row.file, row.sheet, n)) for n in row.total_of]
-        figures = [figure_from_row(p, approx_tolerance=approx_tolerance) if p else None for p in parts]
-        if total is None or any(f is None for f in figures):
+        read = [figure_from_row(p, approx_tolerance=approx_tolerance) if p else None for p in parts]
+        if total is None or any(f is None for f in read):
             continue
         total = replace(total, text=f"{_cell(row)} {total.text}")
-        figures = [replace(f, text=f"{_cell(p)} {f.text}") for p, f in zip(parts, figures)]
+        figures = [replace(f, text=f"{_cell(p)} {f.text}") for p, f in zip(parts, read) if f is not None]
         judgement = judge_sum(total, figures, complete=True, total_name="合计")
         if judgement.verdict is None:
             continue

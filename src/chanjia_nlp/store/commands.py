@@ -99,11 +99,11 @@ def claims(
         frame = st.claims(
             indicator=indicator, subject=subject, period=period, level=level, targets=targets, subject_exact=subject_exact
         )
-    if fmt == "parquet":
+    if fmt == "parquet" and out is not None:  # out was required above
         write_parquet(_json_text(frame), out, decimals=DECIMAL_COLUMNS, integers=CLAIM_INTEGERS,
                       booleans=CLAIM_BOOLEANS)
         return
-    if fmt == "xlsx":
+    if fmt == "xlsx" and out is not None:  # out was required above
         _write_claims_xlsx(_json_text(frame), out)
         return
     with _output(out, csv=fmt == "csv") as stream:
@@ -307,10 +307,10 @@ def table(
         raise click.UsageError(f"--format {fmt} writes a file; give --out FILE.{fmt}")
     with open_store(db, schema=schema, create=False) as st:
         frame = st.table(by=by, indicator=indicator, year=year, subject=subject, targets=targets)
-    if fmt == "xlsx":
+    if fmt == "xlsx" and out is not None:  # out was required above
         _write_table_xlsx(frame, out)
         return
-    if fmt == "parquet":
+    if fmt == "parquet" and out is not None:  # out was required above
         write_parquet(_flat_table(frame, decimals=False), out, decimals=TABLE_DECIMALS, integers=TABLE_INTEGERS,
                       booleans=("target",))
         return

@@ -13,12 +13,13 @@ import os
 import re
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from sqlalchemy import Connection, Engine, Select, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -324,7 +325,7 @@ class Store(ReviewsMixin):
         wanted, shown = list(locations), set(paths)
         return self._remove(run_id, lambda location: _inside(location, wanted), set(), by_path=shown)
 
-    def _remove(self, run_id: str, chosen: Any, seen: set[str], by_path: set[str] = frozenset()) -> list[tuple[str, str]]:
+    def _remove(self, run_id: str, chosen: Any, seen: set[str], by_path: AbstractSet[str] = frozenset()) -> list[tuple[str, str]]:
         d = documents.c
         now = _now()
         with self._writing("cannot mark removed files") as conn:
@@ -577,16 +578,16 @@ class Store(ReviewsMixin):
                     review = latest.get((item["doc_id"], item["start"], item["end"]))
                     if review is None:
                         continue
-                    item = apply_review(item, review)
-                    if item is not None:
-                        item["reviewed_at"] = item["reviewed_at"].isoformat()
-                        for name in ("value", "low", "high"):
-                            item[name] = None if item.get(name) is None else Decimal(str(item[name]))
-                    if item is not None and matches(item, indicator=indicator, subject=subject, period=period,
-                                                    level=level, doc_id=doc_id, targets=targets,
-                                                    subject_exact=subject_exact):
-                        item.pop("claim", None)
-                        rows.append(item)
+                    reviewed = apply_review(item, review)
+                    if reviewed is None:
+                        continue
+                    reviewed["reviewed_at"] = reviewed["reviewed_at"].isoformat()
+                    for name in ("value", "low", "high"):
+                        reviewed[name] = None if reviewed.get(name) is None else Decimal(str(reviewed[name]))
+                    if matches(reviewed, indicator=indicator, subject=subject, period=period, level=level,
+                               doc_id=doc_id, targets=targets, subject_exact=subject_exact):
+                        reviewed.pop("claim", None)
+                        rows.append(reviewed)
                 rows.sort(key=lambda row: (row["path"], row["start"]))  # code points: as the query orders
             frame = pd.DataFrame([[row.get(name) for name in columns] for row in rows], columns=columns, dtype=object)
         for name in ("start", "end"):
@@ -655,7 +656,7 @@ class Store(ReviewsMixin):
         n = func.count().label("n")
         planned = func.sum(case((q.target.is_(True), 1), else_=0)).label("targets")
         with self._reading("cannot read statistics") as conn:
-            status = dict(conn.execute(select(documents.c.status, n).where(CURRENT, documents.c.duplicate_of.is_(None))
+            status: dict[str, int] = dict(conn.execute(select(documents.c.status, n).where(CURRENT, documents.c.duplicate_of.is_(None))
                                        .group_by(documents.c.status)).all())
             duplicates = conn.execute(select(func.count()).select_from(documents)
                                       .where(CURRENT, documents.c.duplicate_of.is_not(None))).scalar()
@@ -800,7 +801,7 @@ class Store(ReviewsMixin):
                 select(d.path, d.location, d.duplicate_of, d.doc_id, d.extractor_version, d.status, d.run_id,
                        d.stored_at).where(CURRENT, *where)
             ).all()
-            originals = {}
+            originals: dict[str, str] = {}
             wanted = sorted({row.duplicate_of for row in found if row.duplicate_of is not None})
             for at in range(0, len(wanted), 500):
                 originals.update(conn.execute(
@@ -869,7 +870,7 @@ def _inside(location: str, folders: Iterable[str]) -> bool:
     return any(location == folder or location.startswith(folder.rstrip("/") + "/") for folder in folders)
 
 
-def _reviewed(stream: Iterator[dict[str, Any]], latest: Mapping[tuple[str, int, int], Mapping[str, Any]]
+def _reviewed(stream: Iterator[dict[str, Any]], latest: Mapping[tuple[Any, Any, Any], Mapping[str, Any]]
               ) -> Iterator[dict[str, Any]]:
     """The records of ``stream`` with each reviewed quantity as its latest decision leaves it."""
     for record in stream:
@@ -906,7 +907,7 @@ def _with_subjects(records: Sequence[Mapping[str, Any]]) -> Sequence[Mapping[str
     from ..subjects import annotate
 
     copies = [dict(r) if r.get("type") == "quantity" and "subject_code" not in r else r for r in records]
-    return annotate(copies)  # type: ignore[arg-type]
+    return annotate(copies)  # type: ignore[type-var]  # only claims without a subject are written to: the copies
 
 
 def _finding_row(finding: Mapping[str, Any]) -> dict[str, Any]:
@@ -950,6 +951,14 @@ def _as_list(values: Iterable[str] | str) -> list[str]:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+@overload
+def _utc(moment: datetime) -> datetime: ...
+
+
+@overload
+def _utc(moment: None) -> None: ...
 
 
 def _utc(moment: datetime | None) -> datetime | None:

@@ -60,7 +60,7 @@ class ReviewConflict(StoreError):
         self.latest = dict(latest) if latest else None
 
 
-def interval(value: str | None, qualifier: str) -> tuple[str | None, str | None]:
+def interval(value: str | None, qualifier: str | None) -> tuple[str | None, str | None]:
     """``(low, high)`` of a value under a qualifier (ANNOTATION.md §1).
 
     >>> interval("300", "more_than"), interval("265", "less_than"), interval("5", "exact")
@@ -273,11 +273,11 @@ class ReviewsMixin:
         )
         if doc_ids is not None:
             newest = newest.where(r.doc_id.in_(list(doc_ids)))
-        newest = newest.subquery()
+        latest = newest.subquery()
         query = select(reviews).join(
-            newest,
-            and_(r.doc_id == newest.c.doc_id, r.start == newest.c.start, r.end == newest.c.end,
-                 r.version == newest.c.version),
+            latest,
+            and_(r.doc_id == latest.c.doc_id, r.start == latest.c.start, r.end == latest.c.end,
+                 r.version == latest.c.version),
         )
         with self._reading("cannot read reviews") as conn:  # type: ignore[attr-defined]
             return {(row.doc_id, row.start, row.end): _review_dict(row) for row in conn.execute(query)}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import JSON, Boolean, Integer, Table
 from sqlalchemy.engine import Row
@@ -16,6 +16,14 @@ from sqlalchemy.engine import Row
 from .schema import ExactDecimal, record_fields
 
 __all__ = ["RowMapper", "decimal_string"]
+
+
+@overload
+def decimal_string(value: Decimal) -> str: ...
+
+
+@overload
+def decimal_string(value: None) -> None: ...
 
 
 def decimal_string(value: Decimal | None) -> str | None:
