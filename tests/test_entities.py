@@ -140,9 +140,9 @@ def test_find_division():
 
 def test_bad_region_row_names_file_and_line(bad_lexicon):
     header = "# Source: test\ncode\tname\tshort\tlevel\tparent_code\n"
-    bad_lexicon(entities._gazetteer, "regions.tsv", header + "110000\t北京市\t北京\tstate\t\n")
+    bad_lexicon(entities.gazetteer, "regions.tsv", header + "110000\t北京市\t北京\tstate\t\n")
     with pytest.raises(LexiconError, match=r"regions.tsv:3: unknown level 'state'"):
-        entities._gazetteer()
+        entities.gazetteer()
 
 
 def test_bad_suffix_kind_names_file_and_line(bad_lexicon):

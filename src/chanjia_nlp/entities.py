@@ -98,7 +98,7 @@ class _Gazetteer:
 
 
 @functools.cache
-def _gazetteer() -> _Gazetteer:
+def gazetteer() -> _Gazetteer:
     """Load ``regions.tsv`` and index it for matching, once per process."""
     rows = _lexicon.read_rows("regions.tsv", _REGION_COLUMNS)
     raw: list[tuple[int, dict[str, str]]] = []
@@ -192,7 +192,7 @@ def divisions() -> Mapping[str, Division]:
     >>> divisions()["320206"].name
     '惠山区'
     """
-    return _gazetteer().by_code
+    return gazetteer().by_code
 
 
 def find_division(name: str) -> Division | None:
@@ -207,7 +207,7 @@ def find_division(name: str) -> Division | None:
     >>> find_division("开发") is None
     True
     """
-    candidates = _gazetteer().by_text.get(name)
+    candidates = gazetteer().by_text.get(name)
     return _choose(candidates, frozenset()) if candidates else None
 
 
@@ -247,7 +247,7 @@ def _choose(candidates: tuple[tuple[Division, bool], ...], seen: frozenset[str] 
         return candidates[0][0]
     full = [d for d, is_full in candidates if is_full]
     pool = full or [d for d, _ in candidates]
-    by_code = _gazetteer().by_code
+    by_code = gazetteer().by_code
 
     def key(d: Division) -> tuple:
         parent = by_code.get(d.parent_code)
@@ -480,7 +480,7 @@ def _name_at(text: str, k: int, lex: _PersonLexicon, *, weak: bool) -> int:
 
 def _is_region_name(word: str) -> bool:
     """(江阴) closing a paragraph is a place, not a byline."""
-    return word in _gazetteer().by_text
+    return word in gazetteer().by_text
 
 
 def _token_name(text: str, k: int, lex: _PersonLexicon) -> int:
@@ -612,7 +612,7 @@ def _confirmed_shorts(text: str, matches: list[_RegionMatch]) -> list[_RegionMat
     confirms them: it names the county's full name, its city or province (宁远县, 永州, 湖南) or
     speaks of the whole county in its own voice (全县, 我县); and the short form is a word of its
     own there (宁远发展, not 健康平稳 or 创新和). Returns ``matches`` with those added."""
-    g = _gazetteer()
+    g = gazetteer()
     found: list[tuple[int, int, str]] = []
     taken = [(m.start, m.end) for m in matches]
     for m in g.guarded_seed.finditer(text):
@@ -681,7 +681,7 @@ def _word_cutter() -> Callable[[str], list[str]]:
 
 def _region_matches(text: str) -> list[_RegionMatch]:
     """Leftmost-longest gazetteer names in ``text``."""
-    g = _gazetteer()
+    g = gazetteer()
     lengths_of = g.lengths_by_bigram.get
     by_text = g.by_text
     out = []

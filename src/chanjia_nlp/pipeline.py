@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from .errors import ConfigError
-from .normalize import T2S, Normalized, _coerce_t2s, normalize
+from .normalize import T2S, Normalized, coerce_t2s, normalize
 from .quantities import extract_quantities
 from .records import Claim, Document, Entity, Programme, Quantity, Record
 from .segment import Segmenter, coerce_segmenter
@@ -152,14 +152,14 @@ def load(
     '近万人'
     """
     kind = coerce_segmenter(segmenter)
-    t2s_mode = _coerce_t2s(t2s)
-    binder_mode = _coerce_binder(binder)
+    t2s_mode = coerce_t2s(t2s)
+    binder_mode = coerce_binder(binder)
     model = str(binder_model) if binder_model is not None else None
     scorer = _make_scorer(binder_mode, model)  # a model that cannot be read fails now, not on the first document
     if kind is Segmenter.pkuseg:
-        from .segment import _pkuseg_model
+        from .segment import load_pkuseg_model
 
-        _pkuseg_model(pkuseg_model)  # fail now on a missing model, not on the first document
+        load_pkuseg_model(pkuseg_model)  # fail now on a missing model, not on the first document
     pipeline = Pipeline(
         segmenter=kind,
         pkuseg_model=str(pkuseg_model) if pkuseg_model is not None else None,
@@ -173,7 +173,7 @@ def load(
     return pipeline
 
 
-def _coerce_binder(value: str | Binder) -> Binder:
+def coerce_binder(value: str | Binder) -> Binder:
     try:
         return Binder(value)
     except ValueError:

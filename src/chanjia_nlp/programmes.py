@@ -516,9 +516,9 @@ def _is_region(name: str) -> bool:
 def _region_names() -> Mapping[str, object]:
     """The gazetteer's names and short forms (what ``entities.find_division`` looks up), loaded
     once; a membership test is all the grammar needs, and it runs for every character of a run."""
-    from .entities import _gazetteer  # the gazetteer, already loaded for entities
+    from .entities import gazetteer  # the gazetteer, already loaded for entities
 
-    return _gazetteer().by_text
+    return gazetteer().by_text
 
 
 def _unmarked_names(text: str, marks: list[_Mark]) -> list[Programme]:

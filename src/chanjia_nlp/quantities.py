@@ -20,7 +20,7 @@ from types import MappingProxyType
 
 from . import _lexicon
 from .numbers import FULLWIDTH_TABLE, RADICAL_TABLE, normalize_decimal, parse_halfwidth, parse_range, parse_vague
-from .records import Kind, Qualifier, Quantity, _make_quantity
+from .records import Kind, Qualifier, Quantity, make_quantity
 
 __all__ = ["extract_quantities", "iter_quantities"]
 
@@ -329,7 +329,7 @@ def _merge_words(numbers: Iterator[Quantity], text: str, norm: str, g: _Grammar,
     words = []
     for m in g.worded.finditer(norm, first):
         value, kind, unit = g.worded_values[m.group()]
-        words.append(_make_quantity(
+        words.append(make_quantity(
             text[m.start() : m.end()], m.start(), m.end(), value, value, value, Qualifier.EXACT, _KINDS[kind],
             unit, None, text[m.start() : m.end()], False, None, False,
         ))
@@ -414,7 +414,7 @@ def _iter_numbers(text: str, norm: str, g: _Grammar) -> Iterator[Quantity]:
             low = value if qualifier in _LOW_IS_VALUE else None
             high = value if qualifier in _HIGH_IS_VALUE else None
             kind, unit_out, currency, _ = unit
-            q = _make_quantity(
+            q = make_quantity(
                 text[num_start:end], num_start, end, value, low, high, qualifier, kind,
                 unit_out, currency, text[m.start() : m.end(_NUM_GROUP)], False, None, False,
             )
@@ -1100,7 +1100,7 @@ def _finish(r: _Reading) -> Quantity:
         unit_out = unit_out or prefix_currency
     if kind is Kind.PERCENT and unit_out is None:
         unit_out = "%"
-    return _make_quantity(
+    return make_quantity(
         r.text[span_start : r.end], span_start, r.end, value, low, high, qualifier, kind, unit_out, currency,
         r.text[r.num_start : r.num_end], r.damaged_start is not None or absurd, None, False,
     )
@@ -1185,7 +1185,7 @@ def _slash_fraction(m: re.Match[str], pre: str | None, text: str, norm: str, g: 
     start = m.start() - len(pre) if pre else m.start()
     low = value if qualifier in _LOW_IS_VALUE else None
     high = value if qualifier in _HIGH_IS_VALUE else None
-    return _make_quantity(
+    return make_quantity(
         text[start:end], start, end, value, low, high, qualifier, Kind.RATIO, None, None,
         text[m.start() : m.end(_NUM_GROUP)], False, None, False,
     )
@@ -1208,7 +1208,7 @@ def _fraction(f: re.Match[str], pre: str | None, text: str, norm: str, g: _Gramm
     span_start = start - len(pre) if pre else start
     low = value if qualifier in _LOW_IS_VALUE else None
     high = value if qualifier in _HIGH_IS_VALUE else None
-    return _make_quantity(
+    return make_quantity(
         text[span_start:end], span_start, end, value, low, high, qualifier, Kind.RATIO, None, None,
         text[start : f.end()], False, None, False,
     )
@@ -1236,7 +1236,7 @@ def _between(b: re.Match[str], text: str, g: _Grammar) -> Quantity | None:
     if unit.tally or unit.arabic_only or unit.scale != 1:
         return None
     start, end = b.span()
-    return _make_quantity(
+    return make_quantity(
         text[start:end], start, end, None, normalize_decimal(low), normalize_decimal(high), Qualifier.RANGE,
         _KINDS[unit.kind], unit.text, unit.currency, text[start : b.end("high")], False, None, False,
     )
@@ -1486,7 +1486,7 @@ def _rank_bound(g: _Grammar, text: str, norm: str, m: re.Match[str]) -> Quantity
     if value is None or value <= 0 or value != value.to_integral_value():
         return None
     kind = Kind.PERCENT if unit_text == "%" else Kind.RANK
-    return _make_quantity(
+    return make_quantity(
         text[start:end], start, end, value, None, value, Qualifier.AT_MOST, kind,
         unit_text, None, text[m.start() : m.end(_NUM_GROUP)], False, None, False,
     )

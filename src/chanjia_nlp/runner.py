@@ -39,9 +39,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import __version__
 from .errors import ChanjiaError, ConfigError, DocumentError, value_invalid_msg
-from .normalize import _coerce_t2s
+from .normalize import coerce_t2s
 from .ocr import coerce_mode as coerce_ocr
-from .pipeline import Pipeline, _coerce_binder, load
+from .pipeline import Pipeline, coerce_binder, load
 from .readers import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_UNPACKED_BYTES,
@@ -169,8 +169,8 @@ class ExtractOptions:
 
     def __post_init__(self) -> None:
         _check_metadata(self.metadata, where="")
-        _coerce_t2s(self.t2s)
-        _coerce_binder(self.binder)
+        coerce_t2s(self.t2s)
+        coerce_binder(self.binder)
         coerce_ocr(self.ocr)
         if self.binder_model is not None:
             _pipeline(self.t2s, self.binder, self.binder_model)  # a model that cannot be read raises now, not per file

@@ -53,7 +53,7 @@ def _jieba_tokenizer(terms: Iterable[tuple[str, int]]) -> Any:
     return tokenizer
 
 
-def _pkuseg_model(model: str | os.PathLike[str] | None) -> Any:
+def load_pkuseg_model(model: str | os.PathLike[str] | None) -> Any:
     if model is None:
         raise SegmenterUnavailable(
             "segmenter 'pkuseg' needs a model directory (pkuseg_model=PATH or --pkuseg-model PATH); "
@@ -99,7 +99,7 @@ def make_segmenter(
         tokenizer = _jieba_tokenizer(jieba_terms() if domain_terms else ())
         tokenizer.initialize()
         return lambda text: [w for w in tokenizer.cut(text, HMM=True) if w]
-    model = _pkuseg_model(pkuseg_model)
+    model = load_pkuseg_model(pkuseg_model)
     return model.cut
 
 

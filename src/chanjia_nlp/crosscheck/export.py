@@ -197,10 +197,10 @@ def _write_xlsx(findings: Sequence[Mapping[str, Any]], path: Path,
         no_formulas(page)  # never a formula, whatever the text (openpyxl makes "=…" one)
         page.freeze_panes = "A2"
         page.auto_filter.ref = page.dimensions
-    _save(book, path)
+    save_workbook(book, path)
 
 
-def _save(book: Any, path: Path) -> None:
+def save_workbook(book: Any, path: Path) -> None:
     """``book.save(path)``; a write that fails inside lxml (openpyxl streams each sheet to a
     temporary file through it: a full disk gives ``SerialisationError: IO_ENOSPC``) raises the
     ``OSError`` it stands for, and the half-written sheet streams lxml leaves behind are closed

@@ -43,7 +43,7 @@ __all__ = ["CHECKS", "LEVELS", "TARGETS", "VERDICTS", "DocumentState", "Store", 
 _SAME_VERSION = ("doc_id", "extractor_version", "status", "error", "title", "published", "published_source", "source")
 RE_PERIOD = re.compile(r"[0-9]{4}(?:-[0-9]{2})?")
 
-_MAPPERS = {kind: RowMapper(table, kind) for kind, table in RECORD_TABLES.items()}
+MAPPERS = {kind: RowMapper(table, kind) for kind, table in RECORD_TABLES.items()}
 _CHILDREN = ("quantity", "programme", "entity")
 _RANK = {kind: rank for rank, kind in enumerate(_CHILDREN)}  # order of records at the same offset
 _FINDINGS = RowMapper(findings, "finding", ignore=("type", "run_id"))  # run_id: the writing run's, not the finding's
@@ -247,7 +247,7 @@ class Store(ReviewsMixin):
         try:
             if doc.get("type", "document") != "document":
                 raise ValueError(f"expected a document record, not a {doc.get('type')!r} record")
-            version = _MAPPERS["document"].to_row(doc)
+            version = MAPPERS["document"].to_row(doc)
             version["location"] = location if location is not None else version["path"]
             version["legacy"] = version["path"]  # a version stored before locations (schema 5)
             fixed = {"doc_id": version["doc_id"], "path": version["path"]}
@@ -256,7 +256,7 @@ class Store(ReviewsMixin):
                 kind = record.get("type")
                 if kind not in rows:
                     raise ValueError(value_invalid_msg("type", kind, _CHILDREN))
-                rows[kind].append(_MAPPERS[kind].to_row(record, **fixed))
+                rows[kind].append(MAPPERS[kind].to_row(record, **fixed))
         except ValueError as exc:
             raise StoreError(f"cannot store {path}: {exc}; nothing of it was stored") from None
         for _ in range(_CONFLICT_RETRIES):
@@ -421,14 +421,14 @@ class Store(ReviewsMixin):
                 chunk = keys[at : at + _CHUNK]
                 docs = {}
                 if "document" in wanted:
-                    mapper = _MAPPERS["document"]
+                    mapper = MAPPERS["document"]
                     found = conn.execute(select(documents.c.version_id, *mapper.columns()).where(documents.c.version_id.in_(chunk)))
                     docs = {row.version_id: mapper.to_record(row) for row in found}
                 children: dict[int, list[tuple[int, int, int, dict[str, Any]]]] = {}
                 for kind in _CHILDREN:
                     if kind not in wanted:
                         continue
-                    mapper, table = _MAPPERS[kind], RECORD_TABLES[kind]
+                    mapper, table = MAPPERS[kind], RECORD_TABLES[kind]
                     found = conn.execute(
                         select(table.c.version_id, table.c.id, *mapper.columns()).where(table.c.version_id.in_(chunk))
                     )
@@ -443,7 +443,7 @@ class Store(ReviewsMixin):
     def documents(self, *, text: bool = False) -> pd.DataFrame:
         """The current documents, one row per path (by path), with their counts of quantities
         and claims; ``text=True`` adds the extracted text."""
-        mapper = _MAPPERS["document"]
+        mapper = MAPPERS["document"]
         q = quantities.c
         counts = (
             select(q.version_id, func.count().label("quantities"), func.sum(case((q.claim, 1), else_=0)).label("claims"))
@@ -792,7 +792,7 @@ class Store(ReviewsMixin):
                         conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
                 upgrade(conn, schema=self.schema, where=self.url)
         except SQLAlchemyError as exc:  # unreachable, or not a database at all ("file is not a database")
-            raise StoreError(f"cannot open {self.url}: {_reason(exc)}; check the path or URL and the server") from exc
+            raise StoreError(f"cannot open {self.url}: {failure_reason(exc)}; check the path or URL and the server") from exc
 
     def _states(self, *where: Any) -> dict[str, DocumentState]:
         d = documents.c
@@ -854,7 +854,7 @@ class Store(ReviewsMixin):
                 with conn.begin():
                     yield conn
         except SQLAlchemyError as exc:
-            raise StoreError(f"{what}: {_reason(exc)}") from exc
+            raise StoreError(f"{what}: {failure_reason(exc)}") from exc
 
     @contextmanager
     def _reading(self, what: str) -> Iterator[Connection]:
@@ -862,7 +862,7 @@ class Store(ReviewsMixin):
             with self.engine.connect() as conn:
                 yield conn
         except SQLAlchemyError as exc:
-            raise StoreError(f"{what} from {self.url}: {_reason(exc)}") from exc
+            raise StoreError(f"{what} from {self.url}: {failure_reason(exc)}") from exc
 
 
 def _inside(location: str, folders: Iterable[str]) -> bool:
@@ -968,7 +968,7 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _reason(exc: BaseException) -> str:
+def failure_reason(exc: BaseException) -> str:
     cause = getattr(exc, "orig", None) or exc
     lines = str(cause).strip().splitlines()
     return lines[0] if lines else type(cause).__name__
