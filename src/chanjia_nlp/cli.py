@@ -25,6 +25,8 @@ from .readers import DEFAULT_MAX_BYTES, DEFAULT_MAX_UNPACKED_BYTES, common_root,
 from .runner import ENGINES, VERSION, ExtractOptions, FileResult, Summary, iter_results, load_metadata, skip_unchanged
 from .crosscheck.commands import check
 from .exports import CSV_ENCODING
+from .logs import configure as configure_logging
+from .logs import level_for
 from .normalize import T2S
 from .outputs import atomic_file, escape_name, shown_name, spreadsheet_text, visible
 from .report.commands import report
@@ -250,8 +252,17 @@ def _warn(result: FileResult, bar: Any) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="chanjia")
-def cli() -> None:
-    """Mine Chinese trade-union reports for the figures assessments run on."""
+@click.option("--verbose", "-v", count=True,
+              help="Say more on standard error: -v each file read, -vv how (encoding, date, pipeline) and jieba's chatter.")
+@click.option("--quiet", "-q", "quiet_logs", is_flag=True, help="Errors only on standard error from the library's log.")
+def cli(verbose: int, quiet_logs: bool) -> None:
+    """Mine Chinese trade-union reports for the figures assessments run on.
+
+    \b
+    Example:
+        chanjia -v extract corpus/
+    """
+    configure_logging(level_for(verbose, quiet_logs))
 
 
 @cli.command()

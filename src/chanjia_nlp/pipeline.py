@@ -18,12 +18,16 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from .errors import ConfigError
+from .logs import get_logger
 from .normalize import T2S, Normalized, coerce_t2s, normalize
 from .quantities import extract_quantities
 from .records import Claim, Document, Entity, Programme, Quantity, Record
 from .segment import Segmenter, coerce_segmenter
 
 __all__ = ["Binder", "Pipeline", "extract", "load"]
+
+log = get_logger(__name__)
+
 
 class Binder(StrEnum):
     """How claims get their indicator (:func:`load`'s ``binder``)."""
@@ -170,6 +174,8 @@ def load(
         binder_model=model,
     )
     pipeline._cache["scorer"] = scorer  # read once, kept
+    log.debug("pipeline: segmenter %s, t2s %s, binder %s%s", kind.value, t2s_mode.value,
+             "learned" if scorer is not None else "rules", f" ({model})" if model else "")
     return pipeline
 
 

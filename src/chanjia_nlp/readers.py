@@ -15,6 +15,7 @@ from pathlib import Path
 from .decoding import Decoded, decode, decode_report
 from .errors import ConfigError, DocumentError
 from .formats import DEFAULT_MAX_UNPACKED_BYTES, read_text
+from .logs import get_logger
 from .outputs import escape_name
 from .pagehead import read_head
 from .records import Document
@@ -29,6 +30,7 @@ METADATA_FIELDS = ("title", "published", "source")
 SUPPORTED_SUFFIXES = (".txt", ".docx", ".doc", ".wps", ".pdf", ".html", ".htm")
 #: Files larger than this are refused with a message instead of being read into memory.
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+log = get_logger(__name__)
 
 
 def sniff_metadata(text: str) -> tuple[str | None, str | None]:
@@ -88,6 +90,7 @@ def read_bytes(
         text, fmt, meta = read_text(path, data, max_unpacked_bytes=max_unpacked_bytes, ocr=ocr)
     except (DocumentError, UnicodeDecodeError) as exc:
         message = str(exc) if isinstance(exc, DocumentError) else "the text is not valid UTF-8; re-save it as UTF-8"
+        log.info("%s: not read: %s", shown, message)
         return _failed(shown, data, message, extractor_version), None
     title, published = sniff_metadata(text)
     given = {key: value for key, value in (metadata or {}).items() if value}
@@ -109,6 +112,8 @@ def read_bytes(
         needs_ocr_pages=tuple(meta.get("needs_ocr_pages") or ()),
         warnings=(*meta.get("warnings", ()), *warnings),
     )
+    log.info("%s: read as %s, %d characters", shown, fmt, doc.chars)
+    log.debug("%s: encoding %s, published %s (from the %s)", shown, doc.encoding, doc.published, doc.published_source)
     return doc, text
 
 

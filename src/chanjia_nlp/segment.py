@@ -12,7 +12,6 @@ Expensive set-up (the jieba prefix dictionary, the pkuseg model) happens on firs
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable, Iterable
 from enum import Enum
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, SegmenterUnavailable, value_invalid_msg
+from .logs import third_party_quiet
 
 __all__ = ["ChineseTokenizer", "Segmenter", "dictionary_segmenter", "make_nlp", "make_segmenter"]
 
@@ -48,8 +48,10 @@ def _jieba_tokenizer(terms: Iterable[tuple[str, int]]) -> Any:
             "segmenter 'jieba' needs the jieba package: pip install jieba"
         ) from None
     tokenizer = jieba.Tokenizer()  # private instance: never jieba.dt, never jieba.load_userdict
-    for word, freq in terms:
-        tokenizer.add_word(word, freq)  # freq > 0: freq=0 would also patch jieba.finalseg globally
+    with third_party_quiet():  # "Building prefix dict …" is no news for a user of the library
+        tokenizer.initialize()
+        for word, freq in terms:
+            tokenizer.add_word(word, freq)  # freq > 0: freq=0 would also patch jieba.finalseg globally
     return tokenizer
 
 
@@ -108,15 +110,7 @@ def dictionary_segmenter() -> Callable[[str], list[str]]:
     with the domain terms: for asking whether a few characters read as a word of their own."""
     from ._lexicon import jieba_terms
 
-    import jieba
-
-    logger, level = jieba.default_logger, jieba.default_logger.level
-    logger.setLevel(logging.WARNING)  # "Building prefix dict …" is no news for a user of the library
-    try:
-        tokenizer = _jieba_tokenizer(jieba_terms())  # add_word loads the dictionary
-        tokenizer.initialize()
-    finally:
-        logger.setLevel(level)
+    tokenizer = _jieba_tokenizer(jieba_terms())
     return lambda text: tokenizer.lcut(text, HMM=False)
 
 
