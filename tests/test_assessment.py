@@ -139,7 +139,7 @@ def sample_db(request, tmp_path):
 
 def test_the_store_gives_the_same_table_as_a_dataframe(sample_db):
     url, schema = sample_db
-    with store.open(url, schema=schema) as st:
+    with store.open(url, schema=schema, create=True) as st:
         run = st.begin_run(command="test")
         for doc, claims in SAMPLE:
             st.write_document(doc, claims, run)
@@ -159,7 +159,7 @@ def test_the_store_gives_the_same_table_as_a_dataframe(sample_db):
 
 def test_the_table_command(tmp_path):
     db = tmp_path / "chanjia.sqlite"
-    with store.open(db) as st:
+    with store.open(db, create=True) as st:
         run = st.begin_run(command="test")
         for doc, claims in SAMPLE:
             st.write_document(doc, claims, run)

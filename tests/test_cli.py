@@ -186,7 +186,7 @@ def _stored(target: str, schema: str | None = None) -> list[str]:
     """Every current record of a database, as sorted JSON lines."""
     from chanjia_nlp import store
 
-    with store.open(target, schema=schema) as st:
+    with store.open(target, schema=schema, create=True) as st:
         return sorted(json.dumps(r, ensure_ascii=False, sort_keys=True) for r in st.records())
 
 
@@ -252,7 +252,7 @@ def test_rerun_skips_unchanged_files_and_retries_errors(good_folder, tmp_path):
     assert _stored(db) == tables
     from chanjia_nlp import store
 
-    with store.open(db) as st:
+    with store.open(db, create=True) as st:
         runs = st.runs()
     assert len(runs) == 2 and runs["summary"].iloc[1]["skipped"] == 3 and runs["finished"].notna().all()
 
@@ -267,7 +267,7 @@ def test_changed_file_is_replaced_and_the_old_version_kept(good_folder, tmp_path
     assert _stored(db) == _expected(good_folder)
     from chanjia_nlp import store
 
-    with store.open(db) as st:
+    with store.open(db, create=True) as st:
         (old,) = st.history("c.txt")
     assert old["quantities"] == 2
 
@@ -289,7 +289,7 @@ def test_two_files_shown_as_one_path_are_warned_about(tmp_path):
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0
     assert "warning: two files are both shown as r.txt" in result.output and "(2 inserted)" in result.output
-    with store.open(str(tmp_path / "x.sqlite")) as st:  # two files at two locations: two documents
+    with store.open(str(tmp_path / "x.sqlite"), create=True) as st:  # two files at two locations: two documents
         assert st.stats()["claims"] == 2 and sorted(st.documents()["path"]) == ["r.txt", "r.txt"]
     result = CliRunner().invoke(cli, [*args, "--root", str(tmp_path)])
     assert result.exit_code == 0 and "two files are both shown" not in result.output
@@ -354,7 +354,7 @@ def _inserted_once(target: str, schema: str | None = None) -> None:
     (the same bytes in two folders) stored by the later one as duplicate submissions."""
     from chanjia_nlp import store
 
-    with store.open(target, schema=schema) as st:
+    with store.open(target, schema=schema, create=True) as st:
         summaries = list(st.runs()["summary"])
     assert len(summaries) == 2
     assert sum(s.get("inserted", 0) for s in summaries) == 300

@@ -111,7 +111,7 @@ def test_check_writes_csv_and_jsonl(jsonl, expected, tmp_path):
 
 
 def _fill(records: list[dict], db: str, schema: str | None = None) -> None:
-    with store.open(db, schema=schema) as st:
+    with store.open(db, schema=schema, create=True) as st:
         run_id = st.begin_run(command="test")
         for doc in (r for r in records if r["type"] == "document"):
             st.write_document(doc, [r for r in records if r.get("doc_id") == doc["doc_id"] and r is not doc], run_id)
@@ -120,7 +120,7 @@ def _fill(records: list[dict], db: str, schema: str | None = None) -> None:
 def _check_fills(db: str, extra: list[str], expected: list[dict], schema: str | None = None) -> None:
     result = CliRunner().invoke(check, [str(LEDGER), "--db", db, *extra])
     assert result.exit_code == 3, result.output
-    with store.open(db, schema=schema) as st:
+    with store.open(db, schema=schema, create=True) as st:
         stored = list(st.findings())
     assert sorted(f["finding_id"] for f in stored) == sorted(f["finding_id"] for f in expected)
     by_id = {f["finding_id"]: f for f in expected}
@@ -129,7 +129,7 @@ def _check_fills(db: str, extra: list[str], expected: list[dict], schema: str | 
                                                             by_id[finding["finding_id"]]["message"])
     # a second run updates the same findings instead of adding them again
     assert CliRunner().invoke(check, [str(LEDGER), "--db", db, *extra, "--no-fail"]).exit_code == 0
-    with store.open(db, schema=schema) as st:
+    with store.open(db, schema=schema, create=True) as st:
         assert len(list(st.findings())) == len(stored)
 
 

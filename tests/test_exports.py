@@ -28,7 +28,7 @@ FORMULA = "=HYPERLINK(\"http://x\",\"y\")"
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
     path = tmp_path_factory.mktemp("exports") / "chanjia.sqlite"
-    with store.open(path) as st:
+    with store.open(path, create=True) as st:
         run = st.begin_run(command="test")
         for n, (doc, claims) in enumerate(SAMPLE):
             if n == 0:  # a subject that a spreadsheet would run, on a copy of the first claim

@@ -103,7 +103,7 @@ def test_claims_csv_holds_no_formula(tmp_path):
     doc = {"type": "document", "doc_id": "d1", "path": "-1+1.txt", "status": "ok", "extractor_version": "t", "text": text}
     records = [to_dict(r, doc_id="d1", path="-1+1.txt") for r in extract(text)]
     assert sum(bool(r.get("claim")) for r in records) >= 2
-    with store.open(db) as st:
+    with store.open(db, create=True) as st:
         st.write_document(doc, records, st.begin_run(command="test"))
     out = tmp_path / "claims.csv"
     result = CliRunner().invoke(cli, ["claims", "--db", str(db), "--out", str(out)])
@@ -185,7 +185,7 @@ def test_a_full_disk_leaves_the_old_output_and_says_so_in_one_line(command, out,
 def test_claims_out_fails_whole(tmp_path, corpus_jsonl):
     db = tmp_path / "c.sqlite"
     records = [json.loads(line) for line in corpus_jsonl.read_text(encoding="utf-8").splitlines()]
-    with store.open(db) as st:
+    with store.open(db, create=True) as st:
         run = st.begin_run(command="test")
         docs = [r for r in records if r["type"] == "document"]
         for doc in docs:

@@ -299,7 +299,7 @@ def test_chanjia_extract_on_the_cluster_stores_what_a_local_run_stores(cluster, 
         db = str(tmp_path / f"{name}.sqlite")
         result = CliRunner().invoke(cli, ["extract", str(CORPUS), "--db", db, *args])
         assert result.exit_code == 0, result.output
-        with store.open(db) as st:
+        with store.open(db, create=True) as st:
             stored[name] = sorted(json.dumps(r, ensure_ascii=False, sort_keys=True) for r in st.records())
     assert stored["dask"] == stored["local"] and len(stored["local"]) > 10
 

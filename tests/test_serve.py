@@ -39,7 +39,7 @@ def db_url(request, tmp_path):
 @pytest.fixture
 def opened(db_url):
     _, url, schema = db_url
-    with store.open(url, schema=schema) as st:
+    with store.open(url, schema=schema, create=True) as st:
         yield st
 
 
@@ -112,7 +112,7 @@ def test_a_correction_with_a_bad_field_is_refused_with_the_valid_values(opened, 
 def test_two_writers_at_once_on_postgresql_one_wins_one_is_told(tmp_path):
     with fresh_pg_schema() as (url, schema):
         fill(["--db", url, "--schema", schema], tmp_path / "reports")
-        with store.open(url, schema=schema) as first, store.open(url, schema=schema) as second:
+        with store.open(url, schema=schema, create=True) as first, store.open(url, schema=schema, create=True) as second:
             key = _claim(first, "14家")
             barrier = threading.Barrier(2)
             outcomes: dict[str, str] = {}
@@ -145,7 +145,7 @@ def test_users_add_hashes_the_password_and_refuses_bad_input(db_url):
     runner = CliRunner()
     added = runner.invoke(cli, ["users", "add", "alice", *args, "--password-stdin"], input="correct horse\n")
     assert added.exit_code == 0, added.output
-    with store.open(url, schema=schema) as st:
+    with store.open(url, schema=schema, create=True) as st:
         user = st.user("alice")
     assert user["role"] == "reviewer" and user["password_hash"].startswith("$argon2")
     assert "correct horse" not in user["password_hash"]
@@ -155,7 +155,7 @@ def test_users_add_hashes_the_password_and_refuses_bad_input(db_url):
     assert _refused(short, "shorter than 8")
     bad = runner.invoke(cli, ["users", "add", "<b>", *args, "--password-stdin"], input="long enough\n")
     assert _refused(bad, "is invalid")
-    with store.open(url, schema=schema) as st:
+    with store.open(url, schema=schema, create=True) as st:
         assert [u["name"] for u in st.users()] == ["alice"]
 
 
@@ -183,7 +183,7 @@ def client(tmp_path):
 
     url = str(tmp_path / "review.sqlite")
     fill(["--db", url], tmp_path / "reports")
-    with store.open(url) as st:
+    with store.open(url, create=True) as st:
         st.add_user("alice", hash_password("alice-password"), "reviewer")
         st.add_user("vic", hash_password("viewer-password"), "viewer")
     app = create_app(url)

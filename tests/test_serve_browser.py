@@ -80,7 +80,7 @@ def served(request, tmp_path_factory):
     with context as (url, schema):
         args = ["--db", url, *(["--schema", schema] if schema else [])]
         fill(args, folder / "reports")
-        with store.open(url, schema=schema) as st:
+        with store.open(url, schema=schema, create=True) as st:
             st.add_user("alice", hash_password("alice-password"), "reviewer")
             st.add_user("bob", hash_password("bob-password1"), "reviewer")
             with _server(args) as base:

@@ -57,7 +57,7 @@ class Target:
     schema: str | None = None
 
     def open(self, **options: Any) -> Store:
-        return store.open(self.url, schema=self.schema, **options)
+        return store.open(self.url, schema=self.schema, **{"create": True, **options})
 
     def cli(self) -> list[str]:
         return ["--db", self.url, *(["--schema", self.schema] if self.schema else [])]
@@ -691,7 +691,7 @@ def test_an_unreachable_server_is_one_line():
 
 
 def test_sqlite_connections_suit_concurrent_writers(tmp_path):
-    with store.open(f"sqlite:///{tmp_path / 'x.sqlite'}") as opened, opened.engine.connect() as conn:
+    with store.open(f"sqlite:///{tmp_path / 'x.sqlite'}", create=True) as opened, opened.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -60,7 +60,7 @@ class _Sinks:
     def open(self, stack: contextlib.ExitStack) -> None:
         """Open the database (recording the run) and the output file."""
         if self.db is not None:
-            self.store = stack.enter_context(store.open(self.db, schema=self.schema))
+            self.store = stack.enter_context(store.open(self.db, schema=self.schema, create=True))
             self._unchanged = skip_unchanged(self.store)
             command = escape_name(shlex.join(["chanjia", *sys.argv[1:]]))  # a name that is not UTF-8 stays storable
             self.run_id = self.store.begin_run(command=command, extractor_version=VERSION,
@@ -337,7 +337,8 @@ def extract(
     t2s: str, binder: str, binder_model: str | None, ocr: str, quiet: bool, root: str | None = None,
 ) -> None:
     """Extract records from report files and folders (searched recursively for .txt, .docx,
-    .pdf and .html, and images when OCR is installed) into the assessment database, or a JSONL/CSV file.
+    .doc/.wps (with LibreOffice or antiword), .pdf and .html/.htm, and images when OCR is installed)
+    into the assessment database, or a JSONL/CSV file.
 
     Writes one `document` record per file (with its text), one `quantity` record per figure
     (claims carry `claim: true` and their indicator, subject, period, scope), and `programme`

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
-from .errors import ConfigError
+from .errors import ChanjiaError, ConfigError
 from .numbers import radicals_to_ideographs, to_halfwidth
 
 __all__ = ["Normalized", "T2S", "normalize"]
@@ -239,7 +239,10 @@ def t2s_table() -> dict[int, str]:
     chars = [chr(c) for r in ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00)) for c in range(*r)]
     converted = opencc.OpenCC("t2s").convert("\n".join(chars)).split("\n")
     if len(converted) != len(chars):  # pragma: no cover - a line break is never converted
-        raise RuntimeError("OpenCC t2s changed the number of lines; cannot build a one-for-one table")
+        raise ChanjiaError(
+            "OpenCC t2s changed the number of lines, so no one-for-one table can be built; "
+            "reinstall it: pip install --force-reinstall opencc"
+        )
     return {ord(a): b for a, b in zip(chars, converted) if a != b and len(b) == 1}
 
 

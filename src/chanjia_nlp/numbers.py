@@ -404,7 +404,7 @@ def format_number(value: Decimal, *, style: str = "arabic") -> str:
     if style != "chinese":
         raise ConfigError(value_invalid_msg("style", style, ["arabic", "mixed", "chinese"]))
     if value != value.to_integral_value() or value < 0:
-        raise ValueError("chinese style writes non-negative integers only")
+        raise ConfigError("chinese style writes non-negative integers only")
     n = int(value)
     if n == 0:
         return "零"

@@ -1,7 +1,9 @@
 """The extraction pipeline: what :func:`chanjia_nlp.load` builds and :func:`chanjia_nlp.extract` runs.
 
-Stages: normalize → numbers → quantities (→ claims, programmes, entities in later stages).
-The pure extractors need no segmentation; the spaCy pipeline (:attr:`Pipeline.nlp`) is built on
+Stages: normalize (an offset map back to the raw text) → structure (paragraphs, articles) →
+entities (dates, places, organisations) → numbers and quantities → claims (each quantity bound to
+an indicator, subject, period and scope) → programmes; every record's offsets are then moved back
+to the raw text. The pure extractors need no segmentation; the spaCy pipeline (:attr:`Pipeline.nlp`) is built on
 demand with the segmenter chosen at :func:`load` time.
 """
 

@@ -58,7 +58,7 @@ def _jieba_tokenizer(terms: Iterable[tuple[str, int]]) -> Any:
 def load_pkuseg_model(model: str | os.PathLike[str] | None) -> Any:
     if model is None:
         raise SegmenterUnavailable(
-            "segmenter 'pkuseg' needs a model directory (pkuseg_model=PATH or --pkuseg-model PATH); "
+            "segmenter 'pkuseg' needs a model directory (chanjia_nlp.load(segmenter='pkuseg', pkuseg_model=PATH)); "
             "no model is downloaded. Train one with spacy_pkuseg.train() or use segmenter='jieba'"
         )
     path = Path(model)

@@ -36,6 +36,7 @@ from pathlib import PurePath
 from typing import Any
 
 from ..grammar import is_target
+from ..records import Record, to_dict
 from .figures import Figure, figure_from_claim, figure_from_row, format_amount, validate_tolerance
 from .findings import clean_claim, evidence, finding, ledger_ref
 from .keys import period_range, periods_match, scope_of, subject_key, subject_label, year_of
@@ -407,7 +408,7 @@ def _uncovered(rows: Sequence[Any], index: _Index, covered: set[tuple[Any, Any]]
 
 def check_ledger(
     rows: Iterable[Any],
-    claims: Iterable[Mapping[str, Any]],
+    claims: Iterable[Mapping[str, Any] | Record],
     *,
     money_tolerance: Decimal = Decimal("0.005"),
     approx_tolerance: Decimal = Decimal("0.05"),
@@ -417,8 +418,9 @@ def check_ledger(
     """Findings for ledger rows against report claims.
 
     ``rows`` are ``LedgerRow`` records (``chanjia_nlp.ledger.read_ledger(path).rows``); ``claims``
-    are record dicts as ``chanjia extract`` writes them or ``Store.records()`` yields them (other
-    record types are skipped). Gives one ``ledger`` finding per row with a figure (a 合计 row only
+    are record dicts as ``chanjia extract`` writes them or ``Store.records()`` yields them, or the
+    records :func:`chanjia_nlp.extract` returns (:class:`~chanjia_nlp.Claim` objects; other record
+    types are skipped). Gives one ``ledger`` finding per row with a figure (a 合计 row only
     when it names what it counts), ``ledger_total`` findings for 合计 rows that do not add up (when
     ``totals``), and an ``uncovered_claim`` finding for each claim of the ledger's subjects and
     years that no row covers (when ``uncovered``). ``money_tolerance`` is the relative rounding
@@ -430,7 +432,7 @@ def check_ledger(
     money = validate_tolerance("money_tolerance", money_tolerance)
     approx = validate_tolerance("approx_tolerance", approx_tolerance)
     rows = list(rows)
-    index = _Index(claims, money, approx)
+    index = _Index((c if isinstance(c, Mapping) else to_dict(c) for c in claims), money, approx)
     out: list[dict[str, Any]] = []
     covered: set[tuple[Any, Any]] = set()
     for row in rows:

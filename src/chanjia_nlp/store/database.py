@@ -107,13 +107,14 @@ class _Conflict(Exception):
     """Another writer stored the same path first; the transaction is retried."""
 
 
-def open(target: str | os.PathLike[str], *, schema: str | None = None, create: bool = True) -> Store:  # noqa: A001
-    """Open (creating or migrating as needed) the assessment database at ``target``.
+def open(target: str | os.PathLike[str], *, schema: str | None = None, create: bool = False) -> Store:  # noqa: A001
+    """Open (migrating as needed) the assessment database at ``target``.
 
     Args:
         target: a file path (SQLite), ``sqlite:///PATH`` or ``postgresql+psycopg://USER@HOST/DB``.
-        schema: the PostgreSQL schema to keep the tables in (created if missing).
-        create: make a new database when there is none; ``False`` for commands that only read.
+        schema: the PostgreSQL schema to keep the tables in (created if missing, with ``create``).
+        create: make a new database when there is none. Without it a missing one is refused, as
+            the commands that read refuse it: ``store.open("typo.sqlite")`` makes no empty file.
 
     Raises:
         ConfigError: an unsupported URL, or a database made by a newer chanjia.
@@ -246,7 +247,7 @@ class Store(ReviewsMixin):
         records = _with_subjects(records)
         try:
             if doc.get("type", "document") != "document":
-                raise ValueError(f"expected a document record, not a {doc.get('type')!r} record")
+                raise ConfigError(f"expected a document record, not a {doc.get('type')!r} record")
             version = MAPPERS["document"].to_row(doc)
             version["location"] = location if location is not None else version["path"]
             version["legacy"] = version["path"]  # a version stored before locations (schema 5)
@@ -255,7 +256,7 @@ class Store(ReviewsMixin):
             for record in records:
                 kind = record.get("type")
                 if kind not in rows:
-                    raise ValueError(value_invalid_msg("type", kind, _CHILDREN))
+                    raise ConfigError(value_invalid_msg("type", kind, _CHILDREN))
                 rows[kind].append(MAPPERS[kind].to_row(record, **fixed))
         except ValueError as exc:
             raise StoreError(f"cannot store {path}: {exc}; nothing of it was stored") from None
@@ -912,12 +913,12 @@ def _with_subjects(records: Sequence[Mapping[str, Any]]) -> Sequence[Mapping[str
 
 def _finding_row(finding: Mapping[str, Any]) -> dict[str, Any]:
     if finding.get("check") not in CHECKS:
-        raise ValueError(value_invalid_msg("check", finding.get("check"), CHECKS))
+        raise ConfigError(value_invalid_msg("check", finding.get("check"), CHECKS))
     if finding.get("verdict") not in VERDICTS:
-        raise ValueError(value_invalid_msg("verdict", finding.get("verdict"), VERDICTS))
+        raise ConfigError(value_invalid_msg("verdict", finding.get("verdict"), VERDICTS))
     ledger = finding.get("ledger")
     if ledger is not None and not isinstance(ledger, Mapping):
-        raise ValueError(f"finding {finding.get('finding_id')}: `ledger` must be an object or null")
+        raise ConfigError(f"finding {finding.get('finding_id')}: `ledger` must be an object or null")
     if "subject_code" not in finding:  # a finding made before findings carried subject codes
         from ..subjects import canonical_subject
 
@@ -930,7 +931,7 @@ def _finding_row(finding: Mapping[str, Any]) -> dict[str, Any]:
                               ("ledger_row", "row", int), ("ledger_column", "column", str)):
         value = cell.get(key)
         if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
-            raise ValueError(f"finding {finding.get('finding_id')}: ledger {key} = {value!r} is not {kind.__name__}")
+            raise ConfigError(f"finding {finding.get('finding_id')}: ledger {key} = {value!r} is not {kind.__name__}")
         row[column] = value
     return row
 

@@ -13,6 +13,7 @@ from typing import Any, overload
 from sqlalchemy import JSON, Boolean, Integer, Table
 from sqlalchemy.engine import Row
 
+from ..errors import ConfigError
 from .schema import ExactDecimal, record_fields
 
 __all__ = ["RowMapper", "decimal_string"]
@@ -98,13 +99,13 @@ class RowMapper:
                 row[name] = value
             elif value is None:
                 if required:
-                    raise ValueError(f"{self._describe(record)} has no {name!r}")
+                    raise ConfigError(f"{self._describe(record)} has no {name!r}")
                 row[name] = None
             else:
                 try:
                     row[name] = convert(value)
                 except TypeError as exc:
-                    raise ValueError(f"{self._describe(record)}: {name!r} = {value!r} is not {exc}") from None
+                    raise ConfigError(f"{self._describe(record)}: {name!r} = {value!r} is not {exc}") from None
         unknown = record.keys() - self._known
         row["extra"] = {key: record[key] for key in record if key in unknown} if unknown else None
         return row
