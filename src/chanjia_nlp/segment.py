@@ -12,6 +12,7 @@ Expensive set-up (the jieba prefix dictionary, the pkuseg model) happens on firs
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterable
 from enum import Enum
@@ -21,7 +22,9 @@ from typing import Any
 from .errors import ConfigError, SegmenterUnavailable, value_invalid_msg
 from .logs import third_party_quiet
 
-__all__ = ["ChineseTokenizer", "Segmenter", "dictionary_segmenter", "make_nlp", "make_segmenter"]
+__all__ = [
+    "TOKENIZER", "ChineseTokenizer", "Segmenter", "create_tokenizer", "dictionary_segmenter", "make_nlp", "make_segmenter",
+]
 
 
 class Segmenter(str, Enum):
@@ -148,21 +151,48 @@ class ChineseTokenizer:
         for text in texts:
             yield self(text)
 
+    # Serialization: the settings live in the pipeline's config.cfg; the tokenizer's own file
+    # records them for a reader, and loading takes them from the config (nothing to restore).
+
+    def _settings(self) -> dict[str, Any]:
+        return {"segmenter": self.segmenter.value, "pkuseg_model": self.pkuseg_model,
+                "domain_terms": self.domain_terms}
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        return json.dumps(self._settings(), sort_keys=True).encode("utf-8")
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> ChineseTokenizer:
+        return self
+
+    def to_disk(self, path: str | os.PathLike[str], *, exclude: Iterable[str] = ()) -> None:
+        Path(path).write_bytes(self.to_bytes(exclude=exclude))
+
+    def from_disk(self, path: str | os.PathLike[str], *, exclude: Iterable[str] = ()) -> ChineseTokenizer:
+        return self
+
+
+#: The name of our tokenizer in spaCy's registry (and in a saved pipeline's ``config.cfg``).
+TOKENIZER = "chanjia_nlp.ChineseTokenizer.v1"
+
+
+def create_tokenizer(
+    segmenter: str = "jieba", pkuseg_model: str | None = None, domain_terms: bool = True
+) -> Callable[[Any], ChineseTokenizer]:
+    """The tokenizer factory spaCy's config names ``chanjia_nlp.ChineseTokenizer.v1`` (registered by
+    the package's ``spacy_tokenizers`` entry point, so ``spacy.load()`` of a saved pipeline finds it)."""
+
+    def factory(nlp: Any) -> ChineseTokenizer:
+        return ChineseTokenizer(nlp.vocab, segmenter=segmenter, pkuseg_model=pkuseg_model, domain_terms=domain_terms)
+
+    return factory
+
 
 def _register() -> None:
     """Register the tokenizer with spaCy's registry (idempotent; called before building a pipeline)."""
     from spacy.util import registry
 
-    name = "chanjia_nlp.ChineseTokenizer.v1"
-    if name in registry.tokenizers:
-        return
-
-    @registry.tokenizers(name)
-    def create_tokenizer(segmenter: str = "jieba", pkuseg_model: str | None = None, domain_terms: bool = True):
-        def factory(nlp: Any) -> ChineseTokenizer:
-            return ChineseTokenizer(nlp.vocab, segmenter=segmenter, pkuseg_model=pkuseg_model, domain_terms=domain_terms)
-
-        return factory
+    if TOKENIZER not in registry.tokenizers:
+        registry.tokenizers.register(TOKENIZER, func=create_tokenizer)
 
 
 def make_nlp(
@@ -192,7 +222,7 @@ def make_nlp(
     config = {
         "nlp": {
             "tokenizer": {
-                "@tokenizers": "chanjia_nlp.ChineseTokenizer.v1",
+                "@tokenizers": TOKENIZER,
                 "segmenter": kind.value,
                 "pkuseg_model": str(pkuseg_model) if pkuseg_model is not None else None,
                 "domain_terms": domain_terms,
