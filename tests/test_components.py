@@ -14,7 +14,7 @@ import pytest
 import chanjia_nlp
 from chanjia_nlp.components import CLAIMS_KEY, ENTITIES_KEY, FACTORIES, PROGRAMMES_KEY, QUANTITIES_KEY
 from chanjia_nlp.errors import ConfigError
-from chanjia_nlp.segment import make_nlp
+from chanjia_nlp.components import make_nlp
 
 from .conftest import ROOT
 
@@ -81,7 +81,7 @@ import json, sys
 mode, path, text_path = sys.argv[1:4]
 keys = {keys!r}
 if mode == "save":
-    from chanjia_nlp.segment import make_nlp
+    from chanjia_nlp.components import make_nlp
     nlp = make_nlp("char", components={all!r})
     nlp.to_disk(path)
 else:

@@ -160,9 +160,13 @@ def test_no_module_level_import_cycle(modules):
     assert _cycles(modules) == []
 
 
-#: Modules that import each other only through an import inside a function. store/ (owned
-#: elsewhere): reviews reads database's row mappers lazily, database builds on reviews.
-KNOWN_LAZY_CYCLES = [["chanjia_nlp.store.database", "chanjia_nlp.store.reviews"]]
+#: Modules that import each other only through an import inside a function: Pipeline.nlp builds
+#: the spaCy pipeline of the components on demand, and the claims component runs a Pipeline;
+#: store/ (owned elsewhere): reviews reads database's row mappers lazily, database builds on reviews.
+KNOWN_LAZY_CYCLES = [
+    ["chanjia_nlp.components", "chanjia_nlp.pipeline"],
+    ["chanjia_nlp.store.database", "chanjia_nlp.store.reviews"],
+]
 
 
 def test_no_cycle_hidden_behind_a_lazy_import(modules):

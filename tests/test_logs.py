@@ -30,9 +30,15 @@ def _restore_logging():
     logging.getLogger("jieba").setLevel(jieba_level)
 
 
+@pytest.mark.slow
 def test_the_library_configures_no_output():
-    handlers = logging.getLogger(logs.LOGGER_NAME).handlers
-    assert handlers and all(isinstance(h, logging.NullHandler) for h in handlers)
+    """Importing and using the library adds no handler (only the command line configures one)."""
+    code = ("import logging, chanjia_nlp; chanjia_nlp.extract('新增高技能人才1200余名'); "
+            "print([type(h).__name__ for h in logging.getLogger('chanjia_nlp').handlers], logging.getLogger().handlers)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8",
+                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")}, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['NullHandler'] []"
 
 
 def test_module_loggers_sit_under_the_package():

@@ -10,7 +10,8 @@ import pytest
 
 import chanjia_nlp
 from chanjia_nlp.errors import ConfigError, SegmenterUnavailable
-from chanjia_nlp.segment import make_nlp, make_segmenter
+from chanjia_nlp.components import make_nlp
+from chanjia_nlp.segment import make_segmenter
 
 jieba = pytest.importorskip("jieba")
 pytest.importorskip("spacy")

@@ -17,7 +17,6 @@ The factories are registered with spaCy through the ``spacy_factories`` entry po
 package, so ``nlp.add_pipe("chanjia_nlp_claims")`` and ``spacy.load()`` of a saved pipeline work
 without importing this module first (importing it registers them too).
 
->>> from chanjia_nlp.segment import make_nlp
 >>> nlp = make_nlp("char", components=("quantities", "entities"))
 >>> doc = nlp("2022年，惠山区新增高技能人才1200余名")
 >>> [(s.text, s.label_) for s in doc.spans["chanjia_nlp.quantities"]], [(e.text, e.label_) for e in doc.ents]
@@ -26,21 +25,25 @@ without importing this module first (importing it registers them too).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from .entities import extract_entities
+from .errors import ConfigError, value_invalid_msg
 from .programmes import extract_programmes
 from .quantities import extract_quantities
 from .records import Claim
+from .segment import TOKENIZER, Segmenter, coerce_segmenter, register_tokenizer
 
 __all__ = [
     "CLAIMS_KEY", "ENTITIES_KEY", "FACTORIES", "PROGRAMMES_KEY", "QUANTITIES_KEY", "ClaimComponent",
-    "EntityComponent", "ProgrammeComponent", "QuantityComponent",
+    "EntityComponent", "ProgrammeComponent", "QuantityComponent", "make_nlp",
 ]
 
 QUANTITIES_KEY = "chanjia_nlp.quantities"
@@ -189,3 +192,48 @@ _DECLARED: dict[str, tuple[Callable[..., Any], dict[str, Any], list[str]]] = {
 for _name, (_make, _config, _assigns) in _DECLARED.items():
     if not Language.has_factory(_name):
         Language.factory(_name, assigns=_assigns, default_config=_config, func=_make)
+
+
+def make_nlp(
+    segmenter: str | Segmenter = Segmenter.jieba,
+    *,
+    pkuseg_model: str | os.PathLike[str] | None = None,
+    domain_terms: bool = True,
+    components: Iterable[str] = ("quantities",),
+) -> Language:
+    """A ``spacy.blank("zh")`` pipeline with our tokenizer (:mod:`~chanjia_nlp.segment`) and the
+    components named by their short names (``quantities``, ``claims``, ``programmes``, ``entities``).
+
+    The segmenter is loaded here, so a missing package or model fails now, not on the first text.
+
+    >>> nlp = make_nlp("char")
+    >>> doc = nlp("新增高技能人才1200余名")
+    >>> [s.text for s in doc.spans["chanjia_nlp.quantities"]]
+    ['1200余名']
+
+    Raises:
+        ConfigError: an unknown segmenter or component name.
+        SegmenterUnavailable: pkuseg without a usable model directory.
+    """
+    kind = coerce_segmenter(segmenter)
+    names = list(components)
+    for name in names:
+        if name not in FACTORIES:
+            raise ConfigError(value_invalid_msg("components", name, sorted(FACTORIES)))
+    register_tokenizer()
+    config = {
+        "nlp": {
+            "tokenizer": {
+                "@tokenizers": TOKENIZER,
+                "segmenter": kind.value,
+                "pkuseg_model": str(pkuseg_model) if pkuseg_model is not None else None,
+                "domain_terms": domain_terms,
+            }
+        }
+    }
+    nlp = spacy.blank("zh", config=config)
+    tokenizer: Any = nlp.tokenizer  # our ChineseTokenizer (the config above names it)
+    tokenizer.initialize()
+    for name in names:
+        nlp.add_pipe(FACTORIES[name])
+    return nlp

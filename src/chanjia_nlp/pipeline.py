@@ -113,7 +113,7 @@ class Pipeline:
     def nlp(self) -> Any:
         """The spaCy ``zh`` pipeline with this segmenter and the quantity component (built once)."""
         if "nlp" not in self._cache:
-            from .segment import make_nlp
+            from .components import make_nlp
 
             self._cache["nlp"] = make_nlp(
                 self.segmenter, pkuseg_model=self.pkuseg_model, domain_terms=self.domain_terms

@@ -23,7 +23,8 @@ from .errors import ConfigError, SegmenterUnavailable, value_invalid_msg
 from .logs import third_party_quiet
 
 __all__ = [
-    "TOKENIZER", "ChineseTokenizer", "Segmenter", "create_tokenizer", "dictionary_segmenter", "make_nlp", "make_segmenter",
+    "TOKENIZER", "ChineseTokenizer", "Segmenter", "create_tokenizer", "dictionary_segmenter", "make_segmenter",
+    "register_tokenizer",
 ]
 
 
@@ -187,54 +188,9 @@ def create_tokenizer(
     return factory
 
 
-def _register() -> None:
+def register_tokenizer() -> None:
     """Register the tokenizer with spaCy's registry (idempotent; called before building a pipeline)."""
     from spacy.util import registry
 
     if TOKENIZER not in registry.tokenizers:
         registry.tokenizers.register(TOKENIZER, func=create_tokenizer)
-
-
-def make_nlp(
-    segmenter: str | Segmenter = Segmenter.jieba,
-    *,
-    pkuseg_model: str | os.PathLike[str] | None = None,
-    domain_terms: bool = True,
-    components: Iterable[str] = ("quantities",),
-) -> Any:
-    """A ``spacy.blank("zh")`` pipeline with our tokenizer and our components.
-
-    The segmenter is loaded here, so a missing package or model fails now, not on the first text.
-
-    >>> nlp = make_nlp("char")
-    >>> doc = nlp("新增高技能人才1200余名")
-    >>> [s.text for s in doc.spans["chanjia_nlp.quantities"]]
-    ['1200余名']
-    """
-    kind = coerce_segmenter(segmenter)
-    try:
-        import spacy
-    except ImportError:
-        raise SegmenterUnavailable("the spaCy pipeline needs spaCy: pip install spacy") from None
-    from . import components as _components
-
-    _register()
-    config = {
-        "nlp": {
-            "tokenizer": {
-                "@tokenizers": TOKENIZER,
-                "segmenter": kind.value,
-                "pkuseg_model": str(pkuseg_model) if pkuseg_model is not None else None,
-                "domain_terms": domain_terms,
-            }
-        }
-    }
-    nlp = spacy.blank("zh", config=config)
-    tokenizer: Any = nlp.tokenizer  # our ChineseTokenizer (the config above names it)
-    tokenizer.initialize()
-    for name in components:
-        factory = _components.FACTORIES.get(name)
-        if factory is None:
-            raise ConfigError(value_invalid_msg("components", name, sorted(_components.FACTORIES)))
-        nlp.add_pipe(factory)
-    return nlp
