@@ -23,6 +23,7 @@ def ledger_and_records():
     return rows, chanjia_nlp.extract(text)
 
 
+@pytest.mark.slow
 def test_check_ledger_takes_the_records_extract_returns(ledger_and_records):
     rows, records = ledger_and_records
     from_objects = check_ledger(rows, records)

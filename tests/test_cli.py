@@ -117,6 +117,7 @@ def test_commands_have_help_with_example(command):
     assert command.help and "Example:" in command.help
 
 
+@pytest.mark.slow
 def test_python_dash_m_runs_the_same_command(tmp_path):
     (tmp_path / "r.txt").write_text(GOOD, encoding="utf-8")
     result = subprocess.run(
@@ -295,6 +296,7 @@ def test_two_files_shown_as_one_path_are_warned_about(tmp_path):
     assert result.exit_code == 0 and "two files are both shown" not in result.output
 
 
+@pytest.mark.slow
 def test_out_with_db_writes_both(good_folder, tmp_path):
     db, out = str(tmp_path / "x.sqlite"), tmp_path / "o.jsonl"
     result = CliRunner().invoke(cli, ["extract", str(good_folder), "--db", db, "--out", str(out), "-w", "2"])
@@ -303,6 +305,7 @@ def test_out_with_db_writes_both(good_folder, tmp_path):
     assert f"→ {db} (3 inserted) and {out}" in result.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "stop, workers, rerun_workers",
     [(signal.SIGKILL, "1", "2"), (signal.SIGINT, "2", "1")],
@@ -361,6 +364,7 @@ def _inserted_once(target: str, schema: str | None = None) -> None:
     assert sum(s.get("duplicate", 0) for s in summaries) == 100
 
 
+@pytest.mark.slow
 def test_two_concurrent_runs_into_one_sqlite_database(generated, expected_generated, tmp_path):
     first, second = _overlapping(generated, tmp_path)
     db = str(tmp_path / "c.sqlite")
@@ -369,6 +373,7 @@ def test_two_concurrent_runs_into_one_sqlite_database(generated, expected_genera
     _inserted_once(db)
 
 
+@pytest.mark.slow
 def test_two_concurrent_runs_into_one_postgresql_schema(generated, expected_generated, tmp_path, pg_schema):
     url, schema = pg_schema
     first, second = _overlapping(generated, tmp_path)
@@ -432,6 +437,7 @@ def test_csv_says_where_the_date_came_from(tmp_path):
     assert warning.startswith("no publication date in the text")
 
 
+@pytest.mark.slow
 def test_metadata_csv_with_unknown_columns_names_the_valid_ones(tmp_path):
     (tmp_path / "r.txt").write_text(GOOD, encoding="utf-8")
     table = tmp_path / "meta.csv"
@@ -447,6 +453,7 @@ def test_metadata_csv_with_unknown_columns_names_the_valid_ones(tmp_path):
 
 # -- the terminal ---------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_progress_bar_on_a_terminal_only(tmp_path):
     pty = pytest.importorskip("pty")
     command = [sys.executable, "-m", "chanjia_nlp", "extract", str(ROOT / "corpus"), "--out", str(tmp_path / "o.jsonl")]

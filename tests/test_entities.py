@@ -63,12 +63,14 @@ def _check(text: str) -> None:
         assert isinstance(e.label, EntityLabel)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=_ALPHABET, max_size=80))
 def test_domain_text_never_raises_and_spans_slice_back(text):
     _check(text)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=60))
 def test_any_text_never_raises_and_spans_slice_back(text):
@@ -93,6 +95,7 @@ def test_offsets_point_into_fullwidth_text():
     assert [(e.text, e.normalized) for e in found] == [("２０２３年２月", "2023-02"), ("张明", None)]
 
 
+@pytest.mark.slow
 def test_megabyte_of_text_gives_every_entity():
     """A megabyte in one call (speed is measured in benchmarks/, never asserted here)."""
     pieces = [
@@ -164,6 +167,7 @@ def _build_script(monkeypatch):
     return module
 
 
+@pytest.mark.slow
 def test_committed_lexicons_match_the_build_script(monkeypatch):
     build = _build_script(monkeypatch)
     header = (ROOT / "lexicons" / "regions.tsv").read_text(encoding="utf-8").split("\ncode\t", 1)[0]

@@ -95,6 +95,7 @@ _PIECES = [
 _report = st.lists(st.sampled_from(_PIECES), max_size=40).map("".join)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(_report, st.text(max_size=100)), st.sampled_from([None, "2023-04-06"]))
 def test_extract_never_raises_and_every_span_slices_back(text, published):

@@ -161,6 +161,7 @@ def test_data_script_cannot_close_or_comment(hostile_html):
     assert not set("<>&") & set(body)
 
 
+@pytest.mark.slow
 def test_nothing_is_fetched_from_outside():
     html = render_report(corpus_records())
     tree = lxml.html.fromstring(html)
@@ -390,6 +391,7 @@ def test_messy_rows_give_fewer_marks_not_errors(rows, expected):
 SPANS = st.lists(st.tuples(st.integers(-3, 40), st.integers(-3, 40)), max_size=12)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(text=st.text(max_size=40), spans=SPANS)
 def test_mark_tree_keeps_the_text_and_every_span(text, spans):
@@ -403,6 +405,7 @@ def test_mark_tree_keeps_the_text_and_every_span(text, spans):
             assert pieces == []
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(text=st.text(min_size=1, max_size=30), spans=SPANS)
 def test_nested_spans_stay_whole(text, spans):
@@ -415,6 +418,7 @@ def test_nested_spans_stay_whole(text, spans):
             assert len(fragments(tree, key)) == 1
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(text=st.text(alphabet="共培训职工1200人次。<>&\"'\n", max_size=60), data=st.data())
 def test_any_records_over_any_text_render(text, data):
@@ -587,6 +591,7 @@ def database(request, tmp_path):
         yield {"db": url, "schema": schema}
 
 
+@pytest.mark.slow
 def test_report_command_reads_the_store(database, tmp_path):
     rows = corpus_records()
     with store.open(database["db"], schema=database["schema"], create=True) as opened:

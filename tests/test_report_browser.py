@@ -29,6 +29,8 @@ from .test_report import (
     money_records,
 )
 
+pytestmark = pytest.mark.slow  # browsers / processes: deselect with -m 'not slow'
+
 ARTIFACTS = Path(__file__).parent / "artifacts"
 #: Screenshots of the report's layouts and languages, to look at (not kept in git).
 SHOTS = Path(__file__).resolve().parents[1] / "test-artifacts"

@@ -19,6 +19,7 @@ pytest.importorskip("spacy")
 TEXT = "南通开发区新增高技能人才1200余名，省级试点单位25家。"
 
 
+@pytest.mark.slow
 def test_jieba_is_private_and_keeps_domain_terms():
     global_freq_size = len(jieba.dt.FREQ)
     global_initialized = jieba.dt.initialized
@@ -32,10 +33,12 @@ def test_jieba_is_private_and_keeps_domain_terms():
     assert "高技能人才" not in jieba.dt.FREQ
 
 
+@pytest.mark.slow
 def test_domain_terms_can_be_left_out():
     assert "高技能人才" not in make_segmenter("jieba", domain_terms=False)(TEXT)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("segmenter", ["char", "jieba"])
 def test_spacy_pipeline_puts_quantities_on_spans(segmenter):
     nlp = make_nlp(segmenter)
@@ -48,6 +51,7 @@ def test_spacy_pipeline_puts_quantities_on_spans(segmenter):
     assert [str(q.value) for q in records] == ["1200", "25"]
 
 
+@pytest.mark.slow
 def test_spans_expand_to_token_boundaries():
     doc = make_nlp("jieba")("累计奖励金额近265万元")
     (span,) = doc.spans["chanjia_nlp.quantities"]

@@ -24,6 +24,8 @@ from chanjia_nlp import store
 from .conftest import CHROMIUM, ROOT, fresh_pg_schema
 from .serve_samples import HOSTILE_NAME, fill
 
+pytestmark = pytest.mark.slow  # browsers / processes: deselect with -m 'not slow'
+
 ARTIFACTS = ROOT / "test-artifacts"
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' installs playwright")
