@@ -87,7 +87,7 @@ def write_claims(db: Path, claims: int, facts: dict, places: list[str], rng: ran
     """``claims`` claim records, 100 to a document of one place and year, through the store: the
     true figures (some written with 约 or 余) and figures of other indicators."""
     kinds = len(INDICATORS) + len(MONEY)
-    with store.open(db) as st:
+    with store.open(db, create=True) as st:
         run_id = st.begin_run(command="benchmarks/check.py")
         for d in range(0, claims, 100):
             place, year = places[(d // 100) % len(places)], YEARS[(d // 100 // len(places)) % len(YEARS)]

@@ -124,7 +124,7 @@ def extract_only(folder: Path, workers: int, processes: Processes) -> tuple[floa
 def into_store(folder: Path, target: str, schema: str | None, workers: int) -> tuple[float, float, int]:
     """A ``chanjia extract`` run into ``target``: total seconds, seconds inside write_document,
     and files skipped as already stored."""
-    with store.open(target, schema=schema) as st:
+    with store.open(target, schema=schema, create=True) as st:
         run_id = st.begin_run(command="benchmarks/folder.py", extractor_version=VERSION)
         writing, skipped = 0.0, 0
         started = time.perf_counter()

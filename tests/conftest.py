@@ -115,3 +115,17 @@ def browser():
         launched = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
         yield launched
         launched.close()
+
+
+@pytest.fixture(scope="session")
+def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project built as a wheel, as ``pip install .`` would (without build isolation: no network)."""
+    import subprocess
+    import sys
+
+    folder = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(folder), str(ROOT)],
+        check=True,
+    )
+    return next(folder.glob("chanjia_nlp-*.whl"))

@@ -139,7 +139,7 @@ def sample_db(request, tmp_path):
 
 def test_the_store_gives_the_same_table_as_a_dataframe(sample_db):
     url, schema = sample_db
-    with store.open(url, schema=schema) as st:
+    with store.open(url, schema=schema, create=True) as st:
         run = st.begin_run(command="test")
         for doc, claims in SAMPLE:
             st.write_document(doc, claims, run)
@@ -157,9 +157,10 @@ def test_the_store_gives_the_same_table_as_a_dataframe(sample_db):
             st.table(subject="星光科技公司")
 
 
+@pytest.mark.slow
 def test_the_table_command(tmp_path):
     db = tmp_path / "chanjia.sqlite"
-    with store.open(db) as st:
+    with store.open(db, create=True) as st:
         run = st.begin_run(command="test")
         for doc, claims in SAMPLE:
             st.write_document(doc, claims, run)
@@ -208,6 +209,7 @@ def corpus_db(tmp_path_factory):
     return db
 
 
+@pytest.mark.slow
 def test_the_corpus_table_has_one_row_per_district_indicator_and_year(corpus_db):
     with store.open(corpus_db, create=False) as st:
         frame = st.table(by="district")

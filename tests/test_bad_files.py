@@ -81,6 +81,7 @@ BAD = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "content", "message"), BAD, ids=[case[0] for case in BAD])
 def test_bad_file_gets_one_line_and_the_folder_goes_on(tmp_path, name, content, message):
     folder = tmp_path / "reports"

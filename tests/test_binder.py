@@ -123,6 +123,7 @@ def _named_indicator_ids() -> set[str]:
     return {s for s in found if s and s.islower() and s.replace("_", "").isalpha()}
 
 
+@pytest.mark.slow
 def test_every_indicator_id_named_in_code_exists():
     ids = set(_lexicon.indicators().ids)
     named = _named_indicator_ids()
@@ -167,6 +168,7 @@ def test_rules_and_model_say_what_decided_each_field():
     assert learned["620余万元"].indicator == "assistance_funds"
 
 
+@pytest.mark.slow
 def test_bad_binder_options_raise_at_once(tmp_path):
     with pytest.raises(ConfigError, match="binder = 'neural' is not known; valid: auto, learned, rules"):
         chanjia_nlp.load(binder="neural")
@@ -185,6 +187,7 @@ def test_bad_binder_options_raise_at_once(tmp_path):
         chanjia_nlp.load(binder_model=other_format)
 
 
+@pytest.mark.slow
 def test_a_saved_model_reads_back_the_same(tmp_path):
     path = tmp_path / "m.json.gz"
     default_model().save(path)
@@ -193,6 +196,7 @@ def test_a_saved_model_reads_back_the_same(tmp_path):
     assert path.read_bytes() == (SRC / "models" / MODEL_FILE).read_bytes()  # saved bytes are stable
 
 
+@pytest.mark.slow
 def test_training_is_deterministic(tmp_path):
     sets = train.standard_sets(ROOT, None)  # the team's own sets: no ../shared needed
     examples = train.no_examples()
@@ -220,6 +224,7 @@ def test_the_cli_takes_the_binder(tmp_path):
     assert result.exit_code == 2 and "'neural' is not one of 'auto', 'learned', 'rules'" in result.output
 
 
+@pytest.mark.slow
 def test_the_training_script_needs_real_reports(tmp_path):
     done = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "train_binder.py"), "--shared", str(tmp_path), "--out",
@@ -247,6 +252,7 @@ def real_dev():
     return train.standard_sets(ROOT, SHARED)
 
 
+@pytest.mark.slow
 def test_cross_validated_on_real_reports(real_dev, tmp_path):
     """5-fold cross-validation by document on real-dev (benchmarks/accuracy.py's protocol): each
     fold is extracted by a model trained without it. The floors are today's figures less a margin:
@@ -272,6 +278,7 @@ def test_cross_validated_on_real_reports(real_dev, tmp_path):
     assert claim["scope_acc"] >= 0.68, scores
 
 
+@pytest.mark.slow
 def test_the_learned_binder_beats_the_rules_on_real_reports(real_dev, tmp_path):
     accuracy = _benchmark()
     scorer = accuracy._scorer(SHARED)

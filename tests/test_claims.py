@@ -7,8 +7,8 @@ scorer does), period, scope and the 其中 parent.
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import contextlib
+import io
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from click.testing import CliRunner
 
 import chanjia_nlp
-from chanjia_nlp import Claim, Quantity
+from chanjia_nlp import Claim, Quantity, scoring
 from chanjia_nlp.claims import indicator_ids
 from chanjia_nlp.cli import cli
 
@@ -115,26 +115,26 @@ def test_rhetorical_counts_are_mentions_not_claims():
     assert records and not any(isinstance(r, Claim) for r in records)
 
 
-def _scores(shared: Path, tmp_path: Path, reports: Path, gold: Path) -> tuple[dict[str, float], str]:
-    """``chanjia extract reports --out …`` scored against ``gold`` by ``score.py``: its summary
-    line as numbers, and its whole output for failure messages."""
+def _scores(tmp_path: Path, reports: Path, gold: Path) -> tuple[dict[str, float], str]:
+    """``chanjia extract reports --out …`` scored against ``gold`` by the project's scorer
+    (``python -m chanjia_nlp.scoring``, the dev-set scorer's rules): its summary line as numbers,
+    and its whole output for failure messages."""
     out = tmp_path / "pred.jsonl"
     result = CliRunner().invoke(cli, ["extract", str(reports), "--out", str(out), "-q"])
     assert result.exit_code == 0, result.output
-    score = subprocess.run(
-        [sys.executable, str(shared / "tools" / "score.py"), str(out), str(gold)],
-        capture_output=True, text=True, check=True,
-    )
-    last = score.stdout.strip().splitlines()[-1]
-    return {k: float(v) for k, v in (part.split("=") for part in last.split())}, score.stdout
+    shown = io.StringIO()
+    with contextlib.redirect_stdout(shown):
+        scoring.main([str(out), str(gold)])
+    last = shown.getvalue().strip().splitlines()[-1]
+    return {k: float(v) for k, v in (part.split("=") for part in last.split())}, shown.getvalue()
 
 
 def test_dev_set_claim_scores(shared, tmp_path):
-    metrics, shown = _scores(shared, tmp_path, shared / "seeds", shared / "dev-gold")
+    metrics, shown = _scores(tmp_path, shared / "seeds", shared / "dev-gold")
     assert metrics["claim_f1"] >= 0.85, shown
 
 
-def test_heldout_scores(shared, tmp_path):
+def test_heldout_scores(tmp_path):
     """Three corpus reports annotated independently (benchmarks/heldout-gold): the rules must
     keep generalizing beyond the dev set they were developed on."""
     gold = ROOT / "benchmarks" / "heldout-gold"
@@ -142,17 +142,17 @@ def test_heldout_scores(shared, tmp_path):
     reports.mkdir()
     for g in gold.glob("*.jsonl"):
         (reports / f"{g.stem}.txt").write_bytes((ROOT / "corpus" / f"{g.stem}.txt").read_bytes())
-    metrics, shown = _scores(shared, tmp_path, reports, gold)
+    metrics, shown = _scores(tmp_path, reports, gold)
     assert metrics["mention_f1"] >= 0.97, shown
     assert metrics["claim_f1"] >= 0.72, shown
 
 
 @pytest.mark.parametrize("folder, claim_f1", [("heldout-2", 0.80), ("heldout-3", 0.80)])
-def test_new_heldout_scores(shared, tmp_path, folder, claim_f1):
+def test_new_heldout_scores(tmp_path, folder, claim_f1):
     """New reports written and annotated by independent annotators, who learned the conventions
     from the dev gold (benchmarks/heldout-2, heldout-3): texts and gold are ours to keep."""
     folder = ROOT / "benchmarks" / folder
-    metrics, shown = _scores(shared, tmp_path, folder / "texts", folder / "gold")
+    metrics, shown = _scores(tmp_path, folder / "texts", folder / "gold")
     assert metrics["mention_f1"] >= 0.97, shown
     assert metrics["claim_f1"] >= claim_f1, shown
     assert metrics["programme_f1"] >= 0.75, shown

@@ -117,6 +117,7 @@ def test_commands_have_help_with_example(command):
     assert command.help and "Example:" in command.help
 
 
+@pytest.mark.slow
 def test_python_dash_m_runs_the_same_command(tmp_path):
     (tmp_path / "r.txt").write_text(GOOD, encoding="utf-8")
     result = subprocess.run(
@@ -186,7 +187,7 @@ def _stored(target: str, schema: str | None = None) -> list[str]:
     """Every current record of a database, as sorted JSON lines."""
     from chanjia_nlp import store
 
-    with store.open(target, schema=schema) as st:
+    with store.open(target, schema=schema, create=True) as st:
         return sorted(json.dumps(r, ensure_ascii=False, sort_keys=True) for r in st.records())
 
 
@@ -252,7 +253,7 @@ def test_rerun_skips_unchanged_files_and_retries_errors(good_folder, tmp_path):
     assert _stored(db) == tables
     from chanjia_nlp import store
 
-    with store.open(db) as st:
+    with store.open(db, create=True) as st:
         runs = st.runs()
     assert len(runs) == 2 and runs["summary"].iloc[1]["skipped"] == 3 and runs["finished"].notna().all()
 
@@ -267,7 +268,7 @@ def test_changed_file_is_replaced_and_the_old_version_kept(good_folder, tmp_path
     assert _stored(db) == _expected(good_folder)
     from chanjia_nlp import store
 
-    with store.open(db) as st:
+    with store.open(db, create=True) as st:
         (old,) = st.history("c.txt")
     assert old["quantities"] == 2
 
@@ -289,12 +290,13 @@ def test_two_files_shown_as_one_path_are_warned_about(tmp_path):
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0
     assert "warning: two files are both shown as r.txt" in result.output and "(2 inserted)" in result.output
-    with store.open(str(tmp_path / "x.sqlite")) as st:  # two files at two locations: two documents
+    with store.open(str(tmp_path / "x.sqlite"), create=True) as st:  # two files at two locations: two documents
         assert st.stats()["claims"] == 2 and sorted(st.documents()["path"]) == ["r.txt", "r.txt"]
     result = CliRunner().invoke(cli, [*args, "--root", str(tmp_path)])
     assert result.exit_code == 0 and "two files are both shown" not in result.output
 
 
+@pytest.mark.slow
 def test_out_with_db_writes_both(good_folder, tmp_path):
     db, out = str(tmp_path / "x.sqlite"), tmp_path / "o.jsonl"
     result = CliRunner().invoke(cli, ["extract", str(good_folder), "--db", db, "--out", str(out), "-w", "2"])
@@ -303,6 +305,7 @@ def test_out_with_db_writes_both(good_folder, tmp_path):
     assert f"→ {db} (3 inserted) and {out}" in result.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "stop, workers, rerun_workers",
     [(signal.SIGKILL, "1", "2"), (signal.SIGINT, "2", "1")],
@@ -354,13 +357,14 @@ def _inserted_once(target: str, schema: str | None = None) -> None:
     (the same bytes in two folders) stored by the later one as duplicate submissions."""
     from chanjia_nlp import store
 
-    with store.open(target, schema=schema) as st:
+    with store.open(target, schema=schema, create=True) as st:
         summaries = list(st.runs()["summary"])
     assert len(summaries) == 2
     assert sum(s.get("inserted", 0) for s in summaries) == 300
     assert sum(s.get("duplicate", 0) for s in summaries) == 100
 
 
+@pytest.mark.slow
 def test_two_concurrent_runs_into_one_sqlite_database(generated, expected_generated, tmp_path):
     first, second = _overlapping(generated, tmp_path)
     db = str(tmp_path / "c.sqlite")
@@ -369,6 +373,7 @@ def test_two_concurrent_runs_into_one_sqlite_database(generated, expected_genera
     _inserted_once(db)
 
 
+@pytest.mark.slow
 def test_two_concurrent_runs_into_one_postgresql_schema(generated, expected_generated, tmp_path, pg_schema):
     url, schema = pg_schema
     first, second = _overlapping(generated, tmp_path)
@@ -432,6 +437,7 @@ def test_csv_says_where_the_date_came_from(tmp_path):
     assert warning.startswith("no publication date in the text")
 
 
+@pytest.mark.slow
 def test_metadata_csv_with_unknown_columns_names_the_valid_ones(tmp_path):
     (tmp_path / "r.txt").write_text(GOOD, encoding="utf-8")
     table = tmp_path / "meta.csv"
@@ -447,6 +453,7 @@ def test_metadata_csv_with_unknown_columns_names_the_valid_ones(tmp_path):
 
 # -- the terminal ---------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_progress_bar_on_a_terminal_only(tmp_path):
     pty = pytest.importorskip("pty")
     command = [sys.executable, "-m", "chanjia_nlp", "extract", str(ROOT / "corpus"), "--out", str(tmp_path / "o.jsonl")]

@@ -40,6 +40,7 @@ def expected(records) -> list[dict]:
     return run_checks(read_ledger(LEDGER).rows, records)
 
 
+@pytest.mark.slow
 def test_check_writes_xlsx_with_a_sheet_per_verdict(jsonl, expected, tmp_path):
     out = tmp_path / "findings.xlsx"
     result = CliRunner().invoke(check, [str(LEDGER), "--records", str(jsonl), "--out", str(out)])
@@ -71,6 +72,7 @@ def test_check_writes_xlsx_with_a_sheet_per_verdict(jsonl, expected, tmp_path):
         assert word in result.output  # the rich table
 
 
+@pytest.mark.slow
 def test_check_prints_the_rows_that_are_not_consistent_and_exits_3(jsonl):
     result = CliRunner().invoke(check, [str(LEDGER), "--records", str(jsonl)])
     assert result.exit_code == 3
@@ -98,6 +100,7 @@ def test_check_exits_0_when_every_row_is_consistent(jsonl, tmp_path):
     assert "not consistent" not in result.output
 
 
+@pytest.mark.slow
 def test_check_writes_csv_and_jsonl(jsonl, expected, tmp_path):
     for name in ("f.csv", "f.jsonl"):
         result = CliRunner().invoke(check, [str(LEDGER), "--records", str(jsonl), "--out", str(tmp_path / name),
@@ -111,7 +114,7 @@ def test_check_writes_csv_and_jsonl(jsonl, expected, tmp_path):
 
 
 def _fill(records: list[dict], db: str, schema: str | None = None) -> None:
-    with store.open(db, schema=schema) as st:
+    with store.open(db, schema=schema, create=True) as st:
         run_id = st.begin_run(command="test")
         for doc in (r for r in records if r["type"] == "document"):
             st.write_document(doc, [r for r in records if r.get("doc_id") == doc["doc_id"] and r is not doc], run_id)
@@ -120,7 +123,7 @@ def _fill(records: list[dict], db: str, schema: str | None = None) -> None:
 def _check_fills(db: str, extra: list[str], expected: list[dict], schema: str | None = None) -> None:
     result = CliRunner().invoke(check, [str(LEDGER), "--db", db, *extra])
     assert result.exit_code == 3, result.output
-    with store.open(db, schema=schema) as st:
+    with store.open(db, schema=schema, create=True) as st:
         stored = list(st.findings())
     assert sorted(f["finding_id"] for f in stored) == sorted(f["finding_id"] for f in expected)
     by_id = {f["finding_id"]: f for f in expected}
@@ -129,16 +132,18 @@ def _check_fills(db: str, extra: list[str], expected: list[dict], schema: str | 
                                                             by_id[finding["finding_id"]]["message"])
     # a second run updates the same findings instead of adding them again
     assert CliRunner().invoke(check, [str(LEDGER), "--db", db, *extra, "--no-fail"]).exit_code == 0
-    with store.open(db, schema=schema) as st:
+    with store.open(db, schema=schema, create=True) as st:
         assert len(list(st.findings())) == len(stored)
 
 
+@pytest.mark.slow
 def test_check_reads_and_fills_the_database(records, expected, tmp_path):
     db = str(tmp_path / "chanjia.sqlite")
     _fill(records, db)
     _check_fills(db, [], expected)
 
 
+@pytest.mark.slow
 def test_check_reads_and_fills_a_postgresql_schema(records, expected, pg_schema):
     url, schema = pg_schema
     _fill(records, url, schema)
@@ -192,6 +197,7 @@ def test_help_has_an_example():
     assert result.exit_code == 0 and "Example:" in result.output and "chanjia check" in result.output
 
 
+@pytest.mark.slow
 def test_export_survives_control_characters(tmp_path):
     finding = {"type": "finding", "finding_id": "x", "check": "copied_text", "verdict": "flagged",
                "message": "flagged: \x0b", "evidence": [{"doc_id": "d", "path": "a.txt", "start": 0, "end": 3,

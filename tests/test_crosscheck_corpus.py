@@ -49,6 +49,7 @@ def _name(finding_or_span: dict) -> str:
     return PurePath(finding_or_span["path"]).name
 
 
+@pytest.mark.slow
 def test_every_ledger_row_gets_its_planted_verdict(findings):
     got = {(f["ledger"]["sheet"], f["ledger"]["cell"]): f for f in findings if f["check"] == "ledger"}
     assert sorted(got) == sorted((r["sheet"], r["cell"]) for r in EXPECTED["rows"])

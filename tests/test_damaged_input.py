@@ -100,6 +100,7 @@ def test_a_true_latin1_label_is_kept():
     assert meta["encoding"] == "iso-8859-1" and "Café du syndicat" in text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(deep_html()))
 def test_a_page_nested_past_the_parser_depth_keeps_its_text(name):
     text, _, meta = read_text(Path(name), deep_html()[name])
@@ -129,6 +130,7 @@ def _packed_docx(run: str) -> bytes:
     return buffer.getvalue()
 
 
+@pytest.mark.slow
 def test_a_text_run_over_10_mb_is_read_within_a_given_limit():
     data = _packed_docx("职工1200名" + "x" * (11 * 1024 * 1024))  # inflates ~250 times: over the default ratio
     with pytest.raises(DocumentError, match="zip bomb.*raise --max-unpacked-bytes"):

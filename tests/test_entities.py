@@ -63,12 +63,14 @@ def _check(text: str) -> None:
         assert isinstance(e.label, EntityLabel)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=_ALPHABET, max_size=80))
 def test_domain_text_never_raises_and_spans_slice_back(text):
     _check(text)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=60))
 def test_any_text_never_raises_and_spans_slice_back(text):
@@ -93,6 +95,7 @@ def test_offsets_point_into_fullwidth_text():
     assert [(e.text, e.normalized) for e in found] == [("２０２３年２月", "2023-02"), ("张明", None)]
 
 
+@pytest.mark.slow
 def test_megabyte_of_text_gives_every_entity():
     """A megabyte in one call (speed is measured in benchmarks/, never asserted here)."""
     pieces = [
@@ -140,9 +143,9 @@ def test_find_division():
 
 def test_bad_region_row_names_file_and_line(bad_lexicon):
     header = "# Source: test\ncode\tname\tshort\tlevel\tparent_code\n"
-    bad_lexicon(entities._gazetteer, "regions.tsv", header + "110000\t北京市\t北京\tstate\t\n")
+    bad_lexicon(entities.gazetteer, "regions.tsv", header + "110000\t北京市\t北京\tstate\t\n")
     with pytest.raises(LexiconError, match=r"regions.tsv:3: unknown level 'state'"):
-        entities._gazetteer()
+        entities.gazetteer()
 
 
 def test_bad_suffix_kind_names_file_and_line(bad_lexicon):
@@ -164,6 +167,7 @@ def _build_script(monkeypatch):
     return module
 
 
+@pytest.mark.slow
 def test_committed_lexicons_match_the_build_script(monkeypatch):
     build = _build_script(monkeypatch)
     header = (ROOT / "lexicons" / "regions.tsv").read_text(encoding="utf-8").split("\ncode\t", 1)[0]

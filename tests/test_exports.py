@@ -28,7 +28,7 @@ FORMULA = "=HYPERLINK(\"http://x\",\"y\")"
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
     path = tmp_path_factory.mktemp("exports") / "chanjia.sqlite"
-    with store.open(path) as st:
+    with store.open(path, create=True) as st:
         run = st.begin_run(command="test")
         for n, (doc, claims) in enumerate(SAMPLE):
             if n == 0:  # a subject that a spreadsheet would run, on a copy of the first claim
@@ -65,6 +65,7 @@ def _by_header(sheet) -> list[dict]:
     return [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2)]
 
 
+@pytest.mark.slow
 def test_claims_workbook_has_numbers_in_the_format_of_their_unit(db, tmp_path):
     out = tmp_path / "claims.xlsx"
     _run("claims", "--db", db, "--out", str(out))
@@ -78,6 +79,7 @@ def test_claims_workbook_has_numbers_in_the_format_of_their_unit(db, tmp_path):
     assert formula["indicator_text"].data_type == "s" and formula["indicator_text"].value == "'" + FORMULA
 
 
+@pytest.mark.slow
 def test_table_workbook_has_the_table_and_a_sheet_per_verdict(db, tmp_path):
     out = tmp_path / "table.xlsx"
     _run("table", "--db", db, "--out", str(out))

@@ -85,6 +85,7 @@ def test_names_that_are_not_utf8_reach_sqlite_and_the_records(tmp_path):
     assert "\\xff\\x80.txt" in paths and sorted(map(decoded_name, paths)) == ["\\xff\\x80.txt", "年度总结.txt", "空.txt"]
 
 
+@pytest.mark.slow
 def test_find_files_walks_past_unreadable_folders(tmp_path):
     for rel in ("a/ok.txt", "b/inside.txt", "c/inside.txt", "d/e/inside.txt"):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -120,6 +121,7 @@ def test_page_head_rules_stay_linear_on_long_blank_openings(opening):
     assert time.perf_counter() - started < 30
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("content", [b"hello, not a database\n", b"\x00" * 4096, b"SQLite format 3\x00" + b"\xff" * 200])
 def test_a_file_that_is_no_database_is_one_line(tmp_path, content):
     path = tmp_path / "x.sqlite"
@@ -135,6 +137,7 @@ def test_a_file_that_is_no_database_is_one_line(tmp_path, content):
     assert path.read_bytes() == content
 
 
+@pytest.mark.slow
 def test_a_database_in_a_read_only_folder_is_read(tmp_path):
     folder = tmp_path / "ro"
     folder.mkdir()

@@ -193,6 +193,7 @@ def test_damaged_pdf():
         read_text(Path("r.pdf"), data[:200])
 
 
+@pytest.mark.slow
 def test_pdf_with_chinese_text_gives_the_same_figures():
     font = cjk_font()
     if font is None:

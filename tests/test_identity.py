@@ -32,6 +32,7 @@ def _doc(doc: dict, path: str) -> dict:
 # -- the store ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_same_display_path_at_two_locations_is_two_documents(db, corpus):
     (a, a_records), (b, b_records) = corpus[1], corpus[2]
     run = db.begin_run()
@@ -42,6 +43,7 @@ def test_same_display_path_at_two_locations_is_two_documents(db, corpus):
     assert sorted(db.document_states()) == ["/r/惠山/年度总结.txt", "/r/江都/年度总结.txt"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("order", ["original first", "copy first"])
 def test_identical_copies_are_one_document_with_two_locations(db, corpus, order):
     doc, records = corpus[1]
@@ -64,6 +66,7 @@ def test_identical_copies_are_one_document_with_two_locations(db, corpus, order)
     assert db.write_document(_doc(doc, places[1][0]), records, db.begin_run(), location=places[1][1]) == "unchanged"
 
 
+@pytest.mark.slow
 def test_removed_files_leave_claims_and_prune_drops_them(db, corpus):
     (a, a_records), (b, b_records) = corpus[1], corpus[2]
     first = db.begin_run()
@@ -84,6 +87,7 @@ def test_removed_files_leave_claims_and_prune_drops_them(db, corpus):
     assert db.history("x/a.txt") == [] and db.stats()["removed"] == 0 and db.stats()["quantities"] == 0
 
 
+@pytest.mark.slow
 def test_remove_by_a_display_path_two_files_share_is_refused(db, corpus):
     (a, a_records), (b, b_records) = corpus[1], corpus[2]
     run = db.begin_run()
@@ -95,6 +99,7 @@ def test_remove_by_a_display_path_two_files_share_is_refused(db, corpus):
     assert db.remove(db.begin_run(), ["/r/江都"]) == [("年度总结.txt", "/r/江都/年度总结.txt")]  # a folder
 
 
+@pytest.mark.slow
 def test_a_duplicate_whose_original_changes_is_orphaned(db, corpus):
     (doc, records), (other, other_records) = corpus[1], corpus[2]
     run = db.begin_run()
@@ -106,6 +111,7 @@ def test_a_duplicate_whose_original_changes_is_orphaned(db, corpus):
     assert db.stats()["documents"]["ok"] == 2 and db.stats()["duplicates"] == 0
 
 
+@pytest.mark.slow
 def test_a_duplicate_whose_original_is_removed_is_orphaned(db, corpus):
     doc, records = corpus[1]
     run = db.begin_run()
@@ -134,6 +140,7 @@ def test_checking_a_revised_ledger_replaces_its_findings(db):
     assert [f["finding_id"] for f in db.findings()] == ["fother.csv9"]
 
 
+@pytest.mark.slow
 def test_migration_6_from_version_5_keeps_the_documents(target, corpus):
     _as_version_1(target, corpus, keep=5)
     with target.open() as opened:
@@ -176,6 +183,7 @@ def _stats(target) -> dict:
         return opened.stats()
 
 
+@pytest.mark.slow
 def test_extract_two_folders_with_the_same_file_name(target, tmp_path):
     for area, report in (("惠山", REPORT_A), ("江都", REPORT_B)):
         (tmp_path / area).mkdir()
@@ -188,6 +196,7 @@ def test_extract_two_folders_with_the_same_file_name(target, tmp_path):
     assert both["documents"]["ok"] == 2 and both["claims"] > alone > 0  # 惠山's claims did not vanish
 
 
+@pytest.mark.slow
 def test_nested_arguments_store_each_file_once(target, tmp_path):
     big = tmp_path / "big"
     for rel, report in (("g0/a.txt", REPORT_A), ("g1/b.txt", REPORT_B)):
@@ -207,6 +216,7 @@ def test_nested_arguments_store_each_file_once(target, tmp_path):
     assert code != 0 and "--root" in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_identical_copies_are_reported_and_counted_once(target, tmp_path):
     folder = tmp_path / "reports"
     folder.mkdir()
@@ -225,6 +235,7 @@ def test_identical_copies_are_reported_and_counted_once(target, tmp_path):
     assert (after["documents"]["ok"], after["duplicates"], after["claims"]) == (1, 1, once["claims"])
 
 
+@pytest.mark.slow
 def test_deleted_file_is_marked_removed_then_pruned(target, tmp_path):
     folder = tmp_path / "reports"
     (folder / "sub").mkdir(parents=True)
@@ -245,6 +256,7 @@ def test_deleted_file_is_marked_removed_then_pruned(target, tmp_path):
     assert code == 0 and "2 removed document versions deleted" in err and _stats(target)["removed"] == 0
 
 
+@pytest.mark.slow
 def test_rechecking_a_revised_ledger_replaces_its_findings(target, tmp_path):
     folder = tmp_path / "reports"
     folder.mkdir()
@@ -283,6 +295,7 @@ def test_the_version_carries_a_digest_of_lexicons_and_model(tmp_path):
     assert len({before, changed, renamed}) == 3
 
 
+@pytest.mark.slow
 def test_a_changed_extractor_extracts_again_and_says_so(target, tmp_path, monkeypatch):
     folder = tmp_path / "reports"
     folder.mkdir()

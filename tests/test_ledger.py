@@ -283,6 +283,7 @@ QUALIFIED = [("", "", "exact"), ("近", "", "less_than"), ("约", "", "approx"),
              ("", "余", "more_than"), ("", "多", "more_than"), ("", "以上", "at_least")]
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(
     number=st.decimals(min_value=1, max_value=10**7, places=2, allow_nan=False, allow_infinity=False),
@@ -658,6 +659,7 @@ CELL_WORDS = ["序号", "单位", "单位名称", "指标", "数量", "金额（
               "惠山区", "职工书屋", "新建工会驿站", "1200余", "近3000", "2,650", "1.2万", "—", "", "", "", "2023年", "已完成"]
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(CELL_WORDS), min_size=1, max_size=6), min_size=1, max_size=12))
 def test_any_grid_gives_rows_or_one_document_error(tmp_path_factory, grid):

@@ -3,10 +3,7 @@ installed wheel carries them."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import zipfile
-from pathlib import Path
 
 import pytest
 
@@ -49,13 +46,9 @@ def test_bad_row_names_file_and_line(bad_lexicon):
         _lexicon.units()
 
 
-def test_wheel_packages_the_lexicons(tmp_path):
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
-        check=True,
-    )
-    wheel = next(Path(tmp_path).glob("chanjia_nlp-*.whl"))
-    names = zipfile.ZipFile(wheel).namelist()
+@pytest.mark.slow
+def test_wheel_packages_the_lexicons(built_wheel):
+    names = zipfile.ZipFile(built_wheel).namelist()
     for path in (ROOT / "lexicons").iterdir():
         assert f"chanjia_nlp/lexicons/{path.name}" in names
     assert "chanjia_nlp/models/binder-model.json.gz" in names  # the learned binder ships in the wheel

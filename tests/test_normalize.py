@@ -73,6 +73,7 @@ _options = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.one_of(_report, st.text(max_size=80)), _options, st.booleans())
 def test_every_span_slices_back_under_any_normalization(text, options, width):

@@ -120,6 +120,7 @@ def arabic_sections(value: Decimal) -> str:
     return "".join(out) or "0"
 
 
+@pytest.mark.slow
 @given(integers)
 def test_daxie_round_trip(value):
     assert parse_number(daxie(value)) == value
@@ -135,6 +136,7 @@ def test_arabic_sections_round_trip(value):
     assert parse_number(arabic_sections(value)) == value
 
 
+@pytest.mark.slow
 @given(st.integers(min_value=1, max_value=10**6 - 1).map(Decimal), st.sampled_from([" ", "\u3000", "\t"]))
 def test_surrounding_space_round_trip(value, space):
     assert parse_number(f"{space}{format_number(value, style='arabic')}{space}") == value

@@ -137,6 +137,7 @@ def test_an_unreadable_image_is_one_error_line_and_an_error_record(tmp_path):
 # --- with the engine ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @needs_ocr
 @needs_font
 def test_a_clean_image_gives_its_figures_with_their_values():
@@ -152,6 +153,7 @@ def test_a_clean_image_gives_its_figures_with_their_values():
             assert result.doc["text"][r["start"]:r["end"]] == r["text"]
 
 
+@pytest.mark.slow
 @needs_ocr
 @needs_font
 def test_ocr_metadata_keeps_each_characters_confidence_and_box():
@@ -175,6 +177,7 @@ def test_a_blurred_figure_is_damaged_or_unread_never_wrong_and_trusted(radius, g
         assert any("confidence under" in w for w in result.doc["warnings"])
 
 
+@pytest.mark.slow
 @needs_ocr
 @needs_font
 def test_a_scanned_pdf_and_a_multi_page_tiff_are_read_page_by_page():
@@ -191,6 +194,7 @@ def test_a_scanned_pdf_and_a_multi_page_tiff_are_read_page_by_page():
         assert "\n\n" in result.doc["text"]  # pages are paragraphs apart
 
 
+@pytest.mark.slow
 @needs_ocr
 @needs_font
 def test_a_pdf_with_a_text_page_and_a_scanned_page_gives_both_pages_figures():

@@ -70,6 +70,7 @@ def _csv_cells(path: Path, encoding: str = "utf-8") -> list[str]:
         return [cell for row in csv.reader(f) for cell in row]
 
 
+@pytest.mark.slow
 def test_findings_csv_and_xlsx_hold_no_formula(tmp_path):
     findings = [_finding(n, text) for n, text in enumerate(HOSTILE)]
     write_findings(findings, tmp_path / "f.csv")
@@ -103,7 +104,7 @@ def test_claims_csv_holds_no_formula(tmp_path):
     doc = {"type": "document", "doc_id": "d1", "path": "-1+1.txt", "status": "ok", "extractor_version": "t", "text": text}
     records = [to_dict(r, doc_id="d1", path="-1+1.txt") for r in extract(text)]
     assert sum(bool(r.get("claim")) for r in records) >= 2
-    with store.open(db) as st:
+    with store.open(db, create=True) as st:
         st.write_document(doc, records, st.begin_run(command="test"))
     out = tmp_path / "claims.csv"
     result = CliRunner().invoke(cli, ["claims", "--db", str(db), "--out", str(out)])
@@ -129,6 +130,7 @@ def test_atomic_file_keeps_the_old_file_when_writing_fails(tmp_path):
     assert target.read_text(encoding="utf-8") == "old\n" and len(list(tmp_path.iterdir())) == 1
 
 
+@pytest.mark.slow
 def test_findings_writer_fails_whole(tmp_path):
     target = tmp_path / "f.xlsx"
     write_findings([_finding(0, "a")], target)
@@ -160,6 +162,7 @@ def corpus_jsonl(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "command, out",
     [
@@ -182,10 +185,11 @@ def test_a_full_disk_leaves_the_old_output_and_says_so_in_one_line(command, out,
     assert sorted(p.name for p in tmp_path.iterdir()) == [out]
 
 
+@pytest.mark.slow
 def test_claims_out_fails_whole(tmp_path, corpus_jsonl):
     db = tmp_path / "c.sqlite"
     records = [json.loads(line) for line in corpus_jsonl.read_text(encoding="utf-8").splitlines()]
-    with store.open(db) as st:
+    with store.open(db, create=True) as st:
         run = st.begin_run(command="test")
         docs = [r for r in records if r["type"] == "document"]
         for doc in docs:

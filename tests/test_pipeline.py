@@ -72,16 +72,16 @@ def test_in_context_changes_only_sentence_and_repeat():
 
 
 def test_fast_constructor_makes_the_same_frozen_record():
-    from chanjia_nlp.records import _make_quantity
+    from chanjia_nlp.records import make_quantity
 
     (q,) = chanjia_nlp.extract_quantities("近265万元")
     values = [getattr(q, f.name) for f in dataclasses.fields(Quantity)]
-    made = _make_quantity(*values)
+    made = make_quantity(*values)
     assert made == q and hash(made) == hash(q)
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.value = Decimal(1)  # type: ignore[misc]
     with pytest.raises(TypeError):
-        _make_quantity(*values[:-1])  # every field, in order
+        make_quantity(*values[:-1])  # every field, in order
 
 
 # Report-like text from the pieces every stage reacts to, so the property reaches claims,
@@ -95,6 +95,7 @@ _PIECES = [
 _report = st.lists(st.sampled_from(_PIECES), max_size=40).map("".join)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(_report, st.text(max_size=100)), st.sampled_from([None, "2023-04-06"]))
 def test_extract_never_raises_and_every_span_slices_back(text, published):

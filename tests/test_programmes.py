@@ -80,6 +80,7 @@ PIECES += ["歌曲", "作品", "日报", "杂志", "记", "大赛", "推进会",
 soup = st.lists(st.sampled_from(PIECES), max_size=60).map("".join)
 
 
+@pytest.mark.slow
 @settings(max_examples=500, deadline=None)
 @given(st.one_of(soup, st.text(max_size=120)))
 def test_properties_on_any_text(text):

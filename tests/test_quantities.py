@@ -75,6 +75,7 @@ PIECES += ["又", "分之", "角", "毛", "块", "半", "小时", "兆", "参", 
 soup = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(st.one_of(soup, st.text(max_size=80)))
 def test_properties_on_any_text(text):
@@ -116,6 +117,7 @@ FAST_PIECES = list("0123456789.,万亿千百余多近超约上第?×*a《》“�
 ]
 
 
+@pytest.mark.slow
 @settings(max_examples=500, deadline=None)
 @given(st.one_of(st.lists(st.sampled_from(FAST_PIECES), max_size=24).map("".join), soup))
 def test_the_fast_path_gives_what_the_rules_give(text):
@@ -176,6 +178,7 @@ def _styles(value: Decimal) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.integers(min_value=2, max_value=10**12 - 1).map(Decimal), st.sampled_from(["人", "名", "人次", "元", "家"]),
        st.sampled_from(["", " "]))

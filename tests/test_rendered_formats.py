@@ -37,6 +37,7 @@ def _cases():
             yield pytest.param(source, suffix, id=f"{source.parent.name}/{source.stem}{suffix}")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("source", "suffix"), list(_cases()))
 def test_every_format_gives_the_figures_of_the_plain_text(source: Path, suffix: str, tmp_path):
     if suffix == ".pdf" and cjk_font() is None:

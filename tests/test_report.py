@@ -161,6 +161,7 @@ def test_data_script_cannot_close_or_comment(hostile_html):
     assert not set("<>&") & set(body)
 
 
+@pytest.mark.slow
 def test_nothing_is_fetched_from_outside():
     html = render_report(corpus_records())
     tree = lxml.html.fromstring(html)
@@ -390,6 +391,7 @@ def test_messy_rows_give_fewer_marks_not_errors(rows, expected):
 SPANS = st.lists(st.tuples(st.integers(-3, 40), st.integers(-3, 40)), max_size=12)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(text=st.text(max_size=40), spans=SPANS)
 def test_mark_tree_keeps_the_text_and_every_span(text, spans):
@@ -403,6 +405,7 @@ def test_mark_tree_keeps_the_text_and_every_span(text, spans):
             assert pieces == []
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(text=st.text(min_size=1, max_size=30), spans=SPANS)
 def test_nested_spans_stay_whole(text, spans):
@@ -415,6 +418,7 @@ def test_nested_spans_stay_whole(text, spans):
             assert len(fragments(tree, key)) == 1
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(text=st.text(alphabet="共培训职工1200人次。<>&\"'\n", max_size=60), data=st.data())
 def test_any_records_over_any_text_render(text, data):
@@ -587,9 +591,10 @@ def database(request, tmp_path):
         yield {"db": url, "schema": schema}
 
 
+@pytest.mark.slow
 def test_report_command_reads_the_store(database, tmp_path):
     rows = corpus_records()
-    with store.open(database["db"], schema=database["schema"]) as opened:
+    with store.open(database["db"], schema=database["schema"], create=True) as opened:
         run = opened.begin_run("test")
         docs = [r for r in rows if r["type"] == "document"]
         for doc in docs:
@@ -653,7 +658,7 @@ HUISHAN_2022 = (["huishan-2022.txt", "luoshe-2022.txt"], ["15家", "3家"], ["f1
 def scoped_store(db: str, schema: str | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """A database of :func:`scoped_rows` (records and findings), and the reviewer account alice."""
     rows, found = scoped_rows()
-    with store.open(db, schema=schema) as opened:
+    with store.open(db, schema=schema, create=True) as opened:
         run = opened.begin_run("test")
         for doc in (r for r in rows if r["type"] == "document"):
             opened.write_document(doc, [r for r in rows if r["type"] != "document" and r["doc_id"] == doc["doc_id"]], run)
@@ -709,7 +714,7 @@ def test_reviews_import_makes_the_checks_of_the_server(tmp_path):
     db = str(tmp_path / "chanjia.sqlite")
     rows, _ = scoped_store(db)
     claim = {r["doc_id"]: r for r in rows if r.get("claim")}
-    with store.open(db) as opened:  # someone decided on 滨湖's figure after the report was written
+    with store.open(db, create=True) as opened:  # someone decided on 滨湖's figure after the report was written
         opened.review(claim["binhu-2022"]["doc_id"], claim["binhu-2022"]["start"], claim["binhu-2022"]["end"],
                       "confirm", reviewer="alice", based_on=0)
     file = offline_file(tmp_path / "r.json", [
@@ -725,7 +730,7 @@ def test_reviews_import_makes_the_checks_of_the_server(tmp_path):
     assert result.exit_code == 1
     assert "2 decisions stored, 2 refused" in result.stderr and "someone decided on it since" in result.stderr
     assert "qualifier" in result.stderr
-    with store.open(db) as opened:
+    with store.open(db, create=True) as opened:
         stored = [(r["text"], r["action"], r["reviewer"], r["source"], (r["after"] or {}).get("value"))
                   for r in opened.reviews()]
     assert stored == [("9家", "confirm", "alice", "serve", "9"), ("15家", "correct", "alice", "import", "16"),

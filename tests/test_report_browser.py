@@ -29,6 +29,8 @@ from .test_report import (
     money_records,
 )
 
+pytestmark = pytest.mark.slow  # browsers / processes: deselect with -m 'not slow'
+
 ARTIFACTS = Path(__file__).parent / "artifacts"
 #: Screenshots of the report's layouts and languages, to look at (not kept in git).
 SHOTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -463,7 +465,7 @@ def test_offline_review_three_figures_export_and_import(browser, tmp_path):
         opened.page.close()
     result = CliRunner().invoke(reviews, ["import", str(exported), "--db", db])
     assert result.exit_code == 0, result.output
-    with store.open(db) as opened_store:
+    with store.open(db, create=True) as opened_store:
         stored = sorted((r["text"], r["action"], r["reviewer"], r["source"], (r["after"] or {}).get("value"))
                         for r in opened_store.reviews())
     assert stored == [("15家", "confirm", "alice", "import", "15"), ("7家", "reject", "alice", "import", None),

@@ -62,6 +62,7 @@ def test_unreadable_bytes_give_an_error_document_and_no_records():
     assert "binary" in result.doc["error"]
 
 
+@pytest.mark.slow
 def test_two_workers_give_exactly_the_records_of_one(corpus_results):
     assert len(corpus_results) == 10
     assert canonical(list(iter_results([CORPUS], workers=2))) == canonical(corpus_results)
@@ -71,6 +72,7 @@ def test_one_worker_keeps_the_order_of_the_files(corpus_results):
     assert [r.path for r in corpus_results] == sorted(p.name for p in CORPUS.glob("*.txt"))
 
 
+@pytest.mark.slow
 def test_bad_files_do_not_stop_the_rest(tmp_path):
     folder = small_reports(tmp_path / "reports", 6)
     (folder / "empty.txt").write_bytes(b"")
@@ -106,6 +108,7 @@ def test_skip_is_asked_with_the_sha256_before_extracting(tmp_path):
     assert all(r.doc is None and r.records == [] for r in results if r.skipped)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "workers, in_flight", [(1, 1), (2, runner.WINDOW_PER_WORKER * 2 * runner.BATCH_FILES + runner.BATCH_FILES)]
 )
@@ -134,6 +137,7 @@ def _pool_workers(before: set[int]) -> list[int]:
     return [p.pid for p in me.children(recursive=True) if p.pid not in before and p.ppid() != me.pid]
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_run_loses_no_file(tmp_path):
     pytest.importorskip("psutil")
     import psutil
@@ -152,6 +156,7 @@ def test_a_worker_killed_mid_run_loses_no_file(tmp_path):
     assert canonical(got) == expected  # the files in flight were retried, none blamed
 
 
+@pytest.mark.slow
 def test_closing_a_pool_never_waits_on_a_stuck_worker():
     # A worker that cannot exit (here: busy for an hour; in life: blocked on a lock a killed
     # sibling held) is killed once the grace is over, instead of hanging the run for ever.
@@ -275,6 +280,7 @@ def cluster():
         yield local_cluster
 
 
+@pytest.mark.slow
 def test_dask_cluster_gives_the_records_of_a_local_run(cluster, corpus_results, tmp_path):
     (tmp_path / "broken.docx").write_bytes(b"PK\x03\x04broken")
     local = corpus_results + list(iter_results([tmp_path]))
@@ -288,6 +294,7 @@ def test_dask_by_address_skips_as_asked(cluster):
     assert [r.path for r in results if not r.skipped] == ["07_traps.txt"] and len(results) == 10
 
 
+@pytest.mark.slow
 def test_chanjia_extract_on_the_cluster_stores_what_a_local_run_stores(cluster, tmp_path):
     from click.testing import CliRunner
 
@@ -299,11 +306,12 @@ def test_chanjia_extract_on_the_cluster_stores_what_a_local_run_stores(cluster, 
         db = str(tmp_path / f"{name}.sqlite")
         result = CliRunner().invoke(cli, ["extract", str(CORPUS), "--db", db, *args])
         assert result.exit_code == 0, result.output
-        with store.open(db) as st:
+        with store.open(db, create=True) as st:
             stored[name] = sorted(json.dumps(r, ensure_ascii=False, sort_keys=True) for r in st.records())
     assert stored["dask"] == stored["local"] and len(stored["local"]) > 10
 
 
+@pytest.mark.slow
 def test_unreachable_scheduler_is_a_config_error():
     dask = pytest.importorskip("dask")
     pytest.importorskip("distributed")
@@ -326,6 +334,7 @@ def test_summary_counts_documents_records_and_writes(corpus_results):
     assert counts["undated"] == sum(not result.doc["published"] for result in corpus_results)
 
 
+@pytest.mark.slow
 def test_workers_exit_when_the_run_is_killed(tmp_path):
     # Issue 14 class 8: kill -9 of `chanjia extract --workers 2` must not leave its worker
     # processes (nor the forkserver) alive, blocked on a pipe.

@@ -10,7 +10,8 @@ import pytest
 
 import chanjia_nlp
 from chanjia_nlp.errors import ConfigError, SegmenterUnavailable
-from chanjia_nlp.segment import make_nlp, make_segmenter
+from chanjia_nlp.components import make_nlp
+from chanjia_nlp.segment import make_segmenter
 
 jieba = pytest.importorskip("jieba")
 pytest.importorskip("spacy")
@@ -18,6 +19,7 @@ pytest.importorskip("spacy")
 TEXT = "南通开发区新增高技能人才1200余名，省级试点单位25家。"
 
 
+@pytest.mark.slow
 def test_jieba_is_private_and_keeps_domain_terms():
     global_freq_size = len(jieba.dt.FREQ)
     global_initialized = jieba.dt.initialized
@@ -31,10 +33,12 @@ def test_jieba_is_private_and_keeps_domain_terms():
     assert "高技能人才" not in jieba.dt.FREQ
 
 
+@pytest.mark.slow
 def test_domain_terms_can_be_left_out():
     assert "高技能人才" not in make_segmenter("jieba", domain_terms=False)(TEXT)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("segmenter", ["char", "jieba"])
 def test_spacy_pipeline_puts_quantities_on_spans(segmenter):
     nlp = make_nlp(segmenter)
@@ -47,6 +51,7 @@ def test_spacy_pipeline_puts_quantities_on_spans(segmenter):
     assert [str(q.value) for q in records] == ["1200", "25"]
 
 
+@pytest.mark.slow
 def test_spans_expand_to_token_boundaries():
     doc = make_nlp("jieba")("累计奖励金额近265万元")
     (span,) = doc.spans["chanjia_nlp.quantities"]

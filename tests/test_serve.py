@@ -39,7 +39,7 @@ def db_url(request, tmp_path):
 @pytest.fixture
 def opened(db_url):
     _, url, schema = db_url
-    with store.open(url, schema=schema) as st:
+    with store.open(url, schema=schema, create=True) as st:
         yield st
 
 
@@ -49,6 +49,7 @@ def _claim(st, text: str):
     return row["doc_id"], int(row["start"]), int(row["end"])
 
 
+@pytest.mark.slow
 def test_decisions_are_kept_with_history_and_reviewed_values_win(opened):
     key = _claim(opened, "1200余名")
     assert opened.figure(*key)["version"] == 0
@@ -70,6 +71,7 @@ def test_decisions_are_kept_with_history_and_reviewed_values_win(opened):
     assert untouched[0]["reviewed_by"] is None
 
 
+@pytest.mark.slow
 def test_a_rejected_figure_leaves_the_claims_and_the_table(opened):
     key = _claim(opened, "25家")
     before = {(r["region"], r["indicator"]) for r in opened.table().to_dict("records")}
@@ -81,6 +83,7 @@ def test_a_rejected_figure_leaves_the_claims_and_the_table(opened):
     assert opened.figure(*key)["reviewed"] is None
 
 
+@pytest.mark.slow
 def test_a_corrected_indicator_moves_the_claim_between_filters(opened):
     key = _claim(opened, "3260人次")
     opened.review(*key, "correct", reviewer="alice", based_on=0, changes={"indicator": "activity_participants"})
@@ -89,6 +92,7 @@ def test_a_corrected_indicator_moves_the_claim_between_filters(opened):
     assert list(moved["text"]) == ["3260人次"] and list(moved["reviewed_by"]) == ["alice"]
 
 
+@pytest.mark.slow
 def test_a_stale_decision_is_refused_and_nothing_is_overwritten(opened):
     key = _claim(opened, "860名")
     opened.review(*key, "correct", reviewer="alice", based_on=0, changes={"value": "870"})
@@ -98,6 +102,7 @@ def test_a_stale_decision_is_refused_and_nothing_is_overwritten(opened):
     assert opened.figure(*key)["reviewed"]["value"] == "870"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("bad, message", [
     ({"qualifier": "roughly"}, "qualifier"), ({"period": "last year"}, "period"), ({"indicator": "nope"}, "indicator"),
     ({"value": "12abc"}, "not a number"), ({"kind": "count"}, "field"),
@@ -109,10 +114,11 @@ def test_a_correction_with_a_bad_field_is_refused_with_the_valid_values(opened, 
     assert opened.reviews(*key) == []
 
 
+@pytest.mark.slow
 def test_two_writers_at_once_on_postgresql_one_wins_one_is_told(tmp_path):
     with fresh_pg_schema() as (url, schema):
         fill(["--db", url, "--schema", schema], tmp_path / "reports")
-        with store.open(url, schema=schema) as first, store.open(url, schema=schema) as second:
+        with store.open(url, schema=schema, create=True) as first, store.open(url, schema=schema, create=True) as second:
             key = _claim(first, "14家")
             barrier = threading.Barrier(2)
             outcomes: dict[str, str] = {}
@@ -140,12 +146,13 @@ def test_two_writers_at_once_on_postgresql_one_wins_one_is_told(tmp_path):
 # -- accounts and the command line ----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_users_add_hashes_the_password_and_refuses_bad_input(db_url):
     args, url, schema = db_url
     runner = CliRunner()
     added = runner.invoke(cli, ["users", "add", "alice", *args, "--password-stdin"], input="correct horse\n")
     assert added.exit_code == 0, added.output
-    with store.open(url, schema=schema) as st:
+    with store.open(url, schema=schema, create=True) as st:
         user = st.user("alice")
     assert user["role"] == "reviewer" and user["password_hash"].startswith("$argon2")
     assert "correct horse" not in user["password_hash"]
@@ -155,7 +162,7 @@ def test_users_add_hashes_the_password_and_refuses_bad_input(db_url):
     assert _refused(short, "shorter than 8")
     bad = runner.invoke(cli, ["users", "add", "<b>", *args, "--password-stdin"], input="long enough\n")
     assert _refused(bad, "is invalid")
-    with store.open(url, schema=schema) as st:
+    with store.open(url, schema=schema, create=True) as st:
         assert [u["name"] for u in st.users()] == ["alice"]
 
 
@@ -183,7 +190,7 @@ def client(tmp_path):
 
     url = str(tmp_path / "review.sqlite")
     fill(["--db", url], tmp_path / "reports")
-    with store.open(url) as st:
+    with store.open(url, create=True) as st:
         st.add_user("alice", hash_password("alice-password"), "reviewer")
         st.add_user("vic", hash_password("viewer-password"), "viewer")
     app = create_app(url)
@@ -200,6 +207,7 @@ def _sign_in(c, name: str, password: str):
     return c.post("/login", data={"name": name, "password": password, "csrf": token})
 
 
+@pytest.mark.slow
 def test_nothing_answers_without_a_session(client):
     c, st = client
     key = _claim(st, "25家")
@@ -211,6 +219,7 @@ def test_nothing_answers_without_a_session(client):
     assert st.reviews() == []
 
 
+@pytest.mark.slow
 def test_sign_in_sets_a_strict_http_only_secure_cookie_and_checks_the_password(client):
     c, _ = client
     assert _sign_in(c, "alice", "wrong-password").status_code == 401
@@ -224,6 +233,7 @@ def test_sign_in_sets_a_strict_http_only_secure_cookie_and_checks_the_password(c
     assert "default-src 'none'" in page.headers["content-security-policy"]
 
 
+@pytest.mark.slow
 def test_every_post_needs_the_csrf_token(client):
     c, st = client
     _sign_in(c, "alice", "alice-password")
@@ -238,6 +248,7 @@ def test_every_post_needs_the_csrf_token(client):
     assert [r["action"] for r in st.reviews()] == ["confirm"]
 
 
+@pytest.mark.slow
 def test_viewers_may_look_but_not_review(client):
     c, st = client
     _sign_in(c, "vic", "viewer-password")
@@ -251,6 +262,7 @@ def test_viewers_may_look_but_not_review(client):
     assert st.reviews() == []
 
 
+@pytest.mark.slow
 def test_a_stale_form_gets_409_with_the_other_decision_and_keeps_what_was_typed(client):
     c, st = client
     _sign_in(c, "alice", "alice-password")
@@ -265,6 +277,7 @@ def test_a_stale_form_gets_409_with_the_other_decision_and_keeps_what_was_typed(
     assert [r["reviewer"] for r in st.reviews(*key)] == ["bob"]
 
 
+@pytest.mark.slow
 def test_the_json_api_reviews_with_the_same_checks(client):
     c, st = client
     _sign_in(c, "alice", "alice-password")
@@ -282,6 +295,7 @@ def test_the_json_api_reviews_with_the_same_checks(client):
 # -- the export as gold ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_reviews_export_writes_gold_that_the_scorer_and_the_trainer_read(opened, db_url, tmp_path):
     args, *_ = db_url
     opened.review(*_claim(opened, "1200余名"), "confirm", reviewer="alice", based_on=0)
@@ -320,6 +334,7 @@ def test_reviews_export_writes_gold_that_the_scorer_and_the_trainer_read(opened,
         trainer.extra_sets([tmp_path])
 
 
+@pytest.mark.slow
 def test_the_shared_scorer_reads_the_exported_gold(opened, db_url, tmp_path):
     scorer = SHARED / "tools" / "score.py"
     if not scorer.is_file():

@@ -24,6 +24,8 @@ from chanjia_nlp import store
 from .conftest import CHROMIUM, ROOT, fresh_pg_schema
 from .serve_samples import HOSTILE_NAME, fill
 
+pytestmark = pytest.mark.slow  # browsers / processes: deselect with -m 'not slow'
+
 ARTIFACTS = ROOT / "test-artifacts"
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' installs playwright")
@@ -80,7 +82,7 @@ def served(request, tmp_path_factory):
     with context as (url, schema):
         args = ["--db", url, *(["--schema", schema] if schema else [])]
         fill(args, folder / "reports")
-        with store.open(url, schema=schema) as st:
+        with store.open(url, schema=schema, create=True) as st:
             st.add_user("alice", hash_password("alice-password"), "reviewer")
             st.add_user("bob", hash_password("bob-password1"), "reviewer")
             with _server(args) as base:

@@ -57,7 +57,7 @@ class Target:
     schema: str | None = None
 
     def open(self, **options: Any) -> Store:
-        return store.open(self.url, schema=self.schema, **options)
+        return store.open(self.url, schema=self.schema, **{"create": True, **options})
 
     def cli(self) -> list[str]:
         return ["--db", self.url, *(["--schema", self.schema] if self.schema else [])]
@@ -132,6 +132,7 @@ def moved(doc: dict, records: list[dict], path: str) -> tuple[dict, list[dict]]:
 # -- round trips ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_extracted_records_come_back_exactly(db, corpus):
     run_id = db.begin_run(command="chanjia extract corpus/", extractor_version=chanjia_nlp.__version__)
     assert [db.write_document(doc, records, run_id) for doc, records in corpus] == ["inserted"] * len(corpus)
@@ -152,6 +153,7 @@ def test_extracted_records_come_back_exactly(db, corpus):
         )
 
 
+@pytest.mark.slow
 def test_records_filters(db, corpus):
     run_id = db.begin_run()
     for doc, records in corpus:
@@ -166,6 +168,7 @@ def test_records_filters(db, corpus):
         db.records(types=["finding"])
 
 
+@pytest.mark.slow
 def test_fields_the_schema_lacks_are_kept(db, corpus):
     doc, records = corpus[0]
     doc = {**doc, "reviewed_by": "审核员"}
@@ -180,6 +183,7 @@ def test_every_record_field_has_a_column(corpus):
             assert set(record) - {"type"} <= set(schema.record_fields(schema.RECORD_TABLES[record["type"]]))
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.integers(min_value=0, max_value=12)
@@ -204,6 +208,7 @@ def test_decimals_are_exact_to_the_last_digit(db, value):
 # -- versions and history -----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_same_document_again_is_unchanged(db, corpus):
     first, second = db.begin_run(command="first"), db.begin_run(command="second")
     doc, records = corpus[2]
@@ -219,6 +224,7 @@ def test_same_document_again_is_unchanged(db, corpus):
     assert db.document_state("elsewhere.txt") is None
 
 
+@pytest.mark.slow
 def test_changed_document_replaces_and_keeps_history(db, corpus):
     old, old_records = corpus[1]
     new, new_records = moved(*corpus[2], path=old["path"])
@@ -249,6 +255,7 @@ def test_changed_document_replaces_and_keeps_history(db, corpus):
     assert db.documents()["doc_id"].tolist() == [new["doc_id"]]
 
 
+@pytest.mark.slow
 def test_a_new_extractor_version_replaces_the_same_file(db, corpus):
     doc, records = corpus[0]
     assert db.write_document(doc, records, db.begin_run()) == "inserted"
@@ -257,6 +264,7 @@ def test_a_new_extractor_version_replaces_the_same_file(db, corpus):
     assert [v["extractor_version"] for v in db.history(doc["path"])] == [doc["extractor_version"]]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "change",
     [
@@ -305,6 +313,7 @@ def _stored_and_a_replacement(db, corpus):
     return old, new, new_records, run_id, snapshot(db)
 
 
+@pytest.mark.slow
 def test_a_bad_record_stores_nothing_of_its_document(db, corpus):
     old, new, new_records, run_id, before = _stored_and_a_replacement(db, corpus)
     at = _last_quantity(new_records)  # late in the document: its other records come first
@@ -316,6 +325,7 @@ def test_a_bad_record_stores_nothing_of_its_document(db, corpus):
     assert db.document_state(old["path"]).doc_id == old["doc_id"]
 
 
+@pytest.mark.slow
 def test_a_database_error_mid_document_rolls_it_back(db, corpus):
     old, new, new_records, run_id, before = _stored_and_a_replacement(db, corpus)
     executed = []
@@ -357,6 +367,7 @@ def _synthetic(i: int, variant: str) -> tuple[dict, list[dict]]:
     return doc, records
 
 
+@pytest.mark.slow
 def test_two_processes_writing_at_once_lose_and_duplicate_nothing(target):
     same = [_synthetic(i, "惠山") for i in range(10)]  # both write these, byte for byte
     changed = {side: [_synthetic(i, area) for i in range(10, 20)] for side, area in (("a", "梁溪"), ("b", "锡山"))}
@@ -491,6 +502,7 @@ def cases_db(cases_target):
         yield opened
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES["queries"], ids=lambda case: case["id"])
 def test_claims_filters(cases_db, case):
     frame = cases_db.claims(**case["filter"])
@@ -586,6 +598,7 @@ def _without_run(found) -> list[dict]:
     return [{k: v for k, v in finding.items() if k != "run_id"} for finding in found]
 
 
+@pytest.mark.slow
 def test_findings_round_trip_and_update_in_place(db):
     run_id = db.begin_run(command="chanjia check")
     assert db.write_findings(iter(FINDINGS), run_id=run_id) == 3
@@ -691,7 +704,7 @@ def test_an_unreachable_server_is_one_line():
 
 
 def test_sqlite_connections_suit_concurrent_writers(tmp_path):
-    with store.open(f"sqlite:///{tmp_path / 'x.sqlite'}") as opened, opened.engine.connect() as conn:
+    with store.open(f"sqlite:///{tmp_path / 'x.sqlite'}", create=True) as opened, opened.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
@@ -720,6 +733,7 @@ def _add_note(applied: list[str]):
 ALL_VERSIONS = [(k, description) for k, (description, _) in enumerate(migrations.MIGRATIONS, 1)]
 
 
+@pytest.mark.slow
 def test_an_older_database_is_upgraded_once(target, monkeypatch):
     with target.open() as opened:
         assert _versions(opened) == ALL_VERSIONS
@@ -733,6 +747,7 @@ def test_an_older_database_is_upgraded_once(target, monkeypatch):
     assert applied == ["note"]
 
 
+@pytest.mark.slow
 def test_a_new_database_starts_at_the_newest_version(target, monkeypatch):
     applied: list[str] = []
     monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, ("add runs.note", _add_note(applied))])
@@ -796,6 +811,7 @@ def _columns(opened: Store, table: str) -> dict[str, str]:
     return {c["name"]: str(c["type"]).split("(")[0] for c in found}
 
 
+@pytest.mark.slow
 def test_a_version_1_database_gains_the_publication_and_claim_fields(target, corpus, tmp_path):
     _as_version_1(target, corpus)
     with target.open() as opened:

@@ -14,7 +14,7 @@ from chanjia_nlp import store
 def write_all(url: str, schema: str | None, jobs: list[tuple[dict[str, Any], list[dict[str, Any]]]], barrier, results) -> None:
     """Open the (maybe new) database, wait for the other writer, then write every job as fast as
     possible and report ``(path, doc_id, outcome)`` for each."""
-    with store.open(url, schema=schema) as opened:
+    with store.open(url, schema=schema, create=True) as opened:
         run_id = opened.begin_run(command="concurrent writer")
         barrier.wait(timeout=60)
         results.put([(doc["path"], doc["doc_id"], opened.write_document(doc, records, run_id)) for doc, records in jobs])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -79,6 +80,7 @@ def test_editor_note_closes_its_article():
     assert text[s.articles[1].start :].startswith("乙区总工会")
 
 
+@pytest.mark.slow
 @settings(max_examples=500)
 @given(st.text(alphabet="全区新增25家，。！\n；成效明显", max_size=60), st.data())
 def test_sentence_at_agrees_with_sentence_span(text, data):

@@ -49,6 +49,7 @@ def _aliases(row: dict[str, str]) -> list[str]:
     return names
 
 
+@pytest.mark.slow
 def test_every_district_alias_maps_to_its_code():
     checked, shared = 0, 0
     for row in DISTRICTS:

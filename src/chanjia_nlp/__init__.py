@@ -7,7 +7,7 @@
 
 from .claims import bind_claims
 from .entities import extract_entities
-from .errors import ChanjiaError, ConfigError, DocumentError, LexiconError, SegmenterUnavailable
+from .errors import ChanjiaError, ConfigError, DocumentError, LexiconError, OutputError, SegmenterUnavailable, StoreError
 from .numbers import parse_number
 from .pipeline import Pipeline, extract, load
 from .programmes import extract_programmes
@@ -26,12 +26,14 @@ __all__ = [
     "EntityLabel",
     "Kind",
     "LexiconError",
+    "OutputError",
     "Pipeline",
     "Programme",
     "ProgrammeKind",
     "Qualifier",
     "Quantity",
     "SegmenterUnavailable",
+    "StoreError",
     "__version__",
     "bind_claims",
     "extract",

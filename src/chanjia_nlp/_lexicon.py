@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 from .errors import LexiconError
 
@@ -350,7 +351,7 @@ class Indicators:
 INDICATOR_KINDS = KINDS | {"score", "rank"}
 
 
-def read_yaml(name: str) -> object:
+def read_yaml(name: str) -> Any:
     """A lexicon YAML file parsed once per process (again when the file changes), with libyaml's
     C loader where PyYAML has it (ten times faster than the pure-Python one on
     ``indicators.yaml``). Callers must not change what it returns."""

@@ -295,7 +295,7 @@ def _row(level: str, code: str, indicator: str, year: int, target: bool, chosen:
     row["candidates"] = [c.describe() for c in cands if c.lost is not None]
     if chosen:
         first = chosen[0]
-        values = [c.value for c in chosen]
+        values = [c.value for c in chosen if c.value is not None]  # all of them: valueless ones were dropped
         row.update(
             value=sum(values, Decimal(0)) if len(chosen) > 1 else values[0],
             text=" + ".join(str(c.get("text")) for c in chosen),
@@ -385,7 +385,7 @@ def assessment_table(
             continue
         code, name = (r.get("subject_code"), r.get("subject_name")) if "subject_code" in r else canonical_subject(
             r.get("subject") if isinstance(r.get("subject"), str) else None)
-        if not is_region((code, name)) or by_code[code].level != by:
+        if code is None or not is_region((code, name)) or by_code[code].level != by:
             continue
         if inside is not None and code not in inside:
             continue

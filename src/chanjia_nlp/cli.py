@@ -25,6 +25,8 @@ from .readers import DEFAULT_MAX_BYTES, DEFAULT_MAX_UNPACKED_BYTES, common_root,
 from .runner import ENGINES, VERSION, ExtractOptions, FileResult, Summary, iter_results, load_metadata, skip_unchanged
 from .crosscheck.commands import check
 from .exports import CSV_ENCODING
+from .logs import configure as configure_logging
+from .logs import level_for
 from .normalize import T2S
 from .outputs import atomic_file, escape_name, shown_name, spreadsheet_text, visible
 from .report.commands import report
@@ -58,7 +60,7 @@ class _Sinks:
     def open(self, stack: contextlib.ExitStack) -> None:
         """Open the database (recording the run) and the output file."""
         if self.db is not None:
-            self.store = stack.enter_context(store.open(self.db, schema=self.schema))
+            self.store = stack.enter_context(store.open(self.db, schema=self.schema, create=True))
             self._unchanged = skip_unchanged(self.store)
             command = escape_name(shlex.join(["chanjia", *sys.argv[1:]]))  # a name that is not UTF-8 stays storable
             self.run_id = self.store.begin_run(command=command, extractor_version=VERSION,
@@ -73,17 +75,17 @@ class _Sinks:
 
     def add(self, result: FileResult) -> str | None:
         """Write one file's records; the store's answer (``inserted``, ``replaced``, ``unchanged``)."""
-        if result.skipped:
+        if result.doc is None:  # skipped
             return None
         if self.write is not None:
             for record in (result.doc, *result.records):
                 self.write(record)
-        if self.store is None:
+        if self.store is None or self.run_id is None:
             return None
         return self.store.write_document(result.doc, result.records, self.run_id, location=result.location)
 
     def end(self, summary: Summary, *, interrupted: bool = False) -> None:
-        if self.store is not None:
+        if self.store is not None and self.run_id is not None:
             self.store.end_run(self.run_id, {**summary.as_dict(), **({"interrupted": 1} if interrupted else {})})
 
     def describe(self, summary: Summary) -> str:
@@ -200,7 +202,7 @@ def _note_other_extractors(st: store.Store) -> None:
 
 
 def _warn_duplicate(st: store.Store | None, result: FileResult, root: str | None, bar: Any) -> None:
-    state = st.document_state(result.location) if st is not None else None
+    state = st.document_state(result.location or result.path) if st is not None else None
     original = state.duplicate_of if state is not None and state.duplicate_of else "another file"
     if root and original.startswith(root.rstrip("/") + "/"):
         original = original[len(root.rstrip("/")) + 1 :]
@@ -250,8 +252,17 @@ def _warn(result: FileResult, bar: Any) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="chanjia")
-def cli() -> None:
-    """Mine Chinese trade-union reports for the figures assessments run on."""
+@click.option("--verbose", "-v", count=True,
+              help="Say more on standard error: -v each file read, -vv how (encoding, date, pipeline) and jieba's chatter.")
+@click.option("--quiet", "-q", "quiet_logs", is_flag=True, help="Errors only on standard error from the library's log.")
+def cli(verbose: int, quiet_logs: bool) -> None:
+    """Mine Chinese trade-union reports for the figures assessments run on.
+
+    \b
+    Example:
+        chanjia -v extract corpus/
+    """
+    configure_logging(level_for(verbose, quiet_logs))
 
 
 @cli.command()
@@ -326,7 +337,8 @@ def extract(
     t2s: str, binder: str, binder_model: str | None, ocr: str, quiet: bool, root: str | None = None,
 ) -> None:
     """Extract records from report files and folders (searched recursively for .txt, .docx,
-    .pdf and .html, and images when OCR is installed) into the assessment database, or a JSONL/CSV file.
+    .doc/.wps (with LibreOffice or antiword), .pdf and .html/.htm, and images when OCR is installed)
+    into the assessment database, or a JSONL/CSV file.
 
     Writes one `document` record per file (with its text), one `quantity` record per figure
     (claims carry `claim: true` and their indicator, subject, period, scope), and `programme`
@@ -388,9 +400,9 @@ def extract(
                     written = sinks.add(result)
                 summary.add(result, written)
                 seen.add(result.path)
-                located.add(result.location)
+                located.add(result.location or result.path)
                 if result.status == "error":
-                    unreadable.append(result.location)
+                    unreadable.append(result.location or result.path)
                 if written == "duplicate":
                     _warn_duplicate(sinks.store, result, root, bar)
                 _warn(result, bar)
@@ -402,12 +414,14 @@ def extract(
             sys.exit(130)
         if sinks.store is not None:
             walked = [locate(path) for path in paths if os.path.isdir(path)]
-            gone = sinks.store.mark_removed(sinks.run_id, walked, located, keep_under=unreadable) if walked else []
+            gone = sinks.store.mark_removed(sinks.run_id or "", walked, located, keep_under=unreadable) if walked else []
             if gone:
                 summary.written["removed"] += len(gone)
             _warn_removed(gone)
             for result in _promote_orphans(sinks.store, options, shown_from):
-                summary.written[sinks.add(result)] += 1
+                outcome = sinks.add(result)
+                if outcome is not None:
+                    summary.written[outcome] += 1
         sinks.end(summary)
     for shown in sorted(per_file.keys() - seen):
         click.echo(f"warning: {metadata_csv}: no file {visible(shown)} was given; check its path column", err=True)
@@ -460,7 +474,8 @@ def remove(paths: tuple[str, ...], db: str, schema: str | None) -> None:
         run_id = st.begin_run(command=command, extractor_version=VERSION)
         gone = st.remove(run_id, [locate(path) for path in paths], paths=[escape_name(path) for path in paths])
         for result in _promote_orphans(st, ExtractOptions(), None):
-            st.write_document(result.doc, result.records, run_id, location=result.location)
+            if result.doc is not None:
+                st.write_document(result.doc, result.records, run_id, location=result.location)
         st.end_run(run_id, {"removed": len(gone)})
     _warn_removed(gone, "was removed")
     if not gone:

@@ -98,7 +98,7 @@ class _Gazetteer:
 
 
 @functools.cache
-def _gazetteer() -> _Gazetteer:
+def gazetteer() -> _Gazetteer:
     """Load ``regions.tsv`` and index it for matching, once per process."""
     rows = _lexicon.read_rows("regions.tsv", _REGION_COLUMNS)
     raw: list[tuple[int, dict[str, str]]] = []
@@ -192,7 +192,7 @@ def divisions() -> Mapping[str, Division]:
     >>> divisions()["320206"].name
     '惠山区'
     """
-    return _gazetteer().by_code
+    return gazetteer().by_code
 
 
 def find_division(name: str) -> Division | None:
@@ -207,7 +207,7 @@ def find_division(name: str) -> Division | None:
     >>> find_division("开发") is None
     True
     """
-    candidates = _gazetteer().by_text.get(name)
+    candidates = gazetteer().by_text.get(name)
     return _choose(candidates, frozenset()) if candidates else None
 
 
@@ -247,7 +247,7 @@ def _choose(candidates: tuple[tuple[Division, bool], ...], seen: frozenset[str] 
         return candidates[0][0]
     full = [d for d, is_full in candidates if is_full]
     pool = full or [d for d, _ in candidates]
-    by_code = _gazetteer().by_code
+    by_code = gazetteer().by_code
 
     def key(d: Division) -> tuple:
         parent = by_code.get(d.parent_code)
@@ -408,7 +408,7 @@ def _valid_day(year: int, month: int, day: int) -> bool:
 
 def _dates(text: str, norm: str) -> list[Entity]:
     """Dates in ``norm`` (``text`` with ASCII digits), as entities over ``text``."""
-    out = []
+    out: list[Entity] = []
     for m in RE_DATE.finditer(norm):
         start, year = m.start(), int(m.group("year"))
         if start >= 2 and norm[start - 1] in _RANGE_BEFORE and norm[start - 2].isdigit():
@@ -426,15 +426,15 @@ def _dates(text: str, norm: str) -> list[Entity]:
                     )
                 )
             continue
-        month = int(m.group("month")) if m.group("month") else None
-        day = int(m.group("day")) if m.group("day") else None
-        out.append(_written_date(text, m, year, month, day))
+        written_month = int(m.group("month")) if m.group("month") else None
+        written_day = int(m.group("day")) if m.group("day") else None
+        out.append(_written_date(text, m, year, written_month, written_day))
     if "年" in norm and any(ch in norm for ch in "〇○零"):
         for m in RE_CN_DATE.finditer(norm):
             year = int("".join(str(_CN_VALUE[ch]) for ch in m.group("year")))
-            month = _cn_small(m.group("month")) if m.group("month") else None
-            day = _cn_small(m.group("day")) if m.group("day") else None
-            out.append(_written_date(text, m, year, month, day))
+            cn_month = _cn_small(m.group("month")) if m.group("month") else None
+            cn_day = _cn_small(m.group("day")) if m.group("day") else None
+            out.append(_written_date(text, m, year, cn_month, cn_day))
         out.sort(key=lambda e: e.start)
     return out
 
@@ -480,7 +480,7 @@ def _name_at(text: str, k: int, lex: _PersonLexicon, *, weak: bool) -> int:
 
 def _is_region_name(word: str) -> bool:
     """(江阴) closing a paragraph is a place, not a byline."""
-    return word in _gazetteer().by_text
+    return word in gazetteer().by_text
 
 
 def _token_name(text: str, k: int, lex: _PersonLexicon) -> int:
@@ -612,7 +612,7 @@ def _confirmed_shorts(text: str, matches: list[_RegionMatch]) -> list[_RegionMat
     confirms them: it names the county's full name, its city or province (宁远县, 永州, 湖南) or
     speaks of the whole county in its own voice (全县, 我县); and the short form is a word of its
     own there (宁远发展, not 健康平稳 or 创新和). Returns ``matches`` with those added."""
-    g = _gazetteer()
+    g = gazetteer()
     found: list[tuple[int, int, str]] = []
     taken = [(m.start, m.end) for m in matches]
     for m in g.guarded_seed.finditer(text):
@@ -694,7 +694,7 @@ def _word_cutter() -> Callable[[str], list[str]]:
 
 def _region_matches(text: str) -> list[_RegionMatch]:
     """Leftmost-longest gazetteer names in ``text``."""
-    g = _gazetteer()
+    g = gazetteer()
     lengths_of = g.lengths_by_bigram.get
     by_text = g.by_text
     out = []

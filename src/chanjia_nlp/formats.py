@@ -32,12 +32,15 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from .decoding import PLAUSIBLE_SHARE, Decoded, decode_report, few_nuls, plausible_share, utf16_without_bom
 from .errors import DocumentError
 
 __all__ = ["FORMATS", "read_text"]
 
 #: The formats :func:`read_text` returns, in the order the messages name them (``image``: read by OCR).
 FORMATS = ("txt", "docx", "pdf", "html", "image")
+#: A .docx that would unpack to more than this is refused as a likely zip bomb (the one definition;
+#: readers and the CLI take it from here).
 DEFAULT_MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 #: A zip that inflates more than this many times over, to more than BOMB_MIN_BYTES, is refused.
 BOMB_RATIO = 100
@@ -213,7 +216,7 @@ def _read_doc(path: Path, data: bytes) -> tuple[str, str, dict]:
                 text = (Path(folder) / "report.txt").read_text(encoding="utf-8-sig")
             else:
                 done = subprocess.run(
-                    [antiword, "-m", "UTF-8.txt", str(source)], capture_output=True, timeout=_CONVERT_TIMEOUT, check=True
+                    [antiword or "antiword", "-m", "UTF-8.txt", str(source)], capture_output=True, timeout=_CONVERT_TIMEOUT, check=True
                 )
                 text = done.stdout.decode("utf-8", errors="replace")
         except (OSError, subprocess.SubprocessError) as exc:
@@ -276,9 +279,7 @@ def _describe_binary(data: bytes) -> str | None:
         return None
     head = data[:4096]
     if b"\x00" in head:
-        from .readers import _utf16_without_bom, few_nuls
-
-        if _utf16_without_bom(head) is not None:  # UTF-16 without a BOM: ASCII characters have a NUL byte
+        if utf16_without_bom(head) is not None:  # UTF-16 without a BOM: ASCII characters have a NUL byte
             return None
         if not few_nuls(head):  # a few NULs are damage in a text (read as U+FFFD), many are binary data
             return "binary data"
@@ -292,8 +293,6 @@ def _describe_binary(data: bytes) -> str | None:
 
 
 def _read_txt(data: bytes) -> tuple[str, str, dict]:
-    from .readers import decode_report  # NOTE: lazily, readers imports this module
-
     try:
         decoded = decode_report(data)
     except UnicodeDecodeError as exc:
@@ -612,15 +611,13 @@ def _read_html(data: bytes) -> tuple[str, str, dict]:
 
 
 def _decode_html(data: bytes):
-    """The page's text (a :class:`~chanjia_nlp.readers.Decoded`): by BOM, else the charset its
+    """The page's text (a :class:`~chanjia_nlp.decoding.Decoded`): by BOM, else the charset its
     ``<meta>`` declares when the bytes agree, else as a .txt is.
 
     A label the bytes contradict is not taken: bytes that are valid UTF-8 (with non-ASCII
     characters) are UTF-8 whatever the label says, and a page labelled with a Western single-byte
     charset (iso-8859-1, windows-1252: every byte "decodes", as mojibake) whose bytes read as
     Chinese text in GB18030, Big5 or UTF-8 is read so."""
-    from .readers import Decoded, decode_report
-
     if not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
         m = RE_META_CHARSET.search(data[:8192])
         if m:
@@ -642,8 +639,6 @@ def _decode_html(data: bytes):
 
 def _label_holds(data: bytes, charset: str) -> bool:
     """Whether the bytes of a page agree with the charset it declares (see :func:`_decode_html`)."""
-    from .readers import PLAUSIBLE_SHARE, _plausible_share, decode_report
-
     if data.isascii() or charset.replace("_", "-") in ("utf-8", "utf8"):
         return True
     try:
@@ -660,7 +655,7 @@ def _label_holds(data: bytes, charset: str) -> bool:
         return True
     han = len(RE_CJK.findall(detected.text))
     high = sum(1 for c in detected.text if ord(c) > 0x7F)
-    return not (han and han >= 0.5 * high and _plausible_share(detected.text) >= PLAUSIBLE_SHARE)
+    return not (han and han >= 0.5 * high and plausible_share(detected.text) >= PLAUSIBLE_SHARE)
 
 
 #: Charsets in which every byte is a character: a label of one never fails to decode, so it is

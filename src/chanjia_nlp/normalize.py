@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
-from .errors import ConfigError
+from .errors import ChanjiaError, ConfigError
 from .numbers import radicals_to_ideographs, to_halfwidth
 
 __all__ = ["Normalized", "T2S", "normalize"]
@@ -167,13 +167,13 @@ def normalize(
     Raises:
         ConfigError: an unknown ``t2s`` value.
     """
-    mode = _coerce_t2s(t2s)
+    mode = coerce_t2s(t2s)
     kept, dropped = _drop_invisible(raw)
     text = to_halfwidth(kept).translate(_SPACES) if width else kept
     text = radicals_to_ideographs(text)
     converted = False
     if mode is T2S.always or (mode is T2S.auto and _reads_traditional(text)):
-        simplified = text.translate(_t2s_table())
+        simplified = text.translate(t2s_table())
         converted = simplified != text
         text = simplified
     pieces = _cut_sentence_moves(text) if join_cut_sentences else []
@@ -224,7 +224,7 @@ def _drop_invisible(raw: str) -> tuple[str, tuple[int, ...]]:
     return _DROP.sub("", raw), tuple(dropped)
 
 
-def _coerce_t2s(value: str | T2S) -> T2S:
+def coerce_t2s(value: str | T2S) -> T2S:
     try:
         return T2S(value)
     except ValueError:
@@ -232,20 +232,23 @@ def _coerce_t2s(value: str | T2S) -> T2S:
 
 
 @lru_cache(maxsize=1)
-def _t2s_table() -> dict[int, str]:
+def t2s_table() -> dict[int, str]:
     """OpenCC's t2s conversion of every CJK character on its own: a one-for-one table."""
     import opencc
 
     chars = [chr(c) for r in ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00)) for c in range(*r)]
     converted = opencc.OpenCC("t2s").convert("\n".join(chars)).split("\n")
     if len(converted) != len(chars):  # pragma: no cover - a line break is never converted
-        raise RuntimeError("OpenCC t2s changed the number of lines; cannot build a one-for-one table")
+        raise ChanjiaError(
+            "OpenCC t2s changed the number of lines, so no one-for-one table can be built; "
+            "reinstall it: pip install --force-reinstall opencc"
+        )
     return {ord(a): b for a, b in zip(chars, converted) if a != b and len(b) == 1}
 
 
 @lru_cache(maxsize=1)
 def _traditional_chars() -> re.Pattern[str]:
-    return re.compile("[" + "".join(map(chr, sorted(_t2s_table()))) + "]")
+    return re.compile("[" + "".join(map(chr, sorted(t2s_table()))) + "]")
 
 
 def _reads_traditional(text: str) -> bool:

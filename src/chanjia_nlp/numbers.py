@@ -368,7 +368,8 @@ _CN_PLACES = ((Decimal(1000), "千"), (Decimal(100), "百"), (Decimal(10), "十"
 
 def _format_section(n: int) -> str:
     """0 < n < 10000 in Chinese numerals with 零 where a place is skipped."""
-    out, zero = [], False
+    out: list[str] = []
+    zero = False
     for place, mark in _CN_PLACES:
         d, n = divmod(n, int(place))
         if d:
@@ -403,7 +404,7 @@ def format_number(value: Decimal, *, style: str = "arabic") -> str:
     if style != "chinese":
         raise ConfigError(value_invalid_msg("style", style, ["arabic", "mixed", "chinese"]))
     if value != value.to_integral_value() or value < 0:
-        raise ValueError("chinese style writes non-negative integers only")
+        raise ConfigError("chinese style writes non-negative integers only")
     n = int(value)
     if n == 0:
         return "零"
@@ -411,7 +412,8 @@ def format_number(value: Decimal, *, style: str = "arabic") -> str:
     for mark, size in (("亿", 10**8), ("万", 10**4), ("", 1)):
         sections.append((n // size, mark))
         n %= size
-    out, need_zero = [], False
+    out: list[str] = []
+    need_zero = False
     for count, mark in sections:
         if count == 0:
             need_zero = bool(out)

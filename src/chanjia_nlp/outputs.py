@@ -22,7 +22,7 @@ import tempfile
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from .errors import OutputError
 
@@ -156,7 +156,7 @@ def atomic_file(target: str | os.PathLike[str], *, encoding: str = "utf-8", newl
         except OSError as exc:
             raise _failed(target, exc) from exc
         try:
-            yield _Guarded(stream, target)
+            yield cast(IO[str], _Guarded(stream, target))  # an IO[str] by delegation
         finally:
             try:
                 stream.close()  # the last buffered write

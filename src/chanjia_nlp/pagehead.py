@@ -307,8 +307,9 @@ def _front(lines: list[str], raw: list[str]) -> tuple[str | None, int]:
             speech_open = hit is not None and hit[0] == "speech" and not text.endswith("上")
             continue
         entry = RE_ENTRY_HEADING.match(text)
-        if entry and not found:
-            heading = RE_ENTRY_HEADING.match(raw[k])["heading"].strip()
+        raw_entry = RE_ENTRY_HEADING.match(raw[k]) if entry and not found else None
+        if raw_entry is not None:
+            heading = raw_entry["heading"].strip()
             return (None if section.match(heading) else heading), k
         if not _headline_like(text):
             return title, k

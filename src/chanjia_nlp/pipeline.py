@@ -1,7 +1,9 @@
 """The extraction pipeline: what :func:`chanjia_nlp.load` builds and :func:`chanjia_nlp.extract` runs.
 
-Stages: normalize → numbers → quantities (→ claims, programmes, entities in later stages).
-The pure extractors need no segmentation; the spaCy pipeline (:attr:`Pipeline.nlp`) is built on
+Stages: normalize (an offset map back to the raw text) → structure (paragraphs, articles) →
+entities (dates, places, organisations) → numbers and quantities → claims (each quantity bound to
+an indicator, subject, period and scope) → programmes; every record's offsets are then moved back
+to the raw text. The pure extractors need no segmentation; the spaCy pipeline (:attr:`Pipeline.nlp`) is built on
 demand with the segmenter chosen at :func:`load` time.
 """
 
@@ -15,15 +17,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import ConfigError
-from .normalize import T2S, Normalized, _coerce_t2s, normalize
+from .logs import get_logger
+from .normalize import T2S, Normalized, coerce_t2s, normalize
 from .quantities import extract_quantities
-from .records import Claim, Quantity, Record
+from .records import Claim, Document, Entity, Programme, Quantity, Record
 from .segment import Segmenter, coerce_segmenter
 
 __all__ = ["Binder", "Pipeline", "extract", "load"]
+
+log = get_logger(__name__)
+
 
 class Binder(StrEnum):
     """How claims get their indicator (:func:`load`'s ``binder``)."""
@@ -107,7 +113,7 @@ class Pipeline:
     def nlp(self) -> Any:
         """The spaCy ``zh`` pipeline with this segmenter and the quantity component (built once)."""
         if "nlp" not in self._cache:
-            from .segment import make_nlp
+            from .components import make_nlp
 
             self._cache["nlp"] = make_nlp(
                 self.segmenter, pkuseg_model=self.pkuseg_model, domain_terms=self.domain_terms
@@ -152,14 +158,14 @@ def load(
     '近万人'
     """
     kind = coerce_segmenter(segmenter)
-    t2s_mode = _coerce_t2s(t2s)
-    binder_mode = _coerce_binder(binder)
+    t2s_mode = coerce_t2s(t2s)
+    binder_mode = coerce_binder(binder)
     model = str(binder_model) if binder_model is not None else None
     scorer = _make_scorer(binder_mode, model)  # a model that cannot be read fails now, not on the first document
     if kind is Segmenter.pkuseg:
-        from .segment import _pkuseg_model
+        from .segment import load_pkuseg_model
 
-        _pkuseg_model(pkuseg_model)  # fail now on a missing model, not on the first document
+        load_pkuseg_model(pkuseg_model)  # fail now on a missing model, not on the first document
     pipeline = Pipeline(
         segmenter=kind,
         pkuseg_model=str(pkuseg_model) if pkuseg_model is not None else None,
@@ -170,10 +176,12 @@ def load(
         binder_model=model,
     )
     pipeline._cache["scorer"] = scorer  # read once, kept
+    log.debug("pipeline: segmenter %s, t2s %s, binder %s%s", kind.value, t2s_mode.value,
+             "learned" if scorer is not None else "rules", f" ({model})" if model else "")
     return pipeline
 
 
-def _coerce_binder(value: str | Binder) -> Binder:
+def coerce_binder(value: str | Binder) -> Binder:
     try:
         return Binder(value)
     except ValueError:
@@ -201,10 +209,20 @@ def _to_raw(record: Record, norm: Normalized) -> Record:
     """``record`` with its offsets and text in the raw text (it was found in ``norm.text``)."""
     if isinstance(record, Claim):
         parent = norm.to_raw(record.parent, record.parent + 1)[0] if record.parent is not None else None
-        quantity = _to_raw(record.quantity, norm)
+        quantity = _span_to_raw(record.quantity, norm)
         if quantity is record.quantity and parent == record.parent:
             return record
         return dataclasses.replace(record, quantity=quantity, parent=parent)
+    if isinstance(record, Document):
+        return record  # no offsets
+    return _span_to_raw(record, norm)
+
+
+_Located = TypeVar("_Located", bound=Quantity | Programme | Entity)
+
+
+def _span_to_raw(record: _Located, norm: Normalized) -> _Located:
+    """A record with a span, its offsets and text moved to the raw text."""
     start, end = norm.to_raw(record.start, record.end)
     text = norm.raw[start:end]
     if start == record.start and end == record.end and text == record.text:

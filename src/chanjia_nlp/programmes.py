@@ -516,9 +516,9 @@ def _is_region(name: str) -> bool:
 def _region_names() -> Mapping[str, object]:
     """The gazetteer's names and short forms (what ``entities.find_division`` looks up), loaded
     once; a membership test is all the grammar needs, and it runs for every character of a run."""
-    from .entities import _gazetteer  # the gazetteer, already loaded for entities
+    from .entities import gazetteer  # the gazetteer, already loaded for entities
 
-    return _gazetteer().by_text
+    return gazetteer().by_text
 
 
 def _unmarked_names(text: str, marks: list[_Mark]) -> list[Programme]:
@@ -957,7 +957,7 @@ def _classify_title(text: str, mark: _Mark, cues: _Cues) -> tuple[ProgrammeKind 
 
 def _title_clause(text: str, mark: _Mark) -> str:
     """The words of the clause around a title, other titles left out: 创作歌曲《…》《…》、情景剧《…》."""
-    left = []
+    left: list[str] = []
     i = mark.open
     floor = max(0, mark.open - 60)
     while i > floor and len(left) < _TITLE_WINDOW:
@@ -972,7 +972,7 @@ def _title_clause(text: str, mark: _Mark) -> str:
             continue
         left.append(ch)
         i -= 1
-    right = []
+    right: list[str] = []
     i = mark.close
     ceiling = min(len(text), mark.close + 60)
     while i < ceiling and len(right) < _TITLE_WINDOW:
@@ -1110,7 +1110,8 @@ def _after_cues(
     is that of the cue ending last in the phrase, its head (“…”大型青年职工联谊交友活动,
     “…”等一批工作品牌 → 品牌).
     """
-    phrase = RE_AFTER_PHRASE.match(text, close).group()
+    after = RE_AFTER_PHRASE.match(text, close)  # matches anywhere: every part of it is optional
+    phrase = after.group() if after else ""
     category = phrase.startswith("等")  # what follows 等 names the category of a list of names
     if category:
         phrase = phrase[1:]  # “…”“…”等活动

@@ -116,7 +116,7 @@ def _slot_filler(cls: type) -> Any:
 
 #: A :class:`Quantity` from all its field values in declaration order, for the extractor's hot
 #: path (half the cost of the frozen constructor on figure-dense text).
-_make_quantity = _slot_filler(Quantity)
+make_quantity = _slot_filler(Quantity)
 
 
 #: ``level`` values of a claim (ANNOTATION.md §2), widest first.

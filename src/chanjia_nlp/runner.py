@@ -29,7 +29,7 @@ import signal
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -39,9 +39,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import __version__
 from .errors import ChanjiaError, ConfigError, DocumentError, value_invalid_msg
-from .normalize import _coerce_t2s
+from .normalize import coerce_t2s
 from .ocr import coerce_mode as coerce_ocr
-from .pipeline import Pipeline, _coerce_binder, load
+from .pipeline import Pipeline, coerce_binder, load
 from .readers import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_UNPACKED_BYTES,
@@ -169,8 +169,8 @@ class ExtractOptions:
 
     def __post_init__(self) -> None:
         _check_metadata(self.metadata, where="")
-        _coerce_t2s(self.t2s)
-        _coerce_binder(self.binder)
+        coerce_t2s(self.t2s)
+        coerce_binder(self.binder)
         coerce_ocr(self.ocr)
         if self.binder_model is not None:
             _pipeline(self.t2s, self.binder, self.binder_model)  # a model that cannot be read raises now, not per file
@@ -279,7 +279,7 @@ def iter_results(
     scheduler: Any = None,
     skip: Callable[[str, str], bool] | None = None,
     root: str | os.PathLike[str] | None = None,
-) -> Iterator[FileResult]:
+) -> Generator[FileResult, None, None]:
     """Extract every file under ``paths`` (files, and folders searched recursively), streaming
     one :class:`FileResult` per file in the order they finish.
 
@@ -325,7 +325,7 @@ def iter_results(
     return _located(results, where)
 
 
-def _located(results: Iterator[FileResult], where: dict[str, deque[str]]) -> Iterator[FileResult]:
+def _located(results: Iterator[FileResult], where: dict[str, deque[str]]) -> Generator[FileResult, None, None]:
     """The results with their ``location``: results come back in the order they finish (and
     from other processes), so it is found again from the display path."""
     try:
@@ -401,7 +401,7 @@ def _batched(jobs: Iterator[_Job | FileResult]) -> Iterator[list[_Job] | FileRes
         yield batch
 
 
-def _process_batch(batch: list[tuple[bytes, str, str, ExtractOptions]]) -> list[FileResult]:
+def _process_batch(batch: list[_Job]) -> list[FileResult]:
     """The task a worker runs: :func:`process_bytes` on each file of a batch."""
     return [process_bytes(*job) for job in batch]
 
@@ -578,6 +578,7 @@ def _run_dask(batches: Iterator[list[_Job] | FileResult], client_owned: tuple[An
         return client.submit(_process_batch, items, pure=False)
 
     def stream() -> Iterator[FileResult]:
+        batch: list[_Job] | FileResult | None
         pending: dict[Any, tuple[list[_Job], bool]] = {}  # future → (batch, a suspect alone)
         suspects: deque[_Job] = deque()
         finished = as_completed()
@@ -693,7 +694,7 @@ class Summary:
     def add(self, result: FileResult, outcome: str | None = None) -> None:
         """Count one result, and the store's answer to writing it (``inserted`` …)."""
         self.documents[result.status] += 1
-        self.undated += result.status == "ok" and not result.doc.get("published")
+        self.undated += result.status == "ok" and not (result.doc or {}).get("published")
         if outcome == "duplicate":  # the same bytes as a document stored: its figures are that one's
             self.written[outcome] += 1
             return

@@ -13,7 +13,7 @@ Expensive set-up (the jieba prefix dictionary, the pkuseg model) happens on firs
 from __future__ import annotations
 
 import functools
-import logging
+import json
 import os
 from collections.abc import Callable, Iterable
 from enum import Enum
@@ -21,8 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, SegmenterUnavailable, value_invalid_msg
+from .logs import third_party_quiet
 
-__all__ = ["ChineseTokenizer", "Segmenter", "dictionary_segmenter", "make_nlp", "make_segmenter"]
+__all__ = [
+    "TOKENIZER", "ChineseTokenizer", "Segmenter", "create_tokenizer", "dictionary_segmenter", "make_segmenter",
+    "register_tokenizer",
+]
 
 
 class Segmenter(str, Enum):
@@ -49,15 +53,17 @@ def _jieba_tokenizer(terms: Iterable[tuple[str, int]]) -> Any:
             "segmenter 'jieba' needs the jieba package: pip install jieba"
         ) from None
     tokenizer = jieba.Tokenizer()  # private instance: never jieba.dt, never jieba.load_userdict
-    for word, freq in terms:
-        tokenizer.add_word(word, freq)  # freq > 0: freq=0 would also patch jieba.finalseg globally
+    with third_party_quiet():  # "Building prefix dict …" is no news for a user of the library
+        tokenizer.initialize()
+        for word, freq in terms:
+            tokenizer.add_word(word, freq)  # freq > 0: freq=0 would also patch jieba.finalseg globally
     return tokenizer
 
 
-def _pkuseg_model(model: str | os.PathLike[str] | None) -> Any:
+def load_pkuseg_model(model: str | os.PathLike[str] | None) -> Any:
     if model is None:
         raise SegmenterUnavailable(
-            "segmenter 'pkuseg' needs a model directory (pkuseg_model=PATH or --pkuseg-model PATH); "
+            "segmenter 'pkuseg' needs a model directory (chanjia_nlp.load(segmenter='pkuseg', pkuseg_model=PATH)); "
             "no model is downloaded. Train one with spacy_pkuseg.train() or use segmenter='jieba'"
         )
     path = Path(model)
@@ -100,7 +106,7 @@ def make_segmenter(
         tokenizer = _jieba_tokenizer(jieba_terms() if domain_terms else ())
         tokenizer.initialize()
         return lambda text: [w for w in tokenizer.cut(text, HMM=True) if w]
-    model = _pkuseg_model(pkuseg_model)
+    model = load_pkuseg_model(pkuseg_model)
     return model.cut
 
 
@@ -121,16 +127,7 @@ def dictionary_frequency() -> Callable[[str], int]:
 def _dictionary_tokenizer() -> Any:
     from ._lexicon import jieba_terms
 
-    import jieba
-
-    logger, level = jieba.default_logger, jieba.default_logger.level
-    logger.setLevel(logging.WARNING)  # "Building prefix dict …" is no news for a user of the library
-    try:
-        tokenizer = _jieba_tokenizer(jieba_terms())  # add_word loads the dictionary
-        tokenizer.initialize()
-    finally:
-        logger.setLevel(level)
-    return tokenizer
+    return _jieba_tokenizer(jieba_terms())  # initialized there: FREQ is read by dictionary_frequency
 
 
 class ChineseTokenizer:
@@ -167,62 +164,45 @@ class ChineseTokenizer:
         for text in texts:
             yield self(text)
 
+    # Serialization: the settings live in the pipeline's config.cfg; the tokenizer's own file
+    # records them for a reader, and loading takes them from the config (nothing to restore).
 
-def _register() -> None:
+    def _settings(self) -> dict[str, Any]:
+        return {"segmenter": self.segmenter.value, "pkuseg_model": self.pkuseg_model,
+                "domain_terms": self.domain_terms}
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        return json.dumps(self._settings(), sort_keys=True).encode("utf-8")
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> ChineseTokenizer:
+        return self
+
+    def to_disk(self, path: str | os.PathLike[str], *, exclude: Iterable[str] = ()) -> None:
+        Path(path).write_bytes(self.to_bytes(exclude=exclude))
+
+    def from_disk(self, path: str | os.PathLike[str], *, exclude: Iterable[str] = ()) -> ChineseTokenizer:
+        return self
+
+
+#: The name of our tokenizer in spaCy's registry (and in a saved pipeline's ``config.cfg``).
+TOKENIZER = "chanjia_nlp.ChineseTokenizer.v1"
+
+
+def create_tokenizer(
+    segmenter: str = "jieba", pkuseg_model: str | None = None, domain_terms: bool = True
+) -> Callable[[Any], ChineseTokenizer]:
+    """The tokenizer factory spaCy's config names ``chanjia_nlp.ChineseTokenizer.v1`` (registered by
+    the package's ``spacy_tokenizers`` entry point, so ``spacy.load()`` of a saved pipeline finds it)."""
+
+    def factory(nlp: Any) -> ChineseTokenizer:
+        return ChineseTokenizer(nlp.vocab, segmenter=segmenter, pkuseg_model=pkuseg_model, domain_terms=domain_terms)
+
+    return factory
+
+
+def register_tokenizer() -> None:
     """Register the tokenizer with spaCy's registry (idempotent; called before building a pipeline)."""
     from spacy.util import registry
 
-    name = "chanjia_nlp.ChineseTokenizer.v1"
-    if name in registry.tokenizers:
-        return
-
-    @registry.tokenizers(name)
-    def create_tokenizer(segmenter: str = "jieba", pkuseg_model: str | None = None, domain_terms: bool = True):
-        def factory(nlp: Any) -> ChineseTokenizer:
-            return ChineseTokenizer(nlp.vocab, segmenter=segmenter, pkuseg_model=pkuseg_model, domain_terms=domain_terms)
-
-        return factory
-
-
-def make_nlp(
-    segmenter: str | Segmenter = Segmenter.jieba,
-    *,
-    pkuseg_model: str | os.PathLike[str] | None = None,
-    domain_terms: bool = True,
-    components: Iterable[str] = ("quantities",),
-) -> Any:
-    """A ``spacy.blank("zh")`` pipeline with our tokenizer and our components.
-
-    The segmenter is loaded here, so a missing package or model fails now, not on the first text.
-
-    >>> nlp = make_nlp("char")
-    >>> doc = nlp("新增高技能人才1200余名")
-    >>> [s.text for s in doc.spans["chanjia_nlp.quantities"]]
-    ['1200余名']
-    """
-    kind = coerce_segmenter(segmenter)
-    try:
-        import spacy
-    except ImportError:
-        raise SegmenterUnavailable("the spaCy pipeline needs spaCy: pip install spacy") from None
-    from . import components as _components
-
-    _register()
-    config = {
-        "nlp": {
-            "tokenizer": {
-                "@tokenizers": "chanjia_nlp.ChineseTokenizer.v1",
-                "segmenter": kind.value,
-                "pkuseg_model": str(pkuseg_model) if pkuseg_model is not None else None,
-                "domain_terms": domain_terms,
-            }
-        }
-    }
-    nlp = spacy.blank("zh", config=config)
-    nlp.tokenizer.initialize()
-    for name in components:
-        factory = _components.FACTORIES.get(name)
-        if factory is None:
-            raise ConfigError(value_invalid_msg("components", name, sorted(_components.FACTORIES)))
-        nlp.add_pipe(factory)
-    return nlp
+    if TOKENIZER not in registry.tokenizers:
+        registry.tokenizers.register(TOKENIZER, func=create_tokenizer)

@@ -172,11 +172,11 @@ def analyse(text: str) -> Structure:
     ordered = sorted(i for i in starts if i < len(paragraphs))
     merged = [i for n, i in enumerate(ordered) if n == 0 or i - 1 not in starts or not _heading(bodies[i - 1])]
     articles = []
-    starts = [p.start for p in paragraphs]
+    offsets = [p.start for p in paragraphs]
     for n, i in enumerate(merged):
         begin = 0 if n == 0 else paragraphs[i].start
         finish = paragraphs[merged[n + 1]].start if n + 1 < len(merged) else len(text)
-        articles.append(_article(text, paragraphs, starts, begin, finish))
+        articles.append(_article(text, paragraphs, offsets, begin, finish))
     if not articles:
         articles.append(Article(0, len(text), 0, 0))
     return Structure(text, tuple(paragraphs), tuple(articles))

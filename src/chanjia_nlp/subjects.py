@@ -35,7 +35,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, MutableMapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from . import _lexicon
 from .entities import Division, division_in, divisions, find_division
@@ -244,7 +244,10 @@ def document_region(entities: Iterable[Mapping[str, Any]]) -> str | None:
     return min(counts, key=rank)
 
 
-def annotate(records: list[MutableMapping[str, Any]]) -> list[MutableMapping[str, Any]]:
+_RecordT = TypeVar("_RecordT", bound=MutableMapping[str, Any])
+
+
+def annotate(records: list[_RecordT]) -> list[_RecordT]:
     """Set ``subject_code`` and ``subject_name`` on every claim of one document's records (in
     place; also returned), organisations hanging under the document's main region; ``None`` on
     quantities that are no claim. Claims that carry both already keep them."""

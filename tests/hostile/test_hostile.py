@@ -21,6 +21,8 @@ from chanjia_nlp.outputs import FORMULA_STARTS, escape_name, spreadsheet_text
 from ..conftest import fresh_pg_schema
 from .generate import Hostile, build, loosen, mixed_text
 
+pytestmark = pytest.mark.slow  # browsers / processes: deselect with -m 'not slow'
+
 #: A hang guard, not a timing assertion: a run that blocks on a pipe or loops would never end.
 BUDGET_SECONDS = 300
 #: Root reads a mode-000 folder anyway; without these capabilities it is held to the modes.

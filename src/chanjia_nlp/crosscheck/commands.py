@@ -153,7 +153,7 @@ def check(
             lines = "1 line is not a JSON record and was" if skipped == 1 else f"{skipped} lines are not JSON records and were"
             click.echo(f"warning: {records_path}: {lines} skipped", err=True)
     else:
-        records = database_records(db, schema=schema)
+        records = database_records(db or "chanjia.sqlite", schema=schema)
     if not no_copies and not any(r.get("type") == "document" and r.get("text") for r in records):
         click.echo("warning: the records carry no document text, so copied text was not looked for; "
                    "extract the reports again with this version of chanjia", err=True)

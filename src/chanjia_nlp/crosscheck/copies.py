@@ -83,7 +83,7 @@ def _pairs(vectors, owner: list[int], group: list[Any], threshold: float) -> lis
     n = vectors.shape[0]
     block = max(1, _BLOCK_CELLS // max(n, 1))
     owner_arr, group_arr = np.asarray(owner), np.asarray(group, dtype=object)
-    out = []
+    out: list[tuple[int, int, float]] = []
     transposed = vectors.T.tocsr()
     for first in range(0, n, block):
         product = (vectors[first : first + block] @ transposed).tocoo()

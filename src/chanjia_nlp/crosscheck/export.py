@@ -120,7 +120,7 @@ def format_of(path: Path, fmt: str | None = None) -> str:
 def _ordered(findings: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     rank = {v: i for i, v in enumerate(VERDICTS)}
     check = {c: i for i, c in enumerate(CHECKS)}
-    return sorted(findings, key=lambda f: (rank.get(f.get("verdict"), 99), check.get(f.get("check"), 99)))
+    return sorted(findings, key=lambda f: (rank.get(f.get("verdict") or "", 99), check.get(f.get("check") or "", 99)))
 
 
 def write_findings(findings: Sequence[Mapping[str, Any]], path: str | Path, *, fmt: str | None = None,
@@ -168,9 +168,9 @@ def _write_xlsx(findings: Sequence[Mapping[str, Any]], path: Path,
     verdicts = [v for v in VERDICTS if any(k[1] == v for k in counts)]
     sheet.append(["check", *verdicts, "total"])
     for check in CHECKS:
-        row = [counts.get((check, v), 0) for v in verdicts]
-        if any(row):
-            sheet.append([check, *row, sum(row)])
+        tally = [counts.get((check, v), 0) for v in verdicts]
+        if any(tally):
+            sheet.append([check, *tally, sum(tally)])
     sheet.append(["total", *[sum(n for (_, v), n in counts.items() if v == verdict) for verdict in verdicts],
                   sum(counts.values())])
     for cell in sheet[1]:
@@ -197,10 +197,10 @@ def _write_xlsx(findings: Sequence[Mapping[str, Any]], path: Path,
         no_formulas(page)  # never a formula, whatever the text (openpyxl makes "=…" one)
         page.freeze_panes = "A2"
         page.auto_filter.ref = page.dimensions
-    _save(book, path)
+    save_workbook(book, path)
 
 
-def _save(book: Any, path: Path) -> None:
+def save_workbook(book: Any, path: Path) -> None:
     """``book.save(path)``; a write that fails inside lxml (openpyxl streams each sheet to a
     temporary file through it: a full disk gives ``SerialisationError: IO_ENOSPC``) raises the
     ``OSError`` it stands for, and the half-written sheet streams lxml leaves behind are closed

@@ -39,7 +39,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, overload
 
 from .._lexicon import qualifiers
 from ..errors import ConfigError
@@ -158,6 +158,12 @@ class Figure:
     def is_exact(self) -> bool:
         return self.qualifier == "exact"
 
+    @overload
+    def reading(self, *, qualified: Literal[True]) -> Interval: ...
+
+    @overload
+    def reading(self, *, qualified: bool) -> Interval | None: ...
+
     def reading(self, *, qualified: bool) -> Interval | None:
         """The exact reading (``qualified=False``) or the interval, widened by the money threshold;
         the exact reading of a non-exact figure is its number alone, never widened."""
@@ -206,12 +212,13 @@ def _written(number_text: str, value: Decimal, after: str) -> tuple[Decimal, Dec
     digits = unicodedata.normalize("NFKC", number_text).replace(",", "").strip()
     m = RE_ARABIC.match(digits)
     if m:
-        n: Decimal | None = Decimal(digits)
+        n = Decimal(digits)
         precision = Decimal(1).scaleb(-len(m.group(1) or ""))
     else:
-        n = parse_number(number_text)
-        if n is None:
+        parsed = parse_number(number_text)
+        if parsed is None:
             return Decimal(1), _ZERO, _step_of(value)
+        n = parsed
         # Chinese numerals write no trailing zeros: 三万五千 is rounded to 千, 一千二百 is exact.
         precision = _step_of(n) if any(c in digits for c in "万亿萬点") else Decimal(1)
     scale = next((size for word, size in _MULTIPLIERS if after.startswith(word)), None)
@@ -337,13 +344,15 @@ def figure_from_claim(
     >>> f.interval.low, f.interval.high, f.word
     (Decimal('2640000'), Decimal('2650000'), '近')
     """
-    text = claim.get("text") if isinstance(claim.get("text"), str) else ""
+    raw_text = claim.get("text")
+    text = raw_text if isinstance(raw_text, str) else ""
     value, low, high = _decimal(claim.get("value")), _decimal(claim.get("low")), _decimal(claim.get("high"))
     if value is None and low is None and high is None:
         return None
     qualifier = claim.get("qualifier") or "exact"
     kind = claim.get("kind")
-    number_text = claim.get("number_text") if isinstance(claim.get("number_text"), str) else None
+    raw_number_text = claim.get("number_text")
+    number_text = raw_number_text if isinstance(raw_number_text, str) else None
     number_text = number_text or (_number_text(text) if text else None)
     if value is not None and number_text:
         scale, precision, step = _written(number_text, value, _split(text, number_text)[1])

@@ -166,8 +166,8 @@ def _sums(doc: _Doc, figure: Callable[[Mapping[str, Any]], Figure | None]) -> li
             groups.append((total, parts[::-1], True))
     for total, parts, complete in groups:
         total_figure = figure(total)
-        part_figures = [figure(p) for p in parts]
-        if not parts or total_figure is None or any(f is None for f in part_figures):
+        part_figures = _figures_of(figure, parts)
+        if not parts or total_figure is None or part_figures is None:
             continue
         judgement = judge_sum(total_figure, part_figures, complete=complete,
                               total_name=_total_name(doc, total))
@@ -205,12 +205,13 @@ def _shares(doc: _Doc, figure: Callable[[Mapping[str, Any]], Figure | None]) -> 
         total_record = doc.by_start.get(parents.pop()) if len(parents) == 1 and None not in parents else None
         if len({c["target"] for c in [*counts, *shares, *([total_record] if total_record else [])]}) > 1:
             continue  # targets mixed with achievements: no share of one is a share of the other
-        count_figures = [figure(c) for c in counts]
-        share_figures = [figure(s) for s in shares]
-        if any(f is None for f in count_figures + share_figures):
+        count_figures = _figures_of(figure, counts)
+        share_figures = _figures_of(figure, shares)
+        if count_figures is None or share_figures is None:
             continue
-        if total_record is not None and figure(total_record) is not None:
-            total_interval: Interval = figure(total_record).reading(qualified=True)
+        total_figure = figure(total_record) if total_record is not None else None
+        if total_record is not None and total_figure is not None:
+            total_interval: Interval = total_figure.reading(qualified=True)
             total_text = total_record["text"]
             role_total = [evidence(total_record, "total")]
         elif n > 1 and "分别" in gap and _adds_to_hundred(share_figures):
@@ -225,6 +226,14 @@ def _shares(doc: _Doc, figure: Callable[[Mapping[str, Any]], Figure | None]) -> 
                 spans = [evidence(share, "contradicts"), evidence(count, "part"), *role_total]
                 out.append(_doc_finding("share", judgement, share, spans))
     return out
+
+
+def _figures_of(
+    figure: Callable[[Mapping[str, Any]], Figure | None], records: Iterable[Mapping[str, Any]],
+) -> list[Figure] | None:
+    """The figures of ``records``, or ``None`` when any of them has none (a range, a vague amount)."""
+    figures = [figure(r) for r in records]
+    return None if any(f is None for f in figures) else [f for f in figures if f is not None]
 
 
 def _adds_to_hundred(shares: list[Figure]) -> bool:

@@ -36,6 +36,7 @@ from pathlib import PurePath
 from typing import Any
 
 from ..grammar import is_target
+from ..records import Record, to_dict
 from .figures import Figure, figure_from_claim, figure_from_row, format_amount, validate_tolerance
 from .findings import clean_claim, evidence, finding, ledger_ref
 from .keys import period_range, periods_match, scope_of, subject_key, subject_label, year_of
@@ -63,6 +64,14 @@ class _Claim:
             self._figure = figure_from_claim(self.record, money_tolerance=money, approx_tolerance=approx)
             self._done = True
         return self._figure
+
+    @property
+    def found(self) -> Figure:
+        """The figure of a claim :func:`_candidates` kept (it keeps only claims with a figure)."""
+        figure = self.figure
+        if figure is None:  # not reached through _candidates
+            raise LookupError(f"the claim at {self.id} states no figure")
+        return figure
 
     @property
     def id(self) -> tuple[Any, Any]:
@@ -219,26 +228,26 @@ def _check_row(row: Any, index: _Index, approx: Decimal) -> tuple[dict[str, Any]
     note = " (the reports give no year)" if weak else ""
     if target:
         note += " (a target row, against the reports' targets)"
-    judged = [(c, compare(figure, c.figure)) for c in candidates]
+    judged = [(c, compare(figure, c.found)) for c in candidates]
     supporting = [c for c, v in judged if v != "contradicts"]
     spans = [evidence(c.record, "supports" if v != "contradicts" else "contradicts") for c, v in judged]
     first = candidates[0].record
     common.update(doc_id=first.get("doc_id"), path=first.get("path"), evidence=spans)
-    listed = ", ".join(f"{c.figure.text} ({_where(c)})" for c in candidates)
-    agreeing = all_agree([c.figure for c in candidates])
-    best = min(candidates, key=_width).figure
+    listed = ", ".join(f"{c.found.text} ({_where(c)})" for c in candidates)
+    agreeing = all_agree([c.found for c in candidates])
+    best = min(candidates, key=_width).found
     reported = best.value if best.value is not None else _nearest(best, figure.value)
     gap = figure.value - reported if figure.value is not None and reported is not None else None
     if agreeing and len(supporting) == len(candidates):
         common.update(expected=reported, gap=gap)
         if any(v == "consistent" for _, v in judged):
             return finding(verdict="consistent", message=f"{shown} matches {listed}{note}", **common), candidates
-        words = qualifier_words([figure, *(c.figure for c in candidates)])
+        words = qualifier_words([figure, *(c.found for c in candidates)])
         return finding(verdict="consistent_within_qualifier", message=f"{shown} agrees with {listed} within {words}{note}",
                        **common), candidates
     if agreeing and not supporting:
         size = format_amount(gap, Decimal(1), _base_unit(row)) if gap is not None else "?"
-        where = next(_where(c) for c in candidates if c.figure is best)
+        where = next(_where(c) for c in candidates if c.found is best)
         percent = f" ({gap_percent(gap, reported)})" if gap is not None and reported else ""
         message = (f"{shown} differs from {best.text} ({where}): gap {'+' if gap and gap > 0 else ''}{size}{percent}"
                    f"{says_more_than(figure, best)}{note}")
@@ -249,7 +258,7 @@ def _check_row(row: Any, index: _Index, approx: Decimal) -> tuple[dict[str, Any]
 
 def _width(claim: _Claim) -> tuple[int, Decimal]:
     """How precise a claim is: exact before qualified, then the narrower interval."""
-    f = claim.figure
+    f = claim.found
     interval = f.reading(qualified=True)
     if interval.low is None or interval.high is None:
         return (2, Decimal(0))
@@ -276,11 +285,11 @@ def ledger_totals(rows: Iterable[Any], *, approx_tolerance: Decimal = Decimal("0
             continue
         total = figure_from_row(row, approx_tolerance=approx_tolerance)
         parts = [by_place.get((row.file, row.sheet, n)) for n in row.total_of]
-        figures = [figure_from_row(p, approx_tolerance=approx_tolerance) if p else None for p in parts]
-        if total is None or any(f is None for f in figures):
+        read = [figure_from_row(p, approx_tolerance=approx_tolerance) if p else None for p in parts]
+        if total is None or any(f is None for f in read):
             continue
         total = replace(total, text=f"{_cell(row)} {total.text}")
-        figures = [replace(f, text=f"{_cell(p)} {f.text}") for p, f in zip(parts, figures)]
+        figures = [replace(f, text=f"{_cell(p)} {f.text}") for p, f in zip(parts, read) if f is not None]
         judgement = judge_sum(total, figures, complete=True, total_name="合计")
         if judgement.verdict is None:
             continue
@@ -399,7 +408,7 @@ def _uncovered(rows: Sequence[Any], index: _Index, covered: set[tuple[Any, Any]]
 
 def check_ledger(
     rows: Iterable[Any],
-    claims: Iterable[Mapping[str, Any]],
+    claims: Iterable[Mapping[str, Any] | Record],
     *,
     money_tolerance: Decimal = Decimal("0.005"),
     approx_tolerance: Decimal = Decimal("0.05"),
@@ -409,8 +418,9 @@ def check_ledger(
     """Findings for ledger rows against report claims.
 
     ``rows`` are ``LedgerRow`` records (``chanjia_nlp.ledger.read_ledger(path).rows``); ``claims``
-    are record dicts as ``chanjia extract`` writes them or ``Store.records()`` yields them (other
-    record types are skipped). Gives one ``ledger`` finding per row with a figure (a 合计 row only
+    are record dicts as ``chanjia extract`` writes them or ``Store.records()`` yields them, or the
+    records :func:`chanjia_nlp.extract` returns (:class:`~chanjia_nlp.Claim` objects; other record
+    types are skipped). Gives one ``ledger`` finding per row with a figure (a 合计 row only
     when it names what it counts), ``ledger_total`` findings for 合计 rows that do not add up (when
     ``totals``), and an ``uncovered_claim`` finding for each claim of the ledger's subjects and
     years that no row covers (when ``uncovered``). ``money_tolerance`` is the relative rounding
@@ -422,7 +432,7 @@ def check_ledger(
     money = validate_tolerance("money_tolerance", money_tolerance)
     approx = validate_tolerance("approx_tolerance", approx_tolerance)
     rows = list(rows)
-    index = _Index(claims, money, approx)
+    index = _Index((c if isinstance(c, Mapping) else to_dict(c) for c in claims), money, approx)
     out: list[dict[str, Any]] = []
     covered: set[tuple[Any, Any]] = set()
     for row in rows:

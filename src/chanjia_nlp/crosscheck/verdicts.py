@@ -108,10 +108,10 @@ def judge_sum(total: Figure, parts: Sequence[Figure], *, complete: bool, total_n
     (rounding) or else the qualifier words (约, 余, 近 …) cover it. The money threshold is for
     figures from different sources, not for the arithmetic of one table or report: it is not used.
     """
-    values = [p.value for p in parts]
+    values = [p.value for p in parts if p.value is not None]
     show = total.show
     listed = " + ".join(p.text for p in parts)
-    if total.value is None or any(v is None for v in values):
+    if total.value is None or len(values) < len(parts):
         # A range or vague amount: only the intervals can be compared.
         if sum_intervals(p.interval for p in parts).overlaps(total.interval) or not complete and _under(parts, total):
             return Judgement(None, "")

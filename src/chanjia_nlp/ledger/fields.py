@@ -45,6 +45,8 @@ def parse_period(text: str | None) -> str | None:
     if len(set(years)) != 1:
         return None
     m = RE_YEAR.search(norm)
+    if m is None:  # not reached: findall found one
+        return None
     year = m.group(1)
     after = RE_AFTER_YEAR.match(norm, m.end())
     if after is None or after.end() == m.end() and not after.group():

@@ -148,8 +148,8 @@ def _parse_figure(text: str, unit: HeaderUnit | None) -> Figure | None:
     value = parse_halfwidth(norm)
     if value is not None:
         m = RE_ARABIC_MULTIPLIED.fullmatch(norm)  # 120万: precision 万, not the trailing zeros' 十万
-        precision = _precision(m.group(1), value) * MULTIPLIERS[m.group(2)] if m else _precision(norm, value)
-        figure = Figure(value, value, value, "exact", normalize_decimal(precision), "count", None, None,
+        place = _precision(m.group(1), value) * MULTIPLIERS[m.group(2)] if m else _precision(norm, value)
+        figure = Figure(value, value, value, "exact", normalize_decimal(place), "count", None, None,
                         states_unit=any(word in norm for word in MULTIPLIERS))
         return _with_header(figure, unit)
     quantities = [q for q in extract_quantities(norm) if not q.damaged]
@@ -203,7 +203,7 @@ def _precision(number_text: str, value: Decimal) -> Decimal:
     if m is not None:
         return Decimal(1).scaleb(-len(m.group(1) or ""))
     if value != value.to_integral_value():
-        return Decimal(1).scaleb(value.normalize().as_tuple().exponent)
+        return Decimal(1).scaleb(int(value.normalize().as_tuple().exponent))  # finite: not n/N/F
     n, place = int(value), 1
     while n and n % 10 == 0:  # Chinese numerals state their places: 三万 is "to the 万"
         n //= 10

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from .. import _lexicon
 from ..numbers import to_halfwidth
@@ -116,8 +117,8 @@ def _generic_heads() -> frozenset[str]:
 
 @dataclass(frozen=True, slots=True)
 class _Model:
-    vectorizer: object
-    matrix: object  # training phrases × n-gram features (L2-normalized rows)
+    vectorizer: Any  # a fitted TfidfVectorizer
+    matrix: Any  # training phrases × n-gram features (L2-normalized rows)
     labels: tuple[str, ...]
     kinds_of: dict[str, frozenset[str]]
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any, cast
 
 from .. import _lexicon
 from ..errors import ConfigError, LexiconError
@@ -231,7 +232,7 @@ def find_layout(table: Table, mapping: Mapping[str, object] | None = None) -> tu
     mapping = dict(mapping or {})
     header_row = mapping.pop("header", None)
     if header_row is not None:
-        first = int(header_row) - 1
+        first = int(cast(Any, header_row)) - 1  # an int or digits: the mapping file was checked
         if not 0 <= first < len(rows):
             raise ConfigError(
                 f"{_sheet(table)}: the mapping's header row {header_row} is past its last row, {len(rows)}"
@@ -299,7 +300,7 @@ def _mapped_header_row(table: Table, mapping: Mapping[str, object], likeliest: i
             f"which no row of its first {HEADER_SCAN_ROWS} holds; the headers found are: {found}; "
             + mapping_hint(table.name, {"value": "<column letter>"})
         )
-    indices = [_letter_index(s) for role, spec in mapping.items() if role in MULTI_ROLES for s in _as_list(spec)]
+    indices = [_letter_index(str(s)) for role, spec in mapping.items() if role in MULTI_ROLES for s in _as_list(spec)]
     for r, row in enumerate(table.rows):
         if any(i < len(row) and parse_figure(row[i].text) is not None for i in indices):
             return max(r - 1, 0)

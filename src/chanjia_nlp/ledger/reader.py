@@ -289,7 +289,8 @@ class _SheetReader:
         """The one period the titles, caption or sheet name state (2023年度…台账), and where; not
         the date a form was filled in (填报时间：2024年1月)."""
         notes = column_words().notes
-        candidates = [(_before_words(header_key(cell.text), notes), cell.ref) for cell in self.layout.titles]
+        candidates: list[tuple[str | None, str]] = [
+            (_before_words(header_key(cell.text), notes), cell.ref) for cell in self.layout.titles]
         candidates += [(self.table.title, "caption"), (self.table.name, "sheet name")]
         for text, ref in candidates:
             period = parse_period(text)
@@ -314,10 +315,10 @@ class _SheetReader:
             return
         filled = self._fill_date()
         if filled is not None:
-            (year, month), ref, text = filled
-            year_read = year - 1 if month in LAST_YEARS_MONTHS else year
+            (filled_year, month), ref, text = filled
+            year_read = filled_year - 1 if month in LAST_YEARS_MONTHS else filled_year
             self.period = (str(year_read), ref)
-            why = " (a form filled in in January or February reports the year before)" if year_read != year else ""
+            why = " (a form filled in in January or February reports the year before)" if year_read != filled_year else ""
             self.warnings.append(f"{where} has no 年度 column: its figures are read as {year_read}, from the 填报日期 "
                                  f"{text!r} in {ref}{why}; give --period YEAR to read them as another year")
             return
@@ -421,6 +422,7 @@ class _SheetReader:
         if column is not None and entry.is_total:
             total_of = _total_of(entries, entry.position, column.index)
         match = self._indicator(draft.indicator_text, draft.kind, draft.unit, entry.row)
+        scope: str | None
         if "scope" in raw:
             scope = parse_scope(raw["scope"]) or raw["scope"]  # 口径 as written when no rule names it
         else:
@@ -517,7 +519,7 @@ def _total_of(entries: list[_Entry], i: int, column: int) -> tuple[int, ...]:
     def fits(e: _Entry) -> bool:
         return e.block == total.block and (not same_subject or e.subject == total.subject)
 
-    parts = []
+    parts: list[int] = []
     for e in reversed(entries[:i]):
         if e.block != total.block or e.is_total:
             break

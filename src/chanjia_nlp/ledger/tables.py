@@ -17,7 +17,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 from xml.etree import ElementTree
 
 from ..errors import DocumentError
@@ -27,7 +27,7 @@ from ..readers import decode
 
 __all__ = ["Cell", "Table", "column_letter", "decode_csv", "read_tables"]
 
-T = TypeVar("T")
+T = TypeVar("T", bound=Iterable[Any])
 
 #: Workbooks larger than this are read in openpyxl's streaming (read_only) mode.
 READ_ONLY_BYTES = 8 * 1024 * 1024
@@ -210,7 +210,7 @@ def _range_bounds(ref: str) -> tuple[int, int, int, int] | None:
     corners = [RE_CELL_REF.fullmatch(part) for part in ref.split(":")]
     if len(corners) != 2 or None in corners:
         return None
-    (c1, r1), (c2, r2) = ((_column_index(m.group(1)), int(m.group(2))) for m in corners)
+    (c1, r1), (c2, r2) = ((_column_index(m.group(1)), int(m.group(2))) for m in corners if m is not None)
     return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
 
 
@@ -339,7 +339,7 @@ def _read_csv(data: bytes) -> Table:
                 "which no 台账 has; check that it is the ledger, re-saved from Excel/WPS as CSV"
             ) from None
         raise DocumentError(f"the .csv file cannot be parsed ({exc}); re-save it from Excel/WPS as CSV") from exc
-    grid = [[(value, "General", False) for value in row[:MAX_COLUMNS]] for row in rows]
+    grid: list[list[tuple[object, str, bool]]] = [[(value, "General", False) for value in row[:MAX_COLUMNS]] for row in rows]
     return _table(None, grid, [])
 
 
@@ -397,7 +397,7 @@ class _BlankRunLimit(Generic[T]):
     reaches row 1048576; reading that far would build a million empty rows). ``stopped`` tells
     whether it stopped there."""
 
-    def __init__(self, rows: Iterable[T], empty: Callable[[object], bool]) -> None:
+    def __init__(self, rows: Iterable[T], empty: Callable[[Any], bool]) -> None:
         self.rows, self.empty, self.stopped = rows, empty, False
 
     def __iter__(self) -> Iterator[T]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -38,7 +38,7 @@ class Chart:
 
 
 def bar_chart(
-    rows: list[tuple[str, Decimal | int, str, str | None]],
+    rows: Sequence[tuple[str, Decimal | int, str, str | None]],
     *,
     label: str,
     filter_field: str | None = None,

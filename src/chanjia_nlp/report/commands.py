@@ -90,8 +90,8 @@ def report(
             rows = list(rows)
             kept: set[Any] = set()
             found = [row for row in rows if row.get("type") == "finding"]
-            records = list(in_scope(rows, subject=subject, period=period, kept=kept))
-            rows = [*records, *findings_in_scope(found, kept, subject=subject, period=period)]
+            claimed = list(in_scope(rows, subject=subject, period=period, kept=kept))
+            rows = [*claimed, *findings_in_scope(found, kept, subject=subject, period=period)]
         _write(_counting(rows, counts), out, title=title, lang=lang)
     else:
         with open_store(db, schema=schema, create=False) as opened:
@@ -110,7 +110,7 @@ def report(
 
 
 def _versioned(
-    records: Iterable[Mapping[str, Any]], latest: Mapping[tuple[str, int, int], Mapping[str, Any]]
+    records: Iterable[Mapping[str, Any]], latest: Mapping[tuple[Any, Any, Any], Mapping[str, Any]]
 ) -> Iterator[Mapping[str, Any]]:
     """The records, each reviewed figure with ``review_version`` (how many decisions it has had):
     what an offline decision in the page is based on, so `chanjia reviews import` refuses one

@@ -12,6 +12,8 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ..errors import ConfigError
+
 __all__ = ["LANGUAGES", "money", "shown_value", "words"]
 
 LANGUAGES = ("zh", "en")
@@ -114,7 +116,7 @@ TEXT = {
 def words(lang: str) -> dict[str, Any]:
     """Everything the page says in ``lang``: ``text`` by key, ``verdicts``, ``scopes``, ``qualifiers`` and card ``labels`` by id."""
     if lang not in LANGUAGES:
-        raise ValueError(f"unknown report language {lang!r}: choose one of {', '.join(LANGUAGES)}")
+        raise ConfigError(f"unknown report language {lang!r}: choose one of {', '.join(LANGUAGES)}")
     return {"lang": lang, "text": TEXT[lang], "verdicts": VERDICTS[lang], "scopes": SCOPES[lang],
             "qualifiers": QUALIFIERS[lang], "labels": LABELS[lang]}
 

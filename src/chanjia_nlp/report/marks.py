@@ -36,7 +36,7 @@ def mark_tree(text: str, spans: Iterable[tuple[int, int, int]]) -> list[Node]:
         return [text] if text else []
     cuts = sorted({0, size, *(s for s, _, _, _ in valid), *(-e for _, e, _, _ in valid)})
     root: list[Node] = []
-    stack: list[tuple[tuple[int, int, int, int], list[Node]]] = []  # open marks, outermost first
+    stack: list[tuple[tuple[int, int, int, int], list[Any]]] = []  # open marks, outermost first
     active: list[tuple[int, int, int, int]] = []  # spans covering the current piece, in nesting order
     following = 0
     for left, right in zip(cuts, cuts[1:]):
@@ -50,7 +50,7 @@ def mark_tree(text: str, spans: Iterable[tuple[int, int, int]]) -> list[Node]:
             keep += 1
         del stack[keep:]
         for span in active[keep:]:
-            mark: list[Node] = [span[3]]
+            mark: list[Any] = [span[3]]  # the mark's number, then its nodes
             (stack[-1][1] if stack else root).append(mark)
             stack.append((span, mark))
         children = stack[-1][1] if stack else root

@@ -97,7 +97,7 @@ def _compact(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
 class _Builder:
     def __init__(self) -> None:
         self.docs: list[dict[str, Any]] = []
-        self.rows: list[list[dict[str, Any]]] = []
+        self.rows: list[list[Mapping[str, Any]]] = []
         self.texts: list[str | None] = []
         self.by_id: dict[Any, int] = {}
         self.items: list[dict[str, Any]] = []

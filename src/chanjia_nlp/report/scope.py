@@ -77,7 +77,8 @@ def findings_in_scope(
     for row in found:
         if not isinstance(row, Mapping):
             continue
-        evidence = row.get("evidence") if isinstance(row.get("evidence"), list) else []
+        given = row.get("evidence")
+        evidence = given if isinstance(given, list) else []
         keys = [_key(e) for e in evidence if isinstance(e, Mapping)]
         if any(key in kept for key in keys):
             yield row

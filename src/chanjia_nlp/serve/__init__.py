@@ -178,7 +178,7 @@ class _Guard:
             await response(scope, receive, send_with_headers)
             return
         if scope["method"] == "POST":
-            given = request.headers.get("x-csrf-token")
+            given: object = request.headers.get("x-csrf-token")
             if given is None and request.headers.get("content-type", "").startswith(
                     ("application/x-www-form-urlencoded", "multipart/form-data")):
                 form = await request.form()
@@ -245,7 +245,7 @@ class _Views:
         name, password = str(form.get("name") or ""), str(form.get("password") or "")
         found = await run_in_threadpool(self.store.user, name) if name else None
         ok = await run_in_threadpool(verify_password, found["password_hash"] if found else None, password)
-        if not ok:
+        if not ok or found is None:
             return self.page(request, "login.html.j2", status=401, error="wrong name or password", next=target,
                              name=name)
         request.session.clear()

@@ -6,7 +6,7 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import click
 
@@ -204,7 +204,7 @@ def _decision_args(item: Any) -> tuple[tuple[str, int, int], str, int, dict[str,
         except ValueError:
             raise ConfigError(f"reviewed_at {item['reviewed_at']!r} is no ISO time") from None
         moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return (doc_id, start, end), action, based_on, changes, note, moment
+    return (doc_id, cast(int, start), cast(int, end)), action, based_on, changes, note, moment  # ints: checked above
 
 
 @reviews.command("import")

@@ -15,7 +15,7 @@ kept: :meth:`Store.history` lists it. Numbers are ``Decimal`` in and out, never 
 >>> doc = {"type": "document", "doc_id": "d1", "path": "huishan.txt", "status": "ok",
 ...        "extractor_version": "0.1.0", "text": text}
 >>> records = [to_dict(r, doc_id="d1", path="huishan.txt") for r in extract(text)]
->>> with store.open(pathlib.Path(tempfile.mkdtemp()) / "chanjia.sqlite") as st:
+>>> with store.open(pathlib.Path(tempfile.mkdtemp()) / "chanjia.sqlite", create=True) as st:
 ...     run_id = st.begin_run(command="doctest")
 ...     st.write_document(doc, records, run_id)
 ...     claims = st.claims(subject="惠山", period="2022")

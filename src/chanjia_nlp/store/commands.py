@@ -99,11 +99,11 @@ def claims(
         frame = st.claims(
             indicator=indicator, subject=subject, period=period, level=level, targets=targets, subject_exact=subject_exact
         )
-    if fmt == "parquet":
+    if fmt == "parquet" and out is not None:  # out was required above
         write_parquet(_json_text(frame), out, decimals=DECIMAL_COLUMNS, integers=CLAIM_INTEGERS,
                       booleans=CLAIM_BOOLEANS)
         return
-    if fmt == "xlsx":
+    if fmt == "xlsx" and out is not None:  # out was required above
         _write_claims_xlsx(_json_text(frame), out)
         return
     with _output(out, csv=fmt == "csv") as stream:
@@ -219,7 +219,7 @@ def _write_claims_xlsx(frame: pd.DataFrame, out: Path) -> None:
     """One sheet of claims: value, low and high numbers formatted for their unit, the rest text."""
     from openpyxl import Workbook
 
-    from ..crosscheck.export import _save
+    from ..crosscheck.export import save_workbook
 
     book = Workbook()
     sheet = book.active
@@ -229,7 +229,7 @@ def _write_claims_xlsx(frame: pd.DataFrame, out: Path) -> None:
     _figures_rows(sheet, _plain(frame).to_dict("records"), columns, DECIMAL_COLUMNS)
     _finish_sheet(sheet)
     with atomic_path(out) as partial:
-        _save(book, partial)
+        save_workbook(book, partial)
 
 
 def _figures_rows(sheet: Any, rows: list[dict[str, Any]], columns: list[str], figures: tuple[str, ...]) -> None:
@@ -307,10 +307,10 @@ def table(
         raise click.UsageError(f"--format {fmt} writes a file; give --out FILE.{fmt}")
     with open_store(db, schema=schema, create=False) as st:
         frame = st.table(by=by, indicator=indicator, year=year, subject=subject, targets=targets)
-    if fmt == "xlsx":
+    if fmt == "xlsx" and out is not None:  # out was required above
         _write_table_xlsx(frame, out)
         return
-    if fmt == "parquet":
+    if fmt == "parquet" and out is not None:  # out was required above
         write_parquet(_flat_table(frame, decimals=False), out, decimals=TABLE_DECIMALS, integers=TABLE_INTEGERS,
                       booleans=("target",))
         return
@@ -382,7 +382,7 @@ def _write_table_xlsx(frame: pd.DataFrame, out: Path) -> None:
     as numbers formatted for their unit (value, low, high, ledger value), the rest as text."""
     from openpyxl import Workbook
 
-    from ..crosscheck.export import _save
+    from ..crosscheck.export import save_workbook
     from ..records import VERDICTS
 
     flat = _flat_table(frame)
@@ -401,4 +401,4 @@ def _write_table_xlsx(frame: pd.DataFrame, out: Path) -> None:
         _figures_rows(page, page_rows, columns, TABLE_DECIMALS)
         _finish_sheet(page)
     with atomic_path(out) as partial:
-        _save(book, partial)
+        save_workbook(book, partial)

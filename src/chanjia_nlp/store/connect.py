@@ -19,7 +19,7 @@ import os
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -42,7 +42,8 @@ RE_SCHEMA = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 
 def make_engine(
-    target: str | os.PathLike[str], *, schema: str | None = None, create: bool = True, readonly: bool = False
+    target: str | os.PathLike[str], *, schema: str | None = None, create: bool = True,
+    readonly: bool | Literal["immutable"] = False,
 ) -> tuple[Engine, str]:
     """The engine for ``target`` and how to name it in messages (no password). ``readonly``
     opens a SQLite file read-only (``mode=ro``), and as an immutable file when even that needs

@@ -13,12 +13,13 @@ import os
 import re
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from sqlalchemy import Connection, Engine, Select, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -42,7 +43,7 @@ __all__ = ["CHECKS", "LEVELS", "TARGETS", "VERDICTS", "DocumentState", "Store", 
 _SAME_VERSION = ("doc_id", "extractor_version", "status", "error", "title", "published", "published_source", "source")
 RE_PERIOD = re.compile(r"[0-9]{4}(?:-[0-9]{2})?")
 
-_MAPPERS = {kind: RowMapper(table, kind) for kind, table in RECORD_TABLES.items()}
+MAPPERS = {kind: RowMapper(table, kind) for kind, table in RECORD_TABLES.items()}
 _CHILDREN = ("quantity", "programme", "entity")
 _RANK = {kind: rank for rank, kind in enumerate(_CHILDREN)}  # order of records at the same offset
 _FINDINGS = RowMapper(findings, "finding", ignore=("type", "run_id"))  # run_id: the writing run's, not the finding's
@@ -106,13 +107,14 @@ class _Conflict(Exception):
     """Another writer stored the same path first; the transaction is retried."""
 
 
-def open(target: str | os.PathLike[str], *, schema: str | None = None, create: bool = True) -> Store:  # noqa: A001
-    """Open (creating or migrating as needed) the assessment database at ``target``.
+def open(target: str | os.PathLike[str], *, schema: str | None = None, create: bool = False) -> Store:  # noqa: A001
+    """Open (migrating as needed) the assessment database at ``target``.
 
     Args:
         target: a file path (SQLite), ``sqlite:///PATH`` or ``postgresql+psycopg://USER@HOST/DB``.
-        schema: the PostgreSQL schema to keep the tables in (created if missing).
-        create: make a new database when there is none; ``False`` for commands that only read.
+        schema: the PostgreSQL schema to keep the tables in (created if missing, with ``create``).
+        create: make a new database when there is none. Without it a missing one is refused, as
+            the commands that read refuse it: ``store.open("typo.sqlite")`` makes no empty file.
 
     Raises:
         ConfigError: an unsupported URL, or a database made by a newer chanjia.
@@ -245,8 +247,8 @@ class Store(ReviewsMixin):
         records = _with_subjects(records)
         try:
             if doc.get("type", "document") != "document":
-                raise ValueError(f"expected a document record, not a {doc.get('type')!r} record")
-            version = _MAPPERS["document"].to_row(doc)
+                raise ConfigError(f"expected a document record, not a {doc.get('type')!r} record")
+            version = MAPPERS["document"].to_row(doc)
             version["location"] = location if location is not None else version["path"]
             version["legacy"] = version["path"]  # a version stored before locations (schema 5)
             fixed = {"doc_id": version["doc_id"], "path": version["path"]}
@@ -254,8 +256,8 @@ class Store(ReviewsMixin):
             for record in records:
                 kind = record.get("type")
                 if kind not in rows:
-                    raise ValueError(value_invalid_msg("type", kind, _CHILDREN))
-                rows[kind].append(_MAPPERS[kind].to_row(record, **fixed))
+                    raise ConfigError(value_invalid_msg("type", kind, _CHILDREN))
+                rows[kind].append(MAPPERS[kind].to_row(record, **fixed))
         except ValueError as exc:
             raise StoreError(f"cannot store {path}: {exc}; nothing of it was stored") from None
         for _ in range(_CONFLICT_RETRIES):
@@ -324,7 +326,7 @@ class Store(ReviewsMixin):
         wanted, shown = list(locations), set(paths)
         return self._remove(run_id, lambda location: _inside(location, wanted), set(), by_path=shown)
 
-    def _remove(self, run_id: str, chosen: Any, seen: set[str], by_path: set[str] = frozenset()) -> list[tuple[str, str]]:
+    def _remove(self, run_id: str, chosen: Any, seen: set[str], by_path: AbstractSet[str] = frozenset()) -> list[tuple[str, str]]:
         d = documents.c
         now = _now()
         with self._writing("cannot mark removed files") as conn:
@@ -420,14 +422,14 @@ class Store(ReviewsMixin):
                 chunk = keys[at : at + _CHUNK]
                 docs = {}
                 if "document" in wanted:
-                    mapper = _MAPPERS["document"]
+                    mapper = MAPPERS["document"]
                     found = conn.execute(select(documents.c.version_id, *mapper.columns()).where(documents.c.version_id.in_(chunk)))
                     docs = {row.version_id: mapper.to_record(row) for row in found}
                 children: dict[int, list[tuple[int, int, int, dict[str, Any]]]] = {}
                 for kind in _CHILDREN:
                     if kind not in wanted:
                         continue
-                    mapper, table = _MAPPERS[kind], RECORD_TABLES[kind]
+                    mapper, table = MAPPERS[kind], RECORD_TABLES[kind]
                     found = conn.execute(
                         select(table.c.version_id, table.c.id, *mapper.columns()).where(table.c.version_id.in_(chunk))
                     )
@@ -442,7 +444,7 @@ class Store(ReviewsMixin):
     def documents(self, *, text: bool = False) -> pd.DataFrame:
         """The current documents, one row per path (by path), with their counts of quantities
         and claims; ``text=True`` adds the extracted text."""
-        mapper = _MAPPERS["document"]
+        mapper = MAPPERS["document"]
         q = quantities.c
         counts = (
             select(q.version_id, func.count().label("quantities"), func.sum(case((q.claim, 1), else_=0)).label("claims"))
@@ -577,16 +579,16 @@ class Store(ReviewsMixin):
                     review = latest.get((item["doc_id"], item["start"], item["end"]))
                     if review is None:
                         continue
-                    item = apply_review(item, review)
-                    if item is not None:
-                        item["reviewed_at"] = item["reviewed_at"].isoformat()
-                        for name in ("value", "low", "high"):
-                            item[name] = None if item.get(name) is None else Decimal(str(item[name]))
-                    if item is not None and matches(item, indicator=indicator, subject=subject, period=period,
-                                                    level=level, doc_id=doc_id, targets=targets,
-                                                    subject_exact=subject_exact):
-                        item.pop("claim", None)
-                        rows.append(item)
+                    reviewed = apply_review(item, review)
+                    if reviewed is None:
+                        continue
+                    reviewed["reviewed_at"] = reviewed["reviewed_at"].isoformat()
+                    for name in ("value", "low", "high"):
+                        reviewed[name] = None if reviewed.get(name) is None else Decimal(str(reviewed[name]))
+                    if matches(reviewed, indicator=indicator, subject=subject, period=period, level=level,
+                               doc_id=doc_id, targets=targets, subject_exact=subject_exact):
+                        reviewed.pop("claim", None)
+                        rows.append(reviewed)
                 rows.sort(key=lambda row: (row["path"], row["start"]))  # code points: as the query orders
             frame = pd.DataFrame([[row.get(name) for name in columns] for row in rows], columns=columns, dtype=object)
         for name in ("start", "end"):
@@ -655,7 +657,7 @@ class Store(ReviewsMixin):
         n = func.count().label("n")
         planned = func.sum(case((q.target.is_(True), 1), else_=0)).label("targets")
         with self._reading("cannot read statistics") as conn:
-            status = dict(conn.execute(select(documents.c.status, n).where(CURRENT, documents.c.duplicate_of.is_(None))
+            status: dict[str, int] = dict(conn.execute(select(documents.c.status, n).where(CURRENT, documents.c.duplicate_of.is_(None))
                                        .group_by(documents.c.status)).all())
             duplicates = conn.execute(select(func.count()).select_from(documents)
                                       .where(CURRENT, documents.c.duplicate_of.is_not(None))).scalar()
@@ -791,7 +793,7 @@ class Store(ReviewsMixin):
                         conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
                 upgrade(conn, schema=self.schema, where=self.url)
         except SQLAlchemyError as exc:  # unreachable, or not a database at all ("file is not a database")
-            raise StoreError(f"cannot open {self.url}: {_reason(exc)}; check the path or URL and the server") from exc
+            raise StoreError(f"cannot open {self.url}: {failure_reason(exc)}; check the path or URL and the server") from exc
 
     def _states(self, *where: Any) -> dict[str, DocumentState]:
         d = documents.c
@@ -800,7 +802,7 @@ class Store(ReviewsMixin):
                 select(d.path, d.location, d.duplicate_of, d.doc_id, d.extractor_version, d.status, d.run_id,
                        d.stored_at).where(CURRENT, *where)
             ).all()
-            originals = {}
+            originals: dict[str, str] = {}
             wanted = sorted({row.duplicate_of for row in found if row.duplicate_of is not None})
             for at in range(0, len(wanted), 500):
                 originals.update(conn.execute(
@@ -853,7 +855,7 @@ class Store(ReviewsMixin):
                 with conn.begin():
                     yield conn
         except SQLAlchemyError as exc:
-            raise StoreError(f"{what}: {_reason(exc)}") from exc
+            raise StoreError(f"{what}: {failure_reason(exc)}") from exc
 
     @contextmanager
     def _reading(self, what: str) -> Iterator[Connection]:
@@ -861,7 +863,7 @@ class Store(ReviewsMixin):
             with self.engine.connect() as conn:
                 yield conn
         except SQLAlchemyError as exc:
-            raise StoreError(f"{what} from {self.url}: {_reason(exc)}") from exc
+            raise StoreError(f"{what} from {self.url}: {failure_reason(exc)}") from exc
 
 
 def _inside(location: str, folders: Iterable[str]) -> bool:
@@ -869,7 +871,7 @@ def _inside(location: str, folders: Iterable[str]) -> bool:
     return any(location == folder or location.startswith(folder.rstrip("/") + "/") for folder in folders)
 
 
-def _reviewed(stream: Iterator[dict[str, Any]], latest: Mapping[tuple[str, int, int], Mapping[str, Any]]
+def _reviewed(stream: Iterator[dict[str, Any]], latest: Mapping[tuple[Any, Any, Any], Mapping[str, Any]]
               ) -> Iterator[dict[str, Any]]:
     """The records of ``stream`` with each reviewed quantity as its latest decision leaves it."""
     for record in stream:
@@ -906,17 +908,17 @@ def _with_subjects(records: Sequence[Mapping[str, Any]]) -> Sequence[Mapping[str
     from ..subjects import annotate
 
     copies = [dict(r) if r.get("type") == "quantity" and "subject_code" not in r else r for r in records]
-    return annotate(copies)  # type: ignore[arg-type]
+    return annotate(copies)  # type: ignore[type-var]  # only claims without a subject are written to: the copies
 
 
 def _finding_row(finding: Mapping[str, Any]) -> dict[str, Any]:
     if finding.get("check") not in CHECKS:
-        raise ValueError(value_invalid_msg("check", finding.get("check"), CHECKS))
+        raise ConfigError(value_invalid_msg("check", finding.get("check"), CHECKS))
     if finding.get("verdict") not in VERDICTS:
-        raise ValueError(value_invalid_msg("verdict", finding.get("verdict"), VERDICTS))
+        raise ConfigError(value_invalid_msg("verdict", finding.get("verdict"), VERDICTS))
     ledger = finding.get("ledger")
     if ledger is not None and not isinstance(ledger, Mapping):
-        raise ValueError(f"finding {finding.get('finding_id')}: `ledger` must be an object or null")
+        raise ConfigError(f"finding {finding.get('finding_id')}: `ledger` must be an object or null")
     if "subject_code" not in finding:  # a finding made before findings carried subject codes
         from ..subjects import canonical_subject
 
@@ -929,7 +931,7 @@ def _finding_row(finding: Mapping[str, Any]) -> dict[str, Any]:
                               ("ledger_row", "row", int), ("ledger_column", "column", str)):
         value = cell.get(key)
         if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
-            raise ValueError(f"finding {finding.get('finding_id')}: ledger {key} = {value!r} is not {kind.__name__}")
+            raise ConfigError(f"finding {finding.get('finding_id')}: ledger {key} = {value!r} is not {kind.__name__}")
         row[column] = value
     return row
 
@@ -952,6 +954,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+@overload
+def _utc(moment: datetime) -> datetime: ...
+
+
+@overload
+def _utc(moment: None) -> None: ...
+
+
 def _utc(moment: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes; they were written in UTC."""
     if moment is None:
@@ -959,7 +969,7 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _reason(exc: BaseException) -> str:
+def failure_reason(exc: BaseException) -> str:
     cause = getattr(exc, "orig", None) or exc
     lines = str(cause).strip().splitlines()
     return lines[0] if lines else type(cause).__name__

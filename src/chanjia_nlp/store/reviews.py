@@ -60,7 +60,7 @@ class ReviewConflict(StoreError):
         self.latest = dict(latest) if latest else None
 
 
-def interval(value: str | None, qualifier: str) -> tuple[str | None, str | None]:
+def interval(value: str | None, qualifier: str | None) -> tuple[str | None, str | None]:
     """``(low, high)`` of a value under a qualifier (ANNOTATION.md §1).
 
     >>> interval("300", "more_than"), interval("265", "less_than"), interval("5", "exact")
@@ -219,9 +219,9 @@ class ReviewsMixin:
         """The current quantity at ``doc_id``, ``start``–``end`` (a record dict with its
         document's ``title``), with ``version`` (decisions so far) and ``reviewed`` (it as the
         latest decision leaves it, ``None`` when rejected); ``None`` when there is no such figure."""
-        from .database import _MAPPERS
+        from .database import MAPPERS
 
-        mapper = _MAPPERS["quantity"]
+        mapper = MAPPERS["quantity"]
         q = quantities.c
         with self._reading("cannot read the figure") as conn:  # type: ignore[attr-defined]
             row = conn.execute(
@@ -273,11 +273,11 @@ class ReviewsMixin:
         )
         if doc_ids is not None:
             newest = newest.where(r.doc_id.in_(list(doc_ids)))
-        newest = newest.subquery()
+        latest = newest.subquery()
         query = select(reviews).join(
-            newest,
-            and_(r.doc_id == newest.c.doc_id, r.start == newest.c.start, r.end == newest.c.end,
-                 r.version == newest.c.version),
+            latest,
+            and_(r.doc_id == latest.c.doc_id, r.start == latest.c.start, r.end == latest.c.end,
+                 r.version == latest.c.version),
         )
         with self._reading("cannot read reviews") as conn:  # type: ignore[attr-defined]
             return {(row.doc_id, row.start, row.end): _review_dict(row) for row in conn.execute(query)}
@@ -317,9 +317,9 @@ class ReviewsMixin:
             raise ConfigError(f"{action} takes no changed fields; use correct to change {', '.join(sorted(fixed))}")
         if note is not None and len(note) > 4000:
             raise ConfigError("the note is longer than 4000 characters; shorten it")
-        from .database import _MAPPERS
+        from .database import MAPPERS
 
-        mapper = _MAPPERS["quantity"]
+        mapper = MAPPERS["quantity"]
         q, r = quantities.c, reviews.c
         moment = reviewed_at or datetime.now(UTC)
         try:
@@ -360,9 +360,9 @@ class ReviewsMixin:
             latest = self._latest_of(doc_id, start, end)
             raise ReviewConflict(_conflict_message(latest, based_on), latest) from None
         except SQLAlchemyError as exc:
-            from .database import _reason
+            from .database import failure_reason
 
-            raise StoreError(f"cannot store the review: {_reason(exc)}") from exc
+            raise StoreError(f"cannot store the review: {failure_reason(exc)}") from exc
         return {"id": key, **values}
 
     def _latest_of(self, doc_id: str, start: int, end: int) -> dict[str, Any] | None:

@@ -8,14 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import JSON, Boolean, Integer, Table
 from sqlalchemy.engine import Row
 
+from ..errors import ConfigError
 from .schema import ExactDecimal, record_fields
 
 __all__ = ["RowMapper", "decimal_string"]
+
+
+@overload
+def decimal_string(value: Decimal) -> str: ...
+
+
+@overload
+def decimal_string(value: None) -> None: ...
 
 
 def decimal_string(value: Decimal | None) -> str | None:
@@ -90,13 +99,13 @@ class RowMapper:
                 row[name] = value
             elif value is None:
                 if required:
-                    raise ValueError(f"{self._describe(record)} has no {name!r}")
+                    raise ConfigError(f"{self._describe(record)} has no {name!r}")
                 row[name] = None
             else:
                 try:
                     row[name] = convert(value)
                 except TypeError as exc:
-                    raise ValueError(f"{self._describe(record)}: {name!r} = {value!r} is not {exc}") from None
+                    raise ConfigError(f"{self._describe(record)}: {name!r} = {value!r} is not {exc}") from None
         unknown = record.keys() - self._known
         row["extra"] = {key: record[key] for key in record if key in unknown} if unknown else None
         return row
