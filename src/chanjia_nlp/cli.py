@@ -22,7 +22,7 @@ import click
 from . import __version__, store
 from .errors import ChanjiaError, ConfigError
 from .readers import DEFAULT_MAX_BYTES, DEFAULT_MAX_UNPACKED_BYTES, common_root, find_files, locate
-from .runner import ENGINES, VERSION, ExtractOptions, FileResult, Summary, iter_results, load_metadata, skip_unchanged
+from .runner import DEFAULT_TIMEOUT_PER_FILE, ENGINES, VERSION, ExtractOptions, FileResult, Summary, iter_results, load_metadata, skip_unchanged
 from .crosscheck.commands import check
 from .exports import CSV_ENCODING
 from .normalize import T2S
@@ -284,8 +284,13 @@ def cli() -> None:
     "they win over --title/--published/--source.",
 )
 @click.option(
-    "--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES, show_default=True,
-    help="Refuse files larger than this.",
+    "--max-bytes", "--max-file-bytes", "max_bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
+    show_default=True, help="Refuse files larger than this, before reading them (an error record says so).",
+)
+@click.option(
+    "--timeout-per-file", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT_PER_FILE, show_default=True,
+    metavar="SECONDS", help="Stop reading and extracting a file after this long (an error record says so; the "
+    "run goes on). 0: no limit.",
 )
 @click.option(
     "--max-unpacked-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_UNPACKED_BYTES, show_default=True,
@@ -324,6 +329,7 @@ def extract(
     workers: int | None, engine: str, scheduler: str | None, force: bool, progress: bool, title: str | None,
     published: str | None, source: str | None, metadata_csv: str | None, max_bytes: int, max_unpacked_bytes: int,
     t2s: str, binder: str, binder_model: str | None, ocr: str, quiet: bool, root: str | None = None,
+    timeout_per_file: float = DEFAULT_TIMEOUT_PER_FILE,
 ) -> None:
     """Extract records from report files and folders (searched recursively for .txt, .docx,
     .pdf and .html, and images when OCR is installed) into the assessment database, or a JSONL/CSV file.
@@ -355,7 +361,7 @@ def extract(
     given = {"title": title, "published": published, "source": source}
     options = ExtractOptions(
         max_bytes=max_bytes, max_unpacked_bytes=max_unpacked_bytes, metadata={k: v for k, v in given.items() if v},
-        t2s=t2s, binder=binder, binder_model=binder_model, ocr=ocr,
+        t2s=t2s, binder=binder, binder_model=binder_model, ocr=ocr, timeout_per_file=timeout_per_file,
     )
     per_file = load_metadata(metadata_csv) if metadata_csv else {}
     if root is not None and not os.path.isdir(root):
