@@ -22,7 +22,10 @@ import click
 from . import __version__, store
 from .errors import ChanjiaError, ConfigError
 from .readers import DEFAULT_MAX_BYTES, DEFAULT_MAX_UNPACKED_BYTES, common_root, find_files, locate
-from .runner import DEFAULT_TIMEOUT_PER_FILE, ENGINES, VERSION, ExtractOptions, FileResult, Summary, iter_results, load_metadata, skip_unchanged
+from .runner import (
+    DEFAULT_TIMEOUT_PER_FILE, ENGINES, VERSION, Copies, ExtractOptions, FileResult, Summary, iter_results, load_metadata,
+    skip_unchanged,
+)
 from .crosscheck.commands import check
 from .exports import CSV_ENCODING
 from .normalize import T2S
@@ -40,7 +43,7 @@ CSV_COLUMNS = (
     + ["number_text", "damaged", "repeated", "label", "normalized", "role", "code"]
     + ["title", "published", "published_source", "source", "chars", "format", "encoding", "status", "error"]
     + ["needs_ocr_pages", "warnings"]
-    + ["extractor_version"]
+    + ["extractor_version", "duplicate_of"]
 )
 
 
@@ -53,6 +56,7 @@ class _Sinks:
         self.store: store.Store | None = None
         self.write: Callable[[dict[str, Any]], Any] | None = None
         self.run_id: str | None = None
+        self.copies = Copies()  # identical copies, told apart here when no database does it
         self._unchanged: Callable[[str, str], bool] | None = None
 
     def open(self, stack: contextlib.ExitStack) -> None:
@@ -75,6 +79,11 @@ class _Sinks:
         """Write one file's records; the store's answer (``inserted``, ``replaced``, ``unchanged``)."""
         if result.skipped:
             return None
+        if self.store is None and self.write is not None:
+            result = self.copies.of(result)
+            if result.doc is not None and result.doc.get("duplicate_of"):
+                self.write(result.doc)
+                return "duplicate"
         if self.write is not None:
             for record in (result.doc, *result.records):
                 self.write(record)
@@ -199,9 +208,12 @@ def _note_other_extractors(st: store.Store) -> None:
                    f"this run are extracted again with {VERSION}", err=True)
 
 
-def _warn_duplicate(st: store.Store | None, result: FileResult, root: str | None, bar: Any) -> None:
+def _warn_duplicate(st: store.Store | None, result: FileResult, root: str | None, bar: Any,
+                    copies: Copies | None = None) -> None:
     state = st.document_state(result.location) if st is not None else None
     original = state.duplicate_of if state is not None and state.duplicate_of else "another file"
+    if st is None and copies is not None:  # no database: told by the run's Copies, a display path
+        original = copies.original(result.doc_id) or original
     if root and original.startswith(root.rstrip("/") + "/"):
         original = original[len(root.rstrip("/")) + 1 :]
     message = (f"warning: {shown_name(result.path)} is a duplicate submission of {shown_name(original)} (the same "
@@ -398,7 +410,7 @@ def extract(
                 if result.status == "error":
                     unreadable.append(result.location)
                 if written == "duplicate":
-                    _warn_duplicate(sinks.store, result, root, bar)
+                    _warn_duplicate(sinks.store, result, root, bar, sinks.copies)
                 _warn(result, bar)
                 _advance(bar)
         except KeyboardInterrupt:

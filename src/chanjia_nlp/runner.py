@@ -63,6 +63,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ENGINES",
     "VERSION",
+    "Copies",
     "ExtractOptions",
     "FileResult",
     "Summary",
@@ -811,6 +812,37 @@ def skip_unchanged(store: Store, *, extractor_version: str | None = None) -> Cal
         )
 
     return skip
+
+
+class Copies:
+    """Identical copies among a run's files, for outputs without a database (``chanjia extract
+    --out x.jsonl``), told as the database tells them: the first file read with some bytes is the
+    document; a later file with the same bytes is a duplicate submission of it, written as its
+    ``document`` record alone, with ``duplicate_of`` (the first one's ``path``) and no text or
+    figures of its own, so nothing is counted twice.
+
+    >>> copies = Copies()
+    >>> first = process_bytes("省级试点单位25家".encode(), "a.txt", "a.txt")
+    >>> again = process_bytes("省级试点单位25家".encode(), "b.txt", "b.txt")
+    >>> copies.of(first) is first, copies.of(again).doc["duplicate_of"], copies.of(again).records
+    (True, 'a.txt', [])
+    """
+
+    def __init__(self) -> None:
+        self._first: dict[str, str] = {}  # doc_id → path of the first file read with those bytes
+
+    def of(self, result: FileResult) -> FileResult:
+        """``result`` as it is to be written: unchanged, or the duplicate submission of an earlier file."""
+        if result.doc is None or result.doc["status"] != "ok":
+            return result  # skipped, or failed: nothing of it is counted
+        first = self._first.setdefault(result.doc_id, result.path)
+        if first == result.path:
+            return result
+        return dataclasses.replace(result, doc={**result.doc, "text": None, "duplicate_of": first}, records=[])
+
+    def original(self, doc_id: str) -> str | None:
+        """The ``path`` of the first file read with these bytes, if any was."""
+        return self._first.get(doc_id)
 
 
 def load_metadata(path: str | os.PathLike[str]) -> dict[str, dict[str, str]]:
