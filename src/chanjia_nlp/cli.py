@@ -5,6 +5,7 @@ Library errors become one ``Error: …`` line in exactly one place (:func:`main`
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import csv
 import json
@@ -48,7 +49,8 @@ CSV_COLUMNS = (
 
 
 class _Sinks:
-    """Where a run's records go: the store (one transaction per document), a JSONL/CSV stream, or both."""
+    """Where a run's records go: the store (a transaction per batch of documents), a JSONL/CSV
+    stream, or both. What was written waits in ``outcomes``: ``(result, the store's answer)``."""
 
     def __init__(self, db: str | None, schema: str | None, out: str | None, fmt: str | None,
                  root: str | None = None) -> None:
@@ -57,6 +59,8 @@ class _Sinks:
         self.write: Callable[[dict[str, Any]], Any] | None = None
         self.run_id: str | None = None
         self.copies = Copies()  # identical copies, told apart here when no database does it
+        self.batch: store.BatchWriter | None = None
+        self.outcomes: collections.deque[tuple[FileResult, str | None]] = collections.deque()
         self._unchanged: Callable[[str, str], bool] | None = None
 
     def open(self, stack: contextlib.ExitStack) -> None:
@@ -67,29 +71,45 @@ class _Sinks:
             command = escape_name(shlex.join(["chanjia", *sys.argv[1:]]))  # a name that is not UTF-8 stays storable
             self.run_id = self.store.begin_run(command=command, extractor_version=VERSION,
                                                root=escape_name(self.root) if self.root else None)
+            self.batch = store.BatchWriter(self.store, self.run_id)
         if self.out is not None:
             fmt = self.fmt or _format_of(self.out)
             self.write = _writer(stack.enter_context(_open_out(self.out, csv=fmt == "csv")), fmt)
 
-    def skip(self, display_path: str, doc_id: str) -> bool:
+    def __call__(self, location: str, doc_id: str) -> bool:
         """Whether the database holds this file unchanged (asked once the sinks are open)."""
-        return self._unchanged is not None and self._unchanged(display_path, doc_id)
+        return self._unchanged is not None and self._unchanged(location, doc_id)
 
-    def add(self, result: FileResult) -> str | None:
-        """Write one file's records; the store's answer (``inserted``, ``replaced``, ``unchanged``)."""
-        if result.skipped:
-            return None
+    def prefetch(self, locations: list[str]) -> None:
+        """Read what the database holds for a group of files in one query (see skip_unchanged)."""
+        prefetch = getattr(self._unchanged, "prefetch", None)
+        if prefetch is not None:
+            prefetch(locations)
+
+    def add(self, result: FileResult) -> None:
+        """Write one file's records; the store writes them with the next batch. Each result
+        written goes to ``outcomes`` with the store's answer (``inserted``, ``replaced``, …)."""
+        if result.skipped or result.doc is None:
+            self.outcomes.append((result, None))
+            return
         if self.store is None and self.write is not None:
-            result = self.copies.of(result)
-            if result.doc is not None and result.doc.get("duplicate_of"):
-                self.write(result.doc)
-                return "duplicate"
+            written = self.copies.of(result)
+            if written.doc is not None and written.doc.get("duplicate_of"):
+                self.write(written.doc)
+                self.outcomes.append((result, "duplicate"))
+                return
         if self.write is not None:
             for record in (result.doc, *result.records):
                 self.write(record)
-        if self.store is None:
-            return None
-        return self.store.write_document(result.doc, result.records, self.run_id, location=result.location)
+        if self.batch is None:
+            self.outcomes.append((result, None))
+            return
+        self.outcomes.extend(self.batch.add(result, result.doc, result.records, result.location))
+
+    def flush(self) -> None:
+        """Write the documents still waiting for their batch."""
+        if self.batch is not None:
+            self.outcomes.extend(self.batch.flush())
 
     def end(self, summary: Summary, *, interrupted: bool = False) -> None:
         if self.store is not None:
@@ -390,30 +410,41 @@ def extract(
         sinks = _Sinks(db or (None if out else DEFAULT_DB), schema, out, fmt, root)
         results = iter_results(  # checks the engine options before anything is opened
             paths, options=options, metadata=per_file, workers=workers or 1, engine=engine, scheduler=scheduler,
-            skip=None if force else sinks.skip, root=shown_from,
+            skip=None if force else sinks, root=shown_from,
         )
         stack.enter_context(contextlib.closing(results))  # stops the workers, also on Ctrl-C
         sinks.open(stack)
         if sinks.store is not None and not force:
             _note_other_extractors(sinks.store)
         bar = stack.enter_context(_progress_bar(paths, enabled=progress and not quiet))
+        def written() -> None:  # what the sinks wrote: counted, and warned about
+            while sinks.outcomes:
+                result, answer = sinks.outcomes.popleft()
+                summary.add(result, answer)
+                located.add(result.location)
+                if result.status == "error":
+                    unreadable.append(result.location)
+                if answer == "duplicate":
+                    _warn_duplicate(sinks.store, result, root, bar, sinks.copies)
+                _warn(result, bar)
+                _advance(bar)
+
         try:
             for result in results:
                 if result.path in seen:
                     click.echo(f"warning: two files are both shown as {shown_name(result.path)}; both are stored (a "
                                "file is known by where it is), but to tell them apart in listings give --root", err=True)
-                with _interrupt_after():
-                    written = sinks.add(result)
-                summary.add(result, written)
                 seen.add(result.path)
-                located.add(result.location)
-                if result.status == "error":
-                    unreadable.append(result.location)
-                if written == "duplicate":
-                    _warn_duplicate(sinks.store, result, root, bar, sinks.copies)
-                _warn(result, bar)
-                _advance(bar)
+                with _interrupt_after():
+                    sinks.add(result)
+                written()
+            with _interrupt_after():
+                sinks.flush()
+            written()
         except KeyboardInterrupt:
+            with contextlib.suppress(KeyboardInterrupt), _interrupt_after():
+                sinks.flush()  # what was extracted is kept
+            written()
             sinks.end(summary, interrupted=True)
             done = summary.documents.total()
             click.echo(f"interrupted after {done} files; run the same command again to resume", err=True)
@@ -425,7 +456,10 @@ def extract(
                 summary.written["removed"] += len(gone)
             _warn_removed(gone)
             for result in _promote_orphans(sinks.store, options, shown_from):
-                summary.written[sinks.add(result)] += 1
+                sinks.add(result)
+            sinks.flush()
+            while sinks.outcomes:
+                summary.written[sinks.outcomes.popleft()[1] or "unchanged"] += 1
         sinks.end(summary)
     for shown in sorted(per_file.keys() - seen):
         click.echo(f"warning: {metadata_csv}: no file {visible(shown)} was given; check its path column", err=True)

@@ -293,23 +293,36 @@ def within_budget(work: Callable[[], _T], seconds: float) -> _T | None:
     return _with_async_exception(work, seconds)
 
 
+#: After the budget, the stop is repeated this often until the work has stopped: an exception
+#: raised inside a finalizer or a callback from C is printed and dropped, never lost for good.
+REPEAT_SECONDS = 0.05
+
+
 def _with_alarm(work: Callable[[], _T], seconds: float) -> _T | None:
-    state = {"armed": True, "fired": False}
+    armed = [True]
 
     def alarm(signum: int, frame: Any) -> None:
-        if state["armed"] and not state["fired"]:  # at most once, and never once the work is over
-            state["fired"] = True
+        if armed[0]:
             raise _OverBudget
+
+    def disarm() -> None:
+        while True:
+            try:
+                signal.setitimer(signal.ITIMER_REAL, 0)  # no alarm is sent after this …
+                armed[0] = False  # … and one already sent does nothing
+                return
+            except _OverBudget:  # an alarm that landed while disarming: the time was up anyway
+                continue
 
     previous = signal.signal(signal.SIGALRM, alarm)
     try:
         try:
-            signal.setitimer(signal.ITIMER_REAL, seconds)
+            signal.setitimer(signal.ITIMER_REAL, seconds, REPEAT_SECONDS)
             return work()
         finally:
-            state["armed"] = False
-            signal.setitimer(signal.ITIMER_REAL, 0)
-    except _OverBudget:  # also when the alarm lands in the finally above: the time was up
+            disarm()
+    except _OverBudget:
+        disarm()
         return None
     finally:
         signal.signal(signal.SIGALRM, previous)
@@ -319,27 +332,39 @@ def _with_async_exception(work: Callable[[], _T], seconds: float) -> _T | None:
     ident = ctypes.c_ulong(threading.get_ident())
     raise_in = ctypes.pythonapi.PyThreadState_SetAsyncExc
     lock = threading.Lock()
-    state = {"armed": True, "fired": False}
+    armed = [True]
+    stop = threading.Event()
 
     def expire() -> None:
-        with lock:
-            if state["armed"]:
-                state["fired"] = True
+        if stop.wait(seconds):
+            return
+        while not stop.is_set():
+            with lock:
+                if not armed[0]:
+                    return
                 raise_in(ident, ctypes.py_object(_OverBudget))
+            stop.wait(REPEAT_SECONDS)
 
-    timer = threading.Timer(seconds, expire)
-    timer.daemon = True
+    def disarm() -> None:
+        while True:
+            try:
+                with lock:
+                    armed[0] = False  # the timer raises no more …
+                    raise_in(ident, None)  # … and one raised but not yet arrived is dropped
+                stop.set()
+                return
+            except _OverBudget:  # one that arrived while disarming: the time was up anyway
+                continue
+
+    timer = threading.Thread(target=expire, name="chanjia-budget", daemon=True)
     try:
         try:
             timer.start()
             return work()
         finally:
-            with lock:
-                state["armed"] = False
-                if state["fired"]:  # the work returned before the exception reached it: drop it
-                    raise_in(ident, None)
-            timer.cancel()
+            disarm()
     except _OverBudget:
+        disarm()
         return None
 
 
@@ -471,8 +496,8 @@ def _jobs(
 ) -> Iterator[_Job | FileResult]:
     """Read and hash each file in this process: a job to extract, or a result already known
     (skipped, or unreadable)."""
-    for path, shown in find_files(paths, root):
-        location = locate(path)
+    prefetch = getattr(skip, "prefetch", None)
+    for path, shown, location in _located_files(paths, root, prefetch):
         file_options = options
         if shown in metadata:
             file_options = dataclasses.replace(options, metadata={**options.metadata, **metadata[shown]})
@@ -491,6 +516,31 @@ def _jobs(
             if where is not None:
                 where.setdefault(shown, deque()).append(location)
             yield _Job(data, str(path), shown, file_options)
+
+
+#: Files whose stored state ``skip`` is asked for at once (see :func:`skip_unchanged`).
+SKIP_LOOKAHEAD = 64
+
+
+def _located_files(
+    paths: Iterable[str | os.PathLike[str]], root: Any, prefetch: Callable[[list[str]], Any] | None
+) -> Iterator[tuple[Path, str, str]]:
+    """``(path, display path, location)`` of every file, ``SKIP_LOOKAHEAD`` at a time: each group's
+    locations go to ``prefetch`` first, so deciding what to skip costs one query per group."""
+    if prefetch is None:  # nothing to ask ahead: one file at a time
+        for path, shown in find_files(paths, root):
+            yield path, shown, locate(path)
+        return
+    group: list[tuple[Path, str, str]] = []
+    for path, shown in find_files(paths, root):
+        group.append((path, shown, locate(path)))
+        if len(group) >= SKIP_LOOKAHEAD:
+            prefetch([location for _, _, location in group])
+            yield from group
+            group = []
+    if group:
+        prefetch([location for _, _, location in group])
+    yield from group
 
 
 def _read(path: Path, max_bytes: int) -> bytes | None:
@@ -799,19 +849,31 @@ def skip_unchanged(store: Store, *, extractor_version: str | None = None) -> Cal
     ``ok`` (files that failed are tried again); a duplicate submission whose original is gone or
     changed is extracted again, to be stored as the document itself."""
 
-    wanted = extractor_version or VERSION  # read now: the version of this process's extractor
+    return _Unchanged(store, extractor_version or VERSION)  # read now: the version of this process's extractor
 
-    def skip(location: str, doc_id: str) -> bool:
-        state = store.document_state(location)
+
+class _Unchanged:
+    """The ``skip`` of :func:`skip_unchanged`. ``prefetch(locations)`` reads the stored state of
+    a group of files in one query (:func:`iter_results` calls it for each group of files it is
+    about to read); a file asked about outside a prefetched group costs a query of its own."""
+
+    def __init__(self, store: Store, wanted: str) -> None:
+        self.store, self.wanted = store, wanted
+        self._known: dict[str, Any] = {}  # location → DocumentState or None, for the group prefetched
+
+    def prefetch(self, locations: list[str]) -> None:
+        states = self.store.document_states_at(locations)
+        self._known = {location: states.get(location) for location in locations}
+
+    def __call__(self, location: str, doc_id: str) -> bool:
+        state = self._known.pop(location) if location in self._known else self.store.document_state(location)
         return (
             state is not None
             and state.doc_id == doc_id
-            and state.extractor_version == wanted
+            and state.extractor_version == self.wanted
             and state.status == "ok"
             and state.original_current
         )
-
-    return skip
 
 
 class Copies:
