@@ -159,7 +159,7 @@ def into_store(folder: Path, target: str, schema: str | None, workers: int) -> t
         run_id = st.begin_run(command="benchmarks/folder.py", extractor_version=VERSION)
         writer = store.BatchWriter(st, run_id)
         for result in iter_results([folder], workers=workers, skip=skip_unchanged(st)):
-            if result.skipped:
+            if result.doc is None:  # skipped: stored already
                 skipped += 1
                 continue
             writer.add(result.path, result.doc, result.records, result.location)
@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("| run | median s | docs/s | MB/s | CPU s (all processes) | over extraction (ratio of run times) |")
     print("|---|---|---|---|---|---|")
-    rows = [("extract, 1 worker", median(s for s, _ in one), median(c for _, c in one), ""),
+    rows: list[tuple[str, float, float | None, str]] = [("extract, 1 worker", median(s for s, _ in one), median(c for _, c in one), ""),
             (f"extract, {args.workers} workers", median(s for s, _ in many), median(c for _, c in many), "1.00×")]
     for name in ("SQLite", "PostgreSQL"):
         if runs[name]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import csv
+import importlib
 import json
 import os
 import shlex
@@ -16,24 +17,23 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from . import __version__, store
+from . import __version__
 from .errors import ChanjiaError, ConfigError
 from .readers import DEFAULT_MAX_BYTES, DEFAULT_MAX_UNPACKED_BYTES, common_root, find_files, locate
 from .runner import (
     DEFAULT_TIMEOUT_PER_FILE, ENGINES, VERSION, Copies, ExtractOptions, FileResult, Summary, iter_results, load_metadata,
     skip_unchanged,
 )
-from .crosscheck.commands import check
 from .exports import CSV_ENCODING
 from .normalize import T2S
 from .outputs import atomic_file, escape_name, shown_name, spreadsheet_text, visible
-from .report.commands import report
-from .serve.commands import reviews, serve, users
-from .store.commands import claims, stats, table
+
+if TYPE_CHECKING:
+    from . import store
 
 FORMATS = ("jsonl", "csv")
 #: The database ``chanjia extract`` writes when neither --db nor --out is given.
@@ -66,6 +66,8 @@ class _Sinks:
     def open(self, stack: contextlib.ExitStack) -> None:
         """Open the database (recording the run) and the output file."""
         if self.db is not None:
+            from . import store  # SQLAlchemy only when a database is opened
+
             self.store = stack.enter_context(store.open(self.db, schema=self.schema))
             self._unchanged = skip_unchanged(self.store)
             command = escape_name(shlex.join(["chanjia", *sys.argv[1:]]))  # a name that is not UTF-8 stays storable
@@ -181,10 +183,13 @@ def _open_out(out: str, *, csv: bool = False) -> Iterator[IO[str]]:
 def _progress_bar(paths: Sequence[str], *, enabled: bool) -> Iterator[Any]:
     """A rich progress bar on standard error (files, files/s, ETA), or ``None`` when it is off
     or standard error is not a terminal."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
     from rich.console import Console
 
     console = Console(stderr=True)
-    if not enabled or not console.is_terminal:
+    if not console.is_terminal:
         yield None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -280,7 +285,35 @@ def _warn(result: FileResult, bar: Any) -> None:
         click.echo(message, err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+#: Commands defined in other modules, by the module (under chanjia_nlp) that defines each: imported
+#: when the command runs or is listed, so `chanjia extract` never loads the database, report or
+#: server code it does not use (SQLAlchemy alone is half of a bare start).
+LAZY_COMMANDS = {
+    "claims": "store.commands", "stats": "store.commands", "table": "store.commands",
+    "check": "crosscheck.commands", "report": "report.commands",
+    "serve": "serve.commands", "users": "serve.commands", "reviews": "serve.commands",
+}
+
+
+class _LazyGroup(click.Group):
+    """A command group whose :data:`LAZY_COMMANDS` are imported on first use."""
+
+    def list_commands(self, ctx: click.Context | None) -> list[str]:
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context | None, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            module = importlib.import_module(f"{__package__}.{LAZY_COMMANDS[cmd_name]}")
+            self.add_command(getattr(module, cmd_name), cmd_name)
+        return self.commands.get(cmd_name)
+
+    def all_commands(self) -> dict[str, click.Command]:
+        """Every command, the lazy ones imported: for help and documentation checks."""
+        found = {name: self.get_command(None, name) for name in self.list_commands(None)}
+        return {name: command for name, command in found.items() if command is not None}
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="chanjia")
 def cli() -> None:
     """Mine Chinese trade-union reports for the figures assessments run on."""
@@ -487,6 +520,8 @@ def prune(db: str, schema: str | None) -> None:
     \b
         chanjia prune --db chanjia.sqlite
     """
+    from . import store
+
     with store.open(db, schema=schema, create=False) as st:
         dropped = st.prune()
     click.echo(f"{dropped} removed document versions deleted from {st.url}", err=True)
@@ -507,6 +542,8 @@ def remove(paths: tuple[str, ...], db: str, schema: str | None) -> None:
     \b
         chanjia remove reports/惠山/年度总结.txt
     """
+    from . import store
+
     with store.open(db, schema=schema, create=False) as st:
         command = escape_name(shlex.join(["chanjia", *sys.argv[1:]]))
         run_id = st.begin_run(command=command, extractor_version=VERSION)
@@ -521,14 +558,6 @@ def remove(paths: tuple[str, ...], db: str, schema: str | None) -> None:
     click.echo(f"{len(gone)} documents marked removed in {st.url}", err=True)
 
 
-cli.add_command(claims)
-cli.add_command(stats)
-cli.add_command(table)
-cli.add_command(check)
-cli.add_command(report)
-cli.add_command(serve)
-cli.add_command(users)
-cli.add_command(reviews)
 
 
 def main() -> None:
