@@ -149,15 +149,16 @@ def extract_only(folder: Path, workers: int, processes: Processes) -> tuple[floa
     return time.perf_counter() - started, processes.cpu_seconds() - cpu
 
 
-def into_store(folder: Path, target: str, schema: str | None, workers: int) -> tuple[float, int]:
+def into_store(folder: Path, target: str, schema: str | None, workers: int, *, batch: int = 32) -> tuple[float, int]:
     """What ``chanjia extract --workers N`` does: extraction in the pool, the main process
-    deciding what to skip (one query per group of files) and writing batches of documents.
-    Returns the run's seconds and the files skipped as already stored."""
+    deciding what to skip (one query per group of files) and writing batches of documents
+    (``batch=1``: one transaction per document, as before batching). Returns the run's seconds
+    and the files skipped as already stored."""
     started = time.perf_counter()
     skipped = 0
     with store.open(target, schema=schema) as st:
         run_id = st.begin_run(command="benchmarks/folder.py", extractor_version=VERSION)
-        writer = store.BatchWriter(st, run_id)
+        writer = store.BatchWriter(st, run_id, docs=batch)
         for result in iter_results([folder], workers=workers, skip=skip_unchanged(st)):
             if result.doc is None:  # skipped: stored already
                 skipped += 1
@@ -189,8 +190,8 @@ def main(argv: list[str] | None = None) -> int:
           "2.00 = both at full speed)", flush=True)
     one: list[tuple[float, float]] = []
     many: list[tuple[float, float]] = []
-    over: dict[str, list[float]] = {"SQLite": [], "PostgreSQL": []}
-    runs: dict[str, list[float]] = {"SQLite": [], "PostgreSQL": []}
+    over: dict[str, list[float]] = {"SQLite": [], "PostgreSQL": [], "SQLite, a transaction per document": []}
+    runs: dict[str, list[float]] = {"SQLite": [], "PostgreSQL": [], "SQLite, a transaction per document": []}
     rerun: list[tuple[float, int]] = []
     with Processes() as processes:
         for _ in range(args.repeats):
@@ -203,6 +204,10 @@ def main(argv: list[str] | None = None) -> int:
                 runs["SQLite"].append(seconds)
                 over["SQLite"].append(seconds / many[-1][0])
                 rerun.append(into_store(folder, db, None, args.workers))
+            with tempfile.TemporaryDirectory() as tmp:
+                seconds, _ = into_store(folder, str(Path(tmp) / "single.sqlite"), None, args.workers, batch=1)
+                runs["SQLite, a transaction per document"].append(seconds)
+                over["SQLite, a transaction per document"].append(seconds / many[-1][0])
             if args.pg_url:
                 schema = f"bench_{uuid.uuid4().hex[:8]}"
                 try:
@@ -221,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|---|---|")
     rows: list[tuple[str, float, float | None, str]] = [("extract, 1 worker", median(s for s, _ in one), median(c for _, c in one), ""),
             (f"extract, {args.workers} workers", median(s for s, _ in many), median(c for _, c in many), "1.00×")]
-    for name in ("SQLite", "PostgreSQL"):
+    for name in runs:
         if runs[name]:
             spread = ", ".join(f"{r:.2f}" for r in sorted(over[name]))
             rows.append((f"+ {name}, {args.workers} workers", median(runs[name]), None,
