@@ -15,6 +15,8 @@ the same process at the same moment, and medians of paired runs are reported:
   (batched writes in the main process, one query per group of files to decide what to skip) as a
   ratio of its run time to the extraction-only run of the same repeat (target ≤ 1.2×).
   PostgreSQL runs where ``--pg-url`` (or ``$CHANJIA_TEST_PG_URL``) is given, in a fresh schema.
+- **writes alone**: the store's own CPU cost per document without extraction, one transaction
+  per document against batches (``store.BatchWriter``), paired in fresh databases.
 - peak memory: each process's high-water mark (``VmHWM``), sampled while it runs.
 """
 
@@ -169,6 +171,44 @@ def into_store(folder: Path, target: str, schema: str | None, workers: int, *, b
     return time.perf_counter() - started, skipped
 
 
+def writes_alone(folder: Path, target: str, schema: bool, repeats: int, docs: int = 1000
+                 ) -> tuple[float, float, list[float]]:
+    """The store's own cost, without extraction: up to ``docs`` extracted files written one
+    transaction per document, then in batches, alternating in fresh databases (PostgreSQL:
+    ``schema``, a fresh schema each time). Returns the
+    median CPU seconds of this process for each way, and the paired ratios (one by one ÷ batched)."""
+    results = []
+    for result in iter_results([folder]):
+        results.append(result)
+        if len(results) >= docs:
+            break
+    cpu: dict[bool, list[float]] = {False: [], True: []}
+    ratios = []
+    for _ in range(repeats):
+        for batched in (False, True):
+            with tempfile.TemporaryDirectory() as tmp:
+                where = target if target.startswith("postgresql") else str(Path(tmp) / "writes.sqlite")
+                name = f"bench_{uuid.uuid4().hex[:8]}" if schema else None
+                try:
+                    with store.open(where, schema=name) as st:
+                        run_id = st.begin_run(command="benchmarks/folder.py")
+                        started = time.process_time()
+                        if batched:
+                            writer = store.BatchWriter(st, run_id)
+                            for r in results:
+                                writer.add(r.path, r.doc or {}, r.records, r.location)
+                            writer.flush()
+                        else:
+                            for r in results:
+                                st.write_document(r.doc or {}, r.records, run_id, location=r.location)
+                        cpu[batched].append(time.process_time() - started)
+                finally:
+                    if name:
+                        _drop_schema(target, name)
+        ratios.append(cpu[False][-1] / cpu[True][-1])
+    return statistics.median(cpu[False]) / len(results), statistics.median(cpu[True]) / len(results), sorted(ratios)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", type=int, default=20000)
@@ -252,6 +292,14 @@ def main(argv: list[str] | None = None) -> int:
             verdict = "met" if median(over[name]) <= 1.2 else "NOT met"
             print(f"{name}: the database run takes {median(over[name]):.2f}× the extraction-only run "
                   f"(median of paired runs; target ≤ 1.2×): {verdict}")
+    stores: list[tuple[str, str | None, bool]] = [("SQLite", "sqlite", False), ("PostgreSQL", args.pg_url, True)]
+    for name, target, fresh_schema in stores:
+        if target:
+            single, batched, paired = writes_alone(folder, target, fresh_schema, args.repeats)
+            spread = ", ".join(f"{r:.2f}" for r in paired)
+            print(f"{name} writes alone (no extraction; CPU of the main process per document): one transaction per "
+                  f"document {single * 1000:.2f} ms, batched {batched * 1000:.2f} ms: "
+                  f"{statistics.median(paired):.2f}× less ({spread})")
     main_pid = os.getpid()
     main_peak = processes.peaks.get(main_pid, 0) / 1e6
     worker_peak = max((v for pid, v in processes.peaks.items() if pid != main_pid), default=0) / 1e6
