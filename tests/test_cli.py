@@ -112,7 +112,7 @@ def test_max_bytes_refuses_large_files(tmp_path):
     assert "over the" in _records(out)[0]["error"]
 
 
-@pytest.mark.parametrize("command", list(cli.commands.values()), ids=lambda c: c.name)
+@pytest.mark.parametrize("command", list(cli.all_commands().values()), ids=lambda c: c.name)
 def test_commands_have_help_with_example(command):
     assert command.help and "Example:" in command.help
 

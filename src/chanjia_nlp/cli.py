@@ -5,8 +5,10 @@ Library errors become one ``Error: …`` line in exactly one place (:func:`main`
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import csv
+import importlib
 import json
 import os
 import shlex
@@ -15,23 +17,25 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from . import __version__, store
+from . import __version__
 from .errors import ChanjiaError, ConfigError
 from .readers import DEFAULT_MAX_BYTES, DEFAULT_MAX_UNPACKED_BYTES, common_root, find_files, locate
-from .runner import ENGINES, VERSION, ExtractOptions, FileResult, Summary, iter_results, load_metadata, skip_unchanged
-from .crosscheck.commands import check
+from .runner import (
+    DEFAULT_TIMEOUT_PER_FILE, ENGINES, VERSION, Copies, ExtractOptions, FileResult, Summary, iter_results, load_metadata,
+    skip_unchanged,
+)
 from .exports import CSV_ENCODING
 from .logs import configure as configure_logging
 from .logs import level_for
 from .normalize import T2S
 from .outputs import atomic_file, escape_name, shown_name, spreadsheet_text, visible
-from .report.commands import report
-from .serve.commands import reviews, serve, users
-from .store.commands import claims, stats, table
+
+if TYPE_CHECKING:
+    from . import store
 
 FORMATS = ("jsonl", "csv")
 #: The database ``chanjia extract`` writes when neither --db nor --out is given.
@@ -42,12 +46,13 @@ CSV_COLUMNS = (
     + ["number_text", "damaged", "repeated", "label", "normalized", "role", "code"]
     + ["title", "published", "published_source", "source", "chars", "format", "encoding", "status", "error"]
     + ["needs_ocr_pages", "warnings"]
-    + ["extractor_version"]
+    + ["extractor_version", "duplicate_of"]
 )
 
 
 class _Sinks:
-    """Where a run's records go: the store (one transaction per document), a JSONL/CSV stream, or both."""
+    """Where a run's records go: the store (a transaction per batch of documents), a JSONL/CSV
+    stream, or both. What was written waits in ``outcomes``: ``(result, the store's answer)``."""
 
     def __init__(self, db: str | None, schema: str | None, out: str | None, fmt: str | None,
                  root: str | None = None) -> None:
@@ -55,34 +60,60 @@ class _Sinks:
         self.store: store.Store | None = None
         self.write: Callable[[dict[str, Any]], Any] | None = None
         self.run_id: str | None = None
+        self.copies = Copies()  # identical copies, told apart here when no database does it
+        self.batch: store.BatchWriter | None = None
+        self.outcomes: collections.deque[tuple[FileResult, str | None]] = collections.deque()
         self._unchanged: Callable[[str, str], bool] | None = None
 
     def open(self, stack: contextlib.ExitStack) -> None:
         """Open the database (recording the run) and the output file."""
         if self.db is not None:
+            from . import store  # SQLAlchemy only when a database is opened
+
             self.store = stack.enter_context(store.open(self.db, schema=self.schema, create=True))
             self._unchanged = skip_unchanged(self.store)
             command = escape_name(shlex.join(["chanjia", *sys.argv[1:]]))  # a name that is not UTF-8 stays storable
             self.run_id = self.store.begin_run(command=command, extractor_version=VERSION,
                                                root=escape_name(self.root) if self.root else None)
+            self.batch = store.BatchWriter(self.store, self.run_id)
         if self.out is not None:
             fmt = self.fmt or _format_of(self.out)
             self.write = _writer(stack.enter_context(_open_out(self.out, csv=fmt == "csv")), fmt)
 
-    def skip(self, display_path: str, doc_id: str) -> bool:
+    def __call__(self, location: str, doc_id: str) -> bool:
         """Whether the database holds this file unchanged (asked once the sinks are open)."""
-        return self._unchanged is not None and self._unchanged(display_path, doc_id)
+        return self._unchanged is not None and self._unchanged(location, doc_id)
 
-    def add(self, result: FileResult) -> str | None:
-        """Write one file's records; the store's answer (``inserted``, ``replaced``, ``unchanged``)."""
-        if result.doc is None:  # skipped
-            return None
+    def prefetch(self, locations: list[str]) -> None:
+        """Read what the database holds for a group of files in one query (see skip_unchanged)."""
+        prefetch = getattr(self._unchanged, "prefetch", None)
+        if prefetch is not None:
+            prefetch(locations)
+
+    def add(self, result: FileResult) -> None:
+        """Write one file's records; the store writes them with the next batch. Each result
+        written goes to ``outcomes`` with the store's answer (``inserted``, ``replaced``, …)."""
+        if result.skipped or result.doc is None:
+            self.outcomes.append((result, None))
+            return
+        if self.store is None and self.write is not None:
+            written = self.copies.of(result)
+            if written.doc is not None and written.doc.get("duplicate_of"):
+                self.write(written.doc)
+                self.outcomes.append((result, "duplicate"))
+                return
         if self.write is not None:
             for record in (result.doc, *result.records):
                 self.write(record)
-        if self.store is None or self.run_id is None:
-            return None
-        return self.store.write_document(result.doc, result.records, self.run_id, location=result.location)
+        if self.batch is None:
+            self.outcomes.append((result, None))
+            return
+        self.outcomes.extend(self.batch.add(result, result.doc, result.records, result.location))
+
+    def flush(self) -> None:
+        """Write the documents still waiting for their batch."""
+        if self.batch is not None:
+            self.outcomes.extend(self.batch.flush())
 
     def end(self, summary: Summary, *, interrupted: bool = False) -> None:
         if self.store is not None and self.run_id is not None:
@@ -154,10 +185,13 @@ def _open_out(out: str, *, csv: bool = False) -> Iterator[IO[str]]:
 def _progress_bar(paths: Sequence[str], *, enabled: bool) -> Iterator[Any]:
     """A rich progress bar on standard error (files, files/s, ETA), or ``None`` when it is off
     or standard error is not a terminal."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
     from rich.console import Console
 
     console = Console(stderr=True)
-    if not enabled or not console.is_terminal:
+    if not console.is_terminal:
         yield None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -201,9 +235,12 @@ def _note_other_extractors(st: store.Store) -> None:
                    f"this run are extracted again with {VERSION}", err=True)
 
 
-def _warn_duplicate(st: store.Store | None, result: FileResult, root: str | None, bar: Any) -> None:
+def _warn_duplicate(st: store.Store | None, result: FileResult, root: str | None, bar: Any,
+                    copies: Copies | None = None) -> None:
     state = st.document_state(result.location or result.path) if st is not None else None
     original = state.duplicate_of if state is not None and state.duplicate_of else "another file"
+    if st is None and copies is not None:  # no database: told by the run's Copies, a display path
+        original = copies.original(result.doc_id) or original
     if root and original.startswith(root.rstrip("/") + "/"):
         original = original[len(root.rstrip("/")) + 1 :]
     message = (f"warning: {shown_name(result.path)} is a duplicate submission of {shown_name(original)} (the same "
@@ -250,7 +287,35 @@ def _warn(result: FileResult, bar: Any) -> None:
         click.echo(message, err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+#: Commands defined in other modules, by the module (under chanjia_nlp) that defines each: imported
+#: when the command runs or is listed, so `chanjia extract` never loads the database, report or
+#: server code it does not use (SQLAlchemy alone is half of a bare start).
+LAZY_COMMANDS = {
+    "claims": "store.commands", "stats": "store.commands", "table": "store.commands",
+    "check": "crosscheck.commands", "report": "report.commands",
+    "serve": "serve.commands", "users": "serve.commands", "reviews": "serve.commands",
+}
+
+
+class _LazyGroup(click.Group):
+    """A command group whose :data:`LAZY_COMMANDS` are imported on first use."""
+
+    def list_commands(self, ctx: click.Context | None) -> list[str]:
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context | None, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            module = importlib.import_module(f"{__package__}.{LAZY_COMMANDS[cmd_name]}")
+            self.add_command(getattr(module, cmd_name), cmd_name)
+        return self.commands.get(cmd_name)
+
+    def all_commands(self) -> dict[str, click.Command]:
+        """Every command, the lazy ones imported: for help and documentation checks."""
+        found = {name: self.get_command(None, name) for name in self.list_commands(None)}
+        return {name: command for name, command in found.items() if command is not None}
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="chanjia")
 @click.option("--verbose", "-v", count=True,
               help="Say more on standard error: -v each file read, -vv how (encoding, date, pipeline) and jieba's chatter.")
@@ -295,8 +360,13 @@ def cli(verbose: int, quiet_logs: bool) -> None:
     "they win over --title/--published/--source.",
 )
 @click.option(
-    "--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES, show_default=True,
-    help="Refuse files larger than this.",
+    "--max-bytes", "--max-file-bytes", "max_bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
+    show_default=True, help="Refuse files larger than this, before reading them (an error record says so).",
+)
+@click.option(
+    "--timeout-per-file", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT_PER_FILE, show_default=True,
+    metavar="SECONDS", help="Stop reading and extracting a file after this long (an error record says so; the "
+    "run goes on). 0: no limit.",
 )
 @click.option(
     "--max-unpacked-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_UNPACKED_BYTES, show_default=True,
@@ -335,6 +405,7 @@ def extract(
     workers: int | None, engine: str, scheduler: str | None, force: bool, progress: bool, title: str | None,
     published: str | None, source: str | None, metadata_csv: str | None, max_bytes: int, max_unpacked_bytes: int,
     t2s: str, binder: str, binder_model: str | None, ocr: str, quiet: bool, root: str | None = None,
+    timeout_per_file: float = DEFAULT_TIMEOUT_PER_FILE,
 ) -> None:
     """Extract records from report files and folders (searched recursively for .txt, .docx,
     .doc/.wps (with LibreOffice or antiword), .pdf and .html/.htm, and images when OCR is installed)
@@ -367,7 +438,7 @@ def extract(
     given = {"title": title, "published": published, "source": source}
     options = ExtractOptions(
         max_bytes=max_bytes, max_unpacked_bytes=max_unpacked_bytes, metadata={k: v for k, v in given.items() if v},
-        t2s=t2s, binder=binder, binder_model=binder_model, ocr=ocr,
+        t2s=t2s, binder=binder, binder_model=binder_model, ocr=ocr, timeout_per_file=timeout_per_file,
     )
     per_file = load_metadata(metadata_csv) if metadata_csv else {}
     if root is not None and not os.path.isdir(root):
@@ -384,30 +455,42 @@ def extract(
         sinks = _Sinks(db or (None if out else DEFAULT_DB), schema, out, fmt, root)
         results = iter_results(  # checks the engine options before anything is opened
             paths, options=options, metadata=per_file, workers=workers or 1, engine=engine, scheduler=scheduler,
-            skip=None if force else sinks.skip, root=shown_from,
+            skip=None if force else sinks, root=shown_from,
         )
         stack.enter_context(contextlib.closing(results))  # stops the workers, also on Ctrl-C
         sinks.open(stack)
         if sinks.store is not None and not force:
             _note_other_extractors(sinks.store)
         bar = stack.enter_context(_progress_bar(paths, enabled=progress and not quiet))
+
+        def written() -> None:  # what the sinks wrote: counted, and warned about
+            while sinks.outcomes:
+                result, answer = sinks.outcomes.popleft()
+                summary.add(result, answer)
+                located.add(result.location or result.path)
+                if result.status == "error":
+                    unreadable.append(result.location or result.path)
+                if answer == "duplicate":
+                    _warn_duplicate(sinks.store, result, root, bar, sinks.copies)
+                _warn(result, bar)
+                _advance(bar)
+
         try:
             for result in results:
                 if result.path in seen:
                     click.echo(f"warning: two files are both shown as {shown_name(result.path)}; both are stored (a "
                                "file is known by where it is), but to tell them apart in listings give --root", err=True)
-                with _interrupt_after():
-                    written = sinks.add(result)
-                summary.add(result, written)
                 seen.add(result.path)
-                located.add(result.location or result.path)
-                if result.status == "error":
-                    unreadable.append(result.location or result.path)
-                if written == "duplicate":
-                    _warn_duplicate(sinks.store, result, root, bar)
-                _warn(result, bar)
-                _advance(bar)
+                with _interrupt_after():
+                    sinks.add(result)
+                written()
+            with _interrupt_after():
+                sinks.flush()
+            written()
         except KeyboardInterrupt:
+            with contextlib.suppress(KeyboardInterrupt), _interrupt_after():
+                sinks.flush()  # what was extracted is kept
+            written()
             sinks.end(summary, interrupted=True)
             done = summary.documents.total()
             click.echo(f"interrupted after {done} files; run the same command again to resume", err=True)
@@ -419,9 +502,10 @@ def extract(
                 summary.written["removed"] += len(gone)
             _warn_removed(gone)
             for result in _promote_orphans(sinks.store, options, shown_from):
-                outcome = sinks.add(result)
-                if outcome is not None:
-                    summary.written[outcome] += 1
+                sinks.add(result)
+            sinks.flush()
+            while sinks.outcomes:
+                summary.written[sinks.outcomes.popleft()[1] or "unchanged"] += 1
         sinks.end(summary)
     for shown in sorted(per_file.keys() - seen):
         click.echo(f"warning: {metadata_csv}: no file {visible(shown)} was given; check its path column", err=True)
@@ -449,6 +533,8 @@ def prune(db: str, schema: str | None) -> None:
     \b
         chanjia prune --db chanjia.sqlite
     """
+    from . import store
+
     with store.open(db, schema=schema, create=False) as st:
         dropped = st.prune()
     click.echo(f"{dropped} removed document versions deleted from {st.url}", err=True)
@@ -469,6 +555,8 @@ def remove(paths: tuple[str, ...], db: str, schema: str | None) -> None:
     \b
         chanjia remove reports/惠山/年度总结.txt
     """
+    from . import store
+
     with store.open(db, schema=schema, create=False) as st:
         command = escape_name(shlex.join(["chanjia", *sys.argv[1:]]))
         run_id = st.begin_run(command=command, extractor_version=VERSION)
@@ -484,14 +572,6 @@ def remove(paths: tuple[str, ...], db: str, schema: str | None) -> None:
     click.echo(f"{len(gone)} documents marked removed in {st.url}", err=True)
 
 
-cli.add_command(claims)
-cli.add_command(stats)
-cli.add_command(table)
-cli.add_command(check)
-cli.add_command(report)
-cli.add_command(serve)
-cli.add_command(users)
-cli.add_command(reviews)
 
 
 def main() -> None:

@@ -221,9 +221,12 @@ def read_file(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES) 
 
 
 def _too_large(size: int, max_bytes: int) -> DocumentError:
-    return DocumentError(
-        f"the file is {size / 2**20:.0f} MB, over the {max_bytes / 2**20:.0f} MB limit; split it or raise --max-bytes"
-    )
+    return DocumentError(f"the file is {_size(size)}, over the {_size(max_bytes)} limit; split it or raise --max-bytes")
+
+
+def _size(count: int) -> str:
+    """``60 MB`` from a megabyte up, else ``12,345 bytes`` (a limit of 2,000 bytes is not "0 MB")."""
+    return f"{count / 2**20:.0f} MB" if count >= 2**20 else f"{count:,} bytes"
 
 
 def _folder_problem(path: str | os.PathLike[str]) -> str:

@@ -19,6 +19,7 @@ Results come in the order they finish.
 from __future__ import annotations
 
 import csv
+import ctypes
 import dataclasses
 import functools
 import hashlib
@@ -29,13 +30,13 @@ import signal
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from . import __version__
 from .errors import ChanjiaError, ConfigError, DocumentError, value_invalid_msg
@@ -62,6 +63,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ENGINES",
     "VERSION",
+    "Copies",
     "ExtractOptions",
     "FileResult",
     "Summary",
@@ -123,6 +125,9 @@ BATCH_FILES = 8
 BATCH_BYTES = 256 * 1024
 #: Files larger than this go to Dask workers by ``scatter`` instead of inside the task.
 SCATTER_BYTES = 1_000_000
+#: Seconds one file may take to be read and extracted (``--timeout-per-file``): a report of a few
+#: MB takes seconds, so only a runaway file reaches it.
+DEFAULT_TIMEOUT_PER_FILE = 120.0
 RE_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 #: Extracted once in each new worker so lexicons and patterns are built before the first file.
 WARM_UP_TEXT = "2023年，全市共培育省级试点单位25家，培训职工1.2万人次。"
@@ -166,6 +171,7 @@ class ExtractOptions:
     binder: str = "auto"  # how claims get their indicator, subject and period: auto, learned, rules (see load())
     binder_model: str | None = None  # a model file of scripts/train_binder.py instead of the shipped one
     ocr: str = "auto"  # scans: auto (pages without a text layer, images), always, never (see chanjia_nlp.ocr)
+    timeout_per_file: float = DEFAULT_TIMEOUT_PER_FILE  # seconds one file may take to read and extract; 0: no limit
 
     def __post_init__(self) -> None:
         _check_metadata(self.metadata, where="")
@@ -176,6 +182,9 @@ class ExtractOptions:
             _pipeline(self.t2s, self.binder, self.binder_model)  # a model that cannot be read raises now, not per file
         if self.max_bytes < 1 or self.max_unpacked_bytes < 1:
             raise ConfigError("`max_bytes` and `max_unpacked_bytes` must be positive byte counts")
+        seconds = self.timeout_per_file
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds < float("inf"):
+            raise ConfigError(f"`timeout_per_file` = {seconds!r} is invalid; give seconds (0 or more; 0 = no limit)")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -222,18 +231,153 @@ def process_bytes(
 ) -> FileResult:
     """The records of one file, from its bytes (a worker on another machine needs no access to
     the file). ``path`` names the file the format is guessed from; ``display_path`` is the
-    ``path`` the records carry. Never raises on bad input: a file that cannot be read, or that
-    the extractor fails on, gives a ``document`` with ``status: "error"`` and no other records.
+    ``path`` the records carry. Never raises on bad input: a file that cannot be read, that the
+    extractor fails on, or that takes longer than ``options.timeout_per_file`` (see
+    :func:`within_budget`) gives a ``document`` with ``status: "error"`` and no other records.
 
     >>> result = process_bytes("省级试点单位25家".encode(), "a.txt", "a.txt")
     >>> result.doc["status"], result.doc["text"], [r["text"] for r in result.records]
     ('ok', '省级试点单位25家', ['25家'])
     """
+    if not options.timeout_per_file:
+        return _process(data, path, display_path, options)
+    _warm(options.t2s, options.binder, options.binder_model)  # loading the pipeline is not the file's time
+    result = within_budget(lambda: _process(data, path, display_path, options), options.timeout_per_file)
+    if result is None:
+        return _over_budget(data, path, display_path, options.timeout_per_file)
+    return result
+
+
+def _process(data: bytes, path: str, display_path: str, options: ExtractOptions) -> FileResult:
     doc, text = read_bytes(
         data, path=path, display_path=display_path, extractor_version=VERSION,
         max_unpacked_bytes=options.max_unpacked_bytes, metadata=options.metadata, ocr=options.ocr,
     )
     return _extract(doc, text, options)
+
+
+@functools.cache
+def _warm(t2s: str, binder: str, binder_model: str | None) -> None:
+    """Load this process's pipeline and build what its first document would build (once)."""
+    _pipeline(t2s, binder, binder_model).extract(WARM_UP_TEXT)
+
+
+class _OverBudget(BaseException):
+    """Raised inside a file's extraction when its time is up. A ``BaseException``, so that no
+    ``except Exception`` on the way (a parser's, the pipeline's) takes it for a damaged file."""
+
+
+_T = TypeVar("_T")
+
+
+def within_budget(work: Callable[[], _T], seconds: float) -> _T | None:
+    """``work()``, or ``None`` when it has not returned after ``seconds``: it is then stopped by
+    an exception raised inside it, so it runs no further in this process.
+
+    On the main thread of a POSIX process (one worker in-process, each worker of the local pool)
+    a ``SIGALRM`` timer raises it: that stops Python code, a regular expression that backtracks
+    (``re`` checks for signals while it matches) and a blocking read. On other threads (the task
+    threads of a Dask worker) a timer thread raises it in the working thread
+    (``PyThreadState_SetAsyncExc``), which stops Python code but not a call into C that never
+    returns to Python; the local pool also stops that, by killing and replacing the worker (see
+    :func:`_run_pool`).
+
+    >>> within_budget(lambda: sum(range(10)), 5.0)
+    45
+    >>> import time
+    >>> within_budget(lambda: time.sleep(10), 0.05) is None
+    True
+    """
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+        return _with_alarm(work, seconds)
+    return _with_async_exception(work, seconds)
+
+
+#: After the budget, the stop is repeated this often until the work has stopped: an exception
+#: raised inside a finalizer or a callback from C is printed and dropped, never lost for good.
+REPEAT_SECONDS = 0.05
+
+
+def _with_alarm(work: Callable[[], _T], seconds: float) -> _T | None:
+    armed = [True]
+
+    def alarm(signum: int, frame: Any) -> None:
+        if armed[0]:
+            raise _OverBudget
+
+    def disarm() -> None:
+        while True:
+            try:
+                signal.setitimer(signal.ITIMER_REAL, 0)  # no alarm is sent after this …
+                armed[0] = False  # … and one already sent does nothing
+                return
+            except _OverBudget:  # an alarm that landed while disarming: the time was up anyway
+                continue
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    try:
+        try:
+            signal.setitimer(signal.ITIMER_REAL, seconds, REPEAT_SECONDS)
+            return work()
+        finally:
+            disarm()
+    except _OverBudget:
+        disarm()
+        return None
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _with_async_exception(work: Callable[[], _T], seconds: float) -> _T | None:
+    ident = ctypes.c_ulong(threading.get_ident())
+    raise_in = ctypes.pythonapi.PyThreadState_SetAsyncExc
+    lock = threading.Lock()
+    armed = [True]
+    stop = threading.Event()
+
+    def expire() -> None:
+        if stop.wait(seconds):
+            return
+        while not stop.is_set():
+            with lock:
+                if not armed[0]:
+                    return
+                raise_in(ident, ctypes.py_object(_OverBudget))
+            stop.wait(REPEAT_SECONDS)
+
+    def disarm() -> None:
+        while True:
+            try:
+                with lock:
+                    armed[0] = False  # the timer raises no more …
+                    raise_in(ident, None)  # … and one raised but not yet arrived is dropped
+                stop.set()
+                return
+            except _OverBudget:  # one that arrived while disarming: the time was up anyway
+                continue
+
+    timer = threading.Thread(target=expire, name="chanjia-budget", daemon=True)
+    try:
+        try:
+            timer.start()
+            return work()
+        finally:
+            disarm()
+    except _OverBudget:
+        disarm()
+        return None
+
+
+def _over_budget(data: bytes, path: str, display_path: str, seconds: float) -> FileResult:
+    """The error result of a file that took longer than its time budget."""
+    doc = Document(
+        doc_id=hashlib.sha256(data).hexdigest() if data.strip() else unread_id(display_path), path=display_path,
+        format=Path(path).suffix.lstrip(".").lower() or "txt", status="error",
+        error=f"reading and extracting this file took longer than the {seconds:g} s allowed, so it was stopped; "
+        "split it into smaller files, or raise --timeout-per-file (0 = no limit)",
+        extractor_version=VERSION,
+    )
+    return _extract(doc, None)
 
 
 def _extract(doc: Document, text: str | None, options: ExtractOptions = ExtractOptions()) -> FileResult:
@@ -321,7 +465,7 @@ def iter_results(
     elif workers == 1:
         results = (job if isinstance(job, FileResult) else process_bytes(*job) for job in jobs)
     else:
-        results = _run_pool(_batched(jobs), workers)
+        results = _run_pool(_batched(jobs), workers, options.timeout_per_file)
     return _located(results, where)
 
 
@@ -352,8 +496,8 @@ def _jobs(
 ) -> Iterator[_Job | FileResult]:
     """Read and hash each file in this process: a job to extract, or a result already known
     (skipped, or unreadable)."""
-    for path, shown in find_files(paths, root):
-        location = locate(path)
+    prefetch = getattr(skip, "prefetch", None)
+    for path, shown, location in _located_files(paths, root, prefetch):
         file_options = options
         if shown in metadata:
             file_options = dataclasses.replace(options, metadata={**options.metadata, **metadata[shown]})
@@ -372,6 +516,31 @@ def _jobs(
             if where is not None:
                 where.setdefault(shown, deque()).append(location)
             yield _Job(data, str(path), shown, file_options)
+
+
+#: Files whose stored state ``skip`` is asked for at once (see :func:`skip_unchanged`).
+SKIP_LOOKAHEAD = 64
+
+
+def _located_files(
+    paths: Iterable[str | os.PathLike[str]], root: Any, prefetch: Callable[[list[str]], Any] | None
+) -> Iterator[tuple[Path, str, str]]:
+    """``(path, display path, location)`` of every file, ``SKIP_LOOKAHEAD`` at a time: each group's
+    locations go to ``prefetch`` first, so deciding what to skip costs one query per group."""
+    if prefetch is None:  # nothing to ask ahead: one file at a time
+        for path, shown in find_files(paths, root):
+            yield path, shown, locate(path)
+        return
+    group: list[tuple[Path, str, str]] = []
+    for path, shown in find_files(paths, root):
+        group.append((path, shown, locate(path)))
+        if len(group) >= SKIP_LOOKAHEAD:
+            prefetch([location for _, _, location in group])
+            yield from group
+            group = []
+    if group:
+        prefetch([location for _, _, location in group])
+    yield from group
 
 
 def _read(path: Path, max_bytes: int) -> bytes | None:
@@ -401,7 +570,7 @@ def _batched(jobs: Iterator[_Job | FileResult]) -> Iterator[list[_Job] | FileRes
         yield batch
 
 
-def _process_batch(batch: list[_Job]) -> list[FileResult]:
+def _process_batch(batch: Sequence[tuple[bytes, str, str, ExtractOptions]]) -> list[FileResult]:
     """The task a worker runs: :func:`process_bytes` on each file of a batch."""
     return [process_bytes(*job) for job in batch]
 
@@ -451,31 +620,46 @@ def _new_pool(workers: int) -> ProcessPoolExecutor:
     return pool
 
 
-def _run_pool(batches: Iterator[list[_Job] | FileResult], workers: int) -> Iterator[FileResult]:
+def _run_pool(
+    batches: Iterator[list[_Job] | FileResult],
+    workers: int,
+    budget: float = 0,
+    task: Callable[[list[_Job]], list[FileResult]] = _process_batch,
+) -> Iterator[FileResult]:
     """Run batches on a process pool, at most ``WINDOW_PER_WORKER × workers`` in flight.
 
     A worker that dies (a crash in a parser library, the OOM killer) breaks the whole pool and
     fails every batch in flight. Their files are retried one at a time in a fresh pool, so only
     a file that kills a worker on its own gets an error record.
+
+    Each file's time ``budget`` is kept inside the worker (:func:`within_budget`); a batch still
+    running well past what its files' budgets allow is stuck where no exception reaches (inside
+    a C library): its worker is killed with the pool, the other batches in flight are sent again
+    to a fresh pool, and the stuck batch's files are retried one at a time, so that only the file
+    at fault gets an over-budget error record (see :func:`_overdue_after`).
     """
     window = WINDOW_PER_WORKER * workers
     pool = _new_pool(workers)
     pending: dict[Future[list[FileResult]], tuple[list[_Job], bool]] = {}  # future → (batch, a suspect alone)
+    running_since: dict[Future[list[FileResult]], float] = {}
     suspects: deque[_Job] = deque()
+    again: deque[tuple[list[_Job], bool]] = deque()  # batches in flight when a stuck worker was killed
     exhausted = False
 
     def submit(batch: list[_Job], alone: bool) -> None:
         nonlocal pool
         try:
-            future = pool.submit(_process_batch, batch)
+            future = pool.submit(task, batch)
         except BrokenProcessPool:  # a worker died while none of our files was in flight
             _discard(pool)
             pool = _new_pool(workers)
-            future = pool.submit(_process_batch, batch)
+            future = pool.submit(task, batch)
         pending[future] = (batch, alone)
 
     try:
         while True:
+            while again:
+                submit(*again.popleft())
             while not exhausted and not suspects and len(pending) < window:
                 batch = next(batches, None)
                 if batch is None:
@@ -488,13 +672,14 @@ def _run_pool(batches: Iterator[list[_Job] | FileResult], workers: int) -> Itera
                 submit([suspects.popleft()], True)
             if not pending:
                 return
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            done, _ = wait(pending, timeout=POLL_SECONDS if budget else None, return_when=FIRST_COMPLETED)
             broken = any(isinstance(f.exception(), BrokenProcessPool) for f in done)
             if broken:
                 wait(pending)  # a broken pool fails every future still pending
                 done = set(pending)
             for future in done:
                 batch, alone = pending.pop(future)
+                running_since.pop(future, None)
                 error = future.exception()
                 if error is None:
                     yield from future.result()
@@ -504,11 +689,46 @@ def _run_pool(batches: Iterator[list[_Job] | FileResult], workers: int) -> Itera
                     yield _crashed(batch[0], "a worker process died")
                 else:
                     suspects.extend(batch)
-            if broken:
+            now = time.monotonic()
+            for future in pending:
+                if future.running():
+                    running_since.setdefault(future, now)
+            stuck = [
+                f for f, (batch, alone) in pending.items()
+                if f in running_since and now - running_since[f] > _overdue_after(budget, len(batch), alone)
+            ]
+            over: list[FileResult] = []
+            for future in stuck:
+                batch, alone = pending.pop(future)
+                if alone:
+                    over.append(_over_budget(batch[0].data, batch[0].path, batch[0].display_path, budget))
+                else:
+                    suspects.extend(batch)
+            if stuck:
+                again.extend(pending.values())  # innocent: sent again as they were
+                pending.clear()
+                running_since.clear()
+            if broken or stuck:
                 _discard(pool)
                 pool = _new_pool(workers)
+            yield from over  # once the worker that was stuck on it is gone
     finally:
         _close(pool)
+
+
+#: How often the pool's batches are looked at for one stuck past its time budget.
+POLL_SECONDS = 1.0
+#: Seconds a batch may run past its files' budgets before its worker is taken to be stuck.
+STUCK_GRACE_SECONDS = 10.0
+
+
+def _overdue_after(budget: float, files: int, alone: bool) -> float:
+    """Seconds after which a batch seen running (``inf`` without a budget) is stuck. A batch is
+    seen running once it is queued to the workers, where it may wait behind a batch of up to
+    ``BATCH_FILES`` files; a file retried alone runs with nothing before it."""
+    if not budget:
+        return float("inf")
+    return budget * (files if alone else files + BATCH_FILES) + STUCK_GRACE_SECONDS
 
 
 #: Seconds a pool's workers get to exit after the pool is shut down before they are killed.
@@ -630,19 +850,62 @@ def skip_unchanged(store: Store, *, extractor_version: str | None = None) -> Cal
     ``ok`` (files that failed are tried again); a duplicate submission whose original is gone or
     changed is extracted again, to be stored as the document itself."""
 
-    wanted = extractor_version or VERSION  # read now: the version of this process's extractor
+    return _Unchanged(store, extractor_version or VERSION)  # read now: the version of this process's extractor
 
-    def skip(location: str, doc_id: str) -> bool:
-        state = store.document_state(location)
+
+class _Unchanged:
+    """The ``skip`` of :func:`skip_unchanged`. ``prefetch(locations)`` reads the stored state of
+    a group of files in one query (:func:`iter_results` calls it for each group of files it is
+    about to read); a file asked about outside a prefetched group costs a query of its own."""
+
+    def __init__(self, store: Store, wanted: str) -> None:
+        self.store, self.wanted = store, wanted
+        self._known: dict[str, Any] = {}  # location → DocumentState or None, for the group prefetched
+
+    def prefetch(self, locations: list[str]) -> None:
+        states = self.store.document_states_at(locations)
+        self._known = {location: states.get(location) for location in locations}
+
+    def __call__(self, location: str, doc_id: str) -> bool:
+        state = self._known.pop(location) if location in self._known else self.store.document_state(location)
         return (
             state is not None
             and state.doc_id == doc_id
-            and state.extractor_version == wanted
+            and state.extractor_version == self.wanted
             and state.status == "ok"
             and state.original_current
         )
 
-    return skip
+
+class Copies:
+    """Identical copies among a run's files, for outputs without a database (``chanjia extract
+    --out x.jsonl``), told as the database tells them: the first file read with some bytes is the
+    document; a later file with the same bytes is a duplicate submission of it, written as its
+    ``document`` record alone, with ``duplicate_of`` (the first one's ``path``) and no text or
+    figures of its own, so nothing is counted twice.
+
+    >>> copies = Copies()
+    >>> first = process_bytes("省级试点单位25家".encode(), "a.txt", "a.txt")
+    >>> again = process_bytes("省级试点单位25家".encode(), "b.txt", "b.txt")
+    >>> copies.of(first) is first, copies.of(again).doc["duplicate_of"], copies.of(again).records
+    (True, 'a.txt', [])
+    """
+
+    def __init__(self) -> None:
+        self._first: dict[str, str] = {}  # doc_id → path of the first file read with those bytes
+
+    def of(self, result: FileResult) -> FileResult:
+        """``result`` as it is to be written: unchanged, or the duplicate submission of an earlier file."""
+        if result.doc is None or result.doc["status"] != "ok":
+            return result  # skipped, or failed: nothing of it is counted
+        first = self._first.setdefault(result.doc_id, result.path)
+        if first == result.path:
+            return result
+        return dataclasses.replace(result, doc={**result.doc, "text": None, "duplicate_of": first}, records=[])
+
+    def original(self, doc_id: str) -> str | None:
+        """The ``path`` of the first file read with these bytes, if any was."""
+        return self._first.get(doc_id)
 
 
 def load_metadata(path: str | os.PathLike[str]) -> dict[str, dict[str, str]]:

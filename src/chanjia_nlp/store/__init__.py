@@ -24,8 +24,8 @@ kept: :meth:`Store.history` lists it. Numbers are ``Decimal`` in and out, never 
 (['high_skilled_talent', 'reform_funds'], [Decimal('1200'), Decimal('2650000')])
 """
 
-from .database import CHECKS, LEVELS, TARGETS, VERDICTS, DocumentState, Store, open
+from .database import CHECKS, LEVELS, TARGETS, VERDICTS, BatchWriter, DocumentState, Store, open
 from ..errors import StoreError
 from .migrations import newest_version
 
-__all__ = ["CHECKS", "LEVELS", "TARGETS", "VERDICTS", "DocumentState", "Store", "StoreError", "newest_version", "open"]
+__all__ = ["CHECKS", "LEVELS", "TARGETS", "VERDICTS", "BatchWriter", "DocumentState", "Store", "StoreError", "newest_version", "open"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -36,7 +37,7 @@ from .schema import CURRENT, RECORD_TABLES, documents, entities, findings, progr
 if TYPE_CHECKING:
     import pandas as pd  # imported where a DataFrame is made: writers never need it
 
-__all__ = ["CHECKS", "LEVELS", "TARGETS", "VERDICTS", "DocumentState", "Store", "open"]
+__all__ = ["CHECKS", "LEVELS", "TARGETS", "VERDICTS", "BatchWriter", "DocumentState", "Store", "open"]
 
 #: A stored version is the same document when all of these agree: the bytes, the extractor, and
 #: what reading made of them (a file that failed and now reads, metadata given by hand).
@@ -101,6 +102,44 @@ class _Writes:
             insert(documents).on_conflict_do_nothing(index_elements=["location"], index_where=CURRENT).returning(d.version_id)
         )
         self.children = {kind: RECORD_TABLES[kind].insert() for kind in _CHILDREN}
+
+
+class BatchWriter:
+    """Documents written a batch at a time (:meth:`Store.write_documents`): one transaction and
+    one multi-row insert per table for many documents, instead of one each. A batch is written
+    once it holds ``docs`` documents or ``chars`` characters of text, or when ``seconds`` have
+    passed since its first document (so a slow run still stores as it goes).
+
+    :meth:`add` returns the ``(key, answer)`` of each document written by that call (none, or a
+    whole batch); :meth:`flush` writes what is left.
+    """
+
+    def __init__(self, store: Store, run_id: str, *, docs: int = 32, chars: int = 4_000_000,
+                 seconds: float = 1.0) -> None:
+        self.store, self.run_id = store, run_id
+        self.docs, self.chars, self.seconds = docs, chars, seconds
+        self._batch: list[tuple[Any, Mapping[str, Any], Sequence[Mapping[str, Any]], str | None]] = []
+        self._chars = 0
+        self._since = 0.0
+
+    def add(self, key: Any, doc: Mapping[str, Any], records: Sequence[Mapping[str, Any]],
+            location: str | None = None) -> list[tuple[Any, str]]:
+        if not self._batch:
+            self._since = time.monotonic()
+        self._batch.append((key, doc, records, location))
+        self._chars += len(doc.get("text") or "")
+        if (len(self._batch) >= self.docs or self._chars >= self.chars
+                or time.monotonic() - self._since >= self.seconds):
+            return self.flush()
+        return []
+
+    def flush(self) -> list[tuple[Any, str]]:
+        batch, self._batch, self._chars = self._batch, [], 0
+        if not batch:
+            return []
+        answers = self.store.write_documents([(doc, records, location) for _, doc, records, location in batch],
+                                             self.run_id)
+        return [(key, answer) for (key, *_), answer in zip(batch, answers, strict=True)]
 
 
 class _Conflict(Exception):
@@ -207,6 +246,15 @@ class Store(ReviewsMixin):
         gives; its display path for documents written without one), or ``None`` when none is stored."""
         return self._states(documents.c.location == location).get(location)
 
+    def document_states_at(self, locations: Iterable[str]) -> dict[str, DocumentState]:
+        """:meth:`document_state` of many locations at once (one query per 500): the current
+        documents among them, by location."""
+        wanted = sorted(set(locations))
+        found: dict[str, DocumentState] = {}
+        for at in range(0, len(wanted), 500):
+            found.update(self._states(documents.c.location.in_(wanted[at : at + 500])))
+        return found
+
     def document_states(self) -> dict[str, DocumentState]:
         """The current document of every stored location, by location (one query for a whole run)."""
         return self._states()
@@ -244,22 +292,7 @@ class Store(ReviewsMixin):
                 nothing of the document is stored.
         """
         path = doc.get("path")
-        records = _with_subjects(records)
-        try:
-            if doc.get("type", "document") != "document":
-                raise ConfigError(f"expected a document record, not a {doc.get('type')!r} record")
-            version = MAPPERS["document"].to_row(doc)
-            version["location"] = location if location is not None else version["path"]
-            version["legacy"] = version["path"]  # a version stored before locations (schema 5)
-            fixed = {"doc_id": version["doc_id"], "path": version["path"]}
-            rows: dict[str, list[dict[str, Any]]] = {kind: [] for kind in _CHILDREN}
-            for record in records:
-                kind = record.get("type")
-                if kind not in rows:
-                    raise ConfigError(value_invalid_msg("type", kind, _CHILDREN))
-                rows[kind].append(MAPPERS[kind].to_row(record, **fixed))
-        except ValueError as exc:
-            raise StoreError(f"cannot store {path}: {exc}; nothing of it was stored") from None
+        version, rows = _prepare(doc, records, location)
         for _ in range(_CONFLICT_RETRIES):
             try:
                 with self._writing(f"cannot store {path} (nothing of it was stored)") as conn:
@@ -268,9 +301,56 @@ class Store(ReviewsMixin):
                 continue
         raise StoreError(f"cannot store {path}: other writers kept storing it first; run again")
 
+    def write_documents(
+        self, items: Sequence[tuple[Mapping[str, Any], Sequence[Mapping[str, Any]], str | None]], run_id: str
+    ) -> list[str]:
+        """:meth:`write_document` for several documents ``(doc, records, location)`` in one
+        transaction, their records in one multi-row insert per table: the answers, in order.
+
+        The batch is stored whole or not at all. When it cannot be (a record that does not fit,
+        another writer storing one of its files at the same moment, a database refusal), each
+        document is written again alone, so one bad document never costs the others; a kill
+        before the commit leaves none of them stored, and the next run extracts them again.
+
+        Raises:
+            StoreError: as :meth:`write_document`, for the first document that cannot be stored
+                alone either, once every other document of the batch is stored.
+        """
+        if len(items) < 2:
+            return [self.write_document(doc, records, run_id, location=location) for doc, records, location in items]
+        try:
+            prepared = [_prepare(doc, records, location) for doc, records, location in items]
+            with self._writing(f"cannot store {len(items)} documents together") as conn:
+                children: dict[str, list[dict[str, Any]]] = {kind: [] for kind in _CHILDREN}
+                outcomes = [self._store_version(conn, version, rows, run_id, children) for version, rows in prepared]
+                for kind, kind_rows in children.items():
+                    if kind_rows:
+                        conn.execute(self._writes.children[kind], kind_rows)  # one multi-row insert per table
+            return outcomes
+        except (StoreError, _Conflict):
+            return self._write_alone(items, run_id)
+
+    def _write_alone(
+        self, items: Sequence[tuple[Mapping[str, Any], Sequence[Mapping[str, Any]], str | None]], run_id: str
+    ) -> list[str]:
+        """Each document in its own transaction; one that cannot be stored raises its StoreError
+        once the others are stored."""
+        outcomes, failed = [], None
+        for doc, records, location in items:
+            try:
+                outcomes.append(self.write_document(doc, records, run_id, location=location))
+            except StoreError as exc:
+                failed = failed or exc
+        if failed is not None:
+            raise failed
+        return outcomes
+
     def _store_version(
-        self, conn: Connection, version: dict[str, Any], rows: dict[str, list[dict[str, Any]]], run_id: str
+        self, conn: Connection, version: dict[str, Any], rows: dict[str, list[dict[str, Any]]], run_id: str,
+        children: dict[str, list[dict[str, Any]]] | None = None,
     ) -> str:
+        """Store one version in ``conn``'s transaction; its records are inserted here, or added to
+        ``children`` for the caller to insert with those of other documents."""
         now = _now()
         writes = self._writes
         location = version["location"]
@@ -301,7 +381,10 @@ class Store(ReviewsMixin):
                 for row in kind_rows:
                     row["version_id"] = key
                     row["run_id"] = run_id
-                conn.execute(writes.children[kind], kind_rows)  # executemany: one statement per table
+                if children is not None:
+                    children[kind].extend(kind_rows)
+                else:
+                    conn.execute(writes.children[kind], kind_rows)  # executemany: one statement per table
         if original is not None:
             return "duplicate"
         return "inserted" if current is None else "replaced"
@@ -898,6 +981,32 @@ def _subject_filter(subject: str, *, exact: bool) -> Any:
     if region is None:
         return or_(written, q.subject_name.contains(subject, autoescape=True))
     return q.subject_code.in_(sorted(codes_under(region.code)))
+
+
+def _prepare(doc: Mapping[str, Any], records: Sequence[Mapping[str, Any]], location: str | None
+             ) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
+    """The ``documents`` row of ``doc`` and the rows of its records, by kind.
+
+    Raises:
+        StoreError: a record that does not fit its table (nothing of the document is stored).
+    """
+    records = _with_subjects(records)
+    try:
+        if doc.get("type", "document") != "document":
+            raise ValueError(f"expected a document record, not a {doc.get('type')!r} record")
+        version = MAPPERS["document"].to_row(doc)
+        version["location"] = location if location is not None else version["path"]
+        version["legacy"] = version["path"]  # a version stored before locations (schema 5)
+        fixed = {"doc_id": version["doc_id"], "path": version["path"]}
+        rows: dict[str, list[dict[str, Any]]] = {kind: [] for kind in _CHILDREN}
+        for record in records:
+            kind = record.get("type")
+            if kind not in rows:
+                raise ValueError(value_invalid_msg("type", kind, _CHILDREN))
+            rows[kind].append(MAPPERS[kind].to_row(record, **fixed))
+    except ValueError as exc:
+        raise StoreError(f"cannot store {doc.get('path')}: {exc}; nothing of it was stored") from None
+    return version, rows
 
 
 def _with_subjects(records: Sequence[Mapping[str, Any]]) -> Sequence[Mapping[str, Any]]:
