@@ -157,10 +157,13 @@ def test_a_clean_image_gives_its_figures_with_their_values():
 def test_ocr_metadata_keeps_each_characters_confidence_and_box():
     text, fmt, meta = read_text(Path("scan.jpg"), encode(page(), "JPEG", quality=85))
     assert fmt == "image" and meta["ocr_pages"] == [1] and meta["pages"] == 1
-    for line in meta["ocr_lines"]:
+    found = meta["ocr"]
+    assert found["engine"].startswith("rapidocr") and found["pages"][0]["page"] == 1
+    assert (found["pages"][0]["width"], found["pages"][0]["height"], found["pages"][0]["dpi"]) == (900, 220, None)
+    for line in found["lines"]:
         assert text[line["start"]:line["end"]] and len(line["chars"]) == line["end"] - line["start"]
-        assert all(0 <= c <= 1 for c in line["chars"]) and len(line["box"]) == 4
-    assert meta["ocr_uncertain"] == []
+        assert all(0 <= c[4] <= 1 and len(c) == 5 for c in line["chars"]) and len(line["box"]) == 4
+    assert found["doubtful"] == []
 
 
 @needs_ocr
@@ -237,8 +240,10 @@ def test_a_figure_on_or_next_to_a_doubtful_character_is_damaged_others_are_not()
 
     text = "全区新增高技能人才1200余名，培训职工3.5万人次。"
     at = text.index("1200")
-    ocr.remember(text, ((at - 1, at),))  # the character just before the figure is doubtful
-    quantities = [getattr(r, "quantity", r) for r in extract(text) if r.type == "quantity"]
+    field = {"engine": ocr.ENGINE, "doubtful": [[at - 1, at]]}  # the character just before the figure
+    quantities = [getattr(r, "quantity", r) for r in extract(text, ocr=field) if r.type == "quantity"]
     assert {q.text: q.damaged for q in quantities} == {"1200余名": True, "3.5万人次": False}
-    ocr.remember(text, ())
+    for clean in (None, {"doubtful": []}, {"doubtful": "nonsense"}, {"doubtful": [[5, 2], ["a", "b"]]}):
+        assert not any(getattr(r, "quantity", r).damaged for r in extract(text, ocr=clean) if r.type == "quantity")
+    # the same text without its record is not flagged: nothing is remembered in the process
     assert not any(getattr(r, "quantity", r).damaged for r in extract(text) if r.type == "quantity")

@@ -13,11 +13,15 @@ import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import ConfigError, DocumentError
 from .outputs import escape_name
 from .pagehead import read_head
 from .records import Document
+
+if TYPE_CHECKING:
+    from .ocr import OcrOptions
 
 __all__ = [
     "METADATA_FIELDS", "SUPPORTED_SUFFIXES", "Decoded", "decode", "decode_report", "find_files", "read_bytes", "read_document", "read_file",
@@ -328,7 +332,7 @@ def read_document(
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES,
     metadata: Mapping[str, str | None] | None = None,
-    ocr: str = "auto",
+    ocr: str | OcrOptions = "auto",
 ) -> tuple[Document, str | None]:
     """Read one file (.txt, .docx, .pdf, .html, by content first): its :class:`Document` record
     and its text (``None`` when it failed). The text of a .docx, .pdf or .html file is the plain
@@ -356,7 +360,7 @@ def read_bytes(
     extractor_version: str = "",
     max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES,
     metadata: Mapping[str, str | None] | None = None,
-    ocr: str = "auto",
+    ocr: str | OcrOptions = "auto",
 ) -> tuple[Document, str | None]:
     """:func:`read_document` on bytes already read (a worker on another machine gets the bytes,
     not the file); ``path`` gives the name the format is guessed from."""
@@ -388,6 +392,7 @@ def read_bytes(
         extractor_version=extractor_version,
         needs_ocr_pages=tuple(meta.get("needs_ocr_pages") or ()),
         warnings=(*meta.get("warnings", ()), *warnings),
+        ocr=meta.get("ocr"),
     )
     return doc, text
 

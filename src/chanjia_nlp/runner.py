@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from . import __version__
 from .errors import ChanjiaError, ConfigError, DocumentError, value_invalid_msg
 from .normalize import _coerce_t2s
+from .ocr import OcrOptions
 from .ocr import coerce_mode as coerce_ocr
 from .pipeline import Pipeline, _coerce_binder, load
 from .readers import (
@@ -165,7 +166,7 @@ class ExtractOptions:
     t2s: str = "auto"  # traditional → simplified before extracting: auto, always, never (see load())
     binder: str = "auto"  # how claims get their indicator, subject and period: auto, learned, rules (see load())
     binder_model: str | None = None  # a model file of scripts/train_binder.py instead of the shipped one
-    ocr: str = "auto"  # scans: auto (pages without a text layer, images), always, never (see chanjia_nlp.ocr)
+    ocr: str | OcrOptions = "auto"  # scans: auto, always, never, or OcrOptions with page limits (see chanjia_nlp.ocr)
 
     def __post_init__(self) -> None:
         _check_metadata(self.metadata, where="")
@@ -243,7 +244,7 @@ def _extract(doc: Document, text: str | None, options: ExtractOptions = ExtractO
             records = [
                 to_dict(record, doc_id=doc.doc_id, path=doc.path)
                 for record in _pipeline(options.t2s, options.binder, options.binder_model).extract(
-                    text, published=doc.published
+                    text, published=doc.published, ocr=doc.ocr
                 )
             ]
             annotate_subjects(records)  # subject_code, subject_name: the claims' regions
