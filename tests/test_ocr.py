@@ -247,3 +247,41 @@ def test_a_figure_on_or_next_to_a_doubtful_character_is_damaged_others_are_not()
         assert not any(getattr(r, "quantity", r).damaged for r in extract(text, ocr=clean) if r.type == "quantity")
     # the same text without its record is not flagged: nothing is remembered in the process
     assert not any(getattr(r, "quantity", r).damaged for r in extract(text) if r.type == "quantity")
+
+
+@needs_ocr
+@needs_font
+def test_max_pages_refuses_a_longer_image_and_lists_a_pdfs_later_pages(tmp_path):
+    three = [page(), page([LINE_2], size=(900, 130)), page([LINE_1], size=(900, 130))]
+    tiff = encode(three[0].copy(), "TIFF", save_all=True, append_images=[i.copy() for i in three[1:]])
+    with pytest.raises(DocumentError, match=r"the image has 3 pages, more than the OCR limit of 2 \(--max-pages\)"):
+        read_text(Path("scan.tif"), tiff, ocr=ocr.OcrOptions(max_pages=2))
+    text, _, meta = read_text(Path("scan.pdf"), scanned_pdf(*three), ocr=ocr.OcrOptions(max_pages=2))
+    assert meta["ocr_pages"] == [1, 2] and meta["needs_ocr_pages"] == [3]
+    assert any("--max-pages" in w for w in meta["warnings"])
+    (tmp_path / "scan.tif").write_bytes(tiff)
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(cli, ["extract", str(tmp_path / "scan.tif"), "--out", str(out), "--max-pages", "2",
+                                      "--no-progress"])
+    assert result.exit_code == 1 and "--max-pages" in result.output
+    result = CliRunner().invoke(cli, ["extract", str(tmp_path / "scan.tif"), "--max-pages", "0"])
+    assert result.exit_code == 2 and "--max-pages" in result.output
+
+
+def test_limits_are_checked_at_once():
+    for bad in ({"max_pages": 0}, {"max_pages": True}, {"page_seconds": 0}, {"page_seconds": float("nan")}):
+        with pytest.raises(ConfigError):
+            ocr.OcrOptions(**bad)
+
+
+@needs_ocr
+@needs_font
+def test_a_page_past_its_time_limit_is_given_up_with_a_clear_error(monkeypatch, tmp_path):
+    """A clock that runs 100 s between two looks: every page is past its limit at the recogniser's
+    first batch, so it is given up (not read, never a hang)."""
+    clock = iter(range(0, 10**6, 100))
+    monkeypatch.setattr(ocr.time, "monotonic", lambda: next(clock))
+    with pytest.raises(DocumentError, match=r"took longer than 5 s a page and was given up.*--page-timeout"):
+        read_text(Path("scan.pdf"), scanned_pdf(page(), page()), ocr=ocr.OcrOptions(page_seconds=5))
+    with pytest.raises(DocumentError, match=r"took longer than 5 s a page.*--page-timeout"):
+        read_text(Path("scan.png"), encode(page(), "PNG"), ocr=ocr.OcrOptions(page_seconds=5))
