@@ -258,8 +258,10 @@ def _stretch(points: Sequence[Sequence[float]], left: float, right: float) -> Bo
     return (min(xs), min(ys), max(xs), max(ys))
 
 
-def recognise(image: Any, page: int, *, seconds: float | None = None) -> list[OcrLine]:
-    """The lines of one page image (a PIL image).
+def recognise(image: Any, page: int, *, seconds: float | None = None, turn: bool = True) -> list[OcrLine]:
+    """The lines of one page image (a PIL image). ``turn``: lines the engine's direction
+    classifier takes for upside down are turned before they are read (off for a table's cells:
+    it turns a lone 6 into a 9).
 
     Raises:
         OcrTimeout: the page took more than ``seconds``.
@@ -271,7 +273,7 @@ def recognise(image: Any, page: int, *, seconds: float | None = None) -> list[Oc
     with _LOCK:
         _CALL.deadline = None if seconds is None else time.monotonic() + seconds
         try:
-            result, _ = _engine()(rgb)
+            result, _ = _engine()(rgb, use_cls=turn)
         except DocumentError:
             raise
         except _PastDeadline:
@@ -301,6 +303,41 @@ def recognise(image: Any, page: int, *, seconds: float | None = None) -> list[Oc
                 boxes = tuple(_stretch(points, a, b) for a, b in spans[lead:lead + len(stripped)])
             lines.append(OcrLine(stripped, float(score), page, box, tuple(chars), boxes))
     return lines
+
+
+def recognise_box(image: Any, box: Box, page: int) -> OcrLine | None:
+    """The text in ``box`` of a page image (a PIL image), read by the recogniser alone (no
+    detection): for a piece of a line cut where the page shows a gap (a table's cells the detector
+    joined). ``None`` when nothing is read."""
+    import numpy as np
+
+    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    crop = np.asarray(image.crop((x0, y0, x1, y1)).convert("RGB"))[:, :, ::-1].copy()
+    with _LOCK:
+        try:
+            rec = _engine().text_rec
+            found, _ = rec([crop])
+        except Exception:  # the engine on a strange crop: the piece is not read
+            return None
+    if not found:
+        return None
+    text, score, *rest = found[0]
+    confs = list(rest[0]) if rest and len(rest[0]) == len(text) else [float(score)] * len(text)
+    spans = list(rest[1]) if len(rest) > 1 and len(rest[1]) == len(text) else None
+    lead = len(text) - len(text.lstrip())
+    stripped = text.strip()
+    if not stripped or float(score) < DROP_SCORE:
+        return None
+    chars = confs[lead:lead + len(stripped)]
+    if lead:
+        chars[0] = min(chars[0], *confs[:lead])
+    if confs[lead + len(stripped):]:
+        chars[-1] = min(chars[-1], *confs[lead + len(stripped):])
+    corners = ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+    boxes = tuple(_stretch(corners, a, b) for a, b in spans[lead:lead + len(stripped)]) if spans else ()
+    return OcrLine(stripped, float(score), page, (float(x0), float(y0), float(x1), float(y1)), tuple(chars), boxes)
 
 
 def layout(lines: list[OcrLine]) -> list[list[OcrLine]]:

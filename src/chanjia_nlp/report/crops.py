@@ -94,7 +94,7 @@ def add_crops(
 def _source(row: Mapping[str, Any], folders: list[Path]) -> bytes | None:
     """The bytes of the document's file, if found with the same bytes (its SHA-256 is ``doc_id``)."""
     doc_id = row.get("doc_id")
-    names = [row.get(key) for key in ("location", "path") if isinstance(row.get(key), str)]
+    names = [str(row[key]) for key in ("location", "path") if isinstance(row.get(key), str)]
     candidates: list[Path] = []
     for name in names:
         path = Path(name)
@@ -137,7 +137,8 @@ def _page_image(data: bytes, row: Mapping[str, Any], number: int) -> Any:
             try:
                 page = pdf[number - 1]
                 try:
-                    dpi = info.get("dpi") if isinstance(info.get("dpi"), int) else RENDER_DPI
+                    given = info.get("dpi")
+                    dpi = given if isinstance(given, int) and given > 0 else RENDER_DPI
                     return render_page(page, dpi).convert("L")
                 finally:
                     page.close()
