@@ -65,6 +65,8 @@ ENGINE = "rapidocr-onnxruntime (PP-OCRv4)"
 CONFIDENCE_THRESHOLD = 0.9
 #: Lines under this score are not read at all (noise, stamps, specks).
 DROP_SCORE = 0.5
+#: A page with more than this share of isolated dark pixels is speckled (see :func:`despeckle`).
+SPECKS = 0.0005
 #: Resolution PDF pages are rendered at for OCR.
 RENDER_DPI = 200
 #: The longest side the text detector sees, in pixels (larger pages are scaled down for detection
@@ -258,8 +260,28 @@ def _stretch(points: Sequence[Sequence[float]], left: float, right: float) -> Bo
     return (min(xs), min(ys), max(xs), max(ys))
 
 
+def despeckle(image: Any) -> Any:
+    """``image`` (PIL) in RGB, through a 3×3 median filter when it is speckled: more than
+    :data:`SPECKS` of its pixels dark with no dark neighbour (a fax, a dusty scanner glass). Print
+    has none, so a clean page is left as it is (a median filter also thins strokes). Measured on a
+    corpus report drawn at 200 dpi with 1% specks and JPEG: 75 of 79 figures read right without
+    it, 79 of 79 with it."""
+    import numpy as np
+    from PIL import ImageFilter
+
+    rgb = image.convert("RGB")
+    dark = np.asarray(rgb.convert("L")) < 128
+    padded = np.pad(dark, 1)
+    rows, cols = dark.shape
+    neighbours = sum(padded[1 + dy:1 + dy + rows, 1 + dx:1 + dx + cols]
+                     for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx)
+    if dark.size and (dark & (neighbours == 0)).mean() > SPECKS:
+        return rgb.filter(ImageFilter.MedianFilter(3))
+    return rgb
+
+
 def recognise(image: Any, page: int, *, seconds: float | None = None, turn: bool = True) -> list[OcrLine]:
-    """The lines of one page image (a PIL image). ``turn``: lines the engine's direction
+    """The lines of one page image (a PIL image, despeckled first: :func:`despeckle`). ``turn``: lines the engine's direction
     classifier takes for upside down are turned before they are read (off for a table's cells:
     it turns a lone 6 into a 9).
 
@@ -269,7 +291,7 @@ def recognise(image: Any, page: int, *, seconds: float | None = None, turn: bool
     """
     import numpy as np
 
-    rgb = np.asarray(image.convert("RGB"))[:, :, ::-1].copy()  # RapidOCR works in OpenCV's BGR
+    rgb = np.asarray(despeckle(image))[:, :, ::-1].copy()  # RapidOCR works in OpenCV's BGR
     with _LOCK:
         _CALL.deadline = None if seconds is None else time.monotonic() + seconds
         try:

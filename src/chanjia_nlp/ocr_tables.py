@@ -13,8 +13,8 @@ a sheet (:func:`read_scanned_tables`):
   whose centre they cover or that they overlap by a quarter of either's width (a title or a
   merged header over several columns fills each of them, the first one holding the text, as a
   merged range of a sheet does), else the column they overlap most;
-- the page is read with specks removed (a median filter) and without the engine's direction
-  classifier (it turns a lone 6 into a 9);
+- the page is read with its specks removed (a median filter, :func:`~chanjia_nlp.ocr.despeckle`)
+  and without the engine's direction classifier (it turns a lone 6 into a 9);
 - every cell keeps its page and box (pixels of the page image) and the confidence of its least
   certain character: a figure read with a doubtful character (:data:`~chanjia_nlp.ocr.CONFIDENCE_THRESHOLD`)
   is kept as written with a warning naming its cell, so the assessor checks it against the scan.
@@ -363,11 +363,11 @@ def _ref(r: int, c: int) -> str:
 
 
 def _clean(image: Any) -> Any:
-    """A page image as the table is read from it: RGB, specks removed by a 3×3 median filter (a
-    speck beside a lone digit reads as ``3.``; strokes of print at 150-300 dpi are wider)."""
-    from PIL import ImageFilter
+    """A page image as the table is read from it (and cut at its gaps): RGB, specks removed when
+    it has them (:func:`~chanjia_nlp.ocr.despeckle`: a speck beside a lone digit reads as ``3.``)."""
+    from .ocr import despeckle
 
-    return image.convert("RGB").filter(ImageFilter.MedianFilter(3))
+    return despeckle(image)
 
 
 def _recognise(image: Any, number: int, options: OcrOptions, warnings: list[str]) -> list[OcrLine]:
