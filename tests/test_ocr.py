@@ -285,3 +285,23 @@ def test_a_page_past_its_time_limit_is_given_up_with_a_clear_error(monkeypatch, 
         read_text(Path("scan.pdf"), scanned_pdf(page(), page()), ocr=ocr.OcrOptions(page_seconds=5))
     with pytest.raises(DocumentError, match=r"took longer than 5 s a page.*--page-timeout"):
         read_text(Path("scan.png"), encode(page(), "PNG"), ocr=ocr.OcrOptions(page_seconds=5))
+
+
+def test_the_progress_bar_counts_the_pages_read_by_ocr():
+    from rich.console import Console
+    from rich.progress import Progress, TextColumn
+
+    from chanjia_nlp.cli import _advance
+    from chanjia_nlp.runner import FileResult
+
+    def result(pages: int) -> FileResult:
+        doc = {"status": "ok", "ocr": {"pages": [{"page": n} for n in range(1, pages + 1)]} if pages else None}
+        return FileResult(path="a", doc_id="d", doc=doc, records=[])
+
+    with Progress(TextColumn("{task.fields[rate]}"), console=Console(file=io.StringIO())) as bar:
+        bar.add_task("extract", total=3, rate="", scanned=0)
+        _advance(bar, result(0))
+        assert "pages" not in bar.tasks[0].fields["rate"]
+        _advance(bar, result(3))
+        _advance(bar, result(2))
+        assert bar.tasks[0].fields["rate"].endswith(", 5 pages read by OCR") and bar.tasks[0].completed == 3

@@ -6,6 +6,7 @@ trusted."""
 
 from __future__ import annotations
 
+import io
 import random
 from collections import Counter
 from decimal import Decimal
@@ -57,18 +58,19 @@ def scanned(pages: list) -> list:
         pixels = page.load()
         for _ in range(page.width * page.height // 100):
             pixels[rng.randrange(page.width), rng.randrange(page.height)] = rng.choice((0, 255))
-        out.append(Image.open(__import__("io").BytesIO(encode(page, "JPEG", quality=75))).convert("L"))
+        out.append(Image.open(io.BytesIO(encode(page, "JPEG", quality=75))).convert("L"))
     return out
 
 
 def _figures(records) -> list[tuple[str, Decimal | None, bool]]:
+    """``(text, value, damaged)`` of the quantities among records (record objects or dicts)."""
     out = []
     for r in records:
-        q = getattr(r, "quantity", r) if not isinstance(r, dict) else r
         if isinstance(r, dict):
             if r["type"] == "quantity":
                 out.append((r["text"], None if r["value"] is None else Decimal(r["value"]), r["damaged"]))
         elif r.type == "quantity":
+            q = getattr(r, "quantity", r)  # a claim holds its quantity
             out.append((q.text, q.value, q.damaged))
     return out
 

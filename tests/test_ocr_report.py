@@ -21,7 +21,7 @@ from chanjia_nlp.cli import cli
 from chanjia_nlp.report import crops
 
 from .conftest import CHROMIUM
-from .test_ocr import LINE_1, LINE_2, blurred_figure, encode, needs_font, needs_ocr, page, scanned_pdf
+from .test_ocr import LINE_2, blurred_figure, encode, needs_font, needs_ocr, page, scanned_pdf
 
 Image = pytest.importorskip("PIL.Image")
 pytestmark = [needs_ocr, needs_font]

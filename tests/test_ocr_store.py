@@ -5,7 +5,6 @@ made-up text."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import inspect
 
 from chanjia_nlp import extract
