@@ -391,7 +391,8 @@ def _pdf_pages(data: bytes, options: OcrOptions, warnings: list[str]) -> list[tu
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
-        raise DocumentError(f"the PDF is damaged or protected ({exc}); save an unprotected copy or print it to PDF again") from exc
+        raise DocumentError(f"the file is a PDF that cannot be opened ({exc}), damaged or password-protected; save an "
+                            "unprotected copy or print it to PDF again") from exc
     out: list[tuple[int, list[OcrLine], Any]] = []
     texts = 0
     try:
