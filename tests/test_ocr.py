@@ -305,3 +305,24 @@ def test_the_progress_bar_counts_the_pages_read_by_ocr():
         _advance(bar, result(3))
         _advance(bar, result(2))
         assert bar.tasks[0].fields["rate"].endswith(", 5 pages read by OCR") and bar.tasks[0].completed == 3
+
+
+@needs_ocr
+@needs_font
+@pytest.mark.parametrize("angle", [0, 2])
+def test_each_characters_box_is_where_it_was_drawn(angle):
+    """A character's box comes from the CTC steps it was decoded at along its line's box: its
+    centre within half a character's width of where it was drawn, a digit's within a quarter."""
+    image = Image.new("RGB", (1000, 200), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((40, 60), LINE_1, font=font(), fill="black")
+    if angle:
+        image = image.rotate(angle, fillcolor="white")
+    text, _, meta = read_text(Path("scan.png"), encode(image, "PNG"))
+    assert text == LINE_1
+    (line,) = meta["ocr"]["lines"]
+    for i, (x0, y0, x1, y1, _) in enumerate(line["chars"]):
+        left, right = 40 + draw.textlength(LINE_1[:i], font=font()), 40 + draw.textlength(LINE_1[:i + 1], font=font())
+        off = abs((x0 + x1) / 2 - (left + right) / 2) / (right - left)
+        assert off <= (0.25 if LINE_1[i].isdigit() else 0.5), f"{LINE_1[i]} is {off:.2f} of its width off"
+        assert y0 < 80 + 20 and y1 > 60 + 20 - 20  # on its line (turned 2° about the centre moves it a few pixels)
