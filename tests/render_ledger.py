@@ -1,6 +1,7 @@
 """A 台账 sheet drawn as a printed table would be scanned: each written cell's text in its grid
-position (a merged range's text centred over its columns, in its first row), with or without grid
-lines, in WenQuanYi Micro Hei; for the tests of scanned ledgers (tests/test_ocr_ledger.py)."""
+position (a merged range's text centred over its columns, in its first row; words centred,
+figures at the left), with or without grid lines over the table's body, in WenQuanYi Micro Hei;
+for the tests of scanned ledgers (tests/test_ocr_ledger.py)."""
 
 from __future__ import annotations
 
@@ -37,18 +38,18 @@ def draw_table(table: Table, *, grid: bool = True, size: int = 24, row_height: i
                 continue
             cells = spans[cell.ref]
             c0, c1 = min(c for _, c in cells), max(c for _, c in cells)
-            r0, r1 = min(r for r, _ in cells), max(r for r, _ in cells)
+            r0 = min(r for r, _ in cells)
             left, right = xs[c0], xs[c1 + 1]
             top = 20 + r0 * row_height
             text = cell.text
-            length = font.getlength(text)
-            x = (left + right - length) / 2 if c1 > c0 or any(ch.isdigit() for ch in text) is False else left + size / 2
+            # a merged range's text and words centred, figures at the left as typed
+            centred = c1 > c0 or not any(ch.isdigit() for ch in text)
+            x = (left + right - font.getlength(text)) / 2 if centred else left + size / 2
             draw.text((x, top + (row_height - size) / 2 - 2), text, font=font, fill="black")
-            if grid and (r1 > r0 or c1 > c0):
-                pass
     if grid:
         body = next(r for r, row in enumerate(rows) if any(cell.text == "序号" for cell in row))
-        bottom = max(r for r, row in enumerate(rows) if sum(1 for cell in row if cell.text and cell.origin is None) >= 3)
+        bottom = max(r for r, row in enumerate(rows)
+                     if sum(1 for cell in row if cell.text and cell.origin is None) >= 3)
         y0, y1 = 20 + body * row_height, 20 + (bottom + 1) * row_height
         for x in xs:
             draw.line([(x, y0), (x, y1)], fill="black", width=2)

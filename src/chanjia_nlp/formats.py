@@ -481,7 +481,7 @@ def _read_pdf(data: bytes, *, ocr: OcrOptions | None = None) -> tuple[str, str, 
                 finally:
                     textpage.close()
                 text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0c", "").strip()
-                usable = _usable_page_text(text)
+                usable = usable_page_text(text)
                 tried = len(read.pages) + len(read.timed_out)
                 if use_ocr and (ocr.mode == "always" or not usable) and tried < ocr.max_pages:
                     image = ocr_module.render_page(page)
@@ -583,7 +583,7 @@ def _page_text(textpage) -> str:
     return "".join(out)
 
 
-def _usable_page_text(text: str) -> bool:
+def usable_page_text(text: str) -> bool:
     """False for an empty text layer, or one of unmapped glyphs and symbols only."""
     text = RE_CID.sub("", text)
     chars = [c for c in text if not c.isspace()]

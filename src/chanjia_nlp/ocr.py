@@ -114,11 +114,15 @@ class OcrOptions:
         if self.mode not in OCR_MODES:
             raise ConfigError(value_invalid_msg("ocr", self.mode, OCR_MODES))
         if isinstance(self.max_pages, bool) or not isinstance(self.max_pages, int) or self.max_pages < 1:
-            raise ConfigError(f"--max-pages (max_pages=) = {self.max_pages!r} is invalid; it must be a whole number of pages, 1 or more")
+            raise ConfigError(
+                f"--max-pages (max_pages=) = {self.max_pages!r} is invalid; it must be a whole number of pages, 1 or more"
+            )
         if isinstance(self.page_seconds, bool) or not isinstance(self.page_seconds, int | float) or not (
             0 < self.page_seconds < math.inf
         ):
-            raise ConfigError(f"--page-timeout (page_seconds=) = {self.page_seconds!r} is invalid; it must be a number of seconds above 0")
+            raise ConfigError(
+                f"--page-timeout (page_seconds=) = {self.page_seconds!r} is invalid; it must be a number of seconds above 0"
+            )
 
 
 def coerce_mode(mode: str | OcrOptions) -> OcrOptions:
@@ -189,7 +193,8 @@ def _engine() -> Any:
     )
     rec: Any = getattr(engine, "text_rec", None)
     characters = getattr(getattr(rec, "postprocess_op", None), "character", None)
-    if rec is not None and characters is not None:  # else (another engine version): each character gets its line's score
+    # else (another engine version): each character gets its line's score
+    if rec is not None and characters is not None:
         rec.postprocess_op = functools.partial(_decode, characters)
     return engine
 
@@ -198,7 +203,9 @@ class _PastDeadline(Exception):
     pass
 
 
-def _decode(characters: Sequence[str], preds: Any, return_word_box: bool = False, **kwargs: Any) -> list[tuple[str, float, list[float], list[tuple[float, float]]]]:
+def _decode(
+    characters: Sequence[str], preds: Any, return_word_box: bool = False, **kwargs: Any
+) -> list[tuple[str, float, list[float], list[tuple[float, float]]]]:
     """PP-OCR's CTC decoding (argmax, repeats merged, blanks dropped), keeping for each character
     the lowest step probability since the previous character (see the module's doc), and where
     along the line's crop it stands: ``(left, right)`` as fractions of the crop's width."""
@@ -281,7 +288,8 @@ def despeckle(image: Any) -> Any:
 
 
 def recognise(image: Any, page: int, *, seconds: float | None = None, turn: bool = True) -> list[OcrLine]:
-    """The lines of one page image (a PIL image, despeckled first: :func:`despeckle`). ``turn``: lines the engine's direction
+    """The lines of one page image (a PIL image, despeckled first: :func:`despeckle`). ``turn``:
+    lines the engine's direction
     classifier takes for upside down are turned before they are read (off for a table's cells:
     it turns a lone 6 into a 9).
 
@@ -301,7 +309,9 @@ def recognise(image: Any, page: int, *, seconds: float | None = None, turn: bool
         except _PastDeadline:
             raise OcrTimeout(f"page {page} took more than {seconds:g} s to read by OCR") from None
         except Exception as exc:  # the engine on a strange image: say so, never crash the run
-            raise DocumentError(f"OCR failed on page {page} ({type(exc).__name__}: {exc}); re-scan or re-save it") from exc
+            raise DocumentError(
+                f"OCR failed on page {page} ({type(exc).__name__}: {exc}); re-scan or re-save it"
+            ) from exc
         finally:
             _CALL.deadline = None
     lines = []
@@ -594,7 +604,8 @@ def in_spans(spans: tuple[tuple[int, int], ...]) -> Callable[[int, int], bool]:
 # --- readers ---------------------------------------------------------------------------------------
 
 
-def _need(mode: str, what: str) -> None:
+def need_engine(mode: str, what: str) -> None:
+    """Raise :class:`DocumentError` (``what`` is, and how to read it) when OCR is off or not installed."""
     if mode == "never":
         raise DocumentError(f"{what}; OCR is off (--ocr never): use --ocr auto to read it")
     if not available():
@@ -624,7 +635,9 @@ def image_pages(data: bytes, kind: str, *, max_pages: int = MAX_OCR_PAGES) -> An
     except DocumentError:
         raise
     except UnidentifiedImageError as exc:
-        raise DocumentError(f"the file is {kind} that cannot be decoded (damaged or cut short); open it and save it again") from exc
+        raise DocumentError(
+            f"the file is {kind} that cannot be decoded (damaged or cut short); open it and save it again"
+        ) from exc
     except Image.DecompressionBombError as exc:
         raise DocumentError(f"the file is {kind} too large to read ({exc}); scan it at 300 dpi or less") from exc
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
@@ -634,7 +647,7 @@ def image_pages(data: bytes, kind: str, *, max_pages: int = MAX_OCR_PAGES) -> An
 def read_image(data: bytes, kind: str, *, mode: str | OcrOptions = "auto") -> tuple[str, str, dict[str, Any]]:
     """``(text, "image", metadata)`` of an image file (every frame of a multi-page TIFF)."""
     options = coerce_mode(mode)
-    _need(options.mode, f"the file is {kind} (a scan or photo)")
+    need_engine(options.mode, f"the file is {kind} (a scan or photo)")
     result = OcrText()
     frames = 0
     for number, frame in image_pages(data, kind, max_pages=options.max_pages):

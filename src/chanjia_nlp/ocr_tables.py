@@ -181,7 +181,8 @@ def _merged_row(row: list[OcrLine], bands: list[tuple[float, float]], body: int)
     if not (len(texts) == 1 and (centred or spans[0] >= 3) or len(texts) > 1 and all(n >= 2 for n in spans)):
         return None
     low = min((l.confidence(i) for l in row for i in range(len(l.text))), default=1.0)
-    box = (min(l.box[0] for l in row), min(l.box[1] for l in row), max(l.box[2] for l in row), max(l.box[3] for l in row))
+    box = (min(l.box[0] for l in row), min(l.box[1] for l in row),
+           max(l.box[2] for l in row), max(l.box[3] for l in row))
     text = "\u3000\u3000".join("".join(l.text for l in group) for group in texts)
     return ScannedCell(text, row[0].page, box, low)
 
@@ -315,7 +316,10 @@ def _merge_header_cells(grid: list[list[ScannedCell | None]]) -> None:
                 below[c] = dataclasses.replace(above, origin=above.origin if above.origin is not None else (r, c))
 
 
-def read_scanned_tables(data: bytes, *, ocr: str | OcrOptions = "auto") -> tuple[list[tuple[str, list[list[ScannedCell | None]]]], list[str]]:
+Grid = list[list[ScannedCell | None]]
+
+
+def read_scanned_tables(data: bytes, *, ocr: str | OcrOptions = "auto") -> tuple[list[tuple[str, Grid]], list[str]]:
     """The tables of a scanned ledger (an image file, or a PDF's pages without a text layer):
     ``([(name, grid)], warnings)``, one table a page named ``第N页``; a page without one is a warning.
 
@@ -330,7 +334,7 @@ def read_scanned_tables(data: bytes, *, ocr: str | OcrOptions = "auto") -> tuple
     warnings: list[str] = []
     kind = ocr_module.image_kind(data, ".bmp" if data.startswith(b"BM") else "")
     if kind is not None:
-        ocr_module._need(options.mode, f"the ledger is {kind} (a scan or photo)")
+        ocr_module.need_engine(options.mode, f"the ledger is {kind} (a scan or photo)")
         for number, frame in ocr_module.image_pages(data, kind, max_pages=options.max_pages):
             image = _clean(frame)
             pages.append((number, _recognise(image, number, options, warnings), image))
@@ -347,8 +351,9 @@ def read_scanned_tables(data: bytes, *, ocr: str | OcrOptions = "auto") -> tuple
                     if cell is not None and cell.origin is None and cell.confidence < CONFIDENCE_THRESHOLD
                     and any(ch.isdigit() for ch in cell.text)]
         if doubtful:
+            cells = f"{', '.join(doubtful[:10])}{' …' if len(doubtful) > 10 else ''}"
             warnings.append(f"page {number} of the scanned ledger: OCR is unsure of cell{'s' if len(doubtful) > 1 else ''} "
-                            f"{', '.join(doubtful[:10])}{' …' if len(doubtful) > 10 else ''}; check them against the scan")
+                            f"{cells}; check them against the scan")
         tables.append((f"第{number}页", grid))
     if not tables:
         reason = warnings[-1] if warnings else "it has no page"
@@ -357,9 +362,18 @@ def read_scanned_tables(data: bytes, *, ocr: str | OcrOptions = "auto") -> tuple
 
 
 def _ref(r: int, c: int) -> str:
-    from .ledger.tables import column_letter
+    """A cell's reference as a sheet names it, from 0-based row and column: ``(5, 1)`` → ``B6``
+    (the ledger reader's refs; written here so that ledger.tables, which imports this module,
+    is not imported back).
 
-    return f"{column_letter(c + 1)}{r + 1}"
+    >>> _ref(5, 1), _ref(0, 26)
+    ('B6', 'AA1')
+    """
+    letters, index = "", c + 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{r + 1}"
 
 
 def _clean(image: Any) -> Any:
@@ -386,7 +400,7 @@ def _pdf_pages(data: bytes, options: OcrOptions, warnings: list[str]) -> list[tu
     import pypdfium2 as pdfium
 
     from . import ocr as ocr_module
-    from .formats import _usable_page_text
+    from .formats import usable_page_text
 
     try:
         pdf = pdfium.PdfDocument(data)
@@ -404,10 +418,10 @@ def _pdf_pages(data: bytes, options: OcrOptions, warnings: list[str]) -> list[tu
                     text = textpage.get_text_range().strip()
                 finally:
                     textpage.close()
-                if _usable_page_text(text):
+                if usable_page_text(text):
                     texts += 1
                     continue
-                ocr_module._need(options.mode, "the ledger is a scanned PDF")
+                ocr_module.need_engine(options.mode, "the ledger is a scanned PDF")
                 if len(out) >= options.max_pages:
                     warnings.append(f"only the first {options.max_pages} scanned pages were read by OCR (--max-pages)")
                     break
@@ -423,6 +437,7 @@ def _pdf_pages(data: bytes, options: OcrOptions, warnings: list[str]) -> list[tu
         raise DocumentError("the file is a PDF with a text layer, not a scan; chanjia reads 台账 as .xlsx, .xls, .csv, "
                             "tables in .docx, or scans: export the table from the original")
     if texts:
-        warnings.append(f"{texts} page{'s' if texts > 1 else ''} of the PDF with a text layer {'were' if texts > 1 else 'was'} "
+        were = "were" if texts > 1 else "was"
+        warnings.append(f"{texts} page{'s' if texts > 1 else ''} of the PDF with a text layer {were} "
                         "not read as a ledger (only scanned pages are)")
     return out
