@@ -637,7 +637,7 @@ def test_ledger_row_is_the_shared_interface():
     assert [f.name for f in dataclasses.fields(LedgerRow)] == [
         "file", "sheet", "row", "subject", "indicator_text", "indicator", "indicator_score", "indicator_method",
         "scope", "value", "low", "high", "qualifier", "precision", "kind", "unit", "currency", "period", "level",
-        "evidence", "note", "is_total", "total_of", "cells", "raw", "target"]
+        "evidence", "note", "is_total", "total_of", "cells", "raw", "target", "boxes"]
     assert [f.name for f in dataclasses.fields(Ledger)][:3] == ["rows", "warnings", "columns"]
     with pytest.raises(TypeError):
         LedgerRow("a.xlsx")  # keyword-only

@@ -159,10 +159,13 @@ def test_a_clean_image_gives_its_figures_with_their_values():
 def test_ocr_metadata_keeps_each_characters_confidence_and_box():
     text, fmt, meta = read_text(Path("scan.jpg"), encode(page(), "JPEG", quality=85))
     assert fmt == "image" and meta["ocr_pages"] == [1] and meta["pages"] == 1
-    for line in meta["ocr_lines"]:
+    found = meta["ocr"]
+    assert found["engine"].startswith("rapidocr") and found["pages"][0]["page"] == 1
+    assert (found["pages"][0]["width"], found["pages"][0]["height"], found["pages"][0]["dpi"]) == (900, 220, None)
+    for line in found["lines"]:
         assert text[line["start"]:line["end"]] and len(line["chars"]) == line["end"] - line["start"]
-        assert all(0 <= c <= 1 for c in line["chars"]) and len(line["box"]) == 4
-    assert meta["ocr_uncertain"] == []
+        assert all(0 <= c[4] <= 1 and len(c) == 5 for c in line["chars"]) and len(line["box"]) == 4
+    assert found["doubtful"] == []
 
 
 @needs_ocr
@@ -241,8 +244,89 @@ def test_a_figure_on_or_next_to_a_doubtful_character_is_damaged_others_are_not()
 
     text = "全区新增高技能人才1200余名，培训职工3.5万人次。"
     at = text.index("1200")
-    ocr.remember(text, ((at - 1, at),))  # the character just before the figure is doubtful
-    quantities = [getattr(r, "quantity", r) for r in extract(text) if r.type == "quantity"]
+    field = {"engine": ocr.ENGINE, "doubtful": [[at - 1, at]]}  # the character just before the figure
+    quantities = [getattr(r, "quantity", r) for r in extract(text, ocr=field) if r.type == "quantity"]
     assert {q.text: q.damaged for q in quantities} == {"1200余名": True, "3.5万人次": False}
-    ocr.remember(text, ())
+    for clean in (None, {"doubtful": []}, {"doubtful": "nonsense"}, {"doubtful": [[5, 2], ["a", "b"]]}):
+        assert not any(getattr(r, "quantity", r).damaged for r in extract(text, ocr=clean) if r.type == "quantity")
+    # the same text without its record is not flagged: nothing is remembered in the process
     assert not any(getattr(r, "quantity", r).damaged for r in extract(text) if r.type == "quantity")
+
+
+@needs_ocr
+@needs_font
+def test_max_pages_refuses_a_longer_image_and_lists_a_pdfs_later_pages(tmp_path):
+    three = [page(), page([LINE_2], size=(900, 130)), page([LINE_1], size=(900, 130))]
+    tiff = encode(three[0].copy(), "TIFF", save_all=True, append_images=[i.copy() for i in three[1:]])
+    with pytest.raises(DocumentError, match=r"the image has 3 pages, more than the OCR limit of 2 \(--max-pages\)"):
+        read_text(Path("scan.tif"), tiff, ocr=ocr.OcrOptions(max_pages=2))
+    text, _, meta = read_text(Path("scan.pdf"), scanned_pdf(*three), ocr=ocr.OcrOptions(max_pages=2))
+    assert meta["ocr_pages"] == [1, 2] and meta["needs_ocr_pages"] == [3]
+    assert any("--max-pages" in w for w in meta["warnings"])
+    (tmp_path / "scan.tif").write_bytes(tiff)
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(cli, ["extract", str(tmp_path / "scan.tif"), "--out", str(out), "--max-pages", "2",
+                                      "--no-progress"])
+    assert result.exit_code == 1 and "--max-pages" in result.output
+    result = CliRunner().invoke(cli, ["extract", str(tmp_path / "scan.tif"), "--max-pages", "0"])
+    assert result.exit_code == 2 and "--max-pages" in result.output
+
+
+def test_limits_are_checked_at_once():
+    for bad in ({"max_pages": 0}, {"max_pages": True}, {"page_seconds": 0}, {"page_seconds": float("nan")}):
+        with pytest.raises(ConfigError):
+            ocr.OcrOptions(**bad)
+
+
+@needs_ocr
+@needs_font
+def test_a_page_past_its_time_limit_is_given_up_with_a_clear_error(monkeypatch, tmp_path):
+    """A clock that runs 100 s between two looks: every page is past its limit at the recogniser's
+    first batch, so it is given up (not read, never a hang)."""
+    clock = iter(range(0, 10**6, 100))
+    monkeypatch.setattr(ocr.time, "monotonic", lambda: next(clock))
+    with pytest.raises(DocumentError, match=r"took longer than 5 s a page and was given up.*--page-timeout"):
+        read_text(Path("scan.pdf"), scanned_pdf(page(), page()), ocr=ocr.OcrOptions(page_seconds=5))
+    with pytest.raises(DocumentError, match=r"took longer than 5 s a page.*--page-timeout"):
+        read_text(Path("scan.png"), encode(page(), "PNG"), ocr=ocr.OcrOptions(page_seconds=5))
+
+
+def test_the_progress_bar_counts_the_pages_read_by_ocr():
+    from rich.console import Console
+    from rich.progress import Progress, TextColumn
+
+    from chanjia_nlp.cli import _advance
+    from chanjia_nlp.runner import FileResult
+
+    def result(pages: int) -> FileResult:
+        doc = {"status": "ok", "ocr": {"pages": [{"page": n} for n in range(1, pages + 1)]} if pages else None}
+        return FileResult(path="a", doc_id="d", doc=doc, records=[])
+
+    with Progress(TextColumn("{task.fields[rate]}"), console=Console(file=io.StringIO())) as bar:
+        bar.add_task("extract", total=3, rate="", scanned=0)
+        _advance(bar, result(0))
+        assert "pages" not in bar.tasks[0].fields["rate"]
+        _advance(bar, result(3))
+        _advance(bar, result(2))
+        assert bar.tasks[0].fields["rate"].endswith(", 5 pages read by OCR") and bar.tasks[0].completed == 3
+
+
+@needs_ocr
+@needs_font
+@pytest.mark.parametrize("angle", [0, 2])
+def test_each_characters_box_is_where_it_was_drawn(angle):
+    """A character's box comes from the CTC steps it was decoded at along its line's box: its
+    centre within half a character's width of where it was drawn, a digit's within a quarter."""
+    image = Image.new("RGB", (1000, 200), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((40, 60), LINE_1, font=font(), fill="black")
+    if angle:
+        image = image.rotate(angle, fillcolor="white")
+    text, _, meta = read_text(Path("scan.png"), encode(image, "PNG"))
+    assert text == LINE_1
+    (line,) = meta["ocr"]["lines"]
+    for i, (x0, y0, x1, y1, _) in enumerate(line["chars"]):
+        left, right = 40 + draw.textlength(LINE_1[:i], font=font()), 40 + draw.textlength(LINE_1[:i + 1], font=font())
+        off = abs((x0 + x1) / 2 - (left + right) / 2) / (right - left)
+        assert off <= (0.25 if LINE_1[i].isdigit() else 0.5), f"{LINE_1[i]} is {off:.2f} of its width off"
+        assert y0 < 80 + 20 and y1 > 60 + 20 - 20  # on its line (turned 2° about the centre moves it a few pixels)

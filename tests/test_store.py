@@ -361,7 +361,7 @@ def _synthetic(i: int, variant: str) -> tuple[dict, list[dict]]:
     doc = {
         "type": "document", "doc_id": doc_id, "path": path, "title": f"{variant}区总工会", "published": "2023-01-10",
         "published_source": "given", "source": None, "chars": len(body), "format": "txt", "encoding": "utf-8", "status": "ok", "error": None,
-        "extractor_version": chanjia_nlp.__version__, "needs_ocr_pages": [], "warnings": [], "text": body,
+        "extractor_version": chanjia_nlp.__version__, "needs_ocr_pages": [], "warnings": [], "text": body, "ocr": None,
     }
     records = [to_dict(r, doc_id=doc_id, path=path) for r in chanjia_nlp.extract(body, published="2023-01-10")]
     return doc, records
@@ -762,6 +762,7 @@ ADDED_IN = {
     3: [("quantities", ("target", "why"))],
     4: [("quantities", ("subject_code", "subject_name")), ("findings", ("subject_code", "subject_name"))],
     6: [("documents", ("location", "duplicate_of", "removed")), ("runs", ("root",))],
+    7: [("documents", ("ocr",))],
 }
 #: Indexes on columns a later version added (dropped with them).
 ADDED_INDEXES = {4: ["ix_quantities_subject_code"], 6: ["ux_documents_current_location"]}

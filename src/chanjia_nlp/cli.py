@@ -23,6 +23,7 @@ import click
 
 from . import __version__
 from .errors import ChanjiaError, ConfigError
+from .ocr import OcrOptions
 from .readers import DEFAULT_MAX_BYTES, DEFAULT_MAX_UNPACKED_BYTES, common_root, find_files, locate
 from .runner import (
     DEFAULT_TIMEOUT_PER_FILE, ENGINES, VERSION, Copies, ExtractOptions, FileResult, Summary, iter_results, load_metadata,
@@ -202,14 +203,18 @@ def _progress_bar(paths: Sequence[str], *, enabled: bool) -> Iterator[Any]:
         TextColumn("{task.fields[rate]}"), TextColumn("ETA"), TimeRemainingColumn(),
     )
     with Progress(*columns, console=console, transient=True) as progress:
-        progress.add_task("extract", total=total, rate="")
+        progress.add_task("extract", total=total, rate="", scanned=0)
         yield progress
 
 
-def _advance(bar: Any) -> None:
+def _advance(bar: Any, result: FileResult | None = None) -> None:
     if bar is not None:
         task = bar.tasks[0]
-        bar.update(task.id, advance=1, rate=f"{task.speed or 0:.1f} files/s")
+        scanned = task.fields.get("scanned", 0)
+        ocr = (result.doc or {}).get("ocr") if result is not None else None
+        scanned += len(ocr.get("pages") or ()) if isinstance(ocr, dict) else 0
+        pages = f", {scanned} pages read by OCR" if scanned else ""
+        bar.update(task.id, advance=1, rate=f"{task.speed or 0:.1f} files/s{pages}", scanned=scanned)
 
 
 def _promote_orphans(st: store.Store, options: ExtractOptions, root: str | None) -> Iterator[FileResult]:
@@ -393,6 +398,11 @@ def cli(verbose: int, quiet_logs: bool) -> None:
     "usable text layer (auto), every PDF page (always), or nothing (never: a scan is reported, not read). "
     "Figures OCR is unsure of are marked damaged.",
 )
+@click.option("--max-pages", type=click.IntRange(min=1), default=300, show_default=True,
+              help="At most this many pages of one file are read by OCR (an image with more is refused; a PDF's "
+              "later scanned pages are listed as not read, with a warning).")
+@click.option("--page-timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True,
+              help="Seconds OCR may take on one page; a page that takes longer is listed as not read, with a warning.")
 @click.option(
     "--root", type=click.Path(file_okay=False, path_type=str),
     help="The folder the reports are filed under: display paths are relative to it, and it is stored with the "
@@ -405,7 +415,7 @@ def extract(
     workers: int | None, engine: str, scheduler: str | None, force: bool, progress: bool, title: str | None,
     published: str | None, source: str | None, metadata_csv: str | None, max_bytes: int, max_unpacked_bytes: int,
     t2s: str, binder: str, binder_model: str | None, ocr: str, quiet: bool, root: str | None = None,
-    timeout_per_file: float = DEFAULT_TIMEOUT_PER_FILE,
+    timeout_per_file: float = DEFAULT_TIMEOUT_PER_FILE, max_pages: int = 300, page_timeout: float = 120.0,
 ) -> None:
     """Extract records from report files and folders (searched recursively for .txt, .docx,
     .doc/.wps (with LibreOffice or antiword), .pdf and .html/.htm, and images when OCR is installed)
@@ -438,7 +448,8 @@ def extract(
     given = {"title": title, "published": published, "source": source}
     options = ExtractOptions(
         max_bytes=max_bytes, max_unpacked_bytes=max_unpacked_bytes, metadata={k: v for k, v in given.items() if v},
-        t2s=t2s, binder=binder, binder_model=binder_model, ocr=ocr, timeout_per_file=timeout_per_file,
+        t2s=t2s, binder=binder, binder_model=binder_model,
+        ocr=OcrOptions(mode=ocr, max_pages=max_pages, page_seconds=page_timeout), timeout_per_file=timeout_per_file,
     )
     per_file = load_metadata(metadata_csv) if metadata_csv else {}
     if root is not None and not os.path.isdir(root):
@@ -473,7 +484,7 @@ def extract(
                 if answer == "duplicate":
                     _warn_duplicate(sinks.store, result, root, bar, sinks.copies)
                 _warn(result, bar)
-                _advance(bar)
+                _advance(bar, result)
 
         try:
             for result in results:

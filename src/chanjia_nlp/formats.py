@@ -18,9 +18,9 @@ Metadata keys (each present only when known):
 - ``source``: the publishing body or author (HTML ``<meta>``)
 - ``pages``: the page count (``pdf``)
 - ``needs_ocr_pages``: 1-based numbers of PDF pages with no usable text layer that were not OCR'd
-- ``ocr_pages``, ``ocr_lines``, ``ocr_uncertain``, ``warnings``: pages read by OCR, each recognised
-  line's offsets, page, confidence and box, and the spans under the confidence threshold
-  (:mod:`chanjia_nlp.ocr`; image files, and scanned PDF pages)
+- ``ocr``, ``ocr_pages``, ``warnings``: the document record's ``ocr`` field (pages read by OCR,
+  each recognised line's and character's box and confidence, the doubtful spans) and the pages it
+  read (:mod:`chanjia_nlp.ocr`; image files, and scanned PDF pages)
 """
 
 from __future__ import annotations
@@ -31,9 +31,13 @@ import re
 import zipfile
 import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .decoding import PLAUSIBLE_SHARE, Decoded, decode_report, few_nuls, plausible_share, utf16_without_bom
 from .errors import DocumentError
+
+if TYPE_CHECKING:
+    from .ocr import OcrOptions
 
 __all__ = ["FORMATS", "read_text"]
 
@@ -149,7 +153,7 @@ HTML_SOURCE_META = ("source", "contentsource", "author")
 
 
 def read_text(
-    path: Path, data: bytes, *, max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES, ocr: str = "auto"
+    path: Path, data: bytes, *, max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES, ocr: str | OcrOptions = "auto"
 ) -> tuple[str, str, dict]:
     """``(text, format, metadata)`` for a report file.
 
@@ -158,7 +162,8 @@ def read_text(
         data: the file's bytes.
         max_unpacked_bytes: a .docx that unpacks to more than this is refused as a zip bomb.
         ocr: ``auto`` (OCR image files and PDF pages without a usable text layer), ``always``
-            (every PDF page) or ``never`` (see :mod:`chanjia_nlp.ocr`).
+            (every PDF page) or ``never``, or :class:`~chanjia_nlp.ocr.OcrOptions` with page limits
+            (see :mod:`chanjia_nlp.ocr`).
 
     Raises:
         DocumentError: a one-line message saying what is wrong and what to do.
@@ -168,7 +173,7 @@ def read_text(
     """
     from .ocr import IMAGE_SUFFIXES, coerce_mode, image_kind, read_image
 
-    coerce_mode(ocr)
+    ocr = coerce_mode(ocr)
     suffix = Path(path).suffix.lower()
     kind = image_kind(data, suffix)
     if kind is not None and suffix in IMAGE_SUFFIXES:  # an image named as one: a scan or photo
@@ -449,12 +454,13 @@ def _docx_blocks(container, document) -> list[str]:
 RE_PDF_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def _read_pdf(data: bytes, *, ocr: str = "auto") -> tuple[str, str, dict]:
+def _read_pdf(data: bytes, *, ocr: OcrOptions | None = None) -> tuple[str, str, dict]:
     import pypdfium2 as pdfium  # lazily, it loads a native library
 
     from . import ocr as ocr_module
 
-    use_ocr = ocr != "never" and ocr_module.available()
+    ocr = ocr or ocr_module.OcrOptions()
+    use_ocr = ocr.mode != "never" and ocr_module.available()
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -474,9 +480,17 @@ def _read_pdf(data: bytes, *, ocr: str = "auto") -> tuple[str, str, dict]:
                 finally:
                     textpage.close()
                 text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0c", "").strip()
-                usable = _usable_page_text(text)
-                if use_ocr and (ocr == "always" or not usable) and len(read.pages) < ocr_module.MAX_OCR_PAGES:
-                    read.add_page(ocr_module.recognise(ocr_module.render_page(page), number), number)
+                usable = usable_page_text(text)
+                tried = len(read.pages) + len(read.timed_out)
+                if use_ocr and (ocr.mode == "always" or not usable) and tried < ocr.max_pages:
+                    image = ocr_module.render_page(page)
+                    try:
+                        lines = ocr_module.recognise(image, number, seconds=ocr.page_seconds)
+                    except ocr_module.OcrTimeout:
+                        read.timed_out.append(number)
+                        needs_ocr.append(number)
+                        continue
+                    read.add_page(lines, number, size=image.size, dpi=ocr_module.RENDER_DPI)
                     pages.append("")
                 elif usable:
                     pages.append(text)
@@ -493,7 +507,12 @@ def _read_pdf(data: bytes, *, ocr: str = "auto") -> tuple[str, str, dict]:
     if not read.text.strip():
         if read.pages:
             raise DocumentError("no text was recognised in the scanned PDF; check that it is a readable scan (200-300 dpi)")
-        how = (" (OCR is off: --ocr never; use --ocr auto)" if ocr == "never"
+        if read.timed_out:
+            raise DocumentError(
+                f"OCR of the scanned PDF took longer than {ocr.page_seconds:g} s a page and was given up; re-scan it "
+                "at 200-300 dpi, or raise --page-timeout"
+            )
+        how = (" (OCR is off: --ocr never; use --ocr auto)" if ocr.mode == "never"
                else f": install it with {ocr_module.INSTALL}")
         raise DocumentError(f"the PDF has no text layer (a scan); run OCR on it first{how}")
     metadata: dict = {"pages": len(pages) + len(needs_ocr)}
@@ -507,13 +526,13 @@ def _read_pdf(data: bytes, *, ocr: str = "auto") -> tuple[str, str, dict]:
             metadata["created"] = created
     if needs_ocr:
         metadata["needs_ocr_pages"] = needs_ocr
-    if read.pages:
+    if read.pages or read.timed_out:
         metadata.update(read.metadata())
-        if needs_ocr:  # past the OCR page limit
+        if len(needs_ocr) > len(read.timed_out):  # past the OCR page limit
             metadata["warnings"].append(
-                f"only the first {ocr_module.MAX_OCR_PAGES} scanned pages were read by OCR; split the PDF to read the rest"
+                f"only the first {ocr.max_pages} scanned pages were read by OCR (--max-pages); split the PDF or "
+                "raise --max-pages to read the rest"
             )
-        ocr_module.remember(read.text, read.uncertain())
     return read.text, "pdf", metadata
 
 
@@ -563,7 +582,7 @@ def _page_text(textpage) -> str:
     return "".join(out)
 
 
-def _usable_page_text(text: str) -> bool:
+def usable_page_text(text: str) -> bool:
     """False for an empty text layer, or one of unmapped glyphs and symbols only."""
     text = RE_CID.sub("", text)
     chars = [c for c in text if not c.isspace()]

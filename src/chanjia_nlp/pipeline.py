@@ -13,7 +13,7 @@ import bisect
 import dataclasses
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -52,14 +52,18 @@ class Pipeline:
     binder_model: str | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
-    def extract(self, text: str, *, published: str | date | None = None) -> list[Record]:
+    def extract(
+        self, text: str, *, published: str | date | None = None, ocr: Mapping[str, Any] | None = None
+    ) -> list[Record]:
         """Every record the pipeline makes for ``text``: quantities (claims among them, written
         as ``quantity`` rows with ``claim: true``), programmes and entities, each in text order.
 
         ``published`` (an ISO date) resolves 今年, 去年 and 目前; without it the date stated in
         the text (a date line, masthead or 发布时间, see :mod:`chanjia_nlp.pagehead`) is used.
+        ``ocr`` is the document record's ``ocr`` field of a text read by OCR: figures on or next to
+        its doubtful characters are marked ``damaged``.
         """
-        return self._extract(text, published=published, scorer=self.scorer)
+        return self._extract(text, published=published, scorer=self.scorer, ocr=ocr)
 
     @property
     def scorer(self) -> Any:
@@ -68,7 +72,9 @@ class Pipeline:
             self._cache["scorer"] = _make_scorer(self.binder, self.binder_model)
         return self._cache["scorer"]
 
-    def _extract(self, text: str, *, published: str | date | None, scorer: Any) -> list[Record]:
+    def _extract(
+        self, text: str, *, published: str | date | None, scorer: Any, ocr: Mapping[str, Any] | None = None
+    ) -> list[Record]:
         if not isinstance(text, str):
             raise TypeError(f"expected str, not {type(text).__name__}; decode bytes before extracting")
         from .claims import bind_claims
@@ -84,7 +90,7 @@ class Pipeline:
         entities = extract_entities(work)
         quantities = []
         damaged = _damaged_line(work)
-        unsure = _uncertain_ocr(text, norm)
+        unsure = _uncertain_ocr(ocr, norm)
         for q in extract_quantities(work):
             if damaged is not None and not q.damaged and damaged(q.start):
                 q = dataclasses.replace(q, damaged=True)
@@ -241,14 +247,16 @@ def _damaged_line(text: str) -> Callable[[int], bool] | None:
     return lambda i: bisect.bisect_left(breaks, i) in lines
 
 
-def _uncertain_ocr(text: str, norm) -> Callable[[int, int], bool] | None:
+def _uncertain_ocr(ocr: Mapping[str, Any] | None, norm: Any) -> Callable[[int, int], bool] | None:
     """Whether ``[start, end)`` of the normalized text holds, or is next to, a character OCR
-    recognised with low confidence (:func:`chanjia_nlp.ocr.uncertain_spans`: ``text`` was OCR'd in
-    this process), or ``None`` when none is. A figure there may be misread (a dropped digit shows
-    as doubt on its neighbour), so it is marked ``damaged``."""
-    from .ocr import in_spans, uncertain_spans
+    recognised with low confidence (the ``doubtful`` spans of the document's ``ocr`` field, see
+    :func:`chanjia_nlp.ocr.doubtful_spans`), or ``None`` when none is. A figure there may be
+    misread (a dropped digit shows as doubt on its neighbour), so it is marked ``damaged``."""
+    if not ocr:
+        return None
+    from .ocr import doubtful_spans, in_spans
 
-    spans = uncertain_spans(text)
+    spans = doubtful_spans(ocr)
     if not spans:
         return None
     covers = in_spans(spans)
@@ -273,10 +281,13 @@ def _as_date(value: str | date | None) -> date | None:
 _DEFAULT = Pipeline()
 
 
-def extract(text: str, *, published: str | date | None = None, pipeline: Pipeline | None = None) -> list[Record]:
+def extract(
+    text: str, *, published: str | date | None = None, pipeline: Pipeline | None = None,
+    ocr: Mapping[str, Any] | None = None,
+) -> list[Record]:
     """Every record chanjia_nlp makes for ``text``, with the default pipeline unless one is given.
 
     >>> [(r.quantity.text, r.indicator) for r in extract("全市共有省级试点单位25家、市级试点单位67家")]
     [('25家', 'pilot_units'), ('67家', 'pilot_units')]
     """
-    return (pipeline or _DEFAULT).extract(text, published=published)
+    return (pipeline or _DEFAULT).extract(text, published=published, ocr=ocr)

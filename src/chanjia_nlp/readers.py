@@ -11,6 +11,7 @@ import os
 import stat
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .decoding import Decoded, decode, decode_report
 from .errors import ConfigError, DocumentError
@@ -19,6 +20,9 @@ from .logs import get_logger
 from .outputs import escape_name
 from .pagehead import read_head
 from .records import Document
+
+if TYPE_CHECKING:
+    from .ocr import OcrOptions
 
 __all__ = [
     "METADATA_FIELDS", "SUPPORTED_SUFFIXES", "Decoded", "decode", "decode_report", "find_files", "read_bytes", "read_document", "read_file",
@@ -52,7 +56,7 @@ def read_document(
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES,
     metadata: Mapping[str, str | None] | None = None,
-    ocr: str = "auto",
+    ocr: str | OcrOptions = "auto",
 ) -> tuple[Document, str | None]:
     """Read one file (.txt, .docx, .pdf, .html, by content first): its :class:`Document` record
     and its text (``None`` when it failed). The text of a .docx, .pdf or .html file is the plain
@@ -80,7 +84,7 @@ def read_bytes(
     extractor_version: str = "",
     max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES,
     metadata: Mapping[str, str | None] | None = None,
-    ocr: str = "auto",
+    ocr: str | OcrOptions = "auto",
 ) -> tuple[Document, str | None]:
     """:func:`read_document` on bytes already read (a worker on another machine gets the bytes,
     not the file); ``path`` gives the name the format is guessed from."""
@@ -111,6 +115,7 @@ def read_bytes(
         extractor_version=extractor_version,
         needs_ocr_pages=tuple(meta.get("needs_ocr_pages") or ()),
         warnings=(*meta.get("warnings", ()), *warnings),
+        ocr=meta.get("ocr"),
     )
     log.info("%s: read as %s, %d characters", shown, fmt, doc.chars)
     log.debug("%s: encoding %s, published %s (from the %s)", shown, doc.encoding, doc.published, doc.published_source)

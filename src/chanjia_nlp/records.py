@@ -9,6 +9,7 @@ store write.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -244,6 +245,9 @@ class Document:
     extractor_version: str = ""
     needs_ocr_pages: tuple[int, ...] = ()  # PDF pages whose text layer is empty or garbage (from 1)
     warnings: tuple[str, ...] = ()
+    #: Scans read by OCR: engine, pages, lines with each character's box and confidence, and the
+    #: doubtful spans (:meth:`chanjia_nlp.ocr.OcrText.record`); ``None`` when nothing was OCR'd.
+    ocr: Mapping[str, Any] | None = None
 
     type = "document"
 

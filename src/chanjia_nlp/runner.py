@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from . import __version__
 from .errors import ChanjiaError, ConfigError, DocumentError, value_invalid_msg
 from .normalize import coerce_t2s
+from .ocr import OcrOptions
 from .ocr import coerce_mode as coerce_ocr
 from .pipeline import Pipeline, coerce_binder, load
 from .readers import (
@@ -170,7 +171,7 @@ class ExtractOptions:
     t2s: str = "auto"  # traditional → simplified before extracting: auto, always, never (see load())
     binder: str = "auto"  # how claims get their indicator, subject and period: auto, learned, rules (see load())
     binder_model: str | None = None  # a model file of scripts/train_binder.py instead of the shipped one
-    ocr: str = "auto"  # scans: auto (pages without a text layer, images), always, never (see chanjia_nlp.ocr)
+    ocr: str | OcrOptions = "auto"  # scans: auto, always, never, or OcrOptions with page limits (see chanjia_nlp.ocr)
     timeout_per_file: float = DEFAULT_TIMEOUT_PER_FILE  # seconds one file may take to read and extract; 0: no limit
 
     def __post_init__(self) -> None:
@@ -387,7 +388,7 @@ def _extract(doc: Document, text: str | None, options: ExtractOptions = ExtractO
             records = [
                 to_dict(record, doc_id=doc.doc_id, path=doc.path)
                 for record in _pipeline(options.t2s, options.binder, options.binder_model).extract(
-                    text, published=doc.published
+                    text, published=doc.published, ocr=doc.ocr
                 )
             ]
             annotate_subjects(records)  # subject_code, subject_name: the claims' regions

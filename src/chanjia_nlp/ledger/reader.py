@@ -182,9 +182,12 @@ class _SheetReader:
 
     roles: dict[str, Column] = field(init=False)
     """The layout's single-role columns by role."""
+    boxes: dict[str, tuple[int, float, float, float, float]] = field(init=False)
+    """A scanned table's cells: where each is on its page (see :class:`~.tables.Cell`)."""
 
     def __post_init__(self) -> None:
         self.roles = {c.role: c for c in reversed(self.layout.columns)}
+        self.boxes = {cell.ref: cell.box for row in self.table.rows for cell in row if cell.box is not None}
         self.period = self._sheet_period()
         self.default_subject = self._title_subject()
         if "period" not in self.roles and not any(c.period for c in self.layout.figures):
@@ -455,6 +458,7 @@ class _SheetReader:
             cells=draft.cells,
             raw=raw,
             target=column is not None and column.role == "target",
+            boxes={role: self.boxes[ref] for role, ref in draft.cells.items() if ref in self.boxes} or None,
         )
 
     def _indicator(self, text: str | None, kind: str | None, unit: str | None, row: int) -> IndicatorMatch:

@@ -57,6 +57,9 @@ class LedgerRow:
     """Role → the cell text as written (``rate``: the row's 完成率 cell, checked, never a value)."""
     target: bool = False
     """A figure of a target column (目标值, 计划数): planned or aimed at, compared with targets only."""
+    boxes: dict[str, tuple[int, float, float, float, float]] | None = None
+    """For a ledger read from a scan: role → ``(page, x0, y0, x1, y1)``, where each cell of
+    ``cells`` is on the page image (pixels), the evidence to check a value against; else None."""
 
     @property
     def subject_code(self) -> str | None:

@@ -14,7 +14,7 @@ import functools
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
@@ -23,6 +23,7 @@ from xml.etree import ElementTree
 from ..errors import DocumentError
 from ..formats import OLE_MAGIC, OTHER_MAGIC, ZIP_MAGIC
 from ..numbers import normalize_decimal
+from ..ocr import image_kind
 from ..readers import decode
 
 __all__ = ["Cell", "Table", "column_letter", "decode_csv", "read_tables"]
@@ -50,7 +51,7 @@ RE_UNSAVED_FORMULA = re.compile(
 SPREADSHEET_ML = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 RELATIONSHIPS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PACKAGE_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-SUPPORTED = "chanjia reads 台账 as .xlsx, .xls, .csv or tables in .docx"
+SUPPORTED = "chanjia reads 台账 as .xlsx, .xls, .csv, tables in .docx, or scans (images, scanned PDFs)"
 PASSWORD = "the workbook is password-protected; remove the password in Excel/WPS and save it again"
 ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")  # OLE stream names of an encrypted Office file
 ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
@@ -68,6 +69,9 @@ class Cell:
     """For a cell that only repeats a merged range's value: the range's first cell."""
     formula: bool = False
     """A formula whose value was never saved (the file was written by a program, not Excel)."""
+    box: tuple[int, float, float, float, float] | None = None
+    """For a table rebuilt from a scan (:mod:`chanjia_nlp.ocr_tables`): ``(page, x0, y0, x1, y1)``,
+    where its text is on the page image, in pixels."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,11 +111,11 @@ def read_tables(data: bytes) -> tuple[list[Table], str, list[str]]:
             raise DocumentError(
                 f"the file is damaged ({type(exc).__name__}: {str(exc)[:80]}); open it in Excel/WPS and save it again"
             ) from exc
+    if image_kind(data, ".bmp") is not None or b"%PDF-" in data[:1024]:  # a scan (or photo) of a 台账
+        return _read_scan(data)
     for magic, kind in OTHER_MAGIC:
         if data.startswith(magic):
             raise DocumentError(f"the file is {kind}, not a ledger; {SUPPORTED}")
-    if b"%PDF-" in data[:1024]:
-        raise DocumentError(f"the file is a PDF, not a ledger; {SUPPORTED}: export the table from the original")
     if RE_HTML_TABLE.search(data[:4096]):
         raise DocumentError(
             "the file is a web page (HTML) saved as a spreadsheet; open it in Excel/WPS and save it as .xlsx"
@@ -317,6 +321,40 @@ def _xls_value(book, sheet, r: int, c: int) -> tuple[object, str, bool]:
     if cell.ctype == xlrd.XL_CELL_BOOLEAN:
         return bool(cell.value), fmt, False
     return cell.value, fmt, False
+
+
+# --- scans -------------------------------------------------------------------------------------
+
+
+def _read_scan(data: bytes) -> tuple[list[Table], str, list[str]]:
+    """The tables rebuilt from a scanned ledger's pages (:mod:`chanjia_nlp.ocr_tables`), one per
+    page, each cell with its page and box."""
+    from ..ocr_tables import read_scanned_tables
+
+    found, warnings = read_scanned_tables(data)
+    return scanned_tables(found), "scan", warnings
+
+
+def scanned_tables(found: Iterable[tuple[str, Sequence[Sequence[Any]]]]) -> list[Table]:
+    """:class:`Table` s of the grids :func:`chanjia_nlp.ocr_tables.read_scanned_tables` rebuilt
+    (``ScannedCell`` or ``None`` each), every cell with its page and box."""
+    tables = []
+    for name, grid in found:
+        width = max((len(row) for row in grid), default=0)
+        rows = []
+        for r, row in enumerate(grid):
+            cells = []
+            for c in range(width):
+                cell = row[c] if c < len(row) else None
+                ref = f"{column_letter(c + 1)}{r + 1}"
+                if cell is None:
+                    cells.append(Cell("", ref))
+                else:
+                    origin = None if cell.origin is None else f"{column_letter(cell.origin[1] + 1)}{cell.origin[0] + 1}"
+                    cells.append(Cell(cell.text, ref, origin, box=(cell.page, *cell.box)))
+            rows.append(tuple(cells))
+        tables.append(Table(name, tuple(rows)))
+    return tables
 
 
 # --- csv ---------------------------------------------------------------------------------------

@@ -83,6 +83,7 @@ def render_report(
     findings: Iterable[Mapping[str, Any]] | None = None,
     title: str | None = None,
     lang: str = "zh",
+    scan_roots: Iterable[str | os.PathLike[str]] = (),
 ) -> str:
     """The report of ``records`` as one HTML page.
 
@@ -94,6 +95,8 @@ def render_report(
         findings: finding dicts from cross-checking, if they come separately.
         title: the page title; default ``chanjia 数据审核报告`` (``chanjia review report`` in English).
         lang: ``zh`` (the default: tabs, verdicts, scopes and indicator names in Chinese) or ``en``.
+        scan_roots: folders the files of scanned documents are found under (beside their page-image
+            crops, see :mod:`.crops`); also the working folder.
 
     Rows that are not records are left out and counted in a note; nothing raises on messy rows.
     """
@@ -101,7 +104,7 @@ def render_report(
 
     ui = words(lang)
     t = ui["text"]
-    model = build_model(records, findings or ())
+    model = build_model(records, findings or (), scan_roots=[*scan_roots, "."])
     data = model.data
     # Offline review decisions are kept in the browser under the identity of the documents
     # reviewed: a report written again of the same documents finds its decisions again.
@@ -168,13 +171,14 @@ def write_report(
     findings: Iterable[Mapping[str, Any]] | None = None,
     title: str | None = None,
     lang: str = "zh",
+    scan_roots: Iterable[str | os.PathLike[str]] = (),
 ) -> Path:
     """Write the report of ``records`` (and ``findings``) to ``out_path``; see :func:`render_report`.
 
     The file is written whole or not at all (a temporary file renamed into place).
     """
     out = Path(out_path)
-    page = render_report(records, findings=findings, title=title, lang=lang)
+    page = render_report(records, findings=findings, title=title, lang=lang, scan_roots=scan_roots)
     with atomic_path(out) as partial:
         partial.write_text(page, encoding="utf-8")
     return out

@@ -92,7 +92,8 @@ def report(
             found = [row for row in rows if row.get("type") == "finding"]
             claimed = list(in_scope(rows, subject=subject, period=period, kept=kept))
             rows = [*claimed, *findings_in_scope(found, kept, subject=subject, period=period)]
-        _write(_counting(rows, counts), out, title=title, lang=lang)
+        roots = sorted({str(path.parent) for path in jsonl})  # scans' files, for their page-image crops
+        _write(_counting(rows, counts), out, title=title, lang=lang, scan_roots=roots)
     else:
         with open_store(db, schema=schema, create=False) as opened:
             records: Iterable[Mapping[str, Any]] = _versioned(opened.records(reviewed=True), opened.latest_reviews())
@@ -103,7 +104,9 @@ def report(
                 kept = set()
                 records = in_scope(records, subject=subject, period=period, claims=keys, kept=kept)
                 found_rows = findings_in_scope(found_rows, kept, subject=subject, period=period)
-            _write(_counting(records, counts), out, findings=_counting(found_rows, counts), title=title, lang=lang)
+            roots = [root for root in opened.runs()["root"].dropna().unique()]  # scans' files, for their crops
+            _write(_counting(records, counts), out, findings=_counting(found_rows, counts), title=title, lang=lang,
+                   scan_roots=roots)
     click.echo(
         f"{counts['document']} documents, {counts['claim']} claims, {counts['finding']} findings → {out}", err=True
     )

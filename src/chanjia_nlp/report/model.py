@@ -9,12 +9,14 @@ fewer marks and a note, never an exception.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from .._lexicon import indicators as _indicators
+from .crops import add_crops
 from .i18n import shown_value
 from .marks import mark_tree
 
@@ -104,6 +106,7 @@ class _Builder:
         self.at: list[dict[tuple[int, int], list[int]]] = []  # per document: (start, end) -> items
         self.findings: list[dict[str, Any]] = []
         self.skipped = 0
+        self.scans: dict[int, Mapping[str, Any]] = {}  # documents read by OCR: figures get a page-image crop
 
     def document(self, row: Mapping[str, Any]) -> None:
         key = _text(row.get("doc_id"))
@@ -119,6 +122,8 @@ class _Builder:
         doc["path"] = _text(row.get("path")) or doc["path"]
         doc["placeholder"] = False
         self.texts[index] = text
+        if isinstance(row.get("ocr"), Mapping):
+            self.scans[index] = row
 
     def record(self, row: Mapping[str, Any]) -> None:
         key = _text(row.get("doc_id"))
@@ -304,8 +309,13 @@ def _counts(items: Iterable[dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
-def build_model(records: Iterable[Mapping[str, Any]], findings: Iterable[Mapping[str, Any]] = ()) -> Model:
-    """The report's data from record dicts (``finding`` rows among them are findings too).
+def build_model(
+    records: Iterable[Mapping[str, Any]], findings: Iterable[Mapping[str, Any]] = (),
+    scan_roots: Iterable[str | os.PathLike[str]] = (),
+) -> Model:
+    """The report's data from record dicts (``finding`` rows among them are findings too); the
+    figures of scanned documents get a crop of the page image (:mod:`.crops`, their files found
+    under ``scan_roots``).
 
     Rows of unknown type, and rows that are not mappings, are counted in ``data["skipped"]``.
     """
@@ -328,6 +338,8 @@ def build_model(records: Iterable[Mapping[str, Any]], findings: Iterable[Mapping
             builder.finding(row)
         else:
             builder.skipped += 1
+    if builder.scans:
+        add_crops(builder.docs, builder.items, builder.scans, scan_roots)
     builder.place_marks()
     names = indicator_names()
     used = sorted({row["indicator"] for row in [*builder.items, *builder.findings] if "indicator" in row})

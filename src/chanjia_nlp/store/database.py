@@ -526,7 +526,7 @@ class Store(ReviewsMixin):
 
     def documents(self, *, text: bool = False) -> pd.DataFrame:
         """The current documents, one row per path (by path), with their counts of quantities
-        and claims; ``text=True`` adds the extracted text."""
+        and claims; ``text=True`` adds the extracted text (and a scan's ``ocr`` field)."""
         mapper = MAPPERS["document"]
         q = quantities.c
         counts = (
@@ -535,7 +535,7 @@ class Store(ReviewsMixin):
             .group_by(q.version_id)
             .subquery()
         )
-        names = [name for name in mapper.fields if text or name != "text"]
+        names = [name for name in mapper.fields if text or name not in ("text", "ocr")]  # ocr: a scan's boxes, large
         query = (
             select(*(documents.c[name] for name in names), documents.c.run_id, documents.c.stored_at,
                    func.coalesce(counts.c.quantities, 0).label("quantities"),

@@ -129,6 +129,8 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("add users (who may sign in to chanjia serve) and reviews (every decision on a figure)", _reviews),
     ("identify documents by location: add documents.location, duplicate_of, removed and runs.root; "
      "one current version per location", _locations),
+    ("add documents.ocr (a scan's OCR pages, character boxes and confidences, doubtful spans)",
+     _add_columns("documents", "ocr")),
 ]
 
 

@@ -164,6 +164,10 @@ documents = Table(
     Column("location", Text),
     Column("duplicate_of", Text),
     Column("removed", Boolean),
+    # schema version 7: a scan read by OCR keeps its pages, each character's box and confidence and
+    # the doubtful spans (chanjia_nlp.ocr.OcrText.record), so its figures are flagged again when
+    # its stored text is extracted again, and a report can show the page image around a figure
+    Column("ocr", _json()),
     Index("ix_documents_path", "path"),
     Index("ix_documents_doc_id", "doc_id"),
 )

@@ -304,7 +304,7 @@
       if (value !== undefined && value !== null && value !== '') rows.push([UI.labels[label] || label, value]);
     };
     if (item.type === 'claim' || item.type === 'quantity') {
-      add('value', item.damaged ? 'none: digits lost in conversion' : item.shown || [item.value, item.unit].filter(Boolean).join(' '));
+      add('value', item.damaged ? (item.crop ? 'none: OCR is unsure of it; read the scan' : 'none: digits lost in conversion') : item.shown || [item.value, item.unit].filter(Boolean).join(' '));
       add('low–high', interval(item));
       add('qualifier', UI.qualifiers[item.qualifier] || item.qualifier);
       add('kind', item.kind);
@@ -342,6 +342,7 @@
     const list = el('dl');
     for (const row of cardRows(item)) append(list, [el('dt', null, row[0]), el('dd', null, row[1])]);
     const parts = [el('h3', null, [title + ': ' + (item.text || ''), item.target ? ' ' : null, targetBadge(item)]), list];
+    if (item.crop) parts.push(cropImage(item));
     if (item.target) parts.push(el('p', { class: 'target-note' }, 'A target: planned or aimed at, not achieved; never added to totals.'));
     if (item.why && item.why.length) {
       parts.push(el('div', { class: 'why' }, [
@@ -363,6 +364,10 @@
   }
 
   function hideCard() { card.hidden = true; }
+
+  function cropImage(item) {  // the scan around a figure read by OCR (report/crops.py), for the reader to check
+    return el('img', { class: 'crop', src: item.crop, alt: 'scan: ' + (item.text || ''), title: 'the scan around “' + (item.text || '') + '”' });
+  }
 
   docText.addEventListener('mouseover', function (event) {
     const mark = event.target.closest('mark');
@@ -493,7 +498,7 @@
     const css = [verdicts.length ? 'verdict-' + token(verdicts[0]) : '', c.target ? 'is-target' : ''].join(' ').trim();
     return el('tr', { 'data-i': i, class: css || null }, [
       el('td', { class: 'path' }, el('a', { href: '#doc-' + c.doc }, doc.path)),
-      el('td', null, el('a', { href: '#item-' + i, class: 'goto', 'data-item': i }, c.text || '(no text)')),
+      el('td', null, [el('a', { href: '#item-' + i, class: 'goto', 'data-item': i }, c.text || '(no text)'), c.crop ? cropImage(c) : null]),
       el('td', { class: 'num', title: c.value || null }, c.damaged ? '—' : c.shown || [c.value || '', c.unit ? ' ' + c.unit : '']),
       el('td', { title: c.qualifier || null }, UI.qualifiers[c.qualifier] || c.qualifier),
       indicatorCell(c.indicator),
