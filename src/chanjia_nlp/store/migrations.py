@@ -118,7 +118,20 @@ def _locations(connection: Connection) -> None:
     index.create(connection, checkfirst=True)
 
 
+def _reserved(connection: Connection) -> None:
+    """Version 7 belongs to another change made at the same time (see the note at :data:`MIGRATIONS`)."""
+
+
+def _finding_reviews(connection: Connection) -> None:
+    """Version 8: ``finding_reviews``, every decision on a 台账 finding (confirm, correct, reject)."""
+    from .schema import finding_reviews
+
+    finding_reviews.create(connection, checkfirst=True)
+
+
 #: ``(description, function)`` in version order.
+# NOTE: version 7 is taken by a change on another branch; when both are merged its entry replaces
+# the placeholder below (keep 8 as it is: it only creates its own table, whatever 7 did).
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("create documents, quantities, programmes, entities, findings, runs", _create_all),
     ("add documents.published_source and documents.warnings", _add_columns("documents", "published_source", "warnings")),
@@ -129,6 +142,8 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("add users (who may sign in to chanjia serve) and reviews (every decision on a figure)", _reviews),
     ("identify documents by location: add documents.location, duplicate_of, removed and runs.root; "
      "one current version per location", _locations),
+    ("reserved (version 7 of a change merged separately)", _reserved),
+    ("add finding_reviews (every decision on a 台账 finding: confirm, correct or reject)", _finding_reviews),
 ]
 
 

@@ -44,6 +44,7 @@ __all__ = [
     "RECORD_TABLES",
     "documents",
     "entities",
+    "finding_reviews",
     "findings",
     "metadata",
     "programmes",
@@ -311,6 +312,27 @@ reviews = Table(
     Column("source", String(16), nullable=False),  # serve | import
     Index("ux_reviews_figure_version", "doc_id", "start", "end", "version", unique=True),
     Index("ix_reviews_reviewer", "reviewer"),
+)
+
+#: Every review decision on a 台账 finding (schema version 8), never updated or deleted, as
+#: ``reviews`` is for figures: a finding is its ``finding_id`` (a stable hash of its check and
+#: evidence, so checking the same 台账 again keeps its reviews); ``version`` counts the decisions
+#: on it and the unique index refuses a decision based on a stale version. ``before`` and
+#: ``after`` hold the finding's ``verdict``, ``expected`` and ``observed``.
+finding_reviews = Table(
+    "finding_reviews",
+    metadata,
+    Column("id", _key(), primary_key=True),
+    Column("finding_id", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("action", String(16), nullable=False),  # confirm | correct | reject
+    Column("reviewer", String(64), nullable=False),
+    Column("reviewed_at", DateTime(timezone=True), nullable=False),
+    Column("before", _json()),
+    Column("after", _json()),
+    Column("note", Text),
+    Column("source", String(16), nullable=False),  # serve | import
+    Index("ux_finding_reviews_version", "finding_id", "version", unique=True),
 )
 
 #: The table each stored record type goes to.
