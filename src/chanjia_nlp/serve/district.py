@@ -33,6 +33,9 @@ FAMILIES = {
 }
 
 
+_SCOPE_FAMILY = {"as_of": "stock", "annual": "flow", "increment": "flow", "cumulative": "cumulative"}
+
+
 def family(basis: Any) -> str | None:
     """``stock``, ``flow``, ``cumulative`` or ``unstated`` for a table row's basis (``None``: no figure)."""
     return FAMILIES.get(str(basis)) if basis else None
@@ -81,9 +84,12 @@ def district_rows(rows: Iterable[Mapping[str, Any]], ledger: Sequence[Mapping[st
 
 def district_charts(rows: Iterable[Mapping[str, Any]], names: Mapping[str, str], families: Mapping[str, str]
                     ) -> list[dict[str, Any]]:
-    """One chart per indicator and family (stock, flow, cumulative, unstated): the value the
-    table chose for each year, achieved figures only. Never a count of mentions, never a stock
-    added to a flow: each bar is one row of the table."""
+    """One chart per indicator and family (stock, flow, cumulative, unstated): one figure a year,
+    achieved figures only. Never a count of mentions, never a stock added to a flow.
+
+    A year's bar is the figure the table chose when it is of the chart's family; when the table
+    chose a stock, the flow chart takes the year's flow the table set aside only because a stock
+    comes first (an annual figure before an increment; several are never added up)."""
     series: dict[tuple[str, str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
     for row in rows:
         kind = row.get("family")
@@ -91,6 +97,15 @@ def district_charts(rows: Iterable[Mapping[str, Any]], names: Mapping[str, str],
             continue
         unit = str(row.get("currency") if row.get("kind") == "money" else row.get("unit") or "")
         series[(str(row["indicator"]), kind, unit)][str(row["year"])] = dict(row)
+    for row in rows:
+        if row.get("family") is None or row.get("target") is True:
+            continue
+        unit = str(row.get("currency") if row.get("kind") == "money" else row.get("unit") or "")
+        set_aside = [c for c in row.get("candidates") or [] if str(c.get("lost") or "").endswith("is chosen first")
+                     and c.get("value") is not None and _SCOPE_FAMILY.get(c.get("scope")) not in (None, row["family"])]
+        for cand in sorted(set_aside, key=lambda c: c.get("scope") != "annual"):
+            key = (str(row["indicator"]), _SCOPE_FAMILY[cand["scope"]], unit)
+            series[key].setdefault(str(row["year"]), {**cand, "currency": row.get("currency")})
     order = {"stock": 0, "flow": 1, "cumulative": 2, "unstated": 3}
     charts = []
     for (ident, kind, unit), years in sorted(series.items(), key=lambda kv: (kv[0][0], order[kv[0][1]], kv[0][2])):
