@@ -19,10 +19,12 @@ from markupsafe import Markup
 
 from ..exports import CSV_ENCODING, no_formulas, put_number, sheet_text
 from ..outputs import spreadsheet_text
-from ..report.charts import bar_chart
+from markupsafe import escape
+
+from ..outputs import visible
 from ..report.i18n import shown_value
 
-__all__ = ["FAMILIES", "district_charts", "district_rows", "family", "to_csv", "to_xlsx"]
+__all__ = ["FAMILIES", "district_charts", "district_rows", "family", "to_csv", "to_xlsx", "year_bars"]
 
 #: How a row's figure counts, from the assessment table's ``basis``: stocks (a total at a moment)
 #: and flows (what a year added or did) are drawn apart and never added to each other.
@@ -116,8 +118,31 @@ def district_charts(rows: Iterable[Mapping[str, Any]], names: Mapping[str, str],
             bars.append((year, abs(value), shown, None))
         title = f"{names.get(ident, ident)} · {families[kind]}"
         charts.append({"indicator": ident, "family": kind, "unit": unit, "title": title,
-                       "svg": Markup(bar_chart(bars, label=title))})
+                       "svg": year_bars(bars, label=title)})
     return charts
+
+
+_ROW, _YEAR, _BAR, _WIDTH = 24, 52, 200, 380
+
+
+def year_bars(bars: Sequence[tuple[str, Decimal, str, Any]], *, label: str) -> Markup:
+    """A small horizontal bar chart, one bar a year (``(year, size, value shown, _)``), every
+    label escaped; sized for a card on a phone (380 units wide, scaled down by CSS)."""
+    top = max((size for _, size, _, _ in bars), default=Decimal(0)) or Decimal(1)
+    height = _ROW * len(bars) + 6
+    parts = [f'<svg class="chart" role="img" aria-label="{escape(visible(label))}" viewBox="0 0 {_WIDTH} {height}" '
+             f'width="{_WIDTH}" height="{height}">']
+    for n, (year, size, shown, _) in enumerate(bars):
+        y = 3 + n * _ROW
+        width = max(1.0, float(size / top) * _BAR) if size else 0.0
+        parts.append(
+            f'<g class="bar"><title>{escape(year)}: {escape(shown)}</title>'
+            f'<text x="{_YEAR - 8}" y="{y + 16}" text-anchor="end">{escape(year)}</text>'
+            f'<rect x="{_YEAR}" y="{y + 3}" width="{width:.1f}" height="{_ROW - 6}" rx="2"></rect>'
+            f'<text x="{_YEAR + width + 6:.1f}" y="{y + 16}">{escape(shown)}</text></g>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
 
 
 #: The columns of an export, by key of the page's words.
