@@ -308,21 +308,15 @@ class _Views:
         filters = {name: (params.get(name) or "").strip() or None for name in ("subject", "indicator", "period")}
         error = None
         try:
-            frame = self.store.claims(**filters)
-        except ConfigError as exc:
-            error, frame = str(exc), self.store.claims().iloc[0:0]
-        try:
             page = max(1, int(params.get("page") or 1))
         except ValueError:
             page = 1
-        rows = frame.to_dict("records")
-        shown = rows[(page - 1) * PAGE: page * PAGE]
-        latest = self.store.latest_reviews(doc_ids={r["doc_id"] for r in shown}) if shown else {}
-        for row in shown:
-            review = latest.get((row["doc_id"], row["start"], row["end"]))
-            row["version"] = review["version"] if review else 0
+        try:  # one page read from the database, not every claim
+            shown, total = self.store.claims_page((page - 1) * PAGE, PAGE, **filters)
+        except ConfigError as exc:
+            error, shown, total = str(exc), [], 0
         query = {k: v for k, v in filters.items() if v}
-        return self.page(request, "claims.html.j2", rows=shown, total=len(rows), page=page, pages=max(1, -(-len(rows) // PAGE)),
+        return self.page(request, "claims.html.j2", rows=shown, total=total, page=page, pages=max(1, -(-total // PAGE)),
                          filters=filters, query=urlencode(query), error=error, title=self.s["claims"])
 
     def table(self, request: Any) -> Any:
@@ -339,7 +333,7 @@ class _Views:
         except ConfigError as exc:
             error, rows = str(exc), []
         rows = district_rows(rows, self._ledger())  # the 台账 verdicts as reviewed, with their findings
-        doc_ids = {d["path"]: d["doc_id"] for d in self.store.documents().to_dict("records")}
+        doc_ids = self.store.current_doc_ids(row.get("path") for row in rows)
         for row in rows:
             row["doc_id"] = doc_ids.get(row.get("path"))
             evidence = row.get("evidence") or []
@@ -349,31 +343,40 @@ class _Views:
 
     def _ledger(self, under: frozenset[str] | None = None) -> list[dict[str, Any]]:
         """The ledger findings (of the regions ``under``), as their reviews leave them."""
-        found = [f for f in self.store.findings(check="ledger") if under is None or f.get("subject_code") in under]
+        if under is None:
+            found = list(self.store.findings(check="ledger"))
+        else:
+            found, _ = self.store.findings_page(0, 100_000, check="ledger", codes=under)
         latest = self.store.latest_finding_reviews({f["finding_id"] for f in found}) if found else {}
         return [_reviewed_finding(f, latest.get(f["finding_id"])) for f in found]
 
     def findings(self, request: Any) -> Any:
-        rows = list(self.store.findings())
-        latest = self.store.latest_finding_reviews()
+        try:
+            page = max(1, int(request.query_params.get("page") or 1))
+        except ValueError:
+            page = 1
+        rows, total = self.store.findings_page((page - 1) * PAGE, PAGE)
+        latest = self.store.latest_finding_reviews({row["finding_id"] for row in rows}) if rows else {}
         rows = [_reviewed_finding(row, latest.get(row["finding_id"])) for row in rows]
-        return self.page(request, "findings.html.j2", rows=rows, title=self.s["findings"])
+        return self.page(request, "findings.html.j2", rows=rows, total=total, page=page,
+                         pages=max(1, -(-total // PAGE)), title=self.s["findings"])
 
     # -- districts -------------------------------------------------------------------------
 
     def districts(self, request: Any) -> Any:
-        from ..subjects import divisions
+        from ..subjects import divisions, rollup_code
 
-        frame = self.store.table(by="district", ledger=False)
         counts: dict[str, dict[str, Any]] = {}
-        for row in frame.to_dict("records"):
-            code = row.get("region_code")
-            division = divisions().get(code or "")
-            if division is None or division.level != "district":
+        for code, year, claims in self.store.claim_counts():  # claims as extracted: a listing, not the table
+            district = rollup_code(code, "district")
+            division = divisions().get(district or "")
+            if division is None:
                 continue
-            item = counts.setdefault(code, {"code": code, "name": division.name, "rows": 0, "years": set()})
-            item["rows"] += 1
-            item["years"].add(row.get("year"))
+            item = counts.setdefault(division.code, {"code": division.code, "name": division.name, "rows": 0,
+                                                     "years": set()})
+            item["rows"] += claims
+            if year and year.isdigit():
+                item["years"].add(year)
         listed = sorted(counts.values(), key=lambda d: d["code"])
         for item in listed:
             item["years"] = ", ".join(str(y) for y in sorted(item["years"]))
@@ -395,7 +398,7 @@ class _Views:
         rows = [r for r in frame.to_dict("records") if r.get("region_code") == code]
         ledger = self._ledger(codes_under(code))
         shown = district_rows(rows, ledger, **filters)
-        doc_ids = {d["path"]: d["doc_id"] for d in self.store.documents().to_dict("records")}
+        doc_ids = self.store.current_doc_ids(row.get("path") for row in shown)
         for row in shown:
             row["doc_id"] = doc_ids.get(row.get("path"))
             evidence = row.get("evidence") or []

@@ -30,7 +30,7 @@ from .connect import WRITE, make_engine
 from .migrations import current_version, newest_version, upgrade
 from .reviews import ReviewsMixin, apply_review, matches
 from .rows import RowMapper
-from .schema import CURRENT, RECORD_TABLES, documents, entities, findings, programmes, quantities, runs
+from .schema import CURRENT, RECORD_TABLES, documents, entities, findings, programmes, quantities, reviews, runs
 
 if TYPE_CHECKING:
     import pandas as pd  # imported where a DataFrame is made: writers never need it
@@ -526,6 +526,64 @@ class Store(ReviewsMixin):
         Raises:
             ConfigError: an unknown indicator, level or ``targets``, or a period that is no year.
         """
+        filters = dict(indicator=indicator, subject=subject, period=period, level=level, doc_id=doc_id,
+                       targets=targets, subject_exact=subject_exact)
+        query = self._claims_query(**filters)
+        q = quantities.c
+        import pandas as pd
+
+        latest = self.latest_reviews()
+        with self._reading("cannot read claims") as conn:
+            result = conn.execute(query.order_by(self._bytewise(q.path), q.start, q.id))
+            columns = [*result.keys(), "reviewed_by", "reviewed_at", "review"]
+            rows = [dict(row._mapping) for row in result]
+            if latest:
+                # Reviewed figures: as their latest decision leaves them, filtered as reviewed.
+                rows = [row for row in rows if (row["doc_id"], row["start"], row["end"]) not in latest]
+                rows += self._reviewed_claims(conn, latest, filters)
+                rows.sort(key=lambda row: (row["path"], row["start"]))  # code points: as the query orders
+        return _claims_frame(rows, columns)
+
+    def claims_page(self, offset: int = 0, limit: int = 200, **filters: Any) -> tuple[list[dict[str, Any]], int]:
+        """One page of :meth:`claims` (the same filters, order and reviewed values) without
+        reading the others: ``(rows, total)``, rows as dicts. The unreviewed claims are counted
+        and paged in SQL; the reviewed ones (as their decisions leave them) are merged in.
+
+        Raises:
+            ConfigError: as :meth:`claims`.
+        """
+        from sqlalchemy import exists
+
+        query = self._claims_query(**filters)
+        q, r = quantities.c, reviews.c
+        filters = {"indicator": None, "subject": None, "period": None, "level": None, "doc_id": None,
+                   "targets": "include", "subject_exact": False, **filters}
+        unreviewed = query.where(~exists().where(r.doc_id == q.doc_id, r.start == q.start, r.end == q.end))
+        latest = self.latest_reviews()
+        with self._reading("cannot read claims") as conn:
+            mine = self._reviewed_claims(conn, latest, filters) if latest else []
+            mine.sort(key=lambda row: (row["path"], row["start"], row["end"]))
+            total = conn.execute(select(func.count()).select_from(unreviewed.subquery())).scalar() or 0
+            low = max(0, offset - len(mine))
+            result = conn.execute(unreviewed.order_by(self._bytewise(q.path), q.start, q.id)
+                                  .offset(low).limit(limit + len(mine)))
+            fetched = [dict(row._mapping) for row in result]
+        key = lambda row: (row["path"], row["start"], row["end"])  # noqa: E731
+        ended = len(fetched) < limit + len(mine)
+        last = key(fetched[-1]) if fetched else None
+        first = key(fetched[0]) if fetched else None
+        before = 0 if low == 0 or first is None else sum(key(row) < first for row in mine)
+        taken = [row for row in mine[before:] if ended or last is None or key(row) <= last]
+        window = sorted(fetched + taken, key=key)
+        at = offset - (low + before)
+        for row in fetched:
+            row.update(reviewed_by=None, reviewed_at=None, review=None)
+        return window[at : at + limit], total + len(mine)
+
+    def _claims_query(self, *, indicator: str | None = None, subject: str | None = None, period: str | None = None,
+                      level: str | None = None, doc_id: str | None = None, targets: str = "include",
+                      subject_exact: bool = False) -> Select[Any]:
+        """The claims as extracted that pass the filters (see :meth:`claims`), unordered."""
         if targets not in TARGETS:
             raise ConfigError(value_invalid_msg("targets", targets, TARGETS))
         q = quantities.c
@@ -556,44 +614,34 @@ class Store(ReviewsMixin):
             query = query.where(q.target.is_not(True))  # NULL: stored before targets were marked
         elif targets == "only":
             query = query.where(q.target.is_(True))
-        import pandas as pd
+        return query
 
-        latest = self.latest_reviews()
-        with self._reading("cannot read claims") as conn:
-            result = conn.execute(query.order_by(self._bytewise(q.path), q.start, q.id))
-            columns = [*result.keys(), "reviewed_by", "reviewed_at", "review"]
-            rows = [dict(row._mapping) for row in result]
-            if latest:
-                # Reviewed figures: as their latest decision leaves them, filtered as reviewed.
-                rows = [row for row in rows if (row["doc_id"], row["start"], row["end"]) not in latest]
-                reviewed_docs = sorted({key[0] for key in latest})
-                every = (
-                    select(*(q[name] for name in _CLAIM_COLUMNS), q.claim, documents.c.title, documents.c.published)
-                    .join_from(quantities, documents, documents.c.version_id == q.version_id)
-                    .where(q.superseded_by.is_(None), q.doc_id.in_(reviewed_docs))
-                )
-                for row in conn.execute(every):
-                    item = dict(row._mapping)
-                    review = latest.get((item["doc_id"], item["start"], item["end"]))
-                    if review is None:
-                        continue
-                    item = apply_review(item, review)
-                    if item is not None:
-                        item["reviewed_at"] = item["reviewed_at"].isoformat()
-                        for name in ("value", "low", "high"):
-                            item[name] = None if item.get(name) is None else Decimal(str(item[name]))
-                    if item is not None and matches(item, indicator=indicator, subject=subject, period=period,
-                                                    level=level, doc_id=doc_id, targets=targets,
-                                                    subject_exact=subject_exact):
-                        item.pop("claim", None)
-                        rows.append(item)
-                rows.sort(key=lambda row: (row["path"], row["start"]))  # code points: as the query orders
-            frame = pd.DataFrame([[row.get(name) for name in columns] for row in rows], columns=columns, dtype=object)
-        for name in ("start", "end"):
-            frame[name] = frame[name].astype("int64")
-        frame["parent"] = frame["parent"].astype("Int64")
-        frame["target"] = frame["target"].astype("boolean")
-        return frame
+    def _reviewed_claims(self, conn: Connection, latest: Mapping[tuple[str, int, int], Mapping[str, Any]],
+                         filters: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The reviewed figures as their latest decisions leave them, filtered as reviewed."""
+        q = quantities.c
+        rows = []
+        reviewed_docs = sorted({key[0] for key in latest})
+        for at in range(0, len(reviewed_docs), 500):
+            every = (
+                select(*(q[name] for name in _CLAIM_COLUMNS), q.claim, documents.c.title, documents.c.published)
+                .join_from(quantities, documents, documents.c.version_id == q.version_id)
+                .where(q.superseded_by.is_(None), q.doc_id.in_(reviewed_docs[at : at + 500]))
+            )
+            for row in conn.execute(every):
+                item: dict[str, Any] | None = dict(row._mapping)
+                review = latest.get((item["doc_id"], item["start"], item["end"]))  # type: ignore[index]
+                if review is None:
+                    continue
+                item = apply_review(item, review)  # type: ignore[arg-type]
+                if item is not None:
+                    item["reviewed_at"] = item["reviewed_at"].isoformat()
+                    for name in ("value", "low", "high"):
+                        item[name] = None if item.get(name) is None else Decimal(str(item[name]))
+                if item is not None and matches(item, **filters):
+                    item.pop("claim", None)
+                    rows.append(item)
+        return rows
 
     def table(
         self,
@@ -632,13 +680,29 @@ class Store(ReviewsMixin):
                 raise ConfigError(f"`subject` = {subject!r} is no district, city or province of the gazetteer; "
                                   "give one such as 无锡, 惠山区 or 江苏省")
             region = found.code
-        records = self.records(types=["document", "quantity"], reviewed=True)
+        doc_ids = None if region is None else self._documents_about(region)
+        records = self.records(types=["document", "quantity"], doc_ids=doc_ids, reviewed=True)
         found_ledger = list(self.findings(check="ledger")) if ledger else []
         rows = assessment_table(records, found_ledger, by=by, indicator=indicator, year=year, region=region,
                                 targets=targets)
         import pandas as pd
 
         return pd.DataFrame(rows, columns=list(COLUMNS), dtype=object)
+
+    def _documents_about(self, region: str) -> list[str]:
+        """The documents a table of ``region`` (a division code) reads: those with a claim about
+        it or a division under it, and those with a reviewed figure (a correction may move a
+        figure into the region)."""
+        from ..subjects import codes_under
+
+        q = quantities.c
+        with self._reading("cannot read claims") as conn:
+            about = conn.execute(
+                select(q.doc_id).distinct()
+                .where(q.claim.is_(True), q.superseded_by.is_(None), q.subject_code.in_(sorted(codes_under(region))))
+            ).scalars().all()
+            reviewed = conn.execute(select(reviews.c.doc_id).distinct()).scalars().all()
+        return sorted({*about, *reviewed})
 
     def stats(self) -> dict[str, Any]:
         """Counts for a quick look: current documents by status, records by type, claims per
@@ -862,6 +926,17 @@ class Store(ReviewsMixin):
                 yield conn
         except SQLAlchemyError as exc:
             raise StoreError(f"{what} from {self.url}: {_reason(exc)}") from exc
+
+
+def _claims_frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    import pandas as pd
+
+    frame = pd.DataFrame([[row.get(name) for name in columns] for row in rows], columns=columns, dtype=object)
+    for name in ("start", "end"):
+        frame[name] = frame[name].astype("int64")
+    frame["parent"] = frame["parent"].astype("Int64")
+    frame["target"] = frame["target"].astype("boolean")
+    return frame
 
 
 def _inside(location: str, folders: Iterable[str]) -> bool:

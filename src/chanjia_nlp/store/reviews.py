@@ -424,6 +424,56 @@ class ReviewsMixin:
             raise StoreError(f"cannot store the review: {_reason(exc)}") from exc
         return {"id": key, **values}
 
+    def current_doc_ids(self, paths: Iterable[str]) -> dict[str, str]:
+        """The ``doc_id`` of the current document at each display path of ``paths`` that has one."""
+        wanted = sorted({p for p in paths if isinstance(p, str)})
+        found: dict[str, str] = {}
+        d = documents.c
+        with self._reading("cannot read documents") as conn:  # type: ignore[attr-defined]
+            for at in range(0, len(wanted), 500):
+                rows = conn.execute(select(d.path, d.doc_id).where(CURRENT, d.duplicate_of.is_(None),
+                                                                  d.path.in_(wanted[at : at + 500])))
+                found.update({path: doc_id for path, doc_id in rows})
+        return found
+
+    def claim_counts(self) -> list[tuple[str | None, str | None, int]]:
+        """``(subject_code, year, claims)`` of the current claims as extracted, for a quick listing."""
+        q = quantities.c
+        year = func.substr(q.period, 1, 4)
+        with self._reading("cannot read claims") as conn:  # type: ignore[attr-defined]
+            rows = conn.execute(select(q.subject_code, year, func.count()).where(q.claim.is_(True), q.superseded_by.is_(None))
+                                .group_by(q.subject_code, year))
+            return [(code, when, int(n)) for code, when, n in rows]
+
+    def findings_page(self, offset: int = 0, limit: int = 200, *, check: str | None = None,
+                      codes: Iterable[str] | None = None) -> tuple[list[dict[str, Any]], int]:
+        """One page of the stored findings in the order they were first written (of one ``check``,
+        about the division ``codes``): ``(findings, total)``.
+
+        Raises:
+            ConfigError: an unknown check.
+        """
+        from ..records import CHECKS
+        from .database import _FINDINGS
+
+        f = findings.c
+        query = select(f.run_id, *_FINDINGS.columns())
+        if check is not None:
+            if check not in CHECKS:
+                raise ConfigError(value_invalid_msg("check", check, CHECKS))
+            query = query.where(f.check == check)
+        if codes is not None:
+            query = query.where(f.subject_code.in_(sorted(codes)))
+        with self._reading("cannot read findings") as conn:  # type: ignore[attr-defined]
+            total = conn.execute(select(func.count()).select_from(query.subquery())).scalar() or 0
+            rows = conn.execute(query.order_by(f.id).offset(offset).limit(limit)).all()
+        out = []
+        for row in rows:
+            found = _FINDINGS.to_record(row)
+            found["run_id"] = row.run_id
+            out.append(found)
+        return out, int(total)
+
     # -- reviews of 台账 findings ---------------------------------------------------------------
 
     def finding(self, finding_id: str) -> dict[str, Any] | None:
