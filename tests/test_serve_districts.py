@@ -336,3 +336,55 @@ def test_charts_draw_stocks_and_flows_apart_one_figure_a_year(client):
     bars = {family: re.findall(r"<title>([^<]+)</title>", svg) for family, svg in charts.items()}
     assert bars == {"stock": ["2022: 31,000 人"], "flow": ["2022: 2,150 名"]}
     assert "33,150" not in page and "2,000" not in "".join(charts.values())  # never a stock plus a flow, no target
+
+
+# -- the reads a busy server makes ----------------------------------------------------------------
+
+
+@pytest.fixture
+def reviewed_copy(checked, tmp_path):
+    """A database of the corpus with one claim in seven decided on (confirmed, rejected, or
+    corrected to another indicator and district): SQLite copied, PostgreSQL reviewed in place
+    (and left so: the module's other tests decide on other figures)."""
+    import shutil
+
+    url, name = checked
+    if name is None:
+        shutil.copy(url, tmp_path / "copy.sqlite")
+        url = str(tmp_path / "copy.sqlite")
+    with store.open(url, schema=name) as st:
+        frame = st.claims()
+        for n, (doc_id, start, end) in enumerate(list(zip(frame["doc_id"], frame["start"], frame["end"], strict=True))[3::7]):
+            figure = st.figure(doc_id, int(start), int(end))
+            if figure["version"]:
+                continue
+            action = ("confirm", "reject", "correct")[n % 3]
+            changes = {"indicator": "pilot_units", "subject": "梁溪区"} if action == "correct" else None
+            st.review(doc_id, int(start), int(end), action, reviewer="zoe", based_on=0, changes=changes)
+        yield st
+
+
+@pytest.mark.parametrize("filters", [{}, {"indicator": "pilot_units"}, {"subject": "惠山"}, {"subject": "梁溪"},
+                                     {"period": "2022", "targets": "exclude"}])
+def test_a_page_of_claims_is_the_slice_of_all_claims(reviewed_copy, filters):
+    every = reviewed_copy.claims(**filters)
+    wanted = list(zip(every["doc_id"], every["start"], every["reviewed_by"]))
+    assert any(w[2] == "zoe" for w in wanted) or filters.get("subject") == "惠山"
+    for offset in range(0, len(wanted) + 3, 11):
+        for limit in (1, 7, 200):
+            rows, total = reviewed_copy.claims_page(offset, limit, **filters)
+            assert total == len(wanted)
+            assert [(r["doc_id"], r["start"], r["reviewed_by"]) for r in rows] == wanted[offset : offset + limit]
+
+
+@pytest.mark.parametrize("subject", ["惠山", "梁溪区", "江都", "无锡", "江苏"])
+def test_a_regions_table_reads_only_its_documents_and_findings_and_gives_the_same_rows(reviewed_copy, subject):
+    from chanjia_nlp.assessment import assessment_table
+    from chanjia_nlp.subjects import resolve_region
+
+    region = resolve_region(subject).code
+    ledger = list(reviewed_copy.findings(check="ledger"))
+    for by in ("district", "city", "province"):
+        everything = assessment_table(list(reviewed_copy.records(types=["document", "quantity"], reviewed=True)),
+                                      ledger, by=by, region=region)
+        assert reviewed_copy.table(by=by, subject=subject).to_dict("records") == everything

@@ -619,14 +619,16 @@ class Store(ReviewsMixin):
     def _reviewed_claims(self, conn: Connection, latest: Mapping[tuple[str, int, int], Mapping[str, Any]],
                          filters: Mapping[str, Any]) -> list[dict[str, Any]]:
         """The reviewed figures as their latest decisions leave them, filtered as reviewed."""
+        from sqlalchemy import tuple_
+
         q = quantities.c
         rows = []
-        reviewed_docs = sorted({key[0] for key in latest})
-        for at in range(0, len(reviewed_docs), 500):
+        keys = sorted(latest)
+        for at in range(0, len(keys), 300):
             every = (
                 select(*(q[name] for name in _CLAIM_COLUMNS), q.claim, documents.c.title, documents.c.published)
                 .join_from(quantities, documents, documents.c.version_id == q.version_id)
-                .where(q.superseded_by.is_(None), q.doc_id.in_(reviewed_docs[at : at + 500]))
+                .where(q.superseded_by.is_(None), tuple_(q.doc_id, q.start, q.end).in_(keys[at : at + 300]))
             )
             for row in conn.execute(every):
                 item: dict[str, Any] | None = dict(row._mapping)
@@ -682,7 +684,14 @@ class Store(ReviewsMixin):
             region = found.code
         doc_ids = None if region is None else self._documents_about(region)
         records = self.records(types=["document", "quantity"], doc_ids=doc_ids, reviewed=True)
-        found_ledger = list(self.findings(check="ledger")) if ledger else []
+        if not ledger:
+            found_ledger = []
+        elif region is None:
+            found_ledger = list(self.findings(check="ledger"))
+        else:  # only a finding about the region or a division under it can meet one of its rows
+            from ..subjects import codes_under
+
+            found_ledger, _ = self.findings_page(0, 10**9, check="ledger", codes=codes_under(region))
         rows = assessment_table(records, found_ledger, by=by, indicator=indicator, year=year, region=region,
                                 targets=targets)
         import pandas as pd
