@@ -20,7 +20,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, Select, bindparam, case, func, or_, select, update
+from sqlalchemy import Connection, Engine, Select, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -561,9 +561,12 @@ class Store(ReviewsMixin):
         unreviewed = query.where(~exists().where(r.doc_id == q.doc_id, r.start == q.start, r.end == q.end))
         latest = self.latest_reviews()
         with self._reading("cannot read claims") as conn:
-            mine = self._reviewed_claims(conn, latest, filters) if latest else []
+            extracted = [0]
+            mine = self._reviewed_claims(conn, latest, filters, extracted) if latest else []
             mine.sort(key=lambda row: (row["path"], row["start"], row["end"]))
-            total = conn.execute(select(func.count()).select_from(unreviewed.subquery())).scalar() or 0
+            # the unreviewed claims: all claims as extracted (counted once per state of the
+            # documents) less the reviewed ones that were among them
+            total = self._extracted_count(conn, query, filters) - extracted[0]
             low = max(0, offset - len(mine))
             result = conn.execute(unreviewed.order_by(self._bytewise(q.path), q.start, q.id)
                                   .offset(low).limit(limit + len(mine)))
@@ -579,6 +582,20 @@ class Store(ReviewsMixin):
         for row in fetched:
             row.update(reviewed_by=None, reviewed_at=None, review=None)
         return window[at : at + limit], total + len(mine)
+
+    def _extracted_count(self, conn: Connection, query: Select[Any], filters: Mapping[str, Any]) -> int:
+        """How many claims as extracted pass ``filters`` (``query``), counted again only when
+        documents were written or removed since (a new version or a new run): counting half a
+        million rows on every page view would make the page slow."""
+        state = (conn.execute(select(func.max(documents.c.version_id))).scalar(),
+                 conn.execute(select(func.count()).select_from(runs)).scalar())
+        key = (state, tuple(sorted((k, str(v)) for k, v in filters.items())))
+        counted: dict[Any, int] = self.__dict__.setdefault("_counted", {})
+        if key not in counted:
+            if len(counted) >= 256:
+                counted.clear()
+            counted[key] = conn.execute(select(func.count()).select_from(query.subquery())).scalar() or 0
+        return counted[key]
 
     def _claims_query(self, *, indicator: str | None = None, subject: str | None = None, period: str | None = None,
                       level: str | None = None, doc_id: str | None = None, targets: str = "include",
@@ -617,8 +634,9 @@ class Store(ReviewsMixin):
         return query
 
     def _reviewed_claims(self, conn: Connection, latest: Mapping[tuple[str, int, int], Mapping[str, Any]],
-                         filters: Mapping[str, Any]) -> list[dict[str, Any]]:
-        """The reviewed figures as their latest decisions leave them, filtered as reviewed."""
+                         filters: Mapping[str, Any], extracted: list[int] | None = None) -> list[dict[str, Any]]:
+        """The reviewed figures as their latest decisions leave them, filtered as reviewed;
+        ``extracted`` (a one-item list) counts those that pass the filters as extracted."""
         from sqlalchemy import tuple_
 
         q = quantities.c
@@ -635,6 +653,8 @@ class Store(ReviewsMixin):
                 review = latest.get((item["doc_id"], item["start"], item["end"]))  # type: ignore[index]
                 if review is None:
                     continue
+                if extracted is not None and matches(item, **filters):  # type: ignore[arg-type]
+                    extracted[0] += 1
                 item = apply_review(item, review)  # type: ignore[arg-type]
                 if item is not None:
                     item["reviewed_at"] = item["reviewed_at"].isoformat()
@@ -682,8 +702,10 @@ class Store(ReviewsMixin):
                 raise ConfigError(f"`subject` = {subject!r} is no district, city or province of the gazetteer; "
                                   "give one such as 无锡, 惠山区 or 江苏省")
             region = found.code
-        doc_ids = None if region is None else self._documents_about(region)
-        records = self.records(types=["document", "quantity"], doc_ids=doc_ids, reviewed=True)
+        if region is None:
+            records: Iterable[dict[str, Any]] = self.records(types=["document", "quantity"], reviewed=True)
+        else:
+            records = self._region_records(region)
         if not ledger:
             found_ledger = []
         elif region is None:
@@ -698,20 +720,45 @@ class Store(ReviewsMixin):
 
         return pd.DataFrame(rows, columns=list(COLUMNS), dtype=object)
 
-    def _documents_about(self, region: str) -> list[str]:
-        """The documents a table of ``region`` (a division code) reads: those with a claim about
-        it or a division under it, and those with a reviewed figure (a correction may move a
-        figure into the region)."""
+    def _region_records(self, region: str) -> Iterator[dict[str, Any]]:
+        """What a table of ``region`` (a division code) reads, as :meth:`records` gives it with
+        ``reviewed``: the claims about the region or a division under it and every reviewed
+        figure (a correction may move a figure into the region), after their documents; other
+        figures, and documents without such claims, are left out (no row of the region uses them)."""
+        from sqlalchemy import tuple_
+
         from ..subjects import codes_under
 
         q = quantities.c
+        latest = self.latest_reviews()
+        keys = sorted(latest)
+        mapper = _MAPPERS["quantity"]
+        about = q.subject_code.in_(sorted(codes_under(region)))
+        found: dict[int, list[tuple[int, int, dict[str, Any]]]] = {}
         with self._reading("cannot read claims") as conn:
-            about = conn.execute(
-                select(q.doc_id).distinct()
-                .where(q.claim.is_(True), q.superseded_by.is_(None), q.subject_code.in_(sorted(codes_under(region))))
-            ).scalars().all()
-            reviewed = conn.execute(select(reviews.c.doc_id).distinct()).scalars().all()
-        return sorted({*about, *reviewed})
+            wanted = [and_(q.claim.is_(True), about)]
+            wanted += [tuple_(q.doc_id, q.start, q.end).in_(keys[at : at + 300]) for at in range(0, len(keys), 300)]
+            for condition in wanted:
+                for row in conn.execute(select(q.version_id, q.id, *mapper.columns())
+                                        .where(q.superseded_by.is_(None), condition)):
+                    found.setdefault(row.version_id, []).append((row.start, row.id, mapper.to_record(row)))
+            docs = _MAPPERS["document"]
+            order = []
+            ids = sorted(found)
+            for at in range(0, len(ids), _CHUNK):
+                order += conn.execute(select(documents.c.version_id, *docs.columns())
+                                      .where(documents.c.version_id.in_(ids[at : at + _CHUNK]), CURRENT,
+                                             documents.c.duplicate_of.is_(None))).all()
+        order.sort(key=lambda row: (row.path, row.version_id))
+        stream = []
+        for row in order:
+            stream.append(docs.to_record(row))
+            seen = set()
+            for _, key, record in sorted(found[row.version_id], key=lambda item: item[:2]):
+                if key not in seen:  # a reviewed claim about the region is found twice
+                    seen.add(key)
+                    stream.append(record)
+        return _reviewed(iter(stream), latest)
 
     def stats(self) -> dict[str, Any]:
         """Counts for a quick look: current documents by status, records by type, claims per

@@ -123,10 +123,13 @@ def _reserved(connection: Connection) -> None:
 
 
 def _finding_reviews(connection: Connection) -> None:
-    """Version 8: ``finding_reviews``, every decision on a 台账 finding (confirm, correct, reject)."""
-    from .schema import finding_reviews
+    """Version 8: ``finding_reviews``, every decision on a 台账 finding (confirm, correct, reject),
+    and the index of claims in page order (its own dialect's)."""
+    from .schema import finding_reviews, quantities
 
     finding_reviews.create(connection, checkfirst=True)
+    name = "ix_quantities_order_c" if connection.dialect.name == "postgresql" else "ix_quantities_order"
+    next(i for i in quantities.indexes if i.name == name).create(connection, checkfirst=True)
 
 
 #: ``(description, function)`` in version order.
@@ -143,7 +146,8 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("identify documents by location: add documents.location, duplicate_of, removed and runs.root; "
      "one current version per location", _locations),
     ("reserved (version 7 of a change merged separately)", _reserved),
-    ("add finding_reviews (every decision on a 台账 finding: confirm, correct or reject)", _finding_reviews),
+    ("add finding_reviews (every decision on a 台账 finding: confirm, correct or reject) and an index of "
+     "claims in page order", _finding_reviews),
 ]
 
 
