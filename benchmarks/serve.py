@@ -1,19 +1,25 @@
 """How ``chanjia serve`` holds up under 50 reviewers at once on a 10,000-document database.
 
-    python benchmarks/serve.py [--docs 10000] [--reviewers 50] [--rounds 6] [--db URL] [--schema S]
+    python benchmarks/serve.py [--docs 10000] [--reviewers 50] [--rounds 6] [--think 2] [--db URL] [--keep FILE]
 
 The database is the reports of ``corpus/`` stored over and over under new paths and ids with the
 store's own ``write_document`` (each report is extracted once), checked against made-up 台账
-findings (one claim in ten), until there are ``--docs`` documents; with ``--db`` a PostgreSQL URL
-the tables go to a fresh schema (dropped at the end), else to a temporary SQLite file.
+findings (one claim in ten), until there are ``--docs`` documents. Each round of copies moves its
+districts' claims to other districts of Jiangsu (``subject_code``, ``subject_name``; the text is
+the report's), so 10,000 documents spread over the province's ~95 districts as a real collection
+would, instead of 1,000 copies about 惠山区. With ``--db`` a PostgreSQL URL the tables go to a
+fresh schema (dropped at the end), else to a temporary SQLite file.
 
 ``chanjia serve`` then runs as its own process on a free port of 127.0.0.1 and ``--reviewers``
 reviewers (one ``httpx.AsyncClient`` each, all in one event loop, at most ``--reviewers``
 requests in flight, each request with a 30 s timeout) sign in, then each does ``--rounds``
-rounds of: open the claims page (a page of 200, at a page of its own), open a figure, decide on
-it (confirm, correct or reject in turn), open a district's page, open a 台账 finding and decide
-on it. Every fifth round two reviewers decide on one figure at once: one is stored, the other
-refused with 409 (a conflict, never an overwrite).
+rounds of: open a page of the claims of one of the five biggest districts (as an assessor works
+through a district: page 1, 2 …), open a figure, decide on it (confirm, correct or reject in
+turn), open that district's page, open a 台账 finding and decide on it. Every kind of page is
+opened once before the run (its template is compiled on its first view). Between two requests a reviewer reads for ``--think`` seconds on average (uniformly 0.5× to
+1.5×, the same random sequence on every run; 0 hammers the server, which then measures its
+throughput, not what a reviewer waits). Every fifth round two reviewers decide on one figure at
+once: one is stored, the other refused with 409 (a conflict, never an overwrite).
 
 Printed: the database's size and how long it took to make, then median and p95 latencies of
 the page views and of the decisions (target: p95 under 300 ms), and the check that no review
@@ -63,10 +69,32 @@ def originals(folder: Path) -> list[tuple[dict[str, Any], str, list[dict[str, An
     return found
 
 
+def _moved(rows: list[dict[str, Any]], shift: int) -> list[dict[str, Any]]:
+    """The claims of ``rows`` about a district moved ``shift`` districts on in Jiangsu's list."""
+    from chanjia_nlp.subjects import divisions, rollup_code
+
+    every = divisions()
+    districts = sorted(c for c, d in every.items() if d.level == "district" and c.startswith("32"))
+    out = []
+    for row in rows:
+        code = row.get("subject_code")
+        if shift and code in districts:
+            moved = districts[(districts.index(code) + shift) % len(districts)]
+            name = every[moved].name if row.get("subject_name") == every[code].name else row.get("subject_name")
+            row = {**row, "subject_code": moved, "subject_name": name}
+        elif shift and rollup_code(code, "district") in districts:
+            row = {**row, "subject_code": districts[(districts.index(rollup_code(code, "district")) + shift)
+                                                   % len(districts)]}
+        out.append(row)
+    return out
+
+
 def fill(st: Any, count: int, folder: Path) -> tuple[int, int]:
     """``count`` documents (the reports of ``folder`` over and over) and ledger findings; returns
     the numbers of claims and findings stored."""
-    sources = originals(folder)
+    from chanjia_nlp.subjects import annotate
+
+    sources = [(doc, text, annotate(rows)) for doc, text, rows in originals(folder)]
     run = st.begin_run("benchmarks/serve.py")
     claims = 0
     findings: list[dict[str, Any]] = []
@@ -74,7 +102,7 @@ def fill(st: Any, count: int, folder: Path) -> tuple[int, int]:
         document, text, rows = sources[n % len(sources)]
         doc_id = hashlib.sha256(f"{n}:{document['doc_id']}".encode()).hexdigest()
         path = f"district-{n // len(sources):04d}/{document['path']}"
-        records = [{**row, "doc_id": doc_id, "path": path} for row in rows]
+        records = _moved([{**row, "doc_id": doc_id, "path": path} for row in rows], n // len(sources))
         st.write_document({**document, "doc_id": doc_id, "path": path, "text": text}, records, run)
         mine = [r for r in records if r.get("claim")]
         claims += len(mine)
@@ -93,7 +121,8 @@ def _ledger_finding(claim: dict[str, Any], n: int, k: int) -> dict[str, Any]:
     value = Decimal(str(claim["value"])) if claim.get("value") is not None else None
     span = {key: claim[key] for key in ("doc_id", "path", "start", "end", "text")}
     return finding(check="ledger", verdict=verdict, message=f"台账 row {k + 2}", indicator=claim.get("indicator"),
-                   subject=claim.get("subject"), period=claim.get("period"), expected=value, observed=value,
+                   subject=claim.get("subject"), subject_code=claim.get("subject_code"), period=claim.get("period"),
+                   expected=value, observed=value,
                    gap=Decimal(0) if value is not None else None, doc_id=claim["doc_id"], path=claim["path"],
                    evidence=[{**span, "role": "supports"}],
                    ledger={"file": "台账.xlsx", "sheet": f"sheet{n % 7}", "row": n * 10 + k, "column": "D",
@@ -169,8 +198,17 @@ async def _decide(client: Any, url: str, data: dict[str, str], run: Run, who: st
 
 
 async def reviewer(base: str, who: str, n: int, figures: list[str], shared: list[str], findings: list[str],
-                   districts: list[str], rounds: int, pages: int, run: Run, gate: asyncio.Barrier) -> None:
+                   districts: list[tuple[str, str]], rounds: int, run: Run, gate: asyncio.Barrier,
+                   think: float) -> None:
+    import random
+
     import httpx
+
+    rng = random.Random(n)
+
+    async def read() -> None:
+        if think:
+            await asyncio.sleep(think * rng.uniform(0.5, 1.5))
 
     async with httpx.AsyncClient(base_url=base, timeout=30, follow_redirects=False) as client:
         token = RE_CSRF.search((await client.get("/login")).text).group(1)  # type: ignore[union-attr]
@@ -179,20 +217,26 @@ async def reviewer(base: str, who: str, n: int, figures: list[str], shared: list
             run.errors.append(f"{who} could not sign in: {signed.status_code}")
             return
         await gate.wait()  # everyone signed in (argon2 is slow on purpose): measure from here
+        await asyncio.sleep(think * rng.random())  # reviewers do not all start in the same millisecond
         for r in range(rounds):
-            listing = await _get(client, f"/claims?page={1 + (n * rounds + r) % pages}", run, "claims page")
+            district = districts[n % len(districts)]
+            listing = await _get(client, f"/claims?subject={district[1]}&page={1 + r}", run, "claims page")
+            await read()
             token = RE_CSRF.search(listing).group(1)  # type: ignore[union-attr]
             figure = figures[r] if r % 5 else shared[(n // 2) % len(shared)]  # a pair of reviewers on one figure
             page = await _get(client, figure, run, "figure page")
+            await read()
             version = RE_VERSION.search(page).group(1)  # type: ignore[union-attr]
             action = ("confirm", "correct", "reject")[(n + r) % 3]
             data = {"csrf": token, "version": version, "action": action, "note": f"{who} round {r}"}
             if action == "correct":
                 data["value"] = str(1000 + n * 10 + r)
             await _decide(client, figure, data, run, who, figure)
-            await _get(client, districts[(n + r) % len(districts)], run, "district page")
+            await _get(client, f"/district/{district[0]}", run, "district page")
+            await read()
             finding = findings[n * rounds + r]
             page = await _get(client, finding, run, "finding page")
+            await read()
             version = RE_VERSION.search(page).group(1)  # type: ignore[union-attr]
             await _decide(client, finding, {"csrf": token, "version": version, "action": "confirm"}, run, who, finding)
 
@@ -232,21 +276,37 @@ def lost_reviews(st: Any, run: Run, after: tuple[int, int]) -> list[str]:
 
 async def _all(base: str, st: Any, args: argparse.Namespace, run: Run) -> float:
     frame = st.claims()
+    frame = frame[~frame["qualifier"].isin(["range", "vague"]) & frame["value"].notna()]  # a correction gives a value
     urls = [f"/figure/{d}/{s}/{e}" for d, s, e in zip(frame["doc_id"], frame["start"], frame["end"], strict=True)]
     step = max(1, len(urls) // (args.reviewers * args.rounds + 50))
     spread = urls[::step]
     shared, spread = spread[:args.rounds], spread[args.rounds:]
     findings = [f"/finding/{f['finding_id']}" for f in st.findings(check="ledger")][:: 7]
-    districts = ["/district/320206", "/district/321012", "/district/320213"]
-    pages = max(1, len(urls) // 200)
+    from chanjia_nlp.subjects import rollup_code
+
+    sizes: dict[str, int] = {}
+    for code, _, claims in st.claim_counts():
+        district = rollup_code(code, "district")
+        if district:
+            sizes[district] = sizes.get(district, 0) + claims
+    from chanjia_nlp.subjects import divisions
+
+    districts = [(code, divisions()[code].name) for code in sorted(sizes, key=lambda c: -sizes[c])[:5]]  # the biggest
     gate = asyncio.Barrier(args.reviewers + 1)
     tasks = []
     for n in range(args.reviewers):
         mine = spread[n * args.rounds: (n + 1) * args.rounds]
         # pairs of reviewers share a figure every fifth round: one wins, one is told
         tasks.append(asyncio.create_task(reviewer(base, f"reviewer{n:02d}", n, mine, shared, findings, districts,
-                                                  args.rounds, pages, run, gate)))
+                                                  args.rounds, run, gate, args.think)))
     await asyncio.wait_for(gate.wait(), timeout=600)
+    import httpx
+
+    async with httpx.AsyncClient(base_url=base, timeout=120) as warm:  # compile each page's template once
+        token = RE_CSRF.search((await warm.get("/login")).text).group(1)  # type: ignore[union-attr]
+        await warm.post("/login", data={"name": "reviewer00", "password": PASSWORD, "csrf": token})
+        for url in ("/claims", urls[0], f"/district/{districts[0][0]}", findings[0]):
+            await warm.get(url)
     start = time.perf_counter()
     await asyncio.wait_for(asyncio.gather(*tasks), timeout=args.timeout)
     return time.perf_counter() - start
@@ -257,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", type=int, default=10_000)
     parser.add_argument("--reviewers", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--think", type=float, default=2.0, help="seconds a reviewer reads between requests (mean)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds the whole run may take")
     parser.add_argument("--db", help="a PostgreSQL URL (a fresh schema is made and dropped); default: SQLite")
     parser.add_argument("--folder", type=Path, default=ROOT / "corpus")
@@ -301,7 +362,8 @@ def main(argv: list[str] | None = None) -> int:
         run = Run()
         with server(serve_args) as base:
             took = asyncio.run(_all(base, st, args, run))
-        print(f"{args.reviewers} reviewers × {args.rounds} rounds in {took:.1f} s "
+        print(f"{args.reviewers} reviewers × {args.rounds} rounds (reading {args.think:g} s on average between "
+              f"requests) in {took:.1f} s "
               f"({len(run.pages) + len(run.decisions)} requests, {(len(run.pages) + len(run.decisions)) / took:.1f}/s)")
         for name, values in sorted(run.by_page.items()):
             print(f"  {name:>14}: {_ms(values)}")

@@ -10,38 +10,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from markupsafe import Markup
-
 from ..exports import CSV_ENCODING, no_formulas, put_number, sheet_text
 from ..outputs import spreadsheet_text
-from markupsafe import escape
+from ..report.charts import FAMILIES, family, indicator_series, year_bars
 
-from ..outputs import visible
-from ..report.i18n import shown_value
-
-__all__ = ["FAMILIES", "district_charts", "district_rows", "family", "to_csv", "to_xlsx", "year_bars"]
-
-#: How a row's figure counts, from the assessment table's ``basis``: stocks (a total at a moment)
-#: and flows (what a year added or did) are drawn apart and never added to each other.
-FAMILIES = {
-    "stock_year_end": "stock", "stock_latest": "stock", "annual": "flow", "increment": "flow",
-    "sum_of_increments": "flow", "cumulative": "cumulative", "scope_unstated": "unstated",
-    "own_level_only": "unstated",
-}
-
-
-_SCOPE_FAMILY = {"as_of": "stock", "annual": "flow", "increment": "flow", "cumulative": "cumulative"}
-
-
-def family(basis: Any) -> str | None:
-    """``stock``, ``flow``, ``cumulative`` or ``unstated`` for a table row's basis (``None``: no figure)."""
-    return FAMILIES.get(str(basis)) if basis else None
-
+__all__ = ["FAMILIES", "district_charts", "district_rows", "family", "to_csv", "to_xlsx"]
 
 def _cell(finding: Mapping[str, Any]) -> str:
     ledger = finding.get("ledger") or {}
@@ -86,63 +63,9 @@ def district_rows(rows: Iterable[Mapping[str, Any]], ledger: Sequence[Mapping[st
 
 def district_charts(rows: Iterable[Mapping[str, Any]], names: Mapping[str, str], families: Mapping[str, str]
                     ) -> list[dict[str, Any]]:
-    """One chart per indicator and family (stock, flow, cumulative, unstated): one figure a year,
-    achieved figures only. Never a count of mentions, never a stock added to a flow.
-
-    A year's bar is the figure the table chose when it is of the chart's family; when the table
-    chose a stock, the flow chart takes the year's flow the table set aside only because a stock
-    comes first (an annual figure before an increment; several are never added up)."""
-    series: dict[tuple[str, str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
-    for row in rows:
-        kind = row.get("family")
-        if kind is None or row.get("target") is True or row.get("value") is None:
-            continue
-        unit = str(row.get("currency") if row.get("kind") == "money" else row.get("unit") or "")
-        series[(str(row["indicator"]), kind, unit)][str(row["year"])] = dict(row)
-    for row in rows:
-        if row.get("family") is None or row.get("target") is True:
-            continue
-        unit = str(row.get("currency") if row.get("kind") == "money" else row.get("unit") or "")
-        set_aside = [c for c in row.get("candidates") or [] if str(c.get("lost") or "").endswith("is chosen first")
-                     and c.get("value") is not None and _SCOPE_FAMILY.get(c.get("scope")) not in (None, row["family"])]
-        for cand in sorted(set_aside, key=lambda c: c.get("scope") != "annual"):
-            key = (str(row["indicator"]), _SCOPE_FAMILY[cand["scope"]], unit)
-            series[key].setdefault(str(row["year"]), {**cand, "currency": row.get("currency")})
-    order = {"stock": 0, "flow": 1, "cumulative": 2, "unstated": 3}
-    charts = []
-    for (ident, kind, unit), years in sorted(series.items(), key=lambda kv: (kv[0][0], order[kv[0][1]], kv[0][2])):
-        bars = []
-        for year, row in sorted(years.items()):
-            value = Decimal(str(row["value"]))
-            shown = shown_value(value, kind=row.get("kind"), unit=row.get("unit"), currency=row.get("currency")) or ""
-            bars.append((year, abs(value), shown, None))
-        title = f"{names.get(ident, ident)} · {families[kind]}"
-        charts.append({"indicator": ident, "family": kind, "unit": unit, "title": title,
-                       "svg": year_bars(bars, label=title)})
-    return charts
-
-
-_ROW, _YEAR, _BAR, _WIDTH = 24, 52, 200, 380
-
-
-def year_bars(bars: Sequence[tuple[str, Decimal, str, Any]], *, label: str) -> Markup:
-    """A small horizontal bar chart, one bar a year (``(year, size, value shown, _)``), every
-    label escaped; sized for a card on a phone (380 units wide, scaled down by CSS)."""
-    top = max((size for _, size, _, _ in bars), default=Decimal(0)) or Decimal(1)
-    height = _ROW * len(bars) + 6
-    parts = [f'<svg class="chart" role="img" aria-label="{escape(visible(label))}" viewBox="0 0 {_WIDTH} {height}" '
-             f'width="{_WIDTH}" height="{height}">']
-    for n, (year, size, shown, _) in enumerate(bars):
-        y = 3 + n * _ROW
-        width = max(1.0, float(size / top) * _BAR) if size else 0.0
-        parts.append(
-            f'<g class="bar"><title>{escape(year)}: {escape(shown)}</title>'
-            f'<text x="{_YEAR - 8}" y="{y + 16}" text-anchor="end">{escape(year)}</text>'
-            f'<rect x="{_YEAR}" y="{y + 3}" width="{width:.1f}" height="{_ROW - 6}" rx="2"></rect>'
-            f'<text x="{_YEAR + width + 6:.1f}" y="{y + 16}">{escape(shown)}</text></g>'
-        )
-    parts.append("</svg>")
-    return Markup("".join(parts))
+    """:func:`~chanjia_nlp.report.charts.indicator_series` of the rows, each with its SVG."""
+    return [{**series, "svg": year_bars(series["bars"], label=series["title"])}
+            for series in indicator_series(rows, names, families)]
 
 
 #: The columns of an export, by key of the page's words.
