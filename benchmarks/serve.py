@@ -136,11 +136,13 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(args: list[str]) -> Iterator[str]:
+def server(args: list[str], log: Path) -> Iterator[str]:
+    """``chanjia serve`` as its own process (its messages to ``log``); yields its base URL."""
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    stream = log.open("w", encoding="utf-8")
     process = subprocess.Popen([sys.executable, "-m", "chanjia_nlp", "serve", *args, "--port", str(port),
-                                "--insecure-cookies"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                "--insecure-cookies"], env=env, stdout=subprocess.DEVNULL, stderr=stream)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -148,7 +150,7 @@ def server(args: list[str]) -> Iterator[str]:
                 if s.connect_ex(("127.0.0.1", port)) == 0:
                     break
             if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"chanjia serve did not start: {process.stderr.read() if process.stderr else ''}")
+                raise SystemExit(f"chanjia serve did not start: {log.read_text(encoding='utf-8')}")
             time.sleep(0.2)
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -157,6 +159,7 @@ def server(args: list[str]) -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+        stream.close()
 
 
 class Run:
@@ -176,8 +179,14 @@ class Run:
 
 
 async def _get(client: Any, url: str, run: Run, name: str) -> str:
+    import httpx
+
     start = time.perf_counter()
-    answer = await client.get(url)
+    try:
+        answer = await client.get(url)
+    except httpx.HTTPError as exc:
+        run.errors.append(f"GET {url}: {exc!r}")
+        return ""
     run.page(name, time.perf_counter() - start)
     if answer.status_code != 200:
         run.errors.append(f"GET {url}: {answer.status_code}")
@@ -185,8 +194,14 @@ async def _get(client: Any, url: str, run: Run, name: str) -> str:
 
 
 async def _decide(client: Any, url: str, data: dict[str, str], run: Run, who: str, what: str) -> None:
+    import httpx
+
     start = time.perf_counter()
-    answer = await client.post(url, data=data)
+    try:
+        answer = await client.post(url, data=data)
+    except httpx.HTTPError as exc:
+        run.errors.append(f"POST {url}: {exc!r}")
+        return
     run.decisions.append(time.perf_counter() - start)
     version = int(data["version"]) + 1
     if answer.status_code == 303:
@@ -222,11 +237,13 @@ async def reviewer(base: str, who: str, n: int, figures: list[str], shared: list
             district = districts[n % len(districts)]
             listing = await _get(client, f"/claims?subject={district[1]}&page={1 + r}", run, "claims page")
             await read()
-            token = RE_CSRF.search(listing).group(1)  # type: ignore[union-attr]
             figure = figures[r] if r % 5 else shared[(n // 2) % len(shared)]  # a pair of reviewers on one figure
             page = await _get(client, figure, run, "figure page")
             await read()
-            version = RE_VERSION.search(page).group(1)  # type: ignore[union-attr]
+            found, csrf = RE_VERSION.search(page), RE_CSRF.search(page)
+            if found is None or csrf is None:
+                continue
+            version, token = found.group(1), csrf.group(1)
             action = ("confirm", "correct", "reject")[(n + r) % 3]
             data = {"csrf": token, "version": version, "action": action, "note": f"{who} round {r}"}
             if action == "correct":
@@ -237,7 +254,10 @@ async def reviewer(base: str, who: str, n: int, figures: list[str], shared: list
             finding = findings[n * rounds + r]
             page = await _get(client, finding, run, "finding page")
             await read()
-            version = RE_VERSION.search(page).group(1)  # type: ignore[union-attr]
+            found = RE_VERSION.search(page)
+            if found is None:
+                continue
+            version = found.group(1)
             await _decide(client, finding, {"csrf": token, "version": version, "action": "confirm"}, run, who, finding)
 
 
@@ -360,7 +380,8 @@ def main(argv: list[str] | None = None) -> int:
         before = (max((r["id"] for r in st.reviews()), default=0), max((r["id"] for r in st.finding_reviews()), default=0))
         serve_args = ["--db", url, *(["--schema", schema] if schema else [])]
         run = Run()
-        with server(serve_args) as base:
+        log = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "serve.log"
+        with server(serve_args, log) as base:
             took = asyncio.run(_all(base, st, args, run))
         print(f"{args.reviewers} reviewers × {args.rounds} rounds (reading {args.think:g} s on average between "
               f"requests) in {took:.1f} s "
@@ -373,6 +394,8 @@ def main(argv: list[str] | None = None) -> int:
         problems = run.errors + lost_reviews(st, run, before)
         for problem in problems[:20]:
             print("PROBLEM:", problem)
+        if problems and log.read_text(encoding="utf-8").strip():
+            print("the server said:", log.read_text(encoding="utf-8")[-3000:])
         print("no review lost" if not problems else f"{len(problems)} problems")
         worst = max(_p95(run.pages), _p95(run.decisions))
         print(f"target: p95 under 300 ms: {'met' if worst < 0.3 else 'NOT met'} (worst p95 {worst * 1000:.0f} ms)")

@@ -35,7 +35,7 @@ from markupsafe import Markup
 from ..outputs import atomic_path, decoded_name, shown_name, visible
 from .charts import claims_by, family, indicator_series, verdict_shares
 from .i18n import BASES, SCOPE_HELP, SERVE, VERDICT_HELP, shown_value, words
-from .model import NO_DOCUMENT_NOTE, build_model, indicator_names
+from .model import build_model, indicator_names
 
 __all__ = ["read_jsonl", "render_report", "write_report"]
 
@@ -136,9 +136,6 @@ def render_report(
         notes.append(t["textless_docs"].format(n=textless))
     if data["skipped"]:
         notes.append(t["skipped_rows"].format(n=data["skipped"]))
-    for doc in docs:
-        if doc.get("note") == NO_DOCUMENT_NOTE:
-            doc["note"] = t["no_document_record"]
     data["districts"] = _districts(records, [*(f for f in records if isinstance(f, Mapping) and f.get("type") == "finding"),
                                              *(findings or ())], names, lang)
     data["help"] = {"verdicts": VERDICT_HELP[lang], "scopes": SCOPE_HELP[lang]}

@@ -20,9 +20,6 @@ from .marks import mark_tree
 
 __all__ = ["Model", "build_model"]
 
-#: The note of a document known only from its records (the page shows it in its language).
-NO_DOCUMENT_NOTE = "no document record: only its figures are known"
-
 #: Which of two marks over the same characters is the outer one.
 _NESTING = {"evidence": 0, "programme": 1, "claim": 2, "quantity": 3, "entity": 4}
 _SPAN_TYPES = ("quantity", "programme", "entity")
@@ -271,7 +268,7 @@ class _Builder:
                 doc["textless"] = doc.get("status") != "error"
             doc["counts"] = _counts(self.items[i] for i in items)
             if doc.pop("placeholder"):
-                doc["note"] = NO_DOCUMENT_NOTE
+                doc["no_record"] = True  # the page says so in its language
 
     def _sentence_blocks(self, items: list[int]) -> list[list[Any]]:
         blocks: list[tuple[str, list[tuple[int, int, int]]]] = []

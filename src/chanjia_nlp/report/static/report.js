@@ -258,7 +258,7 @@
     ].filter(Boolean).join(' · ');
     const head = [el('h2', null, doc.title || doc.path), el('p', null, facts)];
     if (doc.status === 'error') head.push(el('p', { class: 'notice' }, say('not_read_doc', { error: doc.error || UI.text.unknown_error })));
-    if (doc.note) head.push(el('p', { class: 'notice' }, doc.note));
+    if (doc.no_record) head.push(el('p', { class: 'notice' }, UI.text.no_document_record));
     if (doc.textless) {
       head.push(el('p', { class: 'notice' }, UI.text.textless_doc));
     }
@@ -666,7 +666,7 @@
     drawDistrictCharts(code);
   }
 
-  const SVG = 'http://www.w3.org/2000/svg';
+  const SVG = document.getElementById('svg-namespace').namespaceURI;  // no address written in the page
 
   function svgEl(tag, attrs, text) {
     const node = document.createElementNS(SVG, tag);
