@@ -77,14 +77,13 @@ def _moved(rows: list[dict[str, Any]], shift: int) -> list[dict[str, Any]]:
     districts = sorted(c for c, d in every.items() if d.level == "district" and c.startswith("32"))
     out = []
     for row in rows:
-        code = row.get("subject_code")
+        code = str(row.get("subject_code"))
         if shift and code in districts:
             moved = districts[(districts.index(code) + shift) % len(districts)]
             name = every[moved].name if row.get("subject_name") == every[code].name else row.get("subject_name")
             row = {**row, "subject_code": moved, "subject_name": name}
-        elif shift and rollup_code(code, "district") in districts:
-            row = {**row, "subject_code": districts[(districts.index(rollup_code(code, "district")) + shift)
-                                                   % len(districts)]}
+        elif shift and (district := rollup_code(code, "district")) in districts:
+            row = {**row, "subject_code": districts[(districts.index(str(district)) + shift) % len(districts)]}
         out.append(row)
     return out
 
@@ -94,7 +93,7 @@ def fill(st: Any, count: int, folder: Path) -> tuple[int, int]:
     the numbers of claims and findings stored."""
     from chanjia_nlp.subjects import annotate
 
-    sources = [(doc, text, annotate(rows)) for doc, text, rows in originals(folder)]
+    sources = [(doc, text, [dict(r) for r in annotate(list(rows))]) for doc, text, rows in originals(folder)]  # type: ignore[arg-type]
     run = st.begin_run("benchmarks/serve.py")
     claims = 0
     findings: list[dict[str, Any]] = []

@@ -184,7 +184,8 @@ def _districts(records: list[Any], findings: list[Mapping[str, Any]], names: Map
         rows = []
     serve = SERVE[lang]
     families = {k: serve[k] for k in ("stock", "flow", "cumulative", "unstated")}
-    out, by_code = [], {}
+    out: list[dict[str, Any]] = []
+    by_code: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         row["family"] = family(row.get("basis"))
         by_code.setdefault(row["region_code"], []).append(row)

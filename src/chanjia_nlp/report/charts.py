@@ -41,7 +41,7 @@ class Chart:
 
 
 def bar_chart(
-    rows: list[tuple[str, Decimal | int, str, str | None]],
+    rows: Sequence[tuple[str, Decimal | int, str, str | None]],
     *,
     label: str,
     filter_field: str | None = None,

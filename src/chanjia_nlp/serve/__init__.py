@@ -392,7 +392,7 @@ class _Views:
         if division is None or division.level != "district":
             raise _Refused(f"{code!r}: no such district code; choose one on /districts", 404)
         params = request.query_params
-        filters = {name: (params.get(name) or "").strip() or None for name in ("year", "indicator", "verdict")}
+        filters: dict[str, Any] = {name: (params.get(name) or "").strip() or None for name in ("year", "indicator", "verdict")}
         filters["targets"] = params.get("targets") if params.get("targets") in ("include", "exclude", "only") else "include"
         frame = self.store.table(by="district", subject=division.name)
         rows = [r for r in frame.to_dict("records") if r.get("region_code") == code]

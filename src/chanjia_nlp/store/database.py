@@ -526,8 +526,8 @@ class Store(ReviewsMixin):
         Raises:
             ConfigError: an unknown indicator, level or ``targets``, or a period that is no year.
         """
-        filters = dict(indicator=indicator, subject=subject, period=period, level=level, doc_id=doc_id,
-                       targets=targets, subject_exact=subject_exact)
+        filters: dict[str, Any] = dict(indicator=indicator, subject=subject, period=period, level=level, doc_id=doc_id,
+                                       targets=targets, subject_exact=subject_exact)
         query = self._claims_query(**filters)
         q = quantities.c
         import pandas as pd
@@ -743,7 +743,7 @@ class Store(ReviewsMixin):
                                         .where(q.superseded_by.is_(None), condition)):
                     found.setdefault(row.version_id, []).append((row.start, row.id, mapper.to_record(row)))
             docs = _MAPPERS["document"]
-            order = []
+            order: list[Any] = []
             ids = sorted(found)
             for at in range(0, len(ids), _CHUNK):
                 order += conn.execute(select(documents.c.version_id, *docs.columns())

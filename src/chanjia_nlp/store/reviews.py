@@ -505,10 +505,10 @@ class ReviewsMixin:
     def latest_finding_reviews(self, finding_ids: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
         """The latest decision on each reviewed finding, by ``finding_id``."""
         r = finding_reviews.c
-        newest = select(r.finding_id, func.max(r.version).label("version")).group_by(r.finding_id)
+        grouped = select(r.finding_id, func.max(r.version).label("version")).group_by(r.finding_id)
         if finding_ids is not None:
-            newest = newest.where(r.finding_id.in_(list(finding_ids)))
-        newest = newest.subquery()
+            grouped = grouped.where(r.finding_id.in_(list(finding_ids)))
+        newest = grouped.subquery()
         query = select(finding_reviews).join(
             newest, and_(r.finding_id == newest.c.finding_id, r.version == newest.c.version))
         with self._reading("cannot read finding reviews") as conn:  # type: ignore[attr-defined]
