@@ -119,13 +119,16 @@ def _ledger_finding(claim: dict[str, Any], n: int, k: int) -> dict[str, Any]:
     verdict = ("consistent", "inconsistent", "unsupported", "consistent_within_qualifier", "ambiguous")[(n + k) % 5]
     value = Decimal(str(claim["value"])) if claim.get("value") is not None else None
     span = {key: claim[key] for key in ("doc_id", "path", "start", "end", "text")}
-    return finding(check="ledger", verdict=verdict, message=f"台账 row {k + 2}", indicator=claim.get("indicator"),
+    found = finding(check="ledger", verdict=verdict, message=f"台账 row {k + 2}", indicator=claim.get("indicator"),
                    subject=claim.get("subject"), subject_code=claim.get("subject_code"), period=claim.get("period"),
                    expected=value, observed=value,
                    gap=Decimal(0) if value is not None else None, doc_id=claim["doc_id"], path=claim["path"],
                    evidence=[{**span, "role": "supports"}],
                    ledger={"file": "台账.xlsx", "sheet": f"sheet{n % 7}", "row": n * 10 + k, "column": "D",
                            "cell": f"D{n * 10 + k}", "value": str(value)})
+    # about the district the claim was moved to (the subject's text still names the report's own)
+    found.update(subject_code=claim.get("subject_code"), subject_name=claim.get("subject_name"))
+    return found
 
 
 def _free_port() -> int:

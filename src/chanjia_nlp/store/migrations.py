@@ -124,12 +124,13 @@ def _reserved(connection: Connection) -> None:
 
 def _finding_reviews(connection: Connection) -> None:
     """Version 8: ``finding_reviews``, every decision on a 台账 finding (confirm, correct, reject),
-    and the index of claims in page order (its own dialect's)."""
-    from .schema import finding_reviews, quantities
+    the index of claims in page order (its own dialect's) and findings by subject code."""
+    from .schema import finding_reviews, findings, quantities
 
     finding_reviews.create(connection, checkfirst=True)
     name = "ix_quantities_order_c" if connection.dialect.name == "postgresql" else "ix_quantities_order"
     next(i for i in quantities.indexes if i.name == name).create(connection, checkfirst=True)
+    next(i for i in findings.indexes if i.name == "ix_findings_subject_code").create(connection, checkfirst=True)
 
 
 #: ``(description, function)`` in version order.
@@ -146,8 +147,8 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("identify documents by location: add documents.location, duplicate_of, removed and runs.root; "
      "one current version per location", _locations),
     ("reserved (version 7 of a change merged separately)", _reserved),
-    ("add finding_reviews (every decision on a 台账 finding: confirm, correct or reject) and an index of "
-     "claims in page order", _finding_reviews),
+    ("add finding_reviews (every decision on a 台账 finding: confirm, correct or reject), an index of "
+     "claims in page order and one of findings by subject code", _finding_reviews),
 ]
 
 
