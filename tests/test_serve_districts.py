@@ -395,3 +395,25 @@ def test_a_regions_table_reads_only_its_documents_and_findings_and_gives_the_sam
         everything = assessment_table(list(reviewed_copy.records(types=["document", "quantity"], reviewed=True)),
                                       ledger, by=by, region=region)
         assert reviewed_copy.table(by=by, subject=subject).to_dict("records") == everything
+
+
+def test_a_regions_table_is_made_again_when_a_decision_touches_it(reviewed_copy):
+    """The table of a region is kept between views; a decision on one of its figures, or one
+    moving a figure into it, makes it again (the same rows as the whole table's)."""
+    from chanjia_nlp.assessment import assessment_table
+
+    def fresh() -> list[dict]:
+        every = list(reviewed_copy.records(types=["document", "quantity"], reviewed=True))
+        return assessment_table(every, list(reviewed_copy.findings(check="ledger")), by="district", region="320213")
+
+    assert reviewed_copy.table(subject="梁溪区").to_dict("records") == fresh()
+    frame = reviewed_copy.claims(subject="惠山")
+    undecided = [(d, int(s), int(e)) for d, s, e, who in zip(frame["doc_id"], frame["start"], frame["end"],
+                                                                 frame["reviewed_by"], strict=True) if who is None]
+    moved, rejected = undecided[0], reviewed_copy.claims(subject="梁溪区")
+    reviewed_copy.review(*moved, "correct", reviewer="yan", based_on=0, changes={"subject": "梁溪区"})
+    assert reviewed_copy.table(subject="梁溪区").to_dict("records") == fresh()
+    liangxi = [(d, int(s), int(e)) for d, s, e, who in zip(rejected["doc_id"], rejected["start"], rejected["end"],
+                                                              rejected["reviewed_by"], strict=True) if who is None]
+    reviewed_copy.review(*liangxi[0], "reject", reviewer="yan", based_on=0)
+    assert reviewed_copy.table(subject="梁溪区").to_dict("records") == fresh()

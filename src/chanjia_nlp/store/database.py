@@ -692,7 +692,7 @@ class Store(ReviewsMixin):
             ConfigError: an unknown level, indicator or ``targets``, a year that is no year, or a
                 subject that is no region.
         """
-        from ..assessment import COLUMNS, assessment_table
+        from ..assessment import COLUMNS
         from ..subjects import resolve_region
 
         if indicator is not None:
@@ -709,6 +709,25 @@ class Store(ReviewsMixin):
                 raise ConfigError(f"`subject` = {subject!r} is no district, city or province of the gazetteer; "
                                   "give one such as 无锡, 惠山区 or 江苏省")
             region = found.code
+        import pandas as pd
+
+        if region is not None:  # a district's page: made again only when what it reads changed
+            import copy
+
+            key = (by, indicator, year, region, targets, ledger, self._region_state(region))
+            tables: dict[Any, list[dict[str, Any]]] = self.__dict__.setdefault("_tables", {})
+            if key not in tables:
+                if len(tables) >= 64:
+                    tables.clear()
+                tables[key] = self._table_rows(by, indicator, year, region, targets, ledger)
+            return pd.DataFrame(copy.deepcopy(tables[key]), columns=list(COLUMNS), dtype=object)
+        rows = self._table_rows(by, indicator, year, region, targets, ledger)
+        return pd.DataFrame(rows, columns=list(COLUMNS), dtype=object)
+
+    def _table_rows(self, by: str, indicator: str | None, year: int | str | None, region: str | None, targets: str,
+                    ledger: bool) -> list[dict[str, Any]]:
+        from ..assessment import assessment_table
+
         if region is None:
             records: Iterable[dict[str, Any]] = self.records(types=["document", "quantity"], reviewed=True)
         else:
@@ -721,11 +740,36 @@ class Store(ReviewsMixin):
             from ..subjects import codes_under
 
             found_ledger, _ = self.findings_page(0, 10**9, check="ledger", codes=codes_under(region))
-        rows = assessment_table(records, found_ledger, by=by, indicator=indicator, year=year, region=region,
+        return assessment_table(records, found_ledger, by=by, indicator=indicator, year=year, region=region,
                                 targets=targets)
-        import pandas as pd
 
-        return pd.DataFrame(rows, columns=list(COLUMNS), dtype=object)
+    def _region_state(self, region: str) -> tuple[Any, ...]:
+        """What a table of ``region`` depends on, cheaply: the state of the documents and findings,
+        and the latest decision on every figure that is or may become a claim of the region (one
+        in a document with claims about it, or corrected to a subject in it)."""
+        from ..subjects import canonical_subject, codes_under
+
+        under = codes_under(region)
+        with self._reading("cannot read the state of the database") as conn:
+            state = (conn.execute(select(func.max(documents.c.version_id))).scalar(),
+                     conn.execute(select(func.count()).select_from(runs)).scalar(),
+                     tuple(conn.execute(select(func.count(), func.max(findings.c.stored_at))).one()))
+            known: dict[Any, frozenset[str]] = self.__dict__.setdefault("_region_docs", {})
+            if (state[:2], region) not in known:
+                if len(known) >= 256:
+                    known.clear()
+                q = quantities.c
+                known[(state[:2], region)] = frozenset(conn.execute(
+                    select(q.doc_id).distinct().where(func.coalesce(q.claim, False).is_(True), q.superseded_by.is_(None),
+                                                      q.subject_code.in_(sorted(under)))).scalars())
+            docs = known[(state[:2], region)]
+        decided = []
+        for key, review in self.latest_reviews().items():
+            after = review.get("after") or {}
+            moved = review["action"] == "correct" and canonical_subject(after.get("subject")).code in under
+            if key[0] in docs or moved:
+                decided.append((key, review["version"]))
+        return (state, tuple(sorted(decided)))
 
     def _region_records(self, region: str) -> Iterator[dict[str, Any]]:
         """What a table of ``region`` (a division code) reads, as :meth:`records` gives it with
