@@ -502,7 +502,8 @@ def test_the_district_tab_filters_helps_draws_and_exports_csv(browser, tmp_path)
             assert all(word in help_text for word in ("在限定范围内一致", "无依据", "存疑", "存量", "累计"))
             stock = p.locator("#district-charts figure[data-indicator=high_skilled_talent][data-family=stock] title")
             flow = p.locator("#district-charts figure[data-indicator=high_skilled_talent][data-family=flow] title")
-            assert stock.all_inner_texts() == ["2022: 31,000 人"] and flow.all_inner_texts() == ["2022: 2,150 名"]
+            texts = "nodes => nodes.map(n => n.textContent)"
+            assert stock.evaluate_all(texts) == ["2022: 31,000 人"] and flow.evaluate_all(texts) == ["2022: 2,150 名"]
             p.screenshot(path=str(ARTIFACTS / f"report-district-{width}.png"), full_page=True)
             assert p.evaluate("document.documentElement.scrollWidth") <= width
 
