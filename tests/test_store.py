@@ -749,7 +749,7 @@ ADDED_IN = {
     6: [("documents", ("location", "duplicate_of", "removed")), ("runs", ("root",))],
 }
 #: Indexes on columns a later version added (dropped with them).
-ADDED_INDEXES = {4: ["ix_quantities_subject_code"], 6: ["ux_documents_current_location"]}
+ADDED_INDEXES = {4: ["ix_quantities_subject_code", "ix_findings_subject_code"], 6: ["ux_documents_current_location"]}
 #: Indexes a later version dropped (made again when going back before it).
 DROPPED_INDEXES = {6: ["CREATE UNIQUE INDEX ux_documents_current_path ON documents (path) WHERE superseded_by IS NULL"]}
 #: The tables each schema version added.

@@ -284,7 +284,8 @@ SERVE = {
         "cumulative": "累计", "unstated": "口径未说明", "no_chart": "没有可画的已完成数值。",
         "chart_note": "每年取评估表选定的一个数值（不是提及次数）；目标（计划）数值不画。",
         "achieved_only": "仅已完成", "targets_too": "含目标", "all_years": "全部年份", "findings_link": "审核",
-        "mentions": "{n} 处提及", "reviewed_finding": "核对结果审核", "unit": "单位",
+        "mentions": "{n} 处提及", "reviewed_finding": "核对结果审核", "unit": "单位", "low": "下限", "high": "上限",
+        "indicator_text": "指标原文",
     },
     "en": {
         "app": "chanjia review", "documents": "Documents", "claims": "Claims", "table": "Assessment table",
@@ -330,7 +331,8 @@ SERVE = {
         "no_chart": "No achieved values to draw.",
         "chart_note": "Each year shows the one figure the assessment table chose (not a count of mentions); targets are not drawn.",
         "achieved_only": "achieved only", "targets_too": "with targets", "all_years": "all years", "findings_link": "review",
-        "mentions": "{n} mentions", "reviewed_finding": "Finding review", "unit": "Unit",
+        "mentions": "{n} mentions", "reviewed_finding": "Finding review", "unit": "Unit", "low": "low",
+        "high": "high", "indicator_text": "indicator as written",
     },
 }
 
