@@ -297,13 +297,23 @@ def lost_reviews(st: Any, run: Run, after: tuple[int, int]) -> list[str]:
 
 
 async def _all(base: str, st: Any, args: argparse.Namespace, run: Run) -> float:
-    frame = st.claims()
-    frame = frame[~frame["qualifier"].isin(["range", "vague"]) & frame["value"].notna()]  # a correction gives a value
-    urls = [f"/figure/{d}/{s}/{e}" for d, s, e in zip(frame["doc_id"], frame["start"], frame["end"], strict=True)]
+    from sqlalchemy import select
+
+    from chanjia_nlp.store.schema import findings as finding_table
+    from chanjia_nlp.store.schema import quantities
+
+    q = quantities.c
+    with st.engine.connect() as conn:  # a correction gives a value: no ranges, no vague amounts
+        keys = conn.execute(select(q.doc_id, q.start, q.end).where(
+            q.claim.is_(True), q.superseded_by.is_(None), q.value.is_not(None),
+            q.qualifier.not_in(["range", "vague"])).order_by(q.id)).all()
+        ledger = conn.execute(select(finding_table.c.finding_id).where(finding_table.c.check == "ledger")
+                              .order_by(finding_table.c.id)).scalars().all()
+    urls = [f"/figure/{d}/{s}/{e}" for d, s, e in keys]
     step = max(1, len(urls) // (args.reviewers * args.rounds + 50))
     spread = urls[::step]
     shared, spread = spread[:args.rounds], spread[args.rounds:]
-    findings = [f"/finding/{f['finding_id']}" for f in st.findings(check="ledger")][:: 7]
+    findings = [f"/finding/{ident}" for ident in ledger][:: 7]
     from chanjia_nlp.subjects import rollup_code
 
     sizes: dict[str, int] = {}
