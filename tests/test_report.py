@@ -25,7 +25,7 @@ from chanjia_nlp.errors import ChanjiaError
 from chanjia_nlp.readers import find_files, read_document
 from chanjia_nlp.records import to_dict
 from chanjia_nlp.report import read_jsonl, render_report, write_report
-from chanjia_nlp.report.charts import targets_left_out, totals_by_year
+from chanjia_nlp.report.charts import FAMILIES, indicator_series
 from chanjia_nlp.report.commands import report
 from chanjia_nlp.report.marks import fragments, leaves, mark_tree
 from chanjia_nlp.report.model import build_model, indicator_names
@@ -288,7 +288,7 @@ def test_documents_without_text_show_the_sentences_of_their_figures():
     for n in placed:
         assert any(data["items"][n]["text"] in "".join(fragments(block, n)) for block in doc["blocks"])
     assert all("unplaced" in item for item in data["items"] if item["type"] in ("programme", "entity"))
-    assert "without their text" in render_report(rows)
+    assert "没有附带原文" in render_report(rows) and "without their text" in render_report(rows, lang="en")
 
 
 def test_claims_carry_target_and_why():
@@ -383,6 +383,7 @@ def test_messy_rows_give_fewer_marks_not_errors(rows, expected):
     shown = page_data(html)
     assert shown.pop("ui")["lang"] == "zh"
     assert re.fullmatch("[0-9a-f]{16}", shown.pop("report_id"))
+    assert isinstance(shown.pop("districts")["rows"], list) and set(shown.pop("help")) == {"verdicts", "scopes"}
     assert shown == json.loads(json.dumps(data))
 
 
@@ -449,37 +450,50 @@ def test_charts_count_the_claims():
     assert f"training_participants {name}: {expected['training_participants']}" in titles
 
 
-def test_totals_by_year_add_counts_and_money_only():
-    fields = ("indicator", "kind", "unit", "value", "period")
-    claims = [dict(zip(fields, row)) for row in [
-        ("training_participants", "count", "人次", "1200", "2022"),
-        ("training_participants", "count", "人次", "300.5", "2022-06"),
-        ("training_participants", "count", "人次", None, "2023"),  # damaged: no value
-        ("training_participants", "count", "人次", "9", "2023"),
-        ("training_participants", "count", "人次", "5", None),  # no period
-        ("assistance_funds", "money", "元", "2650000", "2023"),
-        ("democratic_management", "percent", "%", "95", "2023"),  # rates do not add up
-    ]]
-    claims[-2]["currency"] = "CNY"
-    claims += [{**claims[0], "value": "700", "parent": 5}, {**claims[0], "repeated": True}]
-    # Targets (力争培训…5000人次, 计划投入…) are never added to what was achieved, even alone in a year.
-    claims += [{**claims[0], "value": "5000", "target": True}, {**claims[5], "period": "2025", "target": True}]
-    charts = {chart.key: chart for chart in totals_by_year(claims, indicator_names())}
-    assert set(charts) == {"training_participants|人次", "assistance_funds|CNY"}
-    svg = lxml.html.fromstring(str(charts["training_participants|人次"].svg))
-    values = dict(zip(svg.xpath("//text[@class='label']/text()"), svg.xpath("//text[@class='value']/text()")))
-    assert values == {"2022": f"{Decimal('1500.5'):,f} 人次", "2023": "9 人次"}
-    assert lxml.html.fromstring(str(charts["assistance_funds|CNY"].svg)).xpath("//text[@class='label']/text()") == ["2023"]
-    assert targets_left_out(claims) == 2
+def test_indicator_series_keep_stocks_and_flows_apart_one_figure_a_year():
+    """A series is one figure a year from the assessment table: a stock (as_of) and a flow
+    (increment, annual) of one indicator are two series, never added; targets are not drawn."""
+    def row(year, basis, value, **more):
+        return {"indicator": "high_skilled_talent", "year": year, "basis": basis, "value": Decimal(value), "kind": "count",
+                "unit": "人", "currency": None, "target": False, "candidates": [], "family": FAMILIES.get(basis), **more}
+
+    rows = [
+        row(2022, "stock_year_end", "31000", candidates=[
+            {"value": Decimal("2150"), "scope": "increment", "kind": "count", "unit": "名",
+             "lost": "an addition (increment); a stock (as_of) is chosen first"},
+            {"value": Decimal("900"), "scope": "increment", "kind": "count", "unit": "名",
+             "lost": "another unit: the row counts 人"}]),  # lost for another reason: not the year's flow
+        row(2023, "increment", "2000"),
+        row(2024, "stock_latest", "35000"),
+        row(2025, "increment", "5000", target=True),  # 力争: never drawn
+        row(2023, "none", "0"),
+    ]
+    series = {s["family"]: s for s in indicator_series(rows, {"high_skilled_talent": "高技能人才"},
+                                                        {"stock": "存量", "flow": "新增", "cumulative": "累计", "unstated": "?"})}
+    assert set(series) == {"stock", "flow"}
+    assert [(y, shown) for y, _, shown, _ in series["stock"]["bars"]] == [("2022", "31,000 人"), ("2024", "35,000 人")]
+    assert [(y, shown) for y, _, shown, _ in series["flow"]["bars"]] == [("2022", "2,150 名"), ("2023", "2,000 人")]
+    assert series["stock"]["title"] == "高技能人才 · 存量"
 
 
-def test_the_totals_caption_says_targets_are_left_out():
-    rows = corpus_records()
-    claims = [r for r in rows if r.get("claim")]
-    left_out = targets_left_out(claims)
-    assert 0 < left_out <= sum(r["target"] for r in claims)
-    caption = lxml.html.fromstring(render_report(rows)).xpath("string(//*[@id='totals-caption'])")
-    assert f"Targets (figures planned or aimed at: 力争, 计划, 目标 …) are never added: {left_out} are left out" in caption
+def test_the_report_has_a_district_tab_with_its_rows_charts_and_help():
+    html = render_report(corpus_records())
+    tree = lxml.html.fromstring(html)
+    districts = page_data(html)["districts"]
+    huishan = [r for r in districts["rows"] if r["code"] == "320206"]
+    talent = {(r["year"], r["family"]): r for r in huishan if r["indicator"] == "high_skilled_talent"}
+    assert talent[(2022, "stock")]["shown"] == "31,000 人" and talent[(2022, "stock")]["evidence"][0]["paragraph"]
+    funds = next(r for r in huishan if r["indicator"] == "reform_funds" and r["year"] == 2022)
+    assert (funds["shown"], funds["unit"]) == ("1,800万元", "元")
+    charts = {(c["indicator"], c["family"]): c["bars"] for c in districts["charts"]["320206"]}
+    assert charts[("high_skilled_talent", "stock")] == [["2022", "31000", "31,000 人"]]
+    assert charts[("high_skilled_talent", "flow")] == [["2022", "2150", "2,150 名"]]  # the 2023 target is not drawn
+    help_text = tree.xpath("string(//details[@id='district-help'])")
+    for word in ("一致", "在限定范围内一致", "不一致", "无依据", "存疑", "存量", "新增", "累计", "全年"):
+        assert word in help_text
+    assert not tree.xpath("//*[@id='chart-totals']")  # the chart that added stocks to increments is gone
+    legend = tree.xpath("string(//*[@id='legend'])")
+    assert "其他数字" in legend and "other figure" not in legend
 
 
 # ---- writing and the command ------------------------------------------------------------------
@@ -519,7 +533,8 @@ def test_the_page_speaks_chinese_by_default_and_english_on_request():
     zh, en = render_report(rows, findings=found), render_report(rows, findings=found, lang="en")
     trees = {lang: lxml.html.fromstring(html) for lang, html in (("zh", zh), ("en", en))}
     tabs = {lang: tree.xpath("//nav[@class='tabs']/a/text()") for lang, tree in trees.items()}
-    assert tabs == {"zh": ["概览", "文件", "数据", "台账核对"], "en": ["Overview", "Documents", "Claims", "Cross-checks"]}
+    assert tabs == {"zh": ["概览", "文件", "数据", "分区县", "台账核对"],
+                    "en": ["Overview", "Documents", "Claims", "Districts", "Cross-checks"]}
     assert [tree.get("lang") for tree in trees.values()] == ["zh-Hans", "en"]
     headers = {lang: tree.xpath("//table[@id='ledger-table']//th/text()")[6:9] for lang, tree in trees.items()}
     assert headers == {"zh": ["台账数值", "报告数值", "差额"], "en": ["Ledger value", "Reported", "Gap"]}

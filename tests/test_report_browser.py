@@ -470,3 +470,57 @@ def test_offline_review_three_figures_export_and_import(browser, tmp_path):
                         for r in opened_store.reviews())
     assert stored == [("15家", "confirm", "alice", "import", "15"), ("7家", "reject", "alice", "import", None),
                       ("9家", "correct", "alice", "import", "10")]
+
+
+def test_the_district_tab_filters_helps_draws_and_exports_csv(browser, tmp_path):
+    """One district's rows with their 台账 verdicts, the help panel, charts with stocks and flows
+    apart, and the filtered rows as CSV made in the page (no formula survives), in Chinese, at
+    1440×900 and 390×844 (screenshots under tests/artifacts)."""
+    import csv
+    import io
+
+    records = [*corpus_records()]
+    doc = next(r for r in records if r["type"] == "document" and "02_district" in r["path"])
+    # a path a spreadsheet would run as a formula, were it not neutralised
+    records = [{**r, "path": "=HYPERLINK(1+2).txt"} if r.get("doc_id") == doc["doc_id"] else r for r in records]
+    findings = [finding("ledger", "inconsistent", [evidence(c, "contradicts")], expected="42000", observed="45000",
+                        gap="3000", ledger={"file": "台账.xlsx", "sheet": "惠山区", "row": 7, "column": "F", "cell": "F7",
+                                            "value": "45000"}, indicator="training_participants", subject="惠山区",
+                        period="2022")
+                for c in records if c.get("claim") and c.get("text") == "4.2万人次" and c["doc_id"] == doc["doc_id"]]
+    assert len(findings) == 1
+    out = write_report(records, tmp_path / "report.html", findings=findings)
+    ARTIFACTS.mkdir(exist_ok=True)
+    for width, height in ((1440, 900), (390, 844)):
+        opened = Page(browser, out.as_uri())
+        try:
+            p = opened.page
+            p.set_viewport_size({"width": width, "height": height})
+            p.click("a[data-tab=districts]")
+            p.select_option("#district-filters select[name=code]", "320206")
+            assert p.locator("#district-title").inner_text() == "惠山区：各指标逐年数据"
+            p.click("#district-help summary")
+            help_text = p.locator("#district-help").inner_text()
+            assert all(word in help_text for word in ("在限定范围内一致", "无依据", "存疑", "存量", "累计"))
+            stock = p.locator("#district-charts figure[data-indicator=high_skilled_talent][data-family=stock] title")
+            flow = p.locator("#district-charts figure[data-indicator=high_skilled_talent][data-family=flow] title")
+            texts = "nodes => nodes.map(n => n.textContent)"
+            assert stock.evaluate_all(texts) == ["2022: 31,000 人"] and flow.evaluate_all(texts) == ["2022: 2,150 名"]
+            p.screenshot(path=str(ARTIFACTS / f"report-district-{width}.png"), full_page=True)
+            assert p.evaluate("document.documentElement.scrollWidth") <= width
+
+            p.select_option("#district-filters select[name=verdict]", "inconsistent")
+            shown = p.locator("#district-table tbody tr")
+            assert shown.count() == 1 and "不一致" in shown.inner_text() and "42,000 人次" in shown.inner_text()
+            with p.expect_download() as got:
+                p.click("#district-csv")
+            assert got.value.suggested_filename == "惠山区-all.csv"
+            body = got.value.path().read_bytes()
+            assert body.startswith(b"\xef\xbb\xbf")
+            [row] = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+            assert (row["indicator"], row["数值"], row["台账数值"], row["结论"]) == (
+                "training_participants", "42000", "45000", "不一致")
+            assert row["依据"].startswith("'=HYPERLINK(1+2).txt")
+            assert opened.problems == []
+        finally:
+            opened.page.close()

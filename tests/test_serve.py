@@ -182,7 +182,9 @@ def test_serve_refuses_a_public_address_without_allow_remote(tmp_path):
 
 
 @pytest.fixture
-def client(tmp_path):
+def client(tmp_path, request):
+    """A signed-out test client of a server on the samples, its pages in English (``lang`` by
+    indirect parametrization: ``zh`` for the default)."""
     from starlette.testclient import TestClient
 
     from chanjia_nlp.serve import create_app
@@ -193,7 +195,7 @@ def client(tmp_path):
     with store.open(url, create=True) as st:
         st.add_user("alice", hash_password("alice-password"), "reviewer")
         st.add_user("vic", hash_password("viewer-password"), "viewer")
-    app = create_app(url)
+    app = create_app(url, lang=getattr(request, "param", "en"))
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as c:
         yield c, app.state.store
 

@@ -4,7 +4,8 @@ against a real server process on a free port with a fresh SQLite database of the
 (the assessment table shows the new value and who), reject (the row leaves the table), two
 browsers on one figure (the second is told, nothing is lost), a hostile document stays inert.
 
-Screenshots at 1440×900 and 390×844 go to ``test-artifacts/`` (not committed).
+The pages are in Chinese (the default). Screenshots at 1440×900 and 390×844 go to
+``tests/artifacts/`` (not committed).
 """
 
 from __future__ import annotations
@@ -16,17 +17,18 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from chanjia_nlp import store
 
-from .conftest import CHROMIUM, ROOT, fresh_pg_schema
+from .conftest import CHROMIUM, fresh_pg_schema
 from .serve_samples import HOSTILE_NAME, fill
 
 pytestmark = pytest.mark.slow  # browsers / processes: deselect with -m 'not slow'
 
-ARTIFACTS = ROOT / "test-artifacts"
+ARTIFACTS = Path(__file__).parent / "artifacts"
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' installs playwright")
 pytest.importorskip("starlette", reason="pip install -e '.[test]' installs the serve extra")
@@ -126,8 +128,8 @@ def test_review_in_the_browser(served, browser):
     page.goto(base + _figure_url(st, "1200余名"))
     page.fill("textarea[name=note]", "matches the 台账")
     page.click("button[value=confirm]")
-    assert "Saved: decision 1" in page.locator(".saved").inner_text()
-    assert "confirm" in page.locator("#history").inner_text() and "matches the 台账" in page.locator("#history").inner_text()
+    assert "这是第 1 项审核决定" in page.locator(".saved").inner_text()
+    assert "已确认" in page.locator("#history").inner_text() and "matches the 台账" in page.locator("#history").inner_text()
 
     # correct one: the assessment table shows the corrected value and who made it
     page.goto(base + _figure_url(st, "25家"))
@@ -138,7 +140,7 @@ def test_review_in_the_browser(served, browser):
     page.screenshot(path=str(ARTIFACTS / f"serve-figure-1440-{engine}.png"), full_page=True)
     row = _table_row(page, base, "惠山区", "pilot_units")
     assert row.locator("td.value").inner_text().startswith("26 ")
-    assert row.locator("td.reviewed").inner_text() == "reviewed by alice"
+    assert row.locator("td.reviewed").inner_text() == "由 alice 审核"
     page.screenshot(path=str(ARTIFACTS / f"serve-table-1440-{engine}.png"), full_page=True)
 
     # reject one: it leaves the table
@@ -182,7 +184,7 @@ def test_two_reviewers_on_one_figure_the_second_is_told_and_nothing_is_lost(serv
     second.click("button[value=correct]")
     problem = second.locator("#problem").inner_text()
     assert response == [409]
-    assert "alice already decided" in problem and "nothing was overwritten" in problem
+    assert "alice 在您打开此页后已作出决定（已更正" in problem and "没有覆盖任何内容" in problem
     assert second.locator("input[name=value]").input_value() == "16"  # what bob typed is still there
     assert second.locator("textarea[name=note]").input_value() == "bob's reading"
     assert "alice" in second.locator("#history").inner_text()
@@ -228,3 +230,111 @@ def test_a_hostile_document_stays_inert(served, browser):
     assert page.locator("img, svg").count() == 0
     assert problems == []
     context.close()
+
+
+# -- the district pages and 台账 findings ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def checked_server(request, tmp_path_factory):
+    """``(base URL, store, engine)`` of a server on the sample corpus checked against the sample 台账."""
+    from chanjia_nlp.serve.auth import hash_password
+
+    from .test_serve_districts import _fill
+
+    folder = tmp_path_factory.mktemp("districts")
+    if request.param == "sqlite":
+        context = contextlib.nullcontext((str(folder / "c.sqlite"), None))
+    else:
+        if not os.environ.get("CHANJIA_TEST_PG_URL"):
+            pytest.skip("set CHANJIA_TEST_PG_URL to run the browser tests on PostgreSQL")
+        context = fresh_pg_schema()
+    with context as (url, schema):
+        args = ["--db", url, *(["--schema", schema] if schema else [])]
+        _fill(args, folder)
+        with store.open(url, schema=schema) as st:
+            st.add_user("alice", hash_password("alice-password"), "reviewer")
+            with _server(args) as base:
+                yield base, st, request.param
+
+
+def _district_row(page, indicator_id: str):
+    return page.locator("#assessment tbody tr", has=page.locator(f"text={indicator_id}"))
+
+
+def test_a_district_page_filters_exports_helps_and_reviews_a_finding(checked_server, browser, tmp_path):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    base, st, engine = checked_server
+    ARTIFACTS.mkdir(exist_ok=True)
+    context, page, problems = _page(browser, base, "alice", "alice-password")
+    page.goto(base + "/districts")
+    page.click("#districts a:has-text('惠山区')")
+    page.wait_for_url("**/district/320206")
+    assert page.locator("h1").inner_text() == "惠山区：各指标逐年数据"
+    assert page.locator("#charts figure[data-family=stock]").count() > 0
+    assert page.locator("#charts figure[data-family=flow]").count() > 0
+
+    # the help panel says what each verdict and scope means
+    assert not page.locator("#help dd").first.is_visible()
+    page.click("#help summary")
+    help_text = page.locator("#help").inner_text()
+    for word in ("一致", "在限定范围内一致", "不一致", "无依据", "存疑", "存量", "新增", "累计", "全年"):
+        assert word in help_text
+    page.screenshot(path=str(ARTIFACTS / f"serve-district-1440-{engine}.png"), full_page=True)
+
+    # filter, then download the filtered rows
+    page.select_option("select[name=year]", "2022")
+    page.select_option("select[name=verdict]", "consistent_within_qualifier")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**verdict=consistent_within_qualifier**")
+    shown = page.locator("#assessment tbody tr")
+    assert shown.count() == 2  # G11 送温暖资金 and G12 返还工会经费 (G15 is not about the chosen figure)
+    with page.expect_download() as got:
+        page.click("#export-csv")
+    rows = list(csv.DictReader(io.StringIO(got.value.path().read_bytes().decode("utf-8-sig"))))
+    assert [r["indicator"] for r in rows] == [shown.nth(i).locator("td").nth(1).locator(".muted").inner_text()
+                                               for i in range(shown.count())]
+    assert {r["结论"] for r in rows} == {"在限定范围内一致"}
+    with page.expect_download() as got:
+        page.click("#export-xlsx")
+    assert got.value.suggested_filename == "惠山区-2022.xlsx"
+    sheet = load_workbook(io.BytesIO(got.value.path().read_bytes())).active
+    assert sheet.max_row == 1 + len(rows)
+
+    # review the finding of a row: its corrected verdict shows in the district table
+    page.goto(base + "/district/320206?year=2022&indicator=training_participants")
+    row = _district_row(page, "training_participants")
+    assert "不一致" in row.locator("td.ledger").inner_text()
+    row.locator("td.ledger a").click()
+    page.wait_for_url("**/finding/**")
+    page.select_option("select[name=verdict]", "consistent_within_qualifier")
+    page.fill("textarea[name=note]", "4.2万为约数")
+    page.click("button[value=correct]")
+    assert "这是第 1 项审核决定" in page.locator(".saved").inner_text()
+    assert "不一致 → 在限定范围内一致" in page.locator("#history").inner_text()
+    page.screenshot(path=str(ARTIFACTS / f"serve-finding-1440-{engine}.png"), full_page=True)
+    page.goto(base + "/district/320206?year=2022&indicator=training_participants")
+    ledger = _district_row(page, "training_participants").locator("td.ledger").inner_text()
+    assert "在限定范围内一致" in ledger and "已更正" in ledger
+    context.close()
+
+    # the phone layout: nothing wider than the phone, tables and charts inside their boxes
+    phone, small, phone_problems = _page(browser, base, "alice", "alice-password", viewport=(390, 844))
+    small.goto(base + "/district/320206")
+    small.click("#help summary")
+    small.screenshot(path=str(ARTIFACTS / f"serve-district-390-{engine}.png"), full_page=True)
+    assert small.evaluate("document.documentElement.scrollWidth") <= 390
+    small.goto(base + "/findings")
+    small.locator("#findings a").first.click()
+    small.wait_for_url("**/finding/**")
+    small.screenshot(path=str(ARTIFACTS / f"serve-finding-390-{engine}.png"), full_page=True)
+    assert small.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.close()
+    assert problems == [] and phone_problems == []
+    [decided] = st.finding_reviews()
+    assert (decided["action"], decided["reviewer"], decided["after"]["verdict"]) == ("correct", "alice",
+                                                                                   "consistent_within_qualifier")

@@ -765,11 +765,11 @@ ADDED_IN = {
     7: [("documents", ("ocr",))],
 }
 #: Indexes on columns a later version added (dropped with them).
-ADDED_INDEXES = {4: ["ix_quantities_subject_code"], 6: ["ux_documents_current_location"]}
+ADDED_INDEXES = {4: ["ix_quantities_subject_code", "ix_findings_subject_code"], 6: ["ux_documents_current_location"]}
 #: Indexes a later version dropped (made again when going back before it).
 DROPPED_INDEXES = {6: ["CREATE UNIQUE INDEX ux_documents_current_path ON documents (path) WHERE superseded_by IS NULL"]}
 #: The tables each schema version added.
-ADDED_TABLES = {5: ["reviews", "users"]}
+ADDED_TABLES = {5: ["reviews", "users"], 7: [], 8: ["finding_reviews"]}
 
 
 def _as_version_1(target: Target, corpus, keep: int = 1) -> None:

@@ -6,10 +6,12 @@ r"""The HTML review report: one self-contained file an assessor opens from a USB
 (False, True)
 
 The page has four views: the documents with their figures, programmes and entities
-highlighted; the claims table; the cross-check findings; and charts. A claim's hover card lists
-what decided each of its fields (its ``why``: a rule by name, or the trained model and the rule it
-agreed with); targets (figures planned or aimed at) carry a badge, have a filter of their own in
-the claims table and are never added into the totals by year. Its data is one JSON
+highlighted; the claims table; a page per district (the assessment table's rows by indicator
+and year, with evidence and 台账 verdicts, a help panel, charts of each indicator by year with
+stocks and flows apart, and the filtered rows as CSV made in the browser); the cross-check
+findings; and charts. A claim's hover card lists what decided each of its fields (its ``why``: a
+rule by name, or the trained model and the rule it agreed with); targets (figures planned or
+aimed at) carry a badge, have a filter of their own in the claims table and are never drawn. Its data is one JSON
 object (see :mod:`.model`) inside ``<script type="application/json">``; the page's own script
 (``static/report.js``) renders from it on demand, so a report of hundreds of documents opens
 fast. Nothing is fetched: the Content-Security-Policy allows no network source at all, and the
@@ -31,8 +33,8 @@ from typing import Any
 from markupsafe import Markup
 
 from ..outputs import atomic_path, decoded_name, shown_name, visible
-from .charts import claims_by, targets_left_out, totals_by_year, verdict_shares
-from .i18n import words
+from .charts import claims_by, family, indicator_series, verdict_shares
+from .i18n import BASES, SCOPE_HELP, SERVE, VERDICT_HELP, shown_value, words
 from .model import build_model, indicator_names
 
 __all__ = ["read_jsonl", "render_report", "write_report"]
@@ -104,6 +106,8 @@ def render_report(
 
     ui = words(lang)
     t = ui["text"]
+    records = records if isinstance(records, list) else list(records)
+    findings = findings if findings is None or isinstance(findings, list) else list(findings)
     model = build_model(records, findings or (), scan_roots=[*scan_roots, "."])
     data = model.data
     # Offline review decisions are kept in the browser under the identity of the documents
@@ -132,15 +136,16 @@ def render_report(
     notes = []
     textless = sum(bool(doc.get("textless")) for doc in docs)
     if textless:
-        notes.append(
-            f"{textless} documents come without their text: their view shows the sentences of their figures only."
-        )
+        notes.append(t["textless_docs"].format(n=textless))
     if data["skipped"]:
-        notes.append(f"{data['skipped']} rows were not records or findings and are left out.")
+        notes.append(t["skipped_rows"].format(n=data["skipped"]))
+    data["districts"] = _districts(records, [*(f for f in records if isinstance(f, Mapping) and f.get("type") == "finding"),
+                                             *(findings or ())], names, lang)
+    data["help"] = {"verdicts": VERDICT_HELP[lang], "scopes": SCOPE_HELP[lang]}
     charts = [
-        claims_by(model.claims, "indicator", title=t["chart_indicator"], names=names, limit=50),
-        claims_by(model.claims, "subject", title=t["chart_subject"], limit=20),
-        verdict_shares(model.findings, title=t["chart_verdicts"]),
+        claims_by(model.claims, "indicator", title=t["chart_indicator"], names=names, limit=50, text=t),
+        claims_by(model.claims, "subject", title=t["chart_subject"], limit=20, text=t),
+        verdict_shares(model.findings, title=t["chart_verdicts"], text=t, verdicts=ui["verdicts"]),
     ]
     script = _static("report.js")
     return _environment().get_template("report.html.j2").render(
@@ -155,13 +160,62 @@ def render_report(
         summary=summary,
         notes=notes,
         charts=charts,
-        totals=totals_by_year(model.claims, names),
-        targets_left_out=targets_left_out(model.claims),
+        help={"verdicts": VERDICT_HELP[lang], "scopes": SCOPE_HELP[lang]},
+        d=data["districts"]["words"],
+        verdicts=ui["verdicts"],
+        scopes=ui["scopes"],
         errors=[
             {"path": shown_name(str(doc.get("path") or "")), "error": visible(str(doc.get("error") or "unknown error"))}
             for doc in docs if doc.get("status") == "error"
         ],
     )
+
+
+def _districts(records: list[Any], findings: list[Mapping[str, Any]], names: Mapping[str, str],
+               lang: str) -> dict[str, Any]:
+    """The district pages' data: the assessment table by district (rows of achieved figures
+    and targets, with evidence and 台账 verdicts, values as the page shows them) and each
+    district's charts (:func:`~.charts.indicator_series`: stocks and flows apart). Messy rows
+    give fewer rows, never an exception."""
+    from ..assessment import assessment_table
+    from ..errors import ChanjiaError
+
+    usable = [r for r in records if isinstance(r, Mapping) and r.get("type") in ("document", "quantity")]
+    try:
+        rows = assessment_table(usable, [f for f in findings if isinstance(f, Mapping)], by="district")
+    except (ChanjiaError, ArithmeticError, TypeError, ValueError):
+        rows = []
+    serve = SERVE[lang]
+    families = {k: serve[k] for k in ("stock", "flow", "cumulative", "unstated")}
+    out: list[dict[str, Any]] = []
+    by_code: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        row["family"] = family(row.get("basis"))
+        by_code.setdefault(row["region_code"], []).append(row)
+        evidence = [{"path": decoded_name(str(e.get("path") or "")), "paragraph": e.get("paragraph"),
+                     "start": e.get("start"), "end": e.get("end")} for e in row.get("evidence") or []]
+        out.append({
+            "code": row["region_code"], "region": row["region"], "indicator": row["indicator"], "year": row["year"],
+            "target": bool(row["target"]), "value": None if row["value"] is None else format(row["value"], "f"),
+            "shown": shown_value(row["value"], kind=row["kind"], unit=row["unit"], currency=row["currency"]),
+            "unit": ("元" if row["currency"] in (None, "CNY") else row["currency"]) if row["kind"] == "money" else row["unit"],
+            "text": row["text"], "scope": row["scope"], "basis": row["basis"], "family": row["family"],
+            "reviewed_by": row.get("reviewed_by"),
+            "ledger_value": None if row["ledger_value"] is None else format(row["ledger_value"], "f"),
+            "ledger_shown": shown_value(row["ledger_value"], kind=row["kind"], unit=row["unit"], currency=row["currency"]),
+            "ledger_cell": row["ledger_cell"], "ledger_verdict": row["ledger_verdict"], "evidence": evidence,
+        })
+    charts = {}
+    for code, mine in by_code.items():
+        charts[code] = [{"indicator": c["indicator"], "family": c["family"], "title": c["title"],
+                         "bars": [[year, format(size, "f"), shown] for year, size, shown, _ in c["bars"]]}
+                        for c in indicator_series(mine, names, families)]
+    return {"rows": out, "charts": charts, "bases": BASES[lang], "words": {
+        k: serve[k] for k in ("district_h", "choose_district", "district_hint", "export_csv", "help", "verdict_help",
+                              "scope_help", "no_rows", "charts", "chart_note", "no_chart", "achieved_only",
+                              "targets_too", "all_years", "region", "indicator", "year", "value", "figure", "basis",
+                              "reviewed", "ledger_value", "ledger_cell", "verdict", "evidence", "paragraph", "target",
+                              "reviewed_by", "any", "unit", "scope")}}
 
 
 def write_report(

@@ -16,8 +16,11 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from ..outputs import visible
+from .i18n import shown_value
 
-__all__ = ["Chart", "bar_chart", "claims_by", "targets_left_out", "totals_by_year", "verdict_shares"]
+__all__ = [
+    "FAMILIES", "Chart", "bar_chart", "claims_by", "family", "indicator_series", "verdict_shares", "year_bars",
+]
 
 #: What may not appear in a CSS class name made from data.
 RE_NOT_CLASS = re.compile(r"[^A-Za-z0-9_-]")
@@ -88,67 +91,108 @@ def claims_by(
     title: str,
     names: Mapping[str, str] | None = None,
     limit: int = 25,
+    text: Mapping[str, str] | None = None,
 ) -> Chart:
     """Claims counted per value of ``field`` (``indicator``, ``subject``), the most frequent first;
     ``names`` gives a label to show beside a value (an indicator's ``name_zh``)."""
     counter = Counter(claim.get(field) or "(none)" for claim in claims)
     if not counter:
-        return Chart(field, title, None, "No claims.")
+        return Chart(field, title, None, (text or {}).get("no_claims_chart", "No claims."))
     rows = _top(counter, limit, names or {})
     svg = bar_chart(rows, label=title, filter_field=field)
     rest = len(counter) - len(rows)
-    note = f"{rest} more with {counter.total() - sum(r[1] for r in rows)} claims are not drawn." if rest else ""
+    left = counter.total() - sum(r[1] for r in rows)
+    note = (text or {}).get("more_not_drawn", "{rest} more with {n} claims are not drawn.").format(rest=rest, n=left) if rest else ""
     return Chart(field, title, svg, note)
 
 
-def _year(period: Any) -> str | None:
-    return period[:4] if isinstance(period, str) and period[:4].isdigit() else None
-
-
-def _adds_up(claim: Mapping[str, Any]) -> bool:
-    """Whether a claim is a count or sum of money that totals take: not in a repeated paragraph,
-    not a ``其中`` part (its total is counted)."""
-    return claim.get("kind") in ("count", "money") and not claim.get("repeated") and claim.get("parent") is None
-
-
-def targets_left_out(claims: Iterable[Mapping[str, Any]]) -> int:
-    """How many targets :func:`totals_by_year` leaves out that it would add up were they achieved."""
-    return sum(bool(c.get("target")) and _year(c.get("period")) is not None and _adds_up(c) for c in claims)
-
-
-def totals_by_year(claims: Iterable[Mapping[str, Any]], names: Mapping[str, str]) -> list[Chart]:
-    """Per indicator and unit, the sum of the claimed values by the year of their period.
-
-    Only counts and money add up; targets (planned or aimed at, not achieved: ANNOTATION.md says
-    they are never added to achieved totals), figures in a repeated paragraph, ``其中`` parts (their
-    total is counted) and damaged figures are left out.
-    """
-    sums: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for claim in claims:
-        year = _year(claim.get("period"))
-        if year is None or not _adds_up(claim) or claim.get("target"):
-            continue
-        try:
-            value = Decimal(claim.get("value") or "")
-        except InvalidOperation:
-            continue
-        unit = claim.get("currency") if claim.get("kind") == "money" else claim.get("unit")
-        sums[claim.get("indicator") or "(none)", unit or "(no unit)"][year] += value
-    charts = []
-    for (indicator, unit), years in sorted(sums.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        rows = [(year, total, f"{total:,f} {unit}", None) for year, total in sorted(years.items())]
-        title = f"{indicator} {names.get(indicator, '')} ({unit})"
-        charts.append(Chart(f"{indicator}|{unit}", title.replace("  ", " "), bar_chart(rows, label=title)))
-    return charts
-
-
-def verdict_shares(findings: Iterable[Mapping[str, Any]], *, title: str) -> Chart:
-    """Findings per verdict, with each verdict's share of all findings."""
+def verdict_shares(findings: Iterable[Mapping[str, Any]], *, title: str, text: Mapping[str, str] | None = None,
+                   verdicts: Mapping[str, str] | None = None) -> Chart:
+    """Findings per verdict (named by ``verdicts``, filtering by id), with each verdict's share of all findings."""
     counter = Counter(f.get("verdict") or "unknown" for f in findings)
     total = sum(counter.values())
     if not total:
-        return Chart("verdict", title, None, "No findings: run the cross-checks to get verdicts.")
+        return Chart("verdict", title, None,
+                     (text or {}).get("no_findings_chart", "No findings: run the cross-checks to get verdicts."))
     ranked = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
-    rows = [(v, n, f"{n} ({n * 100 / total:.0f}%)", v) for v, n in ranked]
-    classes = {v: "verdict-" + RE_NOT_CLASS.sub("", v) for v in counter}
+    named = verdicts or {}
+    rows = [(named.get(v, v), n, f"{n} ({n * 100 / total:.0f}%)", v) for v, n in ranked]
+    classes = {named.get(v, v): "verdict-" + RE_NOT_CLASS.sub("", v) for v in counter}
     return Chart("verdict", title, bar_chart(rows, label=title, filter_field="verdict", classes=classes))
+
+
+# -- per district: each indicator by year, stocks and flows apart -----------------------------
+
+#: How a row of the assessment table counts, from its ``basis``: stocks (a total at a moment)
+#: and flows (what a year added or did) are drawn apart and never added to each other.
+FAMILIES = {
+    "stock_year_end": "stock", "stock_latest": "stock", "annual": "flow", "increment": "flow",
+    "sum_of_increments": "flow", "cumulative": "cumulative", "scope_unstated": "unstated",
+    "own_level_only": "unstated",
+}
+_SCOPE_FAMILY = {"as_of": "stock", "annual": "flow", "increment": "flow", "cumulative": "cumulative"}
+
+
+def family(basis: Any) -> str | None:
+    """``stock``, ``flow``, ``cumulative`` or ``unstated`` for a table row's basis (``None``: no figure)."""
+    return FAMILIES.get(str(basis)) if basis else None
+
+
+def indicator_series(rows: Iterable[Mapping[str, Any]], names: Mapping[str, str], families: Mapping[str, str]
+                     ) -> list[dict[str, Any]]:
+    """One series per indicator and family (stock, flow, cumulative, unstated): one figure a year,
+    achieved figures only. Never a count of mentions, never a stock added to a flow.
+
+    A year's bar is the figure the table chose when it is of the chart's family; when the table
+    chose a stock, the flow chart takes the year's flow the table set aside only because a stock
+    comes first (an annual figure before an increment; several are never added up)."""
+    series: dict[tuple[str, str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
+    for row in rows:
+        kind = row.get("family")
+        if kind is None or row.get("target") is True or row.get("value") is None:
+            continue
+        unit = str(row.get("currency") if row.get("kind") == "money" else row.get("unit") or "")
+        series[(str(row["indicator"]), kind, unit)][str(row["year"])] = dict(row)
+    for row in rows:
+        if row.get("family") is None or row.get("target") is True:
+            continue
+        unit = str(row.get("currency") if row.get("kind") == "money" else row.get("unit") or "")
+        set_aside = [c for c in row.get("candidates") or [] if str(c.get("lost") or "").endswith("is chosen first")
+                     and c.get("value") is not None and _SCOPE_FAMILY.get(c.get("scope")) not in (None, row["family"])]
+        for cand in sorted(set_aside, key=lambda c: c.get("scope") != "annual"):
+            key = (str(row["indicator"]), _SCOPE_FAMILY[cand["scope"]], unit)
+            series[key].setdefault(str(row["year"]), {**cand, "currency": row.get("currency")})
+    order = {"stock": 0, "flow": 1, "cumulative": 2, "unstated": 3}
+    charts = []
+    for (ident, kind, unit), years in sorted(series.items(), key=lambda kv: (kv[0][0], order[kv[0][1]], kv[0][2])):
+        bars = []
+        for year, row in sorted(years.items()):
+            value = Decimal(str(row["value"]))
+            shown = shown_value(value, kind=row.get("kind"), unit=row.get("unit"), currency=row.get("currency")) or ""
+            bars.append((year, abs(value), shown, None))
+        title = f"{names.get(ident, ident)} · {families[kind]}"
+        charts.append({"indicator": ident, "family": kind, "unit": unit, "title": title, "bars": bars})
+    return charts
+
+
+_YROW, _YEAR, _YBAR, _YWIDTH = 24, 52, 200, 380
+
+
+def year_bars(bars: Sequence[tuple[str, Decimal, str, Any]], *, label: str) -> Markup:
+    """A small horizontal bar chart, one bar a year (``(year, size, value shown, _)``), every
+    label escaped; sized for a card on a phone (380 units wide, scaled down by CSS)."""
+    top = max((size for _, size, _, _ in bars), default=Decimal(0)) or Decimal(1)
+    height = _YROW * len(bars) + 6
+    parts = [f'<svg class="chart" role="img" aria-label="{escape(visible(label))}" viewBox="0 0 {_YWIDTH} {height}" '
+             f'width="{_YWIDTH}" height="{height}">']
+    for n, (year, size, shown, _) in enumerate(bars):
+        y = 3 + n * _YROW
+        width = max(1.0, float(size / top) * _YBAR) if size else 0.0
+        parts.append(
+            f'<g class="bar"><title>{escape(year)}: {escape(shown)}</title>'
+            f'<text x="{_YEAR - 8}" y="{y + 16}" text-anchor="end">{escape(year)}</text>'
+            f'<rect x="{_YEAR}" y="{y + 3}" width="{width:.1f}" height="{_YROW - 6}" rx="2"></rect>'
+            f'<text x="{_YEAR + width + 6:.1f}" y="{y + 16}">{escape(shown)}</text></g>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -78,6 +78,21 @@ TEXT = {
         "new_value": "新数值", "doc_not_read": "未能读取", "doc_damaged": "{n} 处损坏",
         "all_covered": "台账所涉单位和年份的数据都已覆盖。", "no_internal": "没有内部核对发现的问题。",
         "no_copies": "没有发现重复文字。",
+        "tab_districts": "分区县", "textless_docs": "{n} 个文件没有附带原文：其视图只显示数字所在的句子。",
+        "skipped_rows": "{n} 行不是记录或核对结果，已略去。", "no_document_record": "没有文件记录：只知道其中的数字。",
+        "legend_claim": "数据", "legend_quantity": "其他数字", "legend_programme": "项目", "legend_entity": "实体",
+        "legend_evidence": "依据", "key_damaged": "损坏", "key_doubtful": "存疑", "key_target": "目标 / 计划",
+        "click_bar": "点击条形可筛选数据。", "errors_heading": "未能读取的文件", "published": "发布",
+        "characters": "{n} 字", "not_read_doc": "未能读取：{error}", "unknown_error": "未知错误",
+        "textless_doc": "这些记录中没有文件原文：只显示其数字所在的句子。",
+        "not_placed": "“{text}”无法在原文中标出：其位置与文件不符。", "target_title": "计划或争取的目标，不是已完成的数",
+        "flag_damaged": "损坏", "flag_repeated": "重复段落", "flag_not_in_text": "不在原文中",
+        "part_of_total": "{text}（位置 {offset} 处的合计）", "total_at": "位置 {offset} 处的合计",
+        "no_digits": "无：转换时数字丢失", "ocr_unsure": "无：识别（OCR）没有把握，请看扫描件", "why_rule": "由规则 {rule} 判定", "why_model_agree": "模型判定，与规则 {rule} 一致",
+        "why_model_alone": "模型判定，没有规则提出", "expected_n": "报告 {n}", "observed_n": "台账 {n}", "gap_n": "差额 {n}",
+        "no_claims_chart": "没有数据。", "more_not_drawn": "另有 {rest} 项（共 {n} 条数据）未画出。",
+        "no_findings_chart": "没有核对结果：核对台账后才有结论。",
+        "target_note": "目标：计划或争取的数，不是已完成的数；从不计入合计或图表。",
     },
     "en": {
         "title": "chanjia review report", "documents": "documents", "claims": "claims", "findings": "findings",
@@ -109,6 +124,25 @@ TEXT = {
         "doc_not_read": "not read", "doc_damaged": "{n} damaged",
         "all_covered": "Every claim of the 台账 subjects and years is covered.",
         "no_internal": "No internal-check findings.", "no_copies": "No copied text found.",
+        "tab_districts": "Districts",
+        "textless_docs": "{n} documents come without their text: their view shows the sentences of their figures only.",
+        "skipped_rows": "{n} rows were not records or findings and are left out.",
+        "no_document_record": "no document record: only its figures are known",
+        "legend_claim": "claim", "legend_quantity": "other figure", "legend_programme": "programme",
+        "legend_entity": "entity", "legend_evidence": "evidence", "key_damaged": "damaged", "key_doubtful": "doubtful",
+        "key_target": "target / 计划", "click_bar": "Click a bar to filter the claims.",
+        "errors_heading": "Documents that could not be read", "published": "published", "characters": "{n} characters",
+        "not_read_doc": "Not read: {error}", "unknown_error": "unknown error",
+        "textless_doc": "The document text is not in these records: showing the sentences of its figures only.",
+        "not_placed": "“{text}” cannot be shown in the text: its offsets do not match the document.",
+        "target_title": "planned or aimed at, not achieved", "flag_damaged": "damaged", "flag_repeated": "repeated",
+        "flag_not_in_text": "not in text", "part_of_total": "{text} (the total at offset {offset})",
+        "total_at": "the total at offset {offset}", "no_digits": "none: digits lost in conversion", "ocr_unsure": "none: OCR is unsure of it; read the scan",
+        "why_rule": "decided by rule {rule}", "why_model_agree": "model, agreeing with {rule}",
+        "why_model_alone": "model, which no rule proposed", "expected_n": "expected {n}", "observed_n": "observed {n}",
+        "gap_n": "gap {n}", "no_claims_chart": "No claims.", "more_not_drawn": "{rest} more with {n} claims are not drawn.",
+        "no_findings_chart": "No findings: run the cross-checks to get verdicts.",
+        "target_note": "A target: planned or aimed at, not achieved; never added up or drawn.",
     },
 }
 
@@ -160,3 +194,158 @@ def shown_value(value: Any, *, kind: Any = None, unit: Any = None, currency: Any
     if number is None:
         return None
     return _plain(number) + (f" {unit}" if isinstance(unit, str) and unit else "")
+
+
+#: What each verdict of the 台账 cross-check means, for the help panel of the district pages.
+VERDICT_HELP = {
+    "zh": {
+        "consistent": "报告中的数字与台账数值相同（按单位换算后）。",
+        "consistent_within_qualifier": "报告用“约”“余”“不少于”等限定词给出一个范围，台账数值落在这个范围内。",
+        "inconsistent": "报告数字与台账数值不同，且差额超出限定词允许的范围：请核对原文和台账单元格。",
+        "unsupported": "台账中有这一项，但报告里找不到对应的单位、指标和时间的数字：数字无报告依据。",
+        "ambiguous": "报告中有多个可能对应的数字（口径或时间不清），无法判断哪一个应与台账比对：需人工判断。",
+    },
+    "en": {
+        "consistent": "The report's figure equals the 台账 value (after converting units).",
+        "consistent_within_qualifier": "The report gives a range with a qualifier (约, 余, 不少于 …) and the 台账 value lies in it.",
+        "inconsistent": "The report's figure and the 台账 value differ by more than its qualifier allows: check the text and the cell.",
+        "unsupported": "The 台账 has this item but no figure of the reports names its subject, indicator and period.",
+        "ambiguous": "Several figures of the reports may be the one the 台账 means (scope or period unclear): a person decides.",
+    },
+}
+
+#: What each scope means (存量 is never added to 新增).
+SCOPE_HELP = {
+    "zh": {
+        "as_of": "某一时点的总数（如“截至年底共有……”）。存量之间不能相加，也不能与新增相加。",
+        "increment": "一段时间内新增的数量（如“新增……”）。同一年的新增可以相加。",
+        "cumulative": "从某个起点累计到某一时点的数量（如“累计……”）。",
+        "annual": "一整年的数量（如“全年……”）。",
+    },
+    "en": {
+        "as_of": "A total at one moment (截至年底共有 …). Stocks are never added to each other or to increments.",
+        "increment": "What was added in a period (新增 …). Increments of one year add up.",
+        "cumulative": "A running total from some start up to a moment (累计 …).",
+        "annual": "The amount of one whole year (全年 …).",
+    },
+}
+
+#: The assessment table's basis (how a row's figure was chosen), by id.
+BASES = {
+    "zh": {
+        "stock_year_end": "年末存量", "stock_latest": "最新存量", "annual": "全年数", "increment": "新增数",
+        "sum_of_increments": "新增合计", "cumulative": "累计数", "scope_unstated": "口径未说明",
+        "own_level_only": "仅本级", "sum_of_districts": "各区县合计", "none": "无数据",
+    },
+    "en": {
+        "stock_year_end": "stock at year end", "stock_latest": "latest stock", "annual": "annual",
+        "increment": "increment", "sum_of_increments": "sum of increments", "cumulative": "cumulative",
+        "scope_unstated": "scope unstated", "own_level_only": "own level only", "sum_of_districts": "sum of districts",
+        "none": "none",
+    },
+}
+
+#: The words of ``chanjia serve``'s pages, by key.
+SERVE = {
+    "zh": {
+        "app": "chanjia 审核", "documents": "文件", "claims": "数据", "table": "评估表", "findings": "台账核对",
+        "districts": "分区县", "sign_in": "登录", "sign_out": "退出", "name": "用户名", "password": "密码",
+        "wrong_password": "用户名或密码错误", "account_hint": "账户由 chanjia users add 用户名 创建。",
+        "role_reviewer": "审核人", "role_viewer": "查看者", "claims_n": "数据（{n} 条）", "subject": "单位/地区",
+        "indicator": "指标", "any": "全部", "period": "时间", "filter": "筛选", "figure": "原文", "value": "数值",
+        "scope": "口径", "review": "审核", "document": "文件", "target": "目标", "open": "未审核",
+        "reviewed_by": "由 {name} 审核", "page_of": "第 {page} 页，共 {pages} 页", "previous": "上一页", "next": "下一页",
+        "published": "发布", "unknown": "未知", "click_figure": "点击数字进行审核",
+        "documents_n": "文件（{n} 个）", "doc_title": "标题", "file": "文件", "status": "状态",
+        "figure_h": "数字", "characters": "字符", "version": "版本", "saved": "已保存：这是第 {n} 项审核决定。",
+        "now": "现状", "not_reviewed": "未审核", "viewer_note": "您是查看者：只能查看，不能审核。",
+        "qualifier": "限定", "none": "无", "other": "其他", "period_hint": "2022 或 2022-03", "achieved": "已完成",
+        "target_planned": "目标（计划）", "note": "备注", "confirm": "确认", "save_correction": "保存更正",
+        "reject": "驳回", "decide_hint": "确认和驳回不改变上面的字段；更正会保存上面填写的字段。",
+        "history_n": "审核记录（{n} 项）", "no_history": "尚无审核决定。", "when": "时间（UTC）", "reviewer": "审核人",
+        "decision": "决定", "changed": "修改", "table_n": "评估表（按{by}，{n} 行）", "levels": "地区层级",
+        "year": "年份", "region": "地区", "show": "显示", "basis": "取数依据", "reviewed": "审核", "ledger": "台账",
+        "evidence": "依据", "paragraph": "第{n}段", "findings_n": "台账核对结果（{n} 条）",
+        "no_findings": "还没有核对结果：先运行 chanjia check 台账.xlsx --db …。", "check": "核对",
+        "verdict": "结论", "reported": "报告数值", "ledger_value": "台账数值", "message": "说明", "gap": "差额",
+        "ledger_cell": "台账单元格", "refused": "无法完成", "action_confirm": "已确认", "action_correct": "已更正",
+        "action_reject": "已驳回", "level_district": "区县", "level_city": "市", "level_province": "省",
+        "viewers_refused": "查看者只能查看，不能审核；需要审核人账户。",
+        "no_figure": "没有这个数字；文件可能已重新提取，请重新加载。",
+        "nothing_changed": "没有修改任何字段：请修改一个字段再更正，或直接确认。",
+        "no_version": "表单没有说明基于哪个版本；请重新加载页面。",
+        "conflict": "{reviewer} 在您打开此页后已作出决定（{action}，{when} UTC）；没有覆盖任何内容：请查看其决定后重新决定。",
+        "conflict_plain": "此项的审核记录在您打开后已改变；请重新加载后再决定。",
+        "csrf": "表单缺少有效的 CSRF 令牌；请重新加载页面后再提交。",
+        "no_finding": "没有这条核对结果；台账可能已重新核对，请重新加载。",
+        "finding_h": "核对结果", "district_h": "{name}：各指标逐年数据", "choose_district": "选择区县",
+        "district_hint": "每个区县一页：每个指标每年一行，附依据、台账核对结论和审核状态。",
+        "export_csv": "导出 CSV", "export_xlsx": "导出 XLSX", "help": "说明：结论和口径的含义",
+        "verdict_help": "台账核对结论", "scope_help": "口径", "no_rows": "没有符合条件的数据。",
+        "charts": "图表：每个指标逐年数值（存量与流量分开，从不相加）", "stock": "存量", "flow": "当年新增/全年",
+        "cumulative": "累计", "unstated": "口径未说明", "no_chart": "没有可画的已完成数值。",
+        "chart_note": "每年取评估表选定的一个数值（不是提及次数）；目标（计划）数值不画。",
+        "achieved_only": "仅已完成", "targets_too": "含目标", "all_years": "全部年份", "findings_link": "审核",
+        "mentions": "{n} 处提及", "reviewed_finding": "核对结果审核", "unit": "单位", "low": "下限", "high": "上限",
+        "indicator_text": "指标原文",
+    },
+    "en": {
+        "app": "chanjia review", "documents": "Documents", "claims": "Claims", "table": "Assessment table",
+        "findings": "Findings", "districts": "Districts", "sign_in": "Sign in", "sign_out": "Sign out",
+        "name": "Name", "password": "Password", "wrong_password": "wrong name or password",
+        "account_hint": "An account is made with chanjia users add NAME.", "role_reviewer": "reviewer",
+        "role_viewer": "viewer", "claims_n": "Claims ({n})", "subject": "Subject", "indicator": "Indicator",
+        "any": "any", "period": "Period", "filter": "Filter", "figure": "Figure", "value": "Value", "scope": "Scope",
+        "review": "Review", "document": "Document", "target": "target", "open": "open",
+        "reviewed_by": "reviewed by {name}", "page_of": "Page {page} of {pages}", "previous": "previous",
+        "next": "next", "published": "published", "unknown": "unknown", "click_figure": "click a figure to review it",
+        "documents_n": "Documents ({n})", "doc_title": "Title", "file": "File", "status": "Status",
+        "figure_h": "Figure", "characters": "characters", "version": "version",
+        "saved": "Saved: decision {n} on this figure.", "now": "Now", "not_reviewed": "not reviewed",
+        "viewer_note": "You are a viewer: you may look but not review.", "qualifier": "Qualifier", "none": "none",
+        "other": "other", "period_hint": "2022 or 2022-03", "achieved": "achieved", "target_planned": "target (planned)",
+        "note": "Note", "confirm": "Confirm", "save_correction": "Save correction", "reject": "Reject",
+        "decide_hint": "Confirm and reject keep the fields as they are; a correction stores the fields above.",
+        "history_n": "History ({n})", "no_history": "No decision yet.", "when": "When (UTC)", "reviewer": "Reviewer",
+        "decision": "Decision", "changed": "Changed", "table_n": "Assessment table ({n} rows by {by})",
+        "levels": "Regions", "year": "Year", "region": "Region", "show": "Show", "basis": "Basis",
+        "reviewed": "Reviewed", "ledger": "台账", "evidence": "Evidence", "paragraph": "paragraph {n}",
+        "findings_n": "Cross-check findings ({n})",
+        "no_findings": "No findings yet: run chanjia check LEDGER.xlsx --db ….", "check": "Check",
+        "verdict": "Verdict", "reported": "Reported", "ledger_value": "Ledger value", "message": "Message",
+        "gap": "Gap", "ledger_cell": "Ledger cell", "refused": "Refused", "action_confirm": "confirm",
+        "action_correct": "correct", "action_reject": "reject", "level_district": "district", "level_city": "city",
+        "level_province": "province", "viewers_refused": "viewers may look but not review; ask for a reviewer account",
+        "no_figure": "there is no such figure; it may have been extracted again",
+        "nothing_changed": "nothing was changed; change a field to correct the figure, or confirm it",
+        "no_version": "the form does not say which version it was based on; reload the page",
+        "conflict": "{reviewer} already decided on this ({action}, {when} UTC) after the version you saw; "
+                    "nothing was overwritten: reload it, look at their decision and decide again",
+        "conflict_plain": "the reviews of this changed since you opened it; reload it and decide again",
+        "csrf": "the form has no valid CSRF token; reload the page and send it again",
+        "no_finding": "there is no such finding; the 台账 may have been checked again",
+        "finding_h": "Finding", "district_h": "{name}: each indicator by year", "choose_district": "Choose a district",
+        "district_hint": "One page per district: a row per indicator and year, with evidence, the 台账 verdict and the review.",
+        "export_csv": "Export CSV", "export_xlsx": "Export XLSX", "help": "Help: what verdicts and scopes mean",
+        "verdict_help": "台账 verdicts", "scope_help": "Scopes", "no_rows": "No rows match.",
+        "charts": "Charts: each indicator by year (stocks and flows apart, never added)", "stock": "stock",
+        "flow": "flow (increment/annual)", "cumulative": "cumulative", "unstated": "scope unstated",
+        "no_chart": "No achieved values to draw.",
+        "chart_note": "Each year shows the one figure the assessment table chose (not a count of mentions); targets are not drawn.",
+        "achieved_only": "achieved only", "targets_too": "with targets", "all_years": "all years", "findings_link": "review",
+        "mentions": "{n} mentions", "reviewed_finding": "Finding review", "unit": "Unit", "low": "low",
+        "high": "high", "indicator_text": "indicator as written",
+    },
+}
+
+
+def serve_words(lang: str) -> dict[str, Any]:
+    """Everything ``chanjia serve`` says in ``lang``: :func:`words` plus ``serve`` (page words),
+    ``bases``, ``verdict_help`` and ``scope_help``.
+
+    Raises:
+        ValueError: a language that is not one of :data:`LANGUAGES`.
+    """
+    found = words(lang)
+    return {**found, "serve": SERVE[lang], "bases": BASES[lang], "verdict_help": VERDICT_HELP[lang],
+            "scope_help": SCOPE_HELP[lang]}

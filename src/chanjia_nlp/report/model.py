@@ -273,7 +273,7 @@ class _Builder:
                 doc["textless"] = doc.get("status") != "error"
             doc["counts"] = _counts(self.items[i] for i in items)
             if doc.pop("placeholder"):
-                doc["note"] = "no document record: only its figures are known"
+                doc["no_record"] = True  # the page says so in its language
 
     def _sentence_blocks(self, items: list[int]) -> list[list[Any]]:
         blocks: list[tuple[str, list[tuple[int, int, int]]]] = []

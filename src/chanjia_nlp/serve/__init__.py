@@ -1,11 +1,14 @@
 """``chanjia serve``: a small web app where assessors review every figure of the database.
 
 Starlette (run by uvicorn), the project's Jinja2 with autoescape on, no script at all in the
-pages (plain HTML forms; the Content-Security-Policy allows none). Views: the documents (each
-with its figures linked in the text), the claims (filtered by subject, indicator and period), the
-assessment table (reviewed values win, ``reviewed by NAME``) and the cross-check findings. Each
-figure has a page with its context, the forms to confirm, correct or reject it with a note, and
-its history of decisions.
+pages (plain HTML forms; the Content-Security-Policy allows none). The pages speak Chinese
+(``lang="zh"``, the report's words of :mod:`chanjia_nlp.report.i18n`) or English. Views: the
+documents (each with its figures linked in the text), the claims (filtered by subject, indicator
+and period), the assessment table (reviewed values win, ``reviewed by NAME``), a page per
+district (its rows by indicator and year with evidence and 台账 verdicts, charts with stocks and
+flows apart, a help panel, CSV and XLSX downloads of the filtered rows) and the cross-check
+findings. Each figure and each 台账 finding has a page with its context, the forms to confirm,
+correct or reject it with a note, and its history of decisions.
 
 Security: no page or API answers without a session (pages redirect to ``/login``, ``/api/…``
 answers 401); sessions are a signed cookie (HttpOnly, SameSite=Strict, Secure unless
@@ -27,6 +30,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from ..errors import ChanjiaError, ConfigError, StoreError
+from ..report.i18n import LANGUAGES, serve_words, shown_value
 from .auth import csrf_token, same_token, verify_password
 
 __all__ = ["check_host", "create_app"]
@@ -69,6 +73,8 @@ def _environment() -> Any:
         lstrip_blocks=True,
     )
     env.filters["number"] = _number
+    env.filters["shown"] = lambda row, name="value": (
+        shown_value(row.get(name), kind=row.get("kind"), unit=row.get("unit"), currency=row.get("currency")) or "")
     env.filters["urlpart"] = lambda text: quote(str(text), safe="")
     return env
 
@@ -96,10 +102,12 @@ def _indicator_names() -> dict[str, str]:
     return {ident: found.by_id[ident].name_zh for ident in found.ids}
 
 
-def create_app(db: str, *, schema: str | None = None, secret: str | None = None, secure_cookies: bool = True) -> Any:
-    """The Starlette app serving the database ``db``.
+def create_app(db: str, *, schema: str | None = None, secret: str | None = None, secure_cookies: bool = True,
+               lang: str = "zh") -> Any:
+    """The Starlette app serving the database ``db``, its pages in ``lang`` (``zh`` or ``en``).
 
     Raises:
+        ConfigError: a language that is not one of :data:`~chanjia_nlp.report.i18n.LANGUAGES`.
         StoreError: there is no database at ``db``.
     """
     from starlette.applications import Starlette
@@ -109,8 +117,12 @@ def create_app(db: str, *, schema: str | None = None, secret: str | None = None,
 
     from .. import store
 
+    if lang not in LANGUAGES:
+        from ..errors import value_invalid_msg
+
+        raise ConfigError(value_invalid_msg("lang", lang, LANGUAGES))
     opened = store.open(db, schema=schema, create=False)
-    views = _Views(opened)
+    views = _Views(opened, lang)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
@@ -127,13 +139,17 @@ def create_app(db: str, *, schema: str | None = None, secret: str | None = None,
         Route("/figure/{doc_id}/{start:int}/{end:int}", views.figure, methods=["GET", "POST"]),
         Route("/table", views.table),
         Route("/findings", views.findings),
+        Route("/finding/{finding_id}", views.finding, methods=["GET", "POST"]),
+        Route("/districts", views.districts),
+        Route("/district/{code}", views.district),
+        Route("/district/{code}/export.{fmt}", views.district_export),
         Route("/api/claims", views.api_claims),
         Route("/api/figure/{doc_id}/{start:int}/{end:int}", views.api_figure, methods=["GET", "POST"]),
     ]
     middleware = [
         Middleware(SessionMiddleware, secret_key=secret or secrets.token_urlsafe(48), session_cookie="chanjia_session",
                    max_age=SESSION_SECONDS, same_site="strict", https_only=secure_cookies),
-        Middleware(_Guard),
+        Middleware(_Guard, csrf_message=views.s["csrf"]),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.store = opened
@@ -144,8 +160,9 @@ class _Guard:
     """Pure ASGI middleware: a session for everything but the sign-in page, CSRF on every POST,
     and the security headers on every answer."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, csrf_message: str) -> None:
         self.app = app
+        self.csrf_message = csrf_message
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -185,7 +202,7 @@ class _Guard:
                 given = form.get("csrf")
                 scope["chanjia.form"] = form  # read once; the view takes it from here
             if not same_token(session.get("csrf"), given):
-                message = "the form has no valid CSRF token; reload the page and send it again"
+                message = self.csrf_message
                 response = JSONResponse({"error": message}, status_code=403) if api else PlainTextResponse(message, 403)
                 await response(scope, receive, send_with_headers)
                 return
@@ -197,8 +214,12 @@ async def _form(request: Any) -> Mapping[str, Any]:
 
 
 class _Views:
-    def __init__(self, opened: Any) -> None:
+    def __init__(self, opened: Any, lang: str) -> None:
         self.store = opened
+        self.lang = lang
+        self.w = serve_words(lang)
+        self.w["indicator_names"] = _indicator_names()
+        self.s: dict[str, str] = self.w["serve"]
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -211,10 +232,10 @@ class _Views:
         from starlette.responses import HTMLResponse
 
         user = self.user(request)
-        context.setdefault("title", "Sign in" if template.startswith("login") else "chanjia")
+        context.setdefault("title", self.s["sign_in"] if template.startswith("login") else self.s["app"])
         html = _environment().get_template(template).render(
-            user=user, csrf=request.session.get("csrf", ""), path=request.url.path, indicator_names=_indicator_names(),
-            **context,
+            user=user, csrf=request.session.get("csrf", ""), path=request.url.path,
+            indicator_names=self.w["indicator_names"], s=self.s, w=self.w, lang=self.lang, **context,
         )
         return HTMLResponse(html, status_code=status)
 
@@ -223,7 +244,7 @@ class _Views:
             from starlette.responses import JSONResponse
 
             return JSONResponse({"error": message}, status_code=status)
-        return self.page(request, "message.html.j2", status=status, message=message, title="Refused")
+        return self.page(request, "message.html.j2", status=status, message=message, title=self.s["refused"])
 
     # -- sign in ---------------------------------------------------------------------------
 
@@ -246,7 +267,7 @@ class _Views:
         found = await run_in_threadpool(self.store.user, name) if name else None
         ok = await run_in_threadpool(verify_password, found["password_hash"] if found else None, password)
         if not ok or found is None:
-            return self.page(request, "login.html.j2", status=401, error="wrong name or password", next=target,
+            return self.page(request, "login.html.j2", status=401, error=self.s["wrong_password"], next=target,
                              name=name)
         request.session.clear()
         request.session.update(user=found["name"], csrf=csrf_token())  # a new token for the new session
@@ -263,13 +284,13 @@ class _Views:
     def documents(self, request: Any) -> Any:
         frame = self.store.documents()
         rows = frame.to_dict("records")
-        return self.page(request, "documents.html.j2", documents=rows, title="Documents")
+        return self.page(request, "documents.html.j2", documents=rows, title=self.s["documents"])
 
     def document(self, request: Any) -> Any:
         doc_id = request.path_params["doc_id"]
         docs = [d for d in self.store.records(types=["document"], doc_ids=[doc_id])]
         if not docs:
-            return self.refused(request, "no such document; it may have been extracted again", 404)
+            return self.refused(request, self.s["no_figure"], 404)
         doc = docs[0]
         claims = self.store.claims(doc_id=doc_id)
         latest = self.store.latest_reviews(doc_ids=[doc_id])
@@ -287,24 +308,20 @@ class _Views:
         filters = {name: (params.get(name) or "").strip() or None for name in ("subject", "indicator", "period")}
         error = None
         try:
-            frame = self.store.claims(**filters)
-        except ConfigError as exc:
-            error, frame = str(exc), self.store.claims().iloc[0:0]
-        try:
             page = max(1, int(params.get("page") or 1))
         except ValueError:
             page = 1
-        rows = frame.to_dict("records")
-        shown = rows[(page - 1) * PAGE: page * PAGE]
-        latest = self.store.latest_reviews(doc_ids={r["doc_id"] for r in shown}) if shown else {}
-        for row in shown:
-            review = latest.get((row["doc_id"], row["start"], row["end"]))
-            row["version"] = review["version"] if review else 0
+        try:  # one page read from the database, not every claim
+            shown, total = self.store.claims_page((page - 1) * PAGE, PAGE, **filters)
+        except ConfigError as exc:
+            error, shown, total = str(exc), [], 0
         query = {k: v for k, v in filters.items() if v}
-        return self.page(request, "claims.html.j2", rows=shown, total=len(rows), page=page, pages=max(1, -(-len(rows) // PAGE)),
-                         filters=filters, query=urlencode(query), error=error, title="Claims")
+        return self.page(request, "claims.html.j2", rows=shown, total=total, page=page, pages=max(1, -(-total // PAGE)),
+                         filters=filters, query=urlencode(query), error=error, title=self.s["claims"])
 
     def table(self, request: Any) -> Any:
+        from .district import district_rows
+
         params = request.query_params
         by = params.get("by") or "district"
         year = (params.get("year") or "").strip() or None
@@ -315,17 +332,201 @@ class _Views:
             rows = frame.to_dict("records")
         except ConfigError as exc:
             error, rows = str(exc), []
-        doc_ids = {d["path"]: d["doc_id"] for d in self.store.documents().to_dict("records")}
+        rows = district_rows(rows, self._ledger())  # the 台账 verdicts as reviewed, with their findings
+        doc_ids = self.store.current_doc_ids(row.get("path") for row in rows)
         for row in rows:
             row["doc_id"] = doc_ids.get(row.get("path"))
             evidence = row.get("evidence") or []
             row["end"] = evidence[0]["end"] if len(evidence) == 1 else None
         return self.page(request, "table.html.j2", rows=rows, by=by, year=year or "", subject=subject or "",
-                         error=error, title="Assessment table")
+                         error=error, title=self.s["table"])
+
+    def _ledger(self, under: frozenset[str] | None = None) -> list[dict[str, Any]]:
+        """The ledger findings (of the regions ``under``), as their reviews leave them."""
+        if under is None:
+            found = list(self.store.findings(check="ledger"))
+        else:
+            found, _ = self.store.findings_page(0, 100_000, check="ledger", codes=under)
+        latest = self.store.latest_finding_reviews({f["finding_id"] for f in found}) if found else {}
+        return [_reviewed_finding(f, latest.get(f["finding_id"])) for f in found]
 
     def findings(self, request: Any) -> Any:
-        rows = list(self.store.findings())
-        return self.page(request, "findings.html.j2", rows=rows, title="Cross-check findings")
+        try:
+            page = max(1, int(request.query_params.get("page") or 1))
+        except ValueError:
+            page = 1
+        rows, total = self.store.findings_page((page - 1) * PAGE, PAGE)
+        latest = self.store.latest_finding_reviews({row["finding_id"] for row in rows}) if rows else {}
+        rows = [_reviewed_finding(row, latest.get(row["finding_id"])) for row in rows]
+        return self.page(request, "findings.html.j2", rows=rows, total=total, page=page,
+                         pages=max(1, -(-total // PAGE)), title=self.s["findings"])
+
+    # -- districts -------------------------------------------------------------------------
+
+    def districts(self, request: Any) -> Any:
+        from ..subjects import divisions, rollup_code
+
+        counts: dict[str, dict[str, Any]] = {}
+        for code, year, claims in self.store.claim_counts():  # claims as extracted: a listing, not the table
+            district = rollup_code(code, "district")
+            division = divisions().get(district or "")
+            if division is None:
+                continue
+            item = counts.setdefault(division.code, {"code": division.code, "name": division.name, "rows": 0,
+                                                     "years": set()})
+            item["rows"] += claims
+            if year and year.isdigit():
+                item["years"].add(year)
+        listed = sorted(counts.values(), key=lambda d: d["code"])
+        for item in listed:
+            item["years"] = ", ".join(str(y) for y in sorted(item["years"]))
+        return self.page(request, "districts.html.j2", districts=listed, title=self.s["districts"])
+
+    def _district(self, request: Any) -> tuple[Any, dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+        """The division, the filters, the filtered rows and the district's ledger findings (as reviewed)."""
+        from ..subjects import codes_under, divisions
+        from .district import district_rows
+
+        code = request.path_params["code"]
+        division = divisions().get(code)
+        if division is None or division.level != "district":
+            raise _Refused(f"{code!r}: no such district code; choose one on /districts", 404)
+        params = request.query_params
+        filters: dict[str, Any] = {name: (params.get(name) or "").strip() or None for name in ("year", "indicator", "verdict")}
+        filters["targets"] = params.get("targets") if params.get("targets") in ("include", "exclude", "only") else "include"
+        frame = self.store.table(by="district", subject=division.name)
+        rows = [r for r in frame.to_dict("records") if r.get("region_code") == code]
+        ledger = self._ledger(codes_under(code))
+        shown = district_rows(rows, ledger, **filters)
+        doc_ids = self.store.current_doc_ids(row.get("path") for row in shown)
+        for row in shown:
+            row["doc_id"] = doc_ids.get(row.get("path"))
+            evidence = row.get("evidence") or []
+            row["end"] = evidence[0]["end"] if len(evidence) == 1 else None
+        return division, filters, shown, ledger
+
+    def district(self, request: Any) -> Any:
+        from .district import district_charts
+
+        try:
+            division, filters, rows, ledger = self._district(request)
+        except _Refused as exc:
+            return self.refused(request, exc.message, exc.status)
+        families = {k: self.s[k] for k in ("stock", "flow", "cumulative", "unstated")}
+        charts = district_charts(rows, self.w["indicator_names"], families)
+        query = urlencode({k: v for k, v in filters.items() if v and not (k == "targets" and v == "include")})
+        years = sorted({str(r.get("year")) for r in rows})
+        from ..records import LEDGER_VERDICTS
+
+        return self.page(request, "district.html.j2", division=division, filters=filters, rows=rows, ledger=ledger,
+                         charts=charts, query=query, years=years, ledger_verdicts=LEDGER_VERDICTS,
+                         title=self.s["district_h"].format(name=division.name))
+
+    def district_export(self, request: Any) -> Any:
+        from starlette.responses import Response
+
+        from .district import to_csv, to_xlsx
+
+        fmt = request.path_params["fmt"]
+        if fmt not in ("csv", "xlsx"):
+            return self.refused(request, "export as csv or xlsx", 404)
+        try:
+            division, filters, rows, _ = self._district(request)
+        except _Refused as exc:
+            return self.refused(request, exc.message, exc.status)
+        name = f"{division.name}-{filters['year'] or 'all'}.{fmt}"
+        disposition = f"attachment; filename=\"district.{fmt}\"; filename*=UTF-8''{quote(name)}"
+        if fmt == "csv":
+            return Response(to_csv(rows, self.w), media_type="text/csv; charset=utf-8",
+                            headers={"content-disposition": disposition})
+        body = to_xlsx(rows, self.w, sheet=division.name)
+        return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"content-disposition": disposition})
+
+    # -- a finding and its reviews -----------------------------------------------------------
+
+    async def finding(self, request: Any) -> Any:
+        from starlette.concurrency import run_in_threadpool
+        from starlette.responses import RedirectResponse
+
+        finding_id = request.path_params["finding_id"]
+        if request.method == "GET":
+            return await run_in_threadpool(self._finding_page, request, finding_id, None, None, 200)
+        user = await run_in_threadpool(self.user, request)
+        if user is None or user["role"] != "reviewer":
+            return self.refused(request, self.s["viewers_refused"], 403)
+        form = dict(await _form(request))
+        try:
+            decided = await run_in_threadpool(self._decide_finding, finding_id, form, user["name"])
+        except _Refused as exc:
+            return await run_in_threadpool(self._finding_page, request, finding_id, exc.message, form, exc.status)
+        return RedirectResponse(f"/finding/{quote(finding_id, safe='')}?saved={decided['version']}", status_code=303)
+
+    def _decide_finding(self, finding_id: str, form: Mapping[str, Any], reviewer: str) -> dict[str, Any]:
+        from ..store.reviews import FINDING_EDITABLE, ReviewConflict
+
+        action = str(form.get("action") or "")
+        try:
+            based_on = int(str(form.get("version")))
+        except ValueError:
+            raise _Refused(self.s["no_version"], 400) from None
+        changes = None
+        if action == "correct":
+            found = self.store.finding(finding_id)
+            if found is None:
+                raise _Refused(self.s["no_finding"], 404)
+            current = found["reviewed"]
+            changes = {}
+            for name in FINDING_EDITABLE:
+                given = (str(form.get(name) or "").strip().replace(",", "")) or None
+                was = current.get(name)
+                if name in form and given != (None if was is None else str(was)):
+                    changes[name] = given
+            if not changes:
+                raise _Refused(self.s["nothing_changed"], 400)
+        note = str(form.get("note") or "").strip() or None
+        try:
+            return self.store.review_finding(finding_id, action, reviewer=reviewer, based_on=based_on,
+                                             changes=changes, note=note)
+        except ReviewConflict as exc:
+            raise _Refused(self._conflict(exc), 409) from None
+        except ConfigError as exc:
+            raise _Refused(str(exc), 400) from None
+        except StoreError as exc:
+            raise _Refused(self.s["no_finding"] if "no finding" in str(exc) else str(exc),
+                           404 if "no finding" in str(exc) else 500) from None
+
+    def _finding_page(self, request: Any, finding_id: str, error: str | None, typed: Mapping[str, Any] | None,
+                      status: int) -> Any:
+        from ..records import LEDGER_VERDICTS
+
+        found = self.store.finding(finding_id)
+        if found is None:
+            return self.refused(request, self.s["no_finding"], 404)
+        history = self.store.finding_reviews(finding_id)
+        form = dict(found["reviewed"])
+        if typed is not None and typed.get("action") == "correct":
+            form.update({k: v for k, v in typed.items() if k in ("verdict", "expected", "observed")})
+        contexts = []
+        for span in found.get("evidence") or []:
+            contexts.append({**span, "sentence": span.get("sentence")})
+        return self.page(
+            request, "finding.html.j2", status=status, finding=found, history=history, form=form, error=error,
+            saved=request.query_params.get("saved"), verdicts=LEDGER_VERDICTS, note=(typed or {}).get("note") or "",
+            evidence=contexts, title=f"{self.s['finding_h']} · {found.get('subject') or ''} · {found.get('indicator') or ''}",
+        )
+
+    def _conflict(self, exc: Any) -> str:
+        """A stale decision's refusal in the page's language, naming who decided what and when."""
+        from datetime import datetime
+
+        latest = exc.latest
+        if not latest:
+            return self.s["conflict_plain"]
+        moment = latest.get("reviewed_at")
+        when = moment.strftime("%Y-%m-%d %H:%M") if isinstance(moment, datetime) else ""
+        return self.s["conflict"].format(reviewer=latest["reviewer"], when=when,
+                                         action=self.s.get("action_" + str(latest["action"]), latest["action"]))
 
     async def figure(self, request: Any) -> Any:
         from starlette.concurrency import run_in_threadpool
@@ -336,7 +537,7 @@ class _Views:
             return await run_in_threadpool(self._figure_page, request, key, None, None, 200)
         user = await run_in_threadpool(self.user, request)
         if user is None or user["role"] != "reviewer":
-            return self.refused(request, "viewers may look but not review; ask for a reviewer account", 403)
+            return self.refused(request, self.s["viewers_refused"], 403)
         form = await _form(request)
         try:
             decided = await run_in_threadpool(self._decide, key, dict(form), user["name"])
@@ -352,12 +553,12 @@ class _Views:
         try:
             based_on = int(str(form.get("version")))
         except ValueError:
-            raise _Refused("the form does not say which version of the figure it was based on; reload the page", 400)
+            raise _Refused(self.s["no_version"], 400) from None
         changes = None
         if action == "correct":
             figure = self.store.figure(*key)
             if figure is None:
-                raise _Refused("there is no such figure; reload the page", 404)
+                raise _Refused(self.s["no_figure"], 404)
             current = figure["reviewed"] or figure
             changes = {}
             for name in EDITABLE:
@@ -371,7 +572,7 @@ class _Views:
                 elif (str(given).strip() or None) != (None if was is None else str(was)):
                     changes[name] = given
             if not changes:
-                raise _Refused("nothing was changed; change a field to correct the figure, or confirm it", 400)
+                raise _Refused(self.s["nothing_changed"], 400)
         note = str(form.get("note") or "").strip() or None
         return self._review(key, action, reviewer=reviewer, based_on=based_on, changes=changes, note=note)
 
@@ -382,11 +583,13 @@ class _Views:
         try:
             return self.store.review(*key, action, **decision)
         except ReviewConflict as exc:
-            raise _Refused(str(exc), 409) from None
+            raise _Refused(self._conflict(exc), 409) from None
         except ConfigError as exc:
             raise _Refused(str(exc), 400) from None
         except StoreError as exc:
-            raise _Refused(str(exc), 404 if "no figure" in str(exc) else 500) from None
+            if "no figure" in str(exc):
+                raise _Refused(self.s["no_figure"], 404) from None
+            raise _Refused(str(exc), 500) from None
 
     def _figure_page(self, request: Any, key: tuple[str, int, int], error: str | None,
                      typed: Mapping[str, Any] | None, status: int) -> Any:
@@ -394,7 +597,7 @@ class _Views:
 
         figure = self.store.figure(*key)
         if figure is None:
-            return self.refused(request, "there is no such figure; it may have been extracted again", 404)
+            return self.refused(request, self.s["no_figure"], 404)
         history = self.store.reviews(*key)
         text = figure.pop("document_text") or ""
         start, end = key[1], key[2]
@@ -465,6 +668,16 @@ class _Views:
             raise _Refused("give the version the decision is based on", 400) from None
         return self._review(key, str(form.get("action") or ""), reviewer=reviewer, based_on=based_on,
                             changes=changes, note=form.get("note"))
+
+
+def _reviewed_finding(finding: Mapping[str, Any], review: Mapping[str, Any] | None) -> dict[str, Any]:
+    from ..store.reviews import apply_finding_review
+
+    out = apply_finding_review(finding, review)
+    out["version"] = review["version"] if review else 0
+    out.setdefault("review", None)
+    out.setdefault("reviewed_by", None)
+    return out
 
 
 class _Refused(Exception):

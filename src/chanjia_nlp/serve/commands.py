@@ -26,24 +26,30 @@ __all__ = ["reviews", "serve", "users"]
 @click.option("--insecure-cookies", is_flag=True,
               help="Send the session cookie over plain HTTP to other machines too (default: Secure, which browsers "
               "also send to 127.0.0.1 and localhost).")
-def serve(db: str, schema: str | None, host: str, port: int, allow_remote: bool, insecure_cookies: bool) -> None:
+@click.option("--lang", type=click.Choice(("zh", "en")), default="zh", show_default=True,
+              help="The language of the pages: Chinese for assessors, or English.")
+def serve(db: str, schema: str | None, host: str, port: int, allow_remote: bool, insecure_cookies: bool,
+          lang: str) -> None:
     """Serve the database as a web app where reviewers confirm, correct or reject each figure.
 
     Sign in with an account made by `chanjia users add NAME`. The documents, the claims, the
-    assessment table (reviewed values win) and the cross-check findings; each figure's page has
-    the review forms and its history. Stop it with Ctrl-C.
+    assessment table (reviewed values win), a page per district (its table with evidence and
+    台账 verdicts, charts, CSV and XLSX export) and the cross-check findings; each figure's and
+    each finding's page has the review forms and its history. The pages are in Chinese unless
+    --lang en. Stop it with Ctrl-C.
 
     Example:
 
     \b
         chanjia users add alice
         chanjia serve --db chanjia.sqlite            # then open http://127.0.0.1:8765/
+        chanjia serve --db chanjia.sqlite --lang en  # the pages in English
     """
     _need_serve_extra()
     from . import check_host, create_app
 
     check_host(host, allow_remote)
-    app = create_app(db, schema=schema, secure_cookies=not insecure_cookies)
+    app = create_app(db, schema=schema, secure_cookies=not insecure_cookies, lang=lang)
     store = app.state.store
     if not store.users():
         click.echo(f"warning: {store.url} has no users yet; add one with chanjia users add NAME --db {db}", err=True)

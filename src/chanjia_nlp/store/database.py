@@ -22,7 +22,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, overload
 
-from sqlalchemy import Connection, Engine, Select, bindparam, case, func, or_, select, update
+from sqlalchemy import Connection, Engine, Select, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -32,7 +32,7 @@ from .connect import WRITE, make_engine
 from .migrations import current_version, newest_version, upgrade
 from .reviews import ReviewsMixin, apply_review, matches
 from .rows import RowMapper
-from .schema import CURRENT, RECORD_TABLES, documents, entities, findings, programmes, quantities, runs
+from .schema import CURRENT, RECORD_TABLES, documents, entities, findings, programmes, quantities, reviews, runs
 
 if TYPE_CHECKING:
     import pandas as pd  # imported where a DataFrame is made: writers never need it
@@ -611,13 +611,94 @@ class Store(ReviewsMixin):
         Raises:
             ConfigError: an unknown indicator, level or ``targets``, or a period that is no year.
         """
+        filters: dict[str, Any] = dict(indicator=indicator, subject=subject, period=period, level=level, doc_id=doc_id,
+                                       targets=targets, subject_exact=subject_exact)
+        query = self._claims_query(**filters)
+        q = quantities.c
+        import pandas as pd
+
+        latest = self.latest_reviews()
+        with self._reading("cannot read claims") as conn:
+            result = conn.execute(query.order_by(self._bytewise(q.path), q.start, q.id))
+            columns = [*result.keys(), "reviewed_by", "reviewed_at", "review"]
+            rows = [dict(row._mapping) for row in result]
+            if latest:
+                # Reviewed figures: as their latest decision leaves them, filtered as reviewed.
+                rows = [row for row in rows if (row["doc_id"], row["start"], row["end"]) not in latest]
+                rows += self._reviewed_claims(conn, latest, filters)
+                rows.sort(key=lambda row: (row["path"], row["start"]))  # code points: as the query orders
+        return _claims_frame(rows, columns)
+
+    def claims_page(self, offset: int = 0, limit: int = 200, **filters: Any) -> tuple[list[dict[str, Any]], int]:
+        """One page of :meth:`claims` (the same filters, order and reviewed values) without
+        reading the others: ``(rows, total)``, rows as dicts. The unreviewed claims are counted
+        and paged in SQL; the reviewed ones (as their decisions leave them) are merged in.
+
+        Raises:
+            ConfigError: as :meth:`claims`.
+        """
+        from sqlalchemy import exists
+
+        query = self._claims_query(**filters)
+        q, r = quantities.c, reviews.c
+        filters = {"indicator": None, "subject": None, "period": None, "level": None, "doc_id": None,
+                   "targets": "include", "subject_exact": False, **filters}
+        paged = query
+        if self.engine.dialect.name == "sqlite":
+            # SQLite's planner would take the index on ``claim`` (a third of all rows) and sort
+            # them all for every page; without it, it walks the filter's index or the page order
+            paged = self._claims_query(**filters, claim_index=False)
+        unreviewed = paged.where(~exists().where(r.doc_id == q.doc_id, r.start == q.start, r.end == q.end))
+        latest = self.latest_reviews()
+        with self._reading("cannot read claims") as conn:
+            extracted = [0]
+            mine = self._reviewed_claims(conn, latest, filters, extracted) if latest else []
+            mine.sort(key=lambda row: (row["path"], row["start"], row["end"]))
+            # the unreviewed claims: all claims as extracted (counted once per state of the
+            # documents) less the reviewed ones that were among them
+            total = self._extracted_count(conn, query, filters) - extracted[0]
+            low = max(0, offset - len(mine))
+            result = conn.execute(unreviewed.order_by(self._bytewise(q.path), q.start, q.id)
+                                  .offset(low).limit(limit + len(mine)))
+            fetched = [dict(row._mapping) for row in result]
+        key = lambda row: (row["path"], row["start"], row["end"])  # noqa: E731
+        ended = len(fetched) < limit + len(mine)
+        last = key(fetched[-1]) if fetched else None
+        first = key(fetched[0]) if fetched else None
+        before = 0 if low == 0 or first is None else sum(key(row) < first for row in mine)
+        taken = [row for row in mine[before:] if ended or last is None or key(row) <= last]
+        window = sorted(fetched + taken, key=key)
+        at = offset - (low + before)
+        for row in fetched:
+            row.update(reviewed_by=None, reviewed_at=None, review=None)
+        return window[at : at + limit], total + len(mine)
+
+    def _extracted_count(self, conn: Connection, query: Select[Any], filters: Mapping[str, Any]) -> int:
+        """How many claims as extracted pass ``filters`` (``query``), counted again only when
+        documents were written or removed since (a new version or a new run): counting half a
+        million rows on every page view would make the page slow."""
+        state = (conn.execute(select(func.max(documents.c.version_id))).scalar(),
+                 conn.execute(select(func.count()).select_from(runs)).scalar())
+        key = (state, tuple(sorted((k, str(v)) for k, v in filters.items())))
+        counted: dict[Any, int] = self.__dict__.setdefault("_counted", {})
+        if key not in counted:
+            if len(counted) >= 256:
+                counted.clear()
+            counted[key] = conn.execute(select(func.count()).select_from(query.subquery())).scalar() or 0
+        return counted[key]
+
+    def _claims_query(self, *, indicator: str | None = None, subject: str | None = None, period: str | None = None,
+                      level: str | None = None, doc_id: str | None = None, targets: str = "include",
+                      subject_exact: bool = False, claim_index: bool = True) -> Select[Any]:
+        """The claims as extracted that pass the filters (see :meth:`claims`), unordered;
+        ``claim_index=False`` keeps the database from reading them by the index on ``claim``."""
         if targets not in TARGETS:
             raise ConfigError(value_invalid_msg("targets", targets, TARGETS))
         q = quantities.c
         query = (
             select(*(q[name] for name in _CLAIM_COLUMNS), documents.c.title, documents.c.published)
             .join_from(quantities, documents, documents.c.version_id == q.version_id)
-            .where(q.claim.is_(True), q.superseded_by.is_(None))
+            .where(q.claim.is_(True) if claim_index else func.coalesce(q.claim, False).is_(True), q.superseded_by.is_(None))
         )
         if indicator is not None:
             from .._lexicon import indicators
@@ -641,44 +722,40 @@ class Store(ReviewsMixin):
             query = query.where(q.target.is_not(True))  # NULL: stored before targets were marked
         elif targets == "only":
             query = query.where(q.target.is_(True))
-        import pandas as pd
+        return query
 
-        latest = self.latest_reviews()
-        with self._reading("cannot read claims") as conn:
-            result = conn.execute(query.order_by(self._bytewise(q.path), q.start, q.id))
-            columns = [*result.keys(), "reviewed_by", "reviewed_at", "review"]
-            rows = [dict(row._mapping) for row in result]
-            if latest:
-                # Reviewed figures: as their latest decision leaves them, filtered as reviewed.
-                rows = [row for row in rows if (row["doc_id"], row["start"], row["end"]) not in latest]
-                reviewed_docs = sorted({key[0] for key in latest})
-                every = (
-                    select(*(q[name] for name in _CLAIM_COLUMNS), q.claim, documents.c.title, documents.c.published)
-                    .join_from(quantities, documents, documents.c.version_id == q.version_id)
-                    .where(q.superseded_by.is_(None), q.doc_id.in_(reviewed_docs))
-                )
-                for row in conn.execute(every):
-                    item = dict(row._mapping)
-                    review = latest.get((item["doc_id"], item["start"], item["end"]))
-                    if review is None:
-                        continue
-                    reviewed = apply_review(item, review)
-                    if reviewed is None:
-                        continue
-                    reviewed["reviewed_at"] = reviewed["reviewed_at"].isoformat()
+    def _reviewed_claims(self, conn: Connection, latest: Mapping[tuple[str, int, int], Mapping[str, Any]],
+                         filters: Mapping[str, Any], extracted: list[int] | None = None) -> list[dict[str, Any]]:
+        """The reviewed figures as their latest decisions leave them, filtered as reviewed;
+        ``extracted`` (a one-item list) counts those that pass the filters as extracted."""
+        from sqlalchemy import tuple_
+
+        q = quantities.c
+        rows = []
+        keys = sorted(latest)
+        for at in range(0, len(keys), 300):
+            every = (
+                select(*(q[name] for name in _CLAIM_COLUMNS), q.claim, documents.c.title, documents.c.published)
+                .join_from(quantities, documents, documents.c.version_id == q.version_id)
+                .where(q.superseded_by.is_(None), q.doc_id.in_(sorted({k[0] for k in keys[at : at + 300]})),
+                       tuple_(q.doc_id, q.start, q.end).in_(keys[at : at + 300]))  # doc_id: its index
+            )
+            for row in conn.execute(every):
+                item: dict[str, Any] | None = dict(row._mapping)
+                review = latest.get((item["doc_id"], item["start"], item["end"]))  # type: ignore[index]
+                if review is None:
+                    continue
+                if extracted is not None and matches(item, **filters):  # type: ignore[arg-type]
+                    extracted[0] += 1
+                item = apply_review(item, review)  # type: ignore[arg-type]
+                if item is not None:
+                    item["reviewed_at"] = item["reviewed_at"].isoformat()
                     for name in ("value", "low", "high"):
-                        reviewed[name] = None if reviewed.get(name) is None else Decimal(str(reviewed[name]))
-                    if matches(reviewed, indicator=indicator, subject=subject, period=period, level=level,
-                               doc_id=doc_id, targets=targets, subject_exact=subject_exact):
-                        reviewed.pop("claim", None)
-                        rows.append(reviewed)
-                rows.sort(key=lambda row: (row["path"], row["start"]))  # code points: as the query orders
-            frame = pd.DataFrame([[row.get(name) for name in columns] for row in rows], columns=columns, dtype=object)
-        for name in ("start", "end"):
-            frame[name] = frame[name].astype("int64")
-        frame["parent"] = frame["parent"].astype("Int64")
-        frame["target"] = frame["target"].astype("boolean")
-        return frame
+                        item[name] = None if item.get(name) is None else Decimal(str(item[name]))
+                if item is not None and matches(item, **filters):
+                    item.pop("claim", None)
+                    rows.append(item)
+        return rows
 
     def table(
         self,
@@ -700,7 +777,7 @@ class Store(ReviewsMixin):
             ConfigError: an unknown level, indicator or ``targets``, a year that is no year, or a
                 subject that is no region.
         """
-        from ..assessment import COLUMNS, assessment_table
+        from ..assessment import COLUMNS
         from ..subjects import resolve_region
 
         if indicator is not None:
@@ -717,13 +794,108 @@ class Store(ReviewsMixin):
                 raise ConfigError(f"`subject` = {subject!r} is no district, city or province of the gazetteer; "
                                   "give one such as 无锡, 惠山区 or 江苏省")
             region = found.code
-        records = self.records(types=["document", "quantity"], reviewed=True)
-        found_ledger = list(self.findings(check="ledger")) if ledger else []
-        rows = assessment_table(records, found_ledger, by=by, indicator=indicator, year=year, region=region,
-                                targets=targets)
         import pandas as pd
 
+        if region is not None:  # a district's page: made again only when what it reads changed
+            import copy
+
+            key = (by, indicator, year, region, targets, ledger, self._region_state(region))
+            tables: dict[Any, list[dict[str, Any]]] = self.__dict__.setdefault("_tables", {})
+            if key not in tables:
+                if len(tables) >= 64:
+                    tables.clear()
+                tables[key] = self._table_rows(by, indicator, year, region, targets, ledger)
+            return pd.DataFrame(copy.deepcopy(tables[key]), columns=list(COLUMNS), dtype=object)
+        rows = self._table_rows(by, indicator, year, region, targets, ledger)
         return pd.DataFrame(rows, columns=list(COLUMNS), dtype=object)
+
+    def _table_rows(self, by: str, indicator: str | None, year: int | str | None, region: str | None, targets: str,
+                    ledger: bool) -> list[dict[str, Any]]:
+        from ..assessment import assessment_table
+
+        if region is None:
+            records: Iterable[dict[str, Any]] = self.records(types=["document", "quantity"], reviewed=True)
+        else:
+            records = self._region_records(region)
+        if not ledger:
+            found_ledger = []
+        elif region is None:
+            found_ledger = list(self.findings(check="ledger"))
+        else:  # only a finding about the region or a division under it can meet one of its rows
+            from ..subjects import codes_under
+
+            found_ledger, _ = self.findings_page(0, 10**9, check="ledger", codes=codes_under(region))
+        return assessment_table(records, found_ledger, by=by, indicator=indicator, year=year, region=region,
+                                targets=targets)
+
+    def _region_state(self, region: str) -> tuple[Any, ...]:
+        """What a table of ``region`` depends on, cheaply: the state of the documents and findings,
+        and the latest decision on every figure that is or may become a claim of the region (one
+        in a document with claims about it, or corrected to a subject in it)."""
+        from ..subjects import canonical_subject, codes_under
+
+        under = codes_under(region)
+        with self._reading("cannot read the state of the database") as conn:
+            state = (conn.execute(select(func.max(documents.c.version_id))).scalar(),
+                     conn.execute(select(func.count()).select_from(runs)).scalar(),
+                     tuple(conn.execute(select(func.count(), func.max(findings.c.stored_at))).one()))
+            known: dict[Any, frozenset[str]] = self.__dict__.setdefault("_region_docs", {})
+            if (state[:2], region) not in known:
+                if len(known) >= 256:
+                    known.clear()
+                q = quantities.c
+                known[(state[:2], region)] = frozenset(conn.execute(
+                    select(q.doc_id).distinct().where(func.coalesce(q.claim, False).is_(True), q.superseded_by.is_(None),
+                                                      q.subject_code.in_(sorted(under)))).scalars())
+            docs = known[(state[:2], region)]
+        decided = []
+        for key, review in self.latest_reviews().items():
+            after = review.get("after") or {}
+            moved = review["action"] == "correct" and canonical_subject(after.get("subject")).code in under
+            if key[0] in docs or moved:
+                decided.append((key, review["version"]))
+        return (state, tuple(sorted(decided)))
+
+    def _region_records(self, region: str) -> Iterator[dict[str, Any]]:
+        """What a table of ``region`` (a division code) reads, as :meth:`records` gives it with
+        ``reviewed``: the claims about the region or a division under it and every reviewed
+        figure (a correction may move a figure into the region), after their documents; other
+        figures, and documents without such claims, are left out (no row of the region uses them)."""
+        from sqlalchemy import tuple_
+
+        from ..subjects import codes_under
+
+        q = quantities.c
+        latest = self.latest_reviews()
+        keys = sorted(latest)
+        mapper = MAPPERS["quantity"]
+        about = q.subject_code.in_(sorted(codes_under(region)))
+        found: dict[int, list[tuple[int, int, dict[str, Any]]]] = {}
+        with self._reading("cannot read claims") as conn:
+            wanted = [and_(func.coalesce(q.claim, False).is_(True), about)]  # by the subject's index, not claim's
+            wanted += [and_(q.doc_id.in_(sorted({k[0] for k in keys[at : at + 300]})),  # doc_id: its index
+                            tuple_(q.doc_id, q.start, q.end).in_(keys[at : at + 300])) for at in range(0, len(keys), 300)]
+            for condition in wanted:
+                for row in conn.execute(select(q.version_id, q.id, *mapper.columns())
+                                        .where(q.superseded_by.is_(None), condition)):
+                    found.setdefault(row.version_id, []).append((row.start, row.id, mapper.to_record(row)))
+            docs = MAPPERS["document"]
+            order: list[Any] = []
+            ids = sorted(found)
+            for at in range(0, len(ids), _CHUNK):
+                order += conn.execute(select(documents.c.version_id, *docs.columns())
+                                      .where(documents.c.version_id.in_(ids[at : at + _CHUNK]), CURRENT,
+                                             documents.c.duplicate_of.is_(None))).all()
+        order.sort(key=lambda row: (row.path, row.version_id))
+        stream = []
+        for row in order:
+            stream.append(docs.to_record(row))
+            seen = set()
+            for _, key, record in sorted(found[row.version_id], key=lambda item: item[:2]):
+                if key not in seen:  # a reviewed claim about the region is found twice
+                    seen.add(key)
+                    stream.append(record)
+        return _reviewed(iter(stream), latest)
 
     def stats(self) -> dict[str, Any]:
         """Counts for a quick look: current documents by status, records by type, claims per
@@ -947,6 +1119,17 @@ class Store(ReviewsMixin):
                 yield conn
         except SQLAlchemyError as exc:
             raise StoreError(f"{what} from {self.url}: {failure_reason(exc)}") from exc
+
+
+def _claims_frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    import pandas as pd
+
+    frame = pd.DataFrame([[row.get(name) for name in columns] for row in rows], columns=columns, dtype=object)
+    for name in ("start", "end"):
+        frame[name] = frame[name].astype("int64")
+    frame["parent"] = frame["parent"].astype("Int64")
+    frame["target"] = frame["target"].astype("boolean")
+    return frame
 
 
 def _inside(location: str, folders: Iterable[str]) -> bool:

@@ -118,6 +118,17 @@ def _locations(connection: Connection) -> None:
     index.create(connection, checkfirst=True)
 
 
+def _finding_reviews(connection: Connection) -> None:
+    """Version 8: ``finding_reviews``, every decision on a 台账 finding (confirm, correct, reject),
+    the index of claims in page order (its own dialect's) and findings by subject code."""
+    from .schema import finding_reviews, findings, quantities
+
+    finding_reviews.create(connection, checkfirst=True)
+    name = "ix_quantities_order_c" if connection.dialect.name == "postgresql" else "ix_quantities_order"
+    next(i for i in quantities.indexes if i.name == name).create(connection, checkfirst=True)
+    next(i for i in findings.indexes if i.name == "ix_findings_subject_code").create(connection, checkfirst=True)
+
+
 #: ``(description, function)`` in version order.
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("create documents, quantities, programmes, entities, findings, runs", _create_all),
@@ -131,6 +142,8 @@ MIGRATIONS: list[tuple[str, Migration]] = [
      "one current version per location", _locations),
     ("add documents.ocr (a scan's OCR pages, character boxes and confidences, doubtful spans)",
      _add_columns("documents", "ocr")),
+    ("add finding_reviews (every decision on a 台账 finding: confirm, correct or reject), an index of "
+     "claims in page order and one of findings by subject code", _finding_reviews),
 ]
 
 

@@ -28,11 +28,11 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from ..errors import ConfigError, StoreError, value_invalid_msg
 from ..records import LEVELS
 from .connect import WRITE
-from .schema import CURRENT, documents, quantities, reviews, users
+from .schema import CURRENT, documents, finding_reviews, findings, quantities, reviews, users
 
 __all__ = [
-    "ACTIONS", "EDITABLE", "QUALIFIERS", "ROLES", "SCOPES", "SNAPSHOT", "ReviewConflict", "apply_review",
-    "check_changes", "interval",
+    "ACTIONS", "EDITABLE", "FINDING_EDITABLE", "QUALIFIERS", "ROLES", "SCOPES", "SNAPSHOT", "ReviewConflict",
+    "apply_finding_review", "apply_review", "check_changes", "check_finding_changes", "interval",
 ]
 
 #: What a reviewer may decide on a figure.
@@ -48,6 +48,11 @@ SNAPSHOT = (
     "value", "low", "high", "qualifier", "kind", "unit", "currency", "claim", "indicator", "indicator_text",
     "subject", "level", "period", "scope", "target",
 )
+#: The fields a correction of a 台账 finding may change: its verdict, the report's value
+#: (``expected``) and the 台账's (``observed``), as an assessor reads them.
+FINDING_EDITABLE = ("verdict", "expected", "observed")
+#: What a finding's ``before`` and ``after`` keep.
+FINDING_SNAPSHOT = ("verdict", "expected", "observed", "gap")
 RE_PERIOD = re.compile(r"[0-9]{4}(?:-(?:0[1-9]|1[0-2]|H[12]|Q[1-4]))?")
 RE_NAME = re.compile(r"[^\s/\\<>&\"']{1,64}")
 
@@ -120,6 +125,60 @@ def check_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
         elif name == "subject" and value is not None and (not isinstance(value, str) or len(value) > 200):
             raise ConfigError("subject must be a name of at most 200 characters, such as 惠山区")
         out[name] = value
+    return out
+
+
+def check_finding_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of a finding's correction, checked and normalized (empty text is ``None``).
+
+    Raises:
+        ConfigError: a field that may not be corrected, a verdict that is not a 台账 verdict, a
+            value that is not a number.
+    """
+    from ..records import LEDGER_VERDICTS
+
+    out: dict[str, Any] = {}
+    for name, raw in changes.items():
+        if name not in FINDING_EDITABLE:
+            raise ConfigError(value_invalid_msg("field", name, FINDING_EDITABLE))
+        value = raw.strip() if isinstance(raw, str) else raw
+        if value == "":
+            value = None
+        if name == "verdict":
+            if value not in LEDGER_VERDICTS:
+                raise ConfigError(value_invalid_msg("verdict", value, LEDGER_VERDICTS))
+        elif value is not None:
+            try:
+                number = Decimal(str(value).replace(",", ""))
+            except InvalidOperation:
+                raise ConfigError(f"{name} {value!r} is not a number; give digits such as 1200 or 2650000") from None
+            if not number.is_finite():
+                raise ConfigError(f"{name} {value!r} is not a finite number; give digits such as 1200")
+            value = format(number, "f")
+        out[name] = value
+    return out
+
+
+def finding_snapshot(finding: Mapping[str, Any]) -> dict[str, Any]:
+    """The reviewable fields of a finding, decimals as strings."""
+    return {name: format(v, "f") if isinstance(v := finding.get(name), Decimal) else v for name in FINDING_SNAPSHOT}
+
+
+def apply_finding_review(finding: Mapping[str, Any], review: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``finding`` as the latest decision on it leaves it: the corrected fields (decimal strings,
+    as findings hold them), ``reviewed_by``, ``reviewed_at`` and ``review`` (the action). A rejected
+    finding keeps its fields and says ``review = "reject"``: the 台账 row stays, its verdict does
+    not count."""
+    out = dict(finding)
+    if review is None:
+        out.update(reviewed_by=None, reviewed_at=None, review=None)
+        return out
+    for name, value in (review.get("after") or {}).items():
+        if name in FINDING_SNAPSHOT:
+            out[name] = value
+    out["reviewed_by"] = review["reviewer"]
+    out["reviewed_at"] = review["reviewed_at"]
+    out["review"] = review["action"]
     return out
 
 
@@ -358,6 +417,167 @@ class ReviewsMixin:
                     key = conn.execute(reviews.insert().values(**values).returning(r.id)).scalar()
         except IntegrityError:
             latest = self._latest_of(doc_id, start, end)
+            raise ReviewConflict(_conflict_message(latest, based_on), latest) from None
+        except SQLAlchemyError as exc:
+            from .database import failure_reason
+
+            raise StoreError(f"cannot store the review: {failure_reason(exc)}") from exc
+        return {"id": key, **values}
+
+    def current_doc_ids(self, paths: Iterable[str]) -> dict[str, str]:
+        """The ``doc_id`` of the current document at each display path of ``paths`` that has one."""
+        wanted = sorted({p for p in paths if isinstance(p, str)})
+        found: dict[str, str] = {}
+        d = documents.c
+        with self._reading("cannot read documents") as conn:  # type: ignore[attr-defined]
+            for at in range(0, len(wanted), 500):
+                rows = conn.execute(select(d.path, d.doc_id).where(CURRENT, d.duplicate_of.is_(None),
+                                                                  d.path.in_(wanted[at : at + 500])))
+                found.update({path: doc_id for path, doc_id in rows})
+        return found
+
+    def claim_counts(self) -> list[tuple[str | None, str | None, int]]:
+        """``(subject_code, year, claims)`` of the current claims as extracted, for a quick listing."""
+        q = quantities.c
+        year = func.substr(q.period, 1, 4)
+        with self._reading("cannot read claims") as conn:  # type: ignore[attr-defined]
+            rows = conn.execute(select(q.subject_code, year, func.count()).where(q.claim.is_(True), q.superseded_by.is_(None))
+                                .group_by(q.subject_code, year))
+            return [(code, when, int(n)) for code, when, n in rows]
+
+    def findings_page(self, offset: int = 0, limit: int = 200, *, check: str | None = None,
+                      codes: Iterable[str] | None = None) -> tuple[list[dict[str, Any]], int]:
+        """One page of the stored findings in the order they were first written (of one ``check``,
+        about the division ``codes``): ``(findings, total)``.
+
+        Raises:
+            ConfigError: an unknown check.
+        """
+        from ..records import CHECKS
+        from .database import _FINDINGS
+
+        f = findings.c
+        query = select(f.run_id, *_FINDINGS.columns())
+        if check is not None:
+            if check not in CHECKS:
+                raise ConfigError(value_invalid_msg("check", check, CHECKS))
+            query = query.where(f.check == check)
+        if codes is not None:
+            query = query.where(f.subject_code.in_(sorted(codes)))
+        with self._reading("cannot read findings") as conn:  # type: ignore[attr-defined]
+            total = conn.execute(select(func.count()).select_from(query.subquery())).scalar() or 0
+            rows = conn.execute(query.order_by(f.id).offset(offset).limit(limit)).all()
+        out = []
+        for row in rows:
+            found = _FINDINGS.to_record(row)
+            found["run_id"] = row.run_id
+            out.append(found)
+        return out, int(total)
+
+    # -- reviews of 台账 findings ---------------------------------------------------------------
+
+    def finding(self, finding_id: str) -> dict[str, Any] | None:
+        """The stored finding ``finding_id`` with ``version`` (decisions so far), ``latest_review``
+        and ``reviewed`` (it as the latest decision leaves it); ``None`` when there is none."""
+        from .database import _FINDINGS
+
+        with self._reading("cannot read the finding") as conn:  # type: ignore[attr-defined]
+            row = conn.execute(select(*_FINDINGS.columns()).where(findings.c.finding_id == finding_id)).first()
+            if row is None:
+                return None
+            history = self._finding_history(conn, finding_id)
+        found = _FINDINGS.to_record(row)
+        latest = history[-1] if history else None
+        found["version"] = latest["version"] if latest else 0
+        found["latest_review"] = latest
+        found["reviewed"] = apply_finding_review(found, latest)
+        return found
+
+    def finding_reviews(self, finding_id: str | None = None) -> list[dict[str, Any]]:
+        """Decisions on findings, oldest first (of one finding with ``finding_id``)."""
+        r = finding_reviews.c
+        query = select(finding_reviews).order_by(r.id)
+        if finding_id is not None:
+            query = query.where(r.finding_id == finding_id)
+        with self._reading("cannot read finding reviews") as conn:  # type: ignore[attr-defined]
+            return [_review_dict(row) for row in conn.execute(query)]
+
+    def latest_finding_reviews(self, finding_ids: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+        """The latest decision on each reviewed finding, by ``finding_id``."""
+        r = finding_reviews.c
+        grouped = select(r.finding_id, func.max(r.version).label("version")).group_by(r.finding_id)
+        if finding_ids is not None:
+            grouped = grouped.where(r.finding_id.in_(list(finding_ids)))
+        newest = grouped.subquery()
+        query = select(finding_reviews).join(
+            newest, and_(r.finding_id == newest.c.finding_id, r.version == newest.c.version))
+        with self._reading("cannot read finding reviews") as conn:  # type: ignore[attr-defined]
+            return {row.finding_id: _review_dict(row) for row in conn.execute(query)}
+
+    def _finding_history(self, conn: Connection, finding_id: str) -> list[dict[str, Any]]:
+        r = finding_reviews.c
+        found = conn.execute(select(finding_reviews).where(r.finding_id == finding_id).order_by(r.version))
+        return [_review_dict(row) for row in found]
+
+    def review_finding(
+        self,
+        finding_id: str,
+        action: str,
+        *,
+        reviewer: str,
+        based_on: int,
+        changes: Mapping[str, Any] | None = None,
+        note: str | None = None,
+        source: str = "serve",
+    ) -> dict[str, Any]:
+        """Store one decision on a 台账 finding and return it (with its ``version``), as
+        :meth:`review` does for a figure: ``based_on`` is the version the reviewer saw,
+        ``changes`` the corrected fields (:data:`FINDING_EDITABLE`), for ``correct`` only.
+
+        Raises:
+            ConfigError: an unknown action, a correction without changes, a field that is not valid.
+            StoreError: there is no such finding.
+            ReviewConflict: someone decided on the finding since ``based_on``; nothing is stored.
+        """
+        from .database import _FINDINGS
+
+        if action not in ACTIONS:
+            raise ConfigError(value_invalid_msg("action", action, ACTIONS))
+        if not isinstance(based_on, int) or isinstance(based_on, bool) or based_on < 0:
+            raise ConfigError(f"based_on = {based_on!r} is invalid; give the finding's version (0 before any review)")
+        fixed = check_finding_changes(changes or {})
+        if action == "correct" and not fixed:
+            raise ConfigError("a correction needs at least one changed field: " + ", ".join(FINDING_EDITABLE))
+        if action != "correct" and fixed:
+            raise ConfigError(f"{action} takes no changed fields; use correct to change {', '.join(sorted(fixed))}")
+        if note is not None and len(note) > 4000:
+            raise ConfigError("the note is longer than 4000 characters; shorten it")
+        moment = datetime.now(UTC)
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(**{WRITE: True})
+                with conn.begin():
+                    row = conn.execute(select(*_FINDINGS.columns()).where(findings.c.finding_id == finding_id)).first()
+                    if row is None:
+                        raise StoreError(f"there is no finding {finding_id[:12]}…; reload the page "
+                                         "(the 台账 may have been checked again)")
+                    history = self._finding_history(conn, finding_id)
+                    latest = history[-1] if history else None
+                    current = latest["version"] if latest else 0
+                    if current != based_on:
+                        raise ReviewConflict(_conflict_message(latest, based_on), latest)
+                    before = finding_snapshot(apply_finding_review(_FINDINGS.to_record(row), latest))
+                    after = None if action == "reject" else {**before, **fixed}
+                    if after is not None and ("expected" in fixed or "observed" in fixed):
+                        if after.get("expected") is not None and after.get("observed") is not None:
+                            after["gap"] = format(Decimal(after["observed"]) - Decimal(after["expected"]), "f")
+                    values = dict(finding_id=finding_id, version=based_on + 1, action=action, reviewer=reviewer,
+                                  reviewed_at=moment, before=before, after=after, note=note or None, source=source)
+                    key = conn.execute(finding_reviews.insert().values(**values).returning(finding_reviews.c.id)).scalar()
+        except IntegrityError:
+            with self._reading("cannot read finding reviews") as conn:  # type: ignore[attr-defined]
+                history = self._finding_history(conn, finding_id)
+            latest = history[-1] if history else None
             raise ReviewConflict(_conflict_message(latest, based_on), latest) from None
         except SQLAlchemyError as exc:
             from .database import failure_reason

@@ -44,6 +44,7 @@ __all__ = [
     "RECORD_TABLES",
     "documents",
     "entities",
+    "finding_reviews",
     "findings",
     "metadata",
     "programmes",
@@ -227,6 +228,13 @@ quantities = Table(
     Index("ix_quantities_claim", "claim"),
 )
 
+#: Claims in the order pages list them (by path as code points, then offset): a page of
+#: ``chanjia serve`` walks this index instead of sorting every claim (schema version 8).
+#: PostgreSQL orders paths with the "C" collation (see ``Store._bytewise``), SQLite bytewise.
+Index("ix_quantities_order", quantities.c.path, quantities.c.start, quantities.c.id).ddl_if(dialect="sqlite")
+Index("ix_quantities_order_c", quantities.c.path.collate("C"), quantities.c.start,
+      quantities.c.id).ddl_if(dialect="postgresql")
+
 programmes = Table(
     "programmes",
     metadata,
@@ -280,6 +288,7 @@ findings = Table(
     Index("ix_findings_verdict", "verdict"),
     Index("ix_findings_doc_id", "doc_id"),
     Index("ix_findings_indicator", "indicator"),
+    Index("ix_findings_subject_code", "subject_code"),  # schema version 8: a district's findings
 )
 
 #: Who may sign in to ``chanjia serve`` (schema version 5): a password hash (argon2) and a role.
@@ -315,6 +324,27 @@ reviews = Table(
     Column("source", String(16), nullable=False),  # serve | import
     Index("ux_reviews_figure_version", "doc_id", "start", "end", "version", unique=True),
     Index("ix_reviews_reviewer", "reviewer"),
+)
+
+#: Every review decision on a 台账 finding (schema version 8), never updated or deleted, as
+#: ``reviews`` is for figures: a finding is its ``finding_id`` (a stable hash of its check and
+#: evidence, so checking the same 台账 again keeps its reviews); ``version`` counts the decisions
+#: on it and the unique index refuses a decision based on a stale version. ``before`` and
+#: ``after`` hold the finding's ``verdict``, ``expected`` and ``observed``.
+finding_reviews = Table(
+    "finding_reviews",
+    metadata,
+    Column("id", _key(), primary_key=True),
+    Column("finding_id", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("action", String(16), nullable=False),  # confirm | correct | reject
+    Column("reviewer", String(64), nullable=False),
+    Column("reviewed_at", DateTime(timezone=True), nullable=False),
+    Column("before", _json()),
+    Column("after", _json()),
+    Column("note", Text),
+    Column("source", String(16), nullable=False),  # serve | import
+    Index("ux_finding_reviews_version", "finding_id", "version", unique=True),
 )
 
 #: The table each stored record type goes to.

@@ -89,18 +89,18 @@
     return el('td', { title: names[id] || null }, id);
   }
 
-  const TARGET = 'target / 计划';
+  const TARGET = UI.text.key_target;
 
   function targetBadge(item) {  // a figure planned or aimed at, never added to achieved totals
-    return item.target ? el('span', { class: 'badge target', title: 'planned or aimed at, not achieved' }, TARGET) : null;
+    return item.target ? el('span', { class: 'badge target', title: UI.text.target_title }, TARGET) : null;
   }
 
   // What decided a claim field (its `why`), as a reviewer reads it: a rule by name, or the trained
   // model, with the rule whose proposal it agreed with.
   function whyText(by) {
     const model = /^model(?: \((.+)\))?$/.exec(by);
-    if (!model) return 'decided by rule ' + by;
-    return model[1] ? 'model, agreeing with ' + model[1] : 'model, which no rule proposed';
+    if (!model) return say('why_rule', { rule: by });
+    return model[1] ? say('why_model_agree', { rule: model[1] }) : UI.text.why_model_alone;
   }
 
   function indicatorLabel(id) {
@@ -160,6 +160,7 @@
     for (const view of document.querySelectorAll('main > section')) view.hidden = view.id !== 'tab-' + name;
     if (name === 'documents' && !rendered.docList) renderDocList();
     if (name === 'checks' && !rendered.checks) renderChecks();
+    if (name === 'districts' && !rendered.districts) renderDistricts();
     hideCard();
   }
 
@@ -168,7 +169,7 @@
     let match;
     if ((match = /^#item-(\d+)$/.exec(hash))) focusItem(Number(match[1]));
     else if ((match = /^#doc-(\d+)$/.exec(hash))) { showTab('documents'); showDoc(Number(match[1])); window.scrollTo(0, 0); }
-    else if ((match = /^#(overview|documents|claims|checks)$/.exec(hash))) showTab(match[1]);
+    else if ((match = /^#(overview|documents|claims|districts|checks)$/.exec(hash))) showTab(match[1]);
   }
 
   function go(hash) {  // follow an in-page link now, not on the next hashchange task
@@ -252,13 +253,14 @@
     currentDoc = n;
     for (const li of document.querySelectorAll('#doc-list li')) li.classList.toggle('current', Number(li.dataset.doc) === n);
     const facts = [
-      doc.path, doc.published && 'published ' + doc.published, doc.format, doc.source, doc.chars && doc.chars + ' characters',
+      doc.path, doc.published && UI.text.published + ' ' + doc.published, doc.format, doc.source,
+      doc.chars && say('characters', { n: doc.chars }),
     ].filter(Boolean).join(' · ');
     const head = [el('h2', null, doc.title || doc.path), el('p', null, facts)];
-    if (doc.status === 'error') head.push(el('p', { class: 'notice' }, 'Not read: ' + (doc.error || 'unknown error')));
-    if (doc.note) head.push(el('p', { class: 'notice' }, doc.note));
+    if (doc.status === 'error') head.push(el('p', { class: 'notice' }, say('not_read_doc', { error: doc.error || UI.text.unknown_error })));
+    if (doc.no_record) head.push(el('p', { class: 'notice' }, UI.text.no_document_record));
     if (doc.textless) {
-      head.push(el('p', { class: 'notice' }, 'The document text is not in these records: showing the sentences of its figures only.'));
+      head.push(el('p', { class: 'notice' }, UI.text.textless_doc));
     }
     docHead.replaceChildren(...head);
     const fragment = document.createDocumentFragment();
@@ -279,7 +281,7 @@
     for (const old of docHead.querySelectorAll('.missing')) old.remove();
     const marks = docText.querySelectorAll('mark[data-i="' + i + '"]');
     if (!marks.length) {
-      const why = '“' + (item.text || '') + '” cannot be shown in the text: its offsets do not match the document.';
+      const why = say('not_placed', { text: item.text || '' });
       docHead.appendChild(el('p', { class: 'notice missing' }, why));
       window.scrollTo(0, 0);
       return;
@@ -304,7 +306,7 @@
       if (value !== undefined && value !== null && value !== '') rows.push([UI.labels[label] || label, value]);
     };
     if (item.type === 'claim' || item.type === 'quantity') {
-      add('value', item.damaged ? (item.crop ? 'none: OCR is unsure of it; read the scan' : 'none: digits lost in conversion') : item.shown || [item.value, item.unit].filter(Boolean).join(' '));
+      add('value', item.damaged ? (item.crop ? UI.text.ocr_unsure : UI.text.no_digits) : item.shown || [item.value, item.unit].filter(Boolean).join(' '));
       add('low–high', interval(item));
       add('qualifier', UI.qualifiers[item.qualifier] || item.qualifier);
       add('kind', item.kind);
@@ -316,8 +318,8 @@
       add('period', item.period);
       add('scope', item.scope && scopeName(item.scope) !== item.scope ? scopeName(item.scope) + ' (' + item.scope + ')' : item.scope);
       add('level', item.level);
-      if (item.total !== undefined) add('part of', items[item.total].text + ' (the total at offset ' + item.parent + ')');
-      else if (item.parent !== undefined) add('part of', 'the total at offset ' + item.parent);
+      if (item.total !== undefined) add('part of', say('part_of_total', { text: items[item.total].text, offset: item.parent }));
+      else if (item.parent !== undefined) add('part of', say('total_at', { offset: item.parent }));
     } else if (item.type === 'programme') {
       add('kind', item.kind);
     } else if (item.type === 'entity') {
@@ -343,7 +345,7 @@
     for (const row of cardRows(item)) append(list, [el('dt', null, row[0]), el('dd', null, row[1])]);
     const parts = [el('h3', null, [title + ': ' + (item.text || ''), item.target ? ' ' : null, targetBadge(item)]), list];
     if (item.crop) parts.push(cropImage(item));
-    if (item.target) parts.push(el('p', { class: 'target-note' }, 'A target: planned or aimed at, not achieved; never added to totals.'));
+    if (item.target) parts.push(el('p', { class: 'target-note' }, UI.text.target_note));
     if (item.why && item.why.length) {
       parts.push(el('div', { class: 'why' }, [
         el('h4', null, 'why'),
@@ -438,10 +440,10 @@
 
   function flagsOf(item) {
     const flags = [];
-    if (item.damaged) flags.push('damaged');
-    if (item.repeated) flags.push('repeated');
+    if (item.damaged) flags.push(UI.text.flag_damaged);
+    if (item.repeated) flags.push(UI.text.flag_repeated);
     for (const doubt of item.doubtful || []) if (doubt !== 'in a repeated paragraph') flags.push(doubt);
-    if (item.unplaced) flags.push('not in text');
+    if (item.unplaced) flags.push(UI.text.flag_not_in_text);
     return flags;
   }
 
@@ -597,6 +599,149 @@
     link.remove();
   });
 
+  // ---- districts: the assessment table of one district, its charts, CSV made here ----------
+
+  const D = DATA.districts;
+  const districtForm = document.getElementById('district-filters');
+  const districtBody = document.querySelector('#district-table tbody');
+
+  function districtWord(key, vars) {
+    return D.words[key].replace(/\{(\w+)\}/g, function (whole, name) { return String(vars[name]); });
+  }
+
+  function option(select, value, label) {
+    select.appendChild(el('option', { value: value }, label));
+  }
+
+  function renderDistricts() {
+    rendered.districts = true;
+    const regions = new Map();
+    for (const row of D.rows) regions.set(row.code, row.region);
+    const codes = Array.from(regions.keys()).sort();
+    for (const code of codes) option(districtForm.elements.code, code, regions.get(code));
+    for (const year of Array.from(new Set(D.rows.map(function (r) { return r.year; }))).sort()) {
+      option(districtForm.elements.year, String(year), String(year));
+    }
+    const used = Array.from(new Set(D.rows.map(function (r) { return r.indicator; }))).sort(function (a, b) {
+      return collator.compare(indicatorLabel(a), indicatorLabel(b));
+    });
+    for (const id of used) option(districtForm.elements.indicator, id, indicatorLabel(id));
+    for (const verdict of Object.keys(DATA.help.verdicts)) option(districtForm.elements.verdict, verdict, verdictName(verdict));
+    if (!codes.length) districtBody.replaceChildren(el('tr', null, el('td', { colspan: 9 }, D.words.no_rows)));
+    drawDistrict();
+  }
+
+  function districtRows() {
+    const f = districtForm.elements;
+    return D.rows.filter(function (r) {
+      return r.code === f.code.value && (!f.year.value || String(r.year) === f.year.value) &&
+        (!f.indicator.value || r.indicator === f.indicator.value) && (!f.verdict.value || r.ledger_verdict === f.verdict.value) &&
+        (f.targets.value !== 'exclude' || !r.target);
+    });
+  }
+
+  function evidenceText(row) {
+    return row.evidence.map(function (e) { return e.path + ' ' + districtWord('paragraph', { n: e.paragraph }); }).join('; ');
+  }
+
+  function drawDistrict() {
+    const code = districtForm.elements.code.value;
+    const rows = districtRows();
+    const name = rows.length ? rows[0].region : (D.rows.find(function (r) { return r.code === code; }) || {}).region;
+    document.getElementById('district-title').textContent = name ? districtWord('district_h', { name: name }) : '';
+    document.getElementById('district-count').textContent = rows.length + ' / ' +
+      D.rows.filter(function (r) { return r.code === code; }).length;
+    const fragment = document.createDocumentFragment();
+    for (const r of rows) {
+      fragment.appendChild(el('tr', { 'data-indicator': r.indicator }, [
+        el('td', { title: r.indicator }, [indicatorLabel(r.indicator), r.target ? ' ' : null,
+          r.target ? el('span', { class: 'badge target' }, TARGET) : null]),
+        el('td', null, String(r.year)),
+        el('td', { class: 'num' }, r.shown || ''),
+        el('td', null, r.text || ''),
+        el('td', null, [D.bases[r.basis] || r.basis, r.scope ? el('div', { class: 'hint' }, scopeName(r.scope)) : null]),
+        el('td', null, r.reviewed_by ? districtWord('reviewed_by', { name: r.reviewed_by }) : ''),
+        el('td', { class: 'num' }, r.ledger_shown || ''),
+        el('td', null, r.ledger_verdict ? badge(r.ledger_verdict) : ''),
+        el('td', { class: 'hint' }, evidenceText(r)),
+      ]));
+    }
+    if (!rows.length) fragment.appendChild(el('tr', null, el('td', { colspan: 9 }, D.words.no_rows)));
+    districtBody.replaceChildren(fragment);
+    drawDistrictCharts(code);
+  }
+
+  const SVG = document.getElementById('svg-namespace').namespaceURI;  // no address written in the page
+
+  function svgEl(tag, attrs, text) {
+    const node = document.createElementNS(SVG, tag);
+    for (const key in attrs) node.setAttribute(key, String(attrs[key]));
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function drawDistrictCharts(code) {  // one chart per indicator and family: one figure a year, never added
+    const box = document.getElementById('district-charts');
+    const wanted = districtForm.elements.indicator.value;
+    const charts = (D.charts[code] || []).filter(function (c) { return !wanted || c.indicator === wanted; });
+    const fragment = document.createDocumentFragment();
+    for (const chart of charts) {
+      const top = Math.max.apply(null, chart.bars.map(function (b) { return Number(b[1]); }).concat([1]));
+      const height = 24 * chart.bars.length + 6;
+      const svg = svgEl('svg', { class: 'chart', role: 'img', viewBox: '0 0 380 ' + height, width: 380, height: height });
+      svg.setAttribute('aria-label', shown(chart.title));
+      chart.bars.forEach(function (bar, n) {
+        const y = 3 + n * 24;
+        const width = Number(bar[1]) ? Math.max(1, Number(bar[1]) / top * 200) : 0;
+        const g = svgEl('g', { class: 'bar' });
+        g.appendChild(svgEl('title', {}, bar[0] + ': ' + bar[2]));
+        g.appendChild(svgEl('text', { x: 44, y: y + 16, 'text-anchor': 'end' }, bar[0]));
+        g.appendChild(svgEl('rect', { x: 52, y: y + 3, width: width.toFixed(1), height: 18, rx: 2 }));
+        g.appendChild(svgEl('text', { x: (58 + width).toFixed(1), y: y + 16 }, bar[2]));
+        svg.appendChild(g);
+      });
+      const figure = el('figure', { class: 'chart-box f-' + token(chart.family), 'data-indicator': chart.indicator,
+        'data-family': chart.family }, el('figcaption', null, chart.title));
+      figure.appendChild(svg);
+      fragment.appendChild(figure);
+    }
+    if (!charts.length) fragment.appendChild(el('p', { class: 'empty' }, D.words.no_chart));
+    box.replaceChildren(fragment);
+  }
+
+  districtForm.addEventListener('change', drawDistrict);
+
+  // A cell a spreadsheet would run as a formula (= + - @, a tab or a carriage return first, not a
+  // plain number) gets a leading quote, as chanjia's own exports do (OWASP's rule).
+  const FORMULA = /^[=+\-@\t\r]/;
+  const PLAIN_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+  function csvCell(value) {
+    let text = value === null || value === undefined ? '' : String(value);
+    if (FORMULA.test(text) && !PLAIN_NUMBER.test(text)) text = "'" + text;
+    return /[",\r\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
+  }
+
+  document.getElementById('district-csv').addEventListener('click', function () {
+    const w = D.words;
+    const lines = [[w.region, w.indicator, 'indicator', w.year, w.target, w.value, w.unit, w.figure, w.scope, w.basis,
+      w.reviewed, w.ledger_value, w.ledger_cell, w.verdict, w.evidence]];
+    for (const r of districtRows()) {
+      lines.push([r.region, ZH ? names[r.indicator] || r.indicator : r.indicator, r.indicator, r.year, r.target ? w.target : '',
+        r.value, r.unit, r.text, scopeName(r.scope), D.bases[r.basis] || r.basis,
+        r.reviewed_by ? districtWord('reviewed_by', { name: r.reviewed_by }) : '', r.ledger_value, r.ledger_cell,
+        r.ledger_verdict ? verdictName(r.ledger_verdict) : '', evidenceText(r)]);
+    }
+    const text = '\ufeff' + lines.map(function (line) { return line.map(csvCell).join(','); }).join('\r\n') + '\r\n';
+    const blob = new Blob([text], { type: 'text/csv;charset=utf-8' });
+    const year = districtForm.elements.year.value || 'all';
+    const region = (districtRows()[0] || {}).region || districtForm.elements.code.value;
+    const link = el('a', { href: URL.createObjectURL(blob), download: region + '-' + year + '.csv' });
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+  });
+
   function renderClaims() {
     const rows = filteredClaims();
     const range = pager(document.getElementById('claim-pager'), claimState, rows.length, renderClaims);
@@ -665,12 +810,7 @@
     bar.addEventListener('keydown', function (event) { if (event.key === 'Enter') go(); });
   }
 
-  const totals = document.getElementById('totals-select');
-  if (totals) {
-    totals.addEventListener('change', function () {
-      for (const box of document.querySelectorAll('[data-total]')) box.hidden = box.dataset.total !== totals.value;
-    });
-  }
+
 
   // ---- cross-check view ------------------------------------------------------------------
 
@@ -748,7 +888,8 @@
       const fragment = document.createDocumentFragment();
       for (const n of ids.slice(shown, shown + step)) {
         const f = findings[n];
-        const numbers = [f.expected && 'expected ' + f.expected, f.observed && 'observed ' + f.observed, f.gap && 'gap ' + f.gap]
+        const numbers = [f.expected && say('expected_n', { n: f.expected }), f.observed && say('observed_n', { n: f.observed }),
+          f.gap && say('gap_n', { n: f.gap })]
           .filter(Boolean).join(' · ');
         const about = [indicatorLabel(f.indicator), f.subject, f.period].filter(Boolean).join(' · ');
         fragment.appendChild(el('li', { class: 'verdict-' + token(f.verdict) }, [
