@@ -42,7 +42,7 @@ def test_migration_7_from_version_6_adds_the_ocr_field_and_keeps_the_documents(t
     _as_version_1(target, corpus, keep=6)
     with target.open() as opened:
         with opened.engine.connect() as conn:
-            assert migrations.current_version(conn, schema=target.schema) == 7 == migrations.newest_version()
+            assert migrations.current_version(conn, schema=target.schema) == migrations.newest_version() >= 7
         assert "ocr" in {c["name"] for c in inspect(opened.engine).get_columns("documents", schema=target.schema)}
         [old] = [r for r in opened.records(types=["document"])]
         assert old["ocr"] is None and old["doc_id"] == corpus[0][0]["doc_id"]  # stored before: no OCR

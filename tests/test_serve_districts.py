@@ -149,7 +149,7 @@ def test_a_version_6_database_gains_finding_reviews(engine, tmp_path):
                      ledger={"file": "t.xlsx", "sheet": "惠山区", "row": 6, "column": "F", "cell": "F6", "value": "25"})
     context = contextlib.nullcontext((str(tmp_path / "v6.sqlite"), None)) if engine == "sqlite" else fresh_pg_schema()
     with context as (url, name):
-        with store.open(url, schema=name) as st:
+        with store.open(url, schema=name, create=True) as st:
             st.write_findings([stored])
             with st.engine.begin() as conn:  # back to what chanjia left at version 6
                 conn.execute(text("DROP TABLE finding_reviews"))

@@ -47,7 +47,7 @@ RE_PERIOD = re.compile(r"[0-9]{4}(?:-[0-9]{2})?")
 MAPPERS = {kind: RowMapper(table, kind) for kind, table in RECORD_TABLES.items()}
 _CHILDREN = ("quantity", "programme", "entity")
 _RANK = {kind: rank for rank, kind in enumerate(_CHILDREN)}  # order of records at the same offset
-_FINDINGS = RowMapper(findings, "finding", ignore=("type", "run_id"))  # run_id: the writing run's, not the finding's
+FINDINGS = RowMapper(findings, "finding", ignore=("type", "run_id"))  # run_id: the writing run's, not the finding's
 _CONFLICT_RETRIES = 5
 _CHUNK = 200  # documents per query when streaming records
 _CLAIM_COLUMNS = (
@@ -1010,7 +1010,7 @@ class Store(ReviewsMixin):
         Raises:
             ConfigError: an unknown check or verdict.
         """
-        query = select(findings.c.run_id, *_FINDINGS.columns()).order_by(findings.c.id)
+        query = select(findings.c.run_id, *FINDINGS.columns()).order_by(findings.c.id)
         if check is not None:
             if check not in CHECKS:
                 raise ConfigError(value_invalid_msg("check", check, CHECKS))
@@ -1026,7 +1026,7 @@ class Store(ReviewsMixin):
     def _stream_findings(self, query: Select[Any]) -> Iterator[dict[str, Any]]:
         with self._reading("cannot read findings") as conn:
             for row in conn.execute(query):
-                finding = _FINDINGS.to_record(row)
+                finding = FINDINGS.to_record(row)
                 finding["run_id"] = row.run_id
                 yield finding
 
@@ -1217,7 +1217,7 @@ def _finding_row(finding: Mapping[str, Any]) -> dict[str, Any]:
         subject = finding.get("subject")
         code, name = canonical_subject(subject if isinstance(subject, str) else None)
         finding = {**finding, "subject_code": code, "subject_name": name}
-    row = _FINDINGS.to_row(finding)
+    row = FINDINGS.to_row(finding)
     cell = ledger or {}
     for column, key, kind in (("ledger_file", "file", str), ("ledger_sheet", "sheet", str),
                               ("ledger_row", "row", int), ("ledger_column", "column", str)):

@@ -454,10 +454,10 @@ class ReviewsMixin:
             ConfigError: an unknown check.
         """
         from ..records import CHECKS
-        from .database import _FINDINGS
+        from .database import FINDINGS
 
         f = findings.c
-        query = select(f.run_id, *_FINDINGS.columns())
+        query = select(f.run_id, *FINDINGS.columns())
         if check is not None:
             if check not in CHECKS:
                 raise ConfigError(value_invalid_msg("check", check, CHECKS))
@@ -469,7 +469,7 @@ class ReviewsMixin:
             rows = conn.execute(query.order_by(f.id).offset(offset).limit(limit)).all()
         out = []
         for row in rows:
-            found = _FINDINGS.to_record(row)
+            found = FINDINGS.to_record(row)
             found["run_id"] = row.run_id
             out.append(found)
         return out, int(total)
@@ -479,14 +479,14 @@ class ReviewsMixin:
     def finding(self, finding_id: str) -> dict[str, Any] | None:
         """The stored finding ``finding_id`` with ``version`` (decisions so far), ``latest_review``
         and ``reviewed`` (it as the latest decision leaves it); ``None`` when there is none."""
-        from .database import _FINDINGS
+        from .database import FINDINGS
 
         with self._reading("cannot read the finding") as conn:  # type: ignore[attr-defined]
-            row = conn.execute(select(*_FINDINGS.columns()).where(findings.c.finding_id == finding_id)).first()
+            row = conn.execute(select(*FINDINGS.columns()).where(findings.c.finding_id == finding_id)).first()
             if row is None:
                 return None
             history = self._finding_history(conn, finding_id)
-        found = _FINDINGS.to_record(row)
+        found = FINDINGS.to_record(row)
         latest = history[-1] if history else None
         found["version"] = latest["version"] if latest else 0
         found["latest_review"] = latest
@@ -539,7 +539,7 @@ class ReviewsMixin:
             StoreError: there is no such finding.
             ReviewConflict: someone decided on the finding since ``based_on``; nothing is stored.
         """
-        from .database import _FINDINGS
+        from .database import FINDINGS
 
         if action not in ACTIONS:
             raise ConfigError(value_invalid_msg("action", action, ACTIONS))
@@ -557,7 +557,7 @@ class ReviewsMixin:
             with self.engine.connect() as conn:
                 conn.execution_options(**{WRITE: True})
                 with conn.begin():
-                    row = conn.execute(select(*_FINDINGS.columns()).where(findings.c.finding_id == finding_id)).first()
+                    row = conn.execute(select(*FINDINGS.columns()).where(findings.c.finding_id == finding_id)).first()
                     if row is None:
                         raise StoreError(f"there is no finding {finding_id[:12]}…; reload the page "
                                          "(the 台账 may have been checked again)")
@@ -566,7 +566,7 @@ class ReviewsMixin:
                     current = latest["version"] if latest else 0
                     if current != based_on:
                         raise ReviewConflict(_conflict_message(latest, based_on), latest)
-                    before = finding_snapshot(apply_finding_review(_FINDINGS.to_record(row), latest))
+                    before = finding_snapshot(apply_finding_review(FINDINGS.to_record(row), latest))
                     after = None if action == "reject" else {**before, **fixed}
                     if after is not None and ("expected" in fixed or "observed" in fixed):
                         if after.get("expected") is not None and after.get("observed") is not None:
