@@ -792,12 +792,14 @@ class _Reading:
     span_start: int = 0
 
     @classmethod
-    def of(cls, m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar, num_start: int) -> _Reading:
+    def of(cls, m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar) -> _Reading:
         num, inf1, mult_text, tail, inf2, mult2, unit_text, suf = m.group(*_READ_GROUPS)
-        # (positional: this runs for every candidate the fast path leaves, in the field order above)
+        num_start, num_end = m.span("num")
         return cls(
-            m, text, norm, g, pre, num_start - len(pre) if pre else num_start, num, num_start, m.end("num"),
-            m.end(), norm[num_start - 1] if num_start else "", inf1, mult_text, tail, inf2, mult2, unit_text, suf,
+            m=m, text=text, norm=norm, g=g, pre=pre, pre_start=num_start - len(pre) if pre else num_start,
+            num=num, num_start=num_start, num_end=num_end, end=m.end(),
+            before=norm[num_start - 1] if num_start else "", inf1=inf1, mult_text=mult_text, tail=tail,
+            inf2=inf2, mult2=mult2, unit_text=unit_text, suf=suf,
         )
 
 
@@ -809,10 +811,9 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
     """Turn one candidate (the anchored match and the prefix before it) into a quantity, or
     ``None`` when it is not one. The phases run in order over one :class:`_Reading`; each either
     lets it go on (``_Go.ON``) or decides: ``None`` (no figure) or a quantity of a shape of its own."""
-    num_start = m.start("num")
-    if num_start in blocked:
+    r = _Reading.of(m, pre, text, norm, g)
+    if r.num_start in blocked:
         return None
-    r = _Reading.of(m, pre, text, norm, g, num_start)
     for phase in _PHASES:
         step = phase(r)
         if step is not _Go.ON:
