@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Container, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import Enum
 from types import MappingProxyType
+from typing import Iterator, Mapping
 
 from . import _lexicon
 from .numbers import FULLWIDTH_TABLE, RADICAL_TABLE, normalize_decimal, parse_halfwidth, parse_range, parse_vague
@@ -387,7 +386,7 @@ def _iter_numbers(text: str, norm: str, g: _Grammar) -> Iterator[Quantity]:
             continue  # 一线, 2022年, 一是: a bare numeral
         # The commonest shapes, 25家, 467人, 3.8万名, 1200余名, 近265万元, 98%以上 (Arabic digits and
         # a unit with no rule of its own): what _build's rules give them, without walking them.
-        num, inf1, mult_text, tail, inf2, mult2, unit_text, suf = m.group(*_READ_GROUPS)
+        _, num, _, _, _, _, inf1, mult_text, tail, inf2, mult2, unit_text, suf = m.groups()
         unit = fast_units.get(unit_text)
         while next_title < num_start:
             last_title, next_title = next_title, _find_or_end(norm, "《", next_title + 1)
@@ -744,347 +743,228 @@ def _currency_before(norm: str, start: int, g: _Grammar) -> str | None:
     return m.group() if m else None
 
 
-#: The named groups of the quantity pattern the rules read, in the order ``m.group(*…)`` gives them.
-_READ_GROUPS = ("num", "inf1", "mult", "tail", "inf2", "mult2", "unit", "suf")
-
-
-class _Go(Enum):
-    """What a phase of :func:`_build` returns to let the reading go on to the next phase."""
-
-    ON = 0
-
-
-@dataclass(slots=True)
-class _Reading:
-    """One candidate being read by the phases of :func:`_build`: the match's words, where they
-    stand, and what the phases have concluded so far (each phase refines it in place)."""
-
-    m: re.Match[str]
-    text: str
-    norm: str
-    g: _Grammar
-    pre: str | None  # the qualifier word right before the numeral (近, 约, 超过), dropped when not one
-    pre_start: int
-    num: str  # the numeral as matched (3.8, 二十几, 1/3), widened by 参 or a leading point
-    num_start: int
-    num_end: int
-    end: int  # where the figure ends (after the unit, a 半, smaller units, a suffix, a 大 count)
-    before: str  # the character before the numeral
-    inf1: str | None  # 余, 多 between numeral and multiplier (600余万元)
-    mult_text: str | None  # 万, 亿, 百万
-    tail: str | None  # 13万2, 1万2000: the lower places after the multiplier
-    inf2: str | None  # 余, 多 after the multiplier (3.8万余名)
-    mult2: str | None  # a second multiplier after inf2 (3千余万元)
-    unit_text: str | None
-    suf: str | None  # 以上, 左右
-    unit: _lexicon.Unit | None = None
-    ext: _Extension | None = None  # smaller units or a 半 after the unit
-    one: bool = False  # a 一 that is a figure (斩获一金, 一座、)
-    damaged_start: int | None = None  # where digits lost in conversion start (1?3人次)
-    is_arabic: bool = False
-    kind: Kind | None = None
-    value: Decimal | None = None
-    low: Decimal | None = None
-    high: Decimal | None = None
-    vague_or_range: Qualifier | None = None
-    mult: Decimal = _ONE
-    qualifier: Qualifier = Qualifier.EXACT
-    span_start: int = 0
-
-    @classmethod
-    def of(cls, m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar) -> _Reading:
-        num, inf1, mult_text, tail, inf2, mult2, unit_text, suf = m.group(*_READ_GROUPS)
-        num_start, num_end = m.span("num")
-        return cls(
-            m=m, text=text, norm=norm, g=g, pre=pre, pre_start=num_start - len(pre) if pre else num_start,
-            num=num, num_start=num_start, num_end=num_end, end=m.end(),
-            before=norm[num_start - 1] if num_start else "", inf1=inf1, mult_text=mult_text, tail=tail,
-            inf2=inf2, mult2=mult2, unit_text=unit_text, suf=suf,
-        )
-
-
-_Step = Quantity | None | _Go
-
-
-def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
-           blocked: Container[int]) -> Quantity | None:
+def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar, blocked) -> Quantity | None:
     """Turn one candidate (the anchored match and the prefix before it) into a quantity, or
-    ``None`` when it is not one. The phases run in order over one :class:`_Reading`; each either
-    lets it go on (``_Go.ON``) or decides: ``None`` (no figure) or a quantity of a shape of its own."""
-    r = _Reading.of(m, pre, text, norm, g)
-    if r.num_start in blocked:
+    ``None`` when it is not one."""
+    _, num, _, _, _, _, inf1, mult_text, tail, inf2, mult2, unit_text, suf = m.groups()
+    num_start, num_end = m.span(_NUM_GROUP)
+    pre_start = num_start - len(pre) if pre else num_start
+    end = m.end()
+    if num_start in blocked:
         return None
-    for phase in _PHASES:
-        step = phase(r)
-        if step is not _Go.ON:
-            return step
-    return _finish(r)
-
-
-def _reject_by_context(r: _Reading) -> _Step:
-    """What stands before the numeral: a label's letters (G20, No.5), a lone 零, and the shapes
-    read on their own (3分之1, 5000与10000元之间); a 参 or a leading point that belongs to the numeral."""
-    norm, g, num, before = r.norm, r.g, r.num, r.before
+    before = norm[num_start - 1] if num_start else ""
     if before and (before.isascii() and before.isalpha() or before in "×*"):
         return None  # G20, No.5, 7×24
     if num in ("零", "〇"):
         return None  # 零部件, 零距离: a lone zero is a word, not a figure
-    if norm.startswith(_FRACTION_MARKS, r.num_end) and (f := g.fraction.match(norm, r.num_start)) is not None:
-        pre = r.pre
-        if pre in ("上", "过") or (pre == "约" and r.pre_start > 0 and norm[r.pre_start - 1] in _YUE_NOT_AFTER):
+    if norm.startswith(_FRACTION_MARKS, num_end) and (f := g.fraction.match(norm, num_start)) is not None:
+        if pre in ("上", "过") or (pre == "约" and pre_start > 0 and norm[pre_start - 1] in _YUE_NOT_AFTER):
             pre = None
-        return _fraction(f, pre, r.text, norm, g)  # 3分之1, 千分之2.4, 一又二分之一
-    if norm.startswith(_BETWEEN_SEPARATORS, r.end) and (b := g.between.match(norm, r.num_start)) is not None:
-        return _between(b, r.text, g)  # 5000与10000元之间
+        return _fraction(f, pre, text, norm, g)  # 3分之1, 千分之2.4, 一又二分之一
+    if norm.startswith(_BETWEEN_SEPARATORS, end) and (b := g.between.match(norm, num_start)) is not None:
+        return _between(b, text, g)  # 5000与10000元之间
     if before == _CAN and num[0] in _FINANCIAL_PLACES and _has_financial_digit(num):
-        r.num, r.num_start = _CAN + num, r.num_start - 1  # 参万肆仟
-        r.before = _char_before(norm, r.num_start)
-        r.pre, r.pre_start = None, r.num_start
-    if r.before == "." and r.num.isdigit():
-        if not _opens_with_a_point(norm, r.num_start - 1):
-            if _char_before(norm, r.num_start - 1).isalpha():
+        num, num_start, before = _CAN + num, num_start - 1, _char_before(norm, num_start - 1)  # 参万肆仟
+        pre, pre_start = None, num_start
+    if before == "." and num.isdigit():
+        if not _opens_with_a_point(norm, num_start - 1):
+            if _char_before(norm, num_start - 1).isalpha():
                 return None  # No.5: a label's number
         else:
-            r.num, r.num_start = "0." + r.num, r.num_start - 1  # .5人
-            r.before = _char_before(norm, r.num_start)
-            r.pre = _prefix_before(norm, r.num_start, g)  # 约.25万元
-            r.pre_start = r.num_start - len(r.pre) if r.pre else r.num_start
-    if (r.unit_text is None and norm.startswith(_AMBIGUOUS_MULTIPLIER, r.end)) or r.before == _AMBIGUOUS_MULTIPLIER:
+            num, num_start, before = "0." + num, num_start - 1, _char_before(norm, num_start - 1)  # .5人
+            pre = _prefix_before(norm, num_start, g)  # 约.25万元
+            pre_start = num_start - len(pre) if pre else num_start
+    if (unit_text is None and norm.startswith(_AMBIGUOUS_MULTIPLIER, end)) or before == _AMBIGUOUS_MULTIPLIER:
         return None  # 3兆, 四十九兆九千…億元: 10^6 in mainland usage, 10^12 elsewhere; refused, never guessed
-    return _Go.ON
-
-
-def _reject_by_words(r: _Reading) -> _Step:
-    """The words around the numeral: a medal word outside a tally, smaller units or a 半 after the
-    unit, a generic 一, 来, 签约, page labels and clock times, N/M fractions, a lone 大写 digit."""
-    norm, g, num, before = r.norm, r.g, r.num, r.before
-    r.unit = g.units[r.unit_text] if r.unit_text else None
-    if r.unit is not None and r.unit.tally and not _in_tally(norm, r.num_start, r.end, g):
-        if r.suf:
+    unit = g.units[unit_text] if unit_text else None
+    if unit is not None and unit.tally and not _in_tally(norm, num_start, end, g):
+        if suf:
             return None
-        r.unit = r.unit_text = None  # 压降两金: a medal word is a unit only in a tally
-        r.end = r.m.start("unit")
-    if r.unit_text in g.extendable and not r.suf and norm[r.end : r.end + 1] in g.extension_starts:
-        r.ext = _unit_extension(norm, r.end, r.unit_text, g)  # 156元5角, 两小时十分, 一吨半, 1个半小时
-        if r.ext is not None:
-            r.end, r.unit, r.unit_text = r.ext.end, r.ext.unit, r.ext.unit.text
-            if (suf_m := g.suffix_re.match(norm, r.end)) is not None:
-                r.suf, r.end = suf_m.group(), suf_m.end()  # 156元5角以上
+        unit = unit_text = None  # 压降两金: a medal word is a unit only in a tally
+        end = m.start("unit")
+    ext = None  # smaller units or a 半 after the unit: 156元5角, 两小时十分, 一吨半, 1个半小时
+    if unit_text in g.extendable and not suf and norm[end : end + 1] in g.extension_starts:
+        ext = _unit_extension(norm, end, unit_text, g)
+        if ext is not None:
+            end, unit, unit_text = ext.end, ext.unit, ext.unit.text
+            if (suf_m := g.suffix_re.match(norm, end)) is not None:
+                suf, end = suf_m.group(), suf_m.end()  # 156元5角以上
+    one = False  # 一 that is a figure: a medal (斩获一金) or closing a phrase after its noun (一座、)
     if num == "一" or num == "壹":
-        unit = r.unit
-        r.one = (
-            (unit is not None and (unit.tally or unit.text == "折")) or r.ext is not None  # 斩获一金, 一折
-            or _one_after_noun(norm, r.num_start, r.end, r.unit_text)
+        one = (
+            (unit is not None and (unit.tally or unit.text == "折")) or ext is not None  # 斩获一金, 一折
+            or _one_after_noun(norm, num_start, end, unit_text)
         )
-        if not (r.pre or r.inf1 or r.inf2 or r.suf or r.one):
+        if not (pre or inf1 or inf2 or suf or one):
             return None  # 一个, 一家: a generic "a/one" (the rule at the end, decided before the work)
-    if (r.inf1 == "来" or r.inf2 == "来") and not (r.mult_text or r.unit_text):
+    if (inf1 == "来" or inf2 == "来") and not (mult_text or unit_text):
         return None  # 来 rounds a number before a measure (十来个, 20来万); 14来源 is no figure
-    r.damaged_start = _damaged_start(norm, r.num_start) if before and before in "?0123456789" else None
-    if r.pre == "约" and r.pre_start > 0 and norm[r.pre_start - 1] in _YUE_NOT_AFTER:
-        r.pre = None  # 签约3家: 约 belongs to the verb
-    r.is_arabic = num[0].isdigit()
-    if r.is_arabic and (num[0] == "0" or before in ":：/" or "/" in num or norm[r.num_end : r.num_end + 1] == "/"):
-        if _is_label_or_clock(norm, num, r.num_start, r.num_end):
+    damaged_start = _damaged_start(norm, num_start) if before and before in "?0123456789" else None
+    if pre == "约" and pre_start > 0 and norm[pre_start - 1] in _YUE_NOT_AFTER:
+        pre = None  # 签约3家: 约 belongs to the verb
+    is_arabic = num[0].isdigit()
+    if is_arabic and (num[0] == "0" or before in ":：/" or "/" in num or norm[num_end : num_end + 1] == "/"):
+        if _is_label_or_clock(norm, num, num_start, num_end):
             return None  # 02版, 00002版, 007号: a page label or code; 20:17:14: a clock time; 2023/4/6
         if "/" in num:
-            return _slash_fraction(r.m, r.pre, r.text, norm, g)
-    if not r.is_arabic and _lone_financial_numeral(num) and not (r.unit is not None and r.unit.kind == "money"):
+            return _slash_fraction(m, pre, text, norm, g)
+    if not is_arabic and _lone_financial_numeral(num) and not (unit is not None and unit.kind == "money"):
         return None  # 队伍, 陆续, 参加: a single 大写 digit inside an ordinary word (贰元 is money)
-    return _Go.ON
 
-
-def _read_numeral(r: _Reading) -> _Step:
-    """What the numeral is worth: a value, or an interval for ranges and vague amounts; and
-    whether a bare place marker (万, 千) is a number here."""
-    num = r.num
+    # What the numeral is worth: a value, or an interval for ranges and vague amounts.
+    kind: Kind | None = None
+    value = low = high = None
+    vague_or_range: Qualifier | None = None
     if num.startswith("百分之"):
-        r.value, r.kind = parse_halfwidth(num), Kind.PERCENT
-        if r.unit_text is not None:
+        value, kind, unit_text = parse_halfwidth(num), Kind.PERCENT, unit_text
+        if unit_text is not None:
             return None  # 百分之五十人: not a written percentage
     elif "分之" in num:
-        r.value, r.kind = parse_halfwidth(num), Kind.RATIO
-        if r.unit_text is not None:
+        value, kind = parse_halfwidth(num), Kind.RATIO
+        if unit_text is not None:
             return None
     else:
-        r.value = parse_halfwidth(num) if r.unit_text != "折" else _discount(num)
-        if r.value is None:
-            mult = _multiplier(r.mult_text) if r.mult_text else _ONE
+        value = parse_halfwidth(num) if unit_text != "折" else _discount(num)
+        if value is None:
+            mult = _multiplier(mult_text) if mult_text else _ONE
             bounds = _parse_range_text(num, mult) if not num.startswith("数") else None
             if bounds is not None:
-                r.vague_or_range = Qualifier.RANGE
+                vague_or_range = Qualifier.RANGE
             else:
                 bounds = parse_vague(num)
-                r.vague_or_range = Qualifier.VAGUE if bounds is not None else None
+                vague_or_range = Qualifier.VAGUE if bounds is not None else None
             if bounds is None:
                 return None
-            r.low, r.high = bounds
-    if r.value is None and r.vague_or_range is None:
+            low, high = bounds
+    if value is None and vague_or_range is None:
         return None
-    if r.pre == "过" and (
-        r.pre_start == 0 or r.norm[r.pre_start - 1] in _GUO_NOT_AFTER
-        or not (r.unit_text or r.mult_text or r.norm[r.end : r.end + 1] in _CLAUSE_STOP)
+
+    if pre == "过" and (
+        pre_start == 0 or norm[pre_start - 1] in _GUO_NOT_AFTER
+        or not (unit_text or mult_text or norm[end : end + 1] in _CLAUSE_STOP)
     ):
-        r.pre = None  # 过 is 超过 only where it does not end a word (经过, 通过) and a measure follows
+        pre = None  # 过 is 超过 only where it does not end a word (经过, 通过) and a measure follows
     # A bare place marker (万, 千) is a number only with a qualifier: 近万人, 上千, 百余名, 超亿美元.
     # A 十 in front makes it a number (十万元, 十亿: issue 13 item 1); 百万职工 stays a phrase.
-    if r.vague_or_range is None and r.kind is None and num != "十" and not num.strip(_PLACE_MARKS):
-        if not (r.pre or r.inf1 or r.inf2 or r.suf) and num[0] not in "十拾":
+    if vague_or_range is None and kind is None and num != "十" and not num.strip(_PLACE_MARKS):
+        if not (pre or inf1 or inf2 or suf) and num[0] not in "十拾":
             return None
-        if r.pre == "上" and num.startswith("百") and not (r.inf1 or r.inf2 or r.suf or r.mult_text):
+        if pre == "上" and num.startswith("百") and not (inf1 or inf2 or suf or mult_text):
             # 上百 when not a bound is vague (ANNOTATION.md: 上百 → [100, 900]; 上千 stays at_least)
-            value = r.value
-            r.vague_or_range, r.low, r.value = Qualifier.VAGUE, value, None
-            r.high = value * 9 if value is not None else None
-    elif r.pre in ("上", "过"):
-        r.pre = None  # 上, 过 are qualifiers only before a bare 百/千/万/亿 (会上3家 is exact, 过3家 too)
-    return _Go.ON
+            vague_or_range, low, high, value = Qualifier.VAGUE, value, value * 9 if value is not None else None, None
+    elif pre in ("上", "过"):
+        pre = None  # 上, 过 are qualifiers only before a bare 百/千/万/亿 (会上3家 is exact, 过3家 too)
 
-
-def _apply_multiplier(r: _Reading) -> _Step:
-    """The multipliers (万, 亿, 500万余亿's two), the lower places after one (13万2, 1万2000) and the
-    smaller units after the unit (156元5角), applied to the value or the interval."""
-    mult = _multiplier(r.mult_text) if r.mult_text else _ONE
-    if r.mult2:
-        mult *= _multiplier(r.mult2)  # 500万余亿, 3千余万元: the 余 stands between two multipliers
-    if r.tail:
-        value = r.value
-        if not r.is_arabic or r.mult_text not in ("万", "亿") or value is None or value != value.to_integral_value():
+    mult = _multiplier(mult_text) if mult_text else _ONE
+    if mult2:
+        mult *= _multiplier(mult2)  # 500万余亿, 3千余万元: the 余 stands between two multipliers
+    if tail:
+        if not is_arabic or mult_text not in ("万", "亿") or value is None or value != value.to_integral_value():
             return None  # (a range has no single value to extend: 0-8亿1)
         # 13万2: the next place abbreviated (132000); 1万2000: the lower places written out (12000)
-        r.value = value * mult + (Decimal(r.tail) if len(r.tail) == 4 else Decimal(r.tail) * mult / 10)
+        value = value * mult + (Decimal(tail) if len(tail) == 4 else Decimal(tail) * mult / 10)
         mult = _ONE
     if mult is not _ONE:
-        r.value = r.value * mult if r.value is not None else None
+        value = value * mult if value is not None else None
         # 3万至5万元: the left end has its own 万, the trailing one belongs to the right end.
-        own = r.vague_or_range is Qualifier.RANGE and _left_has_multiplier(r.num)
-        r.high = r.high * mult if r.high is not None else None
-        low = r.low
-        if low is not None and not own and (
-            r.high is not None and low * mult < r.high or r.vague_or_range is not Qualifier.RANGE
-        ):
-            r.low = low * mult  # 3-5万: the right end's 万 is shared; 500到1万: it is not
-    r.mult = mult
-    if r.ext is not None:
-        if r.value is None:
+        own = vague_or_range is Qualifier.RANGE and _left_has_multiplier(num)
+        high = high * mult if high is not None else None
+        if low is not None and not own and (high is not None and low * mult < high or vague_or_range is not Qualifier.RANGE):
+            low = low * mult  # 3-5万: the right end's 万 is shared; 500到1万: it is not
+    if ext is not None:
+        if value is None:
             return None  # 两三元五角: smaller units after a range or a vague amount are no amount
-        r.value = r.value * r.ext.scale + r.ext.add
-    return _Go.ON
+        value = value * ext.scale + ext.add
 
-
-def _apply_unit_rules(r: _Reading) -> _Step:
-    """The unit's own rules (some follow Arabic digits only, some words only look like units), its
-    kind, and its scale (七成 → 70 percent)."""
-    unit = r.unit
-    if unit is None:
-        return _Go.ON
-    norm, num, end = r.norm, r.num, r.end
-    if unit.arabic_only and not r.is_arabic:
-        return None  # 十分, 三分
-    ut = unit.text
-    if ut in _UNITS_WITH_RULES:
-        after = norm[end : end + 1]
-        if ut == "分":
-            if after in _SCORE_NOT_AFTER or (r.num_start > 0 and norm[r.num_start - 1] in "时点:："):
-                return None  # 3分公司, 分之; 9时30分: a clock time
-        elif ut == "个":
-            if norm.startswith(_MONTH_WORDS, end - (1 if r.suf else 0)):
-                return None  # 3个月: a duration in months
-        elif ut == "篇":
-            if _writes_an_essay(norm, r.pre_start, end):
-                return None  # 做好…两篇文章: the idiom for two lines of work, no articles
-        elif ut in _UNIT_NOT_BEFORE:
-            if after in _UNIT_NOT_BEFORE[ut]:
-                return None  # 由5升至8, 折合: a verb, not the unit
-            if ut == "间" and _ends_a_between(norm, r.num_start, r.g):
-                return None  # 10000与20000间: 间 is 'between', no rooms
-        else:  # 版, 届
-            if r.is_arabic and (len(num) == 4 and num.startswith(("19", "20")) or "." in num):
-                return None  # (2021版), 2.0版: an edition or version
-            if ut == "版" and after in ":：":
-                return None  # 4版:要闻: a newspaper's page label
-    if unit.kind == "duration" and RE_SERVICE_RADIUS.match(norm, end):
-        return None  # 15分钟职工服务圈: the name of a service radius, not a time taken
-    if r.kind is None:
-        r.kind = _KINDS[unit.kind]
-    if unit.scale != 1:  # 七成 → 70 percent
-        r.value = r.value * unit.scale if r.value is not None else None
-        r.low = r.low * unit.scale if r.low is not None else None
-        r.high = r.high * unit.scale if r.high is not None else None
-    return _Go.ON
-
-
-def _read_qualifier(r: _Reading) -> _Step:
-    """The qualifier the words give (suffix, then infix, then prefix) and where the span starts."""
-    r.span_start = r.num_start - len(r.pre) if r.pre else r.num_start  # pre may have been dropped above
-    r.qualifier = _qualifier(r.g, r.pre, r.inf1, r.inf2, r.suf)
-    after = r.norm[r.end : r.end + 1]
-    if r.suf == "上下" and after in "班游级联功":
+    # The unit: some units only follow Arabic digits (分), some must not be read as units.
+    if unit is not None:
+        if unit.arabic_only and not is_arabic:
+            return None  # 十分, 三分
+        ut = unit.text
+        if ut in _UNITS_WITH_RULES:
+            after = norm[end : end + 1]
+            if ut == "分":
+                if after in _SCORE_NOT_AFTER or (num_start > 0 and norm[num_start - 1] in "时点:："):
+                    return None  # 3分公司, 分之; 9时30分: a clock time
+            elif ut == "个":
+                if norm.startswith(_MONTH_WORDS, end - (1 if suf else 0)):
+                    return None  # 3个月: a duration in months
+            elif ut == "篇":
+                if _writes_an_essay(norm, pre_start, end):
+                    return None  # 做好…两篇文章: the idiom for two lines of work, no articles
+            elif ut in _UNIT_NOT_BEFORE:
+                if after in _UNIT_NOT_BEFORE[ut]:
+                    return None  # 由5升至8, 折合: a verb, not the unit
+                if ut == "间" and _ends_a_between(norm, num_start, g):
+                    return None  # 10000与20000间: 间 is 'between', no rooms
+            else:  # 版, 届
+                if is_arabic and (len(num) == 4 and num.startswith(("19", "20")) or "." in num):
+                    return None  # (2021版), 2.0版: an edition or version
+                if ut == "版" and after in ":：":
+                    return None  # 4版:要闻: a newspaper's page label
+        if unit.kind == "duration" and RE_SERVICE_RADIUS.match(norm, end):
+            return None  # 15分钟职工服务圈: the name of a service radius, not a time taken
+        if kind is None:
+            kind = _KINDS[unit.kind]
+        if unit.scale != 1:  # 七成 → 70 percent
+            value = value * unit.scale if value is not None else None
+            low = low * unit.scale if low is not None else None
+            high = high * unit.scale if high is not None else None
+    # The qualifier the words give (suffix, then infix, then prefix) and where the span starts.
+    span_start = num_start - len(pre) if pre else num_start  # pre may have been dropped above
+    qualifier = _qualifier(g, pre, inf1, inf2, suf)
+    if suf == "上下" and norm[end : end + 1] in "班游级联功":
         return None  # 上下班
-    if r.suf == "+" and after.isalnum():
+    if suf == "+" and norm[end : end + 1].isalnum():
         return None  # 5+2 模式
-    if r.vague_or_range is not None:
-        r.qualifier = r.vague_or_range
-        r.span_start = r.pre_start if r.pre else r.num_start
-    return _Go.ON
+    if vague_or_range is not None:
+        qualifier = vague_or_range
+        span_start = pre_start if pre else num_start
 
-
-def _unitless_amount(r: _Reading) -> _Step:
-    """A number without a unit needs something else that says it is an amount (a multiplier, a
-    qualifier, a 大 count); then the kind, and the names and slogans a numeral only stands in."""
-    norm, num, is_arabic = r.norm, r.num, r.is_arabic
-    if r.unit is None and r.kind not in (Kind.PERCENT, Kind.RATIO):
-        has_mult = r.mult_text is not None or any(c in _BIG_PLACES for c in num)
+    if unit is None and kind not in (Kind.PERCENT, Kind.RATIO):
+        # Without a unit a number needs something else that says it is an amount.
+        has_mult = mult_text is not None or any(c in _BIG_PLACES for c in num)
         counts_as_amount = (
-            r.vague_or_range is Qualifier.VAGUE
-            or (has_mult and (is_arabic or r.qualifier is not Qualifier.EXACT or _has_digit(num)))
-            or (r.qualifier is not Qualifier.EXACT and r.vague_or_range is None and is_arabic)
+            vague_or_range is Qualifier.VAGUE
+            or (has_mult and (is_arabic or qualifier is not Qualifier.EXACT or _has_digit(num)))
+            or (qualifier is not Qualifier.EXACT and vague_or_range is None and is_arabic)
         )
-        da = _da_count(num, norm, r.end) if not counts_as_amount else False
+        da = _da_count(num, norm, end) if not counts_as_amount else False
         if not counts_as_amount and not da:
             return None
-        after = norm[r.end : r.end + 1]
-        if after in _TIME_AFTER or (after.isascii() and after.isalpha()):
+        if norm[end : end + 1] in _TIME_AFTER or (norm[end : end + 1].isascii() and norm[end : end + 1].isalpha()):
             return None  # 近三年, 2019年, 5G
         if da:
-            r.end += 1
-            r.kind = Kind.COUNT
-        elif (has_mult or r.vague_or_range) and (
-            _money_context(norm, r.span_start, r.g.money_cues) or _currency_before(norm, r.span_start, r.g) is not None
+            end += 1
+            kind = Kind.COUNT
+        elif (has_mult or vague_or_range) and (
+            _money_context(norm, span_start, g.money_cues) or _currency_before(norm, span_start, g) is not None
         ):
-            r.kind = Kind.MONEY
-    if r.kind is None:
-        r.kind = Kind.COUNT
-    if r.vague_or_range is None and not is_arabic and num in ("一", "壹") and r.qualifier is Qualifier.EXACT and not r.one:
+            kind = Kind.MONEY
+    if kind is None:
+        kind = Kind.COUNT
+    if vague_or_range is None and not is_arabic and num in ("一", "壹") and qualifier is Qualifier.EXACT and not one:
         return None  # 一个, 一家: a generic "a/one", not a reported figure
-    if not is_arabic and r.vague_or_range is None and _in_short_quotes(norm, r.num_start, r.end):
+    if not is_arabic and vague_or_range is None and _in_short_quotes(norm, num_start, end):
         return None  # “五个一”, “两个维护”
-    if is_arabic and r.before in _QUOTE_OPENS and _opens_a_quoted_name(norm, r.num_start, r.end):
+    if is_arabic and before in _QUOTE_OPENS and _opens_a_quoted_name(norm, num_start, end):
         return None  # “24小时不打烊”: a figure opening a short quoted slogan or name
-    if norm.rfind("《", max(0, r.num_start - 60), r.num_start) != -1 and _in_short_quotes(norm, r.num_start, r.end):
+    if norm.rfind("《", max(0, num_start - 60), num_start) != -1 and _in_short_quotes(norm, num_start, end):
         return None
-    return _Go.ON
 
-
-def _finish(r: _Reading) -> Quantity:
-    """The quantity: lost digits flagged (never guessed), values normalized, a written minus sign,
-    bounds from the qualifier, absurd sizes flagged, and the currency (a currency word before it)."""
-    norm, g, unit = r.norm, r.g, r.unit
-    kind = r.kind if r.kind is not None else Kind.COUNT
-    span_start, qualifier = r.span_start, r.qualifier
-    value, low, high = r.value, r.low, r.high
     prefix_currency = _currency_before(norm, span_start, g) if kind is Kind.MONEY else None
-    if r.damaged_start is not None:
+    if damaged_start is not None:
         # 1?3人次: digits were lost in conversion. Keep the mention, flagged, and never guess it.
-        span_start = min(span_start, r.damaged_start)
+        span_start = min(span_start, damaged_start)
         value = low = high = None
+        vague_or_range = None
         if qualifier in (Qualifier.RANGE, Qualifier.VAGUE):
             qualifier = Qualifier.EXACT
-    elif r.vague_or_range is None and value is not None:  # (a figure with no range has a value)
-        if r.mult is not _ONE or r.ext is not None or (unit is not None and unit.scale != 1):
+    elif vague_or_range is None and value is not None:  # (a figure with no range has a value)
+        if mult is not _ONE or ext is not None or (unit is not None and unit.scale != 1):
             value = normalize_decimal(value)  # 3.8 × 10000 = 38000.0 → 38000
-        if r.pre is None and kind in _SIGNED_KINDS and _minus_before(norm, r.num_start, g):
-            value, span_start = -value, r.num_start - 1  # 增长-0.5%, 负40%: the sign is written
+        if pre is None and kind in _SIGNED_KINDS and _minus_before(norm, num_start, g):
+            value, span_start = -value, num_start - 1  # 增长-0.5%, 负40%: the sign is written
         low = value if qualifier in _LOW_IS_VALUE else None
         high = value if qualifier in _HIGH_IS_VALUE else None
     elif low is not None and high is not None:  # (a range or vague amount has both ends)
@@ -1101,15 +981,9 @@ def _finish(r: _Reading) -> Quantity:
     if kind is Kind.PERCENT and unit_out is None:
         unit_out = "%"
     return make_quantity(
-        r.text[span_start : r.end], span_start, r.end, value, low, high, qualifier, kind, unit_out, currency,
-        r.text[r.num_start : r.num_end], r.damaged_start is not None or absurd, None, False,
+        text[span_start:end], span_start, end, value, low, high, qualifier, kind, unit_out, currency,
+        text[num_start:num_end], damaged_start is not None or absurd, None, False,
     )
-
-
-_PHASES: tuple[Callable[[_Reading], _Step], ...] = (
-    _reject_by_context, _reject_by_words, _read_numeral, _apply_multiplier, _apply_unit_rules, _read_qualifier,
-    _unitless_amount,
-)
 
 
 #: More digits than any reported figure has (10^20 yuan is hundreds of times the world's output):
@@ -1172,7 +1046,7 @@ _FRACTION_FOLLOWERS = frozenset("的左")  # 1/3的企业, 1/3左右
 def _slash_fraction(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar) -> Quantity | None:
     """``超过1/3的企业`` → a ratio of 1/3 (issue 13 item 17). N/M is a fraction only where it cannot
     be a date (1/3 may be 3 January): a qualifier before it or 的 after it, and N < M; else nothing."""
-    num, inf1, mult_text, tail, inf2, _, unit_text, suf = m.group(*_READ_GROUPS)
+    _, num, _, _, _, _, inf1, mult_text, tail, inf2, _, unit_text, suf = m.groups()
     numerator, _, denominator = num.partition("/")
     n, d = Decimal(numerator), Decimal(denominator)
     end = m.end()
@@ -1468,7 +1342,7 @@ def _rank_bound(g: _Grammar, text: str, norm: str, m: re.Match[str]) -> Quantity
     """A bound on a placing after 前: 排名全省前三 and 前3名 (rank, at most 3), 前50% (percent, at
     most 50). The 前 must start the bound (不是 目前, 提前, 此前): a placing verb or field comes just
     before it, or no word does (…各1名,前3名之后)."""
-    num, inf1, mult_text, tail, inf2, _, unit_text, suf = m.group(*_READ_GROUPS)
+    _, num, _, _, _, _, inf1, mult_text, tail, inf2, _, unit_text, suf = m.groups()
     start = m.start() - 1
     if inf1 or mult_text or tail or inf2 or suf or unit_text not in (None, "名", "位", "%"):
         return None
