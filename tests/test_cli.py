@@ -19,6 +19,8 @@ from click.testing import CliRunner
 
 from chanjia_nlp import store
 from chanjia_nlp.cli import cli
+from chanjia_nlp.errors import ConfigError
+from chanjia_nlp.runner import ExtractOptions
 
 from .conftest import ROOT
 
@@ -110,6 +112,29 @@ def test_max_bytes_refuses_large_files(tmp_path):
     result = CliRunner().invoke(cli, ["extract", str(tmp_path), "--out", str(out), "--max-bytes", "1000"])
     assert result.exit_code == 1
     assert "over the" in _records(out)[0]["error"]
+
+
+def test_max_text_chars_refuses_long_texts_and_goes_on(tmp_path):
+    # extraction's memory grows with the text: a text over the limit is refused whole (never half
+    # read), with what to do; the file beside it is extracted
+    (tmp_path / "a_long.txt").write_text(GOOD * 20, encoding="utf-8")
+    (tmp_path / "b_short.txt").write_text(GOOD, encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    result = CliRunner().invoke(
+        cli, ["extract", str(tmp_path), "--out", str(out), "--max-text-chars", str(len(GOOD) * 2)]
+    )
+    assert result.exit_code == 1, result.output
+    docs = {r["path"]: r for r in _records(out) if r["type"] == "document"}
+    long_doc, short_doc = docs["a_long.txt"], docs["b_short.txt"]
+    assert long_doc["status"] == "error" and "split it into smaller files" in long_doc["error"]
+    assert short_doc["status"] == "ok"
+    assert [r for r in _records(out) if r["type"] == "quantity" and r["path"] == "b_short.txt"]
+    assert not [r for r in _records(out) if r["type"] == "quantity" and r["path"] == "a_long.txt"]
+
+
+def test_max_text_chars_must_be_positive():
+    with pytest.raises(ConfigError, match="max_text_chars"):
+        ExtractOptions(max_text_chars=0)
 
 
 @pytest.mark.parametrize("command", list(cli.all_commands().values()), ids=lambda c: c.name)

@@ -26,8 +26,8 @@ from .errors import ChanjiaError, ConfigError
 from .ocr import OcrOptions
 from .readers import DEFAULT_MAX_BYTES, DEFAULT_MAX_UNPACKED_BYTES, common_root, find_files, locate
 from .runner import (
-    DEFAULT_TIMEOUT_PER_FILE, ENGINES, VERSION, Copies, ExtractOptions, FileResult, Summary, iter_results, load_metadata,
-    skip_unchanged,
+    DEFAULT_MAX_TEXT_CHARS, DEFAULT_TIMEOUT_PER_FILE, ENGINES, VERSION, Copies, ExtractOptions, FileResult, Summary,
+    iter_results, load_metadata, skip_unchanged,
 )
 from .exports import CSV_ENCODING
 from .logs import configure as configure_logging
@@ -369,6 +369,11 @@ def cli(verbose: int, quiet_logs: bool) -> None:
     show_default=True, help="Refuse files larger than this, before reading them (an error record says so).",
 )
 @click.option(
+    "--max-text-chars", type=click.IntRange(min=1), default=DEFAULT_MAX_TEXT_CHARS, show_default=True,
+    help="Refuse a file whose text is longer than this many characters (extraction's memory grows with it; an "
+    "error record says so).",
+)
+@click.option(
     "--timeout-per-file", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT_PER_FILE, show_default=True,
     metavar="SECONDS", help="Stop reading and extracting a file after this long (an error record says so; the "
     "run goes on). 0: no limit.",
@@ -416,6 +421,7 @@ def extract(
     published: str | None, source: str | None, metadata_csv: str | None, max_bytes: int, max_unpacked_bytes: int,
     t2s: str, binder: str, binder_model: str | None, ocr: str, quiet: bool, root: str | None = None,
     timeout_per_file: float = DEFAULT_TIMEOUT_PER_FILE, max_pages: int = 300, page_timeout: float = 120.0,
+    max_text_chars: int = DEFAULT_MAX_TEXT_CHARS,
 ) -> None:
     """Extract records from report files and folders (searched recursively for .txt, .docx,
     .doc/.wps (with LibreOffice or antiword), .pdf and .html/.htm, and images when OCR is installed)
@@ -450,6 +456,7 @@ def extract(
         max_bytes=max_bytes, max_unpacked_bytes=max_unpacked_bytes, metadata={k: v for k, v in given.items() if v},
         t2s=t2s, binder=binder, binder_model=binder_model,
         ocr=OcrOptions(mode=ocr, max_pages=max_pages, page_seconds=page_timeout), timeout_per_file=timeout_per_file,
+        max_text_chars=max_text_chars,
     )
     per_file = load_metadata(metadata_csv) if metadata_csv else {}
     if root is not None and not os.path.isdir(root):
