@@ -105,3 +105,18 @@ def test_extract_never_raises_and_every_span_slices_back(text, published):
         assert text[q.start : q.end] == q.text
         if isinstance(r, Claim) and r.parent is not None:
             assert any(isinstance(o, Claim) and o.quantity.start == r.parent for o in records)
+
+
+def test_a_text_without_sentence_ends_gives_each_figure_a_bounded_sentence():
+    # numerals without punctuation (a table dump, a damaged scan): every figure's sentence would
+    # be the whole text, and memory the square of it (1 MB took 16 GB); each keeps the characters
+    # around it that the binder reads, and they still slice back to the text
+    from chanjia_nlp.pipeline import SENTENCE_REACH
+
+    text = "培训职工１２３人次新建书屋４５家" * 400
+    records = chanjia_nlp.extract(text)
+    quantities = [r.quantity if isinstance(r, Claim) else r for r in records if isinstance(r, (Claim, Quantity))]
+    assert len(quantities) == 800
+    assert max(len(q.sentence) for q in quantities) <= 2 * SENTENCE_REACH + max(len(q.text) for q in quantities)
+    for q in quantities[::97]:
+        assert q.sentence in text and text[q.start : q.end] == q.text

@@ -39,6 +39,11 @@ class Binder(StrEnum):
     rules = "rules"
 
 
+#: Characters of a figure's sentence kept on each side of it (as far as the binder reads: a
+#: sentence of real reports is at most some 250 characters).
+SENTENCE_REACH = 600
+
+
 @dataclass(frozen=True, slots=True)
 class Pipeline:
     """A reusable extraction pipeline. Build it with :func:`load`."""
@@ -97,6 +102,9 @@ class Pipeline:
             if unsure is not None and not q.damaged and unsure(q.start, q.end):
                 q = dataclasses.replace(q, damaged=True)
             s, e = structure.sentence_at(q.start, q.end)
+            # a text without sentence ends (a table dump, numerals without punctuation) would give
+            # every figure all of it: each keeps at most SENTENCE_REACH characters on each side
+            s, e = max(s, q.start - SENTENCE_REACH), min(e, q.end + SENTENCE_REACH)
             while s < e and work[s].isspace():
                 s += 1
             paragraph = structure.paragraph_at(q.start)
