@@ -24,7 +24,7 @@ import contextlib
 import functools
 import ipaddress
 import secrets
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -463,13 +463,10 @@ class _Views:
         return RedirectResponse(f"/finding/{quote(finding_id, safe='')}?saved={decided['version']}", status_code=303)
 
     def _decide_finding(self, finding_id: str, form: Mapping[str, Any], reviewer: str) -> dict[str, Any]:
-        from ..store.reviews import FINDING_EDITABLE, ReviewConflict
+        from ..store.reviews import FINDING_EDITABLE
 
         action = str(form.get("action") or "")
-        try:
-            based_on = int(str(form.get("version")))
-        except ValueError:
-            raise _Refused(self.s["no_version"], 400) from None
+        based_on = self._based_on(form)
         changes = None
         if action == "correct":
             found = self.store.finding(finding_id)
@@ -485,16 +482,11 @@ class _Views:
             if not changes:
                 raise _Refused(self.s["nothing_changed"], 400)
         note = str(form.get("note") or "").strip() or None
-        try:
-            return self.store.review_finding(finding_id, action, reviewer=reviewer, based_on=based_on,
-                                             changes=changes, note=note)
-        except ReviewConflict as exc:
-            raise _Refused(self._conflict(exc), 409) from None
-        except ConfigError as exc:
-            raise _Refused(str(exc), 400) from None
-        except StoreError as exc:
-            raise _Refused(self.s["no_finding"] if "no finding" in str(exc) else str(exc),
-                           404 if "no finding" in str(exc) else 500) from None
+        return self._stored(
+            lambda: self.store.review_finding(finding_id, action, reviewer=reviewer, based_on=based_on,
+                                              changes=changes, note=note),
+            gone="no finding", gone_key="no_finding",
+        )
 
     def _finding_page(self, request: Any, finding_id: str, error: str | None, typed: Mapping[str, Any] | None,
                       status: int) -> Any:
@@ -550,10 +542,7 @@ class _Views:
         from ..store.reviews import EDITABLE
 
         action = str(form.get("action") or "")
-        try:
-            based_on = int(str(form.get("version")))
-        except ValueError:
-            raise _Refused(self.s["no_version"], 400) from None
+        based_on = self._based_on(form)
         changes = None
         if action == "correct":
             figure = self.store.figure(*key)
@@ -577,18 +566,29 @@ class _Views:
         return self._review(key, action, reviewer=reviewer, based_on=based_on, changes=changes, note=note)
 
     def _review(self, key: tuple[str, int, int], action: str, **decision: Any) -> dict[str, Any]:
-        """Store one decision; the store's refusals become HTTP answers (409 stale, 400 bad, 404 gone)."""
+        return self._stored(lambda: self.store.review(*key, action, **decision), gone="no figure", gone_key="no_figure")
+
+    def _based_on(self, form: Mapping[str, Any]) -> int:
+        """The version a decision was made on (its form's hidden field)."""
+        try:
+            return int(str(form.get("version")))
+        except ValueError:
+            raise _Refused(self.s["no_version"], 400) from None
+
+    def _stored(self, store: Callable[[], dict[str, Any]], *, gone: str, gone_key: str) -> dict[str, Any]:
+        """Store one decision on a figure or a finding; the store's refusals become HTTP answers
+        (409 stale, 400 bad, 404 gone: the store says ``gone``, the page says ``self.s[gone_key]``)."""
         from ..store.reviews import ReviewConflict
 
         try:
-            return self.store.review(*key, action, **decision)
+            return store()
         except ReviewConflict as exc:
             raise _Refused(self._conflict(exc), 409) from None
         except ConfigError as exc:
             raise _Refused(str(exc), 400) from None
         except StoreError as exc:
-            if "no figure" in str(exc):
-                raise _Refused(self.s["no_figure"], 404) from None
+            if gone in str(exc):
+                raise _Refused(self.s[gone_key], 404) from None
             raise _Refused(str(exc), 500) from None
 
     def _figure_page(self, request: Any, key: tuple[str, int, int], error: str | None,

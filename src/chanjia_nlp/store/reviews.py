@@ -17,7 +17,7 @@ figure had when the reviewer looked at it). A decision based on a stale version 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -365,17 +365,8 @@ class ReviewsMixin:
             StoreError: there is no such figure.
             ReviewConflict: someone decided on the figure since ``based_on``; nothing is stored.
         """
-        if action not in ACTIONS:
-            raise ConfigError(value_invalid_msg("action", action, ACTIONS))
-        if not isinstance(based_on, int) or isinstance(based_on, bool) or based_on < 0:
-            raise ConfigError(f"based_on = {based_on!r} is invalid; give the figure's version (0 before any review)")
-        fixed = check_changes(changes or {})
-        if action == "correct" and not fixed:
-            raise ConfigError("a correction needs at least one changed field: " + ", ".join(EDITABLE))
-        if action != "correct" and fixed:
-            raise ConfigError(f"{action} takes no changed fields; use correct to change {', '.join(sorted(fixed))}")
-        if note is not None and len(note) > 4000:
-            raise ConfigError("the note is longer than 4000 characters; shorten it")
+        _check_decision(action, based_on, note, "figure")
+        fixed = _checked_changes(action, check_changes(changes or {}), EDITABLE)
         from .database import MAPPERS
 
         mapper = MAPPERS["quantity"]
@@ -541,17 +532,8 @@ class ReviewsMixin:
         """
         from .database import FINDINGS
 
-        if action not in ACTIONS:
-            raise ConfigError(value_invalid_msg("action", action, ACTIONS))
-        if not isinstance(based_on, int) or isinstance(based_on, bool) or based_on < 0:
-            raise ConfigError(f"based_on = {based_on!r} is invalid; give the finding's version (0 before any review)")
-        fixed = check_finding_changes(changes or {})
-        if action == "correct" and not fixed:
-            raise ConfigError("a correction needs at least one changed field: " + ", ".join(FINDING_EDITABLE))
-        if action != "correct" and fixed:
-            raise ConfigError(f"{action} takes no changed fields; use correct to change {', '.join(sorted(fixed))}")
-        if note is not None and len(note) > 4000:
-            raise ConfigError("the note is longer than 4000 characters; shorten it")
+        _check_decision(action, based_on, note, "finding")
+        fixed = _checked_changes(action, check_finding_changes(changes or {}), FINDING_EDITABLE)
         moment = datetime.now(UTC)
         try:
             with self.engine.connect() as conn:
@@ -631,3 +613,21 @@ def matches(record: Mapping[str, Any], *, indicator: str | None = None, subject:
         return record.get("subject_code") in codes_under(region.code)
     return True
 
+
+def _check_decision(action: str, based_on: Any, note: str | None, what: str) -> None:
+    """The checks every decision passes, on a figure or a finding (:class:`ConfigError` at once)."""
+    if action not in ACTIONS:
+        raise ConfigError(value_invalid_msg("action", action, ACTIONS))
+    if not isinstance(based_on, int) or isinstance(based_on, bool) or based_on < 0:
+        raise ConfigError(f"based_on = {based_on!r} is invalid; give the {what}'s version (0 before any review)")
+    if note is not None and len(note) > 4000:
+        raise ConfigError("the note is longer than 4000 characters; shorten it")
+
+
+def _checked_changes(action: str, fixed: dict[str, Any], editable: Sequence[str]) -> dict[str, Any]:
+    """``fixed``, the checked corrections: a correction needs some, other actions take none."""
+    if action == "correct" and not fixed:
+        raise ConfigError("a correction needs at least one changed field: " + ", ".join(editable))
+    if action != "correct" and fixed:
+        raise ConfigError(f"{action} takes no changed fields; use correct to change {', '.join(sorted(fixed))}")
+    return fixed
