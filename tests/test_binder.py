@@ -332,3 +332,19 @@ def test_a_year_that_opens_a_span_dates_no_report():
             "农民工所占比例占到15.0%，是自2011年至今比例最高的一次。")
     learned = _claims(chanjia_nlp.load(binder="learned").extract(text))
     assert [learned[f].period for f in ("92个", "695个", "15.0%")] == [None, None, None]
+
+
+def test_the_ranker_does_not_overrule_a_moment_or_a_year_of_the_sentence():
+    # ANNOTATION.md fixes what 截至目前 means (the publication month), whatever a page published
+    # early in a year otherwise suggests (its figures often review the year before): the ranker
+    # weighed that against the sentence's own word and chose 2024. A stated year is likewise kept.
+    text = ("青山市设立“青山技能节”\n发布时间:2025年02月26日\n信息来源:青山日报\n"
+            "2月25日获悉,《青山市人民代表大会常务委员会关于设立“青山技能节”的决定》获得通过,自2025年起,"
+            "将5月10日设为“青山技能节”。\n"
+            "青山市制造业基础雄厚,技能人才梯队完整。截至目前,青山市共有技能人才36万余人、高技能人才9万余人、"
+            "“青山工匠”41人。2024年,全市新增高技能人才1.2万人。")
+    learned = _claims(chanjia_nlp.load(binder="learned").extract(text))
+    for figure in ("36万余人", "9万余人", "41人"):
+        assert learned[figure].period == "2025-02", learned[figure]
+        assert dict(learned[figure].why)["period"] == "time_word_in_sentence"
+    assert learned["1.2万人"].period == "2024"
