@@ -348,3 +348,12 @@ def test_the_ranker_does_not_overrule_a_moment_or_a_year_of_the_sentence():
         assert learned[figure].period == "2025-02", learned[figure]
         assert dict(learned[figure].why)["period"] == "time_word_in_sentence"
     assert learned["1.2万人"].period == "2024"
+
+
+def test_a_bare_system_rate_follows_the_system_named_before_it_whatever_the_model_weighs():
+    text = "截至9月底，全县已建会企业建立工资集体协商制度的有836家，建制率达93.2%。全市规上企业职代会建制率达88%。"
+    for binder in ("learned", "rules"):
+        claims = _claims(chanjia_nlp.load(binder=binder).extract(text, published="2024-10-12"))
+        assert claims["93.2%"].indicator == "collective_contracts"
+        assert dict(claims["93.2%"].why)["indicator"] == "system_rate"
+        assert claims["88%"].indicator == "democratic_management"  # its own longer alias names the system

@@ -33,7 +33,8 @@ SCOPES = ("increment", "cumulative", "as_of", "annual")
 LEVEL_NAMES = LEVELS
 _SCOPE_CLASSES = ("increment", "cumulative", "as_of", "as_of_nouns", "annual")
 _PERIOD_CLASSES = ("now", "this_year", "year_part", "last_year", "span")
-_WORD_LISTS = ("target", "comparison", "share", "coverage", "having", "structural_nouns", "level_titles", "standard")
+_WORD_LISTS = ("target", "comparison", "share", "coverage", "having", "structural_nouns", "level_titles", "standard",
+               "system_rate")
 
 
 @dataclass(frozen=True, slots=True)

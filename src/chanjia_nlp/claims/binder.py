@@ -25,7 +25,7 @@ from ..records import Claim, Entity, EntityLabel, Kind, Quantity
 from ..structure import Structure
 from .aliases import Occurrences
 from .context import Document, Figure, geometry, qizhong_parents
-from .indicator import DOMAIN_RULES, INDICATOR_RULES, counted_alias, indicator_text, remember
+from .indicator import DOMAIN_RULES, INDICATOR_RULES, LEXICAL_RULES, counted_alias, indicator_text, remember
 from .subject import SUBJECT_RULES, named_entities
 from .target import TARGET_RULES
 from .time import PERIOD_RULES, SCOPE_RULES
@@ -123,6 +123,8 @@ def bind_claims(
         else:
             indicator, decided_by = INDICATOR_RULES.decide(fig)
         domain, domain_by = DOMAIN_RULES.decide(fig)
+        if domain is None:
+            domain, domain_by = LEXICAL_RULES.decide(fig)
         if domain is not None:
             indicator, decided_by = domain, domain_by
         fig.indicator = indicator

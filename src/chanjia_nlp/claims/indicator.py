@@ -338,6 +338,33 @@ def _contest_items(fig: Figure) -> str | None:
     return None
 
 
+#: The systems a bare 建制率 may rate (grammar.yaml ``system_rate``).
+_SYSTEMS = ("collective_contracts", "democratic_management")
+
+
+def _system_rate(fig: Figure) -> str | None:
+    """A bare 建制率 rates the system named last before it: in its sentence (全区…建立工资集体协商
+    制度，建制率93%), else earlier in its paragraph; with none named, the alias decides."""
+    match = fig.match
+    rates = grammar().texts("system_rate")
+    if match is None or match[0].text not in rates:
+        return None
+    windows = [(fig.governing_start, match[1])]
+    paragraph = fig.paragraph
+    if paragraph is not None and paragraph.start < fig.governing_start:
+        windows.append((paragraph.start, fig.governing_start))
+    aliases = _lexicon.indicators().aliases
+    for lo, hi in windows:
+        named = [
+            alias.indicator
+            for m in alias_lexicon().pattern.finditer(fig.text, lo, hi) if m.group() not in rates
+            for alias in aliases[m.group()] if alias.indicator in _SYSTEMS and strong((alias, 0, 0))
+        ]
+        if named:
+            return named[-1]
+    return None
+
+
 def _alias(fig: Figure) -> str | None:
     """The specific alias naming what is counted (``省级试点单位25家``)."""
     return fig.match[0].indicator if fig.match is not None and strong(fig.match) else None
@@ -468,6 +495,10 @@ INDICATOR_RULES: RuleTable[Figure] = RuleTable(
 #: Decisions about what a whole document is that no figure's context can overturn: they come
 #: before the indicator rules and before the learned scorer (which never sees these figures).
 DOMAIN_RULES: RuleTable[Figure] = RuleTable("domain", (Rule("government_report", _government_report),))
+
+#: What a word means wherever it stands, after the indicator is chosen (by the rules or the learned
+#: scorer, which never weighs these): a bare 建制率 rates the system named before it.
+LEXICAL_RULES: RuleTable[Figure] = RuleTable("lexical", (Rule("system_rate", _system_rate),))
 
 
 def remember(doc_last: dict, claim: Claim, q: Quantity) -> None:
