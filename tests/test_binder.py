@@ -357,3 +357,22 @@ def test_a_bare_system_rate_follows_the_system_named_before_it_whatever_the_mode
         assert claims["93.2%"].indicator == "collective_contracts"
         assert dict(claims["93.2%"].why)["indicator"] == "system_rate"
         assert claims["88%"].indicator == "democratic_management"  # its own longer alias names the system
+
+
+def test_an_article_opening_with_a_year_reviews_that_year_in_every_paragraph():
+    # No publication date and no headline year: the body's opening 2023年， dates the figures of
+    # later paragraphs too (a yearbook entry, a yearly review), unless their own sentence states
+    # a time. A year two or more years before publication is background, not the year reviewed.
+    text = ("青山市总工会工作回顾\n"
+            "2023年，青山市总工会不断夯实主责主业，服务中心大局。先后荣获多项荣誉。\n"
+            "思想引领持续深化。组建宣讲团深入基层开展宣讲150场次，微信公众号推送信息2000条。\n"
+            "服务职工更加精准。帮扶困难职工320人，发放帮扶资金56万元。截至2024年3月，全市建成工会驿站86家。")
+    for binder in ("learned", "rules"):
+        claims = _claims(chanjia_nlp.load(binder=binder).extract(text))
+        for figure in ("150场次", "2000条", "320人", "56万元"):
+            assert claims[figure].period == "2023", (binder, claims[figure])
+            assert dict(claims[figure].why)["period"] == "year_opening_article"
+        assert claims["320人"].scope == "annual"
+        assert claims["86家"].period == "2024-03"  # its own sentence's time word
+        background = _claims(chanjia_nlp.load(binder=binder).extract(text, published="2026-05-01"))
+        assert dict(background["320人"].why).get("period") != "year_opening_article"

@@ -255,6 +255,33 @@ def _paragraph_year(fig: Figure) -> tuple[str, str] | None:
     return m.group(1), "year"
 
 
+#: An article whose body opens with a year and a comma (2021年，郏县总工会…; 【概况】2020年，…)
+#: reviews that year: its figures with no time word of their own belong to it, in every paragraph.
+#: Measured: a fresh real set's period 0.687 → 0.721 and scope 0.721 → 0.754; real-dev unchanged.
+RE_OPENING_YEAR = re.compile(r"(?:【[^】\n]{1,12}】\s*)?((?:19|20)[0-9]{2})\s*年度?\s*[，,]")
+OPENING_WORD = "year"
+
+
+def _opening_year(fig: Figure) -> tuple[str, str] | None:
+    doc, article = fig.doc, fig.article
+    key = ("opening_year", article.start)
+    if key not in doc.cache:
+        year = None
+        body = doc.half[article.headline_end : min(article.end, article.headline_end + 200)]
+        for line in body.split("\n"):
+            line = line.strip()
+            if not line or RE_DATELINE_LINE.match(line):
+                continue
+            m = RE_OPENING_YEAR.match(line)
+            # (published two years or more later, the year is background: 2019年，某区被确定为试点…)
+            if m is not None and (doc.published is None or doc.published.year - int(m.group(1)) in (0, 1)):
+                year = m.group(1)
+            break
+        doc.cache[key] = year
+    year = doc.cache[key]
+    return (year, OPENING_WORD) if year is not None else None
+
+
 def _headline(fig: Figure) -> tuple[str, str] | None:
     year, word = _report_year(fig)
     return (year, word) if year is not None and word is not None else None
@@ -266,6 +293,7 @@ PERIOD_RULES: RuleTable[Figure] = RuleTable(
         Rule("time_word_in_sentence", _time_word),
         Rule("year_heading_paragraph", _paragraph_year),
         Rule("year_in_headline", _headline),
+        Rule("year_opening_article", _opening_year),
     ),
 )
 
