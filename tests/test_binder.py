@@ -376,3 +376,14 @@ def test_an_article_opening_with_a_year_reviews_that_year_in_every_paragraph():
         assert claims["86家"].period == "2024-03"  # its own sentence's time word
         background = _claims(chanjia_nlp.load(binder=binder).extract(text, published="2026-05-01"))
         assert dict(background["320人"].why).get("period") != "year_opening_article"
+
+
+def test_a_decision_of_the_peoples_congress_is_no_yearly_review():
+    # A page of February naming 人民代表大会常务委员会 reports a decision, it reviews no year: its
+    # 今年 is the year of publication (a union's 代表大会 early in a year still reviews the year before).
+    text = ("青山市设立“青山技能节”\n发布时间:2025年02月26日\n"
+            "2月25日获悉,《青山市人民代表大会常务委员会关于设立“青山技能节”的决定》获得通过。\n"
+            "今年开始,青山市每年还将选树命名“青山工匠”50名。")
+    for binder in ("learned", "rules"):
+        claims = _claims(chanjia_nlp.load(binder=binder).extract(text))
+        assert claims["50名"].period == "2025", (binder, claims["50名"])

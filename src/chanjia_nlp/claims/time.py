@@ -178,7 +178,7 @@ RE_GOV_WORK_REPORT = re.compile("政府工作报告")
 
 
 #: A report that reviews a year: read early in year Y, its 全年, 一年来 and 过去一年 are year Y−1.
-RE_REVIEW = re.compile("政府工作报告|工作报告|工作总结|年度总结|全委会|工作会议|代表大会|年鉴|工作回顾")
+RE_REVIEW = re.compile("政府工作报告|工作报告|工作总结|年度总结|全委会|工作会议|(?<!人民)代表大会|年鉴|工作回顾")
 REVIEW_MONTHS = 4  # a yearly report is read by the end of April
 
 
