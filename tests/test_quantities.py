@@ -214,3 +214,8 @@ def test_yuan_and_its_smaller_units_read_back(yuan, jiao, fen):
     assert_spans(text, [q])
     assert (q.text, q.value, q.unit, q.currency) == (written, Decimal(yuan) + Decimal(jiao) / 10 + Decimal(fen) / 100, "元", "CNY")
 
+
+
+def test_an_ordinal_list_shares_no_unit():
+    # 第1、2批: edition numbers (ANNOTATION.md §1), so the 1 gets no 批 from the 2批 after it
+    assert "1" not in [q.text for q in extract_quantities("第1、2批共命名30家示范单位。")]

@@ -316,10 +316,53 @@ def iter_quantities(text: str) -> Iterator[Quantity]:
     g = _grammar()
     norm = _match_form(text)
     words = g.worded.search(norm)
-    numbers = _iter_numbers(text, norm, g)
+    numbers = _with_shared_units(_iter_numbers(text, norm, g), text, norm)
     if words is None:
         return numbers  # the common case: no amount written as a word
     return _merge_words(numbers, text, norm, g, words.start())
+
+
+#: Bare numbers listed before a figure that share its unit: 分别拉动1.7、0.2和4.0个百分点,
+#: 分别为12、15、20家 (each a mention with the last one's unit and multiplier, ANNOTATION.md §1).
+RE_SHARED_UNIT_LIST = re.compile(r"(?:[0-9]+(?:\.[0-9]+)?[、和及与])+$")
+RE_BARE_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_LIST_JOINERS = frozenset("、和及与")
+_SHARED_KINDS = frozenset({Kind.COUNT, Kind.MONEY, Kind.PERCENT, Kind.PERCENTAGE_POINT, Kind.SCORE, Kind.AREA})
+_SHARED_REACH = 48  # characters of a list before its last figure
+
+
+def _with_shared_units(numbers: Iterator[Quantity], text: str, norm: str) -> Iterator[Quantity]:
+    """``numbers``, with the bare numbers of a list that ends in a figure with a unit added
+    before it (the list must follow a word, not open a line: 2、30家 there is an item number)."""
+    previous_end = 0
+    for q in numbers:
+        if (
+            q.start >= 2 and norm[q.start - 1] in _LIST_JOINERS and norm[q.start - 2].isdigit()
+            and q.unit and q.kind in _SHARED_KINDS and q.qualifier is Qualifier.EXACT
+            and q.value is not None and norm.startswith(q.number_text, q.start)
+        ):
+            yield from _shared(q, text, norm, max(previous_end, q.start - _SHARED_REACH))
+        previous_end = q.end
+        yield q
+
+
+def _shared(q: Quantity, text: str, norm: str, floor: int) -> Iterator[Quantity]:
+    m = RE_SHARED_UNIT_LIST.search(norm, floor, q.start)
+    if m is None or m.start() == floor and floor > 0 and not norm[floor - 1].isspace():
+        return  # (a list cut by the reach: its head is unknown)
+    before = norm[m.start() - 1] if m.start() > 0 else "\n"
+    if not "\u4e00" <= before <= "\u9fff" or before == "第":
+        return  # the list opens a line or follows a figure (item numbers, a longer number) or is ordinal (第1、2批)
+    try:
+        scale = q.value / Decimal(q.number_text)
+    except (ArithmeticError, ValueError):
+        return
+    for n in RE_BARE_NUMBER.finditer(norm, m.start(), m.end()):
+        value = normalize_decimal(Decimal(n.group()) * scale)
+        yield make_quantity(
+            text[n.start() : n.end()], n.start(), n.end(), value, value, value, Qualifier.EXACT, q.kind,
+            q.unit, q.currency, text[n.start() : n.end()], False, None, False,
+        )
 
 
 def _merge_words(numbers: Iterator[Quantity], text: str, norm: str, g: _Grammar, first: int) -> Iterator[Quantity]:
