@@ -29,7 +29,7 @@ _INCLUDED = ("(含)", "（含）")  # 1万(含)-5万元: the left end is in the 
 #: The separators as the scan reads them: 1万(含)-5万 is one word in the trie, not an optional group
 #: every number would try.
 _RANGE_SEPARATOR_WORDS = _RANGE_SEPARATORS + tuple(i + s for i in _INCLUDED for s in _RANGE_SEPARATORS)
-_UNITS_WITH_RULES = frozenset({"分", "个", "版", "届", "篇", "间", "升", "折"})  # units _build checks one by one
+_UNITS_WITH_RULES = frozenset({"分", "个", "版", "届", "篇", "间", "升", "折", "区", "县", "镇", "乡", "村"})  # units _build checks one by one
 _PLAIN_YUAN = frozenset({"元", "圆", "块钱", "人民币元"})  # yuan words: a currency before the number says whose
 _DAMAGED_BEFORE = frozenset("?0123456789")  # a digit lost just before: the slow path flags it
 _TIME_AFTER = frozenset("年月日天周时秒号点届岁")  # a unitless number before these is time or age
@@ -940,9 +940,9 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
                     return None  # 由5升至8, 折合: a verb, not the unit
                 if ut == "间" and _ends_a_between(norm, num_start, g):
                     return None  # 10000与20000间: 间 is 'between', no rooms
-            else:  # 版, 届
+            else:  # 版, 届; 区, 县, 镇, 乡, 村 (8区10县)
                 if is_arabic and (len(num) == 4 and num.startswith(("19", "20")) or "." in num):
-                    return None  # (2021版), 2.0版: an edition or version
+                    return None  # (2021版), 2.0版: an edition or version; 2016县总工会: a year
                 if ut == "版" and after in ":：":
                     return None  # 4版:要闻: a newspaper's page label
         if unit.kind == "duration" and RE_SERVICE_RADIUS.match(norm, end):
