@@ -287,8 +287,8 @@ def test_extract_into_refuses_bad_options_before_writing_anything(kwargs, words,
 def test_extract_into_options_reach_every_file(tmp_path):
     (tmp_path / "r.txt").write_text("今年全区新增高技能人才1200余名。", encoding="utf-8")
     stream = io.StringIO()
-    summary = extract_into([tmp_path / "r.txt"], out=stream, options=ExtractOptions(metadata={"published": "2021-05-01"}),
-                           metadata={str(tmp_path / "r.txt"): {"title": "年度总结"}, "gone.txt": {"title": "x"}})
+    summary = extract_into([tmp_path / "r.txt"], out=stream,
+                           options=ExtractOptions(metadata={"published": "2021-05-01"}), metadata={str(tmp_path / "r.txt"): {"title": "年度总结"}, "gone.txt": {"title": "x"}})
     doc = json.loads(stream.getvalue().splitlines()[0])
     assert (doc["published"], doc["title"]) == ("2021-05-01", "年度总结")
     assert summary.unmatched == ["gone.txt"] and summary.undated == 0

@@ -1,7 +1,8 @@
 """The ``chanjia`` command: arguments in, one library call, formatted output out.
 
-Library errors become one ``Error: …`` line in one place, the group (:class:`~chanjia_nlp.cli_common.ErrorMappingGroup`),
-for ``chanjia`` and ``CliRunner`` alike; files are written by one rule (:func:`~chanjia_nlp.cli_common.output_options`).
+Library errors become one ``Error: …`` line in one place, the group
+(:class:`~chanjia_nlp.cli_common.ErrorMappingGroup`), for ``chanjia`` and ``CliRunner`` alike; files
+are written by one rule (:func:`~chanjia_nlp.cli_common.output_options`).
 """
 
 from __future__ import annotations

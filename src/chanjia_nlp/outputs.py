@@ -52,8 +52,8 @@ def format_of(
 ) -> str:
     """The format to write ``out`` in, by one rule for every command and library call that
     writes files: ``fmt`` when given, else the suffix of ``out``; standard output (``out`` is
-    ``None`` or ``-``) gets ``default`` (no default: nothing is written there). A suffix that names none of ``formats`` is refused, never
-    guessed (``--out x.txt`` writing JSONL would surprise whoever opens it).
+    ``None`` or ``-``) gets ``default`` (no default: nothing is written there). A suffix that names
+    none of ``formats`` is refused, never guessed (``--out x.txt`` writing JSONL would surprise whoever opens it).
 
     >>> format_of("claims.XLSX", formats=("table", "csv", "xlsx"), default="table")
     'xlsx'

@@ -1304,7 +1304,9 @@ class _Run:
         whose original is gone or changed."""
         assert self.store is not None
         walked = [locate(path) for path in paths if os.path.isdir(path)]
-        gone = self.store.mark_removed(self.run_id or "", walked, self.located, keep_under=self.unreadable) if walked else []
+        gone = (
+            self.store.mark_removed(self.run_id or "", walked, self.located, keep_under=self.unreadable) if walked else []
+        )
         if gone:
             self.summary.written["removed"] += len(gone)
         for line in removed_lines(gone):

@@ -96,7 +96,8 @@ def check_into(
     if records is not None:
         claims, skipped = read_records(records)
         if skipped:
-            lines = "1 line is not a JSON record and was" if skipped == 1 else f"{skipped} lines are not JSON records and were"
+            lines = ("1 line is not a JSON record and was" if skipped == 1
+                     else f"{skipped} lines are not JSON records and were")
             tell(f"warning: {records}: {lines} skipped")
     else:
         claims = database_records(db or "", schema=schema)

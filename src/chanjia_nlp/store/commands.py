@@ -40,6 +40,7 @@ _DONE = {"confirm": "confirmed", "correct": "corrected"}
 #: The Parquet types of the claims' columns that are not text (see :mod:`chanjia_nlp.exports`).
 CLAIM_INTEGERS = ("start", "end", "parent")
 CLAIM_BOOLEANS = ("target", "repeated", "damaged")
+OUT_HELP = "Write here (.csv, .jsonl, .xlsx, .parquet) instead of standard output."
 #: Table width when the output is a file or a pipe, not a terminal: wide enough not to fold.
 WIDE = 160
 
@@ -69,7 +70,7 @@ def db_options(command: Callable[..., Any]) -> Callable[..., Any]:
     help="Targets (figures planned or aimed at: 力争, 计划 …): keep them beside what was achieved, leave them out "
     "(to add figures up), or list only them.",
 )
-@output_options(CLAIM_FORMATS, default="table", out_help="Write here (.csv, .jsonl, .xlsx, .parquet) instead of standard output.")
+@output_options(CLAIM_FORMATS, default="table", out_help=OUT_HELP)
 def claims(
     db: str, schema: str | None, indicator: str | None, subject: str | None, subject_exact: bool,
     period: str | None, level: str | None, targets: str, fmt: str | None, out: Path | None,
@@ -275,7 +276,7 @@ TABLE_SHOWN = ("region", "indicator", "year", "target", "text", "value", "scope"
     "--targets", type=click.Choice(TARGETS), default="include", show_default=True,
     help="Rows of targets (planned, 力争/计划) beside the achieved ones, without them, or only them.",
 )
-@output_options(TABLE_FORMATS, default="table", out_help="Write here (.csv, .jsonl, .xlsx, .parquet) instead of standard output.")
+@output_options(TABLE_FORMATS, default="table", out_help=OUT_HELP)
 def table(
     db: str, schema: str | None, by: str, indicator: str | None, year: str | None, subject: str | None,
     targets: str, fmt: str | None, out: Path | None,
