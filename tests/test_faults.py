@@ -164,5 +164,5 @@ def test_a_mistyped_path_makes_no_database(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("CHANJIA_DB", raising=False)
     result = CliRunner().invoke(cli, ["extract", str(tmp_path / "nonexistent"), str(tmp_path / "typo.txt")])
-    assert "no such file or folder" in str(result.exception)
+    assert result.exit_code == 2 and result.output.startswith("Error: no such file or folder")
     assert list(tmp_path.iterdir()) == []

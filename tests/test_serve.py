@@ -167,10 +167,8 @@ def test_users_add_hashes_the_password_and_refuses_bad_input(db_url):
 
 
 def _refused(result, message: str) -> bool:
-    """The command stopped with a ChanjiaError saying ``message`` (main() prints it as one line)."""
-    from chanjia_nlp.errors import ChanjiaError
-
-    return result.exit_code != 0 and isinstance(result.exception, ChanjiaError) and message in str(result.exception)
+    """The command stopped with a ChanjiaError saying ``message``: one ``Error: …`` line, exit code 2."""
+    return result.exit_code == 2 and result.output.startswith("Error: ") and message in result.output
 
 
 def test_serve_refuses_a_public_address_without_allow_remote(tmp_path):

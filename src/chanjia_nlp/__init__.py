@@ -7,7 +7,9 @@
 
 from .claims import bind_claims
 from .entities import extract_entities
-from .errors import ChanjiaError, ConfigError, DocumentError, LexiconError, OutputError, SegmenterUnavailable, StoreError
+from .errors import (
+    ChanjiaError, ConfigError, DocumentError, Interrupted, LexiconError, OutputError, SegmenterUnavailable, StoreError,
+)
 from .numbers import parse_number
 from .pipeline import Pipeline, extract, load
 from .programmes import extract_programmes
@@ -24,6 +26,7 @@ __all__ = [
     "DocumentError",
     "Entity",
     "EntityLabel",
+    "Interrupted",
     "Kind",
     "LexiconError",
     "OutputError",

@@ -1,185 +1,38 @@
-"""The ``chanjia`` command: arguments in, a library call, formatted output out.
+"""The ``chanjia`` command: arguments in, one library call, formatted output out.
 
-Library errors become one ``Error: …`` line in exactly one place (:func:`main`).
+Library errors become one ``Error: …`` line in one place, the group
+(:class:`~chanjia_nlp.cli_common.ErrorMappingGroup`), for ``chanjia`` and ``CliRunner`` alike; files
+are written by one rule (:func:`~chanjia_nlp.cli_common.output_options`).
 """
 
 from __future__ import annotations
 
-import collections
 import contextlib
-import csv
 import importlib
-import json
-import os
-import shlex
-import signal
 import sys
-import threading
-import time
-from collections.abc import Callable, Iterator, Sequence
-from typing import IO, TYPE_CHECKING, Any
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import click
 
 from . import __version__
+from .cli_common import ErrorMappingGroup, command_line, output_options
 from .errors import ChanjiaError, ConfigError
 from .ocr import OcrOptions
-from .readers import DEFAULT_MAX_BYTES, DEFAULT_MAX_UNPACKED_BYTES, common_root, find_files, locate
+from .readers import DEFAULT_MAX_BYTES, DEFAULT_MAX_UNPACKED_BYTES, find_files, locate
 from .runner import (
-    DEFAULT_MAX_TEXT_CHARS, DEFAULT_TIMEOUT_PER_FILE, ENGINES, VERSION, Copies, ExtractOptions, FileResult, Summary,
-    iter_results, load_metadata, skip_unchanged,
+    DEFAULT_MAX_TEXT_CHARS, DEFAULT_TIMEOUT_PER_FILE, ENGINES, OUT_FORMATS, VERSION, ExtractOptions, FileResult,
+    extract_into, load_metadata, promote_orphans, removed_lines,
 )
-from .exports import CSV_ENCODING
 from .logs import configure as configure_logging
 from .logs import level_for
 from .normalize import T2S
-from .outputs import atomic_file, escape_name, shown_name, spreadsheet_text, visible
+from .outputs import escape_name, shown_name, visible
 
-if TYPE_CHECKING:
-    from . import store
-
-FORMATS = ("jsonl", "csv")
 #: The database ``chanjia extract`` writes when neither --db nor --out is given.
 DEFAULT_DB = "chanjia.sqlite"
-CSV_COLUMNS = (
-    ["type", "doc_id", "path", "start", "end", "text", "value", "low", "high", "qualifier", "kind", "unit", "currency"]
-    + ["claim", "indicator", "indicator_text", "subject", "level", "period", "scope", "parent", "sentence"]
-    + ["number_text", "damaged", "repeated", "label", "normalized", "role", "code"]
-    + ["title", "published", "published_source", "source", "chars", "format", "encoding", "status", "error"]
-    + ["needs_ocr_pages", "warnings"]
-    + ["extractor_version", "duplicate_of"]
-)
-
-
-class _Sinks:
-    """Where a run's records go: the store (a transaction per batch of documents), a JSONL/CSV
-    stream, or both. What was written waits in ``outcomes``: ``(result, the store's answer)``."""
-
-    def __init__(self, db: str | None, schema: str | None, out: str | None, fmt: str | None,
-                 root: str | None = None) -> None:
-        self.db, self.schema, self.out, self.fmt, self.root = db, schema, out, fmt, root
-        self.store: store.Store | None = None
-        self.write: Callable[[dict[str, Any]], Any] | None = None
-        self.run_id: str | None = None
-        self.copies = Copies()  # identical copies, told apart here when no database does it
-        self.batch: store.BatchWriter | None = None
-        self.outcomes: collections.deque[tuple[FileResult, str | None]] = collections.deque()
-        self._unchanged: Callable[[str, str], bool] | None = None
-
-    def open(self, stack: contextlib.ExitStack) -> None:
-        """Open the database (recording the run) and the output file."""
-        if self.db is not None:
-            from . import store  # SQLAlchemy only when a database is opened
-
-            self.store = stack.enter_context(store.open(self.db, schema=self.schema, create=True))
-            self._unchanged = skip_unchanged(self.store)
-            command = escape_name(shlex.join(["chanjia", *sys.argv[1:]]))  # a name that is not UTF-8 stays storable
-            self.run_id = self.store.begin_run(command=command, extractor_version=VERSION,
-                                               root=escape_name(self.root) if self.root else None)
-            self.batch = store.BatchWriter(self.store, self.run_id)
-        if self.out is not None:
-            fmt = self.fmt or _format_of(self.out)
-            self.write = _writer(stack.enter_context(_open_out(self.out, csv=fmt == "csv")), fmt)
-
-    def __call__(self, location: str, doc_id: str) -> bool:
-        """Whether the database holds this file unchanged (asked once the sinks are open)."""
-        return self._unchanged is not None and self._unchanged(location, doc_id)
-
-    def prefetch(self, locations: list[str]) -> None:
-        """Read what the database holds for a group of files in one query (see skip_unchanged)."""
-        prefetch = getattr(self._unchanged, "prefetch", None)
-        if prefetch is not None:
-            prefetch(locations)
-
-    def add(self, result: FileResult) -> None:
-        """Write one file's records; the store writes them with the next batch. Each result
-        written goes to ``outcomes`` with the store's answer (``inserted``, ``replaced``, …)."""
-        if result.skipped or result.doc is None:
-            self.outcomes.append((result, None))
-            return
-        if self.store is None and self.write is not None:
-            written = self.copies.of(result)
-            if written.doc is not None and written.doc.get("duplicate_of"):
-                self.write(written.doc)
-                self.outcomes.append((result, "duplicate"))
-                return
-        if self.write is not None:
-            for record in (result.doc, *result.records):
-                self.write(record)
-        if self.batch is None:
-            self.outcomes.append((result, None))
-            return
-        self.outcomes.extend(self.batch.add(result, result.doc, result.records, result.location))
-
-    def flush(self) -> None:
-        """Write the documents still waiting for their batch."""
-        if self.batch is not None:
-            self.outcomes.extend(self.batch.flush())
-
-    def end(self, summary: Summary, *, interrupted: bool = False) -> None:
-        if self.store is not None and self.run_id is not None:
-            self.store.end_run(self.run_id, {**summary.as_dict(), **({"interrupted": 1} if interrupted else {})})
-
-    def describe(self, summary: Summary) -> str:
-        """`` → chanjia.sqlite (3 inserted, 1 replaced) and out.jsonl``, or nothing for standard output."""
-        where = []
-        if self.store is not None:
-            written = ", ".join(f"{n} {what}" for what, n in sorted(summary.written.items())) or "nothing written"
-            where.append(f"{self.store.url} ({written})")
-        if self.out and self.out != "-":
-            where.append(self.out)
-        return f" → {' and '.join(where)}" if where else ""
-
-
-@contextlib.contextmanager
-def _interrupt_after() -> Iterator[None]:
-    """Hold Ctrl-C while one document is written: it takes effect once the transaction is over,
-    so it never lands inside the database driver and leaves a connection holding the lock."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught:
-        raise KeyboardInterrupt
-
-
-def _writer(stream: IO[str], fmt: str) -> Callable[[dict[str, Any]], Any]:
-    if fmt == "jsonl":
-        return lambda record: stream.write(json.dumps(record, ensure_ascii=False) + "\n")
-    writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS, extrasaction="ignore")
-    writer.writeheader()
-
-    def write_row(record: dict[str, Any]) -> Any:
-        if record["type"] == "document":  # the whole text in one cell would overflow spreadsheet cells
-            record = {**record, "text": None}
-            record.update({name: json.dumps(value, ensure_ascii=False) for name, value in record.items()
-                           if isinstance(value, list)})  # needs_ocr_pages, warnings: JSON lists in one cell
-        return writer.writerow({name: spreadsheet_text(value) for name, value in record.items()})  # no formulas
-
-    return write_row
-
-
-def _format_of(out: str) -> str:
-    suffix = out.rpartition(".")[2].lower()
-    return suffix if suffix in FORMATS else "jsonl"
-
-
-@contextlib.contextmanager
-def _open_out(out: str, *, csv: bool = False) -> Iterator[IO[str]]:
-    if out == "-":
-        if csv and not sys.stdout.isatty():
-            sys.stdout.write("\ufeff")  # a redirect makes a file that Excel opens
-        yield sys.stdout
-        sys.stdout.flush()
-        return
-    # whole or not at all; a CSV file with a byte-order mark, which Excel needs to read the Chinese
-    with atomic_file(out, newline="", encoding=CSV_ENCODING if csv else "utf-8") as stream:
-        yield stream
+UNDATED = ("warning: {} documents state no publication date, so their 今年, 去年 and 目前 stay unresolved (see their "
+           "warnings); give dates with --published or --metadata")
 
 
 @contextlib.contextmanager
@@ -217,79 +70,41 @@ def _advance(bar: Any, result: FileResult | None = None) -> None:
         bar.update(task.id, advance=1, rate=f"{task.speed or 0:.1f} files/s{pages}", scanned=scanned)
 
 
-def _promote_orphans(st: store.Store, options: ExtractOptions, root: str | None) -> Iterator[FileResult]:
-    """The files stored as duplicates of a document that is gone or changed since, extracted
-    again: the first of the same bytes becomes the document, the others its duplicates."""
-    states = st.document_states()
-    orphans = [location for location in st.orphaned_duplicates() if os.path.isfile(location)]
-    if orphans:
-        for result in iter_results(orphans, options=options, root=root):
-            if result.doc is not None and result.location in states:
-                result.doc["path"] = states[result.location].path  # shown as before
-            yield result
-
-
-def _note_other_extractors(st: store.Store) -> None:
-    """One line when the database holds documents another extractor (other rules, lexicons or
-    model) made: they are extracted again as the run reaches them."""
-    others = {version: n for version, n in st.extractor_versions().items() if version != VERSION}
-    if others:
-        total = sum(others.values())
-        versions = ", ".join(sorted(others))
-        click.echo(f"note: {total} stored documents were extracted by another extractor ({versions}); the files of "
-                   f"this run are extracted again with {VERSION}", err=True)
-
-
-def _warn_duplicate(st: store.Store | None, result: FileResult, root: str | None, bar: Any,
-                    copies: Copies | None = None) -> None:
-    state = st.document_state(result.location or result.path) if st is not None else None
-    original = state.duplicate_of if state is not None and state.duplicate_of else "another file"
-    if st is None and copies is not None:  # no database: told by the run's Copies, a display path
-        original = copies.original(result.doc_id) or original
-    if root and original.startswith(root.rstrip("/") + "/"):
-        original = original[len(root.rstrip("/")) + 1 :]
-    message = (f"warning: {shown_name(result.path)} is a duplicate submission of {shown_name(original)} (the same "
-               "bytes): stored as one document with two locations, its figures counted once")
-    if bar is not None:
-        bar.console.print(message, markup=False, highlight=False, soft_wrap=True)
-    else:
-        click.echo(message, err=True)
-
-
-#: Removed files named one by one, at most this many.
-REMOVED_SHOWN = 20
-
-
-def _warn_removed(gone: list[tuple[str, str]], why: str = "is gone from its folder") -> None:
-    for path, location in gone[:REMOVED_SHOWN]:
-        click.echo(f"removed: {shown_name(location or path)} {why}; it is out of claims, stats "
-                   "and the table, kept as history (chanjia prune drops it)", err=True)
-    if len(gone) > REMOVED_SHOWN:
-        click.echo(f"removed: … and {len(gone) - REMOVED_SHOWN} more files gone from the folders given", err=True)
-
-
-def _warn(result: FileResult, bar: Any) -> None:
-    """An ``error:`` or ``warning:`` line on standard error for a file that needs attention."""
+def _attention(result: FileResult) -> str | None:
+    """An ``error:`` or ``warning:`` line for a file that needs attention, or ``None``."""
     doc = result.doc
     if doc is None:
-        return
+        return None
     if doc["status"] == "error":
-        message = f"error: {shown_name(doc['path'])}: {visible(doc['error'] or '')}"
-    elif doc["needs_ocr_pages"]:
+        return f"error: {shown_name(doc['path'])}: {visible(doc['error'] or '')}"
+    if doc["needs_ocr_pages"]:
         pages = ", ".join(map(str, doc["needs_ocr_pages"]))
         from .ocr import INSTALL, available
 
         how = "" if available() else f" (install it: {INSTALL})"
-        message = f"warning: {shown_name(doc['path'])}: pages {pages} have no usable text layer; run OCR on them{how}"
-    elif any("recognised with confidence under" in w for w in doc.get("warnings") or ()):
-        unsure = next(w for w in doc["warnings"] if "recognised with confidence under" in w)
-        message = f"warning: {shown_name(doc['path'])}: {visible(unsure)}"
-    else:
-        return
-    if bar is not None:
-        bar.console.print(message, markup=False, highlight=False, soft_wrap=True)
-    else:
-        click.echo(message, err=True)
+        return f"warning: {shown_name(doc['path'])}: pages {pages} have no usable text layer; run OCR on them{how}"
+    unsure = next((w for w in doc.get("warnings") or () if "recognised with confidence under" in w), None)
+    return f"warning: {shown_name(doc['path'])}: {visible(unsure)}" if unsure else None
+
+
+class _Teller:
+    """What ``chanjia extract`` tells on standard error as files are done: through the progress
+    bar when there is one (so its lines do not tear the bar), else plain lines."""
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+
+    def line(self, message: str) -> None:
+        if self.bar is not None:
+            self.bar.console.print(message, markup=False, highlight=False, soft_wrap=True)
+        else:
+            click.echo(message, err=True)
+
+    def result(self, result: FileResult) -> None:
+        message = _attention(result)
+        if message is not None:
+            self.line(message)
+        _advance(self.bar, result)
 
 
 #: Commands defined in other modules, by the module (under chanjia_nlp) that defines each: imported
@@ -302,8 +117,9 @@ LAZY_COMMANDS = {
 }
 
 
-class _LazyGroup(click.Group):
-    """A command group whose :data:`LAZY_COMMANDS` are imported on first use."""
+class _LazyGroup(ErrorMappingGroup):
+    """The ``chanjia`` group: its :data:`LAZY_COMMANDS` are imported on first use, and library
+    errors are one line (see :class:`~chanjia_nlp.cli_common.ErrorMappingGroup`)."""
 
     def list_commands(self, ctx: click.Context | None) -> list[str]:
         return sorted({*self.commands, *LAZY_COMMANDS})
@@ -343,12 +159,11 @@ def cli(verbose: int, quiet_logs: bool) -> None:
     f"Default: {DEFAULT_DB} in the current folder, unless --out is given.",
 )
 @click.option("--schema", help="The PostgreSQL schema to keep the tables in (created if missing).")
-@click.option(
-    "--out", "-o", type=click.Path(dir_okay=False, allow_dash=True, path_type=str),
-    help="Write records to this .jsonl or .csv file (- for JSONL on standard output) instead of the database; "
+@output_options(
+    OUT_FORMATS, default="jsonl", dash=True, path_type=str,
+    out_help="Write records to this .jsonl or .csv file (- for JSONL on standard output) instead of the database; "
     "with --db as well (then it gets the files extracted in this run).",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Format of --out; default: its suffix, else jsonl.")
 @click.option("--workers", "-w", type=click.IntRange(min=1), help="Processes extracting at once (local engine; 1).")
 @click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True, help="Run here, or on Dask.")
 @click.option("--scheduler", metavar="ADDRESS", help="The Dask scheduler for --engine dask, e.g. tcp://HOST:8786.")
@@ -441,100 +256,26 @@ def extract(
         chanjia extract corpus/ --out corpus.jsonl
         chanjia extract REPORTS/ --engine dask --scheduler tcp://HOST:8786 --db postgresql+psycopg://USER@HOST/DB
     """
-    if engine == "dask" and workers is not None:
-        raise ConfigError(
-            "--workers is for --engine local; a Dask cluster runs as many workers as `dask worker` started"
-        )
-    missing = [path for path in paths if not os.path.lexists(path)]
-    if len(missing) == len(paths) and (db or not out):  # a mistyped path: say so, and make no database for it
-        raise ConfigError(
-            f"no such file or folder: {', '.join(shown_name(path) for path in missing)}; check the path "
-            "(nothing was extracted or written)"
-        )
     given = {"title": title, "published": published, "source": source}
     options = ExtractOptions(
         max_bytes=max_bytes, max_unpacked_bytes=max_unpacked_bytes, metadata={k: v for k, v in given.items() if v},
-        t2s=t2s, binder=binder, binder_model=binder_model,
-        ocr=OcrOptions(mode=ocr, max_pages=max_pages, page_seconds=page_timeout), timeout_per_file=timeout_per_file,
-        max_text_chars=max_text_chars,
+        t2s=t2s, binder=binder, binder_model=binder_model, timeout_per_file=timeout_per_file,
+        ocr=OcrOptions(mode=ocr, max_pages=max_pages, page_seconds=page_timeout), max_text_chars=max_text_chars,
     )
-    per_file = load_metadata(metadata_csv) if metadata_csv else {}
-    if root is not None and not os.path.isdir(root):
-        raise ConfigError(f"--root {shown_name(root)} is not a folder; give the folder the reports are filed under")
-    # A file is identified by its location (the resolved file), never by its display path; --root
-    # only makes display paths relative to one folder. The run records the root (default: the
-    # common folder of the paths given).
-    shown_from = os.path.realpath(root) if root is not None else None
-    root = shown_from or common_root(paths)
-    summary, seen, started = Summary(), set(), time.perf_counter()
-    located: set[str] = set()
-    unreadable: list[str] = []
-    with contextlib.ExitStack() as stack:
-        sinks = _Sinks(db or (None if out else DEFAULT_DB), schema, out, fmt, root)
-        results = iter_results(  # checks the engine options before anything is opened
-            paths, options=options, metadata=per_file, workers=workers or 1, engine=engine, scheduler=scheduler,
-            skip=None if force else sinks, root=shown_from,
+    with _progress_bar(paths, enabled=progress and not quiet) as bar:
+        teller = _Teller(bar)
+        summary = extract_into(
+            paths, store=db or (None if out else DEFAULT_DB), schema=schema, out=out, fmt=fmt, options=options,
+            metadata=load_metadata(metadata_csv) if metadata_csv else None, workers=workers, engine=engine,
+            scheduler=scheduler, force=force, root=root, command=command_line(), on_result=teller.result,
+            warn=teller.line,
         )
-        stack.enter_context(contextlib.closing(results))  # stops the workers, also on Ctrl-C
-        sinks.open(stack)
-        if sinks.store is not None and not force:
-            _note_other_extractors(sinks.store)
-        bar = stack.enter_context(_progress_bar(paths, enabled=progress and not quiet))
-
-        def written() -> None:  # what the sinks wrote: counted, and warned about
-            while sinks.outcomes:
-                result, answer = sinks.outcomes.popleft()
-                summary.add(result, answer)
-                located.add(result.location or result.path)
-                if result.status == "error":
-                    unreadable.append(result.location or result.path)
-                if answer == "duplicate":
-                    _warn_duplicate(sinks.store, result, root, bar, sinks.copies)
-                _warn(result, bar)
-                _advance(bar, result)
-
-        try:
-            for result in results:
-                if result.path in seen:
-                    click.echo(f"warning: two files are both shown as {shown_name(result.path)}; both are stored (a "
-                               "file is known by where it is), but to tell them apart in listings give --root", err=True)
-                seen.add(result.path)
-                with _interrupt_after():
-                    sinks.add(result)
-                written()
-            with _interrupt_after():
-                sinks.flush()
-            written()
-        except KeyboardInterrupt:
-            with contextlib.suppress(KeyboardInterrupt), _interrupt_after():
-                sinks.flush()  # what was extracted is kept
-            written()
-            sinks.end(summary, interrupted=True)
-            done = summary.documents.total()
-            click.echo(f"interrupted after {done} files; run the same command again to resume", err=True)
-            sys.exit(130)
-        if sinks.store is not None:
-            walked = [locate(path) for path in paths if os.path.isdir(path)]
-            gone = sinks.store.mark_removed(sinks.run_id or "", walked, located, keep_under=unreadable) if walked else []
-            if gone:
-                summary.written["removed"] += len(gone)
-            _warn_removed(gone)
-            for result in _promote_orphans(sinks.store, options, shown_from):
-                sinks.add(result)
-            sinks.flush()
-            while sinks.outcomes:
-                summary.written[sinks.outcomes.popleft()[1] or "unchanged"] += 1
-        sinks.end(summary)
-    for shown in sorted(per_file.keys() - seen):
+    for shown in summary.unmatched:
         click.echo(f"warning: {metadata_csv}: no file {visible(shown)} was given; check its path column", err=True)
     if not quiet:
-        elapsed = time.perf_counter() - started
-        click.echo(f"{summary.describe()} in {elapsed:.1f} s{sinks.describe(summary)}", err=True)
+        click.echo(f"{summary.describe()} in {summary.seconds:.1f} s{summary.destinations()}", err=True)
         if summary.undated:
-            click.echo(
-                f"warning: {summary.undated} documents state no publication date, so their 今年, 去年 and 目前 "
-                "stay unresolved (see their warnings); give dates with --published or --metadata", err=True,
-            )
+            click.echo(UNDATED.format(summary.undated), err=True)
     if summary.documents["error"]:
         sys.exit(1)
 
@@ -576,14 +317,14 @@ def remove(paths: tuple[str, ...], db: str, schema: str | None) -> None:
     from . import store
 
     with store.open(db, schema=schema, create=False) as st:
-        command = escape_name(shlex.join(["chanjia", *sys.argv[1:]]))
-        run_id = st.begin_run(command=command, extractor_version=VERSION)
+        run_id = st.begin_run(command=command_line(), extractor_version=VERSION)
         gone = st.remove(run_id, [locate(path) for path in paths], paths=[escape_name(path) for path in paths])
-        for result in _promote_orphans(st, ExtractOptions(), None):
+        for result in promote_orphans(st, ExtractOptions(), None):
             if result.doc is not None:
                 st.write_document(result.doc, result.records, run_id, location=result.location)
         st.end_run(run_id, {"removed": len(gone)})
-    _warn_removed(gone, "was removed")
+    for line in removed_lines(gone, "was removed"):
+        click.echo(line, err=True)
     if not gone:
         raise ConfigError(f"no current document is stored at {', '.join(shown_name(p) for p in paths)}; "
                           "check the path (chanjia claims shows the paths stored)")
@@ -596,6 +337,6 @@ def main() -> None:
     """Entry point of the ``chanjia`` console script."""
     try:
         cli(standalone_mode=True)
-    except ChanjiaError as exc:  # pragma: no cover - click exits before this for its own errors
+    except ChanjiaError as exc:  # pragma: no cover - the group maps these; this is the last net
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)

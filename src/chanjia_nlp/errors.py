@@ -12,6 +12,9 @@ The hierarchy::
      ├── DocumentError                      a file cannot be read or decoded (message says what to do)
      ├── StoreError                         the database cannot be reached or refuses a write
      └── OutputError                        an output file cannot be written (nothing was left half-written)
+
+    KeyboardInterrupt
+     └── Interrupted                        Ctrl-C stopped a run; what was done is kept (``summary``)
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ __all__ = [
     "ChanjiaError",
     "ConfigError",
     "DocumentError",
+    "Interrupted",
     "LexiconError",
     "OutputError",
     "SegmenterUnavailable",
@@ -72,3 +76,14 @@ class StoreError(ChanjiaError):
 
 class OutputError(ChanjiaError):
     """An output file cannot be written (a full disk, no permission); no partial file is left."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a run (:func:`chanjia_nlp.runner.extract_into`): what was done before it
+    is kept, and ``summary`` counts it; the same call again resumes. A ``KeyboardInterrupt``, so
+    code that stops on Ctrl-C stops on it too."""
+
+    def __init__(self, summary: Any) -> None:
+        done = summary.documents.total() if hasattr(summary, "documents") else 0
+        super().__init__(f"interrupted after {done} files")
+        self.summary = summary

@@ -20,13 +20,16 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Iterator, Sequence
+from pathlib import Path, PurePath
 from typing import IO, Any, cast
 
-from .errors import OutputError
+from .errors import ConfigError, OutputError, value_invalid_msg
 
-__all__ = ["atomic_file", "atomic_path", "decoded_name", "escape_name", "shown_name", "spreadsheet_text", "visible"]
+__all__ = [
+    "FILE_ONLY_FORMATS", "atomic_file", "atomic_path", "decoded_name", "escape_name", "format_of", "shown_name",
+    "spreadsheet_text", "visible",
+]
 
 #: OWASP's rule for CSV injection: a cell starting with one of these is read as a formula (or
 #: as the start of one, after a tab or carriage return) by Excel, LibreOffice and Google Sheets.
@@ -38,6 +41,54 @@ RE_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?
 INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 #: A byte of a file name that is not UTF-8, as :func:`escape_name` writes it.
 RE_ESCAPED_BYTES = re.compile(r"(?:\\x[89a-f][0-9a-f])+")
+#: Formats that are binary files: never written to standard output.
+FILE_ONLY_FORMATS = ("xlsx", "parquet")
+#: Formats only for standard output (a table drawn for a terminal): never told by a suffix.
+STDOUT_ONLY_FORMATS = ("table",)
+
+
+def format_of(
+    out: str | os.PathLike[str] | None, fmt: str | None = None, *, formats: Sequence[str], default: str | None = None
+) -> str:
+    """The format to write ``out`` in, by one rule for every command and library call that
+    writes files: ``fmt`` when given, else the suffix of ``out``; standard output (``out`` is
+    ``None`` or ``-``) gets ``default`` (no default: nothing is written there). A suffix that names
+    none of ``formats`` is refused, never guessed (``--out x.txt`` writing JSONL would surprise whoever opens it).
+
+    >>> format_of("claims.XLSX", formats=("table", "csv", "xlsx"), default="table")
+    'xlsx'
+    >>> format_of(None, formats=("table", "csv"), default="table"), format_of("x.txt", "csv", formats=("csv",))
+    ('table', 'csv')
+    >>> format_of("records.txt", formats=("jsonl", "csv"))
+    Traceback (most recent call last):
+    chanjia_nlp.errors.ConfigError: cannot tell the format of records.txt from its suffix: it must be one of: \
+'jsonl', 'csv'; name the file .jsonl or .csv, or give --format
+
+    Raises:
+        ConfigError: ``fmt`` is not one of ``formats``; the suffix names none of them; a format
+            of :data:`FILE_ONLY_FORMATS` (or none) for standard output.
+    """
+    if fmt is not None and fmt.lower() not in formats:
+        raise ConfigError(value_invalid_msg("format", fmt, formats))
+    chosen = fmt.lower() if fmt is not None else None
+    if out is None or os.fspath(out) == "-":
+        if chosen is None and default is None:
+            raise ConfigError("nothing to write to: give --out FILE")
+        if default is None or (chosen or default) in FILE_ONLY_FORMATS:  # no default: nothing goes to stdout
+            raise ConfigError(f"--format {chosen or default} writes a file; give --out FILE.{chosen or default}")
+        return chosen or default
+    if chosen is not None:
+        return chosen
+    suffix = PurePath(os.fspath(out)).suffix.lstrip(".").lower()
+    if suffix in formats and suffix not in STDOUT_ONLY_FORMATS:
+        return suffix
+    files = [f".{name}" for name in formats if name not in STDOUT_ONLY_FORMATS]
+    named = " or ".join([", ".join(files[:-1]), files[-1]] if len(files) > 1 else files)
+    valid = ", ".join(repr(name) for name in formats)
+    raise ConfigError(
+        f"cannot tell the format of {shown_name(os.fspath(out))} from its suffix: it must be one of: {valid}; "
+        f"name the file {named}, or give --format"
+    )
 
 
 def spreadsheet_text(value: Any) -> Any:

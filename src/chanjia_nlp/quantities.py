@@ -182,6 +182,8 @@ def _grammar() -> _Grammar:
     )
     assert quantity.groupindex["num"] == _NUM_GROUP and quantity.groupindex["suf"] == quantity.groups
     assert quantity.groupindex["mult"] == _MULT_GROUP
+    read = tuple(quantity.groupindex[name] for name in _READ_NAMES)
+    assert read == _READ_GROUPS == (2, *range(7, quantity.groups + 1))
     assert spaced.groupindex == quantity.groupindex
     ordinal = rf"[0-9]+|[{cn}]+"
     sub_units = _lexicon.sub_units()
@@ -429,6 +431,8 @@ def _iter_numbers(text: str, norm: str, g: _Grammar) -> Iterator[Quantity]:
             continue  # 一线, 2022年, 一是: a bare numeral
         # The commonest shapes, 25家, 467人, 3.8万名, 1200余名, 近265万元, 98%以上 (Arabic digits and
         # a unit with no rule of its own): what _build's rules give them, without walking them.
+        # The one positional read of the groups (every candidate passes here: m.group(*_READ_GROUPS)
+        # costs 70 ns more, 1% of extract_quantities); _grammar() asserts these are _READ_GROUPS' places.
         _, num, _, _, _, _, inf1, mult_text, tail, inf2, mult2, unit_text, suf = m.groups()
         unit = fast_units.get(unit_text)
         while next_title < num_start:
@@ -786,15 +790,93 @@ def _currency_before(norm: str, start: int, g: _Grammar) -> str | None:
     return m.group() if m else None
 
 
+#: The named groups of the quantity pattern that the rules read, in this order, and their indices
+#: (``m.group(*_READ_GROUPS)``; :func:`_grammar` asserts that they are these names' groups).
+_READ_NAMES = ("num", "inf1", "mult", "tail", "inf2", "mult2", "unit", "suf")
+_READ_GROUPS = (2, 7, 8, 9, 10, 11, 12, 13)
+
+
+class _Go:
+    """Returned by a phase of :func:`_build` to let the reading go on to the next phase."""
+
+
+_GO = _Go()
+
+
+class _Reading:
+    """One candidate as the phases of :func:`_build` read it: the words the pattern matched
+    (named groups), where they stand, and what the phases have concluded so far. Made once per
+    candidate that gets past its context (:func:`_read_context`); each later phase refines it in
+    place or decides (no figure, or a quantity of a shape of its own)."""
+
+    __slots__ = (
+        "text", "norm", "g", "pre", "pre_start", "num", "num_start", "num_end", "end", "before",
+        "inf1", "mult_text", "tail", "inf2", "mult2", "unit_text", "suf", "unit", "ext", "one", "damaged_start",
+        "is_arabic", "kind", "value", "low", "high", "vague_or_range", "mult", "qualifier", "span_start",
+    )
+    # Set by the phases, each before any later phase reads it (a candidate is read by thousands):
+    kind: Kind | None  # count, money, percent …: :func:`_read_numeral`, then the unit and the context
+    value: Decimal | None  # what the numeral is worth, or None for a range or a vague amount …
+    low: Decimal | None  # … whose ends these are (:func:`_read_numeral`, scaled by the later phases)
+    high: Decimal | None
+    vague_or_range: Qualifier | None
+    mult: Decimal  # the multiplier applied (:func:`_apply_multiplier`; _ONE, the object, when none is)
+    qualifier: Qualifier  # the qualifier the words give, and where the span starts (:func:`_read_amount`)
+    span_start: int
+
+    def __init__(
+        self, text: str, norm: str, g: _Grammar, pre: str | None, pre_start: int, num: str, num_start: int,
+        num_end: int, end: int, before: str, inf1: str | None, mult_text: str | None, tail: str | None,
+        inf2: str | None, mult2: str | None, unit_text: str | None, suf: str | None, unit: _lexicon.Unit | None,
+        ext: _Extension | None, one: bool, damaged_start: int | None, is_arabic: bool,
+    ) -> None:
+        self.text, self.norm, self.g = text, norm, g
+        self.pre, self.pre_start = pre, pre_start  # the qualifier word before the numeral (近, 约, 超过)
+        self.num, self.num_start, self.num_end = num, num_start, num_end  # the numeral (3.8, 二十几, 1/3)
+        self.end, self.before = end, before  # where the figure ends; the character before the numeral
+        self.inf1, self.mult_text, self.tail = inf1, mult_text, tail  # 600余万元; 万, 亿; 13万2, 1万2000
+        self.inf2, self.mult2 = inf2, mult2  # 3.8万余名; 3千余万元
+        self.unit_text, self.suf = unit_text, suf  # 名, 万元; 以上, 左右
+        self.unit, self.ext = unit, ext  # the unit read, and smaller units or a 半 after it (156元5角, 一吨半)
+        self.one, self.damaged_start, self.is_arabic = one, damaged_start, is_arabic
+        self.mult = _ONE
+
+
+_Step = Quantity | None | _Go
+
+
 def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar, blocked) -> Quantity | None:
     """Turn one candidate (the anchored match and the prefix before it) into a quantity, or
-    ``None`` when it is not one."""
-    _, num, _, _, _, _, inf1, mult_text, tail, inf2, mult2, unit_text, suf = m.groups()
+    ``None`` when it is not one: its context (:func:`_read_context`) makes the :class:`_Reading`
+    of a candidate that may be a figure, and each phase after it refines the reading or decides."""
     num_start, num_end = m.span(_NUM_GROUP)
-    pre_start = num_start - len(pre) if pre else num_start
-    end = m.end()
     if num_start in blocked:
         return None
+    r = _read_context(m, pre, text, norm, g, num_start, num_end)
+    if type(r) is not _Reading:
+        return r  # type: ignore[return-value]
+    if (step := _read_numeral(r)) is not _GO:
+        return step  # type: ignore[return-value]
+    # (a phase with nothing to read is not called: most figures have no multiplier, many no unit)
+    if (r.mult_text or r.mult2 or r.tail or r.ext) and (step := _apply_multiplier(r)) is not _GO:
+        return step  # type: ignore[return-value]
+    if r.unit is not None and (step := _check_unit(r)) is not _GO:
+        return step  # type: ignore[return-value]
+    if (step := _read_amount(r)) is not _GO:
+        return step  # type: ignore[return-value]
+    return _finish(r)
+
+
+def _read_context(
+    m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar, num_start: int, num_end: int
+) -> _Reading | Quantity | None:
+    """What stands around the numeral: a label's letters (G20, No.5), a lone 零, the shapes read
+    on their own (3分之1, 5000与10000元之间, 1/3), a 参 or a leading point that belongs to the
+    numeral, a medal word outside a tally, smaller units after the unit, a generic 一, 来, a lost
+    digit before, a page label or a clock: the reading of a candidate that may be a figure."""
+    num, inf1, mult_text, tail, inf2, mult2, unit_text, suf = m.group(*_READ_GROUPS)
+    pre_start = num_start - len(pre) if pre else num_start
+    end = m.end()
     before = norm[num_start - 1] if num_start else ""
     if before and (before.isascii() and before.isalpha() or before in "×*"):
         return None  # G20, No.5, 7×24
@@ -853,13 +935,21 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
             return _slash_fraction(m, pre, text, norm, g)
     if not is_arabic and _lone_financial_numeral(num) and not (unit is not None and unit.kind == "money"):
         return None  # 队伍, 陆续, 参加: a single 大写 digit inside an ordinary word (贰元 is money)
+    return _Reading(
+        text, norm, g, pre, pre_start, num, num_start, num_end, end, before, inf1, mult_text, tail, inf2, mult2,
+        unit_text, suf, unit, ext, one, damaged_start, is_arabic,
+    )
 
-    # What the numeral is worth: a value, or an interval for ranges and vague amounts.
+
+def _read_numeral(r: _Reading) -> _Step:
+    """What the numeral is worth: a value (a percentage, a ratio, a discount), or the interval of
+    a range or a vague amount; a bare place marker (万, 千) only with a qualifier (近万人)."""
+    num, unit_text, pre, mult_text = r.num, r.unit_text, r.pre, r.mult_text
     kind: Kind | None = None
     value = low = high = None
     vague_or_range: Qualifier | None = None
     if num.startswith("百分之"):
-        value, kind, unit_text = parse_halfwidth(num), Kind.PERCENT, unit_text
+        value, kind = parse_halfwidth(num), Kind.PERCENT
         if unit_text is not None:
             return None  # 百分之五十人: not a written percentage
     elif "分之" in num:
@@ -881,28 +971,40 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
             low, high = bounds
     if value is None and vague_or_range is None:
         return None
-
-    if pre == "过" and (
-        pre_start == 0 or norm[pre_start - 1] in _GUO_NOT_AFTER
-        or not (unit_text or mult_text or norm[end : end + 1] in _CLAUSE_STOP)
-    ):
-        pre = None  # 过 is 超过 only where it does not end a word (经过, 通过) and a measure follows
+    if pre == "过":
+        norm, pre_start = r.norm, r.pre_start
+        if (pre_start == 0 or norm[pre_start - 1] in _GUO_NOT_AFTER
+                or not (unit_text or mult_text or norm[r.end : r.end + 1] in _CLAUSE_STOP)):
+            pre = None  # 过 is 超过 only where it does not end a word (经过, 通过) and a measure follows
     # A bare place marker (万, 千) is a number only with a qualifier: 近万人, 上千, 百余名, 超亿美元.
     # A 十 in front makes it a number (十万元, 十亿: issue 13 item 1); 百万职工 stays a phrase.
     if vague_or_range is None and kind is None and num != "十" and not num.strip(_PLACE_MARKS):
-        if not (pre or inf1 or inf2 or suf) and num[0] not in "十拾":
+        if not (pre or r.inf1 or r.inf2 or r.suf) and num[0] not in "十拾":
             return None
-        if pre == "上" and num.startswith("百") and not (inf1 or inf2 or suf or mult_text):
+        if pre == "上" and num.startswith("百") and not (r.inf1 or r.inf2 or r.suf or mult_text):
             # 上百 when not a bound is vague (ANNOTATION.md: 上百 → [100, 900]; 上千 stays at_least)
             vague_or_range, low, high, value = Qualifier.VAGUE, value, value * 9 if value is not None else None, None
     elif pre in ("上", "过"):
         pre = None  # 上, 过 are qualifiers only before a bare 百/千/万/亿 (会上3家 is exact, 过3家 too)
+    r.pre = pre
+    r.kind = kind
+    r.value = value
+    r.low = low
+    r.high = high
+    r.vague_or_range = vague_or_range
+    return _GO
 
+
+def _apply_multiplier(r: _Reading) -> _Step:
+    """The multipliers (万, 亿; 500万余亿), the lower places after one (13万2, 1万2000) and the
+    smaller units (156元5角) applied to the value and the ends of a range."""
+    mult_text, mult2, tail, ext = r.mult_text, r.mult2, r.tail, r.ext
+    value, low, high, vague_or_range = r.value, r.low, r.high, r.vague_or_range
     mult = _multiplier(mult_text) if mult_text else _ONE
     if mult2:
         mult *= _multiplier(mult2)  # 500万余亿, 3千余万元: the 余 stands between two multipliers
     if tail:
-        if not is_arabic or mult_text not in ("万", "亿") or value is None or value != value.to_integral_value():
+        if not r.is_arabic or mult_text not in ("万", "亿") or value is None or value != value.to_integral_value():
             return None  # (a range has no single value to extend: 0-8亿1)
         # 13万2: the next place abbreviated (132000); 1万2000: the lower places written out (12000)
         value = value * mult + (Decimal(tail) if len(tail) == 4 else Decimal(tail) * mult / 10)
@@ -910,63 +1012,85 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
     if mult is not _ONE:
         value = value * mult if value is not None else None
         # 3万至5万元: the left end has its own 万, the trailing one belongs to the right end.
-        own = vague_or_range is Qualifier.RANGE and _left_has_multiplier(num)
+        own = vague_or_range is Qualifier.RANGE and _left_has_multiplier(r.num)
         high = high * mult if high is not None else None
-        if low is not None and not own and (high is not None and low * mult < high or vague_or_range is not Qualifier.RANGE):
+        if low is not None and not own and (
+            high is not None and low * mult < high or vague_or_range is not Qualifier.RANGE
+        ):
             low = low * mult  # 3-5万: the right end's 万 is shared; 500到1万: it is not
     if ext is not None:
         if value is None:
             return None  # 两三元五角: smaller units after a range or a vague amount are no amount
         value = value * ext.scale + ext.add
+    r.mult, r.value, r.low, r.high = mult, value, low, high
+    return _GO
 
-    # The unit: some units only follow Arabic digits (分), some must not be read as units.
-    if unit is not None:
-        if unit.arabic_only and not is_arabic:
-            return None  # 十分, 三分
-        ut = unit.text
-        if ut in _UNITS_WITH_RULES:
-            after = norm[end : end + 1]
-            if ut == "分":
-                if after in _SCORE_NOT_AFTER or (num_start > 0 and norm[num_start - 1] in "时点:："):
-                    return None  # 3分公司, 分之; 9时30分: a clock time
-            elif ut == "个":
-                if norm.startswith(_MONTH_WORDS, end - (1 if suf else 0)):
-                    return None  # 3个月: a duration in months
-            elif ut == "篇":
-                if _writes_an_essay(norm, pre_start, end):
-                    return None  # 做好…两篇文章: the idiom for two lines of work, no articles
-            elif ut in _UNIT_NOT_BEFORE:
-                if after in _UNIT_NOT_BEFORE[ut]:
-                    return None  # 由5升至8, 折合: a verb, not the unit
-                if ut == "间" and _ends_a_between(norm, num_start, g):
-                    return None  # 10000与20000间: 间 is 'between', no rooms
-            else:  # 版, 届; 区, 县, 镇, 乡, 村 (8区10县)
-                if is_arabic and (len(num) == 4 and num.startswith(("19", "20")) or "." in num):
-                    return None  # (2021版), 2.0版: an edition or version; 2016县总工会: a year
-                if ut == "版" and after in ":：":
-                    return None  # 4版:要闻: a newspaper's page label
-        if unit.kind == "duration" and RE_SERVICE_RADIUS.match(norm, end):
-            return None  # 15分钟职工服务圈: the name of a service radius, not a time taken
-        if kind is None:
-            kind = _KINDS[unit.kind]
-        if unit.scale != 1:  # 七成 → 70 percent
-            value = value * unit.scale if value is not None else None
-            low = low * unit.scale if low is not None else None
-            high = high * unit.scale if high is not None else None
-    # The qualifier the words give (suffix, then infix, then prefix) and where the span starts.
+
+def _check_unit(r: _Reading) -> _Step:
+    """The unit's own rules: some follow only Arabic digits (分), some words are not units where
+    they stand (3个月, 9时30分, 由5升至8, (2021版)); the unit gives the kind and its scale (七成)."""
+    unit = r.unit
+    if unit is None:
+        return _GO
+    if unit.arabic_only and not r.is_arabic:
+        return None  # 十分, 三分
+    norm, end, num_start = r.norm, r.end, r.num_start
+    ut = unit.text
+    if ut in _UNITS_WITH_RULES:
+        after = norm[end : end + 1]
+        if ut == "分":
+            if after in _SCORE_NOT_AFTER or (num_start > 0 and norm[num_start - 1] in "时点:："):
+                return None  # 3分公司, 分之; 9时30分: a clock time
+        elif ut == "个":
+            if norm.startswith(_MONTH_WORDS, end - (1 if r.suf else 0)):
+                return None  # 3个月: a duration in months
+        elif ut == "篇":
+            if _writes_an_essay(norm, r.pre_start, end):
+                return None  # 做好…两篇文章: the idiom for two lines of work, no articles
+        elif ut in _UNIT_NOT_BEFORE:
+            if after in _UNIT_NOT_BEFORE[ut]:
+                return None  # 由5升至8, 折合: a verb, not the unit
+            if ut == "间" and _ends_a_between(norm, num_start, r.g):
+                return None  # 10000与20000间: 间 is 'between', no rooms
+        else:  # 版, 届; 区, 县, 镇, 乡, 村 (8区10县)
+            num = r.num
+            if r.is_arabic and (len(num) == 4 and num.startswith(("19", "20")) or "." in num):
+                return None  # (2021版), 2.0版: an edition or version; 2016县总工会: a year
+            if ut == "版" and after in ":：":
+                return None  # 4版:要闻: a newspaper's page label
+    if unit.kind == "duration" and RE_SERVICE_RADIUS.match(norm, end):
+        return None  # 15分钟职工服务圈: the name of a service radius, not a time taken
+    if r.kind is None:
+        r.kind = _KINDS[unit.kind]
+    if unit.scale != 1:  # 七成 → 70 percent
+        scale = unit.scale
+        r.value = r.value * scale if r.value is not None else None
+        r.low = r.low * scale if r.low is not None else None
+        r.high = r.high * scale if r.high is not None else None
+    return _GO
+
+
+def _read_amount(r: _Reading) -> _Step:
+    """The qualifier the words give (suffix, then infix, then prefix) and where the span starts
+    (上下班 and 5+2 are no qualified figures); without a unit a number needs something else that
+    says it is an amount (a multiplier, a qualifier, 六大 …), and money is told by its context; a
+    generic 一 and a numeral in short quotes (“五个一”) or opening a quoted name are no figures."""
+    pre, suf, norm, end, num_start, g = r.pre, r.suf, r.norm, r.end, r.num_start, r.g
+    vague_or_range = r.vague_or_range
     span_start = num_start - len(pre) if pre else num_start  # pre may have been dropped above
-    qualifier = _qualifier(g, pre, inf1, inf2, suf)
+    qualifier = _qualifier(g, pre, r.inf1, r.inf2, suf)
     if suf == "上下" and norm[end : end + 1] in "班游级联功":
         return None  # 上下班
     if suf == "+" and norm[end : end + 1].isalnum():
         return None  # 5+2 模式
     if vague_or_range is not None:
         qualifier = vague_or_range
-        span_start = pre_start if pre else num_start
-
-    if unit is None and kind not in (Kind.PERCENT, Kind.RATIO):
+        span_start = r.pre_start if pre else num_start
+    r.qualifier, r.span_start = qualifier, span_start
+    num, kind, is_arabic = r.num, r.kind, r.is_arabic
+    if r.unit is None and kind not in (Kind.PERCENT, Kind.RATIO):
         # Without a unit a number needs something else that says it is an amount.
-        has_mult = mult_text is not None or any(c in _BIG_PLACES for c in num)
+        has_mult = r.mult_text is not None or not _BIG_PLACE_CHARS.isdisjoint(num)
         counts_as_amount = (
             vague_or_range is Qualifier.VAGUE
             or (has_mult and (is_arabic or qualifier is not Qualifier.EXACT or _has_digit(num)))
@@ -978,64 +1102,75 @@ def _build(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar,
         if norm[end : end + 1] in _TIME_AFTER or (norm[end : end + 1].isascii() and norm[end : end + 1].isalpha()):
             return None  # 近三年, 2019年, 5G
         if da:
-            end += 1
+            r.end = end = end + 1
             kind = Kind.COUNT
         elif (has_mult or vague_or_range) and (
             _money_context(norm, span_start, g.money_cues) or _currency_before(norm, span_start, g) is not None
         ):
             kind = Kind.MONEY
-    if kind is None:
-        kind = Kind.COUNT
-    if vague_or_range is None and not is_arabic and num in ("一", "壹") and qualifier is Qualifier.EXACT and not one:
+    r.kind = Kind.COUNT if kind is None else kind
+    if vague_or_range is None and not is_arabic and num in ("一", "壹") and qualifier is Qualifier.EXACT and not r.one:
         return None  # 一个, 一家: a generic "a/one", not a reported figure
     if not is_arabic and vague_or_range is None and _in_short_quotes(norm, num_start, end):
         return None  # “五个一”, “两个维护”
-    if is_arabic and before in _QUOTE_OPENS and _opens_a_quoted_name(norm, num_start, end):
+    if is_arabic and r.before in _QUOTE_OPENS and _opens_a_quoted_name(norm, num_start, end):
         return None  # “24小时不打烊”: a figure opening a short quoted slogan or name
-    if norm.rfind("《", max(0, num_start - 60), num_start) != -1 and _in_short_quotes(norm, num_start, end):
+    if norm.rfind("《", num_start - 60 if num_start > 60 else 0, num_start) != -1 and _in_short_quotes(
+        norm, num_start, end
+    ):
         return None
+    return _GO
 
-    prefix_currency = _currency_before(norm, span_start, g) if kind is Kind.MONEY else None
+
+def _finish(r: _Reading) -> Quantity:
+    """The quantity: a lost digit flags it (no value, never guessed), values normalized, a
+    written minus sign, an absurd size flagged, the currency (from the unit or a word before)."""
+    kind, unit, value, low, high, qualifier = r.kind, r.unit, r.value, r.low, r.high, r.qualifier
+    span_start, damaged_start, num_start = r.span_start, r.damaged_start, r.num_start
+    prefix_currency = _currency_before(r.norm, span_start, r.g) if kind is Kind.MONEY else None
     if damaged_start is not None:
         # 1?3人次: digits were lost in conversion. Keep the mention, flagged, and never guess it.
         span_start = min(span_start, damaged_start)
         value = low = high = None
-        vague_or_range = None
         if qualifier in (Qualifier.RANGE, Qualifier.VAGUE):
             qualifier = Qualifier.EXACT
-    elif vague_or_range is None and value is not None:  # (a figure with no range has a value)
-        if mult is not _ONE or ext is not None or (unit is not None and unit.scale != 1):
+    elif r.vague_or_range is None and value is not None:  # (a figure with no range has a value)
+        if r.mult is not _ONE or r.ext is not None or (unit is not None and unit.scale != 1):
             value = normalize_decimal(value)  # 3.8 × 10000 = 38000.0 → 38000
-        if pre is None and kind in _SIGNED_KINDS and _minus_before(norm, num_start, g):
+        if r.pre is None and kind in _SIGNED_KINDS and _minus_before(r.norm, num_start, r.g):
             value, span_start = -value, num_start - 1  # 增长-0.5%, 负40%: the sign is written
         low = value if qualifier in _LOW_IS_VALUE else None
         high = value if qualifier in _HIGH_IS_VALUE else None
     elif low is not None and high is not None:  # (a range or vague amount has both ends)
         value = None
         low, high = normalize_decimal(low), normalize_decimal(high)
-    absurd = any(_absurd(v) for v in (value, low, high))
+    # 29 digits of 1: a mistyped or damaged figure, kept and flagged (each number once: an exact
+    # figure's low and high are its value)
+    absurd = (
+        (value is not None and value.is_finite() and value.adjusted() >= _MAX_FIGURE_EXPONENT)
+        or (low is not None and low is not value and low.is_finite() and low.adjusted() >= _MAX_FIGURE_EXPONENT)
+        or (high is not None and high is not value and high is not low and high.is_finite()
+            and high.adjusted() >= _MAX_FIGURE_EXPONENT)
+    )
     if absurd:
-        value = low = high = None  # 29 digits of 1: a mistyped or damaged figure, kept and flagged
+        value = low = high = None
     currency = unit.currency if unit is not None else ("CNY" if kind is Kind.MONEY else None)
     unit_out = unit.text if unit is not None else None
     if prefix_currency is not None and (unit is None or unit.text in _PLAIN_YUAN):
-        kind, currency = Kind.MONEY, g.units[prefix_currency].currency  # 港币两千九百六十元, 美元5000万
+        kind, currency = Kind.MONEY, r.g.units[prefix_currency].currency  # 港币两千九百六十元, 美元5000万
         unit_out = unit_out or prefix_currency
     if kind is Kind.PERCENT and unit_out is None:
         unit_out = "%"
+    text, end = r.text, r.end
     return make_quantity(
         text[span_start:end], span_start, end, value, low, high, qualifier, kind, unit_out, currency,
-        text[num_start:num_end], damaged_start is not None or absurd, None, False,
+        text[num_start : r.num_end], damaged_start is not None or absurd, None, False,
     )
 
 
 #: More digits than any reported figure has (10^20 yuan is hundreds of times the world's output):
 #: such a figure is mistyped or damaged; it is kept, flagged ``damaged``, and given no value.
 _MAX_FIGURE_EXPONENT = 20
-
-
-def _absurd(value: Decimal | None) -> bool:
-    return value is not None and value.is_finite() and value.adjusted() >= _MAX_FIGURE_EXPONENT
 
 
 _WIN_ENDS = frozenset("获得夺摘揽")  # 斩获, 获得, 勇夺, 摘得, 揽获 3金
@@ -1089,7 +1224,7 @@ _FRACTION_FOLLOWERS = frozenset("的左")  # 1/3的企业, 1/3左右
 def _slash_fraction(m: re.Match[str], pre: str | None, text: str, norm: str, g: _Grammar) -> Quantity | None:
     """``超过1/3的企业`` → a ratio of 1/3 (issue 13 item 17). N/M is a fraction only where it cannot
     be a date (1/3 may be 3 January): a qualifier before it or 的 after it, and N < M; else nothing."""
-    _, num, _, _, _, _, inf1, mult_text, tail, inf2, _, unit_text, suf = m.groups()
+    num, inf1, mult_text, tail, inf2, _, unit_text, suf = m.group(*_READ_GROUPS)
     numerator, _, denominator = num.partition("/")
     n, d = Decimal(numerator), Decimal(denominator)
     end = m.end()
@@ -1176,6 +1311,7 @@ def _left_unit() -> re.Pattern[str]:
 
 
 _BIG_PLACES = "万亿萬億"
+_BIG_PLACE_CHARS = frozenset(_BIG_PLACES)
 
 
 def _has_digit(num: str) -> bool:
@@ -1184,9 +1320,12 @@ def _has_digit(num: str) -> bool:
     return any(table.get(c, (0, ""))[1] == "digit" for c in num)
 
 
+_ALL_SEPARATORS = (*_RANGE_SEPARATORS, *_BETWEEN_SEPARATORS)
+
+
 def _separator_in(num: str) -> str | None:
     """The range separator written in ``num`` (3-5, 三至五, 5000与10000), if any."""
-    for sep in (*_RANGE_SEPARATORS, *_BETWEEN_SEPARATORS):
+    for sep in _ALL_SEPARATORS:
         if sep in num:
             return sep
     return None
@@ -1254,7 +1393,7 @@ _FINANCIAL_PLACES = frozenset("拾佰仟万亿萬億十百千")  # 伍千元, �
 def _lone_financial_numeral(num: str) -> bool:
     """A 大写 numeral written alone (伍, 陆): in reports those are word characters (队伍, 陆续);
     real 大写 amounts come with their places (壹佰贰拾, 伍万)."""
-    return any(c in _FINANCIAL_DIGITS for c in num) and not any(c in _FINANCIAL_PLACES for c in num)
+    return not _FINANCIAL_DIGITS.isdisjoint(num) and _FINANCIAL_PLACES.isdisjoint(num)
 
 
 RE_ESSAY_IDIOM = re.compile(r"大?文章")
@@ -1385,7 +1524,7 @@ def _rank_bound(g: _Grammar, text: str, norm: str, m: re.Match[str]) -> Quantity
     """A bound on a placing after 前: 排名全省前三 and 前3名 (rank, at most 3), 前50% (percent, at
     most 50). The 前 must start the bound (不是 目前, 提前, 此前): a placing verb or field comes just
     before it, or no word does (…各1名,前3名之后)."""
-    _, num, _, _, _, _, inf1, mult_text, tail, inf2, _, unit_text, suf = m.groups()
+    num, inf1, mult_text, tail, inf2, _, unit_text, suf = m.group(*_READ_GROUPS)
     start = m.start() - 1
     if inf1 or mult_text or tail or inf2 or suf or unit_text not in (None, "名", "位", "%"):
         return None

@@ -5,7 +5,14 @@ bytes into its ``document`` dict and record dicts (pure; the pipeline is loaded 
 process). :func:`iter_results` streams that over files and folders: the main process reads and
 hashes each file, asks ``skip`` whether it is already done (so an unchanged file costs one read),
 and keeps at most a small window of files in flight, so memory does not grow with the corpus.
-Results come in the order they finish.
+Results come in the order they finish. :func:`extract_into` is the whole of ``chanjia
+extract`` as one call: files into the database and/or a JSONL or CSV file, with a
+:class:`Summary` back.
+
+    >>> from chanjia_nlp import runner
+    >>> summary = runner.extract_into(["corpus/"], store="chanjia.sqlite", workers=2)  # doctest: +SKIP
+
+or, a step at a time:
 
     >>> from chanjia_nlp import runner, store
     >>> with store.open("chanjia.sqlite") as st:  # doctest: +SKIP
@@ -18,6 +25,7 @@ Results come in the order they finish.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import ctypes
 import dataclasses
@@ -25,8 +33,10 @@ import functools
 import hashlib
 import multiprocessing
 import os
+import json
 import re
 import signal
+import sys
 import threading
 import time
 from collections import Counter, deque
@@ -36,18 +46,22 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import IO, TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from . import __version__
-from .errors import ChanjiaError, ConfigError, DocumentError, value_invalid_msg
+from .errors import ChanjiaError, ConfigError, DocumentError, Interrupted, value_invalid_msg
+from .exports import CSV_ENCODING
+from .logs import get_logger
 from .normalize import coerce_t2s
 from .ocr import OcrOptions
 from .ocr import coerce_mode as coerce_ocr
+from .outputs import atomic_file, escape_name, format_of, shown_name, spreadsheet_text
 from .pipeline import Pipeline, coerce_binder, load
 from .readers import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_UNPACKED_BYTES,
     METADATA_FIELDS,
+    common_root,
     find_files,
     locate,
     read_bytes,
@@ -62,20 +76,27 @@ if TYPE_CHECKING:
     from .store import Store
 
 __all__ = [
+    "CSV_COLUMNS",
     "ENGINES",
+    "OUT_FORMATS",
     "VERSION",
     "Copies",
     "ExtractOptions",
     "FileResult",
+    "Interrupted",
     "Summary",
+    "extract_into",
     "iter_results",
     "load_metadata",
     "process_bytes",
+    "promote_orphans",
+    "removed_lines",
     "skip_unchanged",
 ]
 
 #: Where :func:`iter_results` runs the extraction.
 ENGINES = ("local", "dask")
+_log = get_logger(__name__)
 
 
 @functools.cache
@@ -969,6 +990,11 @@ class Summary:
     records: Counter[str] = field(default_factory=Counter)  # quantity, claim, programme, entity
     written: Counter[str] = field(default_factory=Counter)  # inserted, replaced, unchanged
     undated: int = 0  # documents read with no publication date: their 今年, 去年 stay unresolved
+    database: str | None = None  # where extract_into wrote: the database's URL …
+    out: str | None = None  # … and the file (not standard output or a stream)
+    seconds: float = 0.0  # how long extract_into took
+    unmatched: list[str] = field(default_factory=list)  # display paths of the metadata no file had
+    interrupted: bool = False  # stopped by Ctrl-C (see Interrupted)
 
     def add(self, result: FileResult, outcome: str | None = None) -> None:
         """Count one result, and the store's answer to writing it (``inserted`` …)."""
@@ -992,6 +1018,17 @@ class Summary:
         out["undated"] = self.undated
         return out
 
+    def destinations(self) -> str:
+        """`` → chanjia.sqlite (3 inserted, 1 replaced) and out.jsonl``, or nothing when the
+        records went to standard output or a stream only."""
+        where = []
+        if self.database is not None:
+            written = ", ".join(f"{n} {what}" for what, n in sorted(self.written.items())) or "nothing written"
+            where.append(f"{self.database} ({written})")
+        if self.out:
+            where.append(self.out)
+        return f" → {' and '.join(where)}" if where else ""
+
     def describe(self) -> str:
         """One line: ``12 documents (10 ok, 1 error, 1 skipped), 340 quantities (200 claims), …``."""
         d, r = self.documents, self.records
@@ -999,3 +1036,356 @@ class Summary:
             f"{d.total()} documents ({d['ok']} ok, {d['error']} error, {d['skipped']} skipped), "
             f"{r['quantity']} quantities ({r['claim']} claims), {r['programme']} programmes, {r['entity']} entities"
         )
+
+
+# -- one call: files into the database and/or a file ------------------------------------------------
+
+#: The formats :func:`extract_into` writes to ``out``.
+OUT_FORMATS = ("jsonl", "csv")
+#: The columns of ``out`` in CSV: every record type's fields, one row per record.
+CSV_COLUMNS = (
+    ["type", "doc_id", "path", "start", "end", "text", "value", "low", "high", "qualifier", "kind", "unit", "currency"]
+    + ["claim", "indicator", "indicator_text", "subject", "level", "period", "scope", "parent", "sentence"]
+    + ["number_text", "damaged", "repeated", "label", "normalized", "role", "code"]
+    + ["title", "published", "published_source", "source", "chars", "format", "encoding", "status", "error"]
+    + ["needs_ocr_pages", "warnings"]
+    + ["extractor_version", "duplicate_of"]
+)
+#: Removed files named one by one in the warnings of a run, at most this many.
+REMOVED_SHOWN = 20
+
+
+def extract_into(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    store: Store | str | os.PathLike[str] | None = None,
+    schema: str | None = None,
+    out: str | os.PathLike[str] | IO[str] | None = None,
+    fmt: str | None = None,
+    options: ExtractOptions = ExtractOptions(),
+    metadata: Mapping[str, Mapping[str, str]] | None = None,
+    workers: int | None = None,
+    engine: str = "local",
+    scheduler: Any = None,
+    force: bool = False,
+    root: str | os.PathLike[str] | None = None,
+    command: str | None = None,
+    on_result: Callable[[FileResult], Any] | None = None,
+    warn: Callable[[str], Any] | None = None,
+) -> Summary:
+    """Extract every file under ``paths`` into the assessment database ``store``, a JSONL or CSV
+    file ``out``, or both: what ``chanjia extract`` does, in one call.
+
+    The database gets each file in batches of documents, each batch one transaction; a file it
+    holds unchanged (same place, same bytes, same extractor) is skipped unless ``force``; files
+    gone from a folder given are marked removed. Without a database, copies within the run are
+    told apart as the database tells them (see :class:`Copies`).
+
+    Args:
+        store: a :class:`~chanjia_nlp.store.Store` (left open), or the path or URL of one (opened
+            here, created when missing; ``schema`` for PostgreSQL).
+        out: a file path (written whole or not at all), ``-`` for standard output, or a text
+            stream; ``fmt`` (``jsonl`` or ``csv``) or else the file's suffix says the format.
+        options, metadata, workers, engine, scheduler: as :func:`iter_results` takes them;
+            ``workers`` is for the local engine only.
+        root: display paths are relative to this folder, and it is stored with the run (default:
+            the common folder of ``paths``).
+        command: the command line the run records in the database.
+        on_result: called with each file's result once it is written (a skipped one too).
+        warn: called with each line worth telling a person (a duplicate submission, files
+            removed, an older extractor's documents, two files shown alike); default: the
+            ``chanjia_nlp.runner`` logger.
+
+    Returns:
+        The :class:`Summary` of the run: documents by status, records by type, what the
+        database did, where the records went, seconds taken.
+
+    Raises:
+        ConfigError: a bad option (format, engine, workers, root, metadata), or every path is
+            missing when a database would be written.
+        StoreError: the database cannot be opened or refuses a write.
+        OutputError: ``out`` cannot be written (no partial file is left).
+        Interrupted: Ctrl-C; what was extracted so far is stored.
+
+    >>> import io, pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "r.txt").write_text("全市共培育省级试点单位25家。", encoding="utf-8")
+    >>> stream = io.StringIO()
+    >>> summary = extract_into([folder], out=stream)
+    >>> summary.describe()
+    '1 documents (1 ok, 0 error, 0 skipped), 1 quantities (1 claims), 0 programmes, 0 entities'
+    >>> [line[:24] for line in stream.getvalue().splitlines()][:2]
+    ['{"type": "document", "do', '{"type": "quantity", "do']
+    """
+    started = time.perf_counter()
+    paths = list(paths)
+    out_format = _out_format(out, fmt)
+    if engine == "dask" and workers is not None:
+        raise ConfigError(
+            "--workers is for --engine local; a Dask cluster runs as many workers as `dask worker` started"
+        )
+    if store is not None and paths and not any(os.path.lexists(path) for path in paths):
+        raise ConfigError(  # a mistyped path: say so, and make no database for it
+            f"no such file or folder: {', '.join(shown_name(os.fspath(path)) for path in paths)}; check the path "
+            "(nothing was extracted or written)"
+        )
+    if root is not None and not os.path.isdir(root):
+        raise ConfigError(f"--root {shown_name(os.fspath(root))} is not a folder; give the folder the reports are "
+                          "filed under")
+    # A file is identified by its location (the resolved file), never by its display path; root
+    # only makes display paths relative to one folder. The run records it (default: the common
+    # folder of the paths given).
+    shown_from = os.path.realpath(root) if root is not None else None
+    run = _Run(Summary(), shown_from or common_root(paths), warn or _log_line, on_result)
+    with contextlib.ExitStack() as stack:
+        results = iter_results(  # checks the engine options before anything is opened
+            paths, options=options, metadata=metadata, workers=workers or 1, engine=engine, scheduler=scheduler,
+            skip=None if force else run, root=shown_from,
+        )
+        stack.enter_context(contextlib.closing(results))  # stops the workers, also on Ctrl-C
+        run.open(stack, store, schema, out, out_format, command)
+        if run.store is not None and not force:
+            run.note_other_extractors()
+        run.write_all(results)
+        if run.store is not None:
+            run.finish_store(paths, options, shown_from)
+        run.end()
+    run.summary.unmatched = sorted((metadata or {}).keys() - run.seen)
+    run.summary.seconds = time.perf_counter() - started
+    return run.summary
+
+
+def _log_line(line: str) -> None:
+    """The default ``warn`` of :func:`extract_into`: a line to the logger, its ``warning:`` said by the level."""
+    _log.warning(line.removeprefix("warning: "))
+
+
+def _out_format(out: str | os.PathLike[str] | IO[str] | None, fmt: str | None) -> str | None:
+    """The format of ``out`` (see :func:`~chanjia_nlp.outputs.format_of`); ``None`` without one."""
+    if out is None:
+        return None
+    if isinstance(out, (str, os.PathLike)):
+        return format_of(out, fmt, formats=OUT_FORMATS, default="jsonl")
+    return format_of(None, fmt, formats=OUT_FORMATS, default="jsonl")  # a stream: jsonl unless told
+
+
+class _Run:
+    """One :func:`extract_into`: where its records go (the store, a batch at a time, and/or a
+    JSONL/CSV stream), what it tells, and its counts. It is also the run's ``skip``."""
+
+    def __init__(self, summary: Summary, root: str | None, warn: Callable[[str], Any],
+                 on_result: Callable[[FileResult], Any] | None) -> None:
+        self.summary, self.root, self.warn, self.on_result = summary, root, warn, on_result
+        self.store: Store | None = None
+        self.write: Callable[[dict[str, Any]], Any] | None = None
+        self.run_id: str | None = None
+        self.copies = Copies()  # identical copies, told apart here when no database does it
+        self.batch: Any = None  # a store.BatchWriter
+        self.outcomes: deque[tuple[FileResult, str | None]] = deque()
+        self.seen: set[str] = set()  # display paths
+        self.located: set[str] = set()  # locations written
+        self.unreadable: list[str] = []  # locations that failed
+        self._unchanged: Callable[[str, str], bool] | None = None
+
+    def open(self, stack: contextlib.ExitStack, store: Any, schema: str | None, out: Any, fmt: str | None,
+             command: str | None) -> None:
+        """Open the database (recording the run) and the output."""
+        if store is not None:
+            from . import store as stores  # SQLAlchemy only when a database is opened
+
+            if isinstance(store, (str, os.PathLike)):
+                store = stack.enter_context(stores.open(store, schema=schema, create=True))
+            self.store = store
+            self._unchanged = skip_unchanged(store)
+            self.run_id = store.begin_run(command=command, extractor_version=VERSION,
+                                          root=escape_name(self.root) if self.root else None)
+            self.batch = stores.BatchWriter(store, self.run_id)
+            self.summary.database = store.url
+        if out is not None and fmt is not None:
+            if isinstance(out, (str, os.PathLike)):
+                stream = stack.enter_context(_open_out(os.fspath(out), csv=fmt == "csv"))
+                self.summary.out = None if os.fspath(out) == "-" else os.fspath(out)
+            else:
+                stream = out
+            self.write = _writer(stream, fmt)
+
+    def __call__(self, location: str, doc_id: str) -> bool:
+        """Whether the database holds this file unchanged (asked once the run is open)."""
+        return self._unchanged is not None and self._unchanged(location, doc_id)
+
+    def prefetch(self, locations: list[str]) -> None:
+        """Read what the database holds for a group of files in one query (see skip_unchanged)."""
+        prefetch = getattr(self._unchanged, "prefetch", None)
+        if prefetch is not None:
+            prefetch(locations)
+
+    def note_other_extractors(self) -> None:
+        """One line when the database holds documents another extractor (other rules, lexicons
+        or model) made: they are extracted again as the run reaches them."""
+        assert self.store is not None
+        others = {version: n for version, n in self.store.extractor_versions().items() if version != VERSION}
+        if others:
+            self.warn(f"note: {sum(others.values())} stored documents were extracted by another extractor "
+                      f"({', '.join(sorted(others))}); the files of this run are extracted again with {VERSION}")
+
+    def write_all(self, results: Iterator[FileResult]) -> None:
+        """Write every result; on Ctrl-C what was extracted is kept and :class:`Interrupted` raised."""
+        try:
+            for result in results:
+                if result.path in self.seen:
+                    self.warn(f"warning: two files are both shown as {shown_name(result.path)}; both are stored (a "
+                              "file is known by where it is), but to tell them apart in listings give --root")
+                self.seen.add(result.path)
+                with _interrupt_after():
+                    self.add(result)
+                self.told()
+            with _interrupt_after():
+                self.flush()
+            self.told()
+        except KeyboardInterrupt:
+            with contextlib.suppress(KeyboardInterrupt), _interrupt_after():
+                self.flush()  # what was extracted is kept
+            self.told()
+            self.summary.interrupted = True
+            self.end()
+            raise Interrupted(self.summary) from None
+
+    def add(self, result: FileResult) -> None:
+        """Write one file's records; the store writes them with the next batch. Each result
+        written goes to ``outcomes`` with the store's answer (``inserted``, ``replaced``, …)."""
+        if result.skipped or result.doc is None:
+            self.outcomes.append((result, None))
+            return
+        if self.store is None and self.write is not None:
+            written = self.copies.of(result)
+            if written.doc is not None and written.doc.get("duplicate_of"):
+                self.write(written.doc)
+                self.outcomes.append((result, "duplicate"))
+                return
+        if self.write is not None:
+            for record in (result.doc, *result.records):
+                self.write(record)
+        if self.batch is None:
+            self.outcomes.append((result, None))
+            return
+        self.outcomes.extend(self.batch.add(result, result.doc, result.records, result.location))
+
+    def flush(self) -> None:
+        """Write the documents still waiting for their batch."""
+        if self.batch is not None:
+            self.outcomes.extend(self.batch.flush())
+
+    def told(self) -> None:
+        """What was written: counted, and told about."""
+        while self.outcomes:
+            result, answer = self.outcomes.popleft()
+            self.summary.add(result, answer)
+            self.located.add(result.location or result.path)
+            if result.status == "error":
+                self.unreadable.append(result.location or result.path)
+            if answer == "duplicate":
+                self.warn(self.duplicate_line(result))
+            if self.on_result is not None:
+                self.on_result(result)
+
+    def duplicate_line(self, result: FileResult) -> str:
+        state = self.store.document_state(result.location or result.path) if self.store is not None else None
+        original = state.duplicate_of if state is not None and state.duplicate_of else "another file"
+        if self.store is None:  # no database: told by the run's Copies, a display path
+            original = self.copies.original(result.doc_id) or original
+        if self.root and original.startswith(self.root.rstrip("/") + "/"):
+            original = original[len(self.root.rstrip("/")) + 1 :]
+        return (f"warning: {shown_name(result.path)} is a duplicate submission of {shown_name(original)} (the same "
+                "bytes): stored as one document with two locations, its figures counted once")
+
+    def finish_store(self, paths: Sequence[str | os.PathLike[str]], options: ExtractOptions,
+                     shown_from: str | None) -> None:
+        """Mark files gone from the folders given removed, and extract again the duplicates
+        whose original is gone or changed."""
+        assert self.store is not None
+        walked = [locate(path) for path in paths if os.path.isdir(path)]
+        gone = (
+            self.store.mark_removed(self.run_id or "", walked, self.located, keep_under=self.unreadable) if walked else []
+        )
+        if gone:
+            self.summary.written["removed"] += len(gone)
+        for line in removed_lines(gone):
+            self.warn(line)
+        for result in promote_orphans(self.store, options, shown_from):
+            self.add(result)
+        self.flush()
+        while self.outcomes:
+            self.summary.written[self.outcomes.popleft()[1] or "unchanged"] += 1
+
+    def end(self) -> None:
+        if self.store is not None and self.run_id is not None:
+            interrupted = {"interrupted": 1} if self.summary.interrupted else {}
+            self.store.end_run(self.run_id, {**self.summary.as_dict(), **interrupted})
+
+
+def removed_lines(gone: Sequence[tuple[str, str]], why: str = "is gone from its folder") -> list[str]:
+    """A ``removed:`` line for each file marked removed (``(path, location)``), at most
+    :data:`REMOVED_SHOWN` of them and a line for the rest."""
+    lines = [f"removed: {shown_name(location or path)} {why}; it is out of claims, stats and the table, kept as "
+             "history (chanjia prune drops it)" for path, location in gone[:REMOVED_SHOWN]]
+    if len(gone) > REMOVED_SHOWN:
+        lines.append(f"removed: … and {len(gone) - REMOVED_SHOWN} more files gone from the folders given")
+    return lines
+
+
+def promote_orphans(st: Store, options: ExtractOptions, root: str | None) -> Iterator[FileResult]:
+    """The files stored as duplicates of a document that is gone or changed since, extracted
+    again: the first of the same bytes becomes the document, the others its duplicates."""
+    states = st.document_states()
+    orphans = [location for location in st.orphaned_duplicates() if os.path.isfile(location)]
+    if orphans:
+        for result in iter_results(orphans, options=options, root=root):
+            if result.doc is not None and result.location in states:
+                result.doc["path"] = states[result.location].path  # shown as before
+            yield result
+
+
+@contextlib.contextmanager
+def _interrupt_after() -> Iterator[None]:
+    """Hold Ctrl-C while one document is written: it takes effect once the transaction is over,
+    so it never lands inside the database driver and leaves a connection holding the lock."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
+def _writer(stream: IO[str], fmt: str) -> Callable[[dict[str, Any]], Any]:
+    if fmt == "jsonl":
+        return lambda record: stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+    writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+
+    def write_row(record: dict[str, Any]) -> Any:
+        if record["type"] == "document":  # the whole text in one cell would overflow spreadsheet cells
+            record = {**record, "text": None}
+            record.update({name: json.dumps(value, ensure_ascii=False) for name, value in record.items()
+                           if isinstance(value, list)})  # needs_ocr_pages, warnings: JSON lists in one cell
+        return writer.writerow({name: spreadsheet_text(value) for name, value in record.items()})  # no formulas
+
+    return write_row
+
+
+@contextlib.contextmanager
+def _open_out(out: str, *, csv: bool = False) -> Iterator[IO[str]]:
+    if out == "-":
+        if csv and not sys.stdout.isatty():
+            sys.stdout.write("\ufeff")  # a redirect makes a file that Excel opens
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    # whole or not at all; a CSV file with a byte-order mark, which Excel needs to read the Chinese
+    with atomic_file(out, newline="", encoding=CSV_ENCODING if csv else "utf-8") as stream:
+        yield stream

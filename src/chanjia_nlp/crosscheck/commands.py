@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -10,13 +9,13 @@ from typing import Any
 
 import click
 
+from ..cli_common import command_line, output_options
 from ..errors import ConfigError
-from ..outputs import escape_name, shown_name, visible
-from .export import FORMATS, format_of, summary, write_findings
+from .export import FORMATS, summary
 from .figures import validate_tolerance
 from ..ledger.layout import ROLES
 from .findings import CHECKS, VERDICTS
-from .run import database_records, read_ledgers, read_records, run_checks, save_findings
+from .run import FAILING, check_into
 
 __all__ = ["check"]
 
@@ -53,8 +52,6 @@ def _print_summary(found: list[dict[str, Any]]) -> None:
     Console(file=sys.stdout, width=22 + sum(len(v) + 3 for v in verdicts)).print(table)
 
 
-#: Ledger verdicts that make ``chanjia check`` exit with :data:`EXIT_FINDINGS`.
-FAILING = ("inconsistent", "unsupported")
 #: The exit code when a ledger row is inconsistent or unsupported (``--no-fail``: 0).
 EXIT_FINDINGS = 3
 _AGREEING = ("consistent", "consistent_within_qualifier")
@@ -101,8 +98,7 @@ def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> st
               "sheet), and 'indicators: {指标文字: indicator_id}'. Roles: " + ", ".join(ROLES) + ".")
 @click.option("--period", metavar="YEAR", callback=_period,
               help="The year of sheets with no 年度 column (default: the year of the title, else of the 填报日期).")
-@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help=f"Write the findings here ({', '.join('.' + f for f in FORMATS)}).")
+@output_options(FORMATS, out_help=f"Write the findings here ({', '.join('.' + f for f in FORMATS)}).")
 @click.option("--money-tolerance", type=_Share(), default="0.005", show_default=True,
               help="Relative rounding threshold for money (0.005 = 0.5%).")
 @click.option("--no-internal", is_flag=True, help="Skip the checks of the reports against themselves (sums, shares, conflicts).")
@@ -111,7 +107,8 @@ def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> st
               help=f"Exit 0 even when a ledger row is {' or '.join(FAILING)} (otherwise {EXIT_FINDINGS}).")
 def check(
     ledgers: tuple[Path, ...], db: str | None, schema: str | None, records_path: Path | None, mapping: Path | None,
-    period: str | None, out: Path | None, money_tolerance: Decimal, no_internal: bool, no_copies: bool, no_fail: bool,
+    period: str | None, out: Path | None, fmt: str | None, money_tolerance: Decimal, no_internal: bool,
+    no_copies: bool, no_fail: bool,
 ) -> None:
     """Check 台账 (ledger) files against the claims of the reports, and the reports against
     themselves: totals and their 其中 parts, shares, conflicting figures, copied text.
@@ -129,60 +126,21 @@ def check(
     """
     if db is not None and records_path is not None:
         raise click.UsageError("give one source of claims: --db chanjia.sqlite or --records x.jsonl, not both")
-    if records_path is None:
-        db = db or "chanjia.sqlite"
-    if schema is not None and db is None:
+    if schema is not None and records_path is not None:
         raise click.UsageError("--schema names the PostgreSQL schema of --db; give --db too")
-    if out is not None:
-        try:
-            format_of(out)
-        except ConfigError as exc:
-            raise click.BadParameter(str(exc), param_hint="--out") from None
-    failed: list[str] = []
-
-    def unreadable(path: str, message: str) -> None:  # one line, and the other ledgers are checked
-        failed.append(path)
-        click.echo(f"error: {shown_name(path)}: {visible(message)}", err=True)
-
-    rows, warnings = read_ledgers(ledgers, mapping=mapping, on_error=unreadable, period=period)
-    for warning in warnings:
-        click.echo(f"warning: {visible(escape_name(warning))}", err=True)
-    if records_path is not None:
-        records, skipped = read_records(records_path)
-        if skipped:
-            lines = "1 line is not a JSON record and was" if skipped == 1 else f"{skipped} lines are not JSON records and were"
-            click.echo(f"warning: {records_path}: {lines} skipped", err=True)
-    else:
-        records = database_records(db or "chanjia.sqlite", schema=schema)
-    if not no_copies and not any(r.get("type") == "document" and r.get("text") for r in records):
-        click.echo("warning: the records carry no document text, so copied text was not looked for; "
-                   "extract the reports again with this version of chanjia", err=True)
-    found = run_checks(rows, records, money_tolerance=money_tolerance, internal=not no_internal, copies=not no_copies)
-    if out is not None:  # first: a database that refuses the findings (read-only) must not lose the file
-        documents = {r.get("doc_id"): r.get("text") for r in records if r.get("type") == "document"}
-        write_findings(found, out, documents=documents)
-    if db is not None:
-        save_findings(db, found, schema=schema, command=escape_name(shlex.join(["chanjia", *sys.argv[1:]])),
-                      ledgers=[escape_name(str(path)) for path in ledgers if str(path) not in failed])
-    _print_summary(found)
-    _print_rows(found)
-    if out is not None or db is not None:
-        where = " and ".join(str(w) for w in (out, db and _shown(db)) if w is not None)
-        click.echo(f"{len(found)} findings → {where}", err=True)
-    failing = sum(1 for f in found if f.get("check") == "ledger" and f.get("verdict") in FAILING)
-    if failing and not no_fail:
-        click.echo(f"{failing} ledger rows are {' or '.join(FAILING)}; exit code {EXIT_FINDINGS} "
+    checked = check_into(
+        ledgers, db=db or (None if records_path else "chanjia.sqlite"), schema=schema, records=records_path,
+        mapping=mapping, period=period, out=out, fmt=fmt, money_tolerance=money_tolerance, internal=not no_internal,
+        copies=not no_copies, command=command_line(), warn=lambda line: click.echo(line, err=True),
+    )
+    _print_summary(checked.findings)
+    _print_rows(checked.findings)
+    if checked.destinations():
+        click.echo(f"{len(checked.findings)} findings → {checked.destinations()}", err=True)
+    if checked.failing and not no_fail:
+        click.echo(f"{checked.failing} ledger rows are {' or '.join(FAILING)}; exit code {EXIT_FINDINGS} "
                    "(--no-fail to exit 0)", err=True)
-    if failed:
+    if checked.unreadable:
         sys.exit(1)  # a ledger that could not be read is an error, whatever the others found
-    if failing and not no_fail:
+    if checked.failing and not no_fail:
         sys.exit(EXIT_FINDINGS)
-
-
-def _shown(db: str) -> str:
-    """The database as the user may see it: a URL without its password."""
-    if "://" not in db:
-        return db
-    from sqlalchemy.engine import make_url
-
-    return make_url(db).render_as_string(hide_password=True)

@@ -17,9 +17,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path, PurePath
 from typing import Any
 
-from ..errors import ConfigError, value_invalid_msg
 from ..exports import CSV_ENCODING, no_formulas, put_number, sheet_text
 from ..outputs import atomic_file, atomic_path, spreadsheet_text
+from ..outputs import format_of as outputs_format_of
 from .findings import CHECKS, VERDICTS
 
 __all__ = ["COLUMNS", "FORMATS", "flat_row", "format_of", "summary", "write_findings"]
@@ -106,15 +106,13 @@ def summary(findings: Iterable[Mapping[str, Any]]) -> Counter:
 
 
 def format_of(path: Path, fmt: str | None = None) -> str:
-    """The output format: ``fmt`` if given, else the file's suffix.
+    """The output format: ``fmt`` if given, else the file's suffix (the rule of
+    :func:`chanjia_nlp.outputs.format_of`, shared by every command that writes files).
 
     Raises:
         ConfigError: neither names one of :data:`FORMATS`.
     """
-    chosen = (fmt or path.suffix.lstrip(".")).lower()
-    if chosen not in FORMATS:
-        raise ConfigError(value_invalid_msg("format", chosen or str(path), FORMATS) + " Name the file .xlsx, .csv or .jsonl.")
-    return chosen
+    return outputs_format_of(path, fmt, formats=FORMATS)
 
 
 def _ordered(findings: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:

@@ -5,17 +5,122 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..errors import DocumentError
+from ..errors import ConfigError, DocumentError
+from ..logs import get_logger
+from ..outputs import escape_name, shown_name, visible
 from .copies import find_copies
 from .internal import internal_checks
 from .figures import validate_tolerance
 from .matching import check_ledger
 
-__all__ = ["database_records", "read_ledgers", "read_records", "run_checks", "save_findings"]
+__all__ = [
+    "FAILING", "Checked", "check_into", "database_records", "read_ledgers", "read_records", "run_checks",
+    "save_findings",
+]
+
+#: Ledger verdicts a ledger row must not have (``chanjia check`` exits 3 on them).
+FAILING = ("inconsistent", "unsupported")
+_log = get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """What :func:`check_into` did: the findings, the ledgers that could not be read, and where
+    the findings went (``database`` as a person may see it: a URL without its password)."""
+
+    findings: list[dict[str, Any]]
+    unreadable: list[str]
+    out: Path | None = None
+    database: str | None = None
+
+    @property
+    def failing(self) -> int:
+        """Ledger rows whose verdict is one of :data:`FAILING`."""
+        return sum(1 for f in self.findings if f.get("check") == "ledger" and f.get("verdict") in FAILING)
+
+    def destinations(self) -> str:
+        """``findings.xlsx and chanjia.sqlite``, or nothing when the findings went nowhere."""
+        return " and ".join(str(where) for where in (self.out, self.database) if where is not None)
+
+
+def check_into(
+    ledgers: Sequence[str | Path],
+    *,
+    db: str | None = None,
+    schema: str | None = None,
+    records: str | Path | None = None,
+    mapping: str | Path | None = None,
+    period: str | None = None,
+    out: str | Path | None = None,
+    fmt: str | None = None,
+    money_tolerance: Decimal = Decimal("0.005"),
+    internal: bool = True,
+    copies: bool = True,
+    command: str | None = None,
+    warn: Callable[[str], Any] | None = None,
+) -> Checked:
+    """What ``chanjia check`` does, in one call: read the ledgers, the claims (from the JSONL file
+    ``records`` or the database ``db``), run every check (:func:`run_checks`), write the findings
+    to ``out`` (XLSX, CSV or JSONL by ``fmt`` or the suffix) and store them in ``db``.
+
+    A ledger that cannot be read is told (``error: …`` to ``warn``) and listed in
+    :attr:`Checked.unreadable`; the others are checked. ``warn`` gets each line worth telling a
+    person (default: the ``chanjia_nlp.crosscheck.run`` logger).
+
+    Raises:
+        ConfigError: both or neither of ``db`` and ``records``; a bad format, mapping or tolerance.
+        StoreError: the database cannot be read or refuses the findings.
+        OutputError: ``out`` cannot be written.
+        DocumentError: ``records`` cannot be read.
+    """
+    from .export import format_of, write_findings
+
+    tell = warn or (lambda line: _log.warning(line.removeprefix("warning: ")))
+    if (db is None) == (records is None):
+        raise ConfigError("give one source of claims: a database (--db chanjia.sqlite) or records (--records x.jsonl)")
+    chosen = format_of(Path(out), fmt) if out is not None else None
+    unreadable: list[str] = []
+
+    def failed(path: str, message: str) -> None:  # one line, and the other ledgers are checked
+        unreadable.append(path)
+        tell(f"error: {shown_name(path)}: {visible(message)}")
+
+    rows, warnings = read_ledgers(ledgers, mapping=mapping, on_error=failed, period=period)
+    for warning in warnings:
+        tell(f"warning: {visible(escape_name(warning))}")
+    if records is not None:
+        claims, skipped = read_records(records)
+        if skipped:
+            lines = ("1 line is not a JSON record and was" if skipped == 1
+                     else f"{skipped} lines are not JSON records and were")
+            tell(f"warning: {records}: {lines} skipped")
+    else:
+        claims = database_records(db or "", schema=schema)
+    if copies and not any(r.get("type") == "document" and r.get("text") for r in claims):
+        tell("warning: the records carry no document text, so copied text was not looked for; "
+             "extract the reports again with this version of chanjia")
+    found = run_checks(rows, claims, money_tolerance=money_tolerance, internal=internal, copies=copies)
+    if out is not None:  # first: a database that refuses the findings (read-only) must not lose the file
+        documents = {r.get("doc_id"): r.get("text") for r in claims if r.get("type") == "document"}
+        write_findings(found, out, fmt=chosen, documents=documents)
+    if db is not None:
+        save_findings(db, found, schema=schema, command=command,
+                      ledgers=[escape_name(str(path)) for path in ledgers if str(path) not in unreadable])
+    return Checked(found, unreadable, Path(out) if out is not None else None, _shown(db) if db is not None else None)
+
+
+def _shown(db: str) -> str:
+    """The database as the user may see it: a URL without its password."""
+    if "://" not in db:
+        return db
+    from sqlalchemy.engine import make_url
+
+    return make_url(db).render_as_string(hide_password=True)
 
 
 def read_records(path: str | Path) -> tuple[list[dict[str, Any]], int]:

@@ -18,6 +18,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from ..cli_common import output_options
 from ..exports import CSV_ENCODING, no_formulas, put_number, sheet_text, write_parquet
 from ..outputs import atomic_file, atomic_path, spreadsheet_text
 from .database import LEVELS, TARGETS
@@ -39,6 +40,7 @@ _DONE = {"confirm": "confirmed", "correct": "corrected"}
 #: The Parquet types of the claims' columns that are not text (see :mod:`chanjia_nlp.exports`).
 CLAIM_INTEGERS = ("start", "end", "parent")
 CLAIM_BOOLEANS = ("target", "repeated", "damaged")
+OUT_HELP = "Write here (.csv, .jsonl, .xlsx, .parquet) instead of standard output."
 #: Table width when the output is a file or a pipe, not a terminal: wide enough not to fold.
 WIDE = 160
 
@@ -68,8 +70,7 @@ def db_options(command: Callable[..., Any]) -> Callable[..., Any]:
     help="Targets (figures planned or aimed at: 力争, 计划 …): keep them beside what was achieved, leave them out "
     "(to add figures up), or list only them.",
 )
-@click.option("--format", "fmt", type=click.Choice(CLAIM_FORMATS), help="Default: from the --out suffix, else table.")
-@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of standard output.")
+@output_options(CLAIM_FORMATS, default="table", out_help=OUT_HELP)
 def claims(
     db: str, schema: str | None, indicator: str | None, subject: str | None, subject_exact: bool,
     period: str | None, level: str | None, targets: str, fmt: str | None, out: Path | None,
@@ -92,9 +93,6 @@ def claims(
         chanjia claims --period 2023 --targets only
         chanjia claims --subject 惠山区 --out claims.xlsx
     """
-    fmt = fmt or _format_from(out)
-    if fmt in ("xlsx", "parquet") and out is None:
-        raise click.UsageError(f"--format {fmt} writes a file; give --out FILE.{fmt}")
     with open_store(db, schema=schema, create=False) as st:
         frame = st.claims(
             indicator=indicator, subject=subject, period=period, level=level, targets=targets, subject_exact=subject_exact
@@ -177,11 +175,6 @@ def stats(db: str, schema: str | None, fmt: str, top: int) -> None:
         for row in numbers["findings"]:
             table.add_row(row["check"], row["verdict"], str(row["findings"]))
         console.print(table)
-
-
-def _format_from(out: Path | None) -> str:
-    suffix = out.suffix.lower().lstrip(".") if out is not None else ""
-    return suffix if suffix in ("csv", "jsonl", "xlsx", "parquet") else "table"
 
 
 @contextmanager
@@ -283,8 +276,7 @@ TABLE_SHOWN = ("region", "indicator", "year", "target", "text", "value", "scope"
     "--targets", type=click.Choice(TARGETS), default="include", show_default=True,
     help="Rows of targets (planned, 力争/计划) beside the achieved ones, without them, or only them.",
 )
-@click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), help="Default: from the --out suffix, else table.")
-@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of standard output.")
+@output_options(TABLE_FORMATS, default="table", out_help=OUT_HELP)
 def table(
     db: str, schema: str | None, by: str, indicator: str | None, year: str | None, subject: str | None,
     targets: str, fmt: str | None, out: Path | None,
@@ -302,9 +294,6 @@ def table(
         chanjia table --by district
         chanjia table --by city --year 2022 --out table.xlsx
     """
-    fmt = fmt or _table_format_from(out)
-    if fmt in ("xlsx", "parquet") and out is None:
-        raise click.UsageError(f"--format {fmt} writes a file; give --out FILE.{fmt}")
     with open_store(db, schema=schema, create=False) as st:
         frame = st.table(by=by, indicator=indicator, year=year, subject=subject, targets=targets)
     if fmt == "xlsx" and out is not None:  # out was required above
@@ -336,11 +325,6 @@ def table(
         else:
             for row in frame.to_dict("records"):
                 stream.write(json.dumps(row, ensure_ascii=False, default=_json_value) + "\n")
-
-
-def _table_format_from(out: Path | None) -> str:
-    suffix = out.suffix.lower().lstrip(".") if out is not None else ""
-    return suffix if suffix in TABLE_FORMATS else "table"
 
 
 def _json_value(value: Any) -> Any:
