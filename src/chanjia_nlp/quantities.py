@@ -355,6 +355,8 @@ def _shared(q: Quantity, text: str, norm: str, floor: int) -> Iterator[Quantity]
     before = norm[m.start() - 1] if m.start() > 0 else "\n"
     if not "\u4e00" <= before <= "\u9fff" or before == "第":
         return  # the list opens a line or follows a figure (item numbers, a longer number) or is ordinal (第1、2批)
+    if q.value is None:
+        return
     try:
         scale = q.value / Decimal(q.number_text)
     except (ArithmeticError, ValueError):
