@@ -188,37 +188,31 @@ TRUSTED_PERIOD_RULES = frozenset({"year_heading_paragraph", "year_in_headline"})
 class IndicatorModel:
     """A trained scorer: shared candidate weights, per-indicator context weights and biases.
 
-    Stored sparse (feature → the classes it weighs); scored dense: one row of a NumPy matrix per
-    context feature, summed for the features a figure has (the hot path of the learned binder).
+    Stored and scored sparse (feature → the classes it weighs): a figure's score per class is the
+    sum, in the order of its features, of the weights its context features carry for that class,
+    plus the shared weights of each candidate's features. Plain Python: a figure has a few dozen
+    context features, each weighing a few classes, so the sums cost less than importing NumPy.
     """
 
     classes: tuple[str, ...]
     shared: dict[str, float]
-    context: dict[str, tuple[tuple[int, float], ...]]  # feature → ((class index, weight), …)
+    context: dict[str, Sequence[Sequence[Any]]]  # feature → ((class index, weight), …)
     meta: dict[str, Any] = field(default_factory=dict)
-    _rows: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
-    _matrix: Any = field(default=None, init=False, repr=False, compare=False)
-    _misfits: dict[tuple[bool, ...], Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        import numpy as np
-
-        rows = {f: i for i, f in enumerate(self.context)}
-        matrix = np.zeros((len(rows) + 1, len(self.classes)))  # the last row: no feature, all zero
-        for f, i in rows.items():
-            for ci, w in self.context[f]:
-                matrix[i, ci] = w
-        object.__setattr__(self, "_rows", rows)
-        object.__setattr__(self, "_matrix", matrix)
-
-    def scores(self, xfeats: Sequence[str], cands: dict[str, list[str]], kinds_ok: Sequence[bool]) -> Any:
-        """A score per class (a NumPy vector): context weights, shared weights of each
-        candidate's features, and the learned cost of an indicator whose kinds do not take the
-        figure's (``knf``)."""
-        rows = self._rows
-        none = len(rows)
-        scores = self._matrix[[rows.get(f, none) for f in xfeats]].sum(axis=0)
-        scores += self._misfit(tuple(kinds_ok))
+    def scores(self, xfeats: Sequence[str], cands: dict[str, list[str]], kinds_ok: Sequence[bool]) -> list[float]:
+        """A score per class: context weights, shared weights of each candidate's features, and
+        the learned cost of an indicator whose kinds do not take the figure's (``knf``)."""
+        scores = [0.0] * len(self.classes)
+        context = self.context
+        for f in xfeats:
+            row = context.get(f)
+            if row is not None:
+                for ci, w in row:
+                    scores[ci] += w
+        misfit = self.shared.get("knf", 0.0)
+        for ci, ok in enumerate(kinds_ok):
+            if not ok:
+                scores[ci] += misfit
         index = self._index
         shared = self.shared
         for ident, feats in cands.items():
@@ -227,20 +221,10 @@ class IndicatorModel:
                 scores[ci] += sum(shared.get(f, 0.0) for f in feats)
         return scores
 
-    def _misfit(self, kinds_ok: tuple[bool, ...]) -> Any:
-        """The learned cost of each class whose kinds do not take the figure's, as a vector."""
-        cache = self._misfits
-        found = cache.get(kinds_ok)
-        if found is None:
-            import numpy as np
-
-            misfit = self.shared.get("knf", 0.0)
-            found = cache[kinds_ok] = np.array([0.0 if ok else misfit for ok in kinds_ok])
-        return found
-
     def best(self, xfeats: Sequence[str], cands: dict[str, list[str]], kinds_ok: Sequence[bool]) -> str:
         """The class with the highest score (the first on ties)."""
-        return self.classes[int(self.scores(xfeats, cands, kinds_ok).argmax())]
+        scores = self.scores(xfeats, cands, kinds_ok)
+        return self.classes[max(range(len(scores)), key=scores.__getitem__)]
 
     @property
     def _index(self) -> dict[str, int]:
@@ -259,7 +243,7 @@ class IndicatorModel:
         return cls(
             tuple(data["classes"]),
             {k: float(v) for k, v in data["shared"].items()},
-            {k: tuple((int(ci), float(w)) for ci, w in v) for k, v in data["context"].items()},
+            dict(data["context"]),  # [[class index, weight], …] as JSON has them: read as they are
             dict(data.get("meta") or {}),
         )
 
