@@ -104,3 +104,25 @@ def test_scoring_imports_no_numpy():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           env={"PYTHONPATH": str(ROOT / "src"), "PATH": ""})
     assert done.stdout.strip() == "[]"
+
+
+def test_a_model_saved_in_format_1_reads_as_the_shipped_one(tmp_path):
+    import gzip
+    import json
+
+    from chanjia_nlp.claims.model import BinderModel
+
+    model = default_model()
+    assert model is not None
+    data = model.to_json()
+    data["format"] = 1
+    data["indicator"]["context"] = {k: [[ci, w] for ci, w in v] for k, v in model.indicator.rows().items()}
+    path = tmp_path / "format1.json.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        json.dump(data, f)
+    old = BinderModel.load(path)
+    assert old.to_json() == model.to_json()
+    assert {k: tuple(map(tuple, v)) for k, v in old.indicator.rows().items()} == model.indicator.rows()
+    features = ["u=家", "k=count", "bias", "l1=每", "a=职工书屋", "no such feature"]
+    assert old.indicator.scores(features, {}, [True] * len(model.indicator.classes)) == model.indicator.scores(
+        features, {}, [True] * len(model.indicator.classes))

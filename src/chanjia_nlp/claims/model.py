@@ -43,7 +43,12 @@ from .indicator import clause_cues
 __all__ = ["BinderModel", "BinderScorer", "DomainModel", "IndicatorModel", "Ranker", "candidate_features", "context_features", "default_model"]
 
 MODEL_FILE = "binder-model.json.gz"
-FORMAT = 1
+#: The saved model's format: 2 writes each context feature's weights as one string,
+#: ``"class:weight class:weight …"``, read when a figure first has the feature (most of the
+#: eight thousand never occur in a document, and JSON numbers were the slowest part of loading);
+#: 1 wrote them as ``[[class, weight], …]`` and is still read.
+FORMAT = 2
+FORMATS = (1, 2)
 
 #: Words of economic statistics: a document or paragraph full of them reports the economy, not
 #: union work (地区生产总值, 社会消费品零售总额 …). Counted per document and per paragraph.
@@ -198,17 +203,24 @@ class IndicatorModel:
     shared: dict[str, float]
     context: dict[str, Sequence[Sequence[Any]]]  # feature → ((class index, weight), …)
     meta: dict[str, Any] = field(default_factory=dict)
+    #: Rows not read yet, as format 2 saves them (``"class:weight …"``); moved to ``context`` on first use.
+    packed: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def scores(self, xfeats: Sequence[str], cands: dict[str, list[str]], kinds_ok: Sequence[bool]) -> list[float]:
         """A score per class: context weights, shared weights of each candidate's features, and
         the learned cost of an indicator whose kinds do not take the figure's (``knf``)."""
         scores = [0.0] * len(self.classes)
         context = self.context
+        packed = self.packed
         for f in xfeats:
             row = context.get(f)
-            if row is not None:
-                for ci, w in row:
-                    scores[ci] += w
+            if row is None:
+                text = packed.get(f)
+                if text is None:
+                    continue
+                row = context[f] = _unpack(text)
+            for ci, w in row:
+                scores[ci] += w
         misfit = self.shared.get("knf", 0.0)
         for ci, ok in enumerate(kinds_ok):
             if not ok:
@@ -230,22 +242,35 @@ class IndicatorModel:
     def _index(self) -> dict[str, int]:
         return _class_index(self.classes)
 
+    def rows(self) -> dict[str, Sequence[Sequence[Any]]]:
+        """Every context feature's ((class index, weight), …), read or not."""
+        return {**{k: _unpack(v) for k, v in self.packed.items() if k not in self.context}, **self.context}
+
     def to_json(self) -> dict[str, Any]:
         return {
             "classes": list(self.classes),
             "shared": {k: round(v, 5) for k, v in sorted(self.shared.items())},
-            "context": {k: [[ci, round(w, 5)] for ci, w in v] for k, v in sorted(self.context.items())},
+            "context": {k: " ".join(f"{ci}:{round(w, 5)!r}" for ci, w in v) for k, v in sorted(self.rows().items())},
             "meta": self.meta,
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> IndicatorModel:
+    def from_json(cls, data: dict[str, Any], version: int = FORMAT) -> IndicatorModel:
+        context, packed = ({}, dict(data["context"])) if version >= 2 else (dict(data["context"]), {})
+        if not all(isinstance(v, str if version >= 2 else list) for v in data["context"].values()):
+            raise ValueError(f"context weights that are not format {version}'s")
         return cls(
             tuple(data["classes"]),
             {k: float(v) for k, v in data["shared"].items()},
-            dict(data["context"]),  # [[class index, weight], …] as JSON has them: read as they are
+            context,  # format 1: [[class index, weight], …] as JSON has them, read as they are
             dict(data.get("meta") or {}),
+            packed,
         )
+
+
+def _unpack(text: str) -> tuple[tuple[int, float], ...]:
+    """``"3:0.15398 25:-0.0278"`` → ((3, 0.15398), (25, -0.0278)): the same floats JSON numbers give."""
+    return tuple((int(ci), float(w)) for ci, _, w in (pair.partition(":") for pair in text.split()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,11 +348,11 @@ class BinderModel:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> BinderModel:
-        if data.get("format") != FORMAT:
-            raise ConfigError(f"binder model format {data.get('format')!r} is not {FORMAT}; retrain it "
+        if data.get("format") not in FORMATS:
+            raise ConfigError(f"binder model format {data.get('format')!r} is not {' or '.join(map(str, FORMATS))}; retrain it "
                               "(python scripts/train_binder.py) or reinstall chanjia_nlp")
         return cls(
-            IndicatorModel.from_json(data["indicator"]),
+            IndicatorModel.from_json(data["indicator"], data["format"]),
             Ranker.from_json(data["subject"]) if data.get("subject") else None,
             Ranker.from_json(data["period"]) if data.get("period") else None,
             DomainModel.from_json(data["domain"]) if data.get("domain") else None,
