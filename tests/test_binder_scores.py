@@ -5,6 +5,7 @@ checkout. NumPy is only this test's reference; the package does not import it to
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -102,7 +103,7 @@ def test_scoring_imports_no_numpy():
             "p.extract('2023年，惠山区总工会新增省级试点单位25家，发放送温暖资金620余万元。'); "
             "print(sorted(m for m in ('numpy', 'scipy', 'sklearn') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          env={"PYTHONPATH": str(ROOT / "src"), "PATH": ""})
+                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
     assert done.stdout.strip() == "[]"
 
 

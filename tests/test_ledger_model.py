@@ -7,6 +7,7 @@ from the order NumPy's quicksort left equal scores in)."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -91,5 +92,5 @@ def test_a_check_of_a_ledger_imports_no_scikit_learn():
             "print(map_indicator('职工思想道德教育课堂开课', kind='count', unit='场次').method, "
             "sorted(m for m in ('numpy', 'scipy', 'sklearn') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          env={"PYTHONPATH": str(ROOT / "src"), "PATH": ""})
+                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
     assert done.stdout.strip() == "model []"

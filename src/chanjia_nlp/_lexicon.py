@@ -8,6 +8,9 @@ validates every row, and returns frozen objects, so callers cannot patch shared 
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -354,18 +357,60 @@ INDICATOR_KINDS = KINDS | {"score", "rank"}
 def read_yaml(name: str) -> Any:
     """A lexicon YAML file parsed once per process (again when the file changes), with libyaml's
     C loader where PyYAML has it (ten times faster than the pure-Python one on
-    ``indicators.yaml``). Callers must not change what it returns."""
+    ``indicators.yaml``), and kept as JSON in the user's cache, under the SHA-256 of the file's
+    bytes, so that the next process reads it without importing PyYAML (see :func:`cache_dir`).
+    Callers must not change what it returns."""
     path = lexicon_path(name)
     stat = path.stat()
     return _parsed_yaml(str(path), stat.st_mtime_ns, stat.st_size)
 
 
+def cache_dir() -> Path | None:
+    """Where parsed lexicons are kept between processes: ``$CHANJIA_CACHE_DIR``, else
+    ``chanjia_nlp`` in ``$XDG_CACHE_HOME`` (``~/.cache``); ``None`` when ``CHANJIA_CACHE_DIR`` is
+    set empty (no cache)."""
+    configured = os.environ.get("CHANJIA_CACHE_DIR")
+    if configured is not None:
+        return Path(configured) if configured else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "chanjia_nlp"
+
+
 @functools.lru_cache(maxsize=32)
 def _parsed_yaml(path: str, mtime_ns: int, size: int) -> object:
+    raw = Path(path).read_bytes()
+    folder = cache_dir()
+    cached = None
+    if folder is not None:
+        cached = folder / f"{Path(path).stem}.{hashlib.sha256(raw).hexdigest()[:32]}.json"
+        try:
+            return json.loads(cached.read_bytes())
+        except (OSError, ValueError):
+            pass  # not cached yet (or unreadable): parse the YAML
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (a safe loader)
+    data = yaml.load(raw.decode("utf-8"), Loader=loader)  # noqa: S506 (a safe loader)
+    if cached is not None:
+        _keep(cached, data)
+    return data
+
+
+def _keep(path: Path, data: object) -> None:
+    """Write ``data`` to ``path`` as JSON when JSON gives it back unchanged (YAML dates, sets or
+    number keys would not come back the same: those files are parsed every time). Written to a
+    temporary name and renamed, so a reader never sees half a file; a cache that cannot be
+    written (read-only home) is skipped."""
+    try:
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        if json.loads(text) != data:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except (OSError, TypeError, ValueError):
+        pass
 
 
 @functools.cache
