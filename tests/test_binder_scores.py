@@ -35,10 +35,11 @@ def _dense(model: IndicatorModel):
     """The former scorer: one row of a dense matrix per context feature (the last row all zero,
     for a feature the model does not know), summed with NumPy, then the misfit vector and the
     candidates' shared weights added."""
-    rows = {f: i for i, f in enumerate(model.context)}
+    context = model.rows()
+    rows = {f: i for i, f in enumerate(context)}
     matrix = np.zeros((len(rows) + 1, len(model.classes)))
     for f, i in rows.items():
-        for ci, w in model.context[f]:
+        for ci, w in context[f]:
             matrix[i, ci] = w
     index = {c: i for i, c in enumerate(model.classes)}
     misfit = model.shared.get("knf", 0.0)

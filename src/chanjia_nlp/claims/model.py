@@ -43,8 +43,9 @@ from .indicator import clause_cues
 __all__ = ["BinderModel", "BinderScorer", "DomainModel", "IndicatorModel", "Ranker", "candidate_features", "context_features", "default_model"]
 
 MODEL_FILE = "binder-model.json.gz"
+_UNSEEN: Any = object()
 #: The saved model's format: 2 writes each context feature's weights as one string,
-#: ``"class:weight class:weight …"``, read when a figure first has the feature (most of the
+#: ``"class weight class weight …"``, read when a figure first has the feature (most of the
 #: eight thousand never occur in a document, and JSON numbers were the slowest part of loading);
 #: 1 wrote them as ``[[class, weight], …]`` and is still read.
 FORMAT = 2
@@ -193,34 +194,38 @@ TRUSTED_PERIOD_RULES = frozenset({"year_heading_paragraph", "year_in_headline"})
 class IndicatorModel:
     """A trained scorer: shared candidate weights, per-indicator context weights and biases.
 
-    Stored and scored sparse (feature → the classes it weighs): a figure's score per class is the
-    sum, in the order of its features, of the weights its context features carry for that class,
-    plus the shared weights of each candidate's features. Plain Python: a figure has a few dozen
-    context features, each weighing a few classes, so the sums cost less than importing NumPy.
+    Stored sparse (feature → the classes it weighs): a figure's score per class is the sum, in
+    the order of its features, of the weights its context features carry for that class, plus the
+    shared weights of each candidate's features. Plain Python: a figure has about thirty context
+    features weighing nine classes each on average, so this costs tens of microseconds a figure,
+    less per run than importing NumPy. A feature's row is read from its string (format 2) when
+    first met.
     """
 
     classes: tuple[str, ...]
     shared: dict[str, float]
     context: dict[str, Sequence[Sequence[Any]]]  # feature → ((class index, weight), …)
     meta: dict[str, Any] = field(default_factory=dict)
-    #: Rows not read yet, as format 2 saves them (``"class:weight …"``); moved to ``context`` on first use.
+    #: Rows not read yet, as format 2 saves them (``"class weight …"``).
     packed: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    #: Each context feature met so far: its ((class index, weight), …), or None.
+    _seen: dict[str, Sequence[Sequence[Any]] | None] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def scores(self, xfeats: Sequence[str], cands: dict[str, list[str]], kinds_ok: Sequence[bool]) -> list[float]:
         """A score per class: context weights, shared weights of each candidate's features, and
-        the learned cost of an indicator whose kinds do not take the figure's (``knf``)."""
+        the learned cost of an indicator whose kinds do not take the figure's (``knf``).
+
+        Each class's context weights are added in the order of the features: the order of the
+        dense NumPy sum this replaced, so the scores are the same floats."""
         scores = [0.0] * len(self.classes)
-        context = self.context
-        packed = self.packed
+        seen = self._seen
         for f in xfeats:
-            row = context.get(f)
-            if row is None:
-                text = packed.get(f)
-                if text is None:
-                    continue
-                row = context[f] = _unpack(text)
-            for ci, w in row:
-                scores[ci] += w
+            row = seen.get(f, _UNSEEN)
+            if row is _UNSEEN:
+                row = seen[f] = self._row(f)
+            if row is not None:
+                for ci, w in row:
+                    scores[ci] += w
         misfit = self.shared.get("knf", 0.0)
         for ci, ok in enumerate(kinds_ok):
             if not ok:
@@ -242,6 +247,13 @@ class IndicatorModel:
     def _index(self) -> dict[str, int]:
         return _class_index(self.classes)
 
+    def _row(self, feature: str) -> Sequence[Sequence[Any]] | None:
+        row = self.context.get(feature)
+        if row is None:
+            text = self.packed.get(feature)
+            return _unpack(text) if text is not None else None
+        return row
+
     def rows(self) -> dict[str, Sequence[Sequence[Any]]]:
         """Every context feature's ((class index, weight), …), read or not."""
         return {**{k: _unpack(v) for k, v in self.packed.items() if k not in self.context}, **self.context}
@@ -250,7 +262,7 @@ class IndicatorModel:
         return {
             "classes": list(self.classes),
             "shared": {k: round(v, 5) for k, v in sorted(self.shared.items())},
-            "context": {k: " ".join(f"{ci}:{round(w, 5)!r}" for ci, w in v) for k, v in sorted(self.rows().items())},
+            "context": {k: " ".join(f"{ci} {round(w, 5)!r}" for ci, w in v) for k, v in sorted(self.rows().items())},
             "meta": self.meta,
         }
 
@@ -269,8 +281,9 @@ class IndicatorModel:
 
 
 def _unpack(text: str) -> tuple[tuple[int, float], ...]:
-    """``"3:0.15398 25:-0.0278"`` → ((3, 0.15398), (25, -0.0278)): the same floats JSON numbers give."""
-    return tuple((int(ci), float(w)) for ci, _, w in (pair.partition(":") for pair in text.split()))
+    """``"3 0.15398 25 -0.0278"`` → ((3, 0.15398), (25, -0.0278)): the same floats JSON numbers give."""
+    parts = text.split()
+    return tuple(zip(map(int, parts[::2]), map(float, parts[1::2])))
 
 
 @dataclass(frozen=True, slots=True)
