@@ -61,14 +61,9 @@ def lexicon_path(name: str) -> Path:
 
 def read_lines(name: str) -> tuple[tuple[int, str], ...]:
     """Non-blank, non-comment lines of a lexicon file with their line numbers."""
-    path = lexicon_path(name)
-    out = []
-    with path.open(encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            line = line.rstrip("\n")
-            if line.strip() and not line.lstrip().startswith("#"):
-                out.append((number, line))
-    return tuple(out)
+    with lexicon_path(name).open(encoding="utf-8") as f:  # newlines translated, as when reading line by line
+        lines = f.read().split("\n")
+    return tuple((n, line) for n, line in enumerate(lines, 1) if line.strip() and not line.lstrip().startswith("#"))
 
 
 @functools.cache
@@ -280,7 +275,7 @@ def literal_regex(words: Iterable[str], *, searched: bool = False) -> str:
     if not trie:
         return "(?!)"  # matches nothing
     if searched and "" not in trie:
-        return "(?:" + "|".join(re.escape(c) + _trie_regex(child) for c, child in sorted(trie.items())) + ")"
+        return "(?:" + "|".join(_escape(c) + _trie_regex(child) for c, child in sorted(trie.items())) + ")"
     return _trie_regex(trie)
 
 
@@ -288,10 +283,11 @@ def _trie_regex(node: dict) -> str:
     # Words that end at one character (leaves) share one character class, and a node with many
     # branches is guarded by the class of their first characters: `re` tries the branches of an
     # alternation one at a time, while a class is one table lookup (4% of extract()'s work).
-    leaves = sorted(char for char, child in node.items() if char and child == {"": {}})
-    branches = [re.escape(c) + _trie_regex(child) for c, child in sorted(node.items()) if c and c not in leaves]
+    items = sorted(node.items())
+    leaves = [char for char, child in items if char and child == _LEAF]
+    branches = [(c if c not in _SPECIAL else re.escape(c)) + _trie_regex(child) for c, child in items if c and child != _LEAF]
     if leaves:
-        branches.insert(0, re.escape(leaves[0]) if len(leaves) == 1 else _char_class(leaves))
+        branches.insert(0, _escape(leaves[0]) if len(leaves) == 1 else _char_class(leaves))
     if not branches:
         return ""
     optional = "?" if "" in node else ""
@@ -300,6 +296,16 @@ def _trie_regex(node: dict) -> str:
         return body + optional if not optional or leaves else f"(?:{body})?"  # leaves: one character or class
     guard = f"(?={_char_class(sorted(c for c in node if c))})" if len(branches) > _GUARD_BRANCHES else ""
     return f"(?:{guard}(?:{'|'.join(branches)}))" + optional if guard else f"(?:{'|'.join(branches)}){optional}"
+
+
+_LEAF: dict = {"": {}}  # the node after a word's last character, when no longer word goes on
+#: The characters ``re.escape`` escapes (any other is itself in a pattern): one set lookup a
+#: character instead of a call, for the thousands of characters of the alias lexicon.
+_SPECIAL = frozenset("()[]{}?*+-|^$\\.&~# \t\n\r\v\f")
+
+
+def _escape(char: str) -> str:
+    return re.escape(char) if char in _SPECIAL else char
 
 
 _GUARD_BRANCHES = 4  # more branches than this: check the first character against a class first
