@@ -1211,7 +1211,7 @@ def _copy(conn: Connection, table: Any, columns: tuple[str, ...], rows: list[dic
     from sqlalchemy import JSON
     from sqlalchemy.exc import DBAPIError, StatementError
 
-    from .connect import _dumps
+    from .connect import json_text
     from .schema import ExactDecimal
 
     dialect = conn.dialect
@@ -1219,7 +1219,7 @@ def _copy(conn: Connection, table: Any, columns: tuple[str, ...], rows: list[dic
     for name in columns:
         kind = table.c[name].type
         if isinstance(kind, JSON):
-            convert.append(_dumps)
+            convert.append(json_text)
         elif isinstance(kind, ExactDecimal):
             convert.append(lambda value, kind=kind: kind.process_bind_param(value, dialect))
         else:
