@@ -43,7 +43,6 @@ from .indicator import clause_cues
 __all__ = ["BinderModel", "BinderScorer", "DomainModel", "IndicatorModel", "Ranker", "candidate_features", "context_features", "default_model"]
 
 MODEL_FILE = "binder-model.json.gz"
-_UNSEEN: Any = object()
 #: The saved model's format: 2 writes each context feature's weights as one string,
 #: ``"class weight class weight …"``, read when a figure first has the feature (most of the
 #: eight thousand never occur in a document, and JSON numbers were the slowest part of loading);
@@ -208,8 +207,8 @@ class IndicatorModel:
     meta: dict[str, Any] = field(default_factory=dict)
     #: Rows not read yet, as format 2 saves them (``"class weight …"``).
     packed: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
-    #: Each context feature met so far: its ((class index, weight), …), or None.
-    _seen: dict[str, Sequence[Sequence[Any]] | None] = field(default_factory=dict, init=False, repr=False, compare=False)
+    #: Each context feature the model weighs, once met: its ((class index, weight), …).
+    _seen: dict[str, Sequence[Sequence[Any]]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def scores(self, xfeats: Sequence[str], cands: dict[str, list[str]], kinds_ok: Sequence[bool]) -> list[float]:
         """A score per class: context weights, shared weights of each candidate's features, and
@@ -220,12 +219,14 @@ class IndicatorModel:
         scores = [0.0] * len(self.classes)
         seen = self._seen
         for f in xfeats:
-            row = seen.get(f, _UNSEEN)
-            if row is _UNSEEN:
-                row = seen[f] = self._row(f)
-            if row is not None:
-                for ci, w in row:
-                    scores[ci] += w
+            row = seen.get(f)
+            if row is None:
+                row = self._row(f)
+                if row is None:
+                    continue  # a feature the model does not weigh (not kept: their number has no bound)
+                seen[f] = row
+            for ci, w in row:
+                scores[ci] += w
         misfit = self.shared.get("knf", 0.0)
         for ci, ok in enumerate(kinds_ok):
             if not ok:
