@@ -14,9 +14,24 @@ from chanjia_nlp.store import database as store_database
 from .test_store import _synthetic, corpus, db, in_store_order, moved, snapshot, target  # noqa: F401  (fixtures)
 
 
-def test_a_batch_stores_what_writing_one_by_one_stores(db, corpus):
+def _copies(monkeypatch) -> list[str]:
+    """The tables record rows were copied into (PostgreSQL writes them with COPY, which runs on
+    psycopg's cursor, past SQLAlchemy's statement events)."""
+    tables: list[str] = []
+    real = store_database._copy
+
+    def recording(conn, table, columns, rows):
+        tables.append(table.name)
+        return real(conn, table, columns, rows)
+
+    monkeypatch.setattr(store_database, "_copy", recording)
+    return tables
+
+
+def test_a_batch_stores_what_writing_one_by_one_stores(db, corpus, monkeypatch):
     run_id = db.begin_run(command="chanjia extract corpus/", extractor_version=chanjia_nlp.__version__)
     statements: list[str] = []
+    copies = _copies(monkeypatch)
     listen = lambda conn, cursor, statement, *rest: statements.append(statement.split("(")[0].strip())  # noqa: E731
     event.listen(db.engine, "before_cursor_execute", listen)
     try:
@@ -25,7 +40,9 @@ def test_a_batch_stores_what_writing_one_by_one_stores(db, corpus):
         event.remove(db.engine, "before_cursor_execute", listen)
     assert answers == ["inserted"] * len(corpus)
     assert list(db.records()) == in_store_order(corpus)
-    assert statements.count("INSERT INTO quantities") == 1  # one multi-row insert for the whole batch
+    # one insert for the whole batch: a multi-row INSERT on SQLite, a COPY on PostgreSQL
+    assert statements.count("INSERT INTO quantities") + copies.count("quantities") == 1
+    assert copies == ([] if db.engine.dialect.name == "sqlite" else ["quantities", "programmes", "entities"])
     again = db.write_documents([(doc, records, None) for doc, records in corpus], run_id)
     assert again == ["unchanged"] * len(corpus)
 
@@ -82,6 +99,15 @@ def test_a_failed_batch_commits_nothing_then_each_document_is_retried_alone(db, 
         return alone(self, items, run)
 
     monkeypatch.setattr(store_database.Store, "_write_alone", retried_alone)
+    real_copy = store_database._copy
+
+    def copy_failing_once(conn, table, columns, rows):  # PostgreSQL: the COPY into entities fails
+        if table.name == "entities" and failures["left"]:
+            failures["left"] -= 1
+            conn.exec_driver_sql("SELECT * FROM no_such_table")  # a real database error
+        return real_copy(conn, table, columns, rows)
+
+    monkeypatch.setattr(store_database, "_copy", copy_failing_once)
     event.listen(db.engine, "before_cursor_execute", fail_once, retval=True)
     try:
         answers = db.write_documents([(doc, records, None) for doc, records in corpus], run_id)
@@ -144,3 +170,41 @@ def test_deciding_what_to_skip_costs_one_query_per_group_of_files(target, tmp_pa
     groups = -(-100 // runner.SKIP_LOOKAHEAD)
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) == groups  # one SELECT per group of files, not one per file
+
+
+def test_copy_stores_on_postgresql_what_inserts_store(corpus, monkeypatch):
+    """Record rows copied (COPY … FROM STDIN) are the rows the inserts stored, to the text of each
+    JSON value and the scale of each decimal: the corpus written both ways, every column as text."""
+    from .conftest import fresh_pg_schema
+
+    def written(copy: bool) -> dict[str, list[tuple]]:
+        if not copy:  # the executemany every other database gets
+            monkeypatch.setattr(store_database, "_insert_records",
+                                lambda conn, statement, kind, rows: conn.execute(statement, rows))
+        try:
+            with fresh_pg_schema() as (url, schema), chanjia_nlp.store.open(url, schema=schema, create=True) as db:
+                run_id = db.begin_run()
+                db.write_documents([(doc, records, None) for doc, records in odd], run_id)
+                with db.engine.connect() as conn:
+                    return {table: [tuple(row) for row in conn.exec_driver_sql(
+                        f"SELECT {columns} FROM {table} ORDER BY id")]
+                        for table, columns in _AS_TEXT.items()}
+        finally:
+            monkeypatch.undo()
+
+    (doc, records), *rest = corpus  # and fields no column has, with what COPY's text format escapes
+    records = [{**r, "备注": "中文\t\\N \\ \n\r", "extra_number": 1.5} if r["type"] == "quantity" else r for r in records]
+    odd = [(doc, records), *rest]
+    copied, inserted = written(copy=True), written(copy=False)
+    assert copied == inserted
+    assert len(copied["quantities"]) > 100
+
+
+def _columns_as_text() -> dict[str, str]:
+    from chanjia_nlp.store.schema import RECORD_TABLES
+
+    return {table.name: ", ".join(f'"{c.name}"::text' for c in table.columns if c.name not in ("id", "version_id", "run_id"))
+            for kind, table in RECORD_TABLES.items() if kind in store_database._CHILDREN}
+
+
+_AS_TEXT = _columns_as_text()

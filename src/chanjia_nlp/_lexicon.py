@@ -8,6 +8,9 @@ validates every row, and returns frozen objects, so callers cannot patch shared 
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -58,14 +61,9 @@ def lexicon_path(name: str) -> Path:
 
 def read_lines(name: str) -> tuple[tuple[int, str], ...]:
     """Non-blank, non-comment lines of a lexicon file with their line numbers."""
-    path = lexicon_path(name)
-    out = []
-    with path.open(encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            line = line.rstrip("\n")
-            if line.strip() and not line.lstrip().startswith("#"):
-                out.append((number, line))
-    return tuple(out)
+    with lexicon_path(name).open(encoding="utf-8") as f:  # newlines translated, as when reading line by line
+        lines = f.read().split("\n")
+    return tuple((n, line) for n, line in enumerate(lines, 1) if line.strip() and not line.lstrip().startswith("#"))
 
 
 @functools.cache
@@ -277,7 +275,7 @@ def literal_regex(words: Iterable[str], *, searched: bool = False) -> str:
     if not trie:
         return "(?!)"  # matches nothing
     if searched and "" not in trie:
-        return "(?:" + "|".join(re.escape(c) + _trie_regex(child) for c, child in sorted(trie.items())) + ")"
+        return "(?:" + "|".join(_escape(c) + _trie_regex(child) for c, child in sorted(trie.items())) + ")"
     return _trie_regex(trie)
 
 
@@ -285,10 +283,11 @@ def _trie_regex(node: dict) -> str:
     # Words that end at one character (leaves) share one character class, and a node with many
     # branches is guarded by the class of their first characters: `re` tries the branches of an
     # alternation one at a time, while a class is one table lookup (4% of extract()'s work).
-    leaves = sorted(char for char, child in node.items() if char and child == {"": {}})
-    branches = [re.escape(c) + _trie_regex(child) for c, child in sorted(node.items()) if c and c not in leaves]
+    items = sorted(node.items())
+    leaves = [char for char, child in items if char and child == _LEAF]
+    branches = [(c if c not in _SPECIAL else re.escape(c)) + _trie_regex(child) for c, child in items if c and child != _LEAF]
     if leaves:
-        branches.insert(0, re.escape(leaves[0]) if len(leaves) == 1 else _char_class(leaves))
+        branches.insert(0, _escape(leaves[0]) if len(leaves) == 1 else _char_class(leaves))
     if not branches:
         return ""
     optional = "?" if "" in node else ""
@@ -297,6 +296,16 @@ def _trie_regex(node: dict) -> str:
         return body + optional if not optional or leaves else f"(?:{body})?"  # leaves: one character or class
     guard = f"(?={_char_class(sorted(c for c in node if c))})" if len(branches) > _GUARD_BRANCHES else ""
     return f"(?:{guard}(?:{'|'.join(branches)}))" + optional if guard else f"(?:{'|'.join(branches)}){optional}"
+
+
+_LEAF: dict = {"": {}}  # the node after a word's last character, when no longer word goes on
+#: The characters ``re.escape`` escapes (any other is itself in a pattern): one set lookup a
+#: character instead of a call, for the thousands of characters of the alias lexicon.
+_SPECIAL = frozenset("()[]{}?*+-|^$\\.&~# \t\n\r\v\f")
+
+
+def _escape(char: str) -> str:
+    return re.escape(char) if char in _SPECIAL else char
 
 
 _GUARD_BRANCHES = 4  # more branches than this: check the first character against a class first
@@ -354,18 +363,60 @@ INDICATOR_KINDS = KINDS | {"score", "rank"}
 def read_yaml(name: str) -> Any:
     """A lexicon YAML file parsed once per process (again when the file changes), with libyaml's
     C loader where PyYAML has it (ten times faster than the pure-Python one on
-    ``indicators.yaml``). Callers must not change what it returns."""
+    ``indicators.yaml``), and kept as JSON in the user's cache, under the SHA-256 of the file's
+    bytes, so that the next process reads it without importing PyYAML (see :func:`cache_dir`).
+    Callers must not change what it returns."""
     path = lexicon_path(name)
     stat = path.stat()
     return _parsed_yaml(str(path), stat.st_mtime_ns, stat.st_size)
 
 
+def cache_dir() -> Path | None:
+    """Where parsed lexicons are kept between processes: ``$CHANJIA_CACHE_DIR``, else
+    ``chanjia_nlp`` in ``$XDG_CACHE_HOME`` (``~/.cache``); ``None`` when ``CHANJIA_CACHE_DIR`` is
+    set empty (no cache)."""
+    configured = os.environ.get("CHANJIA_CACHE_DIR")
+    if configured is not None:
+        return Path(configured) if configured else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "chanjia_nlp"
+
+
 @functools.lru_cache(maxsize=32)
 def _parsed_yaml(path: str, mtime_ns: int, size: int) -> object:
+    raw = Path(path).read_bytes()
+    folder = cache_dir()
+    cached = None
+    if folder is not None:
+        cached = folder / f"{Path(path).stem}.{hashlib.sha256(raw).hexdigest()[:32]}.json"
+        try:
+            return json.loads(cached.read_bytes())
+        except (OSError, ValueError):
+            pass  # not cached yet (or unreadable): parse the YAML
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (a safe loader)
+    data = yaml.load(raw.decode("utf-8"), Loader=loader)  # noqa: S506 (a safe loader)
+    if cached is not None:
+        _keep(cached, data)
+    return data
+
+
+def _keep(path: Path, data: object) -> None:
+    """Write ``data`` to ``path`` as JSON when JSON gives it back unchanged (YAML dates, sets or
+    number keys would not come back the same: those files are parsed every time). Written to a
+    temporary name and renamed, so a reader never sees half a file; a cache that cannot be
+    written (read-only home) is skipped."""
+    try:
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        if json.loads(text) != data:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except (OSError, TypeError, ValueError):
+        pass
 
 
 @functools.cache

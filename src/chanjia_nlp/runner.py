@@ -31,7 +31,6 @@ import ctypes
 import dataclasses
 import functools
 import hashlib
-import multiprocessing
 import os
 import json
 import re
@@ -41,8 +40,6 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -73,6 +70,8 @@ from .records import Document, to_dict
 from .subjects import annotate as annotate_subjects
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from .store import Store
 
 __all__ = [
@@ -644,6 +643,10 @@ def _new_pool(workers: int) -> ProcessPoolExecutor:
     Raises:
         ChanjiaError: the worker processes cannot start (then no file is to blame).
     """
+    import multiprocessing  # here: a run of one process does not start a pool
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     # Never fork: the parent may run threads (the progress bar, a database driver).
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     pool = ProcessPoolExecutor(
@@ -675,6 +678,9 @@ def _run_pool(
     to a fresh pool, and the stuck batch's files are retried one at a time, so that only the file
     at fault gets an over-budget error record (see :func:`_overdue_after`).
     """
+    from concurrent.futures import FIRST_COMPLETED, Future, wait
+    from concurrent.futures.process import BrokenProcessPool
+
     window = WINDOW_PER_WORKER * workers
     pool = _new_pool(workers)
     pending: dict[Future[list[FileResult]], tuple[list[_Job], bool]] = {}  # future → (batch, a suspect alone)

@@ -43,7 +43,12 @@ from .indicator import clause_cues
 __all__ = ["BinderModel", "BinderScorer", "DomainModel", "IndicatorModel", "Ranker", "candidate_features", "context_features", "default_model"]
 
 MODEL_FILE = "binder-model.json.gz"
-FORMAT = 1
+#: The saved model's format: 2 writes each context feature's weights as one string,
+#: ``"class weight class weight …"``, read when a figure first has the feature (most of the
+#: eight thousand never occur in a document, and JSON numbers were the slowest part of loading);
+#: 1 wrote them as ``[[class, weight], …]`` and is still read.
+FORMAT = 2
+FORMATS = (1, 2)
 
 #: Words of economic statistics: a document or paragraph full of them reports the economy, not
 #: union work (地区生产总值, 社会消费品零售总额 …). Counted per document and per paragraph.
@@ -195,37 +200,44 @@ TRUSTED_PERIOD_WORDS = frozenset({"now", "year", "span"})
 class IndicatorModel:
     """A trained scorer: shared candidate weights, per-indicator context weights and biases.
 
-    Stored sparse (feature → the classes it weighs); scored dense: one row of a NumPy matrix per
-    context feature, summed for the features a figure has (the hot path of the learned binder).
+    Stored sparse (feature → the classes it weighs): a figure's score per class is the sum, in
+    the order of its features, of the weights its context features carry for that class, plus the
+    shared weights of each candidate's features. Plain Python: a figure has about thirty context
+    features weighing nine classes each on average, so this costs tens of microseconds a figure,
+    less per run than importing NumPy. A feature's row is read from its string (format 2) when
+    first met.
     """
 
     classes: tuple[str, ...]
     shared: dict[str, float]
-    context: dict[str, tuple[tuple[int, float], ...]]  # feature → ((class index, weight), …)
+    context: dict[str, Sequence[Sequence[Any]]]  # feature → ((class index, weight), …)
     meta: dict[str, Any] = field(default_factory=dict)
-    _rows: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
-    _matrix: Any = field(default=None, init=False, repr=False, compare=False)
-    _misfits: dict[tuple[bool, ...], Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    #: Rows not read yet, as format 2 saves them (``"class weight …"``).
+    packed: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    #: Each context feature the model weighs, once met: its ((class index, weight), …).
+    _seen: dict[str, Sequence[Sequence[Any]]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        import numpy as np
+    def scores(self, xfeats: Sequence[str], cands: dict[str, list[str]], kinds_ok: Sequence[bool]) -> list[float]:
+        """A score per class: context weights, shared weights of each candidate's features, and
+        the learned cost of an indicator whose kinds do not take the figure's (``knf``).
 
-        rows = {f: i for i, f in enumerate(self.context)}
-        matrix = np.zeros((len(rows) + 1, len(self.classes)))  # the last row: no feature, all zero
-        for f, i in rows.items():
-            for ci, w in self.context[f]:
-                matrix[i, ci] = w
-        object.__setattr__(self, "_rows", rows)
-        object.__setattr__(self, "_matrix", matrix)
-
-    def scores(self, xfeats: Sequence[str], cands: dict[str, list[str]], kinds_ok: Sequence[bool]) -> Any:
-        """A score per class (a NumPy vector): context weights, shared weights of each
-        candidate's features, and the learned cost of an indicator whose kinds do not take the
-        figure's (``knf``)."""
-        rows = self._rows
-        none = len(rows)
-        scores = self._matrix[[rows.get(f, none) for f in xfeats]].sum(axis=0)
-        scores += self._misfit(tuple(kinds_ok))
+        Each class's context weights are added in the order of the features: the order of the
+        dense NumPy sum this replaced, so the scores are the same floats."""
+        scores = [0.0] * len(self.classes)
+        seen = self._seen
+        for f in xfeats:
+            row = seen.get(f)
+            if row is None:
+                row = self._row(f)
+                if row is None:
+                    continue  # a feature the model does not weigh (not kept: their number has no bound)
+                seen[f] = row
+            for ci, w in row:
+                scores[ci] += w
+        misfit = self.shared.get("knf", 0.0)
+        for ci, ok in enumerate(kinds_ok):
+            if not ok:
+                scores[ci] += misfit
         index = self._index
         shared = self.shared
         for ident, feats in cands.items():
@@ -234,41 +246,52 @@ class IndicatorModel:
                 scores[ci] += sum(shared.get(f, 0.0) for f in feats)
         return scores
 
-    def _misfit(self, kinds_ok: tuple[bool, ...]) -> Any:
-        """The learned cost of each class whose kinds do not take the figure's, as a vector."""
-        cache = self._misfits
-        found = cache.get(kinds_ok)
-        if found is None:
-            import numpy as np
-
-            misfit = self.shared.get("knf", 0.0)
-            found = cache[kinds_ok] = np.array([0.0 if ok else misfit for ok in kinds_ok])
-        return found
-
     def best(self, xfeats: Sequence[str], cands: dict[str, list[str]], kinds_ok: Sequence[bool]) -> str:
         """The class with the highest score (the first on ties)."""
-        return self.classes[int(self.scores(xfeats, cands, kinds_ok).argmax())]
+        scores = self.scores(xfeats, cands, kinds_ok)
+        return self.classes[max(range(len(scores)), key=scores.__getitem__)]
 
     @property
     def _index(self) -> dict[str, int]:
         return _class_index(self.classes)
 
+    def _row(self, feature: str) -> Sequence[Sequence[Any]] | None:
+        row = self.context.get(feature)
+        if row is None:
+            text = self.packed.get(feature)
+            return _unpack(text) if text is not None else None
+        return row
+
+    def rows(self) -> dict[str, Sequence[Sequence[Any]]]:
+        """Every context feature's ((class index, weight), …), read or not."""
+        return {**{k: _unpack(v) for k, v in self.packed.items() if k not in self.context}, **self.context}
+
     def to_json(self) -> dict[str, Any]:
         return {
             "classes": list(self.classes),
             "shared": {k: round(v, 5) for k, v in sorted(self.shared.items())},
-            "context": {k: [[ci, round(w, 5)] for ci, w in v] for k, v in sorted(self.context.items())},
+            "context": {k: " ".join(f"{ci} {round(w, 5)!r}" for ci, w in v) for k, v in sorted(self.rows().items())},
             "meta": self.meta,
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> IndicatorModel:
+    def from_json(cls, data: dict[str, Any], version: int = FORMAT) -> IndicatorModel:
+        context, packed = ({}, dict(data["context"])) if version >= 2 else (dict(data["context"]), {})
+        if not all(isinstance(v, str if version >= 2 else list) for v in data["context"].values()):
+            raise ValueError(f"context weights that are not format {version}'s")
         return cls(
             tuple(data["classes"]),
             {k: float(v) for k, v in data["shared"].items()},
-            {k: tuple((int(ci), float(w)) for ci, w in v) for k, v in data["context"].items()},
+            context,  # format 1: [[class index, weight], …] as JSON has them, read as they are
             dict(data.get("meta") or {}),
+            packed,
         )
+
+
+def _unpack(text: str) -> tuple[tuple[int, float], ...]:
+    """``"3 0.15398 25 -0.0278"`` → ((3, 0.15398), (25, -0.0278)): the same floats JSON numbers give."""
+    parts = text.split()
+    return tuple(zip(map(int, parts[::2]), map(float, parts[1::2])))
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,11 +369,11 @@ class BinderModel:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> BinderModel:
-        if data.get("format") != FORMAT:
-            raise ConfigError(f"binder model format {data.get('format')!r} is not {FORMAT}; retrain it "
+        if data.get("format") not in FORMATS:
+            raise ConfigError(f"binder model format {data.get('format')!r} is not {' or '.join(map(str, FORMATS))}; retrain it "
                               "(python scripts/train_binder.py) or reinstall chanjia_nlp")
         return cls(
-            IndicatorModel.from_json(data["indicator"]),
+            IndicatorModel.from_json(data["indicator"], data["format"]),
             Ranker.from_json(data["subject"]) if data.get("subject") else None,
             Ranker.from_json(data["period"]) if data.get("period") else None,
             DomainModel.from_json(data["domain"]) if data.get("domain") else None,

@@ -120,14 +120,14 @@ def find_copies(
     the pair of spans: ``source`` in the document published first (else the first path), ``copy``
     in the other.
     """
-    import numpy as np
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
     records = list(records)
     docs, subjects = _doc_subjects(records)
     corpus = _Sentences(docs, subjects, min_sentence)
     if len({key for key, _ in subjects.values()}) < 2 or not corpus.spans:
-        return []
+        return []  # nothing to compare: scikit-learn (two seconds to import) is not needed
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     vectors = TfidfVectorizer(analyzer="char", ngram_range=(3, 5), sublinear_tf=True, dtype=np.float32).fit_transform(
         corpus.folded()
     )

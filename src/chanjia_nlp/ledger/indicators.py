@@ -12,9 +12,11 @@ character 1–3-grams and the cosine to the nearest phrase of each id. Below
 from __future__ import annotations
 
 import functools
+import math
 import re
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from .. import _lexicon
 from ..numbers import to_halfwidth
@@ -117,19 +119,43 @@ def _generic_heads() -> frozenset[str]:
 
 @dataclass(frozen=True, slots=True)
 class _Model:
-    vectorizer: Any  # a fitted TfidfVectorizer
-    matrix: Any  # training phrases × n-gram features (L2-normalized rows)
+    """TF-IDF over character 1–3-grams within words (the phrases' unit vectors, sparse)."""
+
+    idf: dict[str, float]  # n-gram → its inverse document frequency over the training phrases
+    postings: dict[str, tuple[tuple[int, float], ...]]  # n-gram → (phrase, weight in its unit vector)…
     labels: tuple[str, ...]
     kinds_of: dict[str, frozenset[str]]
 
 
+def _ngrams(text: str) -> list[str]:
+    """Character 1–3-grams inside each word, the word padded with a space at either end (a word
+    shorter than ``n`` gives itself once): scikit-learn's ``char_wb`` analyzer, lower-cased."""
+    out = []
+    for word in text.lower().split():
+        word = f" {word} "
+        for n in range(1, 4):
+            if n >= len(word):
+                out.append(word)
+                break
+            out.extend(word[i : i + n] for i in range(len(word) - n + 1))
+    return out
+
+
+def _unit_vector(counts: Mapping[str, int], idf: Mapping[str, float]) -> dict[str, float]:
+    """Sublinear TF (1 + log count) times IDF, L2-normalized; n-grams without an IDF are dropped."""
+    weights = {gram: (math.log(count) + 1.0) * idf[gram] for gram, count in counts.items() if gram in idf}
+    norm = math.sqrt(sum(w * w for w in weights.values()))
+    return {gram: w / norm for gram, w in weights.items()} if norm > 0 else {}
+
+
 @functools.cache
 def _model() -> _Model:
-    """Train the n-gram model on the alias lexicon: names, aliases (with their units), cues."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
+    """Train the n-gram model on the alias lexicon: names, aliases (with their units), cues.
+    Plain Python (the lexicon's two thousand short phrases take milliseconds, and importing
+    scikit-learn took two seconds of every ``chanjia check``)."""
     entries = _lexicon.read_yaml("indicators.yaml")
-    phrases, labels, kinds_of = [], [], {}
+    phrases: list[Counter[str]] = []
+    labels, kinds_of = [], {}
     for entry in entries:
         ident = entry["id"]
         kinds_of[ident] = frozenset(entry["kinds"])
@@ -141,24 +167,34 @@ def _model() -> _Model:
                 texts.extend(f"{alias['text']}{u}" for u in alias.get("units") or [""])
         texts.extend(entry.get("cues") or ())
         for text in dict.fromkeys(texts):
-            phrases.append(_normalize(text))
+            phrases.append(Counter(_ngrams(_normalize(text))))
             labels.append(ident)
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True)
-    matrix = vectorizer.fit_transform(phrases)
-    return _Model(vectorizer, matrix, tuple(labels), kinds_of)
+    df: Counter[str] = Counter()
+    for counts in phrases:
+        df.update(counts.keys())
+    n = len(phrases) + 1  # smoothed: as if one more phrase held every n-gram once
+    idf = {gram: math.log(n / (count + 1)) + 1.0 for gram, count in df.items()}
+    postings: dict[str, list[tuple[int, float]]] = {}
+    for index, counts in enumerate(phrases):
+        for gram, w in _unit_vector(counts, idf).items():
+            postings.setdefault(gram, []).append((index, w))
+    return _Model(idf, {gram: tuple(p) for gram, p in postings.items()}, tuple(labels), kinds_of)
 
 
 def _model_guess(text: str, kind: str | None, unit: str | None) -> tuple[str | None, float]:
-    """The id of the training phrase nearest to ``text`` (cosine), among ids whose kinds fit."""
+    """The id of the training phrase nearest to ``text`` (cosine), among ids whose kinds fit;
+    of phrases as near, the one listed first in the lexicon (as :func:`alias_match` prefers the
+    id listed first; the NumPy sort this replaced left the order of ties to its algorithm)."""
     model = _model()
-    query = model.vectorizer.transform([text + (unit or "")])
-    if query.nnz == 0:
+    query = _unit_vector(Counter(_ngrams(text + (unit or ""))), model.idf)
+    if not query:
         return None, 0.0
-    scores = (model.matrix @ query.T).toarray().ravel()
-    best_id, best = None, 0.0
-    for index in scores.argsort()[::-1]:
-        ident = model.labels[index]
-        if _fits(model.kinds_of[ident], kind):
-            best_id, best = ident, float(scores[index])
-            break
-    return best_id, round(best, 4)
+    scores = [0.0] * len(model.labels)
+    for gram, q in query.items():
+        for index, w in model.postings[gram]:
+            scores[index] += w * q
+    best_id, best = None, -1.0
+    for index, score in enumerate(scores):  # the first of equally near phrases (lexicon order)
+        if score > best and _fits(model.kinds_of[model.labels[index]], kind):
+            best_id, best = model.labels[index], score
+    return best_id, round(max(best, 0.0), 4)

@@ -28,7 +28,7 @@ from sqlalchemy.exc import ArgumentError
 from ..errors import ConfigError
 from ..errors import StoreError
 
-__all__ = ["BUSY_TIMEOUT_MS", "VALID_FORMS", "WRITE", "make_engine"]
+__all__ = ["BUSY_TIMEOUT_MS", "VALID_FORMS", "WRITE", "json_text", "make_engine"]
 
 #: How long a SQLite writer waits for another one before giving up.
 BUSY_TIMEOUT_MS = 30_000
@@ -66,13 +66,13 @@ def make_engine(
         if readonly and database not in ("", ":memory:"):
             uri = Path(database).resolve().as_uri() + ("?immutable=1" if readonly == "immutable" else "?mode=ro")
             url = URL.create("sqlite", database=uri, query={"uri": "true"})
-        engine = create_engine(url, json_serializer=_dumps, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(url, json_serializer=json_text, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _configure_sqlite_readonly if readonly else _configure_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
         return engine, shown
     if schema is not None and not RE_SCHEMA.fullmatch(schema):
         raise ConfigError(f"`schema` = {schema!r} is invalid; it must be a plain identifier such as chanjia or t_2024")
-    engine = create_engine(url, json_serializer=_dumps)
+    engine = create_engine(url, json_serializer=json_text)
     event.listen(engine, "connect", _configure_postgresql(schema), insert=True)
     return engine, shown if schema is None else f"{shown} (schema {schema})"
 
@@ -94,7 +94,9 @@ def _url(target: str | os.PathLike[str]) -> URL:
     raise ConfigError(f"the database URL {url.drivername}://… is not supported; give {VALID_FORMS}")
 
 
-def _dumps(value: Any) -> str:
+def json_text(value: Any) -> str:
+    """A JSON column's value as the database gets it (the engines' ``json_serializer``, and what
+    PostgreSQL's COPY of record rows writes): UTF-8 text, not ASCII escapes."""
     return json.dumps(value, ensure_ascii=False, default=_json_default)
 
 

