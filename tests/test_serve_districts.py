@@ -154,14 +154,16 @@ def test_a_version_6_database_gains_finding_reviews(engine, tmp_path):
             with st.engine.begin() as conn:  # back to what chanjia left at version 6
                 conn.execute(text("DROP TABLE finding_reviews"))
                 conn.execute(text(f"DROP INDEX {'' if name is None else name + '.'}{ORDER_INDEX[engine]}"))
+                conn.execute(text(f"DROP INDEX {'' if name is None else name + '.'}ix_findings_stored_at"))
                 conn.execute(schema.schema_version.delete().where(schema.schema_version.c.version > 6))
         with store.open(url, schema=name) as st:
             with st.engine.connect() as conn:
                 versions = [v for (v,) in conn.execute(text("SELECT version FROM schema_version ORDER BY version"))]
-            assert versions == [1, 2, 3, 4, 5, 6, 7, 8]
+            assert versions == [1, 2, 3, 4, 5, 6, 7, 8, 9]
             assert "finding_reviews" in inspect(st.engine).get_table_names(schema=name)
             indexes = {i["name"] for i in inspect(st.engine).get_indexes("quantities", schema=name)}
             assert ORDER_INDEX[engine] in indexes and set(ORDER_INDEX.values()) - indexes  # its dialect's only
+            assert "ix_findings_stored_at" in {i["name"] for i in inspect(st.engine).get_indexes("findings", schema=name)}
             [kept] = list(st.findings())
             decided = st.review_finding(kept["finding_id"], "correct", reviewer="alice", based_on=0,
                                         changes={"verdict": "inconsistent"})

@@ -31,6 +31,7 @@ from urllib.parse import quote, urlencode
 
 from ..errors import ChanjiaError, ConfigError, StoreError
 from ..report.i18n import LANGUAGES, serve_words, shown_value
+from ..store.memo import Memo
 from .auth import csrf_token, same_token, verify_password
 
 __all__ = ["check_host", "create_app"]
@@ -220,6 +221,7 @@ class _Views:
         self.w = serve_words(lang)
         self.w["indicator_names"] = _indicator_names()
         self.s: dict[str, str] = self.w["serve"]
+        self._districts: Memo[tuple[list[dict[str, Any]], list[dict[str, Any]], str]] = Memo(128)
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -382,10 +384,12 @@ class _Views:
             item["years"] = ", ".join(str(y) for y in sorted(item["years"]))
         return self.page(request, "districts.html.j2", districts=listed, title=self.s["districts"])
 
-    def _district(self, request: Any) -> tuple[Any, dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
-        """The division, the filters, the filtered rows and the district's ledger findings (as reviewed)."""
-        from ..subjects import codes_under, divisions
-        from .district import district_rows
+    def _district(self, request: Any) -> tuple[Any, dict[str, Any], list[dict[str, Any]], list[dict[str, Any]], str]:
+        """The division, the filters, the filtered rows, the district's ledger findings (as reviewed)
+        and the page's content: made again only when the district changes (``Store.region_token``:
+        documents written, findings stored, a decision on one of its figures or findings), else
+        kept, as every reviewer sees the same page."""
+        from ..subjects import divisions
 
         code = request.path_params["code"]
         division = divisions().get(code)
@@ -394,8 +398,18 @@ class _Views:
         params = request.query_params
         filters: dict[str, Any] = {name: (params.get(name) or "").strip() or None for name in ("year", "indicator", "verdict")}
         filters["targets"] = params.get("targets") if params.get("targets") in ("include", "exclude", "only") else "include"
-        frame = self.store.table(by="district", subject=division.name)
-        rows = [r for r in frame.to_dict("records") if r.get("region_code") == code]
+        key = (code, tuple(sorted(filters.items())), self.store.region_token(code))
+        made = self._districts.get(key, lambda: self._district_made(division, filters))
+        return (division, filters, *made)
+
+    def _district_made(self, division: Any, filters: dict[str, Any]
+                       ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str]:
+        from ..records import LEDGER_VERDICTS
+        from ..subjects import codes_under
+        from .district import district_charts, district_rows
+
+        code = division.code
+        rows = [r for r in self.store.region_table(code) if r.get("region_code") == code]
         ledger = self._ledger(codes_under(code))
         shown = district_rows(rows, ledger, **filters)
         doc_ids = self.store.current_doc_ids(row.get("path") for row in shown)
@@ -403,23 +417,24 @@ class _Views:
             row["doc_id"] = doc_ids.get(row.get("path"))
             evidence = row.get("evidence") or []
             row["end"] = evidence[0]["end"] if len(evidence) == 1 else None
-        return division, filters, shown, ledger
+        families = {k: self.s[k] for k in ("stock", "flow", "cumulative", "unstated")}
+        charts = district_charts(shown, self.w["indicator_names"], families)
+        query = urlencode({k: v for k, v in filters.items() if v and not (k == "targets" and v == "include")})
+        years = sorted({str(r.get("year")) for r in shown})
+        body = _environment().get_template("district_body.html.j2").render(
+            division=division, filters=filters, rows=shown, ledger=ledger, charts=charts, query=query, years=years,
+            ledger_verdicts=LEDGER_VERDICTS, indicator_names=self.w["indicator_names"], s=self.s, w=self.w,
+            lang=self.lang, title=self.s["district_h"].format(name=division.name))
+        return shown, ledger, body
 
     def district(self, request: Any) -> Any:
-        from .district import district_charts
+        from markupsafe import Markup
 
         try:
-            division, filters, rows, ledger = self._district(request)
+            division, _, _, _, body = self._district(request)
         except _Refused as exc:
             return self.refused(request, exc.message, exc.status)
-        families = {k: self.s[k] for k in ("stock", "flow", "cumulative", "unstated")}
-        charts = district_charts(rows, self.w["indicator_names"], families)
-        query = urlencode({k: v for k, v in filters.items() if v and not (k == "targets" and v == "include")})
-        years = sorted({str(r.get("year")) for r in rows})
-        from ..records import LEDGER_VERDICTS
-
-        return self.page(request, "district.html.j2", division=division, filters=filters, rows=rows, ledger=ledger,
-                         charts=charts, query=query, years=years, ledger_verdicts=LEDGER_VERDICTS,
+        return self.page(request, "district.html.j2", body=Markup(body),  # noqa: S704 - rendered with autoescape
                          title=self.s["district_h"].format(name=division.name))
 
     def district_export(self, request: Any) -> Any:
@@ -431,7 +446,7 @@ class _Views:
         if fmt not in ("csv", "xlsx"):
             return self.refused(request, "export as csv or xlsx", 404)
         try:
-            division, filters, rows, _ = self._district(request)
+            division, filters, rows, _, _ = self._district(request)
         except _Refused as exc:
             return self.refused(request, exc.message, exc.status)
         name = f"{division.name}-{filters['year'] or 'all'}.{fmt}"

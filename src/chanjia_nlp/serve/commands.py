@@ -28,8 +28,11 @@ __all__ = ["reviews", "serve", "users"]
               "also send to 127.0.0.1 and localhost).")
 @click.option("--lang", type=click.Choice(("zh", "en")), default="zh", show_default=True,
               help="The language of the pages: Chinese for assessors, or English.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Server processes answering at once (one per CPU core is a good start); they share one "
+              "signing key, so a reviewer's session works with each of them.")
 def serve(db: str, schema: str | None, host: str, port: int, allow_remote: bool, insecure_cookies: bool,
-          lang: str) -> None:
+          lang: str, workers: int) -> None:
     """Serve the database as a web app where reviewers confirm, correct or reject each figure.
 
     Sign in with an account made by `chanjia users add NAME`. The documents, the claims, the
@@ -44,20 +47,50 @@ def serve(db: str, schema: str | None, host: str, port: int, allow_remote: bool,
         chanjia users add alice
         chanjia serve --db chanjia.sqlite            # then open http://127.0.0.1:8765/
         chanjia serve --db chanjia.sqlite --lang en  # the pages in English
+        chanjia serve --db chanjia.sqlite --workers 4  # four processes for many reviewers at once
     """
     _need_serve_extra()
+    import secrets
+
     from . import check_host, create_app
 
     check_host(host, allow_remote)
-    app = create_app(db, schema=schema, secure_cookies=not insecure_cookies, lang=lang)
+    config: dict[str, Any] = {"db": db, "schema": schema, "secure_cookies": not insecure_cookies, "lang": lang,
+              "secret": secrets.token_urlsafe(48)}
+    app = create_app(**config)  # opened here too: a bad database or option is refused before any worker starts
     store = app.state.store
     if not store.users():
         click.echo(f"warning: {store.url} has no users yet; add one with chanjia users add NAME --db {db}", err=True)
     import uvicorn
 
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"serving {store.url} on http://{shown}:{port}/ (Ctrl-C to stop)", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, server_header=False)
+    more = f" with {workers} processes" if workers > 1 else ""
+    click.echo(f"serving {store.url} on http://{shown}:{port}/{more} (Ctrl-C to stop)", err=True)
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "warning", "access_log": False,
+                               "server_header": False}
+    if workers == 1:
+        uvicorn.run(app, **options)
+        return
+    store.close()
+    import os
+
+    # Each worker process makes its app from this (the environment of this server's processes
+    # only): the same database, options and session signing key in every one.
+    os.environ[_CONFIG_VARIABLE] = json.dumps(config)
+    uvicorn.run(f"{__name__}:app_from_environment", factory=True, workers=workers, **options)
+
+
+#: Where ``chanjia serve --workers N`` hands its configuration to its worker processes.
+_CONFIG_VARIABLE = "CHANJIA_SERVE_WORKER_CONFIG"
+
+
+def app_from_environment() -> Any:
+    """The app of one worker process of ``chanjia serve --workers N`` (uvicorn calls this)."""
+    import os
+
+    from . import create_app
+
+    return create_app(**json.loads(os.environ[_CONFIG_VARIABLE]))
 
 
 def _need_serve_extra() -> None:

@@ -17,7 +17,7 @@ figure had when the reviewer looked at it). A decision based on a stale version 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -324,22 +324,55 @@ class ReviewsMixin:
         return [_review_dict(row) for row in found]
 
     def latest_reviews(self, doc_ids: Iterable[str] | None = None) -> dict[tuple[str, int, int], dict[str, Any]]:
-        """The latest decision on each reviewed figure, by ``(doc_id, start, end)``."""
-        r = reviews.c
-        newest = (
-            select(r.doc_id, r.start, r.end, func.max(r.version).label("version"))
-            .group_by(r.doc_id, r.start, r.end)
-        )
-        if doc_ids is not None:
-            newest = newest.where(r.doc_id.in_(list(doc_ids)))
-        latest = newest.subquery()
-        query = select(reviews).join(
-            latest,
-            and_(r.doc_id == latest.c.doc_id, r.start == latest.c.start, r.end == latest.c.end,
-                 r.version == latest.c.version),
-        )
+        """The latest decision on each reviewed figure, by ``(doc_id, start, end)`` (a new dict;
+        the decision dicts are shared with the store's cache: do not change them)."""
+        latest = self.latest_reviews_state()[1]
+        if doc_ids is None:
+            return dict(latest)
+        wanted = set(doc_ids)
+        return {key: review for key, review in latest.items() if key[0] in wanted}
+
+    def latest_reviews_state(self) -> tuple[tuple[int, Any], dict[tuple[str, int, int], dict[str, Any]]]:
+        """``(token, latest)``: :meth:`latest_reviews` (the store's cached dict itself: do not
+        change it) and a token that changes whenever a decision is added, to key what is made
+        from them."""
+        count, top, latest = self._latest_cached(reviews, lambda row: (row.doc_id, row.start, row.end))
+        return (count, top), latest
+
+    def _latest_cached(self, table: Any, key: Callable[[Any], Any]) -> tuple[int, Any, dict[Any, dict[str, Any]]]:
+        """The latest decision per key of a table of decisions (``reviews`` or ``finding_reviews``),
+        read again only as far as it grew: decisions are never updated or deleted, so the rows
+        with ids above the last one read are all that is new, unless a transaction that took a
+        lower id committed later (PostgreSQL): then the count disagrees and all is read again.
+        What the server asks on every page view costs one ``count(*), max(id)`` query."""
+        import threading
+
+        cache: dict[str, Any] = self.__dict__.setdefault("_latest_cache", {"lock": threading.Lock()})
+        t = table.c
         with self._reading("cannot read reviews") as conn:  # type: ignore[attr-defined]
-            return {(row.doc_id, row.start, row.end): _review_dict(row) for row in conn.execute(query)}
+            count, top = conn.execute(select(func.count(), func.max(t.id)).select_from(table)).one()
+            with cache["lock"]:
+                known = cache.get(table.name)
+                if known is not None and known[0] == count and known[1] == top:
+                    return known  # type: ignore[no-any-return]
+                newer = None
+                if known is not None and top is not None and known[1] is not None and top > known[1]:
+                    newer = [_review_dict(row) | {"_key": key(row)}
+                             for row in conn.execute(select(table).where(t.id > known[1]).order_by(t.id))]
+                    if known[0] + len(newer) != count:
+                        newer = None  # a lower id committed late: read everything again
+                if newer is None:
+                    latest: dict[Any, dict[str, Any]] = {}
+                    rows = [_review_dict(row) | {"_key": key(row)} for row in conn.execute(select(table))]
+                    count, top = len(rows), max((row["id"] for row in rows), default=None)
+                else:
+                    latest, rows = dict(known[2]), newer  # type: ignore[index]
+                for row in rows:
+                    at = row.pop("_key")
+                    if at not in latest or latest[at]["version"] < row["version"]:
+                        latest[at] = row
+                cache[table.name] = (count, top, latest)
+                return count, top, latest
 
     def review(
         self,
@@ -494,16 +527,12 @@ class ReviewsMixin:
             return [_review_dict(row) for row in conn.execute(query)]
 
     def latest_finding_reviews(self, finding_ids: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
-        """The latest decision on each reviewed finding, by ``finding_id``."""
-        r = finding_reviews.c
-        grouped = select(r.finding_id, func.max(r.version).label("version")).group_by(r.finding_id)
-        if finding_ids is not None:
-            grouped = grouped.where(r.finding_id.in_(list(finding_ids)))
-        newest = grouped.subquery()
-        query = select(finding_reviews).join(
-            newest, and_(r.finding_id == newest.c.finding_id, r.version == newest.c.version))
-        with self._reading("cannot read finding reviews") as conn:  # type: ignore[attr-defined]
-            return {row.finding_id: _review_dict(row) for row in conn.execute(query)}
+        """The latest decision on each reviewed finding, by ``finding_id`` (a new dict; the
+        decision dicts are shared with the store's cache: do not change them)."""
+        latest = self._latest_cached(finding_reviews, lambda row: row.finding_id)[2]
+        if finding_ids is None:
+            return dict(latest)
+        return {ident: latest[ident] for ident in set(finding_ids) if ident in latest}
 
     def _finding_history(self, conn: Connection, finding_id: str) -> list[dict[str, Any]]:
         r = finding_reviews.c
