@@ -186,22 +186,29 @@ def reviews_list(db: str, schema: str | None, reviewer: str | None) -> None:
 def reviews_export(db: str, schema: str | None, fmt: str, out: Path) -> None:
     """Write the reviewed figures in the gold format of spec/ANNOTATION.md: score the extractor
     with `score.py PRED.jsonl OUT/gold`, train the binder with
-    `scripts/train_binder.py --extra-gold OUT`.
+    `scripts/train_binder.py --extra-gold OUT`; and the reviewed 台账 findings, as their latest
+    decisions leave them, to OUT/findings.jsonl.
 
     Example:
 
     \b
         chanjia reviews export --db chanjia.sqlite --out reviewed-gold
     """
-    from .gold import export_gold
+    from .gold import export_findings, export_gold
 
-    if out.exists() and any(out.iterdir()) and not (out / "gold").is_dir():
+    if out.exists() and any(out.iterdir()) and not ((out / "gold").is_dir() or (out / "findings.jsonl").is_file()):
         raise ConfigError(f"{out} is a folder with other files in it; give a new or empty folder")
     with open_store(db, schema=schema, create=False) as st:
         counts = export_gold(st, out)
+        found = export_findings(st, out)
     click.echo(
         f"{counts['figures']} reviewed figures of {counts['documents']} documents ({counts['confirm']} confirmed, "
         f"{counts['correct']} corrected, {counts['reject']} rejected) → {out}/gold",
+        err=True,
+    )
+    click.echo(
+        f"{found['findings']} reviewed 台账 findings ({found['confirm']} confirmed, {found['correct']} corrected, "
+        f"{found['reject']} rejected) → {out}/findings.jsonl",
         err=True,
     )
 
@@ -222,14 +229,24 @@ def _offline_decisions(path: Path) -> tuple[str | None, list[dict[str, Any]]]:
     return reviewer, data["decisions"]
 
 
-def _decision_args(item: Any) -> tuple[tuple[str, int, int], str, int, dict[str, Any], str | None, datetime | None]:
-    """One decision's figure, action, based_on, changes, note and time, checked for shape (the
-    store checks the values)."""
+def _decision_args(item: Any) -> tuple[tuple[str, int, int] | str, str, int, dict[str, Any], str | None,
+                                       datetime | None]:
+    """One decision's figure (``(doc_id, start, end)``) or 台账 finding (its ``finding_id``), action,
+    based_on, changes, note and time, checked for shape (the store checks the values)."""
     if not isinstance(item, dict):
         raise ConfigError("a decision is not a JSON object")
-    doc_id, start, end = item.get("doc_id"), item.get("start"), item.get("end")
-    if not isinstance(doc_id, str) or not all(isinstance(n, int) and not isinstance(n, bool) for n in (start, end)):
-        raise ConfigError("a decision does not name its figure (doc_id, start, end)")
+    what: tuple[str, int, int] | str
+    if item.get("kind") == "finding":
+        what = item.get("finding_id")  # type: ignore[assignment]
+        if not isinstance(what, str) or not what:
+            raise ConfigError("a decision on a finding does not name it (finding_id)")
+    elif item.get("kind", "figure") == "figure":
+        doc_id, start, end = item.get("doc_id"), item.get("start"), item.get("end")
+        if not isinstance(doc_id, str) or not all(isinstance(n, int) and not isinstance(n, bool) for n in (start, end)):
+            raise ConfigError("a decision does not name its figure (doc_id, start, end)")
+        what = (doc_id, cast(int, start), cast(int, end))  # ints: checked above
+    else:
+        raise ConfigError(f"a decision of kind {item.get('kind')!r}; give figure or finding")
     action = item.get("action")
     changes = item.get("changes") or {}
     if not isinstance(action, str) or not isinstance(changes, dict):
@@ -243,7 +260,7 @@ def _decision_args(item: Any) -> tuple[tuple[str, int, int], str, int, dict[str,
         except ValueError:
             raise ConfigError(f"reviewed_at {item['reviewed_at']!r} is no ISO time") from None
         moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return (doc_id, cast(int, start), cast(int, end)), action, based_on, changes, note, moment  # ints: checked above
+    return what, action, based_on, changes, note, moment
 
 
 @reviews.command("import")
@@ -252,10 +269,11 @@ def _decision_args(item: Any) -> tuple[tuple[str, int, int], str, int, dict[str,
 @click.option("--reviewer", help="Who made the decisions (an account with the reviewer role); "
               "default: the name typed in the report.")
 def reviews_import(file: Path, db: str, schema: str | None, reviewer: str | None) -> None:
-    """Store the decisions made offline in an HTML report (its "export decisions" file) in the
-    reviews table, with the checks `chanjia serve` makes: the reviewer must be an account with
-    the reviewer role, each correction must be valid, and a decision on a figure someone decided
-    on since the report was written is refused, never stored over theirs. The other decisions
+    """Store the decisions made offline in an HTML report (its "export decisions" file: on
+    figures and on 台账 findings) in the database, with the checks `chanjia serve` makes: the
+    reviewer must be an account with the reviewer role, each correction must be valid, and a
+    decision on a figure or finding someone decided on since the report was written is refused,
+    never stored over theirs. The other decisions
     are stored; the exit status is 1 when any was refused.
 
     Example:
@@ -280,11 +298,20 @@ def reviews_import(file: Path, db: str, schema: str | None, reviewer: str | None
         for number, item in enumerate(decisions, 1):
             try:
                 key, action, based_on, changes, note, moment = _decision_args(item)
-                st.review(*key, action, reviewer=name, based_on=based_on, changes=changes, note=note,
-                          source="import", reviewed_at=moment)
+                if isinstance(key, str):
+                    st.review_finding(key, action, reviewer=name, based_on=based_on, changes=changes, note=note,
+                                      source="import", reviewed_at=moment)
+                else:
+                    st.review(*key, action, reviewer=name, based_on=based_on, changes=changes, note=note,
+                              source="import", reviewed_at=moment)
             except (ConfigError, StoreError) as exc:  # ReviewConflict is a StoreError
                 refused += 1
-                what = f"{item.get('path')} “{item.get('text')}”" if isinstance(item, dict) else f"decision {number}"
+                if isinstance(item, dict) and item.get("kind") == "finding":
+                    what = f"台账 {item.get('ledger') or ''} ({str(item.get('finding_id'))[:12]})"
+                elif isinstance(item, dict):
+                    what = f"{item.get('path')} “{item.get('text')}”"
+                else:
+                    what = f"decision {number}"
                 kind = "refused (someone decided on it since)" if isinstance(exc, ReviewConflict) else "refused"
                 click.echo(f"warning: {visible(str(what))}: {kind}: {visible(str(exc))}", err=True)
             else:

@@ -549,6 +549,7 @@ class ReviewsMixin:
         changes: Mapping[str, Any] | None = None,
         note: str | None = None,
         source: str = "serve",
+        reviewed_at: datetime | None = None,
     ) -> dict[str, Any]:
         """Store one decision on a 台账 finding and return it (with its ``version``), as
         :meth:`review` does for a figure: ``based_on`` is the version the reviewer saw,
@@ -563,7 +564,7 @@ class ReviewsMixin:
 
         _check_decision(action, based_on, note, "finding")
         fixed = _checked_changes(action, check_finding_changes(changes or {}), FINDING_EDITABLE)
-        moment = datetime.now(UTC)
+        moment = reviewed_at or datetime.now(UTC)
         try:
             with self.engine.connect() as conn:
                 conn.execution_options(**{WRITE: True})
