@@ -363,6 +363,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=900, help="seconds the whole run may take")
     parser.add_argument("--workers", type=int, default=1, help="chanjia serve --workers: server processes")
     parser.add_argument("--db", help="a PostgreSQL URL (a fresh schema is made and dropped); default: SQLite")
+    parser.add_argument("--schema", help="with --db: keep the tables in this schema (made once, used again, not "
+                        "dropped) instead of a fresh one")
     parser.add_argument("--folder", type=Path, default=ROOT / "corpus")
     parser.add_argument("--keep", type=Path, help="keep the SQLite database here (made once, used again: the "
                         "figures then have decisions of earlier runs, so rounds find them at later versions)")
@@ -375,17 +377,18 @@ def main(argv: list[str] | None = None) -> int:
         if args.db:
             import sqlalchemy
 
-            url, schema = args.db, f"bench_{uuid.uuid4().hex[:10]}"
+            url, schema = args.db, args.schema or f"bench_{uuid.uuid4().hex[:10]}"
             engine = sqlalchemy.create_engine(url)
             with engine.begin() as conn:
-                conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+                conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
 
             def drop() -> None:
                 with engine.begin() as conn:
                     conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
                 engine.dispose()
 
-            stack.callback(drop)
+            if args.schema is None:
+                stack.callback(drop)
         else:
             url = str(args.keep or Path(stack.enter_context(tempfile.TemporaryDirectory())) / "serve.sqlite")
         st = stack.enter_context(store.open(url, schema=schema, create=True))
@@ -395,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"database: {args.docs:,} documents, {claims:,} claims, {found:,} ledger findings, "
                   f"made in {time.perf_counter() - start:.0f} s with Store.write_document")
         else:
-            print(f"database: {args.keep} as it is ({st.stats()['documents']['ok']:,} documents)")
+            print(f"database: {args.keep or schema} as it is ({st.stats()['documents']['ok']:,} documents)")
         password = hash_password(PASSWORD)
         for n in range(args.reviewers):
             if st.user(f"reviewer{n:02d}") is None:

@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from ..errors import ChanjiaError, ConfigError, StoreError
-from ..report.i18n import LANGUAGES, serve_words, shown_value
+from ..report.i18n import LANGUAGES, finding_message, refusal, serve_words, shown_value
 from ..store.memo import Memo
 from .auth import csrf_token, same_token, verify_password
 
@@ -77,6 +77,7 @@ def _environment() -> Any:
     env.filters["shown"] = lambda row, name="value": (
         shown_value(row.get(name), kind=row.get("kind"), unit=row.get("unit"), currency=row.get("currency")) or "")
     env.filters["urlpart"] = lambda text: quote(str(text), safe="")
+    env.filters["message"] = finding_message  # a cross-check's sentence in the page's language
     return env
 
 
@@ -150,7 +151,7 @@ def create_app(db: str, *, schema: str | None = None, secret: str | None = None,
     middleware = [
         Middleware(SessionMiddleware, secret_key=secret or secrets.token_urlsafe(48), session_cookie="chanjia_session",
                    max_age=SESSION_SECONDS, same_site="strict", https_only=secure_cookies),
-        Middleware(_Guard, csrf_message=views.s["csrf"]),
+        Middleware(_Guard, csrf_message=views.s["csrf"], sign_in_message=views.s["api_sign_in"]),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.store = opened
@@ -161,9 +162,10 @@ class _Guard:
     """Pure ASGI middleware: a session for everything but the sign-in page, CSRF on every POST,
     and the security headers on every answer."""
 
-    def __init__(self, app: Any, csrf_message: str) -> None:
+    def __init__(self, app: Any, csrf_message: str, sign_in_message: str) -> None:
         self.app = app
         self.csrf_message = csrf_message
+        self.sign_in_message = sign_in_message
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -190,7 +192,7 @@ class _Guard:
         api = path.startswith("/api/")
         if path not in _PUBLIC and not session.get("user"):
             if api:
-                response: Any = JSONResponse({"error": "sign in first (POST /login)"}, status_code=401)
+                response: Any = JSONResponse({"error": self.sign_in_message}, status_code=401)
             else:
                 response = RedirectResponse("/login?" + urlencode({"next": path}), status_code=303)
             await response(scope, receive, send_with_headers)
@@ -316,7 +318,7 @@ class _Views:
         try:  # one page read from the database, not every claim
             shown, total = self.store.claims_page((page - 1) * PAGE, PAGE, **filters)
         except ConfigError as exc:
-            error, shown, total = str(exc), [], 0
+            error, shown, total = self._filter_error(exc, filters), [], 0
         query = {k: v for k, v in filters.items() if v}
         return self.page(request, "claims.html.j2", rows=shown, total=total, page=page, pages=max(1, -(-total // PAGE)),
                          filters=filters, query=urlencode(query), error=error, title=self.s["claims"])
@@ -333,7 +335,7 @@ class _Views:
             frame = self.store.table(by=by, year=year, subject=subject)
             rows = frame.to_dict("records")
         except ConfigError as exc:
-            error, rows = str(exc), []
+            error, rows = self._filter_error(exc, {"by": by, "year": year, "subject": subject}), []
         rows = district_rows(rows, self._ledger())  # the 台账 verdicts as reviewed, with their findings
         doc_ids = self.store.current_doc_ids(row.get("path") for row in rows)
         for row in rows:
@@ -394,7 +396,7 @@ class _Views:
         code = request.path_params["code"]
         division = divisions().get(code)
         if division is None or division.level != "district":
-            raise _Refused(f"{code!r}: no such district code; choose one on /districts", 404)
+            raise _Refused(self.s["no_district"].format(code=code), 404)
         params = request.query_params
         filters: dict[str, Any] = {name: (params.get(name) or "").strip() or None for name in ("year", "indicator", "verdict")}
         filters["targets"] = params.get("targets") if params.get("targets") in ("include", "exclude", "only") else "include"
@@ -444,7 +446,7 @@ class _Views:
 
         fmt = request.path_params["fmt"]
         if fmt not in ("csv", "xlsx"):
-            return self.refused(request, "export as csv or xlsx", 404)
+            return self.refused(request, self.s["export_format"], 404)
         try:
             division, filters, rows, _, _ = self._district(request)
         except _Refused as exc:
@@ -583,6 +585,37 @@ class _Views:
     def _review(self, key: tuple[str, int, int], action: str, **decision: Any) -> dict[str, Any]:
         return self._stored(lambda: self.store.review(*key, action, **decision), gone="no figure", gone_key="no_figure")
 
+    def _refusal(self, exc: ConfigError) -> str:
+        """A refused decision or correction in the page's language."""
+        from ..store.reviews import ReviewInvalid
+
+        if isinstance(exc, ReviewInvalid):
+            return refusal(exc.key, exc.params, self.lang, str(exc))
+        return str(exc)
+
+    def _filter_error(self, exc: ConfigError, filters: Mapping[str, Any]) -> str:
+        """What is wrong with a page's filters, in the page's language (the store's message in
+        English)."""
+        if self.lang != "zh":
+            return str(exc)
+        from .._lexicon import indicators
+        from ..store.database import RE_PERIOD
+        from ..subjects import resolve_region
+
+        indicator, period = filters.get("indicator"), filters.get("period")
+        year, by, subject = filters.get("year"), filters.get("by"), filters.get("subject")
+        if indicator and indicator not in indicators().ids:
+            return self.s["bad_indicator"].format(value=indicator)
+        if period and not RE_PERIOD.fullmatch(str(period)):
+            return self.s["bad_period"].format(value=period)
+        if by and by not in ("district", "city", "province"):
+            return self.s["bad_level"].format(value=by)
+        if year and not (len(str(year)) == 4 and str(year).isdigit()):
+            return self.s["bad_year"].format(value=year)
+        if subject and "by" in filters and resolve_region(str(subject)) is None:
+            return self.s["bad_region"].format(value=subject)
+        return str(exc)
+
     def _based_on(self, form: Mapping[str, Any]) -> int:
         """The version a decision was made on (its form's hidden field)."""
         try:
@@ -600,7 +633,7 @@ class _Views:
         except ReviewConflict as exc:
             raise _Refused(self._conflict(exc), 409) from None
         except ConfigError as exc:
-            raise _Refused(str(exc), 400) from None
+            raise _Refused(self._refusal(exc), 400) from None
         except StoreError as exc:
             if gone in str(exc):
                 raise _Refused(self.s[gone_key], 404) from None
@@ -653,13 +686,13 @@ class _Views:
         if request.method == "POST":
             user = await run_in_threadpool(self.user, request)
             if user is None or user["role"] != "reviewer":
-                return JSONResponse({"error": "viewers may look but not review"}, status_code=403)
+                return JSONResponse({"error": self.s["viewers_refused"]}, status_code=403)
             try:
                 body = await request.json()
             except ValueError:
-                return JSONResponse({"error": "send a JSON object"}, status_code=400)
+                return JSONResponse({"error": self.s["api_json"]}, status_code=400)
             if not isinstance(body, dict):
-                return JSONResponse({"error": "send a JSON object"}, status_code=400)
+                return JSONResponse({"error": self.s["api_json"]}, status_code=400)
             form = {"action": body.get("action"), "version": body.get("version"), "note": body.get("note"),
                     **{k: v for k, v in (body.get("changes") or {}).items()}}
             try:
@@ -669,7 +702,7 @@ class _Views:
             return JSONResponse({k: _plain(v) for k, v in decided.items()})
         figure = await run_in_threadpool(self.store.figure, *key)
         if figure is None:
-            return JSONResponse({"error": "no such figure"}, status_code=404)
+            return JSONResponse({"error": self.s["no_figure"]}, status_code=404)
         figure.pop("document_text", None)
         return JSONResponse(_plain(figure))
 
@@ -680,7 +713,7 @@ class _Views:
         try:
             based_on = int(form.get("version"))  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            raise _Refused("give the version the decision is based on", 400) from None
+            raise _Refused(self.s["no_version"], 400) from None
         return self._review(key, str(form.get("action") or ""), reviewer=reviewer, based_on=based_on,
                             changes=changes, note=form.get("note"))
 

@@ -65,6 +65,20 @@ class ReviewConflict(StoreError):
         self.latest = dict(latest) if latest else None
 
 
+class ReviewInvalid(ConfigError):
+    """A decision or correction that is not valid. Its message is English (the CLI says it); ``key``
+    and ``params`` let the review server say it in the page's language."""
+
+    def __init__(self, message: str, key: str, **params: Any) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params = params
+
+
+def _invalid(name: str, value: Any, valid: Sequence[str]) -> ReviewInvalid:
+    return ReviewInvalid(value_invalid_msg(name, value, valid), "invalid", name=name, value=value, valid=tuple(valid))
+
+
 def interval(value: str | None, qualifier: str | None) -> tuple[str | None, str | None]:
     """``(low, high)`` of a value under a qualifier (ANNOTATION.md §1).
 
@@ -91,7 +105,7 @@ def check_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, raw in changes.items():
         if name not in EDITABLE:
-            raise ConfigError(value_invalid_msg("field", name, EDITABLE))
+            raise _invalid("field", name, EDITABLE)
         value = raw.strip() if isinstance(raw, str) else raw
         if value == "":
             value = None
@@ -99,31 +113,34 @@ def check_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
             try:
                 number = Decimal(str(value).replace(",", ""))
             except InvalidOperation:
-                raise ConfigError(f"value {value!r} is not a number; give digits such as 1200 or 2650000") from None
+                raise ReviewInvalid(f"value {value!r} is not a number; give digits such as 1200 or 2650000",
+                                    "not_a_number", name=name, value=value) from None
             if not number.is_finite():
-                raise ConfigError(f"value {value!r} is not a finite number; give digits such as 1200")
+                raise ReviewInvalid(f"value {value!r} is not a finite number; give digits such as 1200",
+                                    "not_a_number", name=name, value=value)
             value = format(number, "f")
         elif name == "qualifier" and value not in QUALIFIERS:
-            raise ConfigError(value_invalid_msg("qualifier", value, QUALIFIERS))
+            raise _invalid("qualifier", value, QUALIFIERS)
         elif name == "scope" and value is not None and value not in SCOPES:
-            raise ConfigError(value_invalid_msg("scope", value, SCOPES))
+            raise _invalid("scope", value, SCOPES)
         elif name == "period" and value is not None and not RE_PERIOD.fullmatch(str(value)):
-            raise ConfigError(f"period {value!r} is invalid; give a year (2022) or a year-month (2022-03)")
+            raise ReviewInvalid(f"period {value!r} is invalid; give a year (2022) or a year-month (2022-03)",
+                                "period", value=value)
         elif name == "indicator" and value is not None:
             from .._lexicon import indicators
 
             if value not in indicators().ids and value != "other":
-                raise ConfigError(value_invalid_msg("indicator", value, (*indicators().ids, "other")))
+                raise _invalid("indicator", value, (*indicators().ids, "other"))
         elif name == "target":
             if isinstance(value, str):
                 if value.lower() not in ("true", "false", "1", "0", "on", "off", "yes", "no"):
-                    raise ConfigError(f"target {value!r} is invalid; give true or false")
+                    raise ReviewInvalid(f"target {value!r} is invalid; give true or false", "target", value=value)
                 value = value.lower() in ("true", "1", "on", "yes")
             elif value is not None and not isinstance(value, bool):
-                raise ConfigError(f"target {value!r} is invalid; give true or false")
+                raise ReviewInvalid(f"target {value!r} is invalid; give true or false", "target", value=value)
             value = bool(value)
         elif name == "subject" and value is not None and (not isinstance(value, str) or len(value) > 200):
-            raise ConfigError("subject must be a name of at most 200 characters, such as 惠山区")
+            raise ReviewInvalid("subject must be a name of at most 200 characters, such as 惠山区", "subject")
         out[name] = value
     return out
 
@@ -140,20 +157,22 @@ def check_finding_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, raw in changes.items():
         if name not in FINDING_EDITABLE:
-            raise ConfigError(value_invalid_msg("field", name, FINDING_EDITABLE))
+            raise _invalid("field", name, FINDING_EDITABLE)
         value = raw.strip() if isinstance(raw, str) else raw
         if value == "":
             value = None
         if name == "verdict":
             if value not in LEDGER_VERDICTS:
-                raise ConfigError(value_invalid_msg("verdict", value, LEDGER_VERDICTS))
+                raise _invalid("verdict", value, LEDGER_VERDICTS)
         elif value is not None:
             try:
                 number = Decimal(str(value).replace(",", ""))
             except InvalidOperation:
-                raise ConfigError(f"{name} {value!r} is not a number; give digits such as 1200 or 2650000") from None
+                raise ReviewInvalid(f"{name} {value!r} is not a number; give digits such as 1200 or 2650000",
+                                    "not_a_number", name=name, value=value) from None
             if not number.is_finite():
-                raise ConfigError(f"{name} {value!r} is not a finite number; give digits such as 1200")
+                raise ReviewInvalid(f"{name} {value!r} is not a finite number; give digits such as 1200",
+                                    "not_a_number", name=name, value=value)
             value = format(number, "f")
         out[name] = value
     return out
@@ -430,8 +449,8 @@ class ReviewsMixin:
                         after.update(fixed)
                         if "value" in fixed or "qualifier" in fixed:
                             if after.get("qualifier") in ("range", "vague") and "value" in fixed:
-                                raise ConfigError("a range or vague amount has no single value; "
-                                                  "choose another qualifier or leave the value out")
+                                raise ReviewInvalid("a range or vague amount has no single value; "
+                                                    "choose another qualifier or leave the value out", "range_value")
                             after["low"], after["high"] = interval(after.get("value"), after.get("qualifier"))
                         if after.get("indicator"):
                             after["claim"] = True
@@ -647,17 +666,20 @@ def matches(record: Mapping[str, Any], *, indicator: str | None = None, subject:
 def _check_decision(action: str, based_on: Any, note: str | None, what: str) -> None:
     """The checks every decision passes, on a figure or a finding (:class:`ConfigError` at once)."""
     if action not in ACTIONS:
-        raise ConfigError(value_invalid_msg("action", action, ACTIONS))
+        raise _invalid("action", action, ACTIONS)
     if not isinstance(based_on, int) or isinstance(based_on, bool) or based_on < 0:
-        raise ConfigError(f"based_on = {based_on!r} is invalid; give the {what}'s version (0 before any review)")
+        raise ReviewInvalid(f"based_on = {based_on!r} is invalid; give the {what}'s version (0 before any review)",
+                            "based_on", value=based_on)
     if note is not None and len(note) > 4000:
-        raise ConfigError("the note is longer than 4000 characters; shorten it")
+        raise ReviewInvalid("the note is longer than 4000 characters; shorten it", "note")
 
 
 def _checked_changes(action: str, fixed: dict[str, Any], editable: Sequence[str]) -> dict[str, Any]:
     """``fixed``, the checked corrections: a correction needs some, other actions take none."""
     if action == "correct" and not fixed:
-        raise ConfigError("a correction needs at least one changed field: " + ", ".join(editable))
+        raise ReviewInvalid("a correction needs at least one changed field: " + ", ".join(editable), "no_changes",
+                            fields=tuple(editable))
     if action != "correct" and fixed:
-        raise ConfigError(f"{action} takes no changed fields; use correct to change {', '.join(sorted(fixed))}")
+        raise ReviewInvalid(f"{action} takes no changed fields; use correct to change {', '.join(sorted(fixed))}",
+                            "changes_not_taken", action=action, fields=tuple(sorted(fixed)))
     return fixed

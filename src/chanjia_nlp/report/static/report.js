@@ -78,6 +78,7 @@
   }
 
   function verdictName(verdict) { return UI.verdicts[verdict] || verdict; }
+  function checkName(check) { return (UI.checks || {})[check] || check; }
 
   function scopeName(scope) { return scope ? UI.scopes[scope] || scope : scope; }
 
@@ -902,7 +903,7 @@
       for (let k = range[0]; k < range[1]; k++) {
         const f = findings[rows[k]];
         fragment.appendChild(el('tr', { class: 'verdict-' + token(f.verdict) }, [
-          el('td', null, badge(f.verdict)), el('td', null, f.check), el('td', null, ledgerCell(f.ledger)),
+          el('td', null, badge(f.verdict)), el('td', null, checkName(f.check)), el('td', null, ledgerCell(f.ledger)),
           indicatorCell(f.indicator), el('td', null, f.subject), el('td', null, f.period),
           el('td', { class: 'num' }, f.observed_shown || f.observed), el('td', { class: 'num' }, f.expected_shown || f.expected),
           el('td', { class: 'num' }, f.gap_shown || f.gap),
@@ -946,7 +947,7 @@
           .filter(Boolean).join(' · ');
         const about = [indicatorLabel(f.indicator), f.subject, f.period].filter(Boolean).join(' · ');
         fragment.appendChild(el('li', { class: 'verdict-' + token(f.verdict) }, [
-          el('p', null, [badge(f.verdict), ' ', el('b', null, f.check), about ? ' ' + about : '']),
+          el('p', null, [badge(f.verdict), ' ', el('b', null, checkName(f.check)), about ? ' ' + about : '']),
           el('p', null, f.message), numbers ? el('p', { class: 'numbers' }, numbers) : null,
         ].concat(evidenceLinks(f))));
       }
