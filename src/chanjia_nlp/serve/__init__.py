@@ -345,12 +345,13 @@ class _Views:
         return self.page(request, "table.html.j2", rows=rows, by=by, year=year or "", subject=subject or "",
                          error=error, title=self.s["table"])
 
-    def _ledger(self, under: frozenset[str] | None = None) -> list[dict[str, Any]]:
-        """The ledger findings (of the regions ``under``), as their reviews leave them."""
-        if under is None:
+    def _ledger(self, region: str | None = None) -> list[dict[str, Any]]:
+        """The ledger findings (of the region with the division code ``region``), as their reviews
+        leave them."""
+        if region is None:
             found = list(self.store.findings(check="ledger"))
         else:
-            found, _ = self.store.findings_page(0, 100_000, check="ledger", codes=under)
+            found = self.store.region_findings(region)
         latest = self.store.latest_finding_reviews({f["finding_id"] for f in found}) if found else {}
         return [_reviewed_finding(f, latest.get(f["finding_id"])) for f in found]
 
@@ -407,12 +408,11 @@ class _Views:
     def _district_made(self, division: Any, filters: dict[str, Any]
                        ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str]:
         from ..records import LEDGER_VERDICTS
-        from ..subjects import codes_under
         from .district import district_charts, district_rows
 
         code = division.code
         rows = [r for r in self.store.region_table(code) if r.get("region_code") == code]
-        ledger = self._ledger(codes_under(code))
+        ledger = self._ledger(code)
         shown = district_rows(rows, ledger, **filters)
         doc_ids = self.store.current_doc_ids(row.get("path") for row in shown)
         for row in shown:

@@ -855,9 +855,7 @@ class Store(ReviewsMixin):
         elif region is None:
             found_ledger = list(self.findings(check="ledger"))
         else:  # only a finding about the region or a division under it can meet one of its rows
-            from ..subjects import codes_under
-
-            found_ledger, _ = self.findings_page(0, 10**9, check="ledger", codes=codes_under(region))
+            found_ledger = self.region_findings(region)
         return assessment_table(records, found_ledger, by=by, indicator=indicator, year=year, region=region,
                                 targets=targets)
 
@@ -906,6 +904,18 @@ class Store(ReviewsMixin):
                     f.check == "ledger", f.subject_code.in_(sorted(codes_under(region))))).scalars())
         latest = self.latest_finding_reviews()
         return (state, tuple(sorted((ident, latest[ident]["version"]) for ident in ids[key] if ident in latest)))
+
+    def region_findings(self, region: str) -> list[dict[str, Any]]:
+        """The stored ledger findings about the region with the division code ``region`` or a
+        division under it, in the order they were stored, as extracted (no review applied); read
+        again only when findings were stored since. The dicts are shared: read them, do not change
+        them."""
+        from ..subjects import codes_under
+
+        with self._reading("cannot read findings") as conn:
+            state = self._findings_state(conn)
+        return memo(self, "_region_findings_rows").get(  # type: ignore[no-any-return]
+            (state, region), lambda: self.findings_page(0, 10**9, check="ledger", codes=codes_under(region))[0])
 
     def _findings_state(self, conn: Connection) -> tuple[Any, Any]:
         """How many findings there are and when the newest was stored: two index reads (a count
