@@ -367,7 +367,22 @@ def serve_words(lang: str) -> dict[str, Any]:
     """
     found = words(lang)
     return {**found, "serve": SERVE[lang], "bases": BASES[lang], "verdict_help": VERDICT_HELP[lang],
-            "scope_help": SCOPE_HELP[lang]}
+            "scope_help": SCOPE_HELP[lang], "levels": LEVEL_NAMES[lang], "roles": ROLE_NAMES[lang]}
+
+
+#: What an evidence span of a finding is to it (``evidence[].role``).
+ROLE_NAMES = {
+    "zh": {"supports": "支持", "contradicts": "矛盾", "source": "出处", "copy": "重复", "part": "分项", "total": "合计"},
+    "en": {},
+}
+
+
+#: A claim's ``level`` as the pages say it.
+LEVEL_NAMES = {
+    "zh": {"national": "全国", "provincial": "省级", "city": "市级", "district": "区县级", "town": "镇街", "park": "园区",
+           "enterprise": "企业"},
+    "en": {},
+}
 
 
 # -- what the review checks refuse, in Chinese ---------------------------------------------------
