@@ -120,7 +120,7 @@ def test_claims_pages_follow_decisions_made_by_another_process(target):
 
 def _assessment(page: str) -> str:
     """The district page's assessment table."""
-    return page.split('<table id="assessment">', 1)[1].split("</table>", 1)[0]
+    return page.split('<table id="assessment"', 1)[1].split("</table>", 1)[0]
 
 
 def _csrf(page: str) -> str:

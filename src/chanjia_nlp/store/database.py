@@ -867,7 +867,7 @@ class Store(ReviewsMixin):
 
         under = codes_under(region)
         with self._reading("cannot read the state of the database") as conn:
-            state = (*self._documents_state(conn), self._findings_state(conn))
+            state = (*self._documents_state(conn), self._findings_state(conn, under))
             known: dict[Any, frozenset[str]] = self.__dict__.setdefault("_region_docs", {})
             if (state[:2], region) not in known:
                 if len(known) >= 256:
@@ -912,16 +912,23 @@ class Store(ReviewsMixin):
         them."""
         from ..subjects import codes_under
 
+        under = codes_under(region)
         with self._reading("cannot read findings") as conn:
-            state = self._findings_state(conn)
+            state = self._findings_state(conn, under)
         return memo(self, "_region_findings_rows").get(  # type: ignore[no-any-return]
-            (state, region), lambda: self.findings_page(0, 10**9, check="ledger", codes=codes_under(region))[0])
+            (state, region), lambda: self.findings_page(0, 10**9, check="ledger", codes=under)[0])
 
-    def _findings_state(self, conn: Connection) -> tuple[Any, Any]:
-        """How many findings there are and when the newest was stored: two index reads (a count
-        and a max asked together would read every finding)."""
+    def _findings_state(self, conn: Connection, under: AbstractSet[str] | None = None) -> tuple[Any, Any]:
+        """How many findings there are (about the divisions ``under``) and when the newest was
+        stored: what changes when findings are stored (``stored_at`` is set on every write) or
+        deleted. All findings: two index reads (a count and a max asked together would read every
+        finding); a region's: its findings by the index of their subject code."""
+        f = findings.c
+        if under is not None:
+            return tuple(conn.execute(select(func.count(), func.max(f.stored_at))  # type: ignore[return-value]
+                                      .where(f.subject_code.in_(sorted(under)))).one())
         return (conn.execute(select(func.count()).select_from(findings)).scalar(),
-                conn.execute(select(func.max(findings.c.stored_at))).scalar())
+                conn.execute(select(func.max(f.stored_at))).scalar())
 
     def _region_records(self, region: str) -> Iterator[dict[str, Any]]:
         """What a table of ``region`` (a division code) reads, as :meth:`records` gives it with
