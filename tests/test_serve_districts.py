@@ -478,5 +478,6 @@ def test_refusals_of_the_server_are_chinese(client):
     answer = c.post(api, json={"action": "destroy", "version": 0}, headers={"x-csrf-token": token})
     assert answer.status_code == 400 and answer.json()["error"].startswith("决定“destroy”无效；可选：确认（confirm）")
     assert "指标“bogus”无效" in c.get("/claims?indicator=bogus").text
+    assert c.get("/api/claims?period=22年").json() == {"error": "时间“22年”无效；请填写年份（2022）或年月（2022-03）"}
     assert "“火星”不是地名录中的区县、市或省" in c.get("/table?subject=火星").text
     assert "“999999”不是区县代码" in c.get("/district/999999").text

@@ -673,6 +673,8 @@ class _Views:
         filters = {name: params.get(name) or None for name in ("subject", "indicator", "period")}
         try:
             frame = self.store.claims(**filters)
+        except ConfigError as exc:
+            return JSONResponse({"error": self._filter_error(exc, filters)}, status_code=400)
         except ChanjiaError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
         rows = [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
