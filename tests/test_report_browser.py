@@ -512,6 +512,8 @@ def test_offline_review_of_ledger_findings_export_and_import(browser, tmp_path):
         p.click("a[data-tab=checks]")
         decided = sorted(t.strip() for t in p.locator("#ledger-table .decision").all_text_contents())
         assert decided == ["已更正 → 一致", "已确认", "已驳回"]
+        ARTIFACTS.mkdir(exist_ok=True)
+        p.locator("#ledger-table").screenshot(path=str(ARTIFACTS / "report-ledger-review-1440.png"))
         p.click("a[data-tab=claims]")
         with p.expect_download() as info:
             p.click("#review-export")
