@@ -154,7 +154,8 @@ def words(lang: str) -> dict[str, Any]:
     if lang not in LANGUAGES:
         raise ConfigError(f"unknown report language {lang!r}: choose one of {', '.join(LANGUAGES)}")
     return {"lang": lang, "text": TEXT[lang], "verdicts": VERDICTS[lang], "scopes": SCOPES[lang],
-            "qualifiers": QUALIFIERS[lang], "labels": LABELS[lang], "checks": CHECK_NAMES[lang]}
+            "qualifiers": QUALIFIERS[lang], "labels": LABELS[lang], "checks": CHECK_NAMES[lang],
+            "roles": ROLE_NAMES[lang]}
 
 
 #: What each cross-check is called (``finding.check``).
@@ -367,7 +368,7 @@ def serve_words(lang: str) -> dict[str, Any]:
     """
     found = words(lang)
     return {**found, "serve": SERVE[lang], "bases": BASES[lang], "verdict_help": VERDICT_HELP[lang],
-            "scope_help": SCOPE_HELP[lang], "levels": LEVEL_NAMES[lang], "roles": ROLE_NAMES[lang]}
+            "scope_help": SCOPE_HELP[lang], "levels": LEVEL_NAMES[lang]}
 
 
 #: What an evidence span of a finding is to it (``evidence[].role``).

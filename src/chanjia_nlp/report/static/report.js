@@ -861,7 +861,7 @@
 
   function evidenceLinks(finding) {
     return finding.evidence.map(function (e) {
-      const label = (e.role ? e.role + ': ' : '') + '“' + (e.text || '') + '”';
+      const label = (e.role ? ((UI.roles || {})[e.role] || e.role) + ': ' : '') + '“' + (e.text || '') + '”';
       const where = e.path || (e.doc !== undefined ? docs[e.doc].path : '');
       const link = e.item !== undefined
         ? el('a', { href: '#item-' + e.item, 'data-item': e.item }, label)
