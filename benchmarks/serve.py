@@ -22,9 +22,14 @@ opened once before the run (its template is compiled on its first view). Between
 throughput, not what a reviewer waits). Every fifth round two reviewers decide on one figure at
 once: one is stored, the other refused with 409 (a conflict, never an overwrite).
 
+``--workers N`` serves with N processes; ``--schema NAME`` keeps a PostgreSQL database in that
+schema for the next run (analysed after filling, as autovacuum would); a correction's value
+differs on every run, so a kept database takes the same decisions again.
+
 Printed: the database's size and how long it took to make, then median and p95 latencies of
-the page views and of the decisions (target: p95 under 300 ms), and the check that no review
-was lost: every decision the server acknowledged (303) is in the database, once, as sent, and
+the page views and of the decisions (target: p95 under 300 ms), every latency by round (the
+first opens each district's claims and page for the first time since the server started), and
+the check that no review was lost: every decision the server acknowledged (303) is in the database, once, as sent, and
 no refused one is.
 """
 
