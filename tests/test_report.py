@@ -754,3 +754,59 @@ def test_reviews_import_makes_the_checks_of_the_server(tmp_path):
     bad.write_text('{"format": "something else"}', encoding="utf-8")
     result = CliRunner().invoke(reviews, ["import", str(bad), "--db", db])
     assert result.exit_code != 0 and "not a review file" in str(result.exception)
+
+
+#: A sentence of each kind the cross-checks write (made-up cells, values and files) and how the
+#: Chinese report says it.
+CROSS_CHECK_SENTENCES = [
+    ("台账 F6 2,150人 matches 2150名 (a.txt:799)", "台账 F6 2,150人 与 2150名（a.txt:799）一致"),
+    ("台账 F10 2300余 (2,300人) agrees with 2386人 (b.txt:497) within the 余 of 2300余 (the reports give no year)",
+     "台账 F10 2300余 (2,300人) 与 2386人（b.txt:497）在2300余的“余”的范围内一致（报告未写年份）"),
+    ("台账 F7 45,000人次 differs from 4.2万人次 (a.txt:718): gap +3,000人次 (+7.1%)",
+     "台账 F7 45,000人次 与 4.2万人次（a.txt:718）不一致：差额 +3,000人次（+7.1%）"),
+    ("台账 F9 300人 differs from 超过300人 (a.txt:5): gap -1人 (-0.3%) (the report says more than 300人 (超过300人), "
+     "which rules out 300人 itself)",
+     "台账 F9 300人 与 超过300人（a.txt:5）不一致：差额 -1人（-0.3%）（报告写的是超过300人，多于 300人，不含 300人 本身）"),
+    ("台账 F8 68家: the reports give different values: 23家 (a.txt:345), 68家 (a.txt:411)",
+     "台账 F8 68家：各报告数值不一：23家（a.txt:345）、68家（a.txt:411）"),
+    ("台账 F12 12个 (江都区 户外劳动者服务站 2022): no report states it", "台账 F12 12个（江都区 户外劳动者服务站 2022）：报告中没有依据"),
+    ("台账 F3 5家 (江都区 试点单位 2025, a target): no report states it as a target",
+     "台账 F3 5家（江都区 试点单位 2025，目标）：没有报告把它作为目标"),
+    ("台账 F4 7个 (惠山区 x 2022): its indicator is not recognised; map it with --mapping",
+     "台账 F4 7个（惠山区 x 2022）：未能识别其指标；请用 --mapping 对应"),
+    ("flagged: the parts G14 1800 + G15 600 sum to 2400万元, 100万元 less than the 合计 G16 2500 (-4.0%)",
+     "分项 G14 1800 + G15 600 合计 2400万元，比合计 G16 2500 少 100万元（-4.0%）"),
+    ("explained: the difference 1人 is within the rounding of figures written to 10人",
+     "差额 1人 在数字取整的范围内（数字精确到 10人）"),
+    ("flagged: 46人 of 412人 is 11.17%, not 12%", "46人 占 412人 的 11.17%，而不是 12%"),
+    ("flagged: F5 9 ÷ the target E5 8 is 112.50%, not 120%", "F5 9 ÷ 目标 E5 8 为 112.50%，而不是 120%"),
+    ("flagged: 惠山区 试点单位 (pilot_units, 2022, as_of) is 25家 in a.txt but 30家 in b.txt",
+     "惠山区 试点单位（pilot_units，2022，as_of）各文件说法不一：a.txt 写作 25家；b.txt 写作 30家"),
+    ("flagged: 120 characters of b.txt (江都区) repeat a.txt (惠山区), similarity 0.93",
+     "b.txt（江都区）有 120 个字符与 a.txt（惠山区）重复，相似度 0.93"),
+    ("1.2万名 (健康体检, welfare_services) for 惠山区 2022: no ledger row covers it",
+     "1.2万名（健康体检，普惠服务(体检、托管、保险、服务卡等)）：惠山区 2022 没有台账行与之对应"),  # the registry's name
+    ("a sentence the checks never write", "a sentence the checks never write"),
+]
+
+
+@pytest.mark.parametrize(("english", "chinese"), CROSS_CHECK_SENTENCES)
+def test_cross_check_sentences_read_in_chinese(english, chinese):
+    from chanjia_nlp.report.i18n import finding_message
+
+    assert finding_message(english, "zh") == chinese
+    assert finding_message(english, "en") == english
+
+
+def test_the_report_shows_cross_check_messages_and_names_in_its_language(tmp_path):
+    from chanjia_nlp.report import write_report
+
+    rows, _ = scoped_rows()
+    found = [{**finding("ledger", "inconsistent", []), "message": CROSS_CHECK_SENTENCES[2][0]},
+             {**finding("ledger_total", "flagged", []), "message": CROSS_CHECK_SENTENCES[8][0]}]
+    for lang, messages, checks in (("zh", [CROSS_CHECK_SENTENCES[2][1], CROSS_CHECK_SENTENCES[8][1]], "台账合计"),
+                                   ("en", [CROSS_CHECK_SENTENCES[2][0], CROSS_CHECK_SENTENCES[8][0]], "ledger_total")):
+        out = tmp_path / f"{lang}.html"
+        write_report(rows, out, findings=found, lang=lang)
+        data = page_data(out.read_text(encoding="utf-8"))
+        assert [f["message"] for f in data["findings"]] == messages and data["ui"]["checks"]["ledger_total"] == checks

@@ -472,6 +472,74 @@ def test_offline_review_three_figures_export_and_import(browser, tmp_path):
                       ("9家", "correct", "alice", "import", "10")]
 
 
+def test_offline_review_of_ledger_findings_export_and_import(browser, tmp_path):
+    """Confirm one 台账 finding, correct another's verdict and reject a third that someone decided on
+    in the database after the report was written; export, ``chanjia reviews import`` (the stale
+    one is refused, exit 1), and ``chanjia reviews export`` lists the findings as reviewed."""
+    from click.testing import CliRunner
+
+    from chanjia_nlp import store
+    from chanjia_nlp.report.commands import report
+    from chanjia_nlp.serve.commands import reviews
+
+    from .test_report import scoped_store
+
+    db = str(tmp_path / "chanjia.sqlite")
+    scoped_store(db)
+    out = tmp_path / "report.html"
+    assert CliRunner().invoke(report, ["--db", db, "-o", str(out)]).exit_code == 0
+    with store.open(db) as st:  # after the report was written: bob decides on f4 in the server
+        st.add_user("bob", "not-a-real-hash", "reviewer")
+        st.review_finding("f4", "confirm", reviewer="bob", based_on=0)
+    opened = Page(browser, out.as_uri())
+    try:
+        p = opened.page
+        p.click("a[data-tab=claims]")  # where the reviewer's name is typed
+        p.fill("#reviewer", "alice")
+        p.locator("#reviewer").dispatch_event("change")
+        p.click("a[data-tab=checks]")
+        rows = p.locator("#ledger-table tbody tr")
+        assert rows.count() == 4 and rows.locator("button[data-review=confirm]").count() == 4
+        p.locator("#ledger-table tr.verdict-consistent button[data-review=confirm]").click()
+        f2 = p.locator("#ledger-table tr.verdict-inconsistent")
+        f2.locator("button[data-review=correct]").click()
+        f2.locator("select").select_option("consistent")
+        f2.locator("button", has_text="保存").click()
+        f4 = p.locator("#ledger-table tr.verdict-unsupported").filter(has_text="滨湖区")
+        f4.locator("button[data-review=reject]").click()
+        p.reload()
+        p.wait_for_selector("html[data-ready=true]")
+        p.click("a[data-tab=checks]")
+        decided = sorted(t.strip() for t in p.locator("#ledger-table .decision").all_text_contents())
+        assert decided == ["已更正 → 一致", "已确认", "已驳回"]
+        ARTIFACTS.mkdir(exist_ok=True)
+        p.locator("#ledger-table").screenshot(path=str(ARTIFACTS / "report-ledger-review-1440.png"))
+        p.click("a[data-tab=claims]")
+        with p.expect_download() as info:
+            p.click("#review-export")
+        exported = tmp_path / "decisions.json"
+        info.value.save_as(exported)
+        assert opened.problems == []
+    finally:
+        opened.page.close()
+    result = CliRunner().invoke(reviews, ["import", str(exported), "--db", db])
+    assert result.exit_code == 1, result.output
+    assert "refused (someone decided on it since)" in result.output and "2 decisions stored, 1 refused" in result.output
+    with store.open(db) as st:
+        stored = sorted((r["finding_id"], r["action"], r["reviewer"], r["source"], (r["after"] or {}).get("verdict"))
+                        for r in st.finding_reviews())
+    assert stored == [("f1", "confirm", "alice", "import", "consistent"),
+                      ("f2", "correct", "alice", "import", "consistent"), ("f4", "confirm", "bob", "serve", "unsupported")]
+    folder = tmp_path / "exported"
+    result = CliRunner().invoke(reviews, ["export", "--db", db, "--out", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "3 reviewed 台账 findings (2 confirmed, 1 corrected, 0 rejected)" in result.output
+    lines = [json.loads(line) for line in (folder / "findings.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(x["finding_id"], x["verdict"], x["checked_verdict"], x["review"], x["reviewed_by"]) for x in lines] == [
+        ("f1", "consistent", "consistent", "confirm", "alice"), ("f2", "consistent", "inconsistent", "correct", "alice"),
+        ("f4", "unsupported", "unsupported", "confirm", "bob")]
+
+
 def test_the_district_tab_filters_helps_draws_and_exports_csv(browser, tmp_path):
     """One district's rows with their 台账 verdicts, the help panel, charts with stocks and flows
     apart, and the filtered rows as CSV made in the page (no formula survives), in Chinese, at

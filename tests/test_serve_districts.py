@@ -154,14 +154,16 @@ def test_a_version_6_database_gains_finding_reviews(engine, tmp_path):
             with st.engine.begin() as conn:  # back to what chanjia left at version 6
                 conn.execute(text("DROP TABLE finding_reviews"))
                 conn.execute(text(f"DROP INDEX {'' if name is None else name + '.'}{ORDER_INDEX[engine]}"))
+                conn.execute(text(f"DROP INDEX {'' if name is None else name + '.'}ix_findings_stored_at"))
                 conn.execute(schema.schema_version.delete().where(schema.schema_version.c.version > 6))
         with store.open(url, schema=name) as st:
             with st.engine.connect() as conn:
                 versions = [v for (v,) in conn.execute(text("SELECT version FROM schema_version ORDER BY version"))]
-            assert versions == [1, 2, 3, 4, 5, 6, 7, 8]
+            assert versions == [1, 2, 3, 4, 5, 6, 7, 8, 9]
             assert "finding_reviews" in inspect(st.engine).get_table_names(schema=name)
             indexes = {i["name"] for i in inspect(st.engine).get_indexes("quantities", schema=name)}
             assert ORDER_INDEX[engine] in indexes and set(ORDER_INDEX.values()) - indexes  # its dialect's only
+            assert "ix_findings_stored_at" in {i["name"] for i in inspect(st.engine).get_indexes("findings", schema=name)}
             [kept] = list(st.findings())
             decided = st.review_finding(kept["finding_id"], "correct", reviewer="alice", based_on=0,
                                         changes={"verdict": "inconsistent"})
@@ -417,3 +419,65 @@ def test_a_regions_table_is_made_again_when_a_decision_touches_it(reviewed_copy)
                                                               rejected["reviewed_by"], strict=True) if who is None]
     reviewed_copy.review(*liangxi[0], "reject", reviewer="yan", based_on=0)
     assert reviewed_copy.table(subject="梁溪区").to_dict("records") == fresh()
+
+
+# -- what assessors read is Chinese ---------------------------------------------------------------
+
+#: A file name with its line, as messages cite evidence (``02_district_summary_2022.txt:345``).
+FILE_CITED = re.compile(r"[\w.=()+-]+\.(?:txt|docx?|wps|pdf|html?)(?::[0-9]+)?")
+
+
+def _english_left(text: str) -> list[str]:
+    """Latin words of three letters or more once file names are taken out (cells such as F8 stay)."""
+    return re.findall(r"[A-Za-z]{3,}", FILE_CITED.sub(" ", text))
+
+
+def test_cross_check_messages_and_names_are_chinese_on_the_chinese_pages(client):
+    c, st = client
+    _sign_in(c)
+    rows = _cells(c.get("/findings").text, "findings")
+    assert rows and all(not _english_left(row[0] + row[9]) for row in rows), [
+        (row[0], row[9]) for row in rows if _english_left(row[0] + row[9])][:3]
+    kinds = {row[0] for row in rows}
+    assert {"台账行", "台账合计", "台账未覆盖"} <= kinds
+    messages = {row[9] for row in rows}
+    assert any("一致" in m and "与" in m for m in messages) and any("差额" in m for m in messages)
+    f8 = _ledger_finding(st, "惠山区!F8")
+    page = c.get(f"/finding/{f8['finding_id']}").text
+    assert "各报告数值不一" in page and "the reports give" not in page
+
+
+@pytest.mark.parametrize("client", ["en"], indirect=True)
+def test_cross_check_messages_stay_english_on_the_english_pages(client):
+    c, st = client
+    _sign_in(c)
+    rows = _cells(c.get("/findings").text, "findings")
+    assert {row[9] for row in rows} == {f["message"] for f in st.findings()} & {row[9] for row in rows}
+    assert any(" matches " in row[9] for row in rows)
+
+
+def test_refusals_of_the_server_are_chinese(client):
+    c, st = client
+    assert c.get("/api/claims").json() == {"error": "请先登录（POST /login）"}
+    _sign_in(c)
+    f8 = _ledger_finding(st, "惠山区!F8")
+    url = f"/finding/{f8['finding_id']}"
+    token = _csrf(c.get(url).text)
+    bad = c.post(url, data={"csrf": token, "version": "0", "action": "correct", "verdict": "wrong"})
+    assert bad.status_code == 400 and "结论“wrong”无效；可选：一致（consistent）、在限定范围内一致" in bad.text
+    assert "is invalid" not in _visible(bad.text)
+    bad = c.post(url, data={"csrf": token, "version": "0", "action": "correct", "observed": "many"})
+    assert bad.status_code == 400 and "台账数值“many”不是数字" in bad.text
+    claim = st.claims(subject="惠山区").iloc[0]
+    figure = f"/figure/{claim['doc_id']}/{int(claim['start'])}/{int(claim['end'])}"
+    bad = c.post(figure, data={"csrf": token, "version": "0", "action": "correct", "period": "22年"})
+    assert bad.status_code == 400 and "时间“22年”无效；请填写年份（2022）或年月（2022-03）" in bad.text
+    api = f"/api{figure}"
+    answer = c.post(api, content=b"[1]", headers={"x-csrf-token": token, "content-type": "application/json"})
+    assert answer.status_code == 400 and answer.json() == {"error": "请发送一个 JSON 对象"}
+    answer = c.post(api, json={"action": "destroy", "version": 0}, headers={"x-csrf-token": token})
+    assert answer.status_code == 400 and answer.json()["error"].startswith("决定“destroy”无效；可选：确认（confirm）")
+    assert "指标“bogus”无效" in c.get("/claims?indicator=bogus").text
+    assert c.get("/api/claims?period=22年").json() == {"error": "时间“22年”无效；请填写年份（2022）或年月（2022-03）"}
+    assert "“火星”不是地名录中的区县、市或省" in c.get("/table?subject=火星").text
+    assert "“999999”不是区县代码" in c.get("/district/999999").text

@@ -775,9 +775,11 @@ ADDED_IN = {
     4: [("quantities", ("subject_code", "subject_name")), ("findings", ("subject_code", "subject_name"))],
     6: [("documents", ("location", "duplicate_of", "removed")), ("runs", ("root",))],
     7: [("documents", ("ocr",))],
+    9: [],
 }
 #: Indexes on columns a later version added (dropped with them).
-ADDED_INDEXES = {4: ["ix_quantities_subject_code", "ix_findings_subject_code"], 6: ["ux_documents_current_location"]}
+ADDED_INDEXES = {4: ["ix_quantities_subject_code", "ix_findings_subject_code"], 6: ["ux_documents_current_location"],
+                 9: ["ix_findings_stored_at"]}
 #: Indexes a later version dropped (made again when going back before it).
 DROPPED_INDEXES = {6: ["CREATE UNIQUE INDEX ux_documents_current_path ON documents (path) WHERE superseded_by IS NULL"]}
 #: The tables each schema version added.

@@ -34,7 +34,7 @@ from markupsafe import Markup
 
 from ..outputs import atomic_path, decoded_name, shown_name, visible
 from .charts import claims_by, family, indicator_series, verdict_shares
-from .i18n import BASES, SCOPE_HELP, SERVE, VERDICT_HELP, shown_value, words
+from .i18n import BASES, SCOPE_HELP, SERVE, VERDICT_HELP, finding_message, shown_value, words
 from .model import build_model, indicator_names
 
 __all__ = ["read_jsonl", "render_report", "write_report"]
@@ -114,6 +114,9 @@ def render_report(
     # reviewed: a report written again of the same documents finds its decisions again.
     ids = sorted(str(doc.get("id")) for doc in data["docs"])
     data["report_id"] = hashlib.sha256("\n".join(ids).encode("utf-8")).hexdigest()[:16]
+    for found in model.findings:  # the cross-checks' sentences in the page's language
+        if found.get("message"):
+            found["message"] = finding_message(found["message"], lang)
     data["ui"] = ui
     for doc in data["docs"]:  # a name that is not UTF-8 shows decoded (GB18030); invisible characters the page marks
         if isinstance(doc.get("path"), str):

@@ -97,7 +97,8 @@ def report(
     else:
         with open_store(db, schema=schema, create=False) as opened:
             records: Iterable[Mapping[str, Any]] = _versioned(opened.records(reviewed=True), opened.latest_reviews())
-            found_rows: Iterable[Mapping[str, Any]] = opened.findings()
+            found_rows: Iterable[Mapping[str, Any]] = _reviewed_findings(opened.findings(),
+                                                                         opened.latest_finding_reviews())
             if scoped:
                 claims = opened.claims(subject=subject, period=period)
                 keys = set(zip(claims["doc_id"], claims["start"].astype(int), claims["end"].astype(int), strict=True))
@@ -121,6 +122,18 @@ def _versioned(
     for row in records:
         review = latest.get((row.get("doc_id"), row.get("start"), row.get("end"))) if latest else None
         yield {**row, "review_version": review["version"]} if review else row
+
+
+def _reviewed_findings(
+    found: Iterable[Mapping[str, Any]], latest: Mapping[str, Mapping[str, Any]]
+) -> Iterator[Mapping[str, Any]]:
+    """The findings as their latest decisions leave them (a corrected verdict wins), each reviewed
+    one with ``review_version``, what an offline decision on it is based on."""
+    from ..store.reviews import apply_finding_review
+
+    for row in found:
+        review = latest.get(str(row.get("finding_id"))) if latest else None
+        yield {**apply_finding_review(row, review), "review_version": review["version"]} if review else row
 
 
 def _write(records: Iterable[Mapping[str, Any]], out: Path, **options: Any) -> None:

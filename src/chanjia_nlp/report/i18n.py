@@ -9,6 +9,8 @@ numbers: money in 万元/亿元, every figure with thousands separators.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -152,7 +154,17 @@ def words(lang: str) -> dict[str, Any]:
     if lang not in LANGUAGES:
         raise ConfigError(f"unknown report language {lang!r}: choose one of {', '.join(LANGUAGES)}")
     return {"lang": lang, "text": TEXT[lang], "verdicts": VERDICTS[lang], "scopes": SCOPES[lang],
-            "qualifiers": QUALIFIERS[lang], "labels": LABELS[lang]}
+            "qualifiers": QUALIFIERS[lang], "labels": LABELS[lang], "checks": CHECK_NAMES[lang],
+            "roles": ROLE_NAMES[lang]}
+
+
+#: What each cross-check is called (``finding.check``).
+CHECK_NAMES = {
+    "zh": {"ledger": "台账行", "sum": "分项合计", "share": "占比", "conflict": "数据矛盾", "ledger_total": "台账合计",
+           "ledger_rate": "台账完成率", "copied_text": "重复文字", "uncovered_claim": "台账未覆盖"},
+    "en": {"ledger": "ledger", "sum": "sum", "share": "share", "conflict": "conflict", "ledger_total": "ledger_total",
+           "ledger_rate": "ledger_rate", "copied_text": "copied_text", "uncovered_claim": "uncovered_claim"},
+}
 
 
 def _plain(number: Decimal) -> str:
@@ -288,6 +300,11 @@ SERVE = {
         "achieved_only": "仅已完成", "targets_too": "含目标", "all_years": "全部年份", "findings_link": "审核",
         "mentions": "{n} 处提及", "reviewed_finding": "核对结果审核", "unit": "单位", "low": "下限", "high": "上限",
         "indicator_text": "指标原文",
+        "api_sign_in": "请先登录（POST /login）", "api_json": "请发送一个 JSON 对象",
+        "export_format": "只能导出 csv 或 xlsx", "no_district": "“{code}”不是区县代码；请在“分区县”页选择一个区县",
+        "bad_indicator": "指标“{value}”无效；请从列表中选择指标", "bad_period": "时间“{value}”无效；请填写年份（2022）或年月（2022-03）",
+        "bad_level": "地区层级“{value}”无效；可选：区县、市、省", "bad_year": "年份“{value}”无效；请填写如 2022 的年份",
+        "bad_region": "“{value}”不是地名录中的区县、市或省；请填写如 无锡、惠山区 或 江苏省",
     },
     "en": {
         "app": "chanjia review", "documents": "Documents", "claims": "Claims", "table": "Assessment table",
@@ -335,6 +352,9 @@ SERVE = {
         "achieved_only": "achieved only", "targets_too": "with targets", "all_years": "all years", "findings_link": "review",
         "mentions": "{n} mentions", "reviewed_finding": "Finding review", "unit": "Unit", "low": "low",
         "high": "high", "indicator_text": "indicator as written",
+        "api_sign_in": "sign in first (POST /login)", "api_json": "send a JSON object",
+        "export_format": "export as csv or xlsx", "no_district": "{code!r}: no such district code; choose one on /districts",
+        "bad_indicator": "", "bad_period": "", "bad_level": "", "bad_year": "", "bad_region": "",
     },
 }
 
@@ -348,4 +368,236 @@ def serve_words(lang: str) -> dict[str, Any]:
     """
     found = words(lang)
     return {**found, "serve": SERVE[lang], "bases": BASES[lang], "verdict_help": VERDICT_HELP[lang],
-            "scope_help": SCOPE_HELP[lang]}
+            "scope_help": SCOPE_HELP[lang], "levels": LEVEL_NAMES[lang]}
+
+
+#: What an evidence span of a finding is to it (``evidence[].role``).
+ROLE_NAMES = {
+    "zh": {"supports": "支持", "contradicts": "矛盾", "source": "出处", "copy": "重复", "part": "分项", "total": "合计"},
+    "en": {},
+}
+
+
+#: A claim's ``level`` as the pages say it.
+LEVEL_NAMES = {
+    "zh": {"national": "全国", "provincial": "省级", "city": "市级", "district": "区县级", "town": "镇街", "park": "园区",
+           "enterprise": "企业"},
+    "en": {},
+}
+
+
+# -- what the review checks refuse, in Chinese ---------------------------------------------------
+
+#: A refused decision or correction (``ReviewInvalid.key``) as the Chinese pages say it.
+REFUSALS_ZH = {
+    "invalid": "{field}“{value}”无效；可选：{valid}",
+    "not_a_number": "{field}“{value}”不是数字；请填写数字，如 1200 或 2650000",
+    "period": "时间“{value}”无效；请填写年份（2022）或年月（2022-03）",
+    "target": "目标“{value}”无效；请填写 true（目标）或 false（已完成）",
+    "subject": "单位/地区最多 200 个字符，如 惠山区",
+    "based_on": "表单没有说明基于哪个版本；请重新加载页面",
+    "note": "备注超过 4000 字；请缩短",
+    "no_changes": "更正至少要修改一个字段：{fields}",
+    "changes_not_taken": "{action}不修改字段；要修改 {fields}，请用“更正”",
+    "range_value": "范围或模糊的数量没有单一数值；请选择其他限定，或不填数值",
+}
+_FIELDS_ZH = {
+    "field": "字段", "value": "数值", "qualifier": "限定", "scope": "口径", "indicator": "指标", "verdict": "结论",
+    "action": "决定", "period": "时间", "subject": "单位/地区", "target": "目标", "expected": "报告数值",
+    "observed": "台账数值", "level": "层级", "unit": "单位",
+}
+_ACTIONS_ZH = {"confirm": "确认", "correct": "更正", "reject": "驳回"}
+
+
+def refusal(key: str, params: Mapping[str, Any], lang: str, default: str) -> str:
+    """A refused review decision (``ReviewInvalid``'s ``key`` and ``params``) in ``lang``; ``default``
+    (its English message) for English or a key without words."""
+    if lang != "zh" or key not in REFUSALS_ZH:
+        return default
+    found = words("zh")
+    names: dict[str, str] = {**found["scopes"], **found["verdicts"], **found["qualifiers"], **_ACTIONS_ZH,
+                             **_FIELDS_ZH}
+    if params.get("name") == "indicator":
+        from .._lexicon import indicators
+
+        every = indicators()
+        names.update({ident: every.by_id[ident].name_zh for ident in every.ids})
+
+    def shown(value: Any) -> str:
+        text = str(value)
+        return f"{names[text]}（{text}）" if text in names and names[text] != text else text
+
+    field = _FIELDS_ZH.get(str(params.get("name")), str(params.get("name", "")))
+    return REFUSALS_ZH[key].format(
+        field=field, value=params.get("value"), valid="、".join(shown(v) for v in params.get("valid", ())),
+        fields="、".join(_FIELDS_ZH.get(f, f) for f in params.get("fields", ())),
+        action=_ACTIONS_ZH.get(str(params.get("action")), str(params.get("action"))),
+    )
+
+
+# -- cross-check messages, in Chinese ------------------------------------------------------------
+#
+# chanjia check writes each finding's ``message`` in English (the records and the CLI keep it). The
+# pages assessors read say it in Chinese: each message is made from a few fixed sentences
+# (crosscheck.matching, .verdicts, .internal, .copies, with figures, cells and names in between),
+# read back here; one that fits none is shown as it was written.
+
+_NOTES_ZH = ((" (the reports give no year)", "（报告未写年份）"),
+             (" (a target row, against the reports' targets)", "（目标行，与报告中的目标比较）"))
+_NOTE = r"(?P<note>(?: \(the reports give no year\))?(?: \(a target row, against the reports' targets\))?)"
+_WHERE = r"\((?P<where>[^()]*)\)"
+
+
+def _note_zh(note: str) -> str:
+    for english, chinese in _NOTES_ZH:
+        note = note.replace(english, chinese)
+    return note
+
+
+def _qualifier_words_zh(text: str) -> str:
+    """``the 余 of 2300余 and the 约 of 约2.1万人次`` → ``2300余的“余”和约2.1万人次的“约”``."""
+    parts = []
+    for part in text.split(" and "):
+        found = re.fullmatch(r"the (.+?) of (.+)", part)
+        if found is None:
+            return text
+        word = _QUALIFIER_NAMES.get(found.group(1), found.group(1))
+        parts.append(f"{found.group(2)}的“{word}”")
+    return "和".join(parts)
+
+
+_QUALIFIER_NAMES = {"approximate": "约", "more_than": "超过", "less_than": "不到", "at_least": "至少", "at_most": "至多",
+                    "range": "范围", "vague": "约数"}
+
+
+def _listed_zh(text: str) -> str:
+    return text.replace(", …", "，…").replace("), ", "）、").replace(" (", "（").replace(")", "）")
+
+
+def _reason_zh(reason: str) -> str | None:
+    fixed = {
+        "its indicator is not recognised; map it with --mapping": "未能识别其指标；请用 --mapping 对应",
+        "the row names no 单位/地区; give its subject column with --mapping": "该行没有写单位/地区；请用 --mapping 指明单位列",
+        "no report states it as a target": "没有报告把它作为目标",
+        "no report states it": "报告中没有依据",
+    }
+    if reason in fixed:
+        return fixed[reason]
+    for english, chinese in (
+        ("no report states it as a target; achieved figures are not compared: ", "没有报告把它作为目标；已完成的数字不作比较："),
+        ("no report states it as achieved; targets (planned, not done) are not compared: ",
+         "没有报告把它作为已完成的数字；目标（计划，未完成）不作比较："),
+    ):
+        if reason.startswith(english):
+            return chinese + _listed_zh(reason[len(english):])
+    return None
+
+
+def _more_zh(text: str) -> str | None:
+    found = re.fullmatch(r" \((the report|the 台账) says more than (.+?) \((.+?)\), which rules out (.+?) itself\)", text)
+    if found is None:
+        return None
+    side = "报告" if found.group(1) == "the report" else "台账"
+    return f"（{side}写的是{found.group(3)}，多于 {found.group(2)}，不含 {found.group(4)} 本身）"
+
+
+def _total_name(name: str) -> str:
+    return "总数" if name == "total" else name
+
+
+def _ledger_zh(message: str) -> str | None:
+    found = re.fullmatch(r"(?P<shown>.+) \((?P<label>[^()]*?)(?P<target>, a target)?\): (?P<reason>"
+                         r"its indicator is not recognised.*|the row names no .*|no report states it.*)", message)
+    if found:
+        reason = _reason_zh(found["reason"])
+        if reason is None:
+            return None
+        target = "，目标" if found["target"] else ""
+        return f"{found['shown']}（{found['label']}{target}）：{reason}"
+    found = re.fullmatch(rf"(?P<shown>.+?) matches (?P<listed>.+?){_NOTE}", message)
+    if found:
+        return f"{found['shown']} 与 {_listed_zh(found['listed'])}一致{_note_zh(found['note'])}"
+    found = re.fullmatch(rf"(?P<shown>.+?) agrees with (?P<listed>.+?) within (?P<words>the .+? of .+?){_NOTE}", message)
+    if found:
+        return (f"{found['shown']} 与 {_listed_zh(found['listed'])}在{_qualifier_words_zh(found['words'])}的范围内一致"
+                f"{_note_zh(found['note'])}")
+    found = re.fullmatch(rf"(?P<shown>.+?) differs from (?P<best>.+?) {_WHERE}: gap (?P<gap>\S+)"
+                         rf"(?P<pct> \([-+0-9.]+%\))?(?P<more> \((?:the report|the 台账) says more than .+\))?{_NOTE}", message)
+    if found:
+        more = _more_zh(found["more"]) if found["more"] else ""
+        if more is None:
+            return None
+        pct = f"（{found['pct'].strip()[1:-1]}）" if found["pct"] else ""
+        return (f"{found['shown']} 与 {found['best']}（{found['where']}）不一致：差额 {found['gap']}{pct}{more}"
+                f"{_note_zh(found['note'])}")
+    found = re.fullmatch(rf"(?P<shown>.+?): the reports give different values: (?P<listed>.+?){_NOTE}", message)
+    if found:
+        return f"{found['shown']}：各报告数值不一：{_listed_zh(found['listed'])}{_note_zh(found['note'])}"
+    found = re.fullmatch(r"(?P<text>.+?) \((?P<named>[^()]*)\) for (?P<where>.+): no ledger row covers it", message)
+    if found:
+        from .._lexicon import indicators
+
+        every = indicators()
+        named = [every.by_id[part].name_zh if part in every.ids else "目标" if part == "a target" else part
+                 for part in found["named"].split(", ")]
+        return f"{found['text']}（{'，'.join(named)}）：{found['where']} 没有台账行与之对应"
+    return None
+
+
+def _internal_zh(message: str) -> str | None:
+    body = re.sub(r"^(flagged|explained): ", "", message)
+    found = re.fullmatch(r"the parts (?P<listed>.+) cannot add up to the (?P<name>\S+) (?P<total>.+)", body)
+    if found:
+        return f"分项 {found['listed']} 不可能合计为{_total_name(found['name'])} {found['total']}"
+    found = re.fullmatch(r"the parts (?P<listed>.+) sum to (?P<sum>.+?), (?P<size>\S+) (?P<rel>more|less) than the "
+                         r"(?P<name>\S+) (?P<total>.+) \((?P<pct>[-+0-9.]+%)\)", body)
+    if found:
+        relation = "多" if found["rel"] == "more" else "少"
+        return (f"分项 {found['listed']} 合计 {found['sum']}，比{_total_name(found['name'])} {found['total']} "
+                f"{relation} {found['size']}（{found['pct']}）")
+    found = re.fullmatch(r"the difference (?P<size>\S+) is within the rounding of figures written to (?P<to>.+)", body)
+    if found:
+        return f"差额 {found['size']} 在数字取整的范围内（数字精确到 {found['to']}）"
+    found = re.fullmatch(r"the difference (?P<size>\S+) is within (?P<words>the .+? of .+)", body)
+    if found:
+        return f"差额 {found['size']} 在{_qualifier_words_zh(found['words'])}的范围内"
+    found = re.fullmatch(r"(?P<count>.+?) ÷ the target (?P<total>.+?) is (?P<shown>.+?), not (?P<share>.+)", body)
+    if found:
+        shown = "另一比例" if found["shown"] == "a different share" else found["shown"]
+        return f"{found['count']} ÷ 目标 {found['total']} 为 {shown}，而不是 {found['share']}"
+    found = re.fullmatch(r"(?P<count>.+?) of (?P<total>.+?) is (?P<shown>.+?), not (?P<share>.+)", body)
+    if found:
+        shown = "另一比例" if found["shown"] == "a different share" else found["shown"]
+        return f"{found['count']} 占 {found['total']} 的 {shown}，而不是 {found['share']}"
+    found = re.fullmatch(r"(?P<what>.+?) \((?P<meta>[^()]*)\) is (?P<listed>.+ in .+)", body)
+    if found:
+        told = []
+        for part in found["listed"].split(" but "):
+            each = re.fullmatch(r"(.+) in (.+)", part)
+            if each is None:
+                return None
+            told.append(f"{each.group(2)} 写作 {each.group(1)}")
+        meta = found["meta"].replace(", targets", "，目标").replace(", ", "，")
+        return f"{found['what']}（{meta}）各文件说法不一：{'；'.join(told)}"
+    return None
+
+
+def finding_message(message: Any, lang: str) -> str:
+    """A finding's ``message`` as the pages in ``lang`` show it: in Chinese for ``zh`` when it is
+    one of the cross-checks' sentences, else as written."""
+    text = "" if message is None else str(message)
+    if lang != "zh" or not text:
+        return text
+    try:
+        return _ledger_zh(text) or _internal_zh(text) or _copies_zh(text) or text
+    except (KeyError, IndexError, TypeError):  # pragma: no cover - a pattern and its groups disagree
+        return text
+
+
+def _copies_zh(message: str) -> str | None:
+    found = re.fullmatch(r"flagged: (?P<n>[0-9]+) characters of (?P<b>.+?) \((?P<lb>[^()]*)\) repeat (?P<a>.+?) "
+                         r"\((?P<la>[^()]*)\), similarity (?P<sim>[0-9.]+)", message)
+    if found is None:
+        return None
+    return (f"{found['b']}（{found['lb']}）有 {found['n']} 个字符与 {found['a']}（{found['la']}）重复，"
+            f"相似度 {found['sim']}")

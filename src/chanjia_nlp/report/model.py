@@ -210,6 +210,10 @@ class _Builder:
             if name in out:
                 out.update(_compact([(name + "_shown", _shown(out, out[name]))]))
         out["id"] = _text(row.get("finding_id")) or f"finding-{number + 1}"
+        if _text(row.get("finding_id")):  # a stored finding: an offline decision names it and its version
+            version = _offset(row.get("review_version"))
+            out.update(_compact([("reviewable", True), ("version", version),
+                                 ("reviewed_by", _text(row.get("reviewed_by"))), ("review", _text(row.get("review")))]))
         out["check"] = out.get("check") or "unknown"
         out["verdict"] = out.get("verdict") or "unknown"
         doc = self.by_id.get(_text(row.get("doc_id")))

@@ -30,7 +30,8 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from ..errors import ChanjiaError, ConfigError, StoreError
-from ..report.i18n import LANGUAGES, serve_words, shown_value
+from ..report.i18n import LANGUAGES, finding_message, refusal, serve_words, shown_value
+from ..store.memo import Memo
 from .auth import csrf_token, same_token, verify_password
 
 __all__ = ["check_host", "create_app"]
@@ -76,6 +77,7 @@ def _environment() -> Any:
     env.filters["shown"] = lambda row, name="value": (
         shown_value(row.get(name), kind=row.get("kind"), unit=row.get("unit"), currency=row.get("currency")) or "")
     env.filters["urlpart"] = lambda text: quote(str(text), safe="")
+    env.filters["message"] = finding_message  # a cross-check's sentence in the page's language
     return env
 
 
@@ -149,7 +151,7 @@ def create_app(db: str, *, schema: str | None = None, secret: str | None = None,
     middleware = [
         Middleware(SessionMiddleware, secret_key=secret or secrets.token_urlsafe(48), session_cookie="chanjia_session",
                    max_age=SESSION_SECONDS, same_site="strict", https_only=secure_cookies),
-        Middleware(_Guard, csrf_message=views.s["csrf"]),
+        Middleware(_Guard, csrf_message=views.s["csrf"], sign_in_message=views.s["api_sign_in"]),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.store = opened
@@ -160,9 +162,10 @@ class _Guard:
     """Pure ASGI middleware: a session for everything but the sign-in page, CSRF on every POST,
     and the security headers on every answer."""
 
-    def __init__(self, app: Any, csrf_message: str) -> None:
+    def __init__(self, app: Any, csrf_message: str, sign_in_message: str) -> None:
         self.app = app
         self.csrf_message = csrf_message
+        self.sign_in_message = sign_in_message
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -189,7 +192,7 @@ class _Guard:
         api = path.startswith("/api/")
         if path not in _PUBLIC and not session.get("user"):
             if api:
-                response: Any = JSONResponse({"error": "sign in first (POST /login)"}, status_code=401)
+                response: Any = JSONResponse({"error": self.sign_in_message}, status_code=401)
             else:
                 response = RedirectResponse("/login?" + urlencode({"next": path}), status_code=303)
             await response(scope, receive, send_with_headers)
@@ -220,6 +223,7 @@ class _Views:
         self.w = serve_words(lang)
         self.w["indicator_names"] = _indicator_names()
         self.s: dict[str, str] = self.w["serve"]
+        self._districts: Memo[tuple[list[dict[str, Any]], list[dict[str, Any]], str]] = Memo(128)
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -314,7 +318,7 @@ class _Views:
         try:  # one page read from the database, not every claim
             shown, total = self.store.claims_page((page - 1) * PAGE, PAGE, **filters)
         except ConfigError as exc:
-            error, shown, total = str(exc), [], 0
+            error, shown, total = self._filter_error(exc, filters), [], 0
         query = {k: v for k, v in filters.items() if v}
         return self.page(request, "claims.html.j2", rows=shown, total=total, page=page, pages=max(1, -(-total // PAGE)),
                          filters=filters, query=urlencode(query), error=error, title=self.s["claims"])
@@ -331,7 +335,7 @@ class _Views:
             frame = self.store.table(by=by, year=year, subject=subject)
             rows = frame.to_dict("records")
         except ConfigError as exc:
-            error, rows = str(exc), []
+            error, rows = self._filter_error(exc, {"by": by, "year": year, "subject": subject}), []
         rows = district_rows(rows, self._ledger())  # the 台账 verdicts as reviewed, with their findings
         doc_ids = self.store.current_doc_ids(row.get("path") for row in rows)
         for row in rows:
@@ -341,12 +345,13 @@ class _Views:
         return self.page(request, "table.html.j2", rows=rows, by=by, year=year or "", subject=subject or "",
                          error=error, title=self.s["table"])
 
-    def _ledger(self, under: frozenset[str] | None = None) -> list[dict[str, Any]]:
-        """The ledger findings (of the regions ``under``), as their reviews leave them."""
-        if under is None:
+    def _ledger(self, region: str | None = None) -> list[dict[str, Any]]:
+        """The ledger findings (of the region with the division code ``region``), as their reviews
+        leave them."""
+        if region is None:
             found = list(self.store.findings(check="ledger"))
         else:
-            found, _ = self.store.findings_page(0, 100_000, check="ledger", codes=under)
+            found = self.store.region_findings(region)
         latest = self.store.latest_finding_reviews({f["finding_id"] for f in found}) if found else {}
         return [_reviewed_finding(f, latest.get(f["finding_id"])) for f in found]
 
@@ -382,44 +387,56 @@ class _Views:
             item["years"] = ", ".join(str(y) for y in sorted(item["years"]))
         return self.page(request, "districts.html.j2", districts=listed, title=self.s["districts"])
 
-    def _district(self, request: Any) -> tuple[Any, dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
-        """The division, the filters, the filtered rows and the district's ledger findings (as reviewed)."""
-        from ..subjects import codes_under, divisions
-        from .district import district_rows
+    def _district(self, request: Any) -> tuple[Any, dict[str, Any], list[dict[str, Any]], list[dict[str, Any]], str]:
+        """The division, the filters, the filtered rows, the district's ledger findings (as reviewed)
+        and the page's content: made again only when the district changes (``Store.region_token``:
+        documents written, findings stored, a decision on one of its figures or findings), else
+        kept, as every reviewer sees the same page."""
+        from ..subjects import divisions
 
         code = request.path_params["code"]
         division = divisions().get(code)
         if division is None or division.level != "district":
-            raise _Refused(f"{code!r}: no such district code; choose one on /districts", 404)
+            raise _Refused(self.s["no_district"].format(code=code), 404)
         params = request.query_params
         filters: dict[str, Any] = {name: (params.get(name) or "").strip() or None for name in ("year", "indicator", "verdict")}
         filters["targets"] = params.get("targets") if params.get("targets") in ("include", "exclude", "only") else "include"
-        frame = self.store.table(by="district", subject=division.name)
-        rows = [r for r in frame.to_dict("records") if r.get("region_code") == code]
-        ledger = self._ledger(codes_under(code))
+        key = (code, tuple(sorted(filters.items())), self.store.region_token(code))
+        made = self._districts.get(key, lambda: self._district_made(division, filters))
+        return (division, filters, *made)
+
+    def _district_made(self, division: Any, filters: dict[str, Any]
+                       ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str]:
+        from ..records import LEDGER_VERDICTS
+        from .district import district_charts, district_rows
+
+        code = division.code
+        rows = [r for r in self.store.region_table(code) if r.get("region_code") == code]
+        ledger = self._ledger(code)
         shown = district_rows(rows, ledger, **filters)
         doc_ids = self.store.current_doc_ids(row.get("path") for row in shown)
         for row in shown:
             row["doc_id"] = doc_ids.get(row.get("path"))
             evidence = row.get("evidence") or []
             row["end"] = evidence[0]["end"] if len(evidence) == 1 else None
-        return division, filters, shown, ledger
+        families = {k: self.s[k] for k in ("stock", "flow", "cumulative", "unstated")}
+        charts = district_charts(shown, self.w["indicator_names"], families)
+        query = urlencode({k: v for k, v in filters.items() if v and not (k == "targets" and v == "include")})
+        years = sorted({str(r.get("year")) for r in shown})
+        body = _environment().get_template("district_body.html.j2").render(
+            division=division, filters=filters, rows=shown, ledger=ledger, charts=charts, query=query, years=years,
+            ledger_verdicts=LEDGER_VERDICTS, indicator_names=self.w["indicator_names"], s=self.s, w=self.w,
+            lang=self.lang, title=self.s["district_h"].format(name=division.name))
+        return shown, ledger, body
 
     def district(self, request: Any) -> Any:
-        from .district import district_charts
+        from markupsafe import Markup
 
         try:
-            division, filters, rows, ledger = self._district(request)
+            division, _, _, _, body = self._district(request)
         except _Refused as exc:
             return self.refused(request, exc.message, exc.status)
-        families = {k: self.s[k] for k in ("stock", "flow", "cumulative", "unstated")}
-        charts = district_charts(rows, self.w["indicator_names"], families)
-        query = urlencode({k: v for k, v in filters.items() if v and not (k == "targets" and v == "include")})
-        years = sorted({str(r.get("year")) for r in rows})
-        from ..records import LEDGER_VERDICTS
-
-        return self.page(request, "district.html.j2", division=division, filters=filters, rows=rows, ledger=ledger,
-                         charts=charts, query=query, years=years, ledger_verdicts=LEDGER_VERDICTS,
+        return self.page(request, "district.html.j2", body=Markup(body),  # noqa: S704 - rendered with autoescape
                          title=self.s["district_h"].format(name=division.name))
 
     def district_export(self, request: Any) -> Any:
@@ -429,9 +446,9 @@ class _Views:
 
         fmt = request.path_params["fmt"]
         if fmt not in ("csv", "xlsx"):
-            return self.refused(request, "export as csv or xlsx", 404)
+            return self.refused(request, self.s["export_format"], 404)
         try:
-            division, filters, rows, _ = self._district(request)
+            division, filters, rows, _, _ = self._district(request)
         except _Refused as exc:
             return self.refused(request, exc.message, exc.status)
         name = f"{division.name}-{filters['year'] or 'all'}.{fmt}"
@@ -568,6 +585,37 @@ class _Views:
     def _review(self, key: tuple[str, int, int], action: str, **decision: Any) -> dict[str, Any]:
         return self._stored(lambda: self.store.review(*key, action, **decision), gone="no figure", gone_key="no_figure")
 
+    def _refusal(self, exc: ConfigError) -> str:
+        """A refused decision or correction in the page's language."""
+        from ..store.reviews import ReviewInvalid
+
+        if isinstance(exc, ReviewInvalid):
+            return refusal(exc.key, exc.params, self.lang, str(exc))
+        return str(exc)
+
+    def _filter_error(self, exc: ConfigError, filters: Mapping[str, Any]) -> str:
+        """What is wrong with a page's filters, in the page's language (the store's message in
+        English)."""
+        if self.lang != "zh":
+            return str(exc)
+        from .._lexicon import indicators
+        from ..store.database import RE_PERIOD
+        from ..subjects import resolve_region
+
+        indicator, period = filters.get("indicator"), filters.get("period")
+        year, by, subject = filters.get("year"), filters.get("by"), filters.get("subject")
+        if indicator and indicator not in indicators().ids:
+            return self.s["bad_indicator"].format(value=indicator)
+        if period and not RE_PERIOD.fullmatch(str(period)):
+            return self.s["bad_period"].format(value=period)
+        if by and by not in ("district", "city", "province"):
+            return self.s["bad_level"].format(value=by)
+        if year and not (len(str(year)) == 4 and str(year).isdigit()):
+            return self.s["bad_year"].format(value=year)
+        if subject and "by" in filters and resolve_region(str(subject)) is None:
+            return self.s["bad_region"].format(value=subject)
+        return str(exc)
+
     def _based_on(self, form: Mapping[str, Any]) -> int:
         """The version a decision was made on (its form's hidden field)."""
         try:
@@ -585,7 +633,7 @@ class _Views:
         except ReviewConflict as exc:
             raise _Refused(self._conflict(exc), 409) from None
         except ConfigError as exc:
-            raise _Refused(str(exc), 400) from None
+            raise _Refused(self._refusal(exc), 400) from None
         except StoreError as exc:
             if gone in str(exc):
                 raise _Refused(self.s[gone_key], 404) from None
@@ -625,6 +673,8 @@ class _Views:
         filters = {name: params.get(name) or None for name in ("subject", "indicator", "period")}
         try:
             frame = self.store.claims(**filters)
+        except ConfigError as exc:
+            return JSONResponse({"error": self._filter_error(exc, filters)}, status_code=400)
         except ChanjiaError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
         rows = [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
@@ -638,13 +688,13 @@ class _Views:
         if request.method == "POST":
             user = await run_in_threadpool(self.user, request)
             if user is None or user["role"] != "reviewer":
-                return JSONResponse({"error": "viewers may look but not review"}, status_code=403)
+                return JSONResponse({"error": self.s["viewers_refused"]}, status_code=403)
             try:
                 body = await request.json()
             except ValueError:
-                return JSONResponse({"error": "send a JSON object"}, status_code=400)
+                return JSONResponse({"error": self.s["api_json"]}, status_code=400)
             if not isinstance(body, dict):
-                return JSONResponse({"error": "send a JSON object"}, status_code=400)
+                return JSONResponse({"error": self.s["api_json"]}, status_code=400)
             form = {"action": body.get("action"), "version": body.get("version"), "note": body.get("note"),
                     **{k: v for k, v in (body.get("changes") or {}).items()}}
             try:
@@ -654,7 +704,7 @@ class _Views:
             return JSONResponse({k: _plain(v) for k, v in decided.items()})
         figure = await run_in_threadpool(self.store.figure, *key)
         if figure is None:
-            return JSONResponse({"error": "no such figure"}, status_code=404)
+            return JSONResponse({"error": self.s["no_figure"]}, status_code=404)
         figure.pop("document_text", None)
         return JSONResponse(_plain(figure))
 
@@ -665,7 +715,7 @@ class _Views:
         try:
             based_on = int(form.get("version"))  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            raise _Refused("give the version the decision is based on", 400) from None
+            raise _Refused(self.s["no_version"], 400) from None
         return self._review(key, str(form.get("action") or ""), reviewer=reviewer, based_on=based_on,
                             changes=changes, note=form.get("note"))
 

@@ -28,8 +28,11 @@ __all__ = ["reviews", "serve", "users"]
               "also send to 127.0.0.1 and localhost).")
 @click.option("--lang", type=click.Choice(("zh", "en")), default="zh", show_default=True,
               help="The language of the pages: Chinese for assessors, or English.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Server processes answering at once (one per CPU core is a good start); they share one "
+              "signing key, so a reviewer's session works with each of them.")
 def serve(db: str, schema: str | None, host: str, port: int, allow_remote: bool, insecure_cookies: bool,
-          lang: str) -> None:
+          lang: str, workers: int) -> None:
     """Serve the database as a web app where reviewers confirm, correct or reject each figure.
 
     Sign in with an account made by `chanjia users add NAME`. The documents, the claims, the
@@ -44,20 +47,50 @@ def serve(db: str, schema: str | None, host: str, port: int, allow_remote: bool,
         chanjia users add alice
         chanjia serve --db chanjia.sqlite            # then open http://127.0.0.1:8765/
         chanjia serve --db chanjia.sqlite --lang en  # the pages in English
+        chanjia serve --db chanjia.sqlite --workers 4  # four processes for many reviewers at once
     """
     _need_serve_extra()
+    import secrets
+
     from . import check_host, create_app
 
     check_host(host, allow_remote)
-    app = create_app(db, schema=schema, secure_cookies=not insecure_cookies, lang=lang)
+    config: dict[str, Any] = {"db": db, "schema": schema, "secure_cookies": not insecure_cookies, "lang": lang,
+              "secret": secrets.token_urlsafe(48)}
+    app = create_app(**config)  # opened here too: a bad database or option is refused before any worker starts
     store = app.state.store
     if not store.users():
         click.echo(f"warning: {store.url} has no users yet; add one with chanjia users add NAME --db {db}", err=True)
     import uvicorn
 
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"serving {store.url} on http://{shown}:{port}/ (Ctrl-C to stop)", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, server_header=False)
+    more = f" with {workers} processes" if workers > 1 else ""
+    click.echo(f"serving {store.url} on http://{shown}:{port}/{more} (Ctrl-C to stop)", err=True)
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "warning", "access_log": False,
+                               "server_header": False}
+    if workers == 1:
+        uvicorn.run(app, **options)
+        return
+    store.close()
+    import os
+
+    # Each worker process makes its app from this (the environment of this server's processes
+    # only): the same database, options and session signing key in every one.
+    os.environ[_CONFIG_VARIABLE] = json.dumps(config)
+    uvicorn.run(f"{__name__}:app_from_environment", factory=True, workers=workers, **options)
+
+
+#: Where ``chanjia serve --workers N`` hands its configuration to its worker processes.
+_CONFIG_VARIABLE = "CHANJIA_SERVE_WORKER_CONFIG"
+
+
+def app_from_environment() -> Any:
+    """The app of one worker process of ``chanjia serve --workers N`` (uvicorn calls this)."""
+    import os
+
+    from . import create_app
+
+    return create_app(**json.loads(os.environ[_CONFIG_VARIABLE]))
 
 
 def _need_serve_extra() -> None:
@@ -153,22 +186,29 @@ def reviews_list(db: str, schema: str | None, reviewer: str | None) -> None:
 def reviews_export(db: str, schema: str | None, fmt: str, out: Path) -> None:
     """Write the reviewed figures in the gold format of spec/ANNOTATION.md: score the extractor
     with `score.py PRED.jsonl OUT/gold`, train the binder with
-    `scripts/train_binder.py --extra-gold OUT`.
+    `scripts/train_binder.py --extra-gold OUT`; and the reviewed 台账 findings, as their latest
+    decisions leave them, to OUT/findings.jsonl.
 
     Example:
 
     \b
         chanjia reviews export --db chanjia.sqlite --out reviewed-gold
     """
-    from .gold import export_gold
+    from .gold import export_findings, export_gold
 
-    if out.exists() and any(out.iterdir()) and not (out / "gold").is_dir():
+    if out.exists() and any(out.iterdir()) and not ((out / "gold").is_dir() or (out / "findings.jsonl").is_file()):
         raise ConfigError(f"{out} is a folder with other files in it; give a new or empty folder")
     with open_store(db, schema=schema, create=False) as st:
         counts = export_gold(st, out)
+        found = export_findings(st, out)
     click.echo(
         f"{counts['figures']} reviewed figures of {counts['documents']} documents ({counts['confirm']} confirmed, "
         f"{counts['correct']} corrected, {counts['reject']} rejected) → {out}/gold",
+        err=True,
+    )
+    click.echo(
+        f"{found['findings']} reviewed 台账 findings ({found['confirm']} confirmed, {found['correct']} corrected, "
+        f"{found['reject']} rejected) → {out}/findings.jsonl",
         err=True,
     )
 
@@ -189,14 +229,24 @@ def _offline_decisions(path: Path) -> tuple[str | None, list[dict[str, Any]]]:
     return reviewer, data["decisions"]
 
 
-def _decision_args(item: Any) -> tuple[tuple[str, int, int], str, int, dict[str, Any], str | None, datetime | None]:
-    """One decision's figure, action, based_on, changes, note and time, checked for shape (the
-    store checks the values)."""
+def _decision_args(item: Any) -> tuple[tuple[str, int, int] | str, str, int, dict[str, Any], str | None,
+                                       datetime | None]:
+    """One decision's figure (``(doc_id, start, end)``) or 台账 finding (its ``finding_id``), action,
+    based_on, changes, note and time, checked for shape (the store checks the values)."""
     if not isinstance(item, dict):
         raise ConfigError("a decision is not a JSON object")
-    doc_id, start, end = item.get("doc_id"), item.get("start"), item.get("end")
-    if not isinstance(doc_id, str) or not all(isinstance(n, int) and not isinstance(n, bool) for n in (start, end)):
-        raise ConfigError("a decision does not name its figure (doc_id, start, end)")
+    what: tuple[str, int, int] | str
+    if item.get("kind") == "finding":
+        what = item.get("finding_id")  # type: ignore[assignment]
+        if not isinstance(what, str) or not what:
+            raise ConfigError("a decision on a finding does not name it (finding_id)")
+    elif item.get("kind", "figure") == "figure":
+        doc_id, start, end = item.get("doc_id"), item.get("start"), item.get("end")
+        if not isinstance(doc_id, str) or not all(isinstance(n, int) and not isinstance(n, bool) for n in (start, end)):
+            raise ConfigError("a decision does not name its figure (doc_id, start, end)")
+        what = (doc_id, cast(int, start), cast(int, end))  # ints: checked above
+    else:
+        raise ConfigError(f"a decision of kind {item.get('kind')!r}; give figure or finding")
     action = item.get("action")
     changes = item.get("changes") or {}
     if not isinstance(action, str) or not isinstance(changes, dict):
@@ -210,7 +260,7 @@ def _decision_args(item: Any) -> tuple[tuple[str, int, int], str, int, dict[str,
         except ValueError:
             raise ConfigError(f"reviewed_at {item['reviewed_at']!r} is no ISO time") from None
         moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return (doc_id, cast(int, start), cast(int, end)), action, based_on, changes, note, moment  # ints: checked above
+    return what, action, based_on, changes, note, moment
 
 
 @reviews.command("import")
@@ -219,10 +269,11 @@ def _decision_args(item: Any) -> tuple[tuple[str, int, int], str, int, dict[str,
 @click.option("--reviewer", help="Who made the decisions (an account with the reviewer role); "
               "default: the name typed in the report.")
 def reviews_import(file: Path, db: str, schema: str | None, reviewer: str | None) -> None:
-    """Store the decisions made offline in an HTML report (its "export decisions" file) in the
-    reviews table, with the checks `chanjia serve` makes: the reviewer must be an account with
-    the reviewer role, each correction must be valid, and a decision on a figure someone decided
-    on since the report was written is refused, never stored over theirs. The other decisions
+    """Store the decisions made offline in an HTML report (its "export decisions" file: on
+    figures and on 台账 findings) in the database, with the checks `chanjia serve` makes: the
+    reviewer must be an account with the reviewer role, each correction must be valid, and a
+    decision on a figure or finding someone decided on since the report was written is refused,
+    never stored over theirs. The other decisions
     are stored; the exit status is 1 when any was refused.
 
     Example:
@@ -247,11 +298,20 @@ def reviews_import(file: Path, db: str, schema: str | None, reviewer: str | None
         for number, item in enumerate(decisions, 1):
             try:
                 key, action, based_on, changes, note, moment = _decision_args(item)
-                st.review(*key, action, reviewer=name, based_on=based_on, changes=changes, note=note,
-                          source="import", reviewed_at=moment)
+                if isinstance(key, str):
+                    st.review_finding(key, action, reviewer=name, based_on=based_on, changes=changes, note=note,
+                                      source="import", reviewed_at=moment)
+                else:
+                    st.review(*key, action, reviewer=name, based_on=based_on, changes=changes, note=note,
+                              source="import", reviewed_at=moment)
             except (ConfigError, StoreError) as exc:  # ReviewConflict is a StoreError
                 refused += 1
-                what = f"{item.get('path')} “{item.get('text')}”" if isinstance(item, dict) else f"decision {number}"
+                if isinstance(item, dict) and item.get("kind") == "finding":
+                    what = f"台账 {item.get('ledger') or ''} ({str(item.get('finding_id'))[:12]})"
+                elif isinstance(item, dict):
+                    what = f"{item.get('path')} “{item.get('text')}”"
+                else:
+                    what = f"decision {number}"
                 kind = "refused (someone decided on it since)" if isinstance(exc, ReviewConflict) else "refused"
                 click.echo(f"warning: {visible(str(what))}: {kind}: {visible(str(exc))}", err=True)
             else:

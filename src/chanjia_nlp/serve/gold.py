@@ -8,6 +8,9 @@
 * ``DIR/texts/<name>.txt``: the document's text as read (the offsets point into it);
 * ``DIR/metadata.csv``: ``path,published,title``.
 
+* ``DIR/findings.jsonl``: one line per reviewed 台账 finding (:func:`export_findings`), as its
+  latest decision leaves it.
+
 ``score.py PRED.jsonl DIR/gold`` reads it (``<name>`` is the stem of the document's path, as
 score.py matches predictions); ``scripts/train_binder.py --extra-gold DIR`` trains on it
 (:func:`chanjia_nlp.claims.train.gold_set` reads exactly this layout). The gold is partial: it
@@ -21,9 +24,9 @@ import json
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
-from ..store.reviews import apply_review
+from ..store.reviews import apply_finding_review, apply_review
 
-__all__ = ["GOLD_FIELDS", "export_gold"]
+__all__ = ["FINDING_FIELDS", "GOLD_FIELDS", "export_findings", "export_gold"]
 
 GOLD_FIELDS = (
     "type", "start", "end", "text", "value", "low", "high", "qualifier", "kind", "unit", "currency", "optional",
@@ -97,3 +100,51 @@ def export_gold(opened: Any, out: Path) -> dict[str, int]:
         writer.writeheader()
         writer.writerows(meta_rows)
     return counts
+
+
+#: The fields of a line of ``findings.jsonl``: the finding as reviewed (``verdict``, ``expected``,
+#: ``observed``, ``gap``), the checker's verdict (``checked_verdict``), and the latest decision.
+FINDING_FIELDS = (
+    "finding_id", "check", "ledger", "indicator", "subject", "subject_code", "period", "verdict", "expected",
+    "observed", "gap", "checked_verdict", "review", "reviewed_by", "reviewed_at", "version", "note", "message",
+    "doc_id", "path", "evidence",
+)
+
+
+def export_findings(opened: Any, out: Path) -> dict[str, int]:
+    """Write every reviewed 台账 finding of the store ``opened`` to ``out/findings.jsonl`` (in the
+    order the findings were stored), as its latest decision leaves it: a corrected verdict or value
+    replaces the checker's (``checked_verdict`` keeps it), a rejected finding says ``review:
+    "reject"``. Returns counts (``findings``, ``confirm``, ``correct``, ``reject``); no file
+    without reviewed findings."""
+    latest = opened.latest_finding_reviews()
+    counts = {"findings": 0, "confirm": 0, "correct": 0, "reject": 0}
+    if not latest:
+        return counts
+    lines = []
+    for found in opened.findings():
+        review = latest.get(found["finding_id"])
+        if review is None:
+            continue
+        reviewed = apply_finding_review(found, review)
+        reviewed.update(checked_verdict=found.get("verdict"), version=review["version"], note=review.get("note"),
+                        reviewed_at=review["reviewed_at"].isoformat())
+        lines.append({name: _plain(reviewed.get(name)) for name in FINDING_FIELDS})
+        counts["findings"] += 1
+        counts[review["action"]] += 1
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "findings.jsonl").write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines),
+                                        encoding="utf-8")
+    return counts
+
+
+def _plain(value: Any) -> Any:
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value

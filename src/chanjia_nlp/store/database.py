@@ -29,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..errors import ConfigError, StoreError, value_invalid_msg
 from ..records import CHECKS, LEVELS, VERDICTS
 from .connect import WRITE, make_engine
+from .memo import memo
 from .migrations import current_version, newest_version, upgrade
 from .reviews import ReviewsMixin, apply_review, matches
 from .rows import RowMapper
@@ -656,7 +657,7 @@ class Store(ReviewsMixin):
             mine.sort(key=lambda row: (row["path"], row["start"], row["end"]))
             # the unreviewed claims: all claims as extracted (counted once per state of the
             # documents) less the reviewed ones that were among them
-            total = self._extracted_count(conn, query, filters) - extracted[0]
+            total = self._extracted_count(conn, paged, filters) - extracted[0]  # by the filter's index too
             low = max(0, offset - len(mine))
             result = conn.execute(unreviewed.order_by(self._bytewise(q.path), q.start, q.id)
                                   .offset(low).limit(limit + len(mine)))
@@ -677,15 +678,14 @@ class Store(ReviewsMixin):
         """How many claims as extracted pass ``filters`` (``query``), counted again only when
         documents were written or removed since (a new version or a new run): counting half a
         million rows on every page view would make the page slow."""
-        state = (conn.execute(select(func.max(documents.c.version_id))).scalar(),
-                 conn.execute(select(func.count()).select_from(runs)).scalar())
-        key = (state, tuple(sorted((k, str(v)) for k, v in filters.items())))
-        counted: dict[Any, int] = self.__dict__.setdefault("_counted", {})
-        if key not in counted:
-            if len(counted) >= 256:
-                counted.clear()
-            counted[key] = conn.execute(select(func.count()).select_from(query.subquery())).scalar() or 0
-        return counted[key]
+        key = (self._documents_state(conn), tuple(sorted((k, str(v)) for k, v in filters.items())))
+        return memo(self, "_counted", 256).get(  # type: ignore[no-any-return]
+            key, lambda: conn.execute(select(func.count()).select_from(query.subquery())).scalar() or 0)
+
+    def _documents_state(self, conn: Connection) -> tuple[Any, Any]:
+        """What changes when documents are written or removed: the newest version and the runs."""
+        return (conn.execute(select(func.max(documents.c.version_id))).scalar(),
+                conn.execute(select(func.count()).select_from(runs)).scalar())
 
     def _claims_query(self, *, indicator: str | None = None, subject: str | None = None, period: str | None = None,
                       level: str | None = None, doc_id: str | None = None, targets: str = "include",
@@ -728,34 +728,55 @@ class Store(ReviewsMixin):
                          filters: Mapping[str, Any], extracted: list[int] | None = None) -> list[dict[str, Any]]:
         """The reviewed figures as their latest decisions leave them, filtered as reviewed;
         ``extracted`` (a one-item list) counts those that pass the filters as extracted."""
+        rows = []
+        for item, reviewed in self._reviewed_figures(conn, latest).values():
+            if extracted is not None and matches(item, **filters):  # type: ignore[arg-type]
+                extracted[0] += 1
+            if reviewed is not None and matches(reviewed, **filters):  # type: ignore[arg-type]
+                out = dict(reviewed)
+                out.pop("claim", None)
+                rows.append(out)
+        return rows
+
+    def _reviewed_figures(self, conn: Connection, latest: Mapping[tuple[str, int, int], Mapping[str, Any]]
+                          ) -> dict[tuple[str, int, int], tuple[dict[str, Any], dict[str, Any] | None]]:
+        """Each current reviewed figure as extracted and as its latest decision leaves it (``None``:
+        rejected). Kept per figure and decision, so a page view after a new decision reads only the
+        figures decided on since, not all of them (until documents are written)."""
         from sqlalchemy import tuple_
 
         q = quantities.c
-        rows = []
-        keys = sorted(latest)
-        for at in range(0, len(keys), 300):
+        state = self._documents_state(conn)
+        cache: dict[Any, Any] = self.__dict__.setdefault("_reviewed_figures_cache", {})
+        known: dict[tuple[str, int, int], tuple[int, Any]] | None = cache.get(state)
+        if known is None:
+            known = {}
+            cache.clear()
+            cache[state] = known
+        stale = sorted(key for key, review in latest.items() if known.get(key, (None,))[0] != review["version"])
+        found: dict[tuple[str, int, int], dict[str, Any]] = {}
+        for at in range(0, len(stale), 300):
             every = (
                 select(*(q[name] for name in _CLAIM_COLUMNS), q.claim, documents.c.title, documents.c.published)
                 .join_from(quantities, documents, documents.c.version_id == q.version_id)
-                .where(q.superseded_by.is_(None), q.doc_id.in_(sorted({k[0] for k in keys[at : at + 300]})),
-                       tuple_(q.doc_id, q.start, q.end).in_(keys[at : at + 300]))  # doc_id: its index
+                .where(q.superseded_by.is_(None), q.doc_id.in_(sorted({k[0] for k in stale[at : at + 300]})),
+                       tuple_(q.doc_id, q.start, q.end).in_(stale[at : at + 300]))  # doc_id: its index
             )
             for row in conn.execute(every):
-                item: dict[str, Any] | None = dict(row._mapping)
-                review = latest.get((item["doc_id"], item["start"], item["end"]))  # type: ignore[index]
-                if review is None:
-                    continue
-                if extracted is not None and matches(item, **filters):  # type: ignore[arg-type]
-                    extracted[0] += 1
-                item = apply_review(item, review)  # type: ignore[arg-type]
-                if item is not None:
-                    item["reviewed_at"] = item["reviewed_at"].isoformat()
+                item = dict(row._mapping)
+                found[(item["doc_id"], item["start"], item["end"])] = item
+        for key in stale:
+            review = latest[key]
+            extracted = found.get(key)
+            reviewed = None
+            if extracted is not None:
+                reviewed = apply_review(extracted, review)
+                if reviewed is not None:
+                    reviewed["reviewed_at"] = reviewed["reviewed_at"].isoformat()
                     for name in ("value", "low", "high"):
-                        item[name] = None if item.get(name) is None else Decimal(str(item[name]))
-                if item is not None and matches(item, **filters):
-                    item.pop("claim", None)
-                    rows.append(item)
-        return rows
+                        reviewed[name] = None if reviewed.get(name) is None else Decimal(str(reviewed[name]))
+            known[key] = (review["version"], None if extracted is None else (extracted, reviewed))
+        return {key: known[key][1] for key in latest if known.get(key, (None, None))[1] is not None}
 
     def table(
         self,
@@ -799,15 +820,27 @@ class Store(ReviewsMixin):
         if region is not None:  # a district's page: made again only when what it reads changed
             import copy
 
-            key = (by, indicator, year, region, targets, ledger, self._region_state(region))
-            tables: dict[Any, list[dict[str, Any]]] = self.__dict__.setdefault("_tables", {})
-            if key not in tables:
-                if len(tables) >= 64:
-                    tables.clear()
-                tables[key] = self._table_rows(by, indicator, year, region, targets, ledger)
-            return pd.DataFrame(copy.deepcopy(tables[key]), columns=list(COLUMNS), dtype=object)
+            return pd.DataFrame(copy.deepcopy(self._region_table(by, indicator, year, region, targets, ledger)),
+                                columns=list(COLUMNS), dtype=object)
         rows = self._table_rows(by, indicator, year, region, targets, ledger)
         return pd.DataFrame(rows, columns=list(COLUMNS), dtype=object)
+
+    def region_table(self, region: str, by: str = "district") -> list[dict[str, Any]]:
+        """The rows of :meth:`table` for the region with the division code ``region`` (with
+        ``ledger``, targets included) as dicts, each a new dict whose lists and dicts (evidence,
+        candidates) are shared with the store's cache: read them, do not change them. Made again
+        only when what it reads changed; what ``chanjia serve``'s district page reads.
+
+        Raises:
+            ConfigError: an unknown level.
+        """
+        return [dict(row) for row in self._region_table(by, None, None, region, "include", True)]
+
+    def _region_table(self, by: str, indicator: str | None, year: int | str | None, region: str, targets: str,
+                      ledger: bool) -> list[dict[str, Any]]:
+        key = (by, indicator, year, region, targets, ledger, self._region_state(region))
+        return memo(self, "_tables").get(  # type: ignore[no-any-return]
+            key, lambda: self._table_rows(by, indicator, year, region, targets, ledger))
 
     def _table_rows(self, by: str, indicator: str | None, year: int | str | None, region: str | None, targets: str,
                     ledger: bool) -> list[dict[str, Any]]:
@@ -822,9 +855,7 @@ class Store(ReviewsMixin):
         elif region is None:
             found_ledger = list(self.findings(check="ledger"))
         else:  # only a finding about the region or a division under it can meet one of its rows
-            from ..subjects import codes_under
-
-            found_ledger, _ = self.findings_page(0, 10**9, check="ledger", codes=codes_under(region))
+            found_ledger = self.region_findings(region)
         return assessment_table(records, found_ledger, by=by, indicator=indicator, year=year, region=region,
                                 targets=targets)
 
@@ -836,9 +867,7 @@ class Store(ReviewsMixin):
 
         under = codes_under(region)
         with self._reading("cannot read the state of the database") as conn:
-            state = (conn.execute(select(func.max(documents.c.version_id))).scalar(),
-                     conn.execute(select(func.count()).select_from(runs)).scalar(),
-                     tuple(conn.execute(select(func.count(), func.max(findings.c.stored_at))).one()))
+            state = (*self._documents_state(conn), self._findings_state(conn, under))
             known: dict[Any, frozenset[str]] = self.__dict__.setdefault("_region_docs", {})
             if (state[:2], region) not in known:
                 if len(known) >= 256:
@@ -855,6 +884,51 @@ class Store(ReviewsMixin):
             if key[0] in docs or moved:
                 decided.append((key, review["version"]))
         return (state, tuple(sorted(decided)))
+
+    def region_token(self, region: str) -> tuple[Any, ...]:
+        """A value that changes whenever the table of ``region`` (a division code) or its 台账
+        findings as reviewed may: documents written, findings stored, a decision on a figure that
+        is or may become one of its claims, or on one of its findings. Cheap (a few index reads),
+        so a page made from them can be kept until it changes."""
+        from ..subjects import codes_under
+
+        state = self._region_state(region)
+        ids: dict[Any, frozenset[str]] = self.__dict__.setdefault("_region_findings", {})
+        key = (state[0], region)
+        if key not in ids:
+            if len(ids) >= 256:
+                ids.clear()
+            f = findings.c
+            with self._reading("cannot read findings") as conn:
+                ids[key] = frozenset(conn.execute(select(f.finding_id).where(
+                    f.check == "ledger", f.subject_code.in_(sorted(codes_under(region))))).scalars())
+        latest = self.latest_finding_reviews()
+        return (state, tuple(sorted((ident, latest[ident]["version"]) for ident in ids[key] if ident in latest)))
+
+    def region_findings(self, region: str) -> list[dict[str, Any]]:
+        """The stored ledger findings about the region with the division code ``region`` or a
+        division under it, in the order they were stored, as extracted (no review applied); read
+        again only when findings were stored since. The dicts are shared: read them, do not change
+        them."""
+        from ..subjects import codes_under
+
+        under = codes_under(region)
+        with self._reading("cannot read findings") as conn:
+            state = self._findings_state(conn, under)
+        return memo(self, "_region_findings_rows").get(  # type: ignore[no-any-return]
+            (state, region), lambda: self.findings_page(0, 10**9, check="ledger", codes=under)[0])
+
+    def _findings_state(self, conn: Connection, under: AbstractSet[str] | None = None) -> tuple[Any, Any]:
+        """How many findings there are (about the divisions ``under``) and when the newest was
+        stored: what changes when findings are stored (``stored_at`` is set on every write) or
+        deleted. All findings: two index reads (a count and a max asked together would read every
+        finding); a region's: its findings by the index of their subject code."""
+        f = findings.c
+        if under is not None:
+            return tuple(conn.execute(select(func.count(), func.max(f.stored_at))  # type: ignore[return-value]
+                                      .where(f.subject_code.in_(sorted(under)))).one())
+        return (conn.execute(select(func.count()).select_from(findings)).scalar(),
+                conn.execute(select(func.max(f.stored_at))).scalar())
 
     def _region_records(self, region: str) -> Iterator[dict[str, Any]]:
         """What a table of ``region`` (a division code) reads, as :meth:`records` gives it with

@@ -129,6 +129,14 @@ def _finding_reviews(connection: Connection) -> None:
     next(i for i in findings.indexes if i.name == "ix_findings_subject_code").create(connection, checkfirst=True)
 
 
+def _findings_stored_at(connection: Connection) -> None:
+    """Version 9: an index of findings by ``stored_at``, so asking whether findings changed (the
+    newest ``stored_at``) reads one index entry instead of every finding."""
+    from .schema import findings
+
+    next(i for i in findings.indexes if i.name == "ix_findings_stored_at").create(connection, checkfirst=True)
+
+
 #: ``(description, function)`` in version order.
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("create documents, quantities, programmes, entities, findings, runs", _create_all),
@@ -144,6 +152,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
      _add_columns("documents", "ocr")),
     ("add finding_reviews (every decision on a 台账 finding: confirm, correct or reject), an index of "
      "claims in page order and one of findings by subject code", _finding_reviews),
+    ("add an index of findings by stored_at (whether findings changed, at once)", _findings_stored_at),
 ]
 
 

@@ -17,7 +17,7 @@ figure had when the reviewer looked at it). A decision based on a stale version 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -65,6 +65,20 @@ class ReviewConflict(StoreError):
         self.latest = dict(latest) if latest else None
 
 
+class ReviewInvalid(ConfigError):
+    """A decision or correction that is not valid. Its message is English (the CLI says it); ``key``
+    and ``params`` let the review server say it in the page's language."""
+
+    def __init__(self, message: str, key: str, **params: Any) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params = params
+
+
+def _invalid(name: str, value: Any, valid: Sequence[str]) -> ReviewInvalid:
+    return ReviewInvalid(value_invalid_msg(name, value, valid), "invalid", name=name, value=value, valid=tuple(valid))
+
+
 def interval(value: str | None, qualifier: str | None) -> tuple[str | None, str | None]:
     """``(low, high)`` of a value under a qualifier (ANNOTATION.md §1).
 
@@ -91,7 +105,7 @@ def check_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, raw in changes.items():
         if name not in EDITABLE:
-            raise ConfigError(value_invalid_msg("field", name, EDITABLE))
+            raise _invalid("field", name, EDITABLE)
         value = raw.strip() if isinstance(raw, str) else raw
         if value == "":
             value = None
@@ -99,31 +113,34 @@ def check_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
             try:
                 number = Decimal(str(value).replace(",", ""))
             except InvalidOperation:
-                raise ConfigError(f"value {value!r} is not a number; give digits such as 1200 or 2650000") from None
+                raise ReviewInvalid(f"value {value!r} is not a number; give digits such as 1200 or 2650000",
+                                    "not_a_number", name=name, value=value) from None
             if not number.is_finite():
-                raise ConfigError(f"value {value!r} is not a finite number; give digits such as 1200")
+                raise ReviewInvalid(f"value {value!r} is not a finite number; give digits such as 1200",
+                                    "not_a_number", name=name, value=value)
             value = format(number, "f")
         elif name == "qualifier" and value not in QUALIFIERS:
-            raise ConfigError(value_invalid_msg("qualifier", value, QUALIFIERS))
+            raise _invalid("qualifier", value, QUALIFIERS)
         elif name == "scope" and value is not None and value not in SCOPES:
-            raise ConfigError(value_invalid_msg("scope", value, SCOPES))
+            raise _invalid("scope", value, SCOPES)
         elif name == "period" and value is not None and not RE_PERIOD.fullmatch(str(value)):
-            raise ConfigError(f"period {value!r} is invalid; give a year (2022) or a year-month (2022-03)")
+            raise ReviewInvalid(f"period {value!r} is invalid; give a year (2022) or a year-month (2022-03)",
+                                "period", value=value)
         elif name == "indicator" and value is not None:
             from .._lexicon import indicators
 
             if value not in indicators().ids and value != "other":
-                raise ConfigError(value_invalid_msg("indicator", value, (*indicators().ids, "other")))
+                raise _invalid("indicator", value, (*indicators().ids, "other"))
         elif name == "target":
             if isinstance(value, str):
                 if value.lower() not in ("true", "false", "1", "0", "on", "off", "yes", "no"):
-                    raise ConfigError(f"target {value!r} is invalid; give true or false")
+                    raise ReviewInvalid(f"target {value!r} is invalid; give true or false", "target", value=value)
                 value = value.lower() in ("true", "1", "on", "yes")
             elif value is not None and not isinstance(value, bool):
-                raise ConfigError(f"target {value!r} is invalid; give true or false")
+                raise ReviewInvalid(f"target {value!r} is invalid; give true or false", "target", value=value)
             value = bool(value)
         elif name == "subject" and value is not None and (not isinstance(value, str) or len(value) > 200):
-            raise ConfigError("subject must be a name of at most 200 characters, such as 惠山区")
+            raise ReviewInvalid("subject must be a name of at most 200 characters, such as 惠山区", "subject")
         out[name] = value
     return out
 
@@ -140,20 +157,22 @@ def check_finding_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, raw in changes.items():
         if name not in FINDING_EDITABLE:
-            raise ConfigError(value_invalid_msg("field", name, FINDING_EDITABLE))
+            raise _invalid("field", name, FINDING_EDITABLE)
         value = raw.strip() if isinstance(raw, str) else raw
         if value == "":
             value = None
         if name == "verdict":
             if value not in LEDGER_VERDICTS:
-                raise ConfigError(value_invalid_msg("verdict", value, LEDGER_VERDICTS))
+                raise _invalid("verdict", value, LEDGER_VERDICTS)
         elif value is not None:
             try:
                 number = Decimal(str(value).replace(",", ""))
             except InvalidOperation:
-                raise ConfigError(f"{name} {value!r} is not a number; give digits such as 1200 or 2650000") from None
+                raise ReviewInvalid(f"{name} {value!r} is not a number; give digits such as 1200 or 2650000",
+                                    "not_a_number", name=name, value=value) from None
             if not number.is_finite():
-                raise ConfigError(f"{name} {value!r} is not a finite number; give digits such as 1200")
+                raise ReviewInvalid(f"{name} {value!r} is not a finite number; give digits such as 1200",
+                                    "not_a_number", name=name, value=value)
             value = format(number, "f")
         out[name] = value
     return out
@@ -324,22 +343,55 @@ class ReviewsMixin:
         return [_review_dict(row) for row in found]
 
     def latest_reviews(self, doc_ids: Iterable[str] | None = None) -> dict[tuple[str, int, int], dict[str, Any]]:
-        """The latest decision on each reviewed figure, by ``(doc_id, start, end)``."""
-        r = reviews.c
-        newest = (
-            select(r.doc_id, r.start, r.end, func.max(r.version).label("version"))
-            .group_by(r.doc_id, r.start, r.end)
-        )
-        if doc_ids is not None:
-            newest = newest.where(r.doc_id.in_(list(doc_ids)))
-        latest = newest.subquery()
-        query = select(reviews).join(
-            latest,
-            and_(r.doc_id == latest.c.doc_id, r.start == latest.c.start, r.end == latest.c.end,
-                 r.version == latest.c.version),
-        )
+        """The latest decision on each reviewed figure, by ``(doc_id, start, end)`` (a new dict;
+        the decision dicts are shared with the store's cache: do not change them)."""
+        latest = self.latest_reviews_state()[1]
+        if doc_ids is None:
+            return dict(latest)
+        wanted = set(doc_ids)
+        return {key: review for key, review in latest.items() if key[0] in wanted}
+
+    def latest_reviews_state(self) -> tuple[tuple[int, Any], dict[tuple[str, int, int], dict[str, Any]]]:
+        """``(token, latest)``: :meth:`latest_reviews` (the store's cached dict itself: do not
+        change it) and a token that changes whenever a decision is added, to key what is made
+        from them."""
+        count, top, latest = self._latest_cached(reviews, lambda row: (row.doc_id, row.start, row.end))
+        return (count, top), latest
+
+    def _latest_cached(self, table: Any, key: Callable[[Any], Any]) -> tuple[int, Any, dict[Any, dict[str, Any]]]:
+        """The latest decision per key of a table of decisions (``reviews`` or ``finding_reviews``),
+        read again only as far as it grew: decisions are never updated or deleted, so the rows
+        with ids above the last one read are all that is new, unless a transaction that took a
+        lower id committed later (PostgreSQL): then the count disagrees and all is read again.
+        What the server asks on every page view costs one ``count(*), max(id)`` query."""
+        import threading
+
+        cache: dict[str, Any] = self.__dict__.setdefault("_latest_cache", {"lock": threading.Lock()})
+        t = table.c
         with self._reading("cannot read reviews") as conn:  # type: ignore[attr-defined]
-            return {(row.doc_id, row.start, row.end): _review_dict(row) for row in conn.execute(query)}
+            count, top = conn.execute(select(func.count(), func.max(t.id)).select_from(table)).one()
+            with cache["lock"]:
+                known = cache.get(table.name)
+                if known is not None and known[0] == count and known[1] == top:
+                    return known  # type: ignore[no-any-return]
+                newer = None
+                if known is not None and top is not None and known[1] is not None and top > known[1]:
+                    newer = [_review_dict(row) | {"_key": key(row)}
+                             for row in conn.execute(select(table).where(t.id > known[1]).order_by(t.id))]
+                    if known[0] + len(newer) != count:
+                        newer = None  # a lower id committed late: read everything again
+                if newer is None:
+                    latest: dict[Any, dict[str, Any]] = {}
+                    rows = [_review_dict(row) | {"_key": key(row)} for row in conn.execute(select(table))]
+                    count, top = len(rows), max((row["id"] for row in rows), default=None)
+                else:
+                    latest, rows = dict(known[2]), newer  # type: ignore[index]
+                for row in rows:
+                    at = row.pop("_key")
+                    if at not in latest or latest[at]["version"] < row["version"]:
+                        latest[at] = row
+                cache[table.name] = (count, top, latest)
+                return count, top, latest
 
     def review(
         self,
@@ -397,8 +449,8 @@ class ReviewsMixin:
                         after.update(fixed)
                         if "value" in fixed or "qualifier" in fixed:
                             if after.get("qualifier") in ("range", "vague") and "value" in fixed:
-                                raise ConfigError("a range or vague amount has no single value; "
-                                                  "choose another qualifier or leave the value out")
+                                raise ReviewInvalid("a range or vague amount has no single value; "
+                                                    "choose another qualifier or leave the value out", "range_value")
                             after["low"], after["high"] = interval(after.get("value"), after.get("qualifier"))
                         if after.get("indicator"):
                             after["claim"] = True
@@ -494,16 +546,12 @@ class ReviewsMixin:
             return [_review_dict(row) for row in conn.execute(query)]
 
     def latest_finding_reviews(self, finding_ids: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
-        """The latest decision on each reviewed finding, by ``finding_id``."""
-        r = finding_reviews.c
-        grouped = select(r.finding_id, func.max(r.version).label("version")).group_by(r.finding_id)
-        if finding_ids is not None:
-            grouped = grouped.where(r.finding_id.in_(list(finding_ids)))
-        newest = grouped.subquery()
-        query = select(finding_reviews).join(
-            newest, and_(r.finding_id == newest.c.finding_id, r.version == newest.c.version))
-        with self._reading("cannot read finding reviews") as conn:  # type: ignore[attr-defined]
-            return {row.finding_id: _review_dict(row) for row in conn.execute(query)}
+        """The latest decision on each reviewed finding, by ``finding_id`` (a new dict; the
+        decision dicts are shared with the store's cache: do not change them)."""
+        latest = self._latest_cached(finding_reviews, lambda row: row.finding_id)[2]
+        if finding_ids is None:
+            return dict(latest)
+        return {ident: latest[ident] for ident in set(finding_ids) if ident in latest}
 
     def _finding_history(self, conn: Connection, finding_id: str) -> list[dict[str, Any]]:
         r = finding_reviews.c
@@ -520,6 +568,7 @@ class ReviewsMixin:
         changes: Mapping[str, Any] | None = None,
         note: str | None = None,
         source: str = "serve",
+        reviewed_at: datetime | None = None,
     ) -> dict[str, Any]:
         """Store one decision on a 台账 finding and return it (with its ``version``), as
         :meth:`review` does for a figure: ``based_on`` is the version the reviewer saw,
@@ -534,7 +583,7 @@ class ReviewsMixin:
 
         _check_decision(action, based_on, note, "finding")
         fixed = _checked_changes(action, check_finding_changes(changes or {}), FINDING_EDITABLE)
-        moment = datetime.now(UTC)
+        moment = reviewed_at or datetime.now(UTC)
         try:
             with self.engine.connect() as conn:
                 conn.execution_options(**{WRITE: True})
@@ -617,17 +666,20 @@ def matches(record: Mapping[str, Any], *, indicator: str | None = None, subject:
 def _check_decision(action: str, based_on: Any, note: str | None, what: str) -> None:
     """The checks every decision passes, on a figure or a finding (:class:`ConfigError` at once)."""
     if action not in ACTIONS:
-        raise ConfigError(value_invalid_msg("action", action, ACTIONS))
+        raise _invalid("action", action, ACTIONS)
     if not isinstance(based_on, int) or isinstance(based_on, bool) or based_on < 0:
-        raise ConfigError(f"based_on = {based_on!r} is invalid; give the {what}'s version (0 before any review)")
+        raise ReviewInvalid(f"based_on = {based_on!r} is invalid; give the {what}'s version (0 before any review)",
+                            "based_on", value=based_on)
     if note is not None and len(note) > 4000:
-        raise ConfigError("the note is longer than 4000 characters; shorten it")
+        raise ReviewInvalid("the note is longer than 4000 characters; shorten it", "note")
 
 
 def _checked_changes(action: str, fixed: dict[str, Any], editable: Sequence[str]) -> dict[str, Any]:
     """``fixed``, the checked corrections: a correction needs some, other actions take none."""
     if action == "correct" and not fixed:
-        raise ConfigError("a correction needs at least one changed field: " + ", ".join(editable))
+        raise ReviewInvalid("a correction needs at least one changed field: " + ", ".join(editable), "no_changes",
+                            fields=tuple(editable))
     if action != "correct" and fixed:
-        raise ConfigError(f"{action} takes no changed fields; use correct to change {', '.join(sorted(fixed))}")
+        raise ReviewInvalid(f"{action} takes no changed fields; use correct to change {', '.join(sorted(fixed))}",
+                            "changes_not_taken", action=action, fields=tuple(sorted(fixed)))
     return fixed

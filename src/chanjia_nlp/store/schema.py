@@ -289,6 +289,7 @@ findings = Table(
     Index("ix_findings_doc_id", "doc_id"),
     Index("ix_findings_indicator", "indicator"),
     Index("ix_findings_subject_code", "subject_code"),  # schema version 8: a district's findings
+    Index("ix_findings_stored_at", "stored_at"),  # schema version 9: whether findings changed
 )
 
 #: Who may sign in to ``chanjia serve`` (schema version 5): a password hash (argon2) and a role.

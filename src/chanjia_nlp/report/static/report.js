@@ -12,6 +12,7 @@
   const UI = DATA.ui;
   const ZH = UI.lang === 'zh';
   const LEDGER_CHECKS = new Set(['ledger', 'ledger_total']);
+  const LEDGER_VERDICTS = ['consistent', 'consistent_within_qualifier', 'inconsistent', 'unsupported', 'ambiguous'];
   const collator = new Intl.Collator('zh-Hans-CN', { numeric: true });
 
   // ---- helpers ---------------------------------------------------------------------------
@@ -77,6 +78,7 @@
   }
 
   function verdictName(verdict) { return UI.verdicts[verdict] || verdict; }
+  function checkName(check) { return (UI.checks || {})[check] || check; }
 
   function scopeName(scope) { return scope ? UI.scopes[scope] || scope : scope; }
 
@@ -583,6 +585,49 @@
     else if (action === 'confirm' || action === 'reject') decide(i, action);
   });
 
+  // A 台账 finding of the database (one with a finding_id): confirmed, its verdict corrected, or rejected.
+  function findingKey(f) { return 'finding:' + f.id; }
+
+  function decideFinding(n, action, changes) {
+    const f = findings[n];
+    decisions[findingKey(f)] = {
+      kind: 'finding', finding_id: f.id, ledger: f.ledger ? [f.ledger.file, f.ledger.sheet, f.ledger.cell].filter(Boolean).join('!') : '',
+      action: action, changes: changes || {},
+      based_on: f.version || 0, reviewed_at: new Date().toISOString(),
+    };
+    saveDecisions();
+  }
+
+  function findingReviewCell(n) {
+    const f = findings[n];
+    const cell = el('td', { class: 'review-cell', 'data-finding': String(n) });
+    if (!f.reviewable) return cell;
+    const d = decisions[findingKey(f)];
+    const button = function (action, label) { return el('button', { type: 'button', 'data-review': action }, label); };
+    if (d) {
+      const what = UI.text[DONE[d.action]] + (d.changes && d.changes.verdict ? ' → ' + verdictName(d.changes.verdict) : '');
+      return append(cell, [el('span', { class: 'decision decision-' + token(d.action) }, what), ' ', button('undo', UI.text.undo)]);
+    }
+    return append(cell, [button('confirm', UI.text.confirm), button('correct', UI.text.correct), button('reject', UI.text.reject)]);
+  }
+
+  function askVerdict(cell, n, redraw) {
+    const select = el('select', { 'aria-label': UI.text.verdict });
+    for (const v of LEDGER_VERDICTS) {
+      const option = el('option', { value: v }, verdictName(v));
+      if (v === findings[n].verdict) option.selected = true;
+      select.appendChild(option);
+    }
+    const save = el('button', { type: 'button' }, UI.text.save);
+    cell.replaceChildren(select, save);
+    select.focus();
+    save.addEventListener('click', function (event) {
+      event.stopPropagation();
+      decideFinding(n, 'correct', { verdict: select.value });
+      redraw();
+    });
+  }
+
   reviewerInput.addEventListener('change', function () {
     try { localStorage.setItem('chanjia-reviewer', reviewerInput.value.trim()); } catch (error) { /* no storage */ }
   });
@@ -816,7 +861,7 @@
 
   function evidenceLinks(finding) {
     return finding.evidence.map(function (e) {
-      const label = (e.role ? e.role + ': ' : '') + '“' + (e.text || '') + '”';
+      const label = (e.role ? ((UI.roles || {})[e.role] || e.role) + ': ' : '') + '“' + (e.text || '') + '”';
       const where = e.path || (e.doc !== undefined ? docs[e.doc].path : '');
       const link = e.item !== undefined
         ? el('a', { href: '#item-' + e.item, 'data-item': e.item }, label)
@@ -858,11 +903,11 @@
       for (let k = range[0]; k < range[1]; k++) {
         const f = findings[rows[k]];
         fragment.appendChild(el('tr', { class: 'verdict-' + token(f.verdict) }, [
-          el('td', null, badge(f.verdict)), el('td', null, f.check), el('td', null, ledgerCell(f.ledger)),
+          el('td', null, badge(f.verdict)), el('td', null, checkName(f.check)), el('td', null, ledgerCell(f.ledger)),
           indicatorCell(f.indicator), el('td', null, f.subject), el('td', null, f.period),
           el('td', { class: 'num' }, f.observed_shown || f.observed), el('td', { class: 'num' }, f.expected_shown || f.expected),
           el('td', { class: 'num' }, f.gap_shown || f.gap),
-          el('td', null, f.message), el('td', null, evidenceLinks(f)),
+          el('td', null, f.message), el('td', null, evidenceLinks(f)), findingReviewCell(rows[k]),
         ]));
       }
       body.replaceChildren(fragment);
@@ -871,6 +916,15 @@
         : UI.text.no_ledger;
     };
     form.addEventListener('change', function () { state.verdict = form.elements.verdict.value; state.page = 0; draw(); });
+    body.addEventListener('click', function (event) {
+      const button = event.target.closest('button[data-review]');
+      if (!button) return;
+      const n = Number(button.closest('td').dataset.finding);
+      const action = button.dataset.review;
+      if (action === 'undo') { delete decisions[findingKey(findings[n])]; saveDecisions(); draw(); }
+      else if (action === 'correct') askVerdict(button.closest('td'), n, draw);
+      else if (action === 'confirm' || action === 'reject') { decideFinding(n, action); draw(); }
+    });
     drawLedger = draw;
     pagedForPrint(state, function () { drawLedger(); });
     draw();
@@ -893,7 +947,7 @@
           .filter(Boolean).join(' · ');
         const about = [indicatorLabel(f.indicator), f.subject, f.period].filter(Boolean).join(' · ');
         fragment.appendChild(el('li', { class: 'verdict-' + token(f.verdict) }, [
-          el('p', null, [badge(f.verdict), ' ', el('b', null, f.check), about ? ' ' + about : '']),
+          el('p', null, [badge(f.verdict), ' ', el('b', null, checkName(f.check)), about ? ' ' + about : '']),
           el('p', null, f.message), numbers ? el('p', { class: 'numbers' }, numbers) : null,
         ].concat(evidenceLinks(f))));
       }
