@@ -32,7 +32,7 @@ from sqlalchemy import event, func, inspect, select, text
 import chanjia_nlp
 from chanjia_nlp.grammar import grammar
 from chanjia_nlp import store
-from chanjia_nlp.errors import ConfigError
+from chanjia_nlp.errors import ConfigError, StoreError
 from chanjia_nlp.readers import read_document
 from chanjia_nlp.records import to_dict
 from chanjia_nlp.store import StoreError, migrations, schema
@@ -967,3 +967,36 @@ def test_stats_command(cases_db, cases_target, runner):
 @pytest.mark.parametrize("command", [claims_command, stats_command], ids=lambda c: c.name)
 def test_commands_have_help_with_example(command):
     assert command.help and "Example:" in command.help
+
+
+def test_creating_a_database_another_process_holds_tries_again(tmp_path, monkeypatch):
+    # Two runs creating one new SQLite file: the second may find it held for a moment (the
+    # first's migration, its switch to WAL). Creating tries again; reading refuses at once; a
+    # database that stays unusable names what went wrong creating it, not "no chanjia tables".
+    from chanjia_nlp.store import database
+
+    real = database.Store._migrate
+    failures = {"left": 2}
+    calls = []
+
+    def held(self, *, create):
+        calls.append(create)
+        if failures["left"]:
+            failures["left"] -= 1
+            raise StoreError("cannot create the tables: database is locked")
+        return real(self, create=create)
+
+    monkeypatch.setattr(database.Store, "_migrate", held)
+    monkeypatch.setattr(database.time, "sleep", lambda seconds: None)
+    with database.open(tmp_path / "new.sqlite", create=True) as st:
+        assert st.stats()["documents"] == {"ok": 0, "error": 0}
+    assert failures["left"] == 0
+
+    failures["left"] = 99
+    with pytest.raises(StoreError, match="database is locked"):
+        database.open(tmp_path / "held.sqlite", create=True)
+    failures["left"], calls[:] = 1, []
+    (tmp_path / "other.sqlite").touch()
+    with pytest.raises(StoreError, match="no chanjia tables"):
+        database.open(tmp_path / "other.sqlite", create=False)
+    assert calls == [False, False, False]  # no second try: then read-only, then immutable (an empty file)

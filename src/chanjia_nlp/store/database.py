@@ -164,8 +164,18 @@ def open(target: str | os.PathLike[str], *, schema: str | None = None, create: b
     path = _sqlite_file(engine)
     store = Store(engine, url=shown, schema=schema)
     try:
-        store._migrate(create=create)
-    except StoreError:
+        for attempt in range(_CREATE_ATTEMPTS):
+            try:
+                store._migrate(create=create)
+                break
+            except StoreError:
+                # Another process creating the same new file may hold it for a moment (its
+                # connection switching the file to WAL, its migration): try again before
+                # taking the file for one this process cannot write.
+                if not create or path is None or attempt == _CREATE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.2 * 2**attempt)
+    except StoreError as first:
         engine.dispose()
         if path is None or not os.path.isfile(path):
             raise
@@ -178,6 +188,8 @@ def open(target: str | os.PathLike[str], *, schema: str | None = None, create: b
             except StoreError:
                 engine.dispose()
                 if readonly == "immutable":
+                    if create:
+                        raise first from None  # what went wrong creating it, not "no tables"
                     raise
                 continue
             return store
@@ -186,6 +198,10 @@ def open(target: str | os.PathLike[str], *, schema: str | None = None, create: b
         engine.dispose()
         raise
     return store
+
+
+#: Tries to create or migrate a SQLite file another process may be creating at the same time.
+_CREATE_ATTEMPTS = 4
 
 
 def _sqlite_file(engine: Engine) -> str | None:
