@@ -810,3 +810,17 @@ def test_the_report_shows_cross_check_messages_and_names_in_its_language(tmp_pat
         write_report(rows, out, findings=found, lang=lang)
         data = page_data(out.read_text(encoding="utf-8"))
         assert [f["message"] for f in data["findings"]] == messages and data["ui"]["checks"]["ledger_total"] == checks
+
+
+def test_a_report_named_other_than_html_is_refused_before_anything_is_written(tmp_path):
+    from click.testing import CliRunner
+
+    from chanjia_nlp.cli import cli
+
+    records = tmp_path / "records.jsonl"
+    records.write_text("", encoding="utf-8")
+    out = tmp_path / "report.txt"
+    result = CliRunner().invoke(cli, ["report", "-o", str(out), str(records)])
+    assert result.exit_code == 2 and "name it .html" in result.output
+    assert not out.exists()
+    assert CliRunner().invoke(cli, ["report", "-o", str(tmp_path / "report.HTML"), str(records)]).exit_code == 0

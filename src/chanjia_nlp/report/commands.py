@@ -74,6 +74,8 @@ def report(
         chanjia report --db chanjia.sqlite -o report-en.html --lang en
         chanjia report --db chanjia.sqlite -o 惠山-2022.html --subject 惠山 --period 2022
     """
+    if out.suffix.lower() not in (".html", ".htm"):  # the rule of every command that writes files: never guessed
+        raise click.BadParameter(f"{shown_name(str(out))}: the report is one HTML file; name it .html", param_hint="'--out'")
     counts: Counter[str] = Counter()
     scoped = subject is not None or period is not None
     if scoped and title is None:
