@@ -60,6 +60,7 @@ def check(results: list[FileResult], good: set[str], slow: str) -> None:
     assert failed.doc_id == runner.hashlib.sha256((Path(failed.location or "").read_bytes())).hexdigest()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_slow_file_is_stopped_and_the_files_after_it_are_extracted(tmp_path, workers):
     good, slow = reports(tmp_path / "reports")
@@ -88,6 +89,7 @@ def cluster():
         yield local_cluster
 
 
+@pytest.mark.slow
 def test_dask_workers_keep_the_budget_in_their_task_threads(tmp_path, cluster):
     good, slow = reports(tmp_path / "reports")
     options = ExtractOptions(timeout_per_file=BUDGET)
@@ -108,6 +110,7 @@ def stuck_in_c(batch: list) -> list[FileResult]:
     return out
 
 
+@pytest.mark.slow
 def test_a_worker_stuck_past_the_budget_is_killed_and_replaced(tmp_path, monkeypatch):
     psutil = pytest.importorskip("psutil")
     if "forkserver" not in __import__("multiprocessing").get_all_start_methods():
@@ -171,6 +174,7 @@ def chanjia(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
                           timeout=600)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_chanjia_extract_stores_the_good_files_and_an_error_for_the_slow_one(tmp_path, workers):
     good, slow = reports(tmp_path / "reports")

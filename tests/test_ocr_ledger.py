@@ -26,7 +26,7 @@ from .test_ocr import encode, needs_font, needs_ocr, page
 Image = pytest.importorskip("PIL.Image")
 from .render_ledger import draw_table, same_text  # noqa: E402
 
-pytestmark = [needs_ocr, needs_font]
+pytestmark = [needs_ocr, needs_font, pytest.mark.slow]  # the OCR engine reads whole pages: seconds a test
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 LEDGER = CORPUS / "ledger" / "2023年度产改工作台账.xlsx"
 

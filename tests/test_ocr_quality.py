@@ -22,7 +22,7 @@ from .test_ocr import FONT_PATH, encode, needs_font, needs_ocr
 Image = pytest.importorskip("PIL.Image")
 from PIL import ImageDraw, ImageFont  # noqa: E402
 
-pytestmark = [needs_ocr, needs_font]
+pytestmark = [needs_ocr, needs_font, pytest.mark.slow]  # the OCR engine reads whole pages: seconds a test
 REPORT = Path(__file__).resolve().parents[1] / "corpus" / "02_district_summary_2022.txt"
 
 
