@@ -96,7 +96,7 @@ class Pipeline:
         quantities = []
         damaged = _damaged_line(work)
         unsure = _uncertain_ocr(ocr, norm)
-        for q in extract_quantities(work):
+        for q in _with_table_cells(extract_quantities(work), work):
             if damaged is not None and not q.damaged and damaged(q.start):
                 q = dataclasses.replace(q, damaged=True)
             if unsure is not None and not q.damaged and unsure(q.start, q.end):
@@ -275,6 +275,24 @@ def _uncertain_ocr(ocr: Mapping[str, Any] | None, norm: Any) -> Callable[[int, i
         return covers(max(start - 1, 0), end + 1)
 
     return unsure
+
+
+def _with_table_cells(found: list[Quantity], text: str) -> list[Quantity]:
+    """``found`` and the number cells of the text's tables (:mod:`.tables`) that no figure of
+    ``found`` covers, in text order."""
+    from .tables import table_quantities
+
+    cells = table_quantities(text)
+    if not cells:
+        return found
+    starts = [q.start for q in found]
+    extra = []
+    for cell in cells:
+        i = bisect.bisect_right(starts, cell.start)
+        if (i > 0 and found[i - 1].end > cell.start) or (i < len(found) and found[i].start < cell.end):
+            continue
+        extra.append(cell)
+    return sorted([*found, *extra], key=lambda q: (q.start, q.end))
 
 
 def _as_date(value: str | date | None) -> date | None:

@@ -496,9 +496,39 @@ INDICATOR_RULES: RuleTable[Figure] = RuleTable(
 #: before the indicator rules and before the learned scorer (which never sees these figures).
 DOMAIN_RULES: RuleTable[Figure] = RuleTable("domain", (Rule("government_report", _government_report),))
 
-#: What a word means wherever it stands, after the indicator is chosen (by the rules or the learned
-#: scorer, which never weighs these): a bare 建制率 rates the system named before it.
-LEXICAL_RULES: RuleTable[Figure] = RuleTable("lexical", (Rule("system_rate", _system_rate),))
+def _table_breakdown(fig: Figure) -> str | None:
+    """A table row whose label names nothing counted of its own and states no unit (其中:企业合计,
+    港澳台商投资企业, 其中:女性) breaks down the nearest row above that names one: it counts what
+    that row counts. A label with its own unit (专职工会工作人员(人)) starts a measure of its own."""
+    from ..tables import RE_LABEL_UNIT
+    from .time import table_cell
+
+    cell = table_cell(fig)
+    if cell is None or _names_a_count(fig.text, *cell.label):
+        return None
+    label = fig.text[cell.label[0] : cell.label[1]]
+    if RE_LABEL_UNIT.search(label) and not label.startswith("其中"):
+        return None
+    for label, first in cell.rows_above:
+        if _names_a_count(fig.text, *label):
+            claim = fig.doc.claims_at.get(first)
+            return claim.indicator if claim is not None and claim.indicator != "other" else None
+    return None
+
+
+def _names_a_count(text: str, start: int, end: int) -> bool:
+    """Whether a specific alias of the registry stands in ``text[start:end]``."""
+    aliases = _lexicon.indicators().aliases
+    return any(strong((alias, 0, 0)) for m in alias_lexicon().pattern.finditer(text, start, end)
+               for alias in aliases[m.group()])
+
+
+#: What a word or a layout means wherever it stands, after the indicator is chosen (by the rules or
+#: the learned scorer, which never weighs these): a bare 建制率 rates the system named before it; a
+#: table's breakdown row counts what the row above it counts.
+LEXICAL_RULES: RuleTable[Figure] = RuleTable(
+    "lexical", (Rule("system_rate", _system_rate), Rule("table_breakdown", _table_breakdown))
+)
 
 
 def remember(doc_last: dict, claim: Claim, q: Quantity) -> None:
