@@ -516,6 +516,20 @@ def _table_breakdown(fig: Figure) -> str | None:
     return None
 
 
+RE_STAR_RATED = re.compile("[一二三四五1-5]?星级")
+
+
+def _star_rated(fig: Figure) -> str | None:
+    """Units rated with stars (评出五星级职工服务中心12个, 45家五星级小屋): a rating is an honour
+    given, whatever the units are (two independent annotators' reading of real reports)."""
+    q, text = fig.q, fig.text
+    if q.kind is not Kind.COUNT:
+        return None
+    if RE_STAR_RATED.search(text, fig.item_start, q.start) or RE_STAR_RATED.match(text, q.end, min(fig.clause_end, q.end + 4)):
+        return "honours"
+    return None
+
+
 def _names_a_count(text: str, start: int, end: int) -> bool:
     """Whether a specific alias of the registry stands in ``text[start:end]``."""
     aliases = _lexicon.indicators().aliases
@@ -527,7 +541,8 @@ def _names_a_count(text: str, start: int, end: int) -> bool:
 #: the learned scorer, which never weighs these): a bare 建制率 rates the system named before it; a
 #: table's breakdown row counts what the row above it counts.
 LEXICAL_RULES: RuleTable[Figure] = RuleTable(
-    "lexical", (Rule("system_rate", _system_rate), Rule("table_breakdown", _table_breakdown))
+    "lexical",
+    (Rule("system_rate", _system_rate), Rule("table_breakdown", _table_breakdown), Rule("star_rated", _star_rated)),
 )
 
 
