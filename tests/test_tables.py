@@ -57,3 +57,4 @@ def test_the_binder_dates_cells_by_their_column_and_breakdown_rows_by_the_row_ab
             assert dict(claims[part].why)["indicator"] == "table_breakdown"
         assert claims["412306"].indicator == "union_members"
         assert claims["171220"].indicator == "union_members"  # 其中:女性 under 工会会员数
+        assert [claims[c].indicator_text for c in ("1802", "405", "160985")] == ["企业", "机关事业单位", "女性"]

@@ -75,7 +75,14 @@ def indicator_text(fig: Figure) -> str | None:
     if fig.match is not None:
         _, start, end = fig.match
         return fig.text[start:end]
-    words = fig.text[fig.item_start : fig.q.start].strip(" \t\u3000共达计为有")
+    words = fig.text[fig.item_start : fig.q.start].strip(" \t\u3000共达计为有|｜")
+    if not words or "|" in words or "｜" in words or "\t" in words:
+        from .time import table_cell
+
+        cell = table_cell(fig)
+        if cell is not None:  # a table's cell: its row's label (其中:企业合计 → 企业合计), not the cells before it
+            label = fig.text[cell.label[0] : cell.label[1]]
+            words = re.sub(r"^其中[:：]?|[(（][^()（）]*[)）]$", "", label).strip()
     return words[-12:] or None
 
 
