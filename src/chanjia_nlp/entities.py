@@ -633,9 +633,14 @@ def _confirmed_shorts(text: str, matches: list[_RegionMatch]) -> list[_RegionMat
     added = [
         _RegionMatch(s, e, short, tuple((d, False) for d in confirmed[short]))
         for s, e, short in found
-        if short in confirmed and _whole_word(text, s, e)
+        if short in confirmed and not (s > 0 and text[s - 1] in _AMOUNT_ENDS) and _whole_word(text, s, e)
     ]
     return sorted(matches + added, key=lambda r: r.start) if added else matches
+
+
+#: Characters an amount ends with: a short form right after one is a word of the amount's phrase,
+#: no place (逼近300亿元大关: 大关 the threshold, not 大关县).
+_AMOUNT_ENDS = frozenset("0123456789０１２３４５６７８９元万亿千百十人次家个项名户")
 
 
 def _confirmed(text: str, division: Division, by_code: Mapping[str, Division]) -> bool:
