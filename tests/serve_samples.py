@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 HOSTILE_NAME = "<img src=x onerror=window.__pwned=1>.txt"
@@ -42,3 +48,34 @@ def fill(target_cli: list[str], folder: Path) -> None:
 
     result = CliRunner().invoke(cli, ["extract", str(write_reports(folder)), *target_cli, "--quiet"])
     assert result.exit_code == 0, result.output
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve_process(args: list[str], *, wait: float = 60) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """``chanjia serve ARGS`` as its own process on a free port; yields its base URL (once it
+    answers) and the process."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "chanjia_nlp", "serve", *args, "--port", str(port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"chanjia serve did not start: {process.stdout.read() if process.stdout else ''}")
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}", process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -12,11 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +19,7 @@ import pytest
 from chanjia_nlp import store
 
 from .conftest import CHROMIUM, fresh_pg_schema
-from .serve_samples import HOSTILE_NAME, fill
+from .serve_samples import HOSTILE_NAME, fill, serve_process
 
 pytestmark = pytest.mark.slow  # browsers / processes: deselect with -m 'not slow'
 
@@ -34,39 +29,6 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[
 pytest.importorskip("starlette", reason="pip install -e '.[test]' installs the serve extra")
 if not CHROMIUM.exists():
     pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium (.ci/run does)", allow_module_level=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def _server(args: list[str]) -> Iterator[str]:
-    """``chanjia serve`` as its own process; yields its base URL once it answers."""
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "chanjia_nlp", "serve", *args, "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"chanjia serve did not start: {process.stdout.read() if process.stdout else ''}")
-            time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -87,7 +49,7 @@ def served(request, tmp_path_factory):
         with store.open(url, schema=schema, create=True) as st:
             st.add_user("alice", hash_password("alice-password"), "reviewer")
             st.add_user("bob", hash_password("bob-password1"), "reviewer")
-            with _server(args) as base:
+            with serve_process(args, wait=30) as (base, _):
                 yield base, st, request.param
 
 
@@ -254,7 +216,7 @@ def checked_server(request, tmp_path_factory):
         _fill(args, folder)
         with store.open(url, schema=schema) as st:
             st.add_user("alice", hash_password("alice-password"), "reviewer")
-            with _server(args) as base:
+            with serve_process(args, wait=30) as (base, _):
                 yield base, st, request.param
 
 

@@ -4,14 +4,9 @@ and several server processes sharing one signing key."""
 
 from __future__ import annotations
 
-import contextlib
 import re
-import socket
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -21,7 +16,7 @@ from chanjia_nlp.store.memo import Memo
 from chanjia_nlp.store.schema import reviews
 
 from .conftest import fresh_pg_schema
-from .serve_samples import fill
+from .serve_samples import fill, serve_process
 
 pytest.importorskip("starlette", reason="pip install -e '.[test]' installs the serve extra")
 
@@ -159,35 +154,6 @@ def test_a_district_page_is_made_again_after_a_decision_on_one_of_its_figures(tm
         assert "alice" not in _assessment(c.get(f"/district/{HUISHAN}").text)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def _server(args: list[str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "chanjia_nlp", "serve", *args, "--port", str(port)],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"chanjia serve did not start: {process.stdout.read() if process.stdout else ''}")
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}", process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
 @pytest.mark.slow
 def test_several_server_processes_share_sessions_and_store_every_decision(tmp_path):
     import httpx
@@ -199,7 +165,7 @@ def test_several_server_processes_share_sessions_and_store_every_decision(tmp_pa
     with store.open(url) as st:
         st.add_user("alice", hash_password("alice-password"), "reviewer")
         keys = _figures(st, 3)
-    with _server(["--db", url, "--workers", "2", "--insecure-cookies"]) as (base, process):
+    with serve_process(["--db", url, "--workers", "2", "--insecure-cookies"]) as (base, process):
         # a new connection for each request: the kernel hands them to either process
         with httpx.Client(base_url=base, headers={"connection": "close"}, follow_redirects=False) as c:
             token = _csrf(c.get("/login").text)
