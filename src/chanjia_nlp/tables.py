@@ -15,7 +15,7 @@ header names no years, a number shaped like a year is a year, no figure.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -59,42 +59,60 @@ def _blocks(text: str) -> Iterator[list[tuple[int, str]]]:
         yield block
 
 
+def _has_rows(text: str) -> bool:
+    return "\t" in text or "|" in text or "｜" in text
+
+
 def table_quantities(text: str) -> list[Quantity]:
     """The number cells of the tables in ``text``, in order."""
-    if "\t" not in text and "|" not in text and "｜" not in text:
+    if not _has_rows(text):
         return []
-    return [q for block in _blocks(text) for q in _table(block)]
+    out = []
+    for label, start, cell, years_in_header, _ in _number_cells(text):
+        if not years_in_header and RE_YEAR_CELL.fullmatch(cell):
+            continue  # a year, where the columns are no years
+        kind, unit, scale, currency = _unit_of(label)
+        try:
+            value = normalize_decimal(Decimal(cell.replace(",", "")) * scale)
+        except InvalidOperation:
+            continue
+        out.append(make_quantity(
+            cell, start, start + len(cell), value, value, value, Qualifier.EXACT, kind, unit, currency, cell,
+            False, None, False,
+        ))
+    return out
 
 
 def table_layout(text: str) -> dict[int, Cell]:
     """Every number cell of the tables in ``text`` by where it starts (see :class:`Cell`)."""
-    layout: dict[int, Cell] = {}
-    if "\t" not in text and "|" not in text and "｜" not in text:
-        return layout
+    if not _has_rows(text):
+        return {}
+    return {start: cell for _, start, _, _, cell in _number_cells(text)}
+
+
+def _number_cells(text: str) -> Iterator[tuple[str, int, str, bool, Cell]]:
+    """Each number cell of each table: its row's label, its start and text, whether the header
+    names years, and its :class:`Cell`."""
     for block in _blocks(text):
         rows = [_cells(start, line) for start, line in block]
-        data = _data_rows(rows)
+        data = [r for r in rows if len(r) >= 2 and not RE_NUMBER_CELL.fullmatch(r[0][1])
+                and any(RE_NUMBER_CELL.fullmatch(c) for _, c in r[1:])]
         if len(data) < MIN_ROWS:
             continue
         header = next((r for r in rows if r not in data and len(r) >= 2
                        and all(RE_YEAR_CELL.fullmatch(c) for _, c in r[1:])), None)
-        years = [RE_YEAR_CELL.fullmatch(c).group()[:4] for _, c in header[1:]] if header else []  # type: ignore[union-attr]
+        years = [c[:4] for _, c in header[1:]] if header is not None else []
         above: list[tuple[tuple[int, int], int]] = []
         for row in data:
             label = (row[0][0], row[0][0] + len(row[0][1]))
-            numbers = [(start, cell) for start, cell in row[1:] if RE_NUMBER_CELL.fullmatch(cell)]
+            first = None
             for column, (start, cell) in enumerate(row[1:]):
                 if RE_NUMBER_CELL.fullmatch(cell):
                     year = years[column] if column < len(years) else None
-                    layout[start] = Cell(year, label, tuple(reversed(above)))
-            if numbers:
-                above.append((label, numbers[0][0]))
-    return layout
-
-
-def _data_rows(rows: list[list[tuple[int, str]]]) -> list[list[tuple[int, str]]]:
-    return [r for r in rows if len(r) >= 2 and not RE_NUMBER_CELL.fullmatch(r[0][1])
-            and any(RE_NUMBER_CELL.fullmatch(c) for _, c in r[1:])]
+                    yield row[0][1], start, cell, header is not None, Cell(year, label, tuple(reversed(above)))
+                    first = start if first is None else first
+            if first is not None:
+                above.append((label, first))
 
 
 def _cells(start: int, line: str) -> list[tuple[int, str]]:
@@ -105,33 +123,6 @@ def _cells(start: int, line: str) -> list[tuple[int, str]]:
         at = m.end()
     cells.append((start + at, line[at:]))
     return [(s + len(c) - len(c.lstrip()), c.strip()) for s, c in cells if c.strip()]
-
-
-def _table(block: Sequence[tuple[int, str]]) -> Iterator[Quantity]:
-    rows = [_cells(start, line) for start, line in block]
-    data = _data_rows(rows)
-    if len(data) < MIN_ROWS:
-        return
-    years_in_header = any(
-        len(r) >= 2 and all(RE_YEAR_CELL.fullmatch(c) for _, c in r[1:]) for r in rows if r not in data
-    )
-    for row in data:
-        label = row[0][1]
-        kind, unit, scale, currency = _unit_of(label)
-        for start, cell in row[1:]:
-            if not RE_NUMBER_CELL.fullmatch(cell):
-                continue
-            if not years_in_header and RE_YEAR_CELL.fullmatch(cell):
-                continue  # a year, where the columns are no years
-            try:
-                value = Decimal(cell.replace(",", "")) * scale
-            except InvalidOperation:
-                continue
-            value = normalize_decimal(value)
-            yield make_quantity(
-                cell, start, start + len(cell), value, value, value, Qualifier.EXACT, kind, unit, currency, cell,
-                False, None, False,
-            )
 
 
 def _unit_of(label: str) -> tuple[Kind, str | None, Decimal, str | None]:

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..records import Claim, Entity, Kind, Quantity
 from ..structure import Structure
+from ..tables import Cell, table_layout
 from .aliases import AliasHit, Occurrences, fitting
 
 __all__ = ["Document", "Figure", "geometry", "measure", "qizhong_parents"]
@@ -96,6 +97,15 @@ class Figure:
         if found is None:
             found = self.notes[key] = fitting(self.doc.occ, self.q, start, end)
         return found
+
+    @property
+    def table_cell(self) -> Cell | None:
+        """The figure's cell in a table of the text (:func:`chanjia_nlp.tables.table_layout`,
+        laid out once per document), or ``None``."""
+        layout = self.doc.cache.get("tables")
+        if layout is None:
+            layout = self.doc.cache["tables"] = table_layout(self.doc.text)
+        return layout.get(self.q.start)
 
     def previous_in_sentence(self) -> Claim | None:
         p = self.previous

@@ -15,6 +15,7 @@ import re
 from .. import _lexicon
 from ..grammar import grammar
 from ..records import Claim, Kind, Quantity
+from ..tables import RE_LABEL_UNIT
 from .aliases import AliasHit, alias_lexicon, cue_indicators, fits, kind_fits, strong
 from .context import Figure, measure
 from .rules import Rule, RuleTable
@@ -77,9 +78,7 @@ def indicator_text(fig: Figure) -> str | None:
         return fig.text[start:end]
     words = fig.text[fig.item_start : fig.q.start].strip(" \t\u3000共达计为有|｜")
     if not words or "|" in words or "｜" in words or "\t" in words:
-        from .time import table_cell
-
-        cell = table_cell(fig)
+        cell = fig.table_cell
         if cell is not None:  # a table's cell: its row's label (其中:企业合计 → 企业合计), not the cells before it
             label = fig.text[cell.label[0] : cell.label[1]]
             words = re.sub(r"^其中[:：]?|[(（][^()（）]*[)）]$", "", label).strip()
@@ -507,17 +506,14 @@ def _table_breakdown(fig: Figure) -> str | None:
     """A table row whose label names nothing counted of its own and states no unit (其中:企业合计,
     港澳台商投资企业, 其中:女性) breaks down the nearest row above that names one: it counts what
     that row counts. A label with its own unit (专职工会工作人员(人)) starts a measure of its own."""
-    from ..tables import RE_LABEL_UNIT
-    from .time import table_cell
-
-    cell = table_cell(fig)
+    cell = fig.table_cell
     if cell is None or _names_a_count(fig.text, *cell.label):
         return None
     label = fig.text[cell.label[0] : cell.label[1]]
     if RE_LABEL_UNIT.search(label) and not label.startswith("其中"):
         return None
-    for label, first in cell.rows_above:
-        if _names_a_count(fig.text, *label):
+    for above, first in cell.rows_above:
+        if _names_a_count(fig.text, *above):
             claim = fig.doc.claims_at.get(first)
             return claim.indicator if claim is not None and claim.indicator != "other" else None
     return None

@@ -289,19 +289,8 @@ def _headline(fig: Figure) -> tuple[str, str] | None:
 
 def _table_column(fig: Figure) -> tuple[str, str] | None:
     """A table's cell takes the year heading its column (指标 | 2010年 | 2009年)."""
-    cell = table_cell(fig)
+    cell = fig.table_cell
     return (cell.year, "table") if cell is not None and cell.year is not None else None
-
-
-def table_cell(fig: Figure):
-    """The figure's cell in a table of the text (:func:`chanjia_nlp.tables.table_layout`), or ``None``."""
-    doc = fig.doc
-    layout = doc.cache.get("tables")
-    if layout is None:
-        from ..tables import table_layout
-
-        layout = doc.cache["tables"] = table_layout(doc.text)
-    return layout.get(fig.q.start) if layout else None
 
 
 PERIOD_RULES: RuleTable[Figure] = RuleTable(
