@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 
 from .. import _lexicon
 from ..grammar import grammar
@@ -359,16 +360,21 @@ def _system_rate(fig: Figure) -> str | None:
     paragraph = fig.paragraph
     if paragraph is not None and paragraph.start < fig.governing_start:
         windows.append((paragraph.start, fig.governing_start))
-    aliases = _lexicon.indicators().aliases
     for lo, hi in windows:
-        named = [
-            alias.indicator
-            for m in alias_lexicon().pattern.finditer(fig.text, lo, hi) if m.group() not in rates
-            for alias in aliases[m.group()] if alias.indicator in _SYSTEMS and strong((alias, 0, 0))
-        ]
+        named = [ident for word, ident in _specific_aliases(fig.text, lo, hi) if ident in _SYSTEMS and word not in rates]
         if named:
             return named[-1]
     return None
+
+
+def _specific_aliases(text: str, start: int, end: int) -> Iterator[tuple[str, str]]:
+    """(alias, indicator) of each specific alias of the registry in ``text[start:end]``, in order
+    (generic heads such as 职工 left out)."""
+    aliases = _lexicon.indicators().aliases
+    for m in alias_lexicon().pattern.finditer(text, start, end):
+        for alias in aliases[m.group()]:
+            if strong((alias, 0, 0)):
+                yield m.group(), alias.indicator
 
 
 def _alias(fig: Figure) -> str | None:
@@ -535,9 +541,7 @@ def _star_rated(fig: Figure) -> str | None:
 
 def _names_a_count(text: str, start: int, end: int) -> bool:
     """Whether a specific alias of the registry stands in ``text[start:end]``."""
-    aliases = _lexicon.indicators().aliases
-    return any(strong((alias, 0, 0)) for m in alias_lexicon().pattern.finditer(text, start, end)
-               for alias in aliases[m.group()])
+    return next(_specific_aliases(text, start, end), None) is not None
 
 
 #: What a word or a layout means wherever it stands, after the indicator is chosen (by the rules or
