@@ -38,6 +38,10 @@ def load_cases(name: str) -> list:
     """``tests/cases/<name>.yaml`` as ``pytest.param`` objects; an ``xfail`` key marks a known limit."""
     cases = yaml.safe_load((HERE / "cases" / f"{name}.yaml").read_text(encoding="utf-8"))
     params = []
+    ids = [case["id"] for case in cases]
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:  # a second case of the same id would hide the first one's result
+        raise ValueError(f"tests/cases/{name}.yaml: case ids used twice: {repeated}")
     for case in cases:
         marks = [pytest.mark.xfail(reason=case["xfail"], strict=True)] if case.get("xfail") else []
         params.append(pytest.param(case, id=case["id"], marks=marks))

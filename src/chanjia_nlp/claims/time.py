@@ -386,13 +386,26 @@ def _scope_governing(fig: Figure) -> str | None:
 
 
 def _scope_annual(fig: Figure) -> str | None:
-    """A flow within a year: the figure's own year, 全年/今年 in the sentence, a month span."""
+    """A flow within a year: the figure's own year, 全年/今年 in the sentence, a span of months (not an
+    event's month: a figure dated by it has no scope)."""
     governing = fig.text[fig.governing_start : fig.q.start]
-    if fig.period_word in ("year", "this", "last", "month", "report") or grammar().scope_patterns[4][1].search(governing):
+    if fig.period_word in ("year", "this", "last", "report") or grammar().scope_patterns[4][1].search(governing):
         return "annual"
     if "月" in governing and RE_MONTHS_SPAN.search(governing):
         return "annual"
     return None
+
+
+RE_GROWTH_BEFORE = re.compile("(?:增长|增速|下降|回落|提高|提升)(?:了|为|达|达到)?$")
+RE_BASE_YEAR = re.compile(r"[比较](?:19|20)[0-9]{2}年")  # 比2021年增长35%: over a span, not the year's
+
+
+def _scope_growth_rate(fig: Figure) -> str | None:
+    """同比增长5.8%, 财政支出增长9.5%: a rate of growth is the year's flow (rule 4) when no stock or
+    running-total word governs it (real-dev: 44 of 46 such rates are annual)."""
+    if fig.q.kind is not Kind.PERCENT or RE_BASE_YEAR.search(fig.text, fig.clause_start, fig.q.start):
+        return None
+    return "annual" if RE_GROWTH_BEFORE.search(fig.text, max(fig.clause_start, fig.q.start - 6), fig.q.start) else None
 
 
 def _scope_years_span(fig: Figure) -> str | None:
@@ -433,6 +446,7 @@ SCOPE_RULES: RuleTable[Figure] = RuleTable(
         Rule("flow_within_year", _scope_annual),
         Rule("stock_now", _scope_moment),
         Rule("flow_of_yearly_report", _scope_yearly_report),
+        Rule("growth_rate_of_year", _scope_growth_rate),
     ),
 )
 
