@@ -26,7 +26,7 @@ from ..structure import Structure
 from .aliases import Occurrences
 from .context import Document, Figure, geometry, qizhong_parents
 from .indicator import DOMAIN_RULES, INDICATOR_RULES, LEXICAL_RULES, counted_alias, indicator_text, remember
-from .subject import SUBJECT_RULES, named_entities
+from .subject import SUBJECT_RULES, TRUSTED_SUBJECT_RULES, named_entities
 from .target import TARGET_RULES
 from .time import PERIOD_RULES, SCOPE_RULES
 
@@ -151,7 +151,10 @@ def bind_claims(
             if period is None and fig.total.period is not None:
                 period, period_by = fig.total.period, "part_of_total"
         if scorer is not None and scorer.subject is not None:
-            subject, subject_by = scorer.choose_subject(fig, SUBJECT_RULES.proposals(fig))
+            proposals = SUBJECT_RULES.proposals(fig)
+            subject, subject_by = scorer.choose_subject(fig, proposals)
+            if proposals and proposals[0][0] in TRUSTED_SUBJECT_RULES:
+                subject_by, subject = proposals[0]
         else:
             subject, subject_by = SUBJECT_RULES.decide(fig)
         level, level_by = _level(fig)

@@ -17,7 +17,7 @@ from ..records import Entity, EntityLabel
 from .context import Document, Figure
 from .rules import Rule, RuleTable
 
-__all__ = ["SUBJECT_RULES", "named_entities", "subject_candidates", "topic"]
+__all__ = ["SUBJECT_RULES", "TRUSTED_SUBJECT_RULES", "named_entities", "subject_candidates", "topic"]
 
 RE_MASTHEAD_AFTER = re.compile("日报|晚报|工人报|新闻网|电视台|融媒体")
 #: A body named by its level alone at the head of a clause (县总工会, 区产改办): a named one of the
@@ -198,6 +198,39 @@ def _whole_area(fig: Figure) -> str | None:
     return None
 
 
+RE_OWN_AREA = re.compile(r"(?=我)(?<![^，,；;：:。\n\s覆盖）)])我(省|市|县|区)")  # at a clause's head
+RE_MASTHEAD = re.compile("日报|晚报|新闻网|电视台|融媒体")
+_AREA_LEVEL = {"省": "province", "市": "city", "县": "district", "区": "district"}
+
+
+def _masthead_area(fig: Figure) -> str | None:
+    """我市/我省 in a local paper's report, where the article names no such area: the paper's own
+    (运城晚报讯…我市3个集体 → 运城; 海南日报…我省 → 海南). Found once per document."""
+    whole = list(RE_OWN_AREA.finditer(_clause_heads(fig.text, fig.sentence[0], fig.q.start)))
+    if not whole:
+        return None
+    level_word = whole[-1].group(1)
+    article = fig.article
+    for e in _candidates(fig, article.headline_start, article.end):
+        if _area_suffix(e.text, level_word) or (e.label is EntityLabel.REGION and e.text.endswith(level_word)):
+            return None  # the article names its own area: the ranker resolves 我市 to it
+    doc = fig.doc
+    key = ("masthead_areas",)
+    if key not in doc.cache:
+        from ..entities import find_division
+
+        found: dict[str, str] = {}
+        for m in RE_MASTHEAD.finditer(doc.half, 0, 800):
+            for n in (4, 3, 2):
+                name = doc.half[max(0, m.start() - n) : m.start()]
+                d = find_division(name) if len(name) == n else None
+                if d is not None:
+                    found.setdefault(d.level, name)
+                    break
+        doc.cache[key] = found
+    return doc.cache[key].get(_AREA_LEVEL[level_word])
+
+
 def _in_paragraph(fig: Figure) -> str | None:
     paragraph = fig.paragraph
     if paragraph is None:
@@ -222,12 +255,17 @@ def _lead(fig: Figure) -> str | None:
     return found[0].text if found else None
 
 
+#: Rules whose answer the learned ranker does not overrule: it has no candidate for a place the
+#: article never names as a subject (a paper's masthead is no candidate).
+TRUSTED_SUBJECT_RULES = frozenset({"own_area_of_masthead"})
+
 SUBJECT_RULES: RuleTable[Figure] = RuleTable(
     "subject",
     (
         Rule("named_in_sentence", _in_sentence),
         Rule("body_named_by_level", _level_body),
         Rule("whole_area", _whole_area),
+        Rule("own_area_of_masthead", _masthead_area),
         Rule("named_in_paragraph", _in_paragraph),
         Rule("clause_topic", _topic),
         Rule("named_in_headline", _headline),
