@@ -204,7 +204,7 @@ def _grammar() -> _Grammar:
     # (全省, 全市 … 第四: 增速全市第一, 全省同类开发区第四), with up to 8 characters between.
     rank_verb = re.compile(
         r"""
-        (?P<verb>位居|位列|名列|排名|排在|位于|居于|荣获|获得|夺得|勇夺|评为|确定为|列为|升至|跃居|升居|居|
+        (?P<verb>位居|位列|名列|排名|排在|位于|居于|荣获|获得|分获|分别获|夺得|勇夺|评为|确定为|列为|升至|跃居|升居|居|
                  跻身|进入|入围|挺进)
         [^，。；,;、\n第前]{0,8}$
         """,
@@ -1468,7 +1468,7 @@ def _find_or_end(text: str, mark: str, start: int) -> int:
 
 _RANK_MARKS = frozenset("第前")  # a rank (第一) or a bound on one (前三) follows
 _RANK_BEFORE = 12  # a verb of up to three characters and up to 8 between it and 第
-_RANK_LIST = re.compile(r"、[^，。；,;、\n第0-9]{0,6}")  # 居全国第17、长三角第2: the next of a list
+_RANK_LIST = re.compile(r"(?:、|和|及|与)[^，。；,;、\n第0-9]{0,6}")  # 居全国第17、长三角第2, 第二名和第十名: the next of a list
 _RANK_MAY_FOLLOW = frozenset("的并且和与")  # 全市第一的成绩; any other character makes a name
 
 

@@ -113,9 +113,12 @@ class Figure:
 
 
 def measure(q: Quantity) -> str | None:
-    """What a figure counts in: 人, 名 and 位 are one measure (people); % and 个百分点 another."""
+    """What a figure counts in: 人, 名 and 位 are one measure (people); % and 个百分点 another; a
+    placing (第二名) is none of them (it is no count of people)."""
     if q.kind in (Kind.PERCENT, Kind.PERCENTAGE_POINT):
         return "%"
+    if q.kind in (Kind.RANK, Kind.SCORE):
+        return q.kind.value
     return "person" if q.unit in _PERSON_UNITS else q.unit
 
 
