@@ -419,7 +419,10 @@ def _scope_annual(fig: Figure) -> str | None:
     """A flow within a year: the figure's own year, 全年/今年 in the sentence, a span of months (not an
     event's month: a figure dated by it has no scope)."""
     governing = fig.text[fig.governing_start : fig.q.start]
-    if fig.period_word in ("year", "this", "last", "report") or grammar().scope_patterns[4][1].search(governing):
+    years = list(RE_YEAR.finditer(governing))
+    by_year = fig.period_word in ("this", "last", "report") or fig.period_word == "year" and not (
+        years and governing[max(0, years[-1].start() - 1) : years[-1].start()] == "到")  # 到2035年: a deadline
+    if by_year or grammar().scope_patterns[4][1].search(governing):
         return "annual"
     if "月" in governing and RE_MONTHS_SPAN.search(governing):
         return "annual"
