@@ -385,13 +385,16 @@ def _scope_in_clause(fig: Figure) -> str | None:
     figure (37个集体被授予…) are an addition. 1至6月 is a flow within the year (rule 4, below),
     whatever comes after it."""
     clause = _enumeration_clause(fig)
-    rate = fig.q.kind is Kind.PERCENT  # 同比增长5.8%; a change in points (比上届提高3.1个百分点) is an addition
+    rate = fig.q.kind is Kind.PERCENT  # 同比增长5.8%
     for n, (name, pattern) in enumerate(grammar().scope_patterns):
         if n == 0:
             if fig.q.kind is Kind.RANK:
                 continue  # 被评为第一等次: a placing is no addition
             if (_increment_without_comparison() if rate else pattern).search(clause):
-                return name
+                if fig.q.kind is not Kind.PERCENTAGE_POINT or _increment_without_comparison().search(clause) or (
+                        pattern.search(fig.text, fig.clause_start, fig.q.start)):
+                    return name  # a change in points (比上届提高3.1个百分点) is an addition, when its own
+                    # clause compares: 同比增长3.5%，拉动…增长0.7个百分点 compares the item before it
             if RE_AWARDED_AFTER.search(fig.text, fig.q.end, _run_end(fig)):
                 return "increment"
             if "月" in clause and RE_MONTHS_SPAN.search(clause):
