@@ -339,6 +339,7 @@ class Indicator:
     purposes: tuple[str, ...]  # what money is for (送温暖 → assistance_funds)
     coverage: str  # the id people or firms reached by this id's figure count for
     count_units: frozenset[str] | None  # for ids that count people
+    stock: bool = False  # counts a stock (members, organisations): dated by a year alone, it is as of then
 
 
 @dataclass(frozen=True, slots=True)
@@ -459,6 +460,7 @@ def indicators() -> Indicators:
             purposes=tuple(entry.get("purposes") or ()),
             coverage=entry.get("coverage") or ident,
             count_units=count_units,
+            stock=bool(entry.get("stock", False)),
         )
     for ident, ind in by_id.items():
         if ind.coverage not in by_id:

@@ -14,6 +14,7 @@ import functools
 import re
 from datetime import date
 
+from .. import _lexicon
 from ..grammar import grammar
 from ..records import Kind
 from .context import Figure
@@ -425,8 +426,13 @@ def _scope_annual(fig: Figure) -> str | None:
     years = list(RE_YEAR.finditer(governing))
     by_year = fig.period_word in ("this", "last", "report") or fig.period_word == "year" and not (
         years and governing[max(0, years[-1].start() - 1) : years[-1].start()] == "到")  # 到2035年: a deadline
-    if by_year or grammar().scope_patterns[4][1].search(governing):
+    if grammar().scope_patterns[4][1].search(governing):
         return "annual"
+    if by_year:  # the figure's own year: a flow's year, or the moment a stock is counted at
+        # indicators marked `stock` in lexicons/indicators.yaml (members, organisations, a system's
+        # coverage rate): counted at that moment (real-dev's annotators: 15 as_of, 3 annual)
+        indicator = _lexicon.indicators().by_id.get(getattr(fig, "indicator", None) or "")
+        return "as_of" if indicator is not None and indicator.stock else "annual"
     if "月" in governing and RE_MONTHS_SPAN.search(governing):
         return "annual"
     return None
