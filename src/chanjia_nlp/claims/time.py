@@ -178,6 +178,9 @@ RE_EXECUTED = re.compile(r"((?:19|20)[0-9]{2})\s*年[^\n。]{0,24}?(?:执行情�
 RE_GOV_WORK_REPORT = re.compile("政府工作报告")
 
 
+#: A report's heading for the year it reviews (一、2022年工作回顾): it outranks a title's year (a
+#: site reposting a report delivered in January 2020 may title it 2019年…政府工作报告).
+RE_YEAR_REVIEWED = re.compile(r"((?:19|20)[0-9]{2})\s*年(?:度)?(?:主要)?工作回顾")
 #: A report that reviews a year: read early in year Y, its 全年, 一年来 and 过去一年 are year Y−1.
 RE_REVIEW = re.compile("政府工作报告|工作报告|工作总结|年度总结|全委会|工作会议|(?<!人民)代表大会|年鉴|工作回顾")
 REVIEW_MONTHS = 4  # a yearly report is read by the end of April
@@ -198,6 +201,10 @@ def _report_year(fig: Figure) -> tuple[str | None, str | None]:
                  or _opens_with_year(doc.half, article, published.year - 1))
         ):
             year, word = str(published.year - 1), "review"
+        reviewed = RE_YEAR_REVIEWED.search(doc.half, article.start, article.end)
+        if reviewed is not None and reviewed.group(1) != year:
+            # 2019年工作回顾: the report's own heading names the year it reviews
+            year, word = reviewed.group(1), word or "report"
         doc.cache[key] = (year, word)
     return doc.cache[key]
 
