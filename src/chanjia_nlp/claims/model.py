@@ -186,7 +186,8 @@ def _named_in(doc: Document, start: int, end: int) -> set[str]:
 #: Period rules the ranker does not overrule when they answer first (no time word in the figure's
 #: sentence): the year heading the paragraph (2013年，武汉市开展…。全市有10465家…) and the one
 #: year the headline states. Where the ranker disagreed with them on real reports, they were right.
-TRUSTED_PERIOD_RULES = frozenset({"table_column_year", "year_heading_paragraph", "year_opening_article", "year_in_headline"})
+TRUSTED_PERIOD_RULES = frozenset({"table_column_year", "year_heading_paragraph", "year_opening_article", "year_in_headline",
+                                  "this_event"})
 #: The words of the figure's own sentence whose period the ranker does not overrule, because
 #: ANNOTATION.md fixes what they mean: a moment (目前, 截至目前, 现有 → the publication month),
 #: a year the sentence states (2022年，全区… → 2022) and a span (近三年, 2019年以来 → none).

@@ -87,7 +87,7 @@ def _clause_openers() -> tuple[str, ...]:
 _TRAILING = ("每年", "每月", "今年", "去年", "全年", "已经", "已", "共", "还", "也", "均", "都")
 #: A clause head that names a measure (三次产业结构比, 城镇化率, 粮食总产量) is what is counted, no body.
 _MEASURE_ENDINGS = ("比", "率", "值", "量", "额", "比重", "增速", "增幅", "指数", "面积", "结构", "收入", "总数")
-_NOT_A_TOPIC_START = "全各该本积持深进推加不更要大坚围着精常认努切通依在为与对把将由从和及其共已委年每我"
+_NOT_A_TOPIC_START = "全各该本此积持深进推加不更要大坚围着精常认努切通依在为与对把将由从和及其共已委年每我"
 
 
 @functools.cache

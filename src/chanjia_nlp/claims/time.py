@@ -324,6 +324,19 @@ def _headline(fig: Figure) -> tuple[str, str] | None:
     return (year, word) if year is not None and word is not None else None
 
 
+RE_THIS_EVENT = re.compile("此次|本次|本届")
+
+
+def _this_event(fig: Figure) -> tuple[str, str] | None:
+    """此次走访慰问…141200元, 本届大赛…108名: a figure of the event the report is published about,
+    with no time word of its own: the publication month (real-dev's annotators: 18 the month, 14
+    the year, never the year before)."""
+    pub = fig.doc.published
+    if pub is None or not RE_THIS_EVENT.search(fig.text, fig.sentence[0], fig.q.start):
+        return None
+    return f"{pub.year}-{pub.month:02d}", "event"
+
+
 def _table_column(fig: Figure) -> tuple[str, str] | None:
     """A table's cell takes the year heading its column (指标 | 2010年 | 2009年)."""
     cell = fig.table_cell
@@ -336,6 +349,7 @@ PERIOD_RULES: RuleTable[Figure] = RuleTable(
         Rule("table_column_year", _table_column),
         Rule("time_word_in_sentence", _time_word),
         Rule("year_heading_paragraph", _paragraph_year),
+        Rule("this_event", _this_event),
         Rule("year_in_headline", _headline),
         Rule("year_opening_article", _opening_year),
     ),
