@@ -152,7 +152,7 @@ def server(args: list[str], log: Path) -> Iterator[str]:
     process = subprocess.Popen([sys.executable, "-m", "chanjia_nlp", "serve", *args, "--port", str(port),
                                 "--insecure-cookies"], env=env, stdout=subprocess.DEVNULL, stderr=stream)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # it makes the biggest districts' pages first (up to 15 s)
         while True:
             with socket.socket() as s:
                 if s.connect_ex(("127.0.0.1", port)) == 0:

@@ -700,8 +700,9 @@ class Store(ReviewsMixin):
 
     def _documents_state(self, conn: Connection) -> tuple[Any, Any]:
         """What changes when documents are written or removed: the newest version and the runs."""
-        return (conn.execute(select(func.max(documents.c.version_id))).scalar(),
-                conn.execute(select(func.count()).select_from(runs)).scalar())
+        newest = select(func.max(documents.c.version_id)).scalar_subquery()
+        ran = select(func.count()).select_from(runs).scalar_subquery()
+        return tuple(conn.execute(select(newest, ran)).one())  # type: ignore[return-value]  # one round trip
 
     def _claims_query(self, *, indicator: str | None = None, subject: str | None = None, period: str | None = None,
                       level: str | None = None, doc_id: str | None = None, targets: str = "include",
@@ -771,12 +772,13 @@ class Store(ReviewsMixin):
             cache[state] = known
         stale = sorted(key for key, review in latest.items() if known.get(key, (None,))[0] != review["version"])
         found: dict[tuple[str, int, int], dict[str, Any]] = {}
-        for at in range(0, len(stale), 300):
+        # 50 spans a query: the database compares each quantity of their documents with each span
+        for at in range(0, len(stale), 50):
             every = (
                 select(*(q[name] for name in _CLAIM_COLUMNS), q.claim, documents.c.title, documents.c.published)
                 .join_from(quantities, documents, documents.c.version_id == q.version_id)
-                .where(q.superseded_by.is_(None), q.doc_id.in_(sorted({k[0] for k in stale[at : at + 300]})),
-                       tuple_(q.doc_id, q.start, q.end).in_(stale[at : at + 300]))  # doc_id: its index
+                .where(q.superseded_by.is_(None), q.doc_id.in_(sorted({k[0] for k in stale[at : at + 50]})),
+                       tuple_(q.doc_id, q.start, q.end).in_(stale[at : at + 50]))  # doc_id: its index
             )
             for row in conn.execute(every):
                 item = dict(row._mapping)
@@ -852,6 +854,21 @@ class Store(ReviewsMixin):
         """
         return [dict(row) for row in self._region_table(by, None, None, region, "include", True)]
 
+    def district_table(self, region: str) -> tuple[tuple[Any, ...], list[dict[str, Any]]]:
+        """``(token, rows)``: the rows of :meth:`region_table` of the region with the division code
+        ``region`` by district, with only the ``candidates`` set aside for a figure of another
+        scope (shared with the store's cache: read them, do not change them; what ``chanjia
+        serve``'s district page shows), and
+        a token that changes whenever they may have: ``((newest document version, runs, state of
+        the region's findings), serial)``. Kept per region; a decision on figures makes only the
+        rows they are or were candidates of again (:mod:`.districts`)."""
+        from .districts import DistrictTables
+
+        tables = self.__dict__.get("_district_tables")
+        if tables is None:
+            tables = self.__dict__.setdefault("_district_tables", DistrictTables(self))
+        return tables.get(region)  # type: ignore[no-any-return]
+
     def _region_table(self, by: str, indicator: str | None, year: int | str | None, region: str, targets: str,
                       ledger: bool) -> list[dict[str, Any]]:
         key = (by, indicator, year, region, targets, ledger, self._region_state(region))
@@ -859,13 +876,14 @@ class Store(ReviewsMixin):
             key, lambda: self._table_rows(by, indicator, year, region, targets, ledger))
 
     def _table_rows(self, by: str, indicator: str | None, year: int | str | None, region: str | None, targets: str,
-                    ledger: bool) -> list[dict[str, Any]]:
+                    ledger: bool, latest: Mapping[tuple[str, int, int], Mapping[str, Any]] | None = None
+                    ) -> list[dict[str, Any]]:
         from ..assessment import assessment_table
 
         if region is None:
             records: Iterable[dict[str, Any]] = self.records(types=["document", "quantity"], reviewed=True)
         else:
-            records = self._region_records(region)
+            records = self._region_records(region, latest)
         if not ledger:
             found_ledger = []
         elif region is None:
@@ -928,10 +946,19 @@ class Store(ReviewsMixin):
         them."""
         from ..subjects import codes_under
 
+        return self.region_findings_state(region)[1]
+
+    def region_findings_state(self, region: str, state: tuple[Any, Any] | None = None
+                              ) -> tuple[tuple[Any, Any], list[dict[str, Any]]]:
+        """``(state, findings)``: :meth:`region_findings` and a value that changes whenever they
+        may (``state``: that value as the caller just read it, :meth:`district_table`'s)."""
+        from ..subjects import codes_under
+
         under = codes_under(region)
-        with self._reading("cannot read findings") as conn:
-            state = self._findings_state(conn, under)
-        return memo(self, "_region_findings_rows").get(  # type: ignore[no-any-return]
+        if state is None:
+            with self._reading("cannot read findings") as conn:
+                state = self._findings_state(conn, under)
+        return state, memo(self, "_region_findings_rows", 160).get(
             (state, region), lambda: self.findings_page(0, 10**9, check="ledger", codes=under)[0])
 
     def _findings_state(self, conn: Connection, under: AbstractSet[str] | None = None) -> tuple[Any, Any]:
@@ -946,45 +973,24 @@ class Store(ReviewsMixin):
         return (conn.execute(select(func.count()).select_from(findings)).scalar(),
                 conn.execute(select(func.max(f.stored_at))).scalar())
 
-    def _region_records(self, region: str) -> Iterator[dict[str, Any]]:
+    def _region_records(self, region: str, latest: Mapping[tuple[str, int, int], Mapping[str, Any]] | None = None
+                        ) -> Iterator[dict[str, Any]]:
         """What a table of ``region`` (a division code) reads, as :meth:`records` gives it with
-        ``reviewed``: the claims about the region or a division under it and every reviewed
-        figure (a correction may move a figure into the region), after their documents; other
-        figures, and documents without such claims, are left out (no row of the region uses them)."""
-        from sqlalchemy import tuple_
-
+        ``reviewed``: the claims about the region or a division under it and the figures a
+        decision made about one (a correction may move a figure into the region), after their
+        documents; other figures, and documents without such claims, are left out (no row of the
+        region uses them). ``latest``: the decisions to apply (:meth:`latest_reviews`)."""
         from ..subjects import codes_under
+        from .districts import _by_keys, _stream
 
         q = quantities.c
-        latest = self.latest_reviews()
-        keys = sorted(latest)
-        mapper = MAPPERS["quantity"]
-        about = q.subject_code.in_(sorted(codes_under(region)))
-        found: dict[int, list[tuple[int, int, dict[str, Any]]]] = {}
+        latest = self.latest_reviews() if latest is None else latest
+        under = codes_under(region)
         with self._reading("cannot read claims") as conn:
-            wanted = [and_(func.coalesce(q.claim, False).is_(True), about)]  # by the subject's index, not claim's
-            wanted += [and_(q.doc_id.in_(sorted({k[0] for k in keys[at : at + 300]})),  # doc_id: its index
-                            tuple_(q.doc_id, q.start, q.end).in_(keys[at : at + 300])) for at in range(0, len(keys), 300)]
-            for condition in wanted:
-                for row in conn.execute(select(q.version_id, q.id, *mapper.columns())
-                                        .where(q.superseded_by.is_(None), condition)):
-                    found.setdefault(row.version_id, []).append((row.start, row.id, mapper.to_record(row)))
-            docs = MAPPERS["document"]
-            order: list[Any] = []
-            ids = sorted(found)
-            for at in range(0, len(ids), _CHUNK):
-                order += conn.execute(select(documents.c.version_id, *docs.columns())
-                                      .where(documents.c.version_id.in_(ids[at : at + _CHUNK]), CURRENT,
-                                             documents.c.duplicate_of.is_(None))).all()
-        order.sort(key=lambda row: (row.path, row.version_id))
-        stream = []
-        for row in order:
-            stream.append(docs.to_record(row))
-            seen = set()
-            for _, key, record in sorted(found[row.version_id], key=lambda item: item[:2]):
-                if key not in seen:  # a reviewed claim about the region is found twice
-                    seen.add(key)
-                    stream.append(record)
+            moved = sorted(key for key, (_, reviewed) in self._reviewed_figures(conn, latest).items()
+                           if reviewed is not None and reviewed.get("subject_code") in under)
+            wanted = [(func.coalesce(q.claim, False).is_(True), q.subject_code.in_(sorted(under)))]  # by the subject's index
+            stream = _stream(conn, wanted + _by_keys(moved))
         return _reviewed(iter(stream), latest)
 
     def stats(self) -> dict[str, Any]:
@@ -1204,8 +1210,14 @@ class Store(ReviewsMixin):
 
     @contextmanager
     def _reading(self, what: str) -> Iterator[Connection]:
+        """A connection to read with; database errors become one-line StoreErrors. On PostgreSQL
+        it reads in autocommit mode: each statement sees what was committed when it began, as in
+        the READ COMMITTED transactions PostgreSQL runs by default, without the round trips of a
+        BEGIN and a ROLLBACK (``chanjia serve`` reads a few times on every page view)."""
         try:
             with self.engine.connect() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.execution_options(isolation_level="AUTOCOMMIT")
                 yield conn
         except SQLAlchemyError as exc:
             raise StoreError(f"{what} from {self.url}: {failure_reason(exc)}") from exc

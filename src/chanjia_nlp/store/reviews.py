@@ -553,6 +553,12 @@ class ReviewsMixin:
             return dict(latest)
         return {ident: latest[ident] for ident in set(finding_ids) if ident in latest}
 
+    def latest_finding_reviews_state(self) -> tuple[tuple[int, Any], dict[str, dict[str, Any]]]:
+        """``(token, latest)``: :meth:`latest_finding_reviews` (the store's cached dict itself: do
+        not change it) and a token that changes whenever a decision on a finding is added."""
+        count, top, latest = self._latest_cached(finding_reviews, lambda row: row.finding_id)
+        return (count, top), latest
+
     def _finding_history(self, conn: Connection, finding_id: str) -> list[dict[str, Any]]:
         r = finding_reviews.c
         found = conn.execute(select(finding_reviews).where(r.finding_id == finding_id).order_by(r.version))
