@@ -666,14 +666,17 @@ class Store(ReviewsMixin):
             # them all for every page; without it, it walks the filter's index or the page order
             paged = self._claims_query(**filters, claim_index=False)
         unreviewed = paged.where(~exists().where(r.doc_id == q.doc_id, r.start == q.start, r.end == q.end))
-        latest = self.latest_reviews()
+        token, latest = self.latest_reviews_state()
         with self._reading("cannot read claims") as conn:
-            extracted = [0]
-            mine = self._reviewed_claims(conn, latest, filters, extracted) if latest else []
-            mine.sort(key=lambda row: (row["path"], row["start"], row["end"]))
+            state = self._documents_state(conn)
+            # the reviewed claims as their decisions leave them, made again only when decisions
+            # were added or documents written (each page view would otherwise look at every decision)
+            mine, extracted = memo(self, "_reviewed_pages", 64).get(
+                (state, token, tuple(sorted((k, str(v)) for k, v in filters.items()))),
+                lambda: self._reviewed_page_rows(conn, latest, filters, state))
             # the unreviewed claims: all claims as extracted (counted once per state of the
             # documents) less the reviewed ones that were among them
-            total = self._extracted_count(conn, paged, filters) - extracted[0]  # by the filter's index too
+            total = self._extracted_count(conn, paged, filters, state) - extracted  # by the filter's index too
             low = max(0, offset - len(mine))
             result = conn.execute(unreviewed.order_by(self._bytewise(q.path), q.start, q.id)
                                   .offset(low).limit(limit + len(mine)))
@@ -683,18 +686,29 @@ class Store(ReviewsMixin):
         last = key(fetched[-1]) if fetched else None
         first = key(fetched[0]) if fetched else None
         before = 0 if low == 0 or first is None else sum(key(row) < first for row in mine)
-        taken = [row for row in mine[before:] if ended or last is None or key(row) <= last]
+        taken = [dict(row) for row in mine[before:] if ended or last is None or key(row) <= last]  # kept: copies
         window = sorted(fetched + taken, key=key)
         at = offset - (low + before)
         for row in fetched:
             row.update(reviewed_by=None, reviewed_at=None, review=None)
         return window[at : at + limit], total + len(mine)
 
-    def _extracted_count(self, conn: Connection, query: Select[Any], filters: Mapping[str, Any]) -> int:
+    def _reviewed_page_rows(self, conn: Connection, latest: Mapping[tuple[str, int, int], Mapping[str, Any]],
+                            filters: Mapping[str, Any], state: tuple[Any, Any]) -> tuple[list[dict[str, Any]], int]:
+        """The reviewed claims that pass ``filters`` as reviewed, in page order, and how many
+        reviewed figures pass them as extracted."""
+        extracted = [0]
+        mine = self._reviewed_claims(conn, latest, filters, extracted, state) if latest else []
+        mine.sort(key=lambda row: (row["path"], row["start"], row["end"]))
+        return mine, extracted[0]
+
+    def _extracted_count(self, conn: Connection, query: Select[Any], filters: Mapping[str, Any],
+                         state: tuple[Any, Any] | None = None) -> int:
         """How many claims as extracted pass ``filters`` (``query``), counted again only when
         documents were written or removed since (a new version or a new run): counting half a
-        million rows on every page view would make the page slow."""
-        key = (self._documents_state(conn), tuple(sorted((k, str(v)) for k, v in filters.items())))
+        million rows on every page view would make the page slow. ``state``: the documents'
+        (:meth:`_documents_state`), when the caller read it already."""
+        key = (state or self._documents_state(conn), tuple(sorted((k, str(v)) for k, v in filters.items())))
         return memo(self, "_counted", 256).get(  # type: ignore[no-any-return]
             key, lambda: conn.execute(select(func.count()).select_from(query.subquery())).scalar() or 0)
 
@@ -742,11 +756,12 @@ class Store(ReviewsMixin):
         return query
 
     def _reviewed_claims(self, conn: Connection, latest: Mapping[tuple[str, int, int], Mapping[str, Any]],
-                         filters: Mapping[str, Any], extracted: list[int] | None = None) -> list[dict[str, Any]]:
+                         filters: Mapping[str, Any], extracted: list[int] | None = None,
+                         state: tuple[Any, Any] | None = None) -> list[dict[str, Any]]:
         """The reviewed figures as their latest decisions leave them, filtered as reviewed;
         ``extracted`` (a one-item list) counts those that pass the filters as extracted."""
         rows = []
-        for item, reviewed in self._reviewed_figures(conn, latest).values():
+        for item, reviewed in self._reviewed_figures(conn, latest, state).values():
             if extracted is not None and matches(item, **filters):  # type: ignore[arg-type]
                 extracted[0] += 1
             if reviewed is not None and matches(reviewed, **filters):  # type: ignore[arg-type]
@@ -755,7 +770,8 @@ class Store(ReviewsMixin):
                 rows.append(out)
         return rows
 
-    def _reviewed_figures(self, conn: Connection, latest: Mapping[tuple[str, int, int], Mapping[str, Any]]
+    def _reviewed_figures(self, conn: Connection, latest: Mapping[tuple[str, int, int], Mapping[str, Any]],
+                          state: tuple[Any, Any] | None = None
                           ) -> dict[tuple[str, int, int], tuple[dict[str, Any], dict[str, Any] | None]]:
         """Each current reviewed figure as extracted and as its latest decision leaves it (``None``:
         rejected). Kept per figure and decision, so a page view after a new decision reads only the
@@ -763,7 +779,7 @@ class Store(ReviewsMixin):
         from sqlalchemy import tuple_
 
         q = quantities.c
-        state = self._documents_state(conn)
+        state = state or self._documents_state(conn)
         cache: dict[Any, Any] = self.__dict__.setdefault("_reviewed_figures_cache", {})
         known: dict[tuple[str, int, int], tuple[int, Any]] | None = cache.get(state)
         if known is None:
