@@ -31,8 +31,10 @@ from ..records import CHECKS, LEVELS, VERDICTS
 from .connect import WRITE, make_engine
 from .memo import memo
 from .migrations import current_version, newest_version, upgrade
+from .districts import DistrictTables, by_spans, read_quantities
 from .reviews import ReviewsMixin, apply_review, matches
-from .rows import RowMapper
+from .decisions import reviewed_records as _reviewed
+from .rows import MAPPERS, RowMapper
 from .schema import CURRENT, RECORD_TABLES, documents, entities, findings, programmes, quantities, reviews, runs
 
 if TYPE_CHECKING:
@@ -45,7 +47,6 @@ __all__ = ["CHECKS", "LEVELS", "TARGETS", "VERDICTS", "BatchWriter", "DocumentSt
 _SAME_VERSION = ("doc_id", "extractor_version", "status", "error", "title", "published", "published_source", "source")
 RE_PERIOD = re.compile(r"[0-9]{4}(?:-[0-9]{2})?")
 
-MAPPERS = {kind: RowMapper(table, kind) for kind, table in RECORD_TABLES.items()}
 _CHILDREN = ("quantity", "programme", "entity")
 _RANK = {kind: rank for rank, kind in enumerate(_CHILDREN)}  # order of records at the same offset
 FINDINGS = RowMapper(findings, "finding", ignore=("type", "run_id"))  # run_id: the writing run's, not the finding's
@@ -878,8 +879,6 @@ class Store(ReviewsMixin):
         a token that changes whenever they may have: ``((newest document version, runs, state of
         the region's findings), serial)``. Kept per region; a decision on figures makes only the
         rows they are or were candidates of again (:mod:`.districts`)."""
-        from .districts import DistrictTables
-
         tables = self.__dict__.get("_district_tables")
         if tables is None:
             tables = self.__dict__.setdefault("_district_tables", DistrictTables(self))
@@ -997,7 +996,6 @@ class Store(ReviewsMixin):
         documents; other figures, and documents without such claims, are left out (no row of the
         region uses them). ``latest``: the decisions to apply (:meth:`latest_reviews`)."""
         from ..subjects import codes_under
-        from .districts import _by_keys, _stream
 
         q = quantities.c
         latest = self.latest_reviews() if latest is None else latest
@@ -1006,7 +1004,7 @@ class Store(ReviewsMixin):
             moved = sorted(key for key, (_, reviewed) in self._reviewed_figures(conn, latest).items()
                            if reviewed is not None and reviewed.get("subject_code") in under)
             wanted = [(func.coalesce(q.claim, False).is_(True), q.subject_code.in_(sorted(under)))]  # by the subject's index
-            stream = _stream(conn, wanted + _by_keys(moved))
+            stream = read_quantities(conn, wanted + by_spans(moved))
         return _reviewed(iter(stream), latest)
 
     def stats(self) -> dict[str, Any]:
@@ -1253,21 +1251,6 @@ def _claims_frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFram
 def _inside(location: str, folders: Iterable[str]) -> bool:
     """Whether ``location`` is one of ``folders`` or inside one of them."""
     return any(location == folder or location.startswith(folder.rstrip("/") + "/") for folder in folders)
-
-
-def _reviewed(stream: Iterator[dict[str, Any]], latest: Mapping[tuple[Any, Any, Any], Mapping[str, Any]]
-              ) -> Iterator[dict[str, Any]]:
-    """The records of ``stream`` with each reviewed quantity as its latest decision leaves it."""
-    for record in stream:
-        if record.get("type") == "quantity" and latest:
-            review = latest.get((record.get("doc_id"), record.get("start"), record.get("end")))
-            if review is not None:
-                changed = apply_review(record, review)
-                if changed is None:
-                    continue
-                changed["reviewed_at"] = changed["reviewed_at"].isoformat()
-                record = changed
-        yield record
 
 
 def _subject_filter(subject: str, *, exact: bool) -> Any:

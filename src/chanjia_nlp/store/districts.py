@@ -16,18 +16,17 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection, func, null, select, tuple_
 
-from .reviews import apply_review
+from .decisions import apply_review, reviewed_records
+from .rows import MAPPERS
 from .schema import CURRENT, documents, quantities
 
-if TYPE_CHECKING:
-    from .database import Store
+__all__ = ["DistrictTables", "by_spans", "read_quantities"]
 
-__all__ = ["DistrictTables"]
-
+_CHUNK = 200  # documents a query
 #: Districts whose tables are kept (the least recently used is dropped beyond).
 KEPT = 128
 #: More rows to make again than this: the whole table is made again instead.
@@ -55,7 +54,7 @@ class _Table:
 class DistrictTables:
     """The kept tables of the districts of one store (safe across threads)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Any) -> None:  # a Store (which imports this module)
         self.store = store
         self._tables: OrderedDict[str, tuple[_Table, list[dict[str, Any]]]] = OrderedDict()
         self._lock = threading.Lock()
@@ -138,15 +137,14 @@ class DistrictTables:
                  figures: Mapping[Any, tuple[dict[str, Any], dict[str, Any] | None]]) -> list[dict[str, Any]]:
         """The rows ``keys`` of the table of ``region``, made from their candidates alone."""
         from ..assessment import assessment_table, row_key
-        from .database import _reviewed
 
         store = self.store
         q = quantities.c
         wanted = [key for key, (_, reviewed) in figures.items()
                   if reviewed is not None and row_key({**reviewed, "type": "quantity"}) in keys]
         with store._reading("cannot read claims") as conn:
-            stream = _stream(conn, [_candidates(key) for key in sorted(keys)] + _by_keys(wanted))
-        records = _reviewed(iter(stream), latest)
+            stream = read_quantities(conn, [_candidates(key) for key in sorted(keys)] + by_spans(wanted))
+        records = reviewed_records(stream, latest)
         rows = assessment_table(records, store.region_findings(region), by="district", region=region)
         return [_kept(row) for row in rows if _key(row) in keys]
 
@@ -172,13 +170,13 @@ def _candidates(key: Key) -> Any:
             q.period.startswith(str(year), autoescape=True), q.target.is_(True) if planned else q.target.is_not(True))
 
 
-def _by_keys(keys: list[tuple[str, int, int]]) -> list[Any]:
+def by_spans(keys: list[tuple[str, int, int]]) -> list[Any]:
     q = quantities.c
     return [(q.doc_id.in_(sorted({k[0] for k in keys[at : at + 50]})),  # doc_id: its index
              tuple_(q.doc_id, q.start, q.end).in_(keys[at : at + 50])) for at in range(0, len(keys), 50)]
 
 
-#: What no table reads, left out of the records :func:`_stream` reads (``None``): why each claim
+#: What no table reads, left out of the records :func:`read_quantities` reads (``None``): why each claim
 #: field was decided, and a document's OCR boxes and warnings (JSON, slow to read).
 _UNREAD = frozenset({"why", "ocr", "warnings", "needs_ocr_pages"})
 
@@ -187,13 +185,11 @@ def _columns(columns: Iterable[Any]) -> list[Any]:
     return [null().label(c.name) if c.name in _UNREAD else c for c in columns]
 
 
-def _stream(conn: Connection, conditions: Iterable[Any]) -> list[dict[str, Any]]:
+def read_quantities(conn: Connection, conditions: Iterable[Any]) -> list[dict[str, Any]]:
     """The current quantities meeting any of ``conditions`` (each a tuple of clauses), after their
     documents, as :meth:`Store.records` orders them (documents by path, each one's records by
     offset), with what tables read (:data:`_UNREAD` is ``None``); quantities of a document
     stored as a copy of another are left out."""
-    from .database import _CHUNK, MAPPERS
-
     q = quantities.c
     mapper, docs = MAPPERS["quantity"], MAPPERS["document"]
     found: dict[int, dict[int, tuple[int, int, dict[str, Any]]]] = {}

@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from ..errors import ConfigError, StoreError, value_invalid_msg
 from ..records import LEVELS
 from .connect import WRITE
+from .decisions import SNAPSHOT, apply_review, reviewed_records, snapshot
 from .schema import CURRENT, documents, finding_reviews, findings, quantities, reviews, users
 
 __all__ = [
@@ -43,11 +44,6 @@ ROLES = ("reviewer", "viewer")
 EDITABLE = ("value", "qualifier", "indicator", "subject", "period", "scope", "target")
 QUALIFIERS = ("exact", "approx", "more_than", "at_least", "less_than", "at_most", "range", "vague")
 SCOPES = ("as_of", "increment", "cumulative", "annual")
-#: The fields ``before`` and ``after`` keep: the figure and its claim fields.
-SNAPSHOT = (
-    "value", "low", "high", "qualifier", "kind", "unit", "currency", "claim", "indicator", "indicator_text",
-    "subject", "level", "period", "scope", "target",
-)
 #: The fields a correction of a 台账 finding may change: its verdict, the report's value
 #: (``expected``) and the 台账's (``observed``), as an assessor reads them.
 FINDING_EDITABLE = ("verdict", "expected", "observed")
@@ -195,41 +191,6 @@ def apply_finding_review(finding: Mapping[str, Any], review: Mapping[str, Any] |
     for name, value in (review.get("after") or {}).items():
         if name in FINDING_SNAPSHOT:
             out[name] = value
-    out["reviewed_by"] = review["reviewer"]
-    out["reviewed_at"] = review["reviewed_at"]
-    out["review"] = review["action"]
-    return out
-
-
-def snapshot(record: Mapping[str, Any]) -> dict[str, Any]:
-    """The reviewable fields of a record, decimals as strings."""
-    out = {}
-    for name in SNAPSHOT:
-        value = record.get(name)
-        out[name] = format(value, "f") if isinstance(value, Decimal) else value
-    return out
-
-
-def apply_review(record: Mapping[str, Any], review: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """``record`` (a quantity dict) as the latest decision on it leaves it: ``None`` when rejected;
-    else the decision's fields, ``reviewed_by``, ``reviewed_at`` and ``review`` (the action). A
-    corrected subject gets its canonical ``subject_code`` and ``subject_name`` again."""
-    if review is None:
-        return dict(record)
-    if review["action"] == "reject":
-        return None
-    out = dict(record)
-    after = review.get("after") or {}
-    for name in SNAPSHOT:
-        if name in after:
-            out[name] = after[name]
-    if isinstance(record.get("value"), Decimal) and out.get("value") is not None:
-        for name in ("value", "low", "high"):  # keep the caller's type: Decimal in, Decimal out
-            out[name] = None if out.get(name) is None else Decimal(str(out[name]))
-    if after.get("subject") != record.get("subject") and "subject_code" in record:
-        from ..subjects import canonical_subject
-
-        out["subject_code"], out["subject_name"] = canonical_subject(out.get("subject"))
     out["reviewed_by"] = review["reviewer"]
     out["reviewed_at"] = review["reviewed_at"]
     out["review"] = review["action"]
