@@ -109,8 +109,9 @@ def _indicator_names() -> dict[str, str]:
 def create_app(db: str, *, schema: str | None = None, secret: str | None = None, secure_cookies: bool = True,
                lang: str = "zh", warm: bool = False) -> Any:
     """The Starlette app serving the database ``db``, its pages in ``lang`` (``zh`` or ``en``).
-    ``warm``: make every district's page when the app starts, before it answers (else on its
-    first view).
+    ``warm``: when the app starts, before it answers, make the pages of the biggest districts
+    (for up to :data:`WARM_SECONDS`; the others on their first view) and take what was made out of
+    the garbage collector's sight (``gc.freeze``).
 
     Raises:
         ConfigError: a language that is not one of :data:`~chanjia_nlp.report.i18n.LANGUAGES`.

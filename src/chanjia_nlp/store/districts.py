@@ -139,7 +139,6 @@ class DistrictTables:
         from ..assessment import assessment_table, row_key
 
         store = self.store
-        q = quantities.c
         wanted = [key for key, (_, reviewed) in figures.items()
                   if reviewed is not None and row_key({**reviewed, "type": "quantity"}) in keys]
         with store._reading("cannot read claims") as conn:
@@ -171,6 +170,9 @@ def _candidates(key: Key) -> Any:
 
 
 def by_spans(keys: list[tuple[str, int, int]]) -> list[Any]:
+    """Conditions for :func:`read_quantities` reading the quantities at the spans ``keys``
+    (``(doc_id, start, end)``), 50 a query: the database compares each quantity of their
+    documents with each span of the query."""
     q = quantities.c
     return [(q.doc_id.in_(sorted({k[0] for k in keys[at : at + 50]})),  # doc_id: its index
              tuple_(q.doc_id, q.start, q.end).in_(keys[at : at + 50])) for at in range(0, len(keys), 50)]
