@@ -323,8 +323,10 @@ class ReviewsMixin:
         """The latest decision per key of a table of decisions (``reviews`` or ``finding_reviews``),
         read again only as far as it grew: decisions are never updated or deleted, so the rows
         with ids above the last one read are all that is new, unless a transaction that took a
-        lower id committed later (PostgreSQL): then the count disagrees and all is read again.
-        What the server asks on every page view costs one ``count(*), max(id)`` query."""
+        lower id committed later (PostgreSQL, reviewers deciding at once): then the count
+        disagrees, and the ids are read to find the rows not read yet (all rows again only if one
+        went missing). What the server asks on every page view costs one ``count(*), max(id)``
+        query."""
         import threading
 
         cache: dict[str, Any] = self.__dict__.setdefault("_latest_cache", {"lock": threading.Lock()})
@@ -335,19 +337,29 @@ class ReviewsMixin:
                 known = cache.get(table.name)
                 if known is not None and known[0] == count and known[1] == top:
                     return known  # type: ignore[no-any-return]
+                seen: set[int] = cache.setdefault(table.name + "#ids", set())
                 newer = None
                 if known is not None and top is not None and known[1] is not None and top > known[1]:
                     newer = [_review_dict(row) | {"_key": key(row)}
                              for row in conn.execute(select(table).where(t.id > known[1]).order_by(t.id))]
                     if known[0] + len(newer) != count:
-                        newer = None  # a lower id committed late: read everything again
-                if newer is None:
+                        newer = None  # a lower id committed late
+                if newer is None and known is not None:
+                    ids = set(conn.execute(select(t.id)).scalars())
+                    if seen <= ids:  # the rows not read yet, by their ids
+                        missing = sorted(ids - seen)
+                        newer = [_review_dict(row) | {"_key": key(row)} for at in range(0, len(missing), 500)
+                                 for row in conn.execute(select(table).where(t.id.in_(missing[at : at + 500])))]
+                        count, top = len(ids), max(ids, default=None)
+                if newer is None:  # the first read, or rows went missing: all of them
                     latest: dict[Any, dict[str, Any]] = {}
                     rows = [_review_dict(row) | {"_key": key(row)} for row in conn.execute(select(table))]
                     count, top = len(rows), max((row["id"] for row in rows), default=None)
+                    seen.clear()
                 else:
                     latest, rows = dict(known[2]), newer  # type: ignore[index]
                 for row in rows:
+                    seen.add(row["id"])
                     at = row.pop("_key")
                     if at not in latest or latest[at]["version"] < row["version"]:
                         latest[at] = row
