@@ -22,7 +22,8 @@ opened once before the run (its template is compiled on its first view). Between
 throughput, not what a reviewer waits). Every fifth round two reviewers decide on one figure at
 once: one is stored, the other refused with 409 (a conflict, never an overwrite).
 
-``--workers N`` serves with N processes; ``--schema NAME`` keeps a PostgreSQL database in that
+``chanjia serve`` makes the pages of the biggest districts before it answers (up to 15 s;
+``--no-warm`` leaves that to each district's first view). ``--workers N`` serves with N processes; ``--schema NAME`` keeps a PostgreSQL database in that
 schema for the next run (analysed after filling, as autovacuum would); a correction's value
 differs on every run, so a kept database takes the same decisions again.
 
@@ -152,7 +153,7 @@ def server(args: list[str], log: Path) -> Iterator[str]:
     process = subprocess.Popen([sys.executable, "-m", "chanjia_nlp", "serve", *args, "--port", str(port),
                                 "--insecure-cookies"], env=env, stdout=subprocess.DEVNULL, stderr=stream)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # it makes the biggest districts' pages first (up to 15 s)
         while True:
             with socket.socket() as s:
                 if s.connect_ex(("127.0.0.1", port)) == 0:
@@ -368,6 +369,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think", type=float, default=2.0, help="seconds a reviewer reads between requests (mean)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds the whole run may take")
     parser.add_argument("--workers", type=int, default=1, help="chanjia serve --workers: server processes")
+    parser.add_argument("--no-warm", action="store_true", help="chanjia serve --no-warm: the server makes no "
+                        "district page before it answers (each district's first view makes it)")
     parser.add_argument("--db", help="a PostgreSQL URL (a fresh schema is made and dropped); default: SQLite")
     parser.add_argument("--schema", help="with --db: keep the tables in this schema (made once, used again, not "
                         "dropped) instead of a fresh one")
@@ -419,11 +422,18 @@ def main(argv: list[str] | None = None) -> int:
             if st.user(f"reviewer{n:02d}") is None:
                 st.add_user(f"reviewer{n:02d}", password, "reviewer")
         before = (max((r["id"] for r in st.reviews()), default=0), max((r["id"] for r in st.finding_reviews()), default=0))
-        serve_args = ["--db", url, *(["--schema", schema] if schema else []), "--workers", str(args.workers)]
+        serve_args = ["--db", url, *(["--schema", schema] if schema else []), "--workers", str(args.workers),
+                      *(["--no-warm"] if args.no_warm else [])]
         run = Run()
         log = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "serve.log"
+        started = time.perf_counter()
         with server(serve_args, log) as base:
+            print(f"server answering after {time.perf_counter() - started:.1f} s; load average {os.getloadavg()[0]:.2f}")
+            for line in log.read_text(encoding="utf-8").splitlines():
+                if line.startswith("made the pages"):
+                    print(f"  it {line}")
             took = asyncio.run(_all(base, st, args, run))
+        print(f"load average at the end: {os.getloadavg()[0]:.2f}")
         print(f"{args.reviewers} reviewers × {args.rounds} rounds, {args.workers} server process(es) (reading {args.think:g} s on average between "
               f"requests) in {took:.1f} s "
               f"({len(run.pages) + len(run.decisions)} requests, {(len(run.pages) + len(run.decisions)) / took:.1f}/s)")

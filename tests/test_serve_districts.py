@@ -138,6 +138,7 @@ def test_two_writers_at_once_on_one_finding_one_wins_one_is_told(checked):
 
 #: The index of claims in page order, by dialect (PostgreSQL's orders paths as code points).
 ORDER_INDEX = {"sqlite": "ix_quantities_order", "postgresql": "ix_quantities_order_c"}
+SUBJECT_ORDER_INDEX = {"sqlite": "ix_quantities_subject_order", "postgresql": "ix_quantities_subject_order_c"}
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
@@ -155,14 +156,16 @@ def test_a_version_6_database_gains_finding_reviews(engine, tmp_path):
                 conn.execute(text("DROP TABLE finding_reviews"))
                 conn.execute(text(f"DROP INDEX {'' if name is None else name + '.'}{ORDER_INDEX[engine]}"))
                 conn.execute(text(f"DROP INDEX {'' if name is None else name + '.'}ix_findings_stored_at"))
+                conn.execute(text(f"DROP INDEX {'' if name is None else name + '.'}{SUBJECT_ORDER_INDEX[engine]}"))
                 conn.execute(schema.schema_version.delete().where(schema.schema_version.c.version > 6))
         with store.open(url, schema=name) as st:
             with st.engine.connect() as conn:
                 versions = [v for (v,) in conn.execute(text("SELECT version FROM schema_version ORDER BY version"))]
-            assert versions == [1, 2, 3, 4, 5, 6, 7, 8, 9]
+            assert versions == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
             assert "finding_reviews" in inspect(st.engine).get_table_names(schema=name)
             indexes = {i["name"] for i in inspect(st.engine).get_indexes("quantities", schema=name)}
             assert ORDER_INDEX[engine] in indexes and set(ORDER_INDEX.values()) - indexes  # its dialect's only
+            assert SUBJECT_ORDER_INDEX[engine] in indexes and set(SUBJECT_ORDER_INDEX.values()) - indexes
             assert "ix_findings_stored_at" in {i["name"] for i in inspect(st.engine).get_indexes("findings", schema=name)}
             [kept] = list(st.findings())
             decided = st.review_finding(kept["finding_id"], "correct", reviewer="alice", based_on=0,

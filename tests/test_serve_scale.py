@@ -44,7 +44,7 @@ def test_a_memo_makes_a_value_once_however_many_threads_ask_at_once():
     for t in threads:
         t.join()
     assert found == [42] * 8 and made == [1]
-    for n in range(5):  # full: what was kept is dropped, the new value kept
+    for n in range(5):  # full: the least recently used value is dropped, the new one kept
         memo.get(n, lambda n=n: n)
     assert memo.get("key", lambda: 7) == 7 and memo.get(4, lambda: -1) == 4
 

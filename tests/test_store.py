@@ -776,10 +776,11 @@ ADDED_IN = {
     6: [("documents", ("location", "duplicate_of", "removed")), ("runs", ("root",))],
     7: [("documents", ("ocr",))],
     9: [],
+    10: [],
 }
-#: Indexes on columns a later version added (dropped with them).
+#: Indexes on columns a later version added (dropped with them; each dialect has its own of some).
 ADDED_INDEXES = {4: ["ix_quantities_subject_code", "ix_findings_subject_code"], 6: ["ux_documents_current_location"],
-                 9: ["ix_findings_stored_at"]}
+                 9: ["ix_findings_stored_at"], 10: ["ix_quantities_subject_order", "ix_quantities_subject_order_c"]}
 #: Indexes a later version dropped (made again when going back before it).
 DROPPED_INDEXES = {6: ["CREATE UNIQUE INDEX ux_documents_current_path ON documents (path) WHERE superseded_by IS NULL"]}
 #: The tables each schema version added.
@@ -805,7 +806,7 @@ def _as_version_1(target: Target, corpus, keep: int = 1) -> None:
                 if version <= keep:
                     continue
                 for index in ADDED_INDEXES.get(version, ()):
-                    conn.execute(text(f"DROP INDEX {index}"))
+                    conn.execute(text(f"DROP INDEX IF EXISTS {index}"))
                 for table, names in added:
                     for name in names:
                         conn.execute(text(f'ALTER TABLE {table} DROP COLUMN "{name}"'))

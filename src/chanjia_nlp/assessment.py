@@ -62,7 +62,7 @@ from typing import Any
 from .errors import ConfigError, value_invalid_msg
 from .subjects import ROLLUP_LEVELS, is_region, rollup_code
 
-__all__ = ["BASES", "COLUMNS", "ROLLUP_LEVELS", "TARGETS", "assessment_table", "paragraph_number"]
+__all__ = ["BASES", "COLUMNS", "ROLLUP_LEVELS", "TARGETS", "assessment_table", "paragraph_number", "row_key"]
 
 #: What ``targets`` may be: rows of targets beside achieved ones, without them, or only them.
 TARGETS = ("include", "exclude", "only")
@@ -356,14 +356,12 @@ def assessment_table(
         raise ConfigError(value_invalid_msg("by", by, ROLLUP_LEVELS))
     if targets not in TARGETS:
         raise ConfigError(value_invalid_msg("targets", targets, TARGETS))
-    from .entities import divisions
     from .subjects import canonical_subject, codes_under
 
     records = records if isinstance(records, list) else list(records)
     findings = findings if isinstance(findings, list) else list(findings)
     wanted_year = int(year) if year is not None else None
     inside = codes_under(region) if region else None
-    by_code = divisions()
     docs: dict[Any, Mapping[str, Any]] = {}
     groups: dict[tuple[str, str, int, bool], list[_Candidate]] = defaultdict(list)
     order = 0
@@ -372,26 +370,16 @@ def assessment_table(
         if kind == "document":
             docs[r.get("doc_id")] = r
             continue
-        if kind != "quantity" or r.get("claim") is not True or r.get("repeated") is True:
+        key = row_key(r, by=by)
+        if key is None or (inside is not None and key[0] not in inside):
             continue
-        ident = r.get("indicator")
-        if not ident or ident == "other" or (indicator is not None and ident != indicator):
+        if (indicator is not None and key[1] != indicator) or (wanted_year is not None and key[2] != wanted_year):
             continue
-        when = _year(r.get("period"))
-        if when is None or (wanted_year is not None and when != wanted_year):
-            continue
-        planned = r.get("target") is True
-        if (targets == "exclude" and planned) or (targets == "only" and not planned):
-            continue
-        code, name = (r.get("subject_code"), r.get("subject_name")) if "subject_code" in r else canonical_subject(
-            r.get("subject") if isinstance(r.get("subject"), str) else None)
-        if code is None or not is_region((code, name)) or by_code[code].level != by:
-            continue
-        if inside is not None and code not in inside:
+        if (targets == "exclude" and key[3]) or (targets == "only" and not key[3]):
             continue
         doc = docs.get(r.get("doc_id")) or {}
         order += 1
-        groups[(code, ident, when, planned)].append(_Candidate(r, str(doc.get("published") or ""), order))
+        groups[key].append(_Candidate(r, str(doc.get("published") or ""), order))
     ledger: dict[tuple[str | None, str | None, int | None], list[Mapping[str, Any]]] = defaultdict(list)
     for f in findings:
         if f.get("check") == "ledger":
@@ -413,6 +401,28 @@ def assessment_table(
         rows = _rolled_up(rows, lower, by=by)
     rows.sort(key=lambda row: (row["region_code"], row["indicator"], row["year"], row["target"]))
     return rows
+
+
+def row_key(record: Mapping[str, Any], *, by: str = "district") -> tuple[str, str, int, bool] | None:
+    """The row of the table at level ``by`` that the quantity ``record`` is a candidate of:
+    ``(region code, indicator, year, target)``; ``None`` for a record no row takes (no claim, a
+    repeated paragraph, no indicator or ``other``, no year, no region at that level)."""
+    if record.get("type") != "quantity" or record.get("claim") is not True or record.get("repeated") is True:
+        return None
+    ident = record.get("indicator")
+    if not ident or ident == "other":
+        return None
+    when = _year(record.get("period"))
+    if when is None:
+        return None
+    from .entities import divisions
+    from .subjects import canonical_subject
+
+    code, name = (record.get("subject_code"), record.get("subject_name")) if "subject_code" in record else (
+        canonical_subject(record.get("subject") if isinstance(record.get("subject"), str) else None))
+    if code is None or not is_region((code, name)) or divisions()[code].level != by:
+        return None
+    return (code, ident, when, record.get("target") is True)
 
 
 _BELOW = {"city": "district", "province": "city"}

@@ -41,6 +41,8 @@ PAGE = 200
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
 _PUBLIC = ("/login", "/favicon.ico")
+#: How long ``chanjia serve`` makes district pages before it answers (the biggest districts first).
+WARM_SECONDS = 15.0
 
 
 def check_host(host: str, allow_remote: bool) -> None:
@@ -105,8 +107,11 @@ def _indicator_names() -> dict[str, str]:
 
 
 def create_app(db: str, *, schema: str | None = None, secret: str | None = None, secure_cookies: bool = True,
-               lang: str = "zh") -> Any:
+               lang: str = "zh", warm: bool = False) -> Any:
     """The Starlette app serving the database ``db``, its pages in ``lang`` (``zh`` or ``en``).
+    ``warm``: when the app starts, before it answers, make the pages of the biggest districts
+    (for up to :data:`WARM_SECONDS`; the others on their first view) and take what was made out of
+    the garbage collector's sight (``gc.freeze``).
 
     Raises:
         ConfigError: a language that is not one of :data:`~chanjia_nlp.report.i18n.LANGUAGES`.
@@ -128,6 +133,14 @@ def create_app(db: str, *, schema: str | None = None, secret: str | None = None,
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
+        if warm:
+            import gc
+
+            views.warm()
+            # What was made is kept for long: out of the collector's sight, so that a full
+            # collection (180 ms with 50 districts kept, every thread waiting) does not walk it
+            gc.collect()
+            gc.freeze()
         yield
         opened.close()
 
@@ -223,7 +236,9 @@ class _Views:
         self.w = serve_words(lang)
         self.w["indicator_names"] = _indicator_names()
         self.s: dict[str, str] = self.w["serve"]
-        self._districts: Memo[tuple[list[dict[str, Any]], list[dict[str, Any]], str]] = Memo(128)
+        self._districts: Memo[tuple[list[dict[str, Any]], str]] = Memo(256)
+        self._district_findings: Memo[str] = Memo(256)
+        self._ledgers: Memo[list[dict[str, Any]]] = Memo(256)
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -387,11 +402,38 @@ class _Views:
             item["years"] = ", ".join(str(y) for y in sorted(item["years"]))
         return self.page(request, "districts.html.j2", districts=listed, title=self.s["districts"])
 
+    def warm(self, seconds: float = WARM_SECONDS) -> None:
+        """Make the pages of the districts with claims, the biggest first, for at most about
+        ``seconds`` (and at most as many as are kept), so that reviewers do not wait for a
+        district's first view; says on standard error how many and how long it took."""
+        import sys
+        import time
+
+        from ..store.districts import KEPT
+        from ..subjects import divisions, rollup_code
+
+        start = time.perf_counter()
+        sizes: dict[str, int] = {}
+        for code, _, claims in self.store.claim_counts():
+            district = rollup_code(code, "district")
+            if district is not None and district in divisions():
+                sizes[district] = sizes.get(district, 0) + claims
+        filters = {"year": None, "indicator": None, "verdict": None, "targets": "include"}
+        made = 0
+        for code in sorted(sizes, key=lambda c: (-sizes[c], c))[:KEPT]:
+            if time.perf_counter() - start > seconds:
+                break
+            self._district_parts(divisions()[code], dict(filters))
+            made += 1
+        print(f"made the pages of {made} of {len(sizes)} districts in {time.perf_counter() - start:.1f} s",
+              file=sys.stderr)
+
     def _district(self, request: Any) -> tuple[Any, dict[str, Any], list[dict[str, Any]], list[dict[str, Any]], str]:
         """The division, the filters, the filtered rows, the district's ledger findings (as reviewed)
-        and the page's content: made again only when the district changes (``Store.region_token``:
-        documents written, findings stored, a decision on one of its figures or findings), else
-        kept, as every reviewer sees the same page."""
+        and the page's content, kept as every reviewer sees the same page: the rows and charts
+        until the district's table changes (``Store.district_table``: documents written, findings
+        stored, a decision on one of its figures, which makes only the rows of that figure again)
+        or a decision on one of its findings; the findings until one of them is decided on."""
         from ..subjects import divisions
 
         code = request.path_params["code"]
@@ -401,19 +443,39 @@ class _Views:
         params = request.query_params
         filters: dict[str, Any] = {name: (params.get(name) or "").strip() or None for name in ("year", "indicator", "verdict")}
         filters["targets"] = params.get("targets") if params.get("targets") in ("include", "exclude", "only") else "include"
-        key = (code, tuple(sorted(filters.items())), self.store.region_token(code))
-        made = self._districts.get(key, lambda: self._district_made(division, filters))
-        return (division, filters, *made)
+        shown, ledger, body, findings = self._district_parts(division, filters)
+        return (division, filters, shown, ledger, body + findings)
 
-    def _district_made(self, division: Any, filters: dict[str, Any]
-                       ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str]:
+    def _district_parts(self, division: Any, filters: dict[str, Any]
+                        ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str, str]:
+        """The filtered rows, the ledger findings as reviewed, the content but the findings, and
+        the findings' part of the page."""
+        code = division.code
+        token, table = self.store.district_table(code)
+        ledger_token, ledger = self._district_ledger(code, token[0][2])  # the findings' state as just read
+        key = (code, tuple(sorted(filters.items())), token, ledger_token)
+        shown, body = self._districts.get(key, lambda: self._district_made(division, filters, table, ledger))
+        findings = self._district_findings.get((code, ledger_token), lambda: _environment().get_template(
+            "district_findings.html.j2").render(ledger=ledger, indicator_names=self.w["indicator_names"], s=self.s,
+                                                w=self.w, lang=self.lang))
+        return shown, ledger, body, findings
+
+    def _district_ledger(self, code: str, state: Any) -> tuple[tuple[Any, ...], list[dict[str, Any]]]:
+        """``(token, findings)``: the ledger findings of the district ``code`` as their reviews
+        leave them, kept until findings are stored (``state`` changes) or one of them is decided on."""
+        state, found = self.store.region_findings_state(code, state)
+        latest = self.store.latest_finding_reviews_state()[1]
+        decided = tuple((f["finding_id"], latest[f["finding_id"]]["version"]) for f in found if f["finding_id"] in latest)
+        key = (code, state, decided)
+        return key, self._ledgers.get(key, lambda: [_reviewed_finding(f, latest.get(f["finding_id"])) for f in found])
+
+    def _district_made(self, division: Any, filters: dict[str, Any], table: list[dict[str, Any]],
+                       ledger: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str]:
         from ..records import LEDGER_VERDICTS
         from .district import district_charts, district_rows
 
         code = division.code
-        rows = [r for r in self.store.region_table(code) if r.get("region_code") == code]
-        ledger = self._ledger(code)
-        shown = district_rows(rows, ledger, **filters)
+        shown = district_rows((r for r in table if r.get("region_code") == code), ledger, **filters)  # copies
         doc_ids = self.store.current_doc_ids(row.get("path") for row in shown)
         for row in shown:
             row["doc_id"] = doc_ids.get(row.get("path"))
@@ -424,10 +486,10 @@ class _Views:
         query = urlencode({k: v for k, v in filters.items() if v and not (k == "targets" and v == "include")})
         years = sorted({str(r.get("year")) for r in shown})
         body = _environment().get_template("district_body.html.j2").render(
-            division=division, filters=filters, rows=shown, ledger=ledger, charts=charts, query=query, years=years,
+            division=division, filters=filters, rows=shown, charts=charts, query=query, years=years,
             ledger_verdicts=LEDGER_VERDICTS, indicator_names=self.w["indicator_names"], s=self.s, w=self.w,
             lang=self.lang, title=self.s["district_h"].format(name=division.name))
-        return shown, ledger, body
+        return shown, body
 
     def district(self, request: Any) -> Any:
         from markupsafe import Markup

@@ -31,8 +31,10 @@ __all__ = ["reviews", "serve", "users"]
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Server processes answering at once (one per CPU core is a good start); they share one "
               "signing key, so a reviewer's session works with each of them.")
+@click.option("--warm/--no-warm", default=True, show_default=True,
+              help="Make every district's page before answering, so that no reviewer waits for its first view.")
 def serve(db: str, schema: str | None, host: str, port: int, allow_remote: bool, insecure_cookies: bool,
-          lang: str, workers: int) -> None:
+          lang: str, workers: int, warm: bool) -> None:
     """Serve the database as a web app where reviewers confirm, correct or reject each figure.
 
     Sign in with an account made by `chanjia users add NAME`. The documents, the claims, the
@@ -56,7 +58,7 @@ def serve(db: str, schema: str | None, host: str, port: int, allow_remote: bool,
 
     check_host(host, allow_remote)
     config: dict[str, Any] = {"db": db, "schema": schema, "secure_cookies": not insecure_cookies, "lang": lang,
-              "secret": secrets.token_urlsafe(48)}
+              "secret": secrets.token_urlsafe(48), "warm": warm}
     app = create_app(**config)  # opened here too: a bad database or option is refused before any worker starts
     store = app.state.store
     if not store.users():

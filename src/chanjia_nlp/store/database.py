@@ -31,8 +31,10 @@ from ..records import CHECKS, LEVELS, VERDICTS
 from .connect import WRITE, make_engine
 from .memo import memo
 from .migrations import current_version, newest_version, upgrade
+from .districts import DistrictTables, by_spans, read_quantities
 from .reviews import ReviewsMixin, apply_review, matches
-from .rows import RowMapper
+from .decisions import reviewed_records as _reviewed
+from .rows import MAPPERS, RowMapper
 from .schema import CURRENT, RECORD_TABLES, documents, entities, findings, programmes, quantities, reviews, runs
 
 if TYPE_CHECKING:
@@ -45,7 +47,6 @@ __all__ = ["CHECKS", "LEVELS", "TARGETS", "VERDICTS", "BatchWriter", "DocumentSt
 _SAME_VERSION = ("doc_id", "extractor_version", "status", "error", "title", "published", "published_source", "source")
 RE_PERIOD = re.compile(r"[0-9]{4}(?:-[0-9]{2})?")
 
-MAPPERS = {kind: RowMapper(table, kind) for kind, table in RECORD_TABLES.items()}
 _CHILDREN = ("quantity", "programme", "entity")
 _RANK = {kind: rank for rank, kind in enumerate(_CHILDREN)}  # order of records at the same offset
 FINDINGS = RowMapper(findings, "finding", ignore=("type", "run_id"))  # run_id: the writing run's, not the finding's
@@ -666,14 +667,17 @@ class Store(ReviewsMixin):
             # them all for every page; without it, it walks the filter's index or the page order
             paged = self._claims_query(**filters, claim_index=False)
         unreviewed = paged.where(~exists().where(r.doc_id == q.doc_id, r.start == q.start, r.end == q.end))
-        latest = self.latest_reviews()
+        token, latest = self.latest_reviews_state()
         with self._reading("cannot read claims") as conn:
-            extracted = [0]
-            mine = self._reviewed_claims(conn, latest, filters, extracted) if latest else []
-            mine.sort(key=lambda row: (row["path"], row["start"], row["end"]))
+            state = self._documents_state(conn)
+            # the reviewed claims as their decisions leave them, made again only when decisions
+            # were added or documents written (each page view would otherwise look at every decision)
+            mine, extracted = memo(self, "_reviewed_pages", 64).get(
+                (state, token, tuple(sorted((k, str(v)) for k, v in filters.items()))),
+                lambda: self._reviewed_page_rows(conn, latest, filters, state))
             # the unreviewed claims: all claims as extracted (counted once per state of the
             # documents) less the reviewed ones that were among them
-            total = self._extracted_count(conn, paged, filters) - extracted[0]  # by the filter's index too
+            total = self._extracted_count(conn, paged, filters, state) - extracted  # by the filter's index too
             low = max(0, offset - len(mine))
             result = conn.execute(unreviewed.order_by(self._bytewise(q.path), q.start, q.id)
                                   .offset(low).limit(limit + len(mine)))
@@ -683,25 +687,37 @@ class Store(ReviewsMixin):
         last = key(fetched[-1]) if fetched else None
         first = key(fetched[0]) if fetched else None
         before = 0 if low == 0 or first is None else sum(key(row) < first for row in mine)
-        taken = [row for row in mine[before:] if ended or last is None or key(row) <= last]
+        taken = [dict(row) for row in mine[before:] if ended or last is None or key(row) <= last]  # kept: copies
         window = sorted(fetched + taken, key=key)
         at = offset - (low + before)
         for row in fetched:
             row.update(reviewed_by=None, reviewed_at=None, review=None)
         return window[at : at + limit], total + len(mine)
 
-    def _extracted_count(self, conn: Connection, query: Select[Any], filters: Mapping[str, Any]) -> int:
+    def _reviewed_page_rows(self, conn: Connection, latest: Mapping[tuple[str, int, int], Mapping[str, Any]],
+                            filters: Mapping[str, Any], state: tuple[Any, Any]) -> tuple[list[dict[str, Any]], int]:
+        """The reviewed claims that pass ``filters`` as reviewed, in page order, and how many
+        reviewed figures pass them as extracted."""
+        extracted = [0]
+        mine = self._reviewed_claims(conn, latest, filters, extracted, state) if latest else []
+        mine.sort(key=lambda row: (row["path"], row["start"], row["end"]))
+        return mine, extracted[0]
+
+    def _extracted_count(self, conn: Connection, query: Select[Any], filters: Mapping[str, Any],
+                         state: tuple[Any, Any] | None = None) -> int:
         """How many claims as extracted pass ``filters`` (``query``), counted again only when
         documents were written or removed since (a new version or a new run): counting half a
-        million rows on every page view would make the page slow."""
-        key = (self._documents_state(conn), tuple(sorted((k, str(v)) for k, v in filters.items())))
+        million rows on every page view would make the page slow. ``state``: the documents'
+        (:meth:`_documents_state`), when the caller read it already."""
+        key = (state or self._documents_state(conn), tuple(sorted((k, str(v)) for k, v in filters.items())))
         return memo(self, "_counted", 256).get(  # type: ignore[no-any-return]
             key, lambda: conn.execute(select(func.count()).select_from(query.subquery())).scalar() or 0)
 
     def _documents_state(self, conn: Connection) -> tuple[Any, Any]:
         """What changes when documents are written or removed: the newest version and the runs."""
-        return (conn.execute(select(func.max(documents.c.version_id))).scalar(),
-                conn.execute(select(func.count()).select_from(runs)).scalar())
+        newest = select(func.max(documents.c.version_id)).scalar_subquery()
+        ran = select(func.count()).select_from(runs).scalar_subquery()
+        return tuple(conn.execute(select(newest, ran)).one())  # type: ignore[return-value]  # one round trip
 
     def _claims_query(self, *, indicator: str | None = None, subject: str | None = None, period: str | None = None,
                       level: str | None = None, doc_id: str | None = None, targets: str = "include",
@@ -741,11 +757,12 @@ class Store(ReviewsMixin):
         return query
 
     def _reviewed_claims(self, conn: Connection, latest: Mapping[tuple[str, int, int], Mapping[str, Any]],
-                         filters: Mapping[str, Any], extracted: list[int] | None = None) -> list[dict[str, Any]]:
+                         filters: Mapping[str, Any], extracted: list[int] | None = None,
+                         state: tuple[Any, Any] | None = None) -> list[dict[str, Any]]:
         """The reviewed figures as their latest decisions leave them, filtered as reviewed;
         ``extracted`` (a one-item list) counts those that pass the filters as extracted."""
         rows = []
-        for item, reviewed in self._reviewed_figures(conn, latest).values():
+        for item, reviewed in self._reviewed_figures(conn, latest, state).values():
             if extracted is not None and matches(item, **filters):  # type: ignore[arg-type]
                 extracted[0] += 1
             if reviewed is not None and matches(reviewed, **filters):  # type: ignore[arg-type]
@@ -754,7 +771,8 @@ class Store(ReviewsMixin):
                 rows.append(out)
         return rows
 
-    def _reviewed_figures(self, conn: Connection, latest: Mapping[tuple[str, int, int], Mapping[str, Any]]
+    def _reviewed_figures(self, conn: Connection, latest: Mapping[tuple[str, int, int], Mapping[str, Any]],
+                          state: tuple[Any, Any] | None = None
                           ) -> dict[tuple[str, int, int], tuple[dict[str, Any], dict[str, Any] | None]]:
         """Each current reviewed figure as extracted and as its latest decision leaves it (``None``:
         rejected). Kept per figure and decision, so a page view after a new decision reads only the
@@ -762,7 +780,7 @@ class Store(ReviewsMixin):
         from sqlalchemy import tuple_
 
         q = quantities.c
-        state = self._documents_state(conn)
+        state = state or self._documents_state(conn)
         cache: dict[Any, Any] = self.__dict__.setdefault("_reviewed_figures_cache", {})
         known: dict[tuple[str, int, int], tuple[int, Any]] | None = cache.get(state)
         if known is None:
@@ -771,12 +789,13 @@ class Store(ReviewsMixin):
             cache[state] = known
         stale = sorted(key for key, review in latest.items() if known.get(key, (None,))[0] != review["version"])
         found: dict[tuple[str, int, int], dict[str, Any]] = {}
-        for at in range(0, len(stale), 300):
+        # 50 spans a query: the database compares each quantity of their documents with each span
+        for at in range(0, len(stale), 50):
             every = (
                 select(*(q[name] for name in _CLAIM_COLUMNS), q.claim, documents.c.title, documents.c.published)
                 .join_from(quantities, documents, documents.c.version_id == q.version_id)
-                .where(q.superseded_by.is_(None), q.doc_id.in_(sorted({k[0] for k in stale[at : at + 300]})),
-                       tuple_(q.doc_id, q.start, q.end).in_(stale[at : at + 300]))  # doc_id: its index
+                .where(q.superseded_by.is_(None), q.doc_id.in_(sorted({k[0] for k in stale[at : at + 50]})),
+                       tuple_(q.doc_id, q.start, q.end).in_(stale[at : at + 50]))  # doc_id: its index
             )
             for row in conn.execute(every):
                 item = dict(row._mapping)
@@ -852,6 +871,19 @@ class Store(ReviewsMixin):
         """
         return [dict(row) for row in self._region_table(by, None, None, region, "include", True)]
 
+    def district_table(self, region: str) -> tuple[tuple[Any, ...], list[dict[str, Any]]]:
+        """``(token, rows)``: the rows of :meth:`region_table` of the region with the division code
+        ``region`` by district, with only the ``candidates`` set aside for a figure of another
+        scope (shared with the store's cache: read them, do not change them; what ``chanjia
+        serve``'s district page shows), and
+        a token that changes whenever they may have: ``((newest document version, runs, state of
+        the region's findings), serial)``. Kept per region; a decision on figures makes only the
+        rows they are or were candidates of again (:mod:`.districts`)."""
+        tables = self.__dict__.get("_district_tables")
+        if tables is None:
+            tables = self.__dict__.setdefault("_district_tables", DistrictTables(self))
+        return tables.get(region)  # type: ignore[no-any-return]
+
     def _region_table(self, by: str, indicator: str | None, year: int | str | None, region: str, targets: str,
                       ledger: bool) -> list[dict[str, Any]]:
         key = (by, indicator, year, region, targets, ledger, self._region_state(region))
@@ -859,13 +891,14 @@ class Store(ReviewsMixin):
             key, lambda: self._table_rows(by, indicator, year, region, targets, ledger))
 
     def _table_rows(self, by: str, indicator: str | None, year: int | str | None, region: str | None, targets: str,
-                    ledger: bool) -> list[dict[str, Any]]:
+                    ledger: bool, latest: Mapping[tuple[str, int, int], Mapping[str, Any]] | None = None
+                    ) -> list[dict[str, Any]]:
         from ..assessment import assessment_table
 
         if region is None:
             records: Iterable[dict[str, Any]] = self.records(types=["document", "quantity"], reviewed=True)
         else:
-            records = self._region_records(region)
+            records = self._region_records(region, latest)
         if not ledger:
             found_ledger = []
         elif region is None:
@@ -928,10 +961,19 @@ class Store(ReviewsMixin):
         them."""
         from ..subjects import codes_under
 
+        return self.region_findings_state(region)[1]
+
+    def region_findings_state(self, region: str, state: tuple[Any, Any] | None = None
+                              ) -> tuple[tuple[Any, Any], list[dict[str, Any]]]:
+        """``(state, findings)``: :meth:`region_findings` and a value that changes whenever they
+        may (``state``: that value as the caller just read it, :meth:`district_table`'s)."""
+        from ..subjects import codes_under
+
         under = codes_under(region)
-        with self._reading("cannot read findings") as conn:
-            state = self._findings_state(conn, under)
-        return memo(self, "_region_findings_rows").get(  # type: ignore[no-any-return]
+        if state is None:
+            with self._reading("cannot read findings") as conn:
+                state = self._findings_state(conn, under)
+        return state, memo(self, "_region_findings_rows", 160).get(
             (state, region), lambda: self.findings_page(0, 10**9, check="ledger", codes=under)[0])
 
     def _findings_state(self, conn: Connection, under: AbstractSet[str] | None = None) -> tuple[Any, Any]:
@@ -946,45 +988,23 @@ class Store(ReviewsMixin):
         return (conn.execute(select(func.count()).select_from(findings)).scalar(),
                 conn.execute(select(func.max(f.stored_at))).scalar())
 
-    def _region_records(self, region: str) -> Iterator[dict[str, Any]]:
+    def _region_records(self, region: str, latest: Mapping[tuple[str, int, int], Mapping[str, Any]] | None = None
+                        ) -> Iterator[dict[str, Any]]:
         """What a table of ``region`` (a division code) reads, as :meth:`records` gives it with
-        ``reviewed``: the claims about the region or a division under it and every reviewed
-        figure (a correction may move a figure into the region), after their documents; other
-        figures, and documents without such claims, are left out (no row of the region uses them)."""
-        from sqlalchemy import tuple_
-
+        ``reviewed``: the claims about the region or a division under it and the figures a
+        decision made about one (a correction may move a figure into the region), after their
+        documents; other figures, and documents without such claims, are left out (no row of the
+        region uses them). ``latest``: the decisions to apply (:meth:`latest_reviews`)."""
         from ..subjects import codes_under
 
         q = quantities.c
-        latest = self.latest_reviews()
-        keys = sorted(latest)
-        mapper = MAPPERS["quantity"]
-        about = q.subject_code.in_(sorted(codes_under(region)))
-        found: dict[int, list[tuple[int, int, dict[str, Any]]]] = {}
+        latest = self.latest_reviews() if latest is None else latest
+        under = codes_under(region)
         with self._reading("cannot read claims") as conn:
-            wanted = [and_(func.coalesce(q.claim, False).is_(True), about)]  # by the subject's index, not claim's
-            wanted += [and_(q.doc_id.in_(sorted({k[0] for k in keys[at : at + 300]})),  # doc_id: its index
-                            tuple_(q.doc_id, q.start, q.end).in_(keys[at : at + 300])) for at in range(0, len(keys), 300)]
-            for condition in wanted:
-                for row in conn.execute(select(q.version_id, q.id, *mapper.columns())
-                                        .where(q.superseded_by.is_(None), condition)):
-                    found.setdefault(row.version_id, []).append((row.start, row.id, mapper.to_record(row)))
-            docs = MAPPERS["document"]
-            order: list[Any] = []
-            ids = sorted(found)
-            for at in range(0, len(ids), _CHUNK):
-                order += conn.execute(select(documents.c.version_id, *docs.columns())
-                                      .where(documents.c.version_id.in_(ids[at : at + _CHUNK]), CURRENT,
-                                             documents.c.duplicate_of.is_(None))).all()
-        order.sort(key=lambda row: (row.path, row.version_id))
-        stream = []
-        for row in order:
-            stream.append(docs.to_record(row))
-            seen = set()
-            for _, key, record in sorted(found[row.version_id], key=lambda item: item[:2]):
-                if key not in seen:  # a reviewed claim about the region is found twice
-                    seen.add(key)
-                    stream.append(record)
+            moved = sorted(key for key, (_, reviewed) in self._reviewed_figures(conn, latest).items()
+                           if reviewed is not None and reviewed.get("subject_code") in under)
+            wanted = [(func.coalesce(q.claim, False).is_(True), q.subject_code.in_(sorted(under)))]  # by the subject's index
+            stream = read_quantities(conn, wanted + by_spans(moved))
         return _reviewed(iter(stream), latest)
 
     def stats(self) -> dict[str, Any]:
@@ -1204,8 +1224,14 @@ class Store(ReviewsMixin):
 
     @contextmanager
     def _reading(self, what: str) -> Iterator[Connection]:
+        """A connection to read with; database errors become one-line StoreErrors. On PostgreSQL
+        it reads in autocommit mode: each statement sees what was committed when it began, as in
+        the READ COMMITTED transactions PostgreSQL runs by default, without the round trips of a
+        BEGIN and a ROLLBACK (``chanjia serve`` reads a few times on every page view)."""
         try:
             with self.engine.connect() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.execution_options(isolation_level="AUTOCOMMIT")
                 yield conn
         except SQLAlchemyError as exc:
             raise StoreError(f"{what} from {self.url}: {failure_reason(exc)}") from exc
@@ -1225,21 +1251,6 @@ def _claims_frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFram
 def _inside(location: str, folders: Iterable[str]) -> bool:
     """Whether ``location`` is one of ``folders`` or inside one of them."""
     return any(location == folder or location.startswith(folder.rstrip("/") + "/") for folder in folders)
-
-
-def _reviewed(stream: Iterator[dict[str, Any]], latest: Mapping[tuple[Any, Any, Any], Mapping[str, Any]]
-              ) -> Iterator[dict[str, Any]]:
-    """The records of ``stream`` with each reviewed quantity as its latest decision leaves it."""
-    for record in stream:
-        if record.get("type") == "quantity" and latest:
-            review = latest.get((record.get("doc_id"), record.get("start"), record.get("end")))
-            if review is not None:
-                changed = apply_review(record, review)
-                if changed is None:
-                    continue
-                changed["reviewed_at"] = changed["reviewed_at"].isoformat()
-                record = changed
-        yield record
 
 
 def _subject_filter(subject: str, *, exact: bool) -> Any:

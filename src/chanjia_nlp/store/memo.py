@@ -4,6 +4,7 @@ across threads, and made once per key however many threads ask for it at once.""
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
@@ -13,20 +14,22 @@ T = TypeVar("T")
 
 
 class Memo(Generic[T]):
-    """Values by key, at most ``size`` of them (all are dropped when it is full: the keys hold the
-    state of the database they were made from, so old ones are dead weight). :meth:`get` makes a
-    missing value once: a thread that asks while another makes it waits for that one instead of
-    making it again (fifty reviewers opening one district's page after a change cost one table)."""
+    """Values by key, at most ``size`` of them (the least recently used is dropped beyond: keys
+    hold the state of the database they were made from, so old ones go first, and the pages in use
+    stay). :meth:`get` makes a missing value once: a thread that asks while another makes it waits
+    for that one instead of making it again (fifty reviewers opening one district's page after a
+    change cost one table)."""
 
     def __init__(self, size: int = 64) -> None:
         self.size = size
-        self._values: dict[Hashable, T] = {}
+        self._values: OrderedDict[Hashable, T] = OrderedDict()
         self._making: dict[Hashable, threading.Lock] = {}
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, make: Callable[[], T]) -> T:
         with self._lock:
             if key in self._values:
+                self._values.move_to_end(key)
                 return self._values[key]
             making = self._making.setdefault(key, threading.Lock())
         with making:
@@ -35,9 +38,9 @@ class Memo(Generic[T]):
                     return self._values[key]
             value = make()
             with self._lock:
-                if len(self._values) >= self.size:
-                    self._values.clear()
                 self._values[key] = value
+                while len(self._values) > self.size:
+                    self._values.popitem(last=False)
                 self._making.pop(key, None)
         return value
 

@@ -137,6 +137,15 @@ def _findings_stored_at(connection: Connection) -> None:
     next(i for i in findings.indexes if i.name == "ix_findings_stored_at").create(connection, checkfirst=True)
 
 
+def _subject_order(connection: Connection) -> None:
+    """Version 10: an index of the claims about each division in page order (its own dialect's),
+    so a page of a district's claims reads its rows in order instead of sorting them all."""
+    from .schema import quantities
+
+    name = "ix_quantities_subject_order_c" if connection.dialect.name == "postgresql" else "ix_quantities_subject_order"
+    next(i for i in quantities.indexes if i.name == name).create(connection, checkfirst=True)
+
+
 #: ``(description, function)`` in version order.
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("create documents, quantities, programmes, entities, findings, runs", _create_all),
@@ -153,6 +162,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("add finding_reviews (every decision on a 台账 finding: confirm, correct or reject), an index of "
      "claims in page order and one of findings by subject code", _finding_reviews),
     ("add an index of findings by stored_at (whether findings changed, at once)", _findings_stored_at),
+    ("add an index of the claims about each division in page order", _subject_order),
 ]
 
 

@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from ..errors import ConfigError, StoreError, value_invalid_msg
 from ..records import LEVELS
 from .connect import WRITE
+from .decisions import SNAPSHOT, apply_review, reviewed_records, snapshot
 from .schema import CURRENT, documents, finding_reviews, findings, quantities, reviews, users
 
 __all__ = [
@@ -43,11 +44,6 @@ ROLES = ("reviewer", "viewer")
 EDITABLE = ("value", "qualifier", "indicator", "subject", "period", "scope", "target")
 QUALIFIERS = ("exact", "approx", "more_than", "at_least", "less_than", "at_most", "range", "vague")
 SCOPES = ("as_of", "increment", "cumulative", "annual")
-#: The fields ``before`` and ``after`` keep: the figure and its claim fields.
-SNAPSHOT = (
-    "value", "low", "high", "qualifier", "kind", "unit", "currency", "claim", "indicator", "indicator_text",
-    "subject", "level", "period", "scope", "target",
-)
 #: The fields a correction of a 台账 finding may change: its verdict, the report's value
 #: (``expected``) and the 台账's (``observed``), as an assessor reads them.
 FINDING_EDITABLE = ("verdict", "expected", "observed")
@@ -201,41 +197,6 @@ def apply_finding_review(finding: Mapping[str, Any], review: Mapping[str, Any] |
     return out
 
 
-def snapshot(record: Mapping[str, Any]) -> dict[str, Any]:
-    """The reviewable fields of a record, decimals as strings."""
-    out = {}
-    for name in SNAPSHOT:
-        value = record.get(name)
-        out[name] = format(value, "f") if isinstance(value, Decimal) else value
-    return out
-
-
-def apply_review(record: Mapping[str, Any], review: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """``record`` (a quantity dict) as the latest decision on it leaves it: ``None`` when rejected;
-    else the decision's fields, ``reviewed_by``, ``reviewed_at`` and ``review`` (the action). A
-    corrected subject gets its canonical ``subject_code`` and ``subject_name`` again."""
-    if review is None:
-        return dict(record)
-    if review["action"] == "reject":
-        return None
-    out = dict(record)
-    after = review.get("after") or {}
-    for name in SNAPSHOT:
-        if name in after:
-            out[name] = after[name]
-    if isinstance(record.get("value"), Decimal) and out.get("value") is not None:
-        for name in ("value", "low", "high"):  # keep the caller's type: Decimal in, Decimal out
-            out[name] = None if out.get(name) is None else Decimal(str(out[name]))
-    if after.get("subject") != record.get("subject") and "subject_code" in record:
-        from ..subjects import canonical_subject
-
-        out["subject_code"], out["subject_name"] = canonical_subject(out.get("subject"))
-    out["reviewed_by"] = review["reviewer"]
-    out["reviewed_at"] = review["reviewed_at"]
-    out["review"] = review["action"]
-    return out
-
-
 def check_user(name: str, role: str) -> None:
     if not isinstance(name, str) or not RE_NAME.fullmatch(name):
         raise ConfigError(f"user name {name!r} is invalid; give 1 to 64 characters without spaces, slashes, <, > or quotes")
@@ -362,8 +323,10 @@ class ReviewsMixin:
         """The latest decision per key of a table of decisions (``reviews`` or ``finding_reviews``),
         read again only as far as it grew: decisions are never updated or deleted, so the rows
         with ids above the last one read are all that is new, unless a transaction that took a
-        lower id committed later (PostgreSQL): then the count disagrees and all is read again.
-        What the server asks on every page view costs one ``count(*), max(id)`` query."""
+        lower id committed later (PostgreSQL, reviewers deciding at once): then the count
+        disagrees, and the ids are read to find the rows not read yet (all rows again only if one
+        went missing). What the server asks on every page view costs one ``count(*), max(id)``
+        query."""
         import threading
 
         cache: dict[str, Any] = self.__dict__.setdefault("_latest_cache", {"lock": threading.Lock()})
@@ -374,19 +337,29 @@ class ReviewsMixin:
                 known = cache.get(table.name)
                 if known is not None and known[0] == count and known[1] == top:
                     return known  # type: ignore[no-any-return]
+                seen: set[int] = cache.setdefault(table.name + "#ids", set())
                 newer = None
                 if known is not None and top is not None and known[1] is not None and top > known[1]:
                     newer = [_review_dict(row) | {"_key": key(row)}
                              for row in conn.execute(select(table).where(t.id > known[1]).order_by(t.id))]
                     if known[0] + len(newer) != count:
-                        newer = None  # a lower id committed late: read everything again
-                if newer is None:
+                        newer = None  # a lower id committed late
+                if newer is None and known is not None:
+                    ids = set(conn.execute(select(t.id)).scalars())
+                    if seen <= ids:  # the rows not read yet, by their ids
+                        missing = sorted(ids - seen)
+                        newer = [_review_dict(row) | {"_key": key(row)} for at in range(0, len(missing), 500)
+                                 for row in conn.execute(select(table).where(t.id.in_(missing[at : at + 500])))]
+                        count, top = len(ids), max(ids, default=None)
+                if newer is None:  # the first read, or rows went missing: all of them
                     latest: dict[Any, dict[str, Any]] = {}
                     rows = [_review_dict(row) | {"_key": key(row)} for row in conn.execute(select(table))]
                     count, top = len(rows), max((row["id"] for row in rows), default=None)
+                    seen.clear()
                 else:
                     latest, rows = dict(known[2]), newer  # type: ignore[index]
                 for row in rows:
+                    seen.add(row["id"])
                     at = row.pop("_key")
                     if at not in latest or latest[at]["version"] < row["version"]:
                         latest[at] = row
@@ -552,6 +525,12 @@ class ReviewsMixin:
         if finding_ids is None:
             return dict(latest)
         return {ident: latest[ident] for ident in set(finding_ids) if ident in latest}
+
+    def latest_finding_reviews_state(self) -> tuple[tuple[int, Any], dict[str, dict[str, Any]]]:
+        """``(token, latest)``: :meth:`latest_finding_reviews` (the store's cached dict itself: do
+        not change it) and a token that changes whenever a decision on a finding is added."""
+        count, top, latest = self._latest_cached(finding_reviews, lambda row: row.finding_id)
+        return (count, top), latest
 
     def _finding_history(self, conn: Connection, finding_id: str) -> list[dict[str, Any]]:
         r = finding_reviews.c

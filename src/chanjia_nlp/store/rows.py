@@ -14,9 +14,9 @@ from sqlalchemy import JSON, Boolean, Integer, Table
 from sqlalchemy.engine import Row
 
 from ..errors import ConfigError
-from .schema import ExactDecimal, record_fields
+from .schema import RECORD_TABLES, ExactDecimal, record_fields
 
-__all__ = ["RowMapper", "decimal_string"]
+__all__ = ["MAPPERS", "RowMapper", "decimal_string"]
 
 
 @overload
@@ -145,3 +145,7 @@ def _converter(column_type: Any) -> tuple[type | None, Any]:
     if isinstance(column_type, Integer):
         return int, _as_int
     return str, _as_str
+
+
+#: The mapper of each record type (``document``, ``quantity``, ``programme``, ``entity``).
+MAPPERS = {kind: RowMapper(table, kind) for kind, table in RECORD_TABLES.items()}
