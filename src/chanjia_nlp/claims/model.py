@@ -17,7 +17,8 @@ at once. The scorer is a linear model over two kinds of features:
 
 It is trained with scikit-learn's logistic regression on the real gold (``scripts/train_binder.py``,
 :mod:`.train`), pruned, and shipped as JSON in ``chanjia_nlp/models/``; scoring is a sparse dot
-product in plain Python (no NumPy at run time), about as costly as one more rule.
+product in plain Python for a process's first figures (a single report imports no NumPy), then
+one dense NumPy sum a figure: the same floats either way.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
+from itertools import repeat
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -195,6 +197,12 @@ TRUSTED_PERIOD_RULES = frozenset({"table_column_year", "year_heading_paragraph",
 #: 0.017 on real-dev, where reports read early in a year use them loosely.
 TRUSTED_PERIOD_WORDS = frozenset({"now", "year", "span"})
 
+#: Figures a process scores in plain Python before the indicator model's context weights move
+#: into one dense NumPy matrix (:meth:`IndicatorModel.scores`): importing NumPy and reading every
+#: row costs about 0.15 s once, the dense sum saves ~30 µs a figure, so a single report (a cold
+#: ``chanjia extract one.txt``) never pays for it and a folder or a long document does.
+DENSE_AFTER = 3000
+
 
 @dataclass(frozen=True)
 class IndicatorModel:
@@ -202,10 +210,10 @@ class IndicatorModel:
 
     Stored sparse (feature → the classes it weighs): a figure's score per class is the sum, in
     the order of its features, of the weights its context features carry for that class, plus the
-    shared weights of each candidate's features. Plain Python: a figure has about thirty context
-    features weighing nine classes each on average, so this costs tens of microseconds a figure,
-    less per run than importing NumPy. A feature's row is read from its string (format 2) when
-    first met.
+    shared weights of each candidate's features. A figure has about thirty context features
+    weighing 25 classes each on average: in plain Python ~35 µs a figure, less for a short run
+    than importing NumPy; after :data:`DENSE_AFTER` figures the rows are summed as one dense
+    NumPy matrix (~12 µs). A feature's row is read from its string (format 2) when first met.
     """
 
     classes: tuple[str, ...]
@@ -216,6 +224,9 @@ class IndicatorModel:
     packed: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     #: Each context feature the model weighs, once met: its ((class index, weight), …).
     _seen: dict[str, Sequence[Sequence[Any]]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    #: The dense form, once :data:`DENSE_AFTER` figures were scored: ``"index"`` (feature → row,
+    #: 0 for a feature the model does not weigh) and ``"matrix"``; before, ``"scored"`` counts.
+    _dense: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def scores(self, xfeats: Sequence[str], cands: dict[str, list[str]], kinds_ok: Sequence[bool]) -> list[float]:
         """A score per class: context weights, shared weights of each candidate's features, and
@@ -223,17 +234,26 @@ class IndicatorModel:
 
         Each class's context weights are added in the order of the features: the order of the
         dense NumPy sum this replaced, so the scores are the same floats."""
-        scores = [0.0] * len(self.classes)
-        seen = self._seen
-        for f in xfeats:
-            row = seen.get(f)
-            if row is None:
-                row = self._row(f)
+        dense = self._dense
+        if "matrix" in dense:
+            get = dense["index"].get
+            # row 0 is all zeros (a feature the model does not weigh): adding 0.0 changes no sum
+            scores = dense["matrix"].take([get(f, 0) for f in xfeats], axis=0).sum(axis=0).tolist()
+        else:
+            scores = [0.0] * len(self.classes)
+            seen = self._seen
+            for f in xfeats:
+                row = seen.get(f)
                 if row is None:
-                    continue  # a feature the model does not weigh (not kept: their number has no bound)
-                seen[f] = row
-            for ci, w in row:
-                scores[ci] += w
+                    row = self._row(f)
+                    if row is None:
+                        continue  # a feature the model does not weigh (not kept: their number has no bound)
+                    seen[f] = row
+                for ci, w in row:
+                    scores[ci] += w
+            scored = dense["scored"] = dense.get("scored", 0) + 1
+            if scored >= DENSE_AFTER:
+                self._densify()
         misfit = self.shared.get("knf", 0.0)
         for ci, ok in enumerate(kinds_ok):
             if not ok:
@@ -243,8 +263,30 @@ class IndicatorModel:
         for ident, feats in cands.items():
             ci = index.get(ident)
             if ci is not None:
-                scores[ci] += sum(shared.get(f, 0.0) for f in feats)
+                scores[ci] += sum(map(shared.get, feats, repeat(0.0)))
         return scores
+
+    def _densify(self) -> None:
+        """Every context row into one dense matrix (row 0 all zeros), summed by NumPy from now on.
+
+        NumPy sums a C-ordered matrix over its first axis row after row, each class's column in
+        the order of the rows: the same additions in the same order as the plain loop, so the
+        same floats (``tests/test_binder_scores.py`` checks both ways on every figure of the
+        corpus and the dev sets). A row naming a class twice would be added twice in the loop,
+        so such a model stays in plain Python."""
+        import numpy as np
+
+        rows = self.rows()
+        matrix = np.zeros((len(rows) + 1, len(self.classes)))
+        index: dict[str, int] = {}
+        for i, (feature, row) in enumerate(rows.items(), start=1):
+            classes = [ci for ci, _ in row]
+            if len(set(classes)) != len(classes):
+                self._dense["scored"] = -(1 << 62)  # never again
+                return
+            matrix[i, classes] = [w for _, w in row]
+            index[feature] = i
+        self._dense.update(index=index, matrix=matrix)
 
     def best(self, xfeats: Sequence[str], cands: dict[str, list[str]], kinds_ok: Sequence[bool]) -> str:
         """The class with the highest score (the first on ties)."""
