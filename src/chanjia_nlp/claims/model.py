@@ -68,55 +68,62 @@ def _bin(n: int) -> str:
 def _grams(prefix: str, text: str, out: list[str]) -> None:
     """Character unigrams and bigrams of ``text`` as features (CJK text has no spaces: bigrams
     are a good stand-in for words)."""
+    one, two = f"{prefix}1=", f"{prefix}2="
+    last = len(text) - 1
     for i, c in enumerate(text):
         if c.isspace():
             continue
-        out.append(f"{prefix}1={c}")
-        if i + 1 < len(text):
-            out.append(f"{prefix}2={text[i:i + 2]}")
+        out.append(one + c)
+        if i < last:
+            out.append(two + text[i : i + 2])
+
+
+def _ratio(economy: int, union: int, factor: int) -> str:
+    return "e" if economy > factor * union else "u" if union > economy else "m"
 
 
 def document_features(doc: Document) -> dict[str, Any]:
-    """What the scorer reads once per document: economy and union word counts, per paragraph too."""
+    """What the scorer reads once per document: economy and union word counts, per paragraph too
+    (and the features they make, written once: ``"document"``, and per paragraph start
+    ``"paragraph_features"``)."""
     text = doc.text
     paragraphs = {}
     for p in doc.structure.paragraphs:
         body = text[p.start : p.end]
         paragraphs[p.start] = (len(_ECONOMY.findall(body)), len(_UNION.findall(body)))
+    economy, union = len(_ECONOMY.findall(text)), len(_UNION.findall(text))
     return {
-        "economy": len(_ECONOMY.findall(text)),
-        "union": len(_UNION.findall(text)),
+        "economy": economy,
+        "union": union,
         "paragraphs": paragraphs,
         "headline": text[: text.find("\n")] if "\n" in text else text[:40],
+        "document": (f"de={_bin(economy)}", f"du={_bin(union)}", f"dr={_ratio(economy, union, 2)}"),
+        "paragraph_features": {start: (f"pe={_bin(pe)}", f"pr={_ratio(pe, pu, 1)}") for start, (pe, pu) in paragraphs.items()},
     }
+
+
+_NO_PARAGRAPH_FEATURES = (f"pe={_bin(0)}", f"pr={_ratio(0, 0, 1)}")
 
 
 def context_features(fig: Figure, info: dict[str, Any]) -> list[str]:
     """The context features of one figure (weighed per indicator)."""
     q, text = fig.q, fig.text
-    out = [f"u={q.unit or '-'}", f"k={q.kind.value}", "bias"]
-    left = text[max(fig.item_start, q.start - 8) : q.start]
-    _grams("l", left, out)
-    out.append(f"ll={text[max(0, q.start - 2):q.start]}")
+    start, end = q.start, q.end
+    unit = q.unit or "-"
+    out = ["u=" + unit, "k=" + q.kind.value, "bias"]
+    _grams("l", text[max(fig.item_start, start - 8) : start], out)
+    out.append("ll=" + text[max(0, start - 2) : start])
     clause = text[fig.clause_start : fig.item_start][-12:]
-    for i in range(len(clause) - 1):
-        out.append(f"c2={clause[i:i + 2]}")
-    right = text[q.end : min(fig.clause_end, q.end + 8)]
-    _grams("r", right, out)
-    out.append(f"rr={text[q.end:q.end + 2]}")
-    out.append(f"ur={q.unit or '-'}{text[q.end:q.end + 1]}")
-    occ = fig.doc.occ
-    for _, _, word in occ.within(fig.clause_start, fig.clause_end):
-        out.append(f"a={word}")
-    economy, union = info["economy"], info["union"]
-    out.append(f"de={_bin(economy)}")
-    out.append(f"du={_bin(union)}")
-    out.append(f"dr={'e' if economy > 2 * union else 'u' if union > economy else 'm'}")
+    out += ["c2=" + clause[i : i + 2] for i in range(len(clause) - 1)]
+    _grams("r", text[end : min(fig.clause_end, end + 8)], out)
+    after = text[end : end + 2]
+    out.append("rr=" + after)
+    out.append("ur=" + unit + after[:1])
+    out += ["a=" + word for _, _, word in fig.doc.occ.within(fig.clause_start, fig.clause_end)]
+    out += info["document"]
     paragraph = fig.paragraph
     if paragraph is not None:
-        pe, pu = info["paragraphs"].get(paragraph.start, (0, 0))
-        out.append(f"pe={_bin(pe)}")
-        out.append(f"pr={'e' if pe > pu else 'u' if pu > pe else 'm'}")
+        out += info["paragraph_features"].get(paragraph.start, _NO_PARAGRAPH_FEATURES)
     return out
 
 
@@ -172,17 +179,44 @@ def _named_in(doc: Document, start: int, end: int) -> set[str]:
         return found
     hits: tuple[list[int], list[tuple[str, ...]]] | None = doc.cache.get("strong_hits")
     if hits is None:
-        aliases = _lexicon.indicators().aliases
+        strong_of = _strong_indicators()
         hits = ([], [])
         doc.cache["strong_hits"] = hits
         for m in alias_lexicon().pattern.finditer(doc.text):
-            idents = tuple(a.indicator for a in aliases[m.group()] if strong((a, 0, 0)))
+            word = m.group()
+            idents = strong_of.get(word)
+            if idents is None:
+                idents = strong_of.add(word)
             if idents:
                 hits[0].append(m.start())
                 hits[1].append(idents)
     lo, hi = bisect.bisect_left(hits[0], start), bisect.bisect_left(hits[0], end)
     found = doc.cache[key] = {ident for idents in hits[1][lo:hi] for ident in idents}
     return found
+
+
+class _StrongIndicators(dict[str, tuple[str, ...]]):
+    """Alias → the indicators its specific (not generic) entries name, found once per alias."""
+
+    def __init__(self, aliases: Any) -> None:
+        super().__init__()
+        self.aliases = aliases
+
+    def add(self, word: str) -> tuple[str, ...]:
+        idents = self[word] = tuple(a.indicator for a in self.aliases[word] if strong((a, 0, 0)))
+        return idents
+
+
+_STRONG: list[_StrongIndicators] = []
+
+
+def _strong_indicators() -> _StrongIndicators:
+    """The :class:`_StrongIndicators` of the indicator lexicon loaded now (a new one after the
+    lexicon is loaded again)."""
+    aliases = _lexicon.indicators().aliases
+    if not _STRONG or _STRONG[0].aliases is not aliases:
+        _STRONG[:] = [_StrongIndicators(aliases)]
+    return _STRONG[0]
 
 
 #: Period rules the ranker does not overrule when they answer first (no time word in the figure's
@@ -238,7 +272,13 @@ class IndicatorModel:
         if "matrix" in dense:
             get = dense["index"].get
             # row 0 is all zeros (a feature the model does not weigh): adding 0.0 changes no sum
-            scores = dense["matrix"].take([get(f, 0) for f in xfeats], axis=0).sum(axis=0).tolist()
+            summed = dense["reduce"](dense["matrix"].take([get(f, 0) for f in xfeats], axis=0), axis=0)
+            misfits = dense["misfits"].get(id(kinds_ok))
+            if misfits is None or misfits[0] is not kinds_ok:
+                misfits = self._misfits(kinds_ok)
+            if misfits[1] is not None:
+                summed += misfits[1]  # each class's sum plus its misfit cost, or plus 0.0
+            scores = summed.tolist()
         else:
             scores = [0.0] * len(self.classes)
             seen = self._seen
@@ -251,13 +291,13 @@ class IndicatorModel:
                     seen[f] = row
                 for ci, w in row:
                     scores[ci] += w
+            misfit = self.shared.get("knf", 0.0)
+            for ci, ok in enumerate(kinds_ok):
+                if not ok:
+                    scores[ci] += misfit
             scored = dense["scored"] = dense.get("scored", 0) + 1
             if scored >= DENSE_AFTER:
                 self._densify()
-        misfit = self.shared.get("knf", 0.0)
-        for ci, ok in enumerate(kinds_ok):
-            if not ok:
-                scores[ci] += misfit
         index = self._index
         shared = self.shared
         for ident, feats in cands.items():
@@ -286,12 +326,25 @@ class IndicatorModel:
                 return
             matrix[i, classes] = [w for _, w in row]
             index[feature] = i
-        self._dense.update(index=index, matrix=matrix)
+        self._dense.update(index=index, matrix=matrix, reduce=np.add.reduce, misfits={})
+
+    def _misfits(self, kinds_ok: Sequence[bool]) -> tuple[Sequence[bool], Any]:
+        """``(kinds_ok, the misfit cost per class as a vector)``, kept by the list's identity (the
+        scorer keeps one list per quantity kind); ``None`` for no misfit."""
+        import numpy as np
+
+        misfit = self.shared.get("knf", 0.0)
+        vector = None if all(kinds_ok) else np.array([0.0 if ok else misfit for ok in kinds_ok])
+        kept = self._dense["misfits"]
+        if len(kept) >= 64:
+            kept.clear()  # a caller passing a new list each time (training): keep a few
+        found = kept[id(kinds_ok)] = (kinds_ok, vector)
+        return found
 
     def best(self, xfeats: Sequence[str], cands: dict[str, list[str]], kinds_ok: Sequence[bool]) -> str:
         """The class with the highest score (the first on ties)."""
         scores = self.scores(xfeats, cands, kinds_ok)
-        return self.classes[max(range(len(scores)), key=scores.__getitem__)]
+        return self.classes[scores.index(max(scores))]
 
     @property
     def _index(self) -> dict[str, int]:
