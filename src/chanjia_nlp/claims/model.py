@@ -29,6 +29,7 @@ import gzip
 import json
 import math
 import re
+import sys
 from collections.abc import Sequence
 from itertools import repeat
 from dataclasses import dataclass, field
@@ -262,23 +263,24 @@ class IndicatorModel:
     #: 0 for a feature the model does not weigh) and ``"matrix"``; before, ``"scored"`` counts.
     _dense: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    def scores(self, xfeats: Sequence[str], cands: dict[str, list[str]], kinds_ok: Sequence[bool]) -> list[float]:
+    def scores(self, xfeats: Sequence[str], cands: dict[str, list[str]], kinds_ok: Sequence[bool],
+               context: Any = None) -> list[float]:
         """A score per class: context weights, shared weights of each candidate's features, and
         the learned cost of an indicator whose kinds do not take the figure's (``knf``).
 
         Each class's context weights are added in the order of the features: the order of the
-        dense NumPy sum this replaced, so the scores are the same floats."""
+        dense NumPy sum this replaced, so the scores are the same floats. ``context`` is what
+        :meth:`context_sums` gave for ``xfeats`` (not summed again)."""
         dense = self._dense
-        if "matrix" in dense:
-            get = dense["index"].get
-            # row 0 is all zeros (a feature the model does not weigh): adding 0.0 changes no sum
-            summed = dense["reduce"](dense["matrix"].take([get(f, 0) for f in xfeats], axis=0), axis=0)
+        if context is None and "matrix" in dense:
+            context = self.context_sums(xfeats)
+        if context is not None:
+            n = len(self.classes)
             misfits = dense["misfits"].get(id(kinds_ok))
             if misfits is None or misfits[0] is not kinds_ok:
                 misfits = self._misfits(kinds_ok)
-            if misfits[1] is not None:
-                summed += misfits[1]  # each class's sum plus its misfit cost, or plus 0.0
-            scores = summed.tolist()
+            # each class's sum plus its misfit cost (or plus 0.0); a new vector, ``context`` stays
+            scores = (context[:n] + misfits[1] if misfits[1] is not None else context[:n]).tolist()
         else:
             scores = [0.0] * len(self.classes)
             seen = self._seen
@@ -306,6 +308,29 @@ class IndicatorModel:
                 scores[ci] += sum(map(shared.get, feats, repeat(0.0)))
         return scores
 
+    def context_sums(self, xfeats: Sequence[str]) -> Any:
+        """In the dense form, the figure's context rows summed (a NumPy vector: a score per class,
+        then the sum of the carried weights when the matrix carries them); ``None`` before."""
+        dense = self._dense
+        if "matrix" not in dense:
+            return None
+        get = dense["index"].get
+        # row 0 is all zeros (a feature the model does not weigh): adding 0.0 changes no sum
+        return dense["reduce"](dense["matrix"].take([get(f, 0) for f in xfeats], axis=0), axis=0)
+
+    def carry(self, weights: dict[str, float]) -> None:
+        """Carry ``weights`` (the domain model's) as one more column of the dense matrix, so that
+        :meth:`context_sums` also sums them, in the order of the features. Python's ``sum`` of
+        floats adds one after the other up to 3.11, as NumPy does; from 3.12 it compensates its
+        rounding, so there the weights are left to ``sum``."""
+        if sys.version_info < (3, 12) and "matrix" not in self._dense:
+            self._dense["extra"] = weights
+
+    @property
+    def carried(self) -> bool:
+        """Whether :meth:`context_sums` sums the weights given to :meth:`carry` (the dense form)."""
+        return "matrix" in self._dense and "extra" in self._dense
+
     def _densify(self) -> None:
         """Every context row into one dense matrix (row 0 all zeros), summed by NumPy from now on.
 
@@ -313,18 +338,25 @@ class IndicatorModel:
         the order of the rows: the same additions in the same order as the plain loop, so the
         same floats (``tests/test_binder_scores.py`` checks both ways on every figure of the
         corpus and the dev sets). A row naming a class twice would be added twice in the loop,
-        so such a model stays in plain Python."""
+        so such a model stays in plain Python. The rows met so far come first, in the order met:
+        the rows a document needs lie close together in memory."""
         import numpy as np
 
         rows = self.rows()
-        matrix = np.zeros((len(rows) + 1, len(self.classes)))
+        extra = self._dense.get("extra") or {}
+        order = [*self._seen, *(f for f in rows if f not in self._seen), *(f for f in extra if f not in rows)]
+        n = len(self.classes)
+        matrix = np.zeros((len(order) + 1, n + 1 if extra else n))
         index: dict[str, int] = {}
-        for i, (feature, row) in enumerate(rows.items(), start=1):
+        for i, feature in enumerate(order, start=1):
+            row = rows.get(feature, ())
             classes = [ci for ci, _ in row]
             if len(set(classes)) != len(classes):
                 self._dense["scored"] = -(1 << 62)  # never again
                 return
             matrix[i, classes] = [w for _, w in row]
+            if feature in extra:
+                matrix[i, n] = extra[feature]
             index[feature] = i
         self._dense.update(index=index, matrix=matrix, reduce=np.add.reduce, misfits={})
 
@@ -341,9 +373,9 @@ class IndicatorModel:
         found = kept[id(kinds_ok)] = (kinds_ok, vector)
         return found
 
-    def best(self, xfeats: Sequence[str], cands: dict[str, list[str]], kinds_ok: Sequence[bool]) -> str:
+    def best(self, xfeats: Sequence[str], cands: dict[str, list[str]], kinds_ok: Sequence[bool], context: Any = None) -> str:
         """The class with the highest score (the first on ties)."""
-        scores = self.scores(xfeats, cands, kinds_ok)
+        scores = self.scores(xfeats, cands, kinds_ok, context)
         return self.classes[scores.index(max(scores))]
 
     @property
@@ -424,8 +456,10 @@ class DomainModel:
     weights: dict[str, float]
     bias: float
 
-    def probability(self, features: Sequence[str]) -> float:
-        z = self.bias + sum(filter(None, map(self.weights.get, features)))
+    def probability(self, features: Sequence[str], summed: float | None = None) -> float:
+        """``summed``: the sum of the weights of ``features`` in their order, when already made
+        (:meth:`IndicatorModel.carry`)."""
+        z = self.bias + (sum(filter(None, map(self.weights.get, features))) if summed is None else summed)
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def to_json(self) -> dict[str, Any]:
@@ -519,6 +553,8 @@ class BinderScorer:
     def __init__(self, model: BinderModel) -> None:
         self.binder_model = model
         self.model = model.indicator
+        if model.domain is not None:
+            model.indicator.carry(model.domain.weights)
         self.subject = model.subject
         self.period = model.period
         self._info: dict[str, Any] = {}
@@ -536,9 +572,16 @@ class BinderScorer:
     def choose(self, fig: Figure, proposals: Sequence[tuple[str, str]]) -> tuple[str, str]:
         xfeats, cands = self.features(fig, proposals)
         domain = self.binder_model.domain
+        model = self.model
+        if domain is not None and model is self.binder_model.indicator and model.carried:
+            context = model.context_sums(xfeats)  # the dense form, with the domain's weights
+            summed = float(context[len(model.classes)])
+            cands.setdefault("other", []).append(domain_feature(domain.probability(xfeats, summed)))
+            ident = model.best(xfeats, cands, self.kinds_ok(fig), context)
+            return ident, _agreed(ident, proposals)
         if domain is not None:  # the domain decision weighs in on `other`
             cands.setdefault("other", []).append(domain_feature(domain.probability(xfeats)))
-        ident = self.model.best(xfeats, cands, self.kinds_ok(fig))
+        ident = model.best(xfeats, cands, self.kinds_ok(fig))
         return ident, _agreed(ident, proposals)
 
     def choose_subject(self, fig: Figure, proposals: Sequence[tuple[str, str]]) -> tuple[str | None, str]:
