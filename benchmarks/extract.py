@@ -2,10 +2,14 @@
 
     python benchmarks/extract.py [--mb 1.0] [--repeats 5] [--folder DIR]
 
-Issue 3's target: everything ``extract()`` does (quantities, claims, programmes, entities,
-document structure) at least as fast as jieba segmentation of the same text. Each report is
-extracted on its own, as the CLI does; ours and jieba alternate and the median of the paired
-ratios is reported, because the machine is shared and noisy.
+Issue 17's target: everything ``extract()`` does (quantities, claims, programmes, entities,
+document structure) at least twice as fast as jieba segmentation of the same text (issue 3
+asked for as fast). Each report is extracted on its own, as the CLI does; ours and jieba
+alternate and the median of the paired ratios is reported, because the machine is shared and
+noisy (the load average is printed before and after).
+
+The first pass over the text is not timed: it loads the lexicons, and the learned binder moves
+its weights into one dense matrix after its first 3,000 figures (``claims/model.py``).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
 import statistics
 import sys
 from pathlib import Path
@@ -46,8 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     texts = reports(args.mb, args.folder)
     chars = sum(len(t) for t in texts)
     print(f"text: {len(texts)} reports, {chars:,} characters ({args.folder.name}/ repeated), binder {args.binder}")
-    extract(texts[0])  # load lexicons and compile patterns before timing
-    records = sum(len(extract(t)) for t in texts)
+    print(f"load average {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})")
+    records = sum(len(extract(t)) for t in texts)  # not timed: lexicons, patterns, the dense binder weights
 
     import jieba
 
@@ -64,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"chanjia extract():  median {statistics.median(ours):.3f} s, {chars / statistics.median(ours):,.0f} chars/s")
     print(f"jieba lcut:         median {statistics.median(theirs):.3f} s, {chars / statistics.median(theirs):,.0f} chars/s")
     spread = ", ".join(f"{r:.2f}" for r in ratios)
-    print(f"extract() vs jieba: {ratio:.2f}× median of paired runs ({spread}) (target ≥ 1×): {'met' if ratio >= 1 else 'NOT met'}")
+    print(f"extract() vs jieba: {ratio:.2f}× median of paired runs ({spread}) (target ≥ 2×): {'met' if ratio >= 2 else 'NOT met'}")
+    print(f"load average {os.getloadavg()[0]:.2f}")
     return 0
 
 

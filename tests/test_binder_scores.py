@@ -1,7 +1,8 @@
-"""The learned binder scores in plain Python: the same numbers, bit for bit, as the dense NumPy
-sum it replaced (one matrix row per context feature, summed over the figure's features), for
-every figure of corpus/, and of the seeds and real-dev in ../shared where they are beside this
-checkout. NumPy is only this test's reference; the package does not import it to score."""
+"""The learned binder scores in plain Python for a process's first figures, then with one dense
+NumPy matrix: both give the same numbers, bit for bit, as the dense NumPy sum of this test (one
+matrix row per context feature, summed over the figure's features), for every figure of corpus/,
+and of the seeds and real-dev in ../shared where they are beside this checkout. A short run
+imports no NumPy."""
 
 from __future__ import annotations
 
@@ -64,8 +65,12 @@ def _texts() -> list[Path]:
 
 
 @pytest.mark.slow
-def test_plain_python_scores_are_the_dense_sums_bit_for_bit():
-    model = default_model()
+@pytest.mark.parametrize("dense_after", [10**9, 0], ids=["plain", "numpy"])
+def test_plain_python_scores_are_the_dense_sums_bit_for_bit(dense_after, monkeypatch):
+    from chanjia_nlp.claims import model as model_module
+
+    monkeypatch.setattr(model_module, "DENSE_AFTER", dense_after)
+    model = model_module.BinderModel.from_json(default_model().to_json())  # a fresh copy: nothing dense yet
     assert model is not None
     scorer = BinderScorer(model)
     recording = _Recording(model.indicator)
@@ -84,6 +89,41 @@ def test_plain_python_scores_are_the_dense_sums_bit_for_bit():
                 int(reference.argmax())]:
             differ.append(xfeats[:5])
     assert not differ, f"{len(differ)} of {len(recording.asked)} figures scored differently: {differ[:3]}"
+    assert ("matrix" in model.indicator._dense) == (dense_after == 0)
+    if model.indicator.carried:  # the dense matrix also sums the domain model's weights (Python 3.11)
+        n = len(model.indicator.classes)
+        weights = model.domain.weights
+        carried = [xfeats for xfeats, _, _ in recording.asked
+                   if sum(filter(None, map(weights.get, xfeats))) != float(model.indicator.context_sums(xfeats)[n])]
+        assert not carried, f"{len(carried)} figures' domain sums differ: {carried[:3]}"
+    else:
+        assert dense_after != 0 or sys.version_info >= (3, 12)
+
+
+def test_the_dense_matrix_sums_in_the_order_of_the_features():
+    # weights of very different sizes: any other order or a pairwise sum would round differently
+    classes = ("other", "a", "b")
+    rows = {f"f{i}": tuple((ci, (-1) ** (i + ci) * 10.0 ** ((7 * i + 3 * ci) % 23 - 11) / 3) for ci in range(3) if (i + ci) % 4)
+            for i in range(60)}
+    plain = IndicatorModel(classes, {}, dict(rows))
+    dense = IndicatorModel(classes, {}, dict(rows))
+    dense._densify()
+    assert "matrix" in dense._dense
+    for n in (1, 2, 7, 59, 60):
+        feats = [f"f{(i * 37) % 60}" for i in range(n)] + ["unknown", "f3"]
+        expected = [0.0, 0.0, 0.0]
+        for f in feats:
+            for ci, w in rows.get(f, ()):
+                expected[ci] += w
+        assert plain.scores(feats, {}, [True] * 3) == expected
+        assert dense.scores(feats, {}, [True] * 3) == expected
+
+
+def test_a_row_naming_a_class_twice_keeps_the_model_in_plain_python():
+    model = IndicatorModel(("other", "a"), {}, {"x": ((1, 0.1), (1, 0.2)), "y": ((0, 1.0),)})
+    model._densify()
+    assert "matrix" not in model._dense
+    assert model.scores(["x", "y"], {}, [True, True]) == [1.0, 0.1 + 0.2]
 
 
 def test_real_dev_is_among_the_texts_where_it_is_beside_this_checkout():

@@ -17,7 +17,8 @@ at once. The scorer is a linear model over two kinds of features:
 
 It is trained with scikit-learn's logistic regression on the real gold (``scripts/train_binder.py``,
 :mod:`.train`), pruned, and shipped as JSON in ``chanjia_nlp/models/``; scoring is a sparse dot
-product in plain Python (no NumPy at run time), about as costly as one more rule.
+product in plain Python for a process's first figures (a single report imports no NumPy), then
+one dense NumPy sum a figure: the same floats either way.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ import gzip
 import json
 import math
 import re
+import sys
 from collections.abc import Sequence
+from itertools import repeat
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -66,55 +69,62 @@ def _bin(n: int) -> str:
 def _grams(prefix: str, text: str, out: list[str]) -> None:
     """Character unigrams and bigrams of ``text`` as features (CJK text has no spaces: bigrams
     are a good stand-in for words)."""
+    one, two = f"{prefix}1=", f"{prefix}2="
+    last = len(text) - 1
     for i, c in enumerate(text):
         if c.isspace():
             continue
-        out.append(f"{prefix}1={c}")
-        if i + 1 < len(text):
-            out.append(f"{prefix}2={text[i:i + 2]}")
+        out.append(one + c)
+        if i < last:
+            out.append(two + text[i : i + 2])
+
+
+def _ratio(economy: int, union: int, factor: int) -> str:
+    return "e" if economy > factor * union else "u" if union > economy else "m"
 
 
 def document_features(doc: Document) -> dict[str, Any]:
-    """What the scorer reads once per document: economy and union word counts, per paragraph too."""
+    """What the scorer reads once per document: economy and union word counts, per paragraph too
+    (and the features they make, written once: ``"document"``, and per paragraph start
+    ``"paragraph_features"``)."""
     text = doc.text
     paragraphs = {}
     for p in doc.structure.paragraphs:
         body = text[p.start : p.end]
         paragraphs[p.start] = (len(_ECONOMY.findall(body)), len(_UNION.findall(body)))
+    economy, union = len(_ECONOMY.findall(text)), len(_UNION.findall(text))
     return {
-        "economy": len(_ECONOMY.findall(text)),
-        "union": len(_UNION.findall(text)),
+        "economy": economy,
+        "union": union,
         "paragraphs": paragraphs,
         "headline": text[: text.find("\n")] if "\n" in text else text[:40],
+        "document": (f"de={_bin(economy)}", f"du={_bin(union)}", f"dr={_ratio(economy, union, 2)}"),
+        "paragraph_features": {start: (f"pe={_bin(pe)}", f"pr={_ratio(pe, pu, 1)}") for start, (pe, pu) in paragraphs.items()},
     }
+
+
+_NO_PARAGRAPH_FEATURES = (f"pe={_bin(0)}", f"pr={_ratio(0, 0, 1)}")
 
 
 def context_features(fig: Figure, info: dict[str, Any]) -> list[str]:
     """The context features of one figure (weighed per indicator)."""
     q, text = fig.q, fig.text
-    out = [f"u={q.unit or '-'}", f"k={q.kind.value}", "bias"]
-    left = text[max(fig.item_start, q.start - 8) : q.start]
-    _grams("l", left, out)
-    out.append(f"ll={text[max(0, q.start - 2):q.start]}")
+    start, end = q.start, q.end
+    unit = q.unit or "-"
+    out = ["u=" + unit, "k=" + q.kind.value, "bias"]
+    _grams("l", text[max(fig.item_start, start - 8) : start], out)
+    out.append("ll=" + text[max(0, start - 2) : start])
     clause = text[fig.clause_start : fig.item_start][-12:]
-    for i in range(len(clause) - 1):
-        out.append(f"c2={clause[i:i + 2]}")
-    right = text[q.end : min(fig.clause_end, q.end + 8)]
-    _grams("r", right, out)
-    out.append(f"rr={text[q.end:q.end + 2]}")
-    out.append(f"ur={q.unit or '-'}{text[q.end:q.end + 1]}")
-    occ = fig.doc.occ
-    for _, _, word in occ.within(fig.clause_start, fig.clause_end):
-        out.append(f"a={word}")
-    economy, union = info["economy"], info["union"]
-    out.append(f"de={_bin(economy)}")
-    out.append(f"du={_bin(union)}")
-    out.append(f"dr={'e' if economy > 2 * union else 'u' if union > economy else 'm'}")
+    out += ["c2=" + clause[i : i + 2] for i in range(len(clause) - 1)]
+    _grams("r", text[end : min(fig.clause_end, end + 8)], out)
+    after = text[end : end + 2]
+    out.append("rr=" + after)
+    out.append("ur=" + unit + after[:1])
+    out += ["a=" + word for _, _, word in fig.doc.occ.within(fig.clause_start, fig.clause_end)]
+    out += info["document"]
     paragraph = fig.paragraph
     if paragraph is not None:
-        pe, pu = info["paragraphs"].get(paragraph.start, (0, 0))
-        out.append(f"pe={_bin(pe)}")
-        out.append(f"pr={'e' if pe > pu else 'u' if pu > pe else 'm'}")
+        out += info["paragraph_features"].get(paragraph.start, _NO_PARAGRAPH_FEATURES)
     return out
 
 
@@ -170,17 +180,44 @@ def _named_in(doc: Document, start: int, end: int) -> set[str]:
         return found
     hits: tuple[list[int], list[tuple[str, ...]]] | None = doc.cache.get("strong_hits")
     if hits is None:
-        aliases = _lexicon.indicators().aliases
+        strong_of = _strong_indicators()
         hits = ([], [])
         doc.cache["strong_hits"] = hits
         for m in alias_lexicon().pattern.finditer(doc.text):
-            idents = tuple(a.indicator for a in aliases[m.group()] if strong((a, 0, 0)))
+            word = m.group()
+            idents = strong_of.get(word)
+            if idents is None:
+                idents = strong_of.add(word)
             if idents:
                 hits[0].append(m.start())
                 hits[1].append(idents)
     lo, hi = bisect.bisect_left(hits[0], start), bisect.bisect_left(hits[0], end)
     found = doc.cache[key] = {ident for idents in hits[1][lo:hi] for ident in idents}
     return found
+
+
+class _StrongIndicators(dict[str, tuple[str, ...]]):
+    """Alias → the indicators its specific (not generic) entries name, found once per alias."""
+
+    def __init__(self, aliases: Any) -> None:
+        super().__init__()
+        self.aliases = aliases
+
+    def add(self, word: str) -> tuple[str, ...]:
+        idents = self[word] = tuple(a.indicator for a in self.aliases[word] if strong((a, 0, 0)))
+        return idents
+
+
+_STRONG: list[_StrongIndicators] = []
+
+
+def _strong_indicators() -> _StrongIndicators:
+    """The :class:`_StrongIndicators` of the indicator lexicon loaded now (a new one after the
+    lexicon is loaded again)."""
+    aliases = _lexicon.indicators().aliases
+    if not _STRONG or _STRONG[0].aliases is not aliases:
+        _STRONG[:] = [_StrongIndicators(aliases)]
+    return _STRONG[0]
 
 
 #: Period rules the ranker does not overrule when they answer first (no time word in the figure's
@@ -196,6 +233,12 @@ TRUSTED_PERIOD_RULES = frozenset({"table_column_year", "year_heading_paragraph",
 #: 0.017 on real-dev, where reports read early in a year use them loosely.
 TRUSTED_PERIOD_WORDS = frozenset({"now", "year", "span"})
 
+#: Figures a process scores in plain Python before the indicator model's context weights move
+#: into one dense NumPy matrix (:meth:`IndicatorModel.scores`): importing NumPy and reading every
+#: row costs about 0.15 s once, the dense sum saves ~30 µs a figure, so a single report (a cold
+#: ``chanjia extract one.txt``) never pays for it and a folder or a long document does.
+DENSE_AFTER = 3000
+
 
 @dataclass(frozen=True)
 class IndicatorModel:
@@ -203,10 +246,10 @@ class IndicatorModel:
 
     Stored sparse (feature → the classes it weighs): a figure's score per class is the sum, in
     the order of its features, of the weights its context features carry for that class, plus the
-    shared weights of each candidate's features. Plain Python: a figure has about thirty context
-    features weighing nine classes each on average, so this costs tens of microseconds a figure,
-    less per run than importing NumPy. A feature's row is read from its string (format 2) when
-    first met.
+    shared weights of each candidate's features. A figure has about thirty context features
+    weighing 25 classes each on average: in plain Python ~35 µs a figure, less for a short run
+    than importing NumPy; after :data:`DENSE_AFTER` figures the rows are summed as one dense
+    NumPy matrix (~12 µs). A feature's row is read from its string (format 2) when first met.
     """
 
     classes: tuple[str, ...]
@@ -217,40 +260,124 @@ class IndicatorModel:
     packed: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     #: Each context feature the model weighs, once met: its ((class index, weight), …).
     _seen: dict[str, Sequence[Sequence[Any]]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    #: The dense form, once :data:`DENSE_AFTER` figures were scored: ``"index"`` (feature → row,
+    #: 0 for a feature the model does not weigh) and ``"matrix"``; before, ``"scored"`` counts.
+    _dense: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    def scores(self, xfeats: Sequence[str], cands: dict[str, list[str]], kinds_ok: Sequence[bool]) -> list[float]:
+    def scores(self, xfeats: Sequence[str], cands: dict[str, list[str]], kinds_ok: Sequence[bool],
+               context: Any = None) -> list[float]:
         """A score per class: context weights, shared weights of each candidate's features, and
         the learned cost of an indicator whose kinds do not take the figure's (``knf``).
 
         Each class's context weights are added in the order of the features: the order of the
-        dense NumPy sum this replaced, so the scores are the same floats."""
-        scores = [0.0] * len(self.classes)
-        seen = self._seen
-        for f in xfeats:
-            row = seen.get(f)
-            if row is None:
-                row = self._row(f)
+        dense NumPy sum this replaced, so the scores are the same floats. ``context`` is what
+        :meth:`context_sums` gave for ``xfeats`` (not summed again)."""
+        dense = self._dense
+        if context is None and "matrix" in dense:
+            context = self.context_sums(xfeats)
+        if context is not None:
+            n = len(self.classes)
+            misfits = dense["misfits"].get(id(kinds_ok))
+            if misfits is None or misfits[0] is not kinds_ok:
+                misfits = self._misfits(kinds_ok)
+            # each class's sum plus its misfit cost (or plus 0.0); a new vector, ``context`` stays
+            scores = (context[:n] + misfits[1] if misfits[1] is not None else context[:n]).tolist()
+        else:
+            scores = [0.0] * len(self.classes)
+            seen = self._seen
+            for f in xfeats:
+                row = seen.get(f)
                 if row is None:
-                    continue  # a feature the model does not weigh (not kept: their number has no bound)
-                seen[f] = row
-            for ci, w in row:
-                scores[ci] += w
-        misfit = self.shared.get("knf", 0.0)
-        for ci, ok in enumerate(kinds_ok):
-            if not ok:
-                scores[ci] += misfit
+                    row = self._row(f)
+                    if row is None:
+                        continue  # a feature the model does not weigh (not kept: their number has no bound)
+                    seen[f] = row
+                for ci, w in row:
+                    scores[ci] += w
+            misfit = self.shared.get("knf", 0.0)
+            for ci, ok in enumerate(kinds_ok):
+                if not ok:
+                    scores[ci] += misfit
+            scored = dense["scored"] = dense.get("scored", 0) + 1
+            if scored >= DENSE_AFTER:
+                self._densify()
         index = self._index
         shared = self.shared
         for ident, feats in cands.items():
             ci = index.get(ident)
             if ci is not None:
-                scores[ci] += sum(shared.get(f, 0.0) for f in feats)
+                scores[ci] += sum(map(shared.get, feats, repeat(0.0)))
         return scores
 
-    def best(self, xfeats: Sequence[str], cands: dict[str, list[str]], kinds_ok: Sequence[bool]) -> str:
+    def context_sums(self, xfeats: Sequence[str]) -> Any:
+        """In the dense form, the figure's context rows summed (a NumPy vector: a score per class,
+        then the sum of the carried weights when the matrix carries them); ``None`` before."""
+        dense = self._dense
+        if "matrix" not in dense:
+            return None
+        get = dense["index"].get
+        # row 0 is all zeros (a feature the model does not weigh): adding 0.0 changes no sum
+        return dense["reduce"](dense["matrix"].take([get(f, 0) for f in xfeats], axis=0), axis=0)
+
+    def carry(self, weights: dict[str, float]) -> None:
+        """Carry ``weights`` (the domain model's) as one more column of the dense matrix, so that
+        :meth:`context_sums` also sums them, in the order of the features. Python's ``sum`` of
+        floats adds one after the other up to 3.11, as NumPy does; from 3.12 it compensates its
+        rounding, so there the weights are left to ``sum``."""
+        if sys.version_info < (3, 12) and "matrix" not in self._dense:
+            self._dense["extra"] = weights
+
+    @property
+    def carried(self) -> bool:
+        """Whether :meth:`context_sums` sums the weights given to :meth:`carry` (the dense form)."""
+        return "matrix" in self._dense and "extra" in self._dense
+
+    def _densify(self) -> None:
+        """Every context row into one dense matrix (row 0 all zeros), summed by NumPy from now on.
+
+        NumPy sums a C-ordered matrix over its first axis row after row, each class's column in
+        the order of the rows: the same additions in the same order as the plain loop, so the
+        same floats (``tests/test_binder_scores.py`` checks both ways on every figure of the
+        corpus and the dev sets). A row naming a class twice would be added twice in the loop,
+        so such a model stays in plain Python. The rows met so far come first, in the order met:
+        the rows a document needs lie close together in memory."""
+        import numpy as np
+
+        rows = self.rows()
+        extra = self._dense.get("extra") or {}
+        order = [*self._seen, *(f for f in rows if f not in self._seen), *(f for f in extra if f not in rows)]
+        n = len(self.classes)
+        matrix = np.zeros((len(order) + 1, n + 1 if extra else n))
+        index: dict[str, int] = {}
+        for i, feature in enumerate(order, start=1):
+            row = rows.get(feature, ())
+            classes = [ci for ci, _ in row]
+            if len(set(classes)) != len(classes):
+                self._dense["scored"] = -(1 << 62)  # never again
+                return
+            matrix[i, classes] = [w for _, w in row]
+            if feature in extra:
+                matrix[i, n] = extra[feature]
+            index[feature] = i
+        self._dense.update(index=index, matrix=matrix, reduce=np.add.reduce, misfits={})
+
+    def _misfits(self, kinds_ok: Sequence[bool]) -> tuple[Sequence[bool], Any]:
+        """``(kinds_ok, the misfit cost per class as a vector)``, kept by the list's identity (the
+        scorer keeps one list per quantity kind); ``None`` for no misfit."""
+        import numpy as np
+
+        misfit = self.shared.get("knf", 0.0)
+        vector = None if all(kinds_ok) else np.array([0.0 if ok else misfit for ok in kinds_ok])
+        kept = self._dense["misfits"]
+        if len(kept) >= 64:
+            kept.clear()  # a caller passing a new list each time (training): keep a few
+        found = kept[id(kinds_ok)] = (kinds_ok, vector)
+        return found
+
+    def best(self, xfeats: Sequence[str], cands: dict[str, list[str]], kinds_ok: Sequence[bool], context: Any = None) -> str:
         """The class with the highest score (the first on ties)."""
-        scores = self.scores(xfeats, cands, kinds_ok)
-        return self.classes[max(range(len(scores)), key=scores.__getitem__)]
+        scores = self.scores(xfeats, cands, kinds_ok, context)
+        return self.classes[scores.index(max(scores))]
 
     @property
     def _index(self) -> dict[str, int]:
@@ -330,8 +457,10 @@ class DomainModel:
     weights: dict[str, float]
     bias: float
 
-    def probability(self, features: Sequence[str]) -> float:
-        z = self.bias + sum(filter(None, map(self.weights.get, features)))
+    def probability(self, features: Sequence[str], summed: float | None = None) -> float:
+        """``summed``: the sum of the weights of ``features`` in their order, when already made
+        (:meth:`IndicatorModel.carry`)."""
+        z = self.bias + (sum(filter(None, map(self.weights.get, features))) if summed is None else summed)
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def to_json(self) -> dict[str, Any]:
@@ -425,6 +554,8 @@ class BinderScorer:
     def __init__(self, model: BinderModel) -> None:
         self.binder_model = model
         self.model = model.indicator
+        if model.domain is not None:
+            model.indicator.carry(model.domain.weights)
         self.subject = model.subject
         self.period = model.period
         self._info: dict[str, Any] = {}
@@ -442,9 +573,16 @@ class BinderScorer:
     def choose(self, fig: Figure, proposals: Sequence[tuple[str, str]]) -> tuple[str, str]:
         xfeats, cands = self.features(fig, proposals)
         domain = self.binder_model.domain
+        model = self.model
+        if domain is not None and model is self.binder_model.indicator and model.carried:
+            context = model.context_sums(xfeats)  # the dense form, with the domain's weights
+            summed = float(context[len(model.classes)])
+            cands.setdefault("other", []).append(domain_feature(domain.probability(xfeats, summed)))
+            ident = model.best(xfeats, cands, self.kinds_ok(fig), context)
+            return ident, _agreed(ident, proposals)
         if domain is not None:  # the domain decision weighs in on `other`
             cands.setdefault("other", []).append(domain_feature(domain.probability(xfeats)))
-        ident = self.model.best(xfeats, cands, self.kinds_ok(fig))
+        ident = model.best(xfeats, cands, self.kinds_ok(fig))
         return ident, _agreed(ident, proposals)
 
     def choose_subject(self, fig: Figure, proposals: Sequence[tuple[str, str]]) -> tuple[str | None, str]:
