@@ -152,7 +152,7 @@ def bind_claims(
                 period, period_by = fig.total.period, "part_of_total"
         if scorer is not None and scorer.subject is not None:
             proposals = SUBJECT_RULES.proposals(fig)
-            subject, subject_by = scorer.choose_subject(fig, proposals)
+            subject, subject_by = scorer.choose_subject(fig, proposals)  # (asked always: a recorder counts on it)
             if proposals and proposals[0][0] in TRUSTED_SUBJECT_RULES:
                 subject_by, subject = proposals[0]
         else:

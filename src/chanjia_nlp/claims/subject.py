@@ -199,7 +199,6 @@ def _whole_area(fig: Figure) -> str | None:
 
 
 RE_OWN_AREA = re.compile(r"(?=我)(?<![^，,；;：:。\n\s覆盖）)])我(省|市|县|区)")  # at a clause's head
-RE_MASTHEAD = re.compile("日报|晚报|新闻网|电视台|融媒体")
 _AREA_LEVEL = {"省": "province", "市": "city", "县": "district", "区": "district"}
 
 
@@ -220,7 +219,7 @@ def _masthead_area(fig: Figure) -> str | None:
         from ..entities import find_division
 
         found: dict[str, str] = {}
-        for m in RE_MASTHEAD.finditer(doc.half, 0, 800):
+        for m in RE_MASTHEAD_AFTER.finditer(doc.half, 0, 800):  # 运城晚报讯: the paper's place
             for n in (4, 3, 2):
                 name = doc.half[max(0, m.start() - n) : m.start()]
                 d = find_division(name) if len(name) == n else None

@@ -242,6 +242,16 @@ def _marks(fig: Figure) -> tuple[list, list, list]:
 RE_SENTENCE_END = re.compile("[。！？!?\n]")
 
 
+def _first_body_line(half: str, article, reach: int) -> str | None:
+    """The first line of an article's body within ``reach`` characters of its headline, past the
+    page's own lines (时间:…, 来源:…, a dateline), stripped; ``None`` when there is none."""
+    for line in half[article.headline_end : min(article.end, article.headline_end + reach)].split("\n"):
+        line = line.strip()
+        if line and not RE_DATELINE_LINE.match(line):
+            return line
+    return None
+
+
 def _lead_year(fig: Figure) -> str | None:
     """For a page with no publication date, the year its headline or first sentence states
     (平凉市总工会2019年“金秋助学”…发放仪式在…举行): what its 今年 and 去年 are said from (the
@@ -251,17 +261,8 @@ def _lead_year(fig: Figure) -> str | None:
     doc, article = fig.doc, fig.article
     key = ("lead_year", article.start)
     if key not in doc.cache:
-        heads = [doc.half[article.headline_start : article.headline_end]]
-        at, end = article.headline_end, min(article.end, article.headline_end + 400)
-        while at < end:
-            line_end = doc.half.find("\n", at, end)
-            line_end = end if line_end < 0 else line_end
-            line = doc.half[at:line_end].strip()
-            if line and not RE_DATELINE_LINE.match(line):
-                stop = RE_SENTENCE_END.search(doc.half, at, end)
-                heads.append(doc.half[at : stop.end() if stop else end])
-                break
-            at = line_end + 1
+        first = _first_body_line(doc.half, article, 400)
+        heads = [doc.half[article.headline_start : article.headline_end], RE_SENTENCE_END.split(first or "", 1)[0]]
         doc.cache[key] = next((m.group(1) for head in heads for m in RE_YEAR.finditer(head)
                                if _report_year_mention(head, m) and not RE_SPAN_AFTER_YEAR.match(head, m.end())), None)
     return doc.cache[key]
@@ -303,18 +304,10 @@ def _opening_year(fig: Figure) -> tuple[str, str] | None:
     doc, article = fig.doc, fig.article
     key = ("opening_year", article.start)
     if key not in doc.cache:
-        year = None
-        body = doc.half[article.headline_end : min(article.end, article.headline_end + 200)]
-        for line in body.split("\n"):
-            line = line.strip()
-            if not line or RE_DATELINE_LINE.match(line):
-                continue
-            m = RE_OPENING_YEAR.match(line)
-            # (published two years or more later, the year is background: 2019年，某区被确定为试点…)
-            if m is not None and (doc.published is None or doc.published.year - int(m.group(1)) in (0, 1)):
-                year = m.group(1)
-            break
-        doc.cache[key] = year
+        m = RE_OPENING_YEAR.match(_first_body_line(doc.half, article, 200) or "")
+        # (published two years or more later, the year is background: 2019年，某区被确定为试点…)
+        fits = m is not None and (doc.published is None or doc.published.year - int(m.group(1)) in (0, 1))
+        doc.cache[key] = m.group(1) if m is not None and fits else None
     year = doc.cache[key]
     return (year, "year") if year is not None else None  # a stated year: its flows are annual
 
@@ -412,11 +405,15 @@ def _scope_in_clause(fig: Figure) -> str | None:
         if n == 0:
             if fig.q.kind is Kind.RANK:
                 continue  # 被评为第一等次: a placing is no addition
-            if (_increment_without_comparison() if rate else pattern).search(clause):
-                if fig.q.kind is not Kind.PERCENTAGE_POINT or _increment_without_comparison().search(clause) or (
-                        pattern.search(fig.text, fig.clause_start, fig.q.start)):
-                    return name  # a change in points (比上届提高3.1个百分点) is an addition, when its own
-                    # clause compares: 同比增长3.5%，拉动…增长0.7个百分点 compares the item before it
+            if fig.q.kind is Kind.PERCENTAGE_POINT:
+                # a change in points is an addition where its own clause compares (比上届提高3.1个
+                # 百分点); in 同比增长3.5%，拉动…增长0.7个百分点 the 同比 compares the item before it
+                added = _increment_without_comparison().search(clause) or pattern.search(
+                    fig.text, fig.clause_start, fig.q.start)
+            else:
+                added = (_increment_without_comparison() if rate else pattern).search(clause)
+            if added:
+                return name
             if RE_AWARDED_AFTER.search(fig.text, fig.q.end, _run_end(fig)):
                 return "increment"
             if "月" in clause and RE_MONTHS_SPAN.search(clause):
@@ -440,19 +437,22 @@ def _scope_governing(fig: Figure) -> str | None:
     return None
 
 
+#: The last year before the figure is a plan's deadline (力争到2027年，…): no year's flow.
+RE_DEADLINE_LAST = re.compile(r"到\s*(?:19|20)[0-9]{2}\s*年(?!.*(?:19|20)[0-9]{2}\s*年)", re.S)
+
+
 def _scope_annual(fig: Figure) -> str | None:
     """A flow within a year: the figure's own year, 全年/今年 in the sentence, a span of months (not an
     event's month: a figure dated by it has no scope)."""
     governing = fig.text[fig.governing_start : fig.q.start]
-    years = list(RE_YEAR.finditer(governing))
-    by_year = fig.period_word in ("this", "last", "report") or fig.period_word == "year" and not (
-        years and governing[max(0, years[-1].start() - 1) : years[-1].start()] == "到")  # 到2035年: a deadline
     if grammar().scope_patterns[4][1].search(governing):
         return "annual"
+    by_year = fig.period_word in ("this", "last", "report") or (
+        fig.period_word == "year" and not RE_DEADLINE_LAST.search(governing))  # 到2035年: a deadline
     if by_year:  # the figure's own year: a flow's year, or the moment a stock is counted at
         # indicators marked `stock` in lexicons/indicators.yaml (members, organisations, a system's
         # coverage rate): counted at that moment (real-dev's annotators: 15 as_of, 3 annual)
-        indicator = _lexicon.indicators().by_id.get(getattr(fig, "indicator", None) or "")
+        indicator = _lexicon.indicators().by_id.get(fig.indicator or "")
         return "as_of" if indicator is not None and indicator.stock else "annual"
     if "月" in governing and RE_MONTHS_SPAN.search(governing):
         return "annual"
