@@ -31,9 +31,9 @@ import math
 import re
 import sys
 from collections.abc import Sequence
-from itertools import repeat
 from dataclasses import dataclass, field
 from importlib import resources
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
