@@ -335,6 +335,16 @@ def _kind_of(e: Entity) -> str:
     return _kind(e.label, e.normalized or e.text if e.label is EntityLabel.REGION else e.text)
 
 
+def _near_once(doc: Document, e: Entity) -> list[str]:
+    """:func:`_near` of a named entity, worked out once per document (every figure after it asks)."""
+    near = doc.cache.setdefault("near", {})
+    key = (e.start, e.end)
+    found = near.get(key)
+    if found is None:
+        found = near[key] = _near(doc.text, e)
+    return found
+
+
 def _near(text: str, e: Entity) -> list[str]:
     out = ["venue"] if _venue(text, e) else []
     before = text[max(0, e.start - 2) : e.start]
@@ -373,7 +383,7 @@ def subject_candidates(fig: Figure, proposals: list[tuple[str, str]]) -> dict[st
         bucket = "0" if distance <= 5 else "1" if distance <= 15 else "2" if distance <= 40 else "3"
         kind = _kind_of(e)
         feats = ["sent", f"sent_d{bucket}", f"sent_r{min(rank, 2)}", kind, f"sent_d{bucket}&{kind.split(':')[0]}",
-                 *_near(text, e)]
+                 *_near_once(doc, e)]
         if e.start >= fig.clause_start:
             feats.append("clause")
         if counted is not None and e.start < counted[1] and counted[0] < e.end:
@@ -384,13 +394,13 @@ def subject_candidates(fig: Figure, proposals: list[tuple[str, str]]) -> dict[st
     paragraph = fig.paragraph
     if paragraph is not None:
         for rank, e in enumerate(doc.between(paragraph.start, s0)[:3]):
-            add(e.text, "para", f"para_r{rank}", _kind_of(e), *_near(text, e))
+            add(e.text, "para", f"para_r{rank}", _kind_of(e), *_near_once(doc, e))
     article = fig.article
     for rank, e in enumerate(doc.between(article.headline_start, article.headline_end)[:3]):
-        add(e.text, "head", f"head_r{rank}", _kind_of(e), *_near(text, e))
+        add(e.text, "head", f"head_r{rank}", _kind_of(e), *_near_once(doc, e))
     lead_end = min(q.start, article.start + 200)
     for rank, e in enumerate(doc.between(max(article.start, article.headline_end), lead_end)[:3]):
-        add(e.text, "lead", f"lead_r{rank}", _kind_of(e), *_near(text, e))
+        add(e.text, "lead", f"lead_r{rank}", _kind_of(e), *_near_once(doc, e))
     regions, names = _main_names(fig)
     for rank, (name, count) in enumerate(regions[:3]):
         add(name, f"main_r{rank}", f"main_n{min(count, 4)}")
