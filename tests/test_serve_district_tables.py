@@ -20,17 +20,15 @@ from chanjia_nlp.store.reviews import ReviewConflict
 from chanjia_nlp.store.schema import quantities
 
 from .conftest import fresh_pg_schema
+from .serve_samples import HOSTILE_NAME
+from .serve_samples import REPORTS as SAMPLE_REPORTS
 
 pytest.importorskip("starlette", reason="pip install -e '.[test]' installs the serve extra")
 
 HUISHAN = "320206"
 REPORTS = {
-    "huishan_2022.txt": (
-        "惠山区总工会2022年工作总结\n\n"
-        "2022年，惠山区新增高技能人才1200余名，累计奖励金额近265万元。\n"
-        "截至2022年底，惠山区共有省级试点单位25家。\n"
-        "全年，惠山区开展职业技能培训3260人次。\n"
-    ),
+    # the browser tests' sample reports (two districts), and two more reports of 惠山区
+    **{name: text for name, text in SAMPLE_REPORTS.items() if name != HOSTILE_NAME},
     "huishan_2022_h1.txt": (
         "惠山区产改工作简报（2022年第2期）\n\n"
         "截至2022年6月，惠山区共有省级试点单位20家。\n"
@@ -40,11 +38,6 @@ REPORTS = {
         "惠山区总工会2023年工作总结\n\n"
         "2023年，惠山区新增高技能人才1500名，力争2024年新增高技能人才2000名以上。\n"
         "截至2023年底，惠山区共有省级试点单位30家，其中市级试点单位12家。\n"
-    ),
-    "liangxi_2022.txt": (
-        "梁溪区产改工作简报\n\n"
-        "2022年，梁溪区新增高技能人才860名。\n"
-        "截至2022年底，梁溪区共有省级试点单位14家。\n"
     ),
 }
 CHANGES = {
