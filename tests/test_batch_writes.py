@@ -15,16 +15,17 @@ from .test_store import _synthetic, corpus, db, in_store_order, moved, snapshot,
 
 
 def _copies(monkeypatch) -> list[str]:
-    """The tables record rows were copied into (PostgreSQL writes them with COPY, which runs on
-    psycopg's cursor, past SQLAlchemy's statement events)."""
+    """The tables record rows were written into through the driver (PostgreSQL's COPY, SQLite's
+    executemany: both run on the driver's cursor, past SQLAlchemy's statement events)."""
     tables: list[str] = []
-    real = store_database._copy
+    for name in ("_copy", "_executemany"):
+        real = getattr(store_database, name)
 
-    def recording(conn, table, columns, rows):
-        tables.append(table.name)
-        return real(conn, table, columns, rows)
+        def recording(conn, table, columns, rows, real=real):
+            tables.append(table.name)
+            return real(conn, table, columns, rows)
 
-    monkeypatch.setattr(store_database, "_copy", recording)
+        monkeypatch.setattr(store_database, name, recording)
     return tables
 
 
@@ -40,9 +41,9 @@ def test_a_batch_stores_what_writing_one_by_one_stores(db, corpus, monkeypatch):
         event.remove(db.engine, "before_cursor_execute", listen)
     assert answers == ["inserted"] * len(corpus)
     assert list(db.records()) == in_store_order(corpus)
-    # one insert for the whole batch: a multi-row INSERT on SQLite, a COPY on PostgreSQL
+    # one insert for the whole batch: the driver's executemany on SQLite, a COPY on PostgreSQL
     assert statements.count("INSERT INTO quantities") + copies.count("quantities") == 1
-    assert copies == ([] if db.engine.dialect.name == "sqlite" else ["quantities", "programmes", "entities"])
+    assert copies == ["quantities", "programmes", "entities"]
     again = db.write_documents([(doc, records, None) for doc, records in corpus], run_id)
     assert again == ["unchanged"] * len(corpus)
 
@@ -99,15 +100,14 @@ def test_a_failed_batch_commits_nothing_then_each_document_is_retried_alone(db, 
         return alone(self, items, run)
 
     monkeypatch.setattr(store_database.Store, "_write_alone", retried_alone)
-    real_copy = store_database._copy
+    for name in ("_copy", "_executemany"):  # PostgreSQL's COPY, SQLite's executemany into entities fails
+        def failing_once(conn, table, columns, rows, real=getattr(store_database, name)):
+            if table.name == "entities" and failures["left"]:
+                failures["left"] -= 1
+                conn.exec_driver_sql("SELECT * FROM no_such_table")  # a real database error
+            return real(conn, table, columns, rows)
 
-    def copy_failing_once(conn, table, columns, rows):  # PostgreSQL: the COPY into entities fails
-        if table.name == "entities" and failures["left"]:
-            failures["left"] -= 1
-            conn.exec_driver_sql("SELECT * FROM no_such_table")  # a real database error
-        return real_copy(conn, table, columns, rows)
-
-    monkeypatch.setattr(store_database, "_copy", copy_failing_once)
+        monkeypatch.setattr(store_database, name, failing_once)
     event.listen(db.engine, "before_cursor_execute", fail_once, retval=True)
     try:
         answers = db.write_documents([(doc, records, None) for doc, records in corpus], run_id)
@@ -208,3 +208,43 @@ def _columns_as_text() -> dict[str, str]:
 
 
 _AS_TEXT = _columns_as_text()
+
+
+def test_executemany_stores_on_sqlite_what_inserts_store(corpus, monkeypatch, tmp_path):
+    """Record rows written through SQLite's own executemany (each value bound by its column's
+    processor) are the rows SQLAlchemy's insert stored, to the text of each JSON value and the
+    digits of each decimal: the corpus written both ways, every column as text."""
+
+    def written(raw: bool) -> dict[str, list[tuple]]:
+        if not raw:  # SQLAlchemy's executemany, as before
+            monkeypatch.setattr(store_database, "_insert_records",
+                                lambda conn, statement, kind, rows: conn.execute(statement, rows))
+        try:
+            path = tmp_path / f"{'raw' if raw else 'insert'}.db"
+            with chanjia_nlp.store.open(f"sqlite:///{path}", create=True) as db:
+                run_id = db.begin_run()
+                db.write_documents([(doc, records, None) for doc, records in odd], run_id)
+                with db.engine.connect() as conn:
+                    return {table: [tuple(row) for row in conn.exec_driver_sql(
+                        f"SELECT {columns} FROM {table} ORDER BY id")]
+                        for table, columns in _AS_TEXT_SQLITE.items()}
+        finally:
+            monkeypatch.undo()
+
+    (doc, records), *rest = corpus  # and fields no column has
+    records = [{**r, "备注": "中文\t\\N \\ \n\r", "extra_number": 1.5} if r["type"] == "quantity" else r for r in records]
+    odd = [(doc, records), *rest]
+    raw, inserted = written(raw=True), written(raw=False)
+    assert raw == inserted
+    assert len(raw["quantities"]) > 100
+
+
+def _sqlite_columns_as_text() -> dict[str, str]:
+    from chanjia_nlp.store.schema import RECORD_TABLES
+
+    return {table.name: ", ".join(f'CAST("{c.name}" AS TEXT), typeof("{c.name}")' for c in table.columns
+                                  if c.name not in ("id", "version_id", "run_id"))
+            for kind, table in RECORD_TABLES.items() if kind in store_database._CHILDREN}
+
+
+_AS_TEXT_SQLITE = _sqlite_columns_as_text()

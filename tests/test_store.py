@@ -338,22 +338,21 @@ def test_a_database_error_mid_document_rolls_it_back(db, corpus, monkeypatch):
             return statement.replace("entities", "no_such_table", 1), parameters  # a real database error
         return statement, parameters
 
-    real_copy = store_database._copy
+    for name in ("_copy", "_executemany"):  # PostgreSQL copies record rows, SQLite executes them on its cursor
+        def failing_on_entities(conn, table, columns, rows, real=getattr(store_database, name)):
+            executed.append(f"INSERT INTO {table.name}")
+            if table.name == "entities":
+                conn.exec_driver_sql("SELECT * FROM no_such_table")  # a real database error
+            return real(conn, table, columns, rows)
 
-    def copy_failing_on_entities(conn, table, columns, rows):  # PostgreSQL copies record rows
-        executed.append(f"INSERT INTO {table.name}")
-        if table.name == "entities":
-            conn.exec_driver_sql("SELECT * FROM no_such_table")  # a real database error
-        return real_copy(conn, table, columns, rows)
-
-    monkeypatch.setattr(store_database, "_copy", copy_failing_on_entities)
+        monkeypatch.setattr(store_database, name, failing_on_entities)
     event.listen(db.engine, "before_cursor_execute", fail_on_entities, retval=True)
     try:
         with pytest.raises(StoreError, match=f"cannot store {old['path']} \\(nothing of it was stored\\): .*no_such_table"):
             db.write_document(new, new_records, run_id)
     finally:
         event.remove(db.engine, "before_cursor_execute", fail_on_entities)
-        monkeypatch.setattr(store_database, "_copy", real_copy)
+        monkeypatch.undo()
     assert "INSERT INTO documents" in executed and "INSERT INTO quantities" in executed  # written, then undone
     assert snapshot(db) == before
     assert db.write_document(new, new_records, run_id) == "replaced"
