@@ -17,6 +17,7 @@ from datetime import date
 from .. import _lexicon
 from ..grammar import grammar
 from ..records import Kind
+from ..structure import RE_SENTENCE_BREAK
 from .context import Figure
 from .rules import NOTHING, Rule, RuleTable
 
@@ -239,9 +240,6 @@ def _marks(fig: Figure) -> tuple[list, list, list]:
 # --- period rules: each answers (period, word) or passes ---------------------------------------
 
 
-RE_SENTENCE_END = re.compile("[。！？!?\n]")
-
-
 def _first_body_line(half: str, article, reach: int) -> str | None:
     """The first line of an article's body within ``reach`` characters of its headline, past the
     page's own lines (时间:…, 来源:…, a dateline), stripped; ``None`` when there is none."""
@@ -262,7 +260,7 @@ def _lead_year(fig: Figure) -> str | None:
     key = ("lead_year", article.start)
     if key not in doc.cache:
         first = _first_body_line(doc.half, article, 400)
-        heads = [doc.half[article.headline_start : article.headline_end], RE_SENTENCE_END.split(first or "", 1)[0]]
+        heads = [doc.half[article.headline_start : article.headline_end], RE_SENTENCE_BREAK.split(first or "", 1)[0]]
         doc.cache[key] = next((m.group(1) for head in heads for m in RE_YEAR.finditer(head)
                                if _report_year_mention(head, m) and not RE_SPAN_AFTER_YEAR.match(head, m.end())), None)
     return doc.cache[key]
