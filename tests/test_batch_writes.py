@@ -4,6 +4,8 @@ is retried alone so it never costs the others. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from sqlalchemy import event
 
@@ -172,79 +174,49 @@ def test_deciding_what_to_skip_costs_one_query_per_group_of_files(target, tmp_pa
     assert len(selects) == groups  # one SELECT per group of files, not one per file
 
 
-def test_copy_stores_on_postgresql_what_inserts_store(corpus, monkeypatch):
-    """Record rows copied (COPY … FROM STDIN) are the rows the inserts stored, to the text of each
-    JSON value and the scale of each decimal: the corpus written both ways, every column as text."""
+@pytest.mark.parametrize("dialect", ["postgresql", "sqlite"])
+def test_rows_through_the_driver_are_what_inserts_store(dialect, corpus, monkeypatch, tmp_path):
+    """Record rows written past SQLAlchemy on the driver's cursor (PostgreSQL's COPY … FROM STDIN,
+    SQLite's own executemany, each value bound as the insert would bind it) are the rows
+    SQLAlchemy's insert stored, to the text of each JSON value and the digits of each decimal:
+    the corpus written both ways, every column as text (and, on SQLite, its storage type)."""
     from .conftest import fresh_pg_schema
 
-    def written(copy: bool) -> dict[str, list[tuple]]:
-        if not copy:  # the executemany every other database gets
+    @contextlib.contextmanager
+    def fresh_store(name: str):
+        if dialect == "postgresql":
+            with fresh_pg_schema() as (url, schema), chanjia_nlp.store.open(url, schema=schema, create=True) as db:
+                yield db
+        else:
+            with chanjia_nlp.store.open(f"sqlite:///{tmp_path / name}.db", create=True) as db:
+                yield db
+
+    def written(through_driver: bool) -> dict[str, list[tuple]]:
+        if not through_driver:  # SQLAlchemy's executemany, which other databases get
             monkeypatch.setattr(store_database, "_insert_records",
                                 lambda conn, statement, kind, rows: conn.execute(statement, rows))
         try:
-            with fresh_pg_schema() as (url, schema), chanjia_nlp.store.open(url, schema=schema, create=True) as db:
+            with fresh_store("driver" if through_driver else "insert") as db:
                 run_id = db.begin_run()
                 db.write_documents([(doc, records, None) for doc, records in odd], run_id)
                 with db.engine.connect() as conn:
                     return {table: [tuple(row) for row in conn.exec_driver_sql(
                         f"SELECT {columns} FROM {table} ORDER BY id")]
-                        for table, columns in _AS_TEXT.items()}
+                        for table, columns in _columns_as_text(dialect).items()}
         finally:
             monkeypatch.undo()
 
     (doc, records), *rest = corpus  # and fields no column has, with what COPY's text format escapes
     records = [{**r, "备注": "中文\t\\N \\ \n\r", "extra_number": 1.5} if r["type"] == "quantity" else r for r in records]
     odd = [(doc, records), *rest]
-    copied, inserted = written(copy=True), written(copy=False)
-    assert copied == inserted
-    assert len(copied["quantities"]) > 100
+    driver, inserted = written(through_driver=True), written(through_driver=False)
+    assert driver == inserted
+    assert len(driver["quantities"]) > 100
 
 
-def _columns_as_text() -> dict[str, str]:
+def _columns_as_text(dialect: str) -> dict[str, str]:
     from chanjia_nlp.store.schema import RECORD_TABLES
 
-    return {table.name: ", ".join(f'"{c.name}"::text' for c in table.columns if c.name not in ("id", "version_id", "run_id"))
+    column = ('"{0}"::text' if dialect == "postgresql" else 'CAST("{0}" AS TEXT), typeof("{0}")').format
+    return {table.name: ", ".join(column(c.name) for c in table.columns if c.name not in ("id", "version_id", "run_id"))
             for kind, table in RECORD_TABLES.items() if kind in store_database._CHILDREN}
-
-
-_AS_TEXT = _columns_as_text()
-
-
-def test_executemany_stores_on_sqlite_what_inserts_store(corpus, monkeypatch, tmp_path):
-    """Record rows written through SQLite's own executemany (each value bound by its column's
-    processor) are the rows SQLAlchemy's insert stored, to the text of each JSON value and the
-    digits of each decimal: the corpus written both ways, every column as text."""
-
-    def written(raw: bool) -> dict[str, list[tuple]]:
-        if not raw:  # SQLAlchemy's executemany, as before
-            monkeypatch.setattr(store_database, "_insert_records",
-                                lambda conn, statement, kind, rows: conn.execute(statement, rows))
-        try:
-            path = tmp_path / f"{'raw' if raw else 'insert'}.db"
-            with chanjia_nlp.store.open(f"sqlite:///{path}", create=True) as db:
-                run_id = db.begin_run()
-                db.write_documents([(doc, records, None) for doc, records in odd], run_id)
-                with db.engine.connect() as conn:
-                    return {table: [tuple(row) for row in conn.exec_driver_sql(
-                        f"SELECT {columns} FROM {table} ORDER BY id")]
-                        for table, columns in _AS_TEXT_SQLITE.items()}
-        finally:
-            monkeypatch.undo()
-
-    (doc, records), *rest = corpus  # and fields no column has
-    records = [{**r, "备注": "中文\t\\N \\ \n\r", "extra_number": 1.5} if r["type"] == "quantity" else r for r in records]
-    odd = [(doc, records), *rest]
-    raw, inserted = written(raw=True), written(raw=False)
-    assert raw == inserted
-    assert len(raw["quantities"]) > 100
-
-
-def _sqlite_columns_as_text() -> dict[str, str]:
-    from chanjia_nlp.store.schema import RECORD_TABLES
-
-    return {table.name: ", ".join(f'CAST("{c.name}" AS TEXT), typeof("{c.name}")' for c in table.columns
-                                  if c.name not in ("id", "version_id", "run_id"))
-            for kind, table in RECORD_TABLES.items() if kind in store_database._CHILDREN}
-
-
-_AS_TEXT_SQLITE = _sqlite_columns_as_text()
