@@ -34,6 +34,18 @@ def assert_spans(text: str, records) -> None:
         previous_end = r.end
 
 
+def run_fresh(code: str, **env: str) -> str:
+    """What ``python -c code`` prints in a fresh interpreter importing this checkout's package
+    (``env`` added to the environment); a failure fails the test with the child's error output."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8", timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT / "src"), **env})
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def load_cases(name: str) -> list:
     """``tests/cases/<name>.yaml`` as ``pytest.param`` objects; an ``xfail`` key marks a known limit."""
     cases = yaml.safe_load((HERE / "cases" / f"{name}.yaml").read_text(encoding="utf-8"))

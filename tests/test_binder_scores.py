@@ -6,8 +6,6 @@ imports no NumPy."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -17,7 +15,7 @@ import pytest
 import chanjia_nlp
 from chanjia_nlp.claims.model import BinderScorer, IndicatorModel, default_model
 
-from .conftest import ROOT, SHARED
+from .conftest import ROOT, SHARED, run_fresh
 
 
 class _Recording:
@@ -143,9 +141,7 @@ def test_scoring_imports_no_numpy():
     code = ("import sys, chanjia_nlp; p = chanjia_nlp.load(binder='learned'); "
             "p.extract('2023年，惠山区总工会新增省级试点单位25家，发放送温暖资金620余万元。'); "
             "print(sorted(m for m in ('numpy', 'scipy', 'sklearn') if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
-    assert done.stdout.strip() == "[]"
+    assert run_fresh(code).strip() == "[]"
 
 
 def test_a_model_saved_in_format_1_reads_as_the_shipped_one(tmp_path):

@@ -7,10 +7,7 @@ from the order NumPy's quicksort left equal scores in)."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 import yaml
@@ -18,7 +15,7 @@ import yaml
 from chanjia_nlp import _lexicon
 from chanjia_nlp.ledger import indicators as ind
 
-from .conftest import HERE, ROOT
+from .conftest import HERE, run_fresh
 
 KINDS = (None, "count", "money", "percent", "rank")
 UNITS = (None, "人", "人次", "场次", "家", "元", "个")
@@ -91,6 +88,4 @@ def test_a_check_of_a_ledger_imports_no_scikit_learn():
     code = ("import sys; from chanjia_nlp.ledger import map_indicator; "
             "print(map_indicator('职工思想道德教育课堂开课', kind='count', unit='场次').method, "
             "sorted(m for m in ('numpy', 'scipy', 'sklearn') if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
-    assert done.stdout.strip() == "model []"
+    assert run_fresh(code).strip() == "model []"

@@ -4,15 +4,11 @@ is never cached."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from chanjia_nlp import _lexicon
 
-from .conftest import ROOT
+from .conftest import run_fresh
 
 
 @pytest.fixture
@@ -32,9 +28,8 @@ def _read(path) -> object:
 def test_a_second_process_reads_the_cached_form_without_pyyaml(cache):
     code = ("import sys, json; from chanjia_nlp import _lexicon; data = _lexicon.read_yaml('indicators.yaml'); "
             "print('yaml' in sys.modules, len(data), data[0]['id'])")
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "CHANJIA_CACHE_DIR": str(cache)}
-    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
-    second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    first = run_fresh(code, CHANJIA_CACHE_DIR=str(cache))
+    second = run_fresh(code, CHANJIA_CACHE_DIR=str(cache))
     assert first.split()[0] == "True" and second.split()[0] == "False"
     assert first.split()[1:] == second.split()[1:]
     assert len(list(cache.glob("indicators.*.json"))) == 1

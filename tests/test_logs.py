@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from chanjia_nlp import logs
 from chanjia_nlp.cli import cli
 
-from .conftest import ROOT
+from .conftest import ROOT, run_fresh
 
 REPORT = ROOT / "corpus" / "01_news_page_multi.txt"
 
@@ -35,10 +35,7 @@ def test_the_library_configures_no_output():
     """Importing and using the library adds no handler (only the command line configures one)."""
     code = ("import logging, chanjia_nlp; chanjia_nlp.extract('新增高技能人才1200余名'); "
             "print([type(h).__name__ for h in logging.getLogger('chanjia_nlp').handlers], logging.getLogger().handlers)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8",
-                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")}, timeout=300)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "['NullHandler'] []"
+    assert run_fresh(code).strip() == "['NullHandler'] []"
 
 
 def test_module_loggers_sit_under_the_package():
