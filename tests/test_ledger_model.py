@@ -7,12 +7,9 @@ from the order NumPy's quicksort left equal scores in)."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 import yaml
 
-from chanjia_nlp import _lexicon
 from chanjia_nlp.ledger import indicators as ind
 
 from .conftest import HERE, run_fresh
@@ -25,20 +22,9 @@ def _reference():
     """The former model: scikit-learn's TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3),
     sublinear_tf=True), scores by a sparse product, the nearest fitting phrase by argsort."""
     sklearn_text = pytest.importorskip("sklearn.feature_extraction.text")
-    phrases, labels, kinds_of = [], [], {}
-    for entry in _lexicon.read_yaml("indicators.yaml"):
-        ident = entry["id"]
-        kinds_of[ident] = frozenset(entry["kinds"])
-        texts = [part for part in re.split(r"[/()（）、,，]", entry.get("name_zh") or "") if part]
-        for alias in entry.get("aliases") or ():
-            if isinstance(alias, str):
-                texts.append(alias)
-            else:
-                texts.extend(f"{alias['text']}{u}" for u in alias.get("units") or [""])
-        texts.extend(entry.get("cues") or ())
-        for text in dict.fromkeys(texts):
-            phrases.append(ind._normalize(text))
-            labels.append(ident)
+    training, kinds_of = ind.training_phrases()  # the same phrases: the scoring is what is compared
+    phrases = [text for _, text in training]
+    labels = [ident for ident, _ in training]
     vectorizer = sklearn_text.TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True)
     matrix = vectorizer.fit_transform(phrases)
 

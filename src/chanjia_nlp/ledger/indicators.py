@@ -148,15 +148,12 @@ def _unit_vector(counts: Mapping[str, int], idf: Mapping[str, float]) -> dict[st
     return {gram: w / norm for gram, w in weights.items()} if norm > 0 else {}
 
 
-@functools.cache
-def _model() -> _Model:
-    """Train the n-gram model on the alias lexicon: names, aliases (with their units), cues.
-    Plain Python (the lexicon's two thousand short phrases take milliseconds, and importing
-    scikit-learn took two seconds of every ``chanjia check``)."""
-    entries = _lexicon.read_yaml("indicators.yaml")
-    phrases: list[Counter[str]] = []
-    labels, kinds_of = [], {}
-    for entry in entries:
+def training_phrases() -> tuple[list[tuple[str, str]], dict[str, frozenset[str]]]:
+    """What the n-gram model is trained on: ``(id, normalized phrase)`` for each indicator's
+    names, aliases (with their units) and cues, in lexicon order, and each id's kinds."""
+    phrases: list[tuple[str, str]] = []
+    kinds_of: dict[str, frozenset[str]] = {}
+    for entry in _lexicon.read_yaml("indicators.yaml"):
         ident = entry["id"]
         kinds_of[ident] = frozenset(entry["kinds"])
         texts = [part for part in re.split(r"[/()（）、,，]", entry.get("name_zh") or "") if part]
@@ -166,9 +163,18 @@ def _model() -> _Model:
             else:  # 培训 counts training_participants with 人次, training_sessions with 场次
                 texts.extend(f"{alias['text']}{u}" for u in alias.get("units") or [""])
         texts.extend(entry.get("cues") or ())
-        for text in dict.fromkeys(texts):
-            phrases.append(Counter(_ngrams(_normalize(text))))
-            labels.append(ident)
+        phrases.extend((ident, _normalize(text)) for text in dict.fromkeys(texts))
+    return phrases, kinds_of
+
+
+@functools.cache
+def _model() -> _Model:
+    """Train the n-gram model on :func:`training_phrases`. Plain Python (the lexicon's two
+    thousand short phrases take milliseconds, and importing scikit-learn took two seconds of
+    every ``chanjia check``)."""
+    training, kinds_of = training_phrases()
+    phrases = [Counter(_ngrams(text)) for _, text in training]
+    labels = [ident for ident, _ in training]
     df: Counter[str] = Counter()
     for counts in phrases:
         df.update(counts.keys())
